@@ -1,0 +1,49 @@
+# Thin wrapper over Meson: make, make run, make test, make fuzz, make bench.
+BUILD ?= build
+SAN   ?= build-san
+FUZZ  ?= build-fuzz
+MESON ?= meson
+
+.PHONY: all deps run test sanitize fuzz bench clean
+
+all: $(BUILD)/build.ninja
+	ninja -C $(BUILD)
+
+$(BUILD)/build.ninja:
+	@./scripts/deps.sh
+	$(MESON) setup $(BUILD) -Dwerror=true >/dev/null
+
+$(SAN)/build.ninja:
+	@./scripts/deps.sh
+	$(MESON) setup $(SAN) -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
+
+deps:
+	./scripts/deps.sh
+
+# Start the bundled lab (Samba personas in network namespaces), scan it from
+# the scanner namespace and print the report.
+run: all
+	./tests/lab/run-demo.sh
+
+# Unit tests, corpus replays and the Samba integration tests, in the normal
+# build and again under ASan+UBSan; ends with "N passed, N failed".
+test: all $(SAN)/build.ninja
+	ninja -C $(SAN)
+	./tests/run.sh $(BUILD) $(SAN)
+
+sanitize: $(SAN)/build.ninja
+	ninja -C $(SAN)
+	./tests/run.sh $(SAN)
+
+fuzz:
+	@./scripts/deps.sh
+	[ -f $(FUZZ)/build.ninja ] || CC=clang $(MESON) setup $(FUZZ) -Dfuzz=true -Db_lundef=false >/dev/null
+	ninja -C $(FUZZ)
+	./tests/fuzz/run-fuzz.sh $(FUZZ) $${FUZZ_SECONDS:-60}
+
+bench: all
+	./scripts/deps.sh --bench
+	./bench/run.sh
+
+clean:
+	rm -rf $(BUILD) $(SAN) $(FUZZ)

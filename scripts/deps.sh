@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Install what smbwatch needs to build, test and run its lab on Debian 12.
+# Idempotent: only calls apt-get when a package is missing.
+set -euo pipefail
+pkgs=(build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
+      libuv1-dev libjansson-dev libcmocka-dev
+      samba smbclient iproute2 socat jq procps)
+[ "${1:-}" = "--bench" ] && pkgs+=(nmap masscan time)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]} (run as root, or: sudo apt-get install ${missing[*]})" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# The samba package starts system daemons; the lab runs its own smbd per
+# persona and must not share ports with them.
+for s in smbd nmbd samba-ad-dc; do
+	systemctl disable --now "$s" >/dev/null 2>&1 || true
+done
+pkill -x smbd >/dev/null 2>&1 || true
+pkill -x nmbd >/dev/null 2>&1 || true
+exit 0

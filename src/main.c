@@ -1,0 +1,38 @@
+/* main.c - command dispatch: smbwatch scan | version | help. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+static void usage(FILE *f)
+{
+	fputs("usage: smbwatch COMMAND [options]\n"
+	      "\n"
+	      "commands:\n"
+	      "  scan      find SMB services and fingerprint them (smbwatch scan --help)\n"
+	      "  version   print the version\n"
+	      "  help      this text\n",
+	      f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "scan") == 0)
+		return cli_scan(argc - 1, argv + 1);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("smbwatch %s\n", SMBW_VERSION);
+		return 0;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	fprintf(stderr, "smbwatch: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return 2;
+}

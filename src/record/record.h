@@ -1,0 +1,142 @@
+/* record.h - the service record: one per SMB service (ip + port) found.
+ *
+ * Everything a scan learns about a service lands here; stores keep it,
+ * reports render it, assess/ reads it. Fields that were not learned keep
+ * their "unknown" value (TRI_UNKNOWN, empty string, has_* false) and are
+ * left out of the JSON, never guessed. The record owns all its memory
+ * (fixed arrays, no pointers into frames); record_init() zeroes it. */
+#ifndef SMBW_RECORD_H
+#define SMBW_RECORD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define REC_STR 256
+#define REC_MAX_DIALECTS 5
+#define REC_MAX_ALGS 8
+#define REC_MAX_ERRORS 8
+#define REC_MAX_SHARES 64
+#define REC_MAX_FINDINGS 16
+
+enum tri { TRI_UNKNOWN = 0, TRI_NO, TRI_YES };
+
+enum signing { SIGN_UNKNOWN = 0, SIGN_DISABLED, SIGN_ENABLED, SIGN_REQUIRED };
+
+enum vuln { VULN_UNKNOWN = 0, VULN_NOT_VULNERABLE, VULN_VULNERABLE };
+
+enum severity { SEV_INFO = 0, SEV_LOW, SEV_MEDIUM, SEV_HIGH, SEV_CRITICAL };
+
+struct rec_error {
+	char stage[32];
+	char message[160];
+};
+
+struct rec_smb1 {
+	enum tri enabled;
+	char dialect[32]; /* "NT LM 0.12" */
+	enum signing signing;
+	char native_os[REC_STR];
+	char native_lanman[REC_STR];
+	char domain[REC_STR];
+	char server_name[REC_STR];
+	bool has_capabilities;
+	uint32_t capabilities;
+};
+
+struct rec_smb2 {
+	bool present;          /* answered an SMB2 NEGOTIATE */
+	unsigned n_dialects;   /* ascending */
+	uint16_t dialects[REC_MAX_DIALECTS];
+	bool dialects_complete; /* every dialect probe got an answer */
+	enum signing signing;
+	uint8_t server_guid[16];
+	uint32_t capabilities;
+	uint32_t max_read, max_write, max_transact;
+	uint64_t system_time;  /* FILETIME; 0 = unknown */
+	uint64_t boot_time;    /* FILETIME; 0 = not reported */
+	unsigned n_preauth, n_ciphers, n_compression, n_signing_algs;
+	uint16_t preauth[REC_MAX_ALGS], ciphers[REC_MAX_ALGS];
+	uint16_t compression[REC_MAX_ALGS], signing_algs[REC_MAX_ALGS];
+	bool has_contexts;     /* a 3.1.1 answer with contexts was seen */
+};
+
+struct rec_ntlm {
+	bool present;
+	char netbios_computer[REC_STR];
+	char netbios_domain[REC_STR];
+	char dns_computer[REC_STR];
+	char dns_domain[REC_STR];
+	char dns_tree[REC_STR];
+	bool has_version;
+	uint8_t os_major, os_minor;
+	uint16_t os_build;
+	uint8_t ntlm_revision;
+};
+
+struct rec_auth {
+	enum tri anonymous_logon;
+	enum tri null_session;
+	enum tri guest;
+};
+
+struct rec_share {
+	char name[96];
+	char type[16];
+	char comment[REC_STR];
+	enum tri anonymous_read;
+};
+
+struct rec_finding {
+	char id[32];
+	enum severity severity;
+	const char *title;       /* static text from assess/ */
+	char evidence[256];
+	const char *remediation; /* static text from assess/ */
+};
+
+struct svc_record {
+	char ip[64];          /* textual address, no brackets */
+	uint16_t port;
+	bool netbios;         /* transport: NetBIOS session service (139-style) */
+	char view[32];
+	int64_t scanned_at;   /* unix seconds UTC */
+
+	struct rec_smb1 smb1;
+	struct rec_smb2 smb2;
+	struct rec_ntlm ntlm;
+	struct rec_auth auth;
+	bool has_shares;
+	unsigned n_shares;
+	struct rec_share shares[REC_MAX_SHARES];
+	enum vuln ms17_010, cve_2020_0796, doublepulsar;
+
+	unsigned n_findings;
+	struct rec_finding findings[REC_MAX_FINDINGS];
+	unsigned n_errors;
+	struct rec_error errors[REC_MAX_ERRORS];
+};
+
+void record_init(struct svc_record *r);
+/* Copy s into dst[dstsz], cut if needed, always NUL-terminated. */
+void record_set_str(char *dst, size_t dstsz, const char *s);
+/* Append {stage, message}; printf-style; silently drops past REC_MAX_ERRORS. */
+void record_add_error(struct svc_record *r, const char *stage, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Add a dialect keeping the list sorted and unique. */
+void record_add_dialect(struct svc_record *r, uint16_t dialect);
+bool record_has_dialect(const struct svc_record *r, uint16_t dialect);
+/* Is this an SMB service at all (some SMB answer seen)? */
+bool record_is_smb(const struct svc_record *r);
+
+const char *signing_name(enum signing s);  /* NULL for SIGN_UNKNOWN */
+const char *vuln_name(enum vuln v);
+const char *severity_name(enum severity s);
+/* FILETIME to RFC 3339 UTC ("2026-11-25T13:12:48Z") in out; "" for 0. */
+void filetime_to_rfc3339(uint64_t ft, char *out, size_t outsz);
+void unix_to_rfc3339(int64_t t, char *out, size_t outsz);
+/* "6.1.0" style OS version, "" when absent. */
+void record_os_version(const struct svc_record *r, char *out, size_t outsz);
+/* GUID in the usual 8-4-4-4-12 form (mixed-endian as Windows prints it). */
+void guid_to_string(const uint8_t g[16], char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,33 @@
+/* report.h - output writers: text (default), line, jsonl, csv.
+ *
+ * Every writer has one interface so scan, monitor and sensor share them.
+ * report_service() is called once per SMB service as soon as it is done
+ * (jsonl/csv/line stream it out at once; text collects and prints one
+ * block per host at report_finish()). */
+#ifndef SMBW_REPORT_H
+#define SMBW_REPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "record/record.h"
+
+enum report_format { REPORT_TEXT = 0, REPORT_LINE, REPORT_JSONL, REPORT_CSV };
+
+/* Parse "text" | "line" | "jsonl" | "csv"; -1 if unknown. */
+int report_format_parse(const char *s);
+
+struct scan_summary {
+	uint64_t targets;       /* addresses x ports attempted */
+	uint64_t open, closed, filtered, errors;
+	uint64_t services;      /* SMB services found */
+	double seconds;
+};
+
+struct report;
+struct report *report_new(enum report_format fmt, FILE *out);
+void report_service(struct report *r, const struct svc_record *rec);
+void report_finish(struct report *r, const struct scan_summary *sum);
+void report_free(struct report *r);
+
+#endif

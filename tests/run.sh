@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# Run every test against one or more build directories and print one closing
+# line "N passed, N failed". Each test program prints TAP lines ("ok ..." /
+# "not ok ..."); a program that crashes or prints no result counts as failed.
+#   tests/run.sh BUILD_DIR [BUILD_DIR...]
+# SMBW_SKIP_INTEGRATION=1 skips the Samba lab (unit tests and replays only).
+set -u
+cd "$(dirname "$0")/.."
+passed=0
+failed=0
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+
+# count TAP lines of one program's output; a non-zero exit with no "not ok"
+# line is one more failure (a crash must never look like a pass).
+tally() {
+	local name=$1 rc=$2 ok nok
+	ok=$(grep -cE '^ok ' "$log" || true)
+	nok=$(grep -cE '^not ok ' "$log" || true)
+	grep -E '^not ok ' "$log" | sed "s|^|  [$name] |"
+	if [ "$rc" -ne 0 ] && [ "$nok" -eq 0 ]; then
+		echo "  [$name] exited with status $rc"
+		tail -n 20 "$log" | sed "s|^|    |"
+		nok=1
+	fi
+	if [ "$ok" -eq 0 ] && [ "$nok" -eq 0 ]; then
+		echo "  [$name] printed no result"
+		nok=1
+	fi
+	passed=$((passed + ok))
+	failed=$((failed + nok))
+	printf '%-40s %3d ok %3d failed\n' "$name" "$ok" "$nok"
+}
+
+for b in "$@"; do
+	tag=$(basename "$b")
+	echo "== $tag: unit tests"
+	for t in "$b"/tests/unit/test_*; do
+		[ -x "$t" ] || continue
+		CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$log" 2>&1
+		tally "$tag/$(basename "$t")" $?
+	done
+	echo "== $tag: fuzz corpus replay"
+	for t in "$b"/tests/fuzz/replay_*; do
+		[ -x "$t" ] || continue
+		n=${t##*/replay_}
+		corpus=tests/fuzz/corpus/$n
+		[ -d "$corpus" ] || corpus=""
+		if "$t" $corpus >"$log" 2>&1; then
+			echo "ok 1 - replay $n" >>"$log"
+			tally "$tag/replay_$n" 0
+		else
+			rc=$?
+			tally "$tag/replay_$n" $rc
+		fi
+	done
+	if [ "${SMBW_SKIP_INTEGRATION:-0}" = 1 ]; then
+		echo "== $tag: integration skipped (SMBW_SKIP_INTEGRATION=1)"
+		continue
+	fi
+	echo "== $tag: integration tests (Samba lab)"
+	for t in tests/integration/test_*.sh tests/hostile/test_*.sh; do
+		[ -x "$t" ] || continue
+		SMBWATCH="$b/smbwatch" timeout 600 "$t" >"$log" 2>&1
+		tally "$tag/$(basename "$t" .sh)" $?
+	done
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

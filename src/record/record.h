@@ -9,6 +9,7 @@
 #define SMBW_RECORD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #define REC_STR 256

@@ -1,0 +1,312 @@
+/* options.c - `scan` option parsing and validation; see options.h. */
+#include "cli/options.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+
+#include "record/record.h"
+
+enum {
+	OPT_EXCLUDE = 256,
+	OPT_EXCLUDE_FILE,
+	OPT_FORCE_LARGE,
+	OPT_FORMAT,
+	OPT_VIEW,
+	OPT_NO_PROGRESS,
+	OPT_MAX_INFLIGHT,
+	OPT_RATE,
+	OPT_CONNECT_TIMEOUT,
+	OPT_READ_TIMEOUT,
+	OPT_TIMEOUT,
+	OPT_RETRIES,
+	OPT_IL,
+};
+
+long options_parse_duration_ms(const char *s)
+{
+	char *end;
+	errno = 0;
+	double v = strtod(s, &end);
+	if (end == s || errno != 0 || v < 0)
+		return -1;
+	double scale = 1000.0; /* bare numbers are seconds */
+	if (strcmp(end, "ms") == 0)
+		scale = 1.0;
+	else if (strcmp(end, "s") == 0 || *end == '\0')
+		scale = 1000.0;
+	else if (strcmp(end, "m") == 0)
+		scale = 60000.0;
+	else
+		return -1;
+	double ms = v * scale;
+	if (ms > 86400000.0)
+		return -1;
+	return (long)ms;
+}
+
+static int parse_uint(const char *s, unsigned long max, unsigned *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (end == s || *end != '\0' || errno != 0 || v > max || s[0] == '-')
+		return -1;
+	*out = (unsigned)v;
+	return 0;
+}
+
+void options_addr_text(const struct sockaddr_storage *ss, char *out, size_t outsz)
+{
+	out[0] = '\0';
+	if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out,
+			  (socklen_t)outsz);
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out,
+			  (socklen_t)outsz);
+}
+
+unsigned options_raise_nofile(void)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 1024;
+	if (rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+		(void)getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return rl.rlim_cur > 1000000 ? 1000000 : (unsigned)rl.rlim_cur;
+}
+
+static const struct option long_opts[] = {
+	{"help", no_argument, NULL, 'h'},
+	{"ports", required_argument, NULL, 'p'},
+	{"output", required_argument, NULL, 'o'},
+	{"exclude", required_argument, NULL, OPT_EXCLUDE},
+	{"exclude-file", required_argument, NULL, OPT_EXCLUDE_FILE},
+	{"force-large", no_argument, NULL, OPT_FORCE_LARGE},
+	{"format", required_argument, NULL, OPT_FORMAT},
+	{"view", required_argument, NULL, OPT_VIEW},
+	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+	{"max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT},
+	{"rate", required_argument, NULL, OPT_RATE},
+	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
+	{"read-timeout", required_argument, NULL, OPT_READ_TIMEOUT},
+	{"timeout", required_argument, NULL, OPT_TIMEOUT},
+	{"retries", required_argument, NULL, OPT_RETRIES},
+	{"iL", required_argument, NULL, OPT_IL},
+	{NULL, 0, NULL, 0},
+};
+
+/* nmap spells it -iL: rewrite it to --iL before getopt sees it. */
+static void rewrite_il(int argc, char **argv)
+{
+	static char il[] = "--iL";
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-iL") == 0)
+			argv[i] = il;
+	}
+}
+
+static int set_duration(const char *name, const char *val, unsigned *out, char *err,
+			size_t errsz)
+{
+	long ms = options_parse_duration_ms(val);
+	if (ms <= 0) {
+		snprintf(err, errsz, "bad %s '%s': use e.g. 500ms, 2s, 1.5 or 1m", name, val);
+		return -1;
+	}
+	*out = (unsigned)ms;
+	return 0;
+}
+
+int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, size_t errsz)
+{
+	memset(cli, 0, sizeof *cli);
+	cli->sopts.read_timeout_ms = 2000;
+	cli->sopts.deadline_ms = 10000;
+	cli->sopts.retries = 1;
+	record_set_str(cli->sopts.view, sizeof cli->sopts.view, "internal");
+	cli->format = REPORT_TEXT;
+	cli->rate = 2000;
+	cli->connect_timeout_ms = 1000;
+	const char *ports = "445,139";
+	bool inflight_set = false;
+	cli->targets = targets_new();
+
+	rewrite_il(argc, argv);
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":hp:o:", long_opts, NULL)) != -1) {
+		int rc = 0;
+		switch (c) {
+		case 'h': return OPTIONS_HELP;
+		case 'p': ports = optarg; break;
+		case 'o': cli->output = optarg; break;
+		case OPT_EXCLUDE: rc = targets_exclude_list(cli->targets, optarg, err, errsz); break;
+		case OPT_EXCLUDE_FILE:
+			rc = targets_exclude_file(cli->targets, optarg, err, errsz);
+			break;
+		case OPT_IL: rc = targets_add_file(cli->targets, optarg, err, errsz); break;
+		case OPT_FORCE_LARGE: cli->force_large = true; break;
+		case OPT_FORMAT: {
+			int f = report_format_parse(optarg);
+			if (f < 0) {
+				snprintf(err, errsz, "bad --format '%s': use text, line, jsonl or csv",
+					 optarg);
+				return -1;
+			}
+			cli->format = (enum report_format)f;
+			break;
+		}
+		case OPT_VIEW:
+			if (optarg[0] == '\0' || strlen(optarg) >= sizeof cli->sopts.view) {
+				snprintf(err, errsz, "bad --view '%s': 1-31 characters", optarg);
+				return -1;
+			}
+			record_set_str(cli->sopts.view, sizeof cli->sopts.view, optarg);
+			break;
+		case OPT_NO_PROGRESS: cli->no_progress = true; break;
+		case OPT_MAX_INFLIGHT:
+			if (parse_uint(optarg, 1000000, &cli->max_inflight) != 0 ||
+			    cli->max_inflight == 0) {
+				snprintf(err, errsz, "bad --max-inflight '%s': a number >= 1", optarg);
+				return -1;
+			}
+			inflight_set = true;
+			break;
+		case OPT_RATE:
+			if (parse_uint(optarg, 10000000, &cli->rate) != 0) {
+				snprintf(err, errsz, "bad --rate '%s': connections per second, 0 = no cap",
+					 optarg);
+				return -1;
+			}
+			break;
+		case OPT_CONNECT_TIMEOUT:
+			rc = set_duration("--connect-timeout", optarg, &cli->connect_timeout_ms, err,
+					  errsz);
+			break;
+		case OPT_READ_TIMEOUT:
+			rc = set_duration("--read-timeout", optarg, &cli->sopts.read_timeout_ms, err,
+					  errsz);
+			break;
+		case OPT_TIMEOUT:
+			rc = set_duration("--timeout", optarg, &cli->sopts.deadline_ms, err, errsz);
+			break;
+		case OPT_RETRIES:
+			if (parse_uint(optarg, 10, &cli->sopts.retries) != 0) {
+				snprintf(err, errsz, "bad --retries '%s': 0-10", optarg);
+				return -1;
+			}
+			break;
+		case ':':
+			snprintf(err, errsz, "option '%s' needs a value", argv[optind - 1]);
+			return -1;
+		default:
+			snprintf(err, errsz, "unknown option '%s'", argv[optind - 1]);
+			return -1;
+		}
+		if (rc != 0)
+			return -1;
+	}
+	if (ports_parse(ports, &cli->ports, err, errsz) != 0)
+		return -1;
+	for (int i = optind; i < argc; i++)
+		if (targets_add(cli->targets, argv[i], err, errsz) != 0)
+			return -1;
+	targets_finalize(cli->targets);
+	if (targets_count(cli->targets) == 0) {
+		snprintf(err, errsz, optind < argc ? "no targets left after excludes"
+						   : "no targets given (see --help)");
+		return -1;
+	}
+	if (targets_is_large(cli->targets) && !cli->force_large) {
+		snprintf(err, errsz,
+			 "%llu addresses is more than a /16 (IPv4) or /112 (IPv6); "
+			 "add --force-large if you mean it",
+			 (unsigned long long)targets_count(cli->targets));
+		return -1;
+	}
+	unsigned nofile = options_raise_nofile();
+	/* leave descriptors for the loop, the output and the resolver */
+	unsigned cap = nofile > 64 ? nofile - 32 : 32;
+	if (!inflight_set)
+		cli->max_inflight = cap < 4096 ? cap : 4096;
+	else if (cli->max_inflight > cap)
+		cli->max_inflight = cap;
+	return 0;
+}
+
+void options_scan_free(struct scan_cli *cli)
+{
+	targets_free(cli->targets);
+	cli->targets = NULL;
+	ports_free(&cli->ports);
+}
+
+/* A small open-addressing table; a full table simply forgets new names. */
+#define NBCACHE_SLOTS 4096
+struct nbname_entry {
+	char ip[48];
+	char name[16];
+};
+struct nbname_cache {
+	struct nbname_entry e[NBCACHE_SLOTS];
+};
+
+static unsigned nb_hash(const char *s)
+{
+	unsigned h = 2166136261u;
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return h;
+}
+
+struct nbname_cache *nbname_cache_new(void)
+{
+	struct nbname_cache *c = calloc(1, sizeof *c);
+	if (!c)
+		abort();
+	return c;
+}
+
+void nbname_cache_put(struct nbname_cache *c, const char *ip, const char *name)
+{
+	unsigned h = nb_hash(ip);
+	for (unsigned i = 0; i < 16; i++) {
+		struct nbname_entry *e = &c->e[(h + i) % NBCACHE_SLOTS];
+		if (e->ip[0] == '\0' || strcmp(e->ip, ip) == 0) {
+			record_set_str(e->ip, sizeof e->ip, ip);
+			record_set_str(e->name, sizeof e->name, name);
+			return;
+		}
+	}
+}
+
+const char *nbname_cache_get(const struct nbname_cache *c, const char *ip)
+{
+	unsigned h = nb_hash(ip);
+	for (unsigned i = 0; i < 16; i++) {
+		const struct nbname_entry *e = &c->e[(h + i) % NBCACHE_SLOTS];
+		if (e->ip[0] == '\0')
+			return NULL;
+		if (strcmp(e->ip, ip) == 0)
+			return e->name;
+	}
+	return NULL;
+}
+
+void nbname_cache_free(struct nbname_cache *c)
+{
+	free(c);
+}

@@ -1,0 +1,49 @@
+/* options.h - parsing of `scan` options into a checked configuration, and
+ * the small helpers the scan driver needs. */
+#ifndef SMBW_CLI_OPTIONS_H
+#define SMBW_CLI_OPTIONS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+#include "net/ports.h"
+#include "net/targets.h"
+#include "probe/probe.h"
+#include "report/report.h"
+
+#define OPTIONS_HELP 1
+
+struct scan_cli {
+	struct target_set *targets; /* finalized */
+	struct port_list ports;
+	struct scan_opts sopts;
+	enum report_format format;
+	const char *output;
+	unsigned max_inflight;
+	unsigned rate;
+	unsigned connect_timeout_ms;
+	bool force_large;
+	bool no_progress;
+};
+
+/* Parse argv (argv[0] = "scan"). Returns 0, OPTIONS_HELP for --help, or -1
+ * with a one-line message in err. Resolves names and reads files. */
+int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, size_t errsz);
+void options_scan_free(struct scan_cli *cli);
+
+/* "500ms", "2s", "1.5", "1m" -> milliseconds; -1 if malformed. */
+long options_parse_duration_ms(const char *s);
+/* The address part of a sockaddr as text (no port, no brackets). */
+void options_addr_text(const struct sockaddr_storage *ss, char *out, size_t outsz);
+/* Raise RLIMIT_NOFILE to its hard limit; returns the soft limit now. */
+unsigned options_raise_nofile(void);
+
+/* ip -> NetBIOS name learned from NTLM (for the port 139 fallback). */
+struct nbname_cache;
+struct nbname_cache *nbname_cache_new(void);
+void nbname_cache_put(struct nbname_cache *c, const char *ip, const char *name);
+const char *nbname_cache_get(const struct nbname_cache *c, const char *ip);
+void nbname_cache_free(struct nbname_cache *c);
+
+#endif

@@ -1,0 +1,381 @@
+/* engine.c - libuv TCP connections under a concurrency cap, a rate cap and
+ * timeouts. See engine.h for the contract. */
+#include "net/engine.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Read buffer per callback. Frames are reassembled above us. */
+#define ENGINE_READ_CHUNK 16384
+
+struct econn {
+	uv_tcp_t tcp;
+	uv_connect_t creq;
+	uv_timer_t timer;
+	struct engine *e;
+	struct econn_cb cb;
+	void *ud;
+	struct sockaddr_storage sa;
+	struct econn *next_pending;
+	int open_handles;  /* handles not yet closed */
+	bool started;      /* left the pending queue */
+	bool connected;
+	bool closing;      /* econn_close or an end: no more callbacks */
+	char rbuf[ENGINE_READ_CHUNK];
+};
+
+struct engine {
+	uv_loop_t *loop;
+	struct engine_opts opts;
+	unsigned inflight; /* started and not yet freed */
+	uint64_t attempts;
+	struct econn *pending_head, *pending_tail;
+	/* token bucket for opts.rate */
+	double tokens;
+	uint64_t last_refill_ms;
+	uv_timer_t pump_timer;
+	bool pump_armed;
+};
+
+const char *econn_outcome_name(enum econn_outcome o)
+{
+	switch (o) {
+	case ECONN_OK: return "ok";
+	case ECONN_REFUSED: return "refused";
+	case ECONN_TIMEOUT: return "timeout";
+	case ECONN_RESET: return "reset";
+	case ECONN_EOF: return "closed by peer";
+	case ECONN_ERROR: return "error";
+	case ECONN_CLOSED: return "closed";
+	}
+	return "?";
+}
+
+static enum econn_outcome outcome_of(int uverr)
+{
+	switch (uverr) {
+	case 0: return ECONN_OK;
+	case UV_ECONNREFUSED: return ECONN_REFUSED;
+	case UV_ETIMEDOUT: return ECONN_TIMEOUT;
+	case UV_ECONNRESET:
+	case UV_EPIPE: return ECONN_RESET;
+	case UV_EOF: return ECONN_EOF;
+	default: return ECONN_ERROR;
+	}
+}
+
+static void engine_pump(struct engine *e);
+
+static void pump_timer_cb(uv_timer_t *t)
+{
+	struct engine *e = t->data;
+	e->pump_armed = false;
+	engine_pump(e);
+}
+
+struct engine *engine_new(uv_loop_t *loop, const struct engine_opts *opts)
+{
+	struct engine *e = calloc(1, sizeof *e);
+	if (!e)
+		return NULL;
+	e->loop = loop;
+	e->opts = *opts;
+	if (e->opts.max_inflight == 0)
+		e->opts.max_inflight = 1;
+	if (e->opts.connect_timeout_ms == 0)
+		e->opts.connect_timeout_ms = 1000;
+	e->tokens = e->opts.rate ? 1 : 0;
+	e->last_refill_ms = uv_now(loop);
+	uv_timer_init(loop, &e->pump_timer);
+	e->pump_timer.data = e;
+	uv_unref((uv_handle_t *)&e->pump_timer);
+	return e;
+}
+
+static void pump_timer_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+void engine_free(struct engine *e)
+{
+	if (!e)
+		return;
+	/* the timer handle lives inside e: free e from its close callback */
+	uv_close((uv_handle_t *)&e->pump_timer, pump_timer_closed);
+}
+
+uv_loop_t *engine_loop(struct engine *e)
+{
+	return e->loop;
+}
+
+unsigned engine_inflight(const struct engine *e)
+{
+	return e->inflight;
+}
+
+uint64_t engine_attempts(const struct engine *e)
+{
+	return e->attempts;
+}
+
+static void handle_closed(uv_handle_t *h)
+{
+	struct econn *c = h->data;
+	if (--c->open_handles > 0)
+		return;
+	struct engine *e = c->e;
+	if (c->cb.closed)
+		c->cb.closed(c, c->ud);
+	free(c);
+	e->inflight--;
+	engine_pump(e);
+}
+
+/* Close both handles (if started) and report closed() once they are gone. */
+static void econn_teardown(struct econn *c)
+{
+	if (c->open_handles == 0 || uv_is_closing((uv_handle_t *)&c->timer))
+		return;
+	uv_timer_stop(&c->timer);
+	uv_close((uv_handle_t *)&c->timer, handle_closed);
+	if (c->connected)
+		uv_tcp_close_reset(&c->tcp, handle_closed); /* no TIME_WAIT left behind */
+	else
+		uv_close((uv_handle_t *)&c->tcp, handle_closed);
+}
+
+static void end_with(struct econn *c, enum econn_outcome o)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	if (c->connected) {
+		if (c->cb.ended)
+			c->cb.ended(c, o, c->ud);
+	} else if (c->cb.connected) {
+		c->cb.connected(c, o, c->ud);
+	}
+	econn_teardown(c);
+}
+
+static void timer_cb(uv_timer_t *t)
+{
+	end_with(t->data, ECONN_TIMEOUT);
+}
+
+static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
+{
+	struct econn *c = h->data;
+	(void)suggested;
+	buf->base = c->rbuf;
+	buf->len = sizeof c->rbuf;
+}
+
+static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
+{
+	struct econn *c = s->data;
+	(void)buf;
+	if (c->closing)
+		return;
+	if (n < 0) {
+		end_with(c, outcome_of((int)n));
+		return;
+	}
+	if (n > 0 && c->cb.data)
+		c->cb.data(c, (const uint8_t *)c->rbuf, (size_t)n, c->ud);
+}
+
+static void connect_cb(uv_connect_t *req, int status)
+{
+	struct econn *c = req->data;
+	if (c->closing)
+		return;
+	if (status != 0) {
+		end_with(c, outcome_of(status));
+		return;
+	}
+	c->connected = true;
+	uv_timer_stop(&c->timer);
+	int rc = uv_read_start((uv_stream_t *)&c->tcp, alloc_cb, read_cb);
+	if (rc != 0) {
+		end_with(c, ECONN_ERROR);
+		return;
+	}
+	if (c->cb.connected)
+		c->cb.connected(c, ECONN_OK, c->ud);
+}
+
+/* Short SYN retry budget: our own connect timeout decides, not the
+ * kernel's two-minute default; and an abortive close so finished
+ * connections do not sit in TIME_WAIT. */
+static void tune_socket(struct econn *c)
+{
+	uv_os_fd_t fd;
+	if (uv_fileno((uv_handle_t *)&c->tcp, &fd) != 0)
+		return;
+	int syncnt = 2;
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_SYNCNT, &syncnt, sizeof syncnt);
+	(void)uv_tcp_nodelay(&c->tcp, 1);
+}
+
+static void econn_start(struct econn *c)
+{
+	struct engine *e = c->e;
+	c->started = true;
+	e->attempts++;
+	uv_timer_init(e->loop, &c->timer);
+	c->timer.data = c;
+	c->open_handles = 1;
+	int rc = uv_tcp_init_ex(e->loop, &c->tcp, c->sa.ss_family);
+	if (rc != 0) {
+		/* out of descriptors or the like: report it, close the timer */
+		c->closing = true;
+		if (c->cb.connected)
+			c->cb.connected(c, ECONN_ERROR, c->ud);
+		uv_close((uv_handle_t *)&c->timer, handle_closed);
+		return;
+	}
+	c->tcp.data = c;
+	c->open_handles = 2;
+	tune_socket(c);
+	c->creq.data = c;
+	rc = uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&c->sa, connect_cb);
+	if (rc != 0) {
+		end_with(c, outcome_of(rc));
+		return;
+	}
+	uv_timer_start(&c->timer, timer_cb, e->opts.connect_timeout_ms, 0);
+}
+
+static void refill(struct engine *e)
+{
+	uint64_t now = uv_now(e->loop);
+	double add = (double)(now - e->last_refill_ms) * e->opts.rate / 1000.0;
+	e->last_refill_ms = now;
+	e->tokens += add;
+	/* allow a burst of at most 1/50 s worth (>= 1) */
+	double cap = e->opts.rate / 50.0;
+	if (cap < 1)
+		cap = 1;
+	if (e->tokens > cap)
+		e->tokens = cap;
+}
+
+static void engine_pump(struct engine *e)
+{
+	while (e->pending_head && e->inflight < e->opts.max_inflight) {
+		if (e->opts.rate) {
+			refill(e);
+			if (e->tokens < 1) {
+				if (!e->pump_armed) {
+					double wait = (1 - e->tokens) * 1000.0 / e->opts.rate;
+					uint64_t ms = (uint64_t)wait + 1;
+					uv_ref((uv_handle_t *)&e->pump_timer);
+					uv_timer_start(&e->pump_timer, pump_timer_cb, ms, 0);
+					e->pump_armed = true;
+				}
+				return;
+			}
+			e->tokens -= 1;
+		}
+		struct econn *c = e->pending_head;
+		e->pending_head = c->next_pending;
+		if (!e->pending_head)
+			e->pending_tail = NULL;
+		e->inflight++;
+		econn_start(c);
+	}
+	if (!e->pending_head)
+		uv_unref((uv_handle_t *)&e->pump_timer);
+}
+
+struct econn *econn_open(struct engine *e, const struct sockaddr *sa, const struct econn_cb *cb,
+			 void *ud)
+{
+	struct econn *c = calloc(1, sizeof *c);
+	if (!c)
+		abort(); /* out of memory: nothing a peer can cause */
+	c->e = e;
+	c->cb = *cb;
+	c->ud = ud;
+	memcpy(&c->sa, sa,
+	       sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	if (e->pending_tail)
+		e->pending_tail->next_pending = c;
+	else
+		e->pending_head = c;
+	e->pending_tail = c;
+	engine_pump(e);
+	return c;
+}
+
+struct write_req {
+	uv_write_t req;
+	uv_buf_t buf;
+	uint8_t data[];
+};
+
+static void write_cb(uv_write_t *req, int status)
+{
+	struct write_req *w = (struct write_req *)req;
+	struct econn *c = req->data;
+	free(w);
+	if (status != 0 && status != UV_ECANCELED && c && !c->closing)
+		end_with(c, outcome_of(status));
+}
+
+int econn_write(struct econn *c, const uint8_t *p, size_t n)
+{
+	if (c->closing || !c->connected)
+		return UV_ENOTCONN;
+	struct write_req *w = malloc(sizeof *w + n);
+	if (!w)
+		abort();
+	memcpy(w->data, p, n);
+	w->buf = uv_buf_init((char *)w->data, (unsigned)n);
+	w->req.data = c;
+	int rc = uv_write(&w->req, (uv_stream_t *)&c->tcp, &w->buf, 1, write_cb);
+	if (rc != 0)
+		free(w);
+	return rc;
+}
+
+void econn_set_read_timeout(struct econn *c, unsigned ms)
+{
+	if (c->closing || !c->started)
+		return;
+	uv_timer_start(&c->timer, timer_cb, ms, 0);
+}
+
+void econn_close(struct econn *c)
+{
+	if (c->closing)
+		return;
+	c->closing = true;
+	if (!c->started) {
+		/* still queued: unlink it and report closed at once */
+		struct engine *e = c->e;
+		struct econn **pp = &e->pending_head;
+		struct econn *prev = NULL;
+		while (*pp && *pp != c) {
+			prev = *pp;
+			pp = &(*pp)->next_pending;
+		}
+		if (*pp) {
+			*pp = c->next_pending;
+			if (e->pending_tail == c)
+				e->pending_tail = prev;
+		}
+		if (c->cb.closed)
+			c->cb.closed(c, c->ud);
+		free(c);
+		return;
+	}
+	econn_teardown(c);
+}

@@ -1,0 +1,239 @@
+/* conn.c - one probe module over one connection; see conn.h. */
+#include "probe/conn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire/limits.h"
+#include "wire/nbss.h"
+
+/* Largest request we build (negotiate with contexts, session setups). */
+#define CONV_OUT_MAX 4096
+
+struct conv {
+	struct engine *e;
+	struct econn *ec;
+	const struct probe_ops *ops;
+	struct probe_ctx *ctx;
+	conv_done_fn done;
+	void (*connected_fn)(void *ud);
+	void *ud;
+	void *state;
+	char called[17];
+	bool netbios;
+	bool nbss_ok;        /* session established (or not needed) */
+	bool finished;       /* finish() called */
+	struct conv_result res;
+	uint8_t *in;         /* reassembly buffer, up to WIRE_MAX_FRAME + 4 */
+	size_t in_len;
+};
+
+static void conv_finish(struct conv *c, enum probe_end why)
+{
+	if (c->finished)
+		return;
+	c->finished = true;
+	c->res.end = why;
+	c->ops->finish(c->state, c->ctx, why);
+}
+
+static void conv_end(struct conv *c, enum probe_end why)
+{
+	conv_finish(c, why);
+	econn_close(c->ec);
+}
+
+/* Frame the SMB message in body[0..n) with the 4-byte header and send it. */
+static bool conv_send(struct conv *c, const uint8_t *body, size_t n)
+{
+	uint8_t frame[CONV_OUT_MAX + 4];
+	struct wr w;
+	size_t at;
+	wr_init(&w, frame, sizeof frame);
+	if (nbss_message_begin(&w, &at) != WIRE_OK || !wr_bytes(&w, body, n) ||
+	    nbss_message_end(&w, at) != WIRE_OK)
+		return false;
+	if (econn_write(c->ec, frame, w.len) != 0)
+		return false;
+	econn_set_read_timeout(c->ec, c->ctx->opts->read_timeout_ms);
+	return true;
+}
+
+static void conv_step(struct conv *c, int rc, struct wr *out)
+{
+	if (rc == PROBE_SEND) {
+		if (!conv_send(c, out->p, out->len))
+			conv_end(c, PROBE_END_ABORTED);
+	} else if (rc == PROBE_DONE) {
+		conv_end(c, PROBE_END_DONE);
+	} else if (rc < 0) {
+		conv_end(c, PROBE_END_PROTOCOL);
+	}
+}
+
+static void conv_begin_module(struct conv *c)
+{
+	uint8_t buf[CONV_OUT_MAX];
+	struct wr out;
+	wr_init(&out, buf, sizeof buf);
+	c->nbss_ok = true;
+	conv_step(c, c->ops->start(c->state, c->ctx, &out), &out);
+}
+
+static void on_connected(struct econn *ec, enum econn_outcome o, void *ud)
+{
+	struct conv *c = ud;
+	(void)ec;
+	c->res.connect = o;
+	if (o != ECONN_OK) {
+		conv_finish(c, PROBE_END_ABORTED);
+		return;
+	}
+	if (c->connected_fn)
+		c->connected_fn(c->ud);
+	if (!c->netbios) {
+		conv_begin_module(c);
+		return;
+	}
+	/* RFC 1002 4.3.2: SESSION REQUEST before any SMB on the NetBIOS service */
+	uint8_t buf[128];
+	struct wr w;
+	wr_init(&w, buf, sizeof buf);
+	if (nbss_session_request_encode(&w, c->called, 0x20, "SMBWATCH", 0x00) != WIRE_OK ||
+	    econn_write(c->ec, buf, w.len) != 0) {
+		conv_end(c, PROBE_END_ABORTED);
+		return;
+	}
+	econn_set_read_timeout(c->ec, c->ctx->opts->read_timeout_ms);
+}
+
+/* Handle one whole frame; false when the conversation ended. */
+static bool on_frame(struct conv *c, const struct nbss_frame *f)
+{
+	if (f->type == NBSS_KEEPALIVE)
+		return true;
+	if (!c->nbss_ok) {
+		if (f->type == NBSS_POSITIVE) {
+			conv_begin_module(c);
+			return !c->finished;
+		}
+		if (f->type == NBSS_NEGATIVE) {
+			c->res.nbss_negative = true;
+			c->res.nbss_error = f->neg_error;
+		}
+		conv_end(c, PROBE_END_PROTOCOL);
+		return false;
+	}
+	if (f->type != NBSS_MESSAGE) {
+		conv_end(c, PROBE_END_PROTOCOL);
+		return false;
+	}
+	uint8_t buf[CONV_OUT_MAX];
+	struct wr out;
+	struct rd msg = f->payload;
+	wr_init(&out, buf, sizeof buf);
+	conv_step(c, c->ops->on_frame(c->state, c->ctx, &msg, &out), &out);
+	return !c->finished;
+}
+
+static void on_data(struct econn *ec, const uint8_t *p, size_t n, void *ud)
+{
+	struct conv *c = ud;
+	(void)ec;
+	if (c->finished)
+		return;
+	const size_t cap = WIRE_MAX_FRAME + 4;
+	if (n > cap - c->in_len) {
+		conv_end(c, PROBE_END_PROTOCOL); /* more than one frame can hold */
+		return;
+	}
+	if (!c->in) {
+		c->in = malloc(cap);
+		if (!c->in)
+			abort();
+	}
+	memcpy(c->in + c->in_len, p, n);
+	c->in_len += n;
+	while (!c->finished) {
+		struct nbss_frame f;
+		int rc = nbss_frame_decode(c->in, c->in_len, &f);
+		if (rc == WIRE_TRUNCATED)
+			return;
+		if (rc != WIRE_OK) {
+			conv_end(c, PROBE_END_PROTOCOL);
+			return;
+		}
+		size_t used = f.frame_len;
+		if (!on_frame(c, &f))
+			return;
+		memmove(c->in, c->in + used, c->in_len - used);
+		c->in_len -= used;
+	}
+}
+
+static void on_ended(struct econn *ec, enum econn_outcome o, void *ud)
+{
+	struct conv *c = ud;
+	(void)ec;
+	enum probe_end why = PROBE_END_ABORTED;
+	if (o == ECONN_TIMEOUT)
+		why = PROBE_END_TIMEOUT;
+	else if (o == ECONN_EOF)
+		why = PROBE_END_CLOSED;
+	else if (o == ECONN_RESET)
+		why = PROBE_END_RESET;
+	conv_finish(c, why);
+}
+
+static void on_closed(struct econn *ec, void *ud)
+{
+	struct conv *c = ud;
+	(void)ec;
+	conv_finish(c, PROBE_END_ABORTED);
+	c->done(&c->res, c->ud);
+	free(c->in);
+	free(c->state);
+	free(c);
+}
+
+static const struct econn_cb conv_cb = {
+	.connected = on_connected,
+	.data = on_data,
+	.ended = on_ended,
+	.closed = on_closed,
+};
+
+struct conv *conv_start(struct engine *e, const struct sockaddr *sa, const char *called_name,
+			const struct probe_ops *ops, struct probe_ctx *ctx, conv_done_fn done,
+			void *ud)
+{
+	struct conv *c = calloc(1, sizeof *c);
+	if (!c)
+		abort();
+	c->state = calloc(1, ops->state_size ? ops->state_size : 1);
+	if (!c->state)
+		abort();
+	c->e = e;
+	c->ops = ops;
+	c->ctx = ctx;
+	c->done = done;
+	c->ud = ud;
+	c->res.connect = ECONN_ERROR;
+	if (called_name) {
+		c->netbios = true;
+		record_set_str(c->called, sizeof c->called, called_name);
+	}
+	c->ec = econn_open(e, sa, &conv_cb, c);
+	return c;
+}
+
+void conv_set_connected_cb(struct conv *c, void (*fn)(void *ud))
+{
+	c->connected_fn = fn;
+}
+
+void conv_abort(struct conv *c)
+{
+	conv_finish(c, PROBE_END_ABORTED);
+	econn_close(c->ec);
+}

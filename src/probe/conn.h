@@ -1,0 +1,34 @@
+/* conn.h - run one probe module over one TCP connection.
+ *
+ * Opens the connection through the engine, does the NetBIOS session request
+ * first when asked (port 139 style), reassembles NBSS frames (capped at
+ * WIRE_MAX_FRAME), feeds whole SMB messages to the module and sends what it
+ * answers, arming the read timeout per exchange. */
+#ifndef SMBW_PROBE_CONN_H
+#define SMBW_PROBE_CONN_H
+
+#include "net/engine.h"
+#include "probe/probe.h"
+
+struct conv_result {
+	enum econn_outcome connect; /* ECONN_OK when the TCP connect worked */
+	enum probe_end end;
+	bool nbss_negative;         /* NetBIOS session request refused */
+	uint8_t nbss_error;
+};
+
+struct conv;
+typedef void (*conv_done_fn)(const struct conv_result *res, void *ud);
+
+/* Start a conversation. called_name: NetBIOS called name, or NULL for a
+ * direct-TCP (445-style) connection. Returns the handle (valid until done
+ * has been called) for conv_abort(). */
+struct conv *conv_start(struct engine *e, const struct sockaddr *sa, const char *called_name,
+			const struct probe_ops *ops, struct probe_ctx *ctx, conv_done_fn done,
+			void *ud);
+/* Optional: called once when the TCP connection is up (before any byte). */
+void conv_set_connected_cb(struct conv *c, void (*fn)(void *ud));
+/* Stop now; done() is called with PROBE_END_ABORTED (later, from the loop). */
+void conv_abort(struct conv *c);
+
+#endif

@@ -1,0 +1,82 @@
+/* probe.h - probe modules: the conversations smbwatch holds with a service.
+ *
+ * A probe module is a small state machine over ONE TCP connection: it says
+ * what to send first, and given each whole SMB message (NetBIOS framing
+ * already removed) what to send next, or that it is done. Probes never
+ * parse bytes (they call wire/) and never touch sockets (probe/conn.c runs
+ * them over net/engine). They write what they learn into the service record
+ * and into the shared per-service context. */
+#ifndef SMBW_PROBE_H
+#define SMBW_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net/engine.h"
+#include "record/record.h"
+#include "wire/buf.h"
+
+/* on_frame / start results (negative values are WIRE_* errors). */
+enum probe_next {
+	PROBE_DONE = 0, /* conversation over: close the connection */
+	PROBE_SEND = 1, /* `out` holds the next SMB message to send */
+	PROBE_WAIT = 2, /* nothing to send, wait for more frames */
+};
+
+/* Why a conversation finished, passed to finish(). */
+enum probe_end {
+	PROBE_END_DONE = 0, /* the module said PROBE_DONE */
+	PROBE_END_TIMEOUT,  /* no answer within the read timeout */
+	PROBE_END_CLOSED,   /* peer closed (FIN) */
+	PROBE_END_RESET,    /* peer reset */
+	PROBE_END_PROTOCOL, /* the peer's bytes did not decode */
+	PROBE_END_ABORTED,  /* the service deadline hit, or a local error */
+};
+
+struct scan_opts {
+	unsigned read_timeout_ms;  /* per exchange */
+	unsigned deadline_ms;      /* per service, all its connections */
+	unsigned retries;          /* retries of a timed-out connect */
+	char view[32];
+};
+
+/* State shared by all conversations of one service. */
+struct probe_ctx {
+	struct svc_record *rec;
+	const struct scan_opts *opts;
+	/* dialect probe input/output (probe "dialect") */
+	uint16_t offer[5];
+	unsigned n_offer;
+	uint16_t chosen;          /* dialect the server picked, 0 = none */
+	/* observations the orchestrator decides on */
+	bool smb_answer;          /* some conversation got a real SMB answer */
+	uint16_t smb2_max;        /* dialect of the full negotiate, 0 = none */
+	bool smb1_answer;         /* the SMB1 negotiate got an SMB1 reply */
+	uint8_t client_guid[16];
+	uint8_t salt[32];
+};
+
+struct probe_ops {
+	const char *name;   /* stable: --checks and error stages use it */
+	const char *help;   /* one line */
+	size_t state_size;  /* zeroed bytes the runner allocates per conversation */
+	/* First message into out. Returns PROBE_SEND or <0. */
+	int (*start)(void *st, struct probe_ctx *ctx, struct wr *out);
+	/* One whole SMB message. Returns enum probe_next or <0 (WIRE_*: the
+	 * conversation ends with PROBE_END_PROTOCOL). */
+	int (*on_frame)(void *st, struct probe_ctx *ctx, struct rd *msg, struct wr *out);
+	/* Always called once at the end; record what was learned, never guess. */
+	void (*finish)(void *st, struct probe_ctx *ctx, enum probe_end why);
+};
+
+extern const struct probe_ops probe_smb2_negotiate; /* full negotiate + NTLM challenge */
+extern const struct probe_ops probe_smb1_negotiate; /* SMB1-only negotiate + session setup */
+extern const struct probe_ops probe_dialect;        /* one negotiate with ctx->offer */
+
+/* Look a module up by name; NULL if unknown. */
+const struct probe_ops *probe_find(const char *name);
+/* Every module, NULL-terminated (for --list-checks). */
+const struct probe_ops *const *probe_all(void);
+
+#endif

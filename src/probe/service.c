@@ -1,0 +1,251 @@
+/* service.c - the conversations of one service, in order; see service.h. */
+#include "probe/service.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "probe/conn.h"
+#include "wire/smb2.h"
+
+static const uint16_t ladder[] = {
+	SMB2_DIALECT_202, SMB2_DIALECT_210, SMB2_DIALECT_300, SMB2_DIALECT_302, SMB2_DIALECT_311,
+};
+
+struct service {
+	struct engine *e;
+	const struct scan_opts *opts;
+	struct sockaddr_storage sa;
+	bool netbios;
+	char called[17];
+	char fallback[17];
+	bool fallback_tried;
+	unsigned connect_tries;
+	service_done_fn done;
+	void *ud;
+
+	struct svc_record rec;
+	struct probe_ctx ctx;
+	struct conv *a, *b, *c; /* smb2, smb1, dialect conversations */
+	bool b_started;
+	struct conv_result a_res, b_res;
+	bool a_done, b_done;
+	enum svc_outcome outcome;
+	uv_timer_t deadline;
+	bool deadline_hit;
+	bool finished;
+};
+
+static void start_a(struct service *s);
+
+static void deadline_closed(uv_handle_t *h)
+{
+	free(h->data);
+}
+
+static void service_finish(struct service *s)
+{
+	if (s->finished)
+		return;
+	s->finished = true;
+	uv_timer_stop(&s->deadline);
+	const struct svc_record *rec = NULL;
+	if (s->outcome == SVC_OPEN && s->ctx.smb_answer) {
+		s->rec.scanned_at = (int64_t)time(NULL);
+		rec = &s->rec;
+	}
+	s->done(s->outcome, rec, s->ud);
+	uv_close((uv_handle_t *)&s->deadline, deadline_closed);
+}
+
+static void deadline_cb(uv_timer_t *t)
+{
+	struct service *s = t->data;
+	s->deadline_hit = true;
+	record_add_error(&s->rec, "scan", "service deadline of %u ms exceeded",
+			 s->opts->deadline_ms);
+	if (s->a)
+		conv_abort(s->a);
+	if (s->b)
+		conv_abort(s->b);
+	if (s->c)
+		conv_abort(s->c);
+}
+
+/* Offer every ladder dialect strictly below `below`; false if none. */
+static bool offer_below(struct service *s, uint16_t below)
+{
+	s->ctx.n_offer = 0;
+	for (unsigned i = 0; i < sizeof ladder / sizeof ladder[0]; i++)
+		if (ladder[i] < below && !record_has_dialect(&s->rec, ladder[i]))
+			s->ctx.offer[s->ctx.n_offer++] = ladder[i];
+	return s->ctx.n_offer > 0;
+}
+
+static const char *called_name(struct service *s)
+{
+	return s->netbios ? s->called : NULL;
+}
+
+static void c_done(const struct conv_result *res, void *ud)
+{
+	struct service *s = ud;
+	s->c = NULL;
+	if (s->deadline_hit) {
+		service_finish(s);
+		return;
+	}
+	if (s->ctx.chosen) {
+		record_add_dialect(&s->rec, s->ctx.chosen);
+		if (offer_below(s, s->ctx.chosen)) {
+			s->c = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s),
+					  &probe_dialect, &s->ctx, c_done, s);
+			return;
+		}
+	} else if (res->end != PROBE_END_DONE) {
+		/* no verdict for the lower dialects: say so rather than guess */
+		s->rec.smb2.dialects_complete = false;
+		record_add_error(&s->rec, "dialects", "dialect probe ended: %s",
+				 res->connect != ECONN_OK ? econn_outcome_name(res->connect)
+				 : res->end == PROBE_END_TIMEOUT ? "timeout"
+								  : "no answer");
+		service_finish(s);
+		return;
+	}
+	s->rec.smb2.dialects_complete = true;
+	service_finish(s);
+}
+
+/* Both negotiates are over: settle the SMB1 verdict, then list dialects. */
+static void after_negotiates(struct service *s)
+{
+	if (!s->a_done || (s->b_started && !s->b_done))
+		return;
+	if (s->deadline_hit || !s->ctx.smb_answer) {
+		service_finish(s);
+		return;
+	}
+	struct rec_smb1 *m = &s->rec.smb1;
+	if (m->enabled == TRI_UNKNOWN && s->b_started) {
+		if (s->b_res.connect == ECONN_OK &&
+		    (s->b_res.end == PROBE_END_RESET || s->b_res.end == PROBE_END_CLOSED))
+			m->enabled = TRI_NO; /* Windows with SMB1 off resets */
+		else
+			record_add_error(&s->rec, "smb1", "no answer to the SMB1 negotiate");
+	}
+	if (s->ctx.smb2_max && offer_below(s, s->ctx.smb2_max)) {
+		s->c = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s), &probe_dialect,
+				  &s->ctx, c_done, s);
+		return;
+	}
+	s->rec.smb2.dialects_complete = s->rec.smb2.present;
+	service_finish(s);
+}
+
+static void b_done(const struct conv_result *res, void *ud)
+{
+	struct service *s = ud;
+	s->b = NULL;
+	s->b_done = true;
+	s->b_res = *res;
+	after_negotiates(s);
+}
+
+static void a_connected(void *ud)
+{
+	struct service *s = ud;
+	if (s->b_started)
+		return;
+	s->b_started = true;
+	s->b = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s), &probe_smb1_negotiate,
+			  &s->ctx, b_done, s);
+}
+
+static void a_done(const struct conv_result *res, void *ud)
+{
+	struct service *s = ud;
+	s->a = NULL;
+	if (res->connect != ECONN_OK && !s->deadline_hit) {
+		if (res->connect == ECONN_REFUSED) {
+			s->outcome = SVC_CLOSED;
+		} else if (res->connect == ECONN_TIMEOUT && s->connect_tries <= s->opts->retries) {
+			start_a(s); /* a lost SYN is not a filtered port: try again */
+			return;
+		} else {
+			s->outcome = res->connect == ECONN_TIMEOUT ? SVC_FILTERED : SVC_ERROR;
+		}
+		service_finish(s);
+		return;
+	}
+	if (res->nbss_negative && !s->fallback_tried && s->fallback[0] && !s->b_started) {
+		/* RFC 1002: the server refused the called name; try the one we learned */
+		s->fallback_tried = true;
+		record_set_str(s->called, sizeof s->called, s->fallback);
+		start_a(s);
+		return;
+	}
+	if (res->nbss_negative)
+		record_add_error(&s->rec, "netbios", "session request refused (0x%02X)",
+				 res->nbss_error);
+	s->a_done = true;
+	s->a_res = *res;
+	after_negotiates(s);
+}
+
+static void start_a(struct service *s)
+{
+	s->connect_tries++;
+	s->a = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s), &probe_smb2_negotiate,
+			  &s->ctx, a_done, s);
+	conv_set_connected_cb(s->a, a_connected);
+}
+
+static void sockaddr_text(const struct sockaddr_storage *sa, char *ip, size_t ipsz,
+			  uint16_t *port)
+{
+	ip[0] = '\0';
+	if (sa->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &s6->sin6_addr, ip, (socklen_t)ipsz);
+		*port = ntohs(s6->sin6_port);
+	} else {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &s4->sin_addr, ip, (socklen_t)ipsz);
+		*port = ntohs(s4->sin_port);
+	}
+}
+
+void service_start(struct engine *e, const struct scan_opts *opts, const struct sockaddr *sa,
+		   bool netbios, const char *nb_fallback, service_done_fn done, void *ud)
+{
+	struct service *s = calloc(1, sizeof *s);
+	if (!s)
+		abort();
+	s->e = e;
+	s->opts = opts;
+	memcpy(&s->sa, sa,
+	       sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	s->netbios = netbios;
+	record_set_str(s->called, sizeof s->called, "*SMBSERVER");
+	if (nb_fallback)
+		record_set_str(s->fallback, sizeof s->fallback, nb_fallback);
+	s->done = done;
+	s->ud = ud;
+	s->outcome = SVC_OPEN;
+	record_init(&s->rec);
+	sockaddr_text(&s->sa, s->rec.ip, sizeof s->rec.ip, &s->rec.port);
+	s->rec.netbios = netbios;
+	record_set_str(s->rec.view, sizeof s->rec.view, opts->view);
+	s->ctx.rec = &s->rec;
+	s->ctx.opts = opts;
+	if (getrandom(s->ctx.client_guid, sizeof s->ctx.client_guid, 0) < 0 ||
+	    getrandom(s->ctx.salt, sizeof s->ctx.salt, 0) < 0)
+		memset(s->ctx.salt, 0x5A, sizeof s->ctx.salt); /* uniqueness is not security here */
+	uv_timer_init(engine_loop(e), &s->deadline);
+	s->deadline.data = s;
+	uv_timer_start(&s->deadline, deadline_cb, opts->deadline_ms, 0);
+	start_a(s);
+}

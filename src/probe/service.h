@@ -1,0 +1,26 @@
+/* service.h - everything smbwatch does with one address:port.
+ *
+ * Runs the conversations in order: the full SMB2 negotiate (which is also
+ * the reachability test), the SMB1-only negotiate in parallel once the port
+ * is known open, then the dialect probes. Enforces the per-service deadline.
+ * Reports once, with the record when the port speaks SMB. */
+#ifndef SMBW_PROBE_SERVICE_H
+#define SMBW_PROBE_SERVICE_H
+
+#include <sys/socket.h>
+
+#include "net/engine.h"
+#include "probe/probe.h"
+
+enum svc_outcome { SVC_OPEN = 0, SVC_CLOSED, SVC_FILTERED, SVC_ERROR };
+
+/* rec is NULL unless the port answered in SMB; it is valid only during the
+ * call. */
+typedef void (*service_done_fn)(enum svc_outcome o, const struct svc_record *rec, void *ud);
+
+/* netbios: use the NetBIOS session service (port 139 style) with
+ * "*SMBSERVER" as called name, then nb_fallback (may be NULL) if refused. */
+void service_start(struct engine *e, const struct scan_opts *opts, const struct sockaddr *sa,
+		   bool netbios, const char *nb_fallback, service_done_fn done, void *ud);
+
+#endif

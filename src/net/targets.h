@@ -18,6 +18,10 @@ struct target_set;
 
 struct target_set *targets_new(void);
 void targets_free(struct target_set *t);
+/* Name resolution is on by default. Off (fuzzing, --no-resolve style
+ * options), a syntactically valid host name is an error
+ * ("bad target 'x': name resolution is disabled") and no DNS query is made. */
+void targets_set_resolve(struct target_set *t, bool on);
 
 /* Add one spec:
  *   198.18.1.5           2001:2::5

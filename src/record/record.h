@@ -140,4 +140,16 @@ void record_os_version(const struct svc_record *r, char *out, size_t outsz);
 /* GUID in the usual 8-4-4-4-12 form (mixed-endian as Windows prints it). */
 void guid_to_string(const uint8_t g[16], char *out, size_t outsz);
 
+/* Names of protocol values as the JSON contract spells them; static
+ * strings, NULL when the value is not one we know (callers print it in
+ * hex). record/ keeps its own tables so it does not depend on wire/. */
+const char *rec_dialect_name(uint16_t dialect);   /* 0x0311 -> "3.1.1" */
+const char *rec_hash_name(uint16_t id);           /* 1 -> "SHA-512" */
+const char *rec_cipher_name(uint16_t id);         /* 2 -> "AES-128-GCM" */
+const char *rec_compression_name(uint16_t id);    /* 3 -> "LZ77+Huffman" */
+const char *rec_signing_alg_name(uint16_t id);    /* 1 -> "AES-CMAC" */
+/* bit is a single-bit mask of the SMB1 / SMB2 Capabilities field. */
+const char *rec_smb1_cap_name(uint32_t bit);      /* 0x80000000 -> "EXTENDED_SECURITY" */
+const char *rec_smb2_cap_name(uint32_t bit);      /* 0x04 -> "LARGE_MTU" */
+
 #endif

@@ -386,6 +386,29 @@ int wire_utf16le_to_utf8(const uint8_t *in, size_t n, char *out, size_t outsz)
 	return WIRE_OK;
 }
 
+int wire_oem_to_utf8(const uint8_t *in, size_t n, char *out, size_t outsz)
+{
+	if (outsz == 0)
+		return WIRE_NOSPACE;
+	out[0] = '\0';
+	size_t o = 0;
+	for (size_t i = 0; i < n; i++) {
+		uint8_t c = in[i];
+		if (c == 0) {
+			if (i + 1 == n)
+				break; /* trailing terminator */
+			out[0] = '\0';
+			return WIRE_MALFORMED;
+		}
+		if (c < 0x20 || c >= 0x7F)
+			c = '?'; /* unknown code page: keep output plain ASCII */
+		if (o + 1 < outsz)
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return WIRE_OK;
+}
+
 bool wr_utf16le_ascii(struct wr *w, const char *s)
 {
 	for (; *s; s++) {

@@ -83,6 +83,10 @@ bool wr_patch_u24be(struct wr *w, size_t at, uint32_t v);
  * before the end; a trailing NUL code unit is accepted and dropped. Output
  * is cut at outsz-1 bytes. */
 int wire_utf16le_to_utf8(const uint8_t *in, size_t n, char *out, size_t outsz);
+/* OEM (8-bit, code page unknown) string of n bytes to printable ASCII,
+ * NUL-terminated in out[outsz]: bytes >= 0x80 and control characters become
+ * '?'. Same NUL rules and cut as wire_utf16le_to_utf8. */
+int wire_oem_to_utf8(const uint8_t *in, size_t n, char *out, size_t outsz);
 /* UTF-8/ASCII string to UTF-16LE appended to w (no terminator). Non-ASCII
  * bytes are written as '?' (we only ever send ASCII). */
 bool wr_utf16le_ascii(struct wr *w, const char *s);

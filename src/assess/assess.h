@@ -1,0 +1,25 @@
+/* assess.h - rules from a service record to findings, each with severity,
+ * evidence (which answer proved it) and remediation an administrator can act
+ * on. Finding ids are stable (docs/record.md): reports, stores and alerts
+ * key on them. */
+#ifndef SMBW_ASSESS_H
+#define SMBW_ASSESS_H
+
+#include <stdbool.h>
+
+#include "record/record.h"
+
+/* Replace rec->findings with what the record proves. Pure: reads only the
+ * record. */
+void assess_record(struct svc_record *rec);
+
+/* "critical" | "high" | "medium" | "low" | "info" -> enum; -1 if unknown. */
+int assess_severity_parse(const char *s);
+/* Highest severity among the findings; -1 when there are none. */
+int assess_worst(const struct svc_record *rec);
+
+/* True for an address that is globally routable (not private, loopback,
+ * link-local, CGNAT, documentation, benchmarking, multicast, reserved). */
+bool assess_ip_is_public(const char *ip);
+
+#endif

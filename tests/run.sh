@@ -36,13 +36,13 @@ for b in "$@"; do
 	tag=$(basename "$b")
 	echo "== $tag: unit tests"
 	for t in "$b"/tests/unit/test_*; do
-		[ -x "$t" ] || continue
+		[ -f "$t" ] && [ -x "$t" ] || continue
 		CMOCKA_MESSAGE_OUTPUT=TAP "$t" >"$log" 2>&1
 		tally "$tag/$(basename "$t")" $?
 	done
 	echo "== $tag: fuzz corpus replay"
 	for t in "$b"/tests/fuzz/replay_*; do
-		[ -x "$t" ] || continue
+		[ -f "$t" ] && [ -x "$t" ] || continue
 		n=${t##*/replay_}
 		corpus=tests/fuzz/corpus/$n
 		[ -d "$corpus" ] || corpus=""
@@ -60,7 +60,7 @@ for b in "$@"; do
 	fi
 	echo "== $tag: integration tests (Samba lab)"
 	for t in tests/integration/test_*.sh tests/hostile/test_*.sh; do
-		[ -x "$t" ] || continue
+		[ -f "$t" ] && [ -x "$t" ] || continue
 		SMBWATCH="$b/smbwatch" timeout 600 "$t" >"$log" 2>&1
 		tally "$tag/$(basename "$t" .sh)" $?
 	done

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+#include "assess/assess.h"
 #include "record/record.h"
 
 enum {
@@ -26,7 +27,56 @@ enum {
 	OPT_TIMEOUT,
 	OPT_RETRIES,
 	OPT_IL,
+	OPT_CHECKS,
+	OPT_FAIL_ON,
 };
+
+static const struct {
+	const char *name;
+	unsigned bit;
+} check_names[] = {
+	{"auth", CHECK_AUTH},
+	{"shares", CHECK_SHARES},
+	{"ms17_010", CHECK_MS17_010},
+	{"doublepulsar", CHECK_DOUBLEPULSAR},
+	{"cve_2020_0796", CHECK_SMBGHOST},
+};
+
+int options_parse_checks(const char *list, unsigned *out, char *err, size_t errsz)
+{
+	*out = 0;
+	char buf[256];
+	if (strlen(list) >= sizeof buf) {
+		snprintf(err, errsz, "bad --checks: list too long");
+		return -1;
+	}
+	record_set_str(buf, sizeof buf, list);
+	char *save = NULL;
+	for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
+		if (strcmp(tok, "all") == 0) {
+			*out |= CHECK_ALL;
+			continue;
+		}
+		if (strcmp(tok, "none") == 0)
+			continue;
+		bool found = false;
+		for (size_t i = 0; i < sizeof check_names / sizeof check_names[0]; i++) {
+			if (strcmp(tok, check_names[i].name) == 0 ||
+			    (strcmp(tok, "smbghost") == 0 && check_names[i].bit == CHECK_SMBGHOST)) {
+				*out |= check_names[i].bit;
+				found = true;
+			}
+		}
+		if (!found) {
+			snprintf(err, errsz,
+				 "bad check '%s': use auth, shares, ms17_010, doublepulsar, "
+				 "cve_2020_0796, all or none",
+				 tok);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 long options_parse_duration_ms(const char *s)
 {
@@ -102,6 +152,8 @@ static const struct option long_opts[] = {
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"retries", required_argument, NULL, OPT_RETRIES},
 	{"iL", required_argument, NULL, OPT_IL},
+	{"checks", required_argument, NULL, OPT_CHECKS},
+	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{NULL, 0, NULL, 0},
 };
 
@@ -135,6 +187,8 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 	cli->sopts.read_timeout_ms = 2000;
 	cli->sopts.deadline_ms = 10000;
 	cli->sopts.retries = 1;
+	cli->sopts.checks = CHECK_ALL;
+	cli->fail_on = -1;
 	record_set_str(cli->sopts.view, sizeof cli->sopts.view, "internal");
 	cli->format = REPORT_TEXT;
 	cli->rate = 2000;
@@ -177,6 +231,18 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 			record_set_str(cli->sopts.view, sizeof cli->sopts.view, optarg);
 			break;
 		case OPT_NO_PROGRESS: cli->no_progress = true; break;
+		case OPT_CHECKS:
+			rc = options_parse_checks(optarg, &cli->sopts.checks, err, errsz);
+			break;
+		case OPT_FAIL_ON:
+			cli->fail_on = assess_severity_parse(optarg);
+			if (cli->fail_on < 0) {
+				snprintf(err, errsz,
+					 "bad --fail-on '%s': use critical, high, medium, low or info",
+					 optarg);
+				return -1;
+			}
+			break;
 		case OPT_MAX_INFLIGHT:
 			if (parse_uint(optarg, 1000000, &cli->max_inflight) != 0 ||
 			    cli->max_inflight == 0) {

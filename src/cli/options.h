@@ -25,7 +25,11 @@ struct scan_cli {
 	unsigned connect_timeout_ms;
 	bool force_large;
 	bool no_progress;
+	int fail_on; /* enum severity, or -1 */
 };
+
+/* "auth,shares" -> CHECK_* bits; "all" and "none" too; -1 if unknown. */
+int options_parse_checks(const char *list, unsigned *out, char *err, size_t errsz);
 
 /* Parse argv (argv[0] = "scan"). Returns 0, OPTIONS_HELP for --help, or -1
  * with a one-line message in err. Resolves names and reads files. */

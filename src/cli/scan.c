@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <uv.h>
 
+#include "assess/assess.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "net/engine.h"
@@ -24,6 +25,7 @@
 #include "report/report.h"
 
 #define EXIT_OK 0
+#define EXIT_FINDINGS 1
 #define EXIT_USAGE 2
 #define EXIT_RUNTIME 3
 
@@ -48,6 +50,12 @@ static const char scan_usage[] =
 	"  -o, --output FILE     write the report to FILE instead of stdout\n"
 	"  --view NAME           where this scan runs from (default internal)\n"
 	"  --no-progress         no progress line on stderr (shown only on a terminal)\n"
+	"  --fail-on SEVERITY    exit 1 when a finding is at or above SEVERITY\n"
+	"                        (critical, high, medium, low, info)\n"
+	"\n"
+	"checks (all safe: no exploit, no write, no brute force):\n"
+	"  --checks LIST         auth, shares, ms17_010, doublepulsar, cve_2020_0796,\n"
+	"                        all (default) or none (fingerprint only)\n"
 	"\n"
 	"speed and politeness:\n"
 	"  --max-inflight N      connections at once (default: from the open-file limit,\n"
@@ -60,7 +68,8 @@ static const char scan_usage[] =
 	"  --retries N           retries of a timed-out connect (default 1)\n"
 	"  T: 500ms, 2s, 1.5 (seconds), 1m\n"
 	"\n"
-	"exit status: 0 scan ran, 2 bad usage or input, 3 runtime failure\n";
+	"exit status: 0 scan ran, 1 a finding at or above --fail-on, 2 bad usage or\n"
+	"input, 3 runtime failure\n";
 
 struct scan_run {
 	uv_loop_t *loop;
@@ -76,12 +85,14 @@ struct scan_run {
 	struct scan_summary sum;
 	struct nbname_cache *names;
 	bool stopping;
+	int fail_on;
+	bool fail_hit;
 	uv_signal_t sigint, sigterm;
 };
 
 static void feed(struct scan_run *run);
 
-static void service_done(enum svc_outcome o, const struct svc_record *rec, void *ud)
+static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
 {
 	struct scan_run *run = ud;
 	run->active--;
@@ -93,6 +104,12 @@ static void service_done(enum svc_outcome o, const struct svc_record *rec, void 
 	case SVC_ERROR: run->sum.errors++; break;
 	}
 	if (rec) {
+		assess_record(rec);
+		int worst = assess_worst(rec);
+		if (worst >= 0)
+			run->sum.by_severity[worst]++;
+		if (run->fail_on >= 0 && worst >= run->fail_on)
+			run->fail_hit = true;
 		run->sum.services++;
 		if (rec->ntlm.present && rec->ntlm.netbios_computer[0])
 			nbname_cache_put(run->names, rec->ip, rec->ntlm.netbios_computer);
@@ -172,6 +189,7 @@ int cli_scan(int argc, char **argv)
 	run.targets = cli.targets;
 	run.ports = cli.ports;
 	run.sopts = cli.sopts;
+	run.fail_on = cli.fail_on;
 	run.total = targets_count(run.targets) * run.ports.n;
 
 	FILE *out = stdout;
@@ -221,7 +239,7 @@ int cli_scan(int argc, char **argv)
 	}
 	report_finish(run.report, &run.sum);
 	report_free(run.report);
-	int status = EXIT_OK;
+	int status = run.fail_hit ? EXIT_FINDINGS : EXIT_OK;
 	if (out != stdout) {
 		if (fclose(out) != 0) {
 			fprintf(stderr, "smbwatch scan: writing '%s': %s\n", cli.output,

@@ -34,7 +34,16 @@ enum probe_end {
 	PROBE_END_ABORTED,  /* the service deadline hit, or a local error */
 };
 
+/* --checks bits */
+#define CHECK_AUTH 0x01u         /* null session, guest */
+#define CHECK_SHARES 0x02u       /* anonymous share list and read access */
+#define CHECK_MS17_010 0x04u
+#define CHECK_DOUBLEPULSAR 0x08u
+#define CHECK_SMBGHOST 0x10u
+#define CHECK_ALL 0x1Fu
+
 struct scan_opts {
+	unsigned checks;           /* CHECK_* */
 	unsigned read_timeout_ms;  /* per exchange */
 	unsigned deadline_ms;      /* per service, all its connections */
 	unsigned retries;          /* retries of a timed-out connect */
@@ -73,6 +82,9 @@ struct probe_ops {
 extern const struct probe_ops probe_smb2_negotiate; /* full negotiate + NTLM challenge */
 extern const struct probe_ops probe_smb1_negotiate; /* SMB1-only negotiate + session setup */
 extern const struct probe_ops probe_dialect;        /* one negotiate with ctx->offer */
+extern const struct probe_ops probe_anon2;   /* SMB2 null session, IPC$, shares */
+extern const struct probe_ops probe_guest2;  /* SMB2 guest logon (random user), shares */
+extern const struct probe_ops probe_anon1;   /* SMB1 null session, MS17-010, DoublePulsar, shares */
 
 /* Look a module up by name; NULL if unknown. */
 const struct probe_ops *probe_find(const char *name);

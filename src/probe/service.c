@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "probe/conn.h"
+#include "probe/smbghost.h"
 #include "wire/smb2.h"
 
 static const uint16_t ladder[] = {
@@ -29,7 +30,9 @@ struct service {
 
 	struct svc_record rec;
 	struct probe_ctx ctx;
-	struct conv *a, *b, *c; /* smb2, smb1, dialect conversations */
+	struct conv *a, *b, *c; /* smb2, smb1, dialect/check conversations */
+	const struct probe_ops *checks[4]; /* check conversations still to run */
+	unsigned n_checks, next_check;
 	bool b_started;
 	struct conv_result a_res, b_res;
 	bool a_done, b_done;
@@ -52,7 +55,7 @@ static void service_finish(struct service *s)
 		return;
 	s->finished = true;
 	uv_timer_stop(&s->deadline);
-	const struct svc_record *rec = NULL;
+	struct svc_record *rec = NULL;
 	if (s->outcome == SVC_OPEN && s->ctx.smb_answer) {
 		s->rec.scanned_at = (int64_t)time(NULL);
 		rec = &s->rec;
@@ -90,6 +93,47 @@ static const char *called_name(struct service *s)
 	return s->netbios ? s->called : NULL;
 }
 
+static void check_done(const struct conv_result *res, void *ud);
+
+/* After the fingerprint: the security checks, one conversation each, in
+ * order (each may build on what the previous one stored). */
+static void run_checks(struct service *s)
+{
+	if (s->deadline_hit || s->next_check >= s->n_checks) {
+		service_finish(s);
+		return;
+	}
+	const struct probe_ops *ops = s->checks[s->next_check++];
+	s->c = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s), ops, &s->ctx,
+			  check_done, s);
+}
+
+static void check_done(const struct conv_result *res, void *ud)
+{
+	struct service *s = ud;
+	(void)res;
+	s->c = NULL;
+	run_checks(s);
+}
+
+static void plan_checks(struct service *s)
+{
+	unsigned on = s->opts->checks;
+	struct svc_record *rec = &s->rec;
+	if ((on & CHECK_SMBGHOST) && rec->smb2.present)
+		rec->cve_2020_0796 = smbghost_verdict(rec);
+	s->n_checks = 0;
+	if (rec->smb2.present && (on & (CHECK_AUTH | CHECK_SHARES)))
+		s->checks[s->n_checks++] = &probe_anon2;
+	if (rec->smb2.present && (on & CHECK_AUTH))
+		s->checks[s->n_checks++] = &probe_guest2;
+	if (rec->smb1.enabled == TRI_YES &&
+	    (on & (CHECK_AUTH | CHECK_SHARES | CHECK_MS17_010 | CHECK_DOUBLEPULSAR)))
+		s->checks[s->n_checks++] = &probe_anon1;
+	s->next_check = 0;
+	run_checks(s);
+}
+
 static void c_done(const struct conv_result *res, void *ud)
 {
 	struct service *s = ud;
@@ -112,11 +156,11 @@ static void c_done(const struct conv_result *res, void *ud)
 				 res->connect != ECONN_OK ? econn_outcome_name(res->connect)
 				 : res->end == PROBE_END_TIMEOUT ? "timeout"
 								  : "no answer");
-		service_finish(s);
+		plan_checks(s);
 		return;
 	}
 	s->rec.smb2.dialects_complete = true;
-	service_finish(s);
+	plan_checks(s);
 }
 
 /* Both negotiates are over: settle the SMB1 verdict, then list dialects. */
@@ -142,7 +186,7 @@ static void after_negotiates(struct service *s)
 		return;
 	}
 	s->rec.smb2.dialects_complete = s->rec.smb2.present;
-	service_finish(s);
+	plan_checks(s);
 }
 
 static void b_done(const struct conv_result *res, void *ud)

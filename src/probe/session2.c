@@ -1,0 +1,108 @@
+/* session2.c - shared SMB2 negotiate + NTLMSSP logon; see session2.h. */
+#include "probe/session2.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "wire/ntlmssp.h"
+#include "wire/smb2.h"
+#include "wire/spnego.h"
+
+#define STATUS_MORE_PROCESSING_REQUIRED 0xC0000016u
+
+static const uint16_t all_dialects[] = {
+	SMB2_DIALECT_202, SMB2_DIALECT_210, SMB2_DIALECT_300, SMB2_DIALECT_302, SMB2_DIALECT_311,
+};
+
+uint64_t sess2_next_mid(struct sess2 *s)
+{
+	return s->rc.message_id++;
+}
+
+void sess2_unc(const struct probe_ctx *ctx, const char *share, char *out, size_t outsz)
+{
+	snprintf(out, outsz, "\\\\%s\\%s", ctx->rec->ip, share);
+}
+
+int sess2_start(struct sess2 *s, struct probe_ctx *ctx, const char *user, struct wr *out)
+{
+	memset(s, 0, sizeof *s);
+	s->user = user;
+	struct smb2_negotiate_req req = {
+		.dialects = all_dialects,
+		.n_dialects = 5,
+		.security_mode = SMB2_SECMODE_SIGNING_ENABLED,
+		.capabilities = 0x7F,
+	};
+	memcpy(req.client_guid, ctx->client_guid, sizeof req.client_guid);
+	memcpy(req.salt, ctx->salt, sizeof req.salt);
+	int rc = smb2_negotiate_req_encode(out, &req, sess2_next_mid(s));
+	return rc < 0 ? rc : PROBE_SEND;
+}
+
+static int leg_encode(struct sess2 *s, bool first, struct wr *out)
+{
+	uint8_t ntlm[512], spnego[640];
+	struct wr wn, ws;
+	wr_init(&wn, ntlm, sizeof ntlm);
+	wr_init(&ws, spnego, sizeof spnego);
+	int rc;
+	if (first) {
+		rc = ntlmssp_negotiate_encode(&wn, NTLMSSP_NEGOTIATE_FLAGS_DEFAULT);
+		if (rc == WIRE_OK)
+			rc = spnego_init_encode(&ws, wn.p, wn.len);
+	} else {
+		rc = ntlmssp_authenticate_encode(&wn, NTLMSSP_NEGOTIATE_FLAGS_DEFAULT, s->user,
+						 s->user ? "" : NULL, "SMBWATCH");
+		if (rc == WIRE_OK)
+			rc = spnego_resp_encode(&ws, wn.p, wn.len);
+	}
+	if (rc != WIRE_OK)
+		return rc;
+	return smb2_session_setup_req_encode(out, sess2_next_mid(s), s->rc.session_id, ws.p,
+					     (uint16_t)ws.len);
+}
+
+int sess2_on_frame(struct sess2 *s, struct probe_ctx *ctx, struct rd *msg, struct wr *out)
+{
+	(void)ctx;
+	if (smb_magic_of(msg) != SMB_MAGIC_SMB2)
+		return WIRE_UNSUPPORTED;
+	int rc;
+	if (s->step == SESS2_NEGOTIATE) {
+		struct smb2_negotiate_resp n;
+		rc = smb2_negotiate_resp_decode(msg, &n);
+		if (rc < 0)
+			return rc;
+		s->status = n.hdr.status;
+		if (n.hdr.status != 0) {
+			s->step = SESS2_FAILED;
+			return PROBE_DONE;
+		}
+		s->step = SESS2_NTLM_NEGOTIATE;
+		rc = leg_encode(s, true, out);
+		return rc < 0 ? rc : PROBE_SEND;
+	}
+	struct smb2_session_setup_resp ss;
+	rc = smb2_session_setup_resp_decode(msg, &ss);
+	if (rc < 0)
+		return rc;
+	s->status = ss.hdr.status;
+	if (s->step == SESS2_NTLM_NEGOTIATE) {
+		if (ss.hdr.status != STATUS_MORE_PROCESSING_REQUIRED) {
+			s->step = SESS2_FAILED;
+			return PROBE_DONE;
+		}
+		s->rc.session_id = ss.hdr.session_id;
+		s->step = SESS2_NTLM_AUTH;
+		rc = leg_encode(s, false, out);
+		return rc < 0 ? rc : PROBE_SEND;
+	}
+	if (ss.hdr.status != 0) {
+		s->step = SESS2_FAILED;
+		return PROBE_DONE;
+	}
+	s->session_flags = ss.session_flags;
+	s->step = SESS2_READY;
+	return PROBE_DONE;
+}

@@ -58,16 +58,28 @@ static void tw_word(struct tw *w, const char *word, size_t len)
 	w->col += (unsigned)len;
 }
 
-/* One fact: the cursor is already at column `at`; words of text wrap. */
+/* Inside a fact, NBSP joins words that must stay on one line ("time"
+ * and its date); it prints as a space. */
+#define NBSP "\x1f"
+
+/* One fact: the cursor is already at column `at`; words of text wrap.
+ * Control bytes from hostile strings print as '?' (NBSP as a space). */
 static void tw_fact(FILE *f, unsigned at, const char *text)
 {
 	struct tw w = { f, at, at, at + 2 };
 	char clean[1024];
-	report_clean(text, clean, sizeof clean);
+	size_t i;
+	for (i = 0; text[i] && i < sizeof clean - 1; i++) {
+		unsigned char c = (unsigned char)text[i];
+		clean[i] = c == 0x1f ? ' ' : (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+		if (c == ' ')
+			clean[i] = '\n'; /* break point */
+	}
+	clean[i] = '\0';
 	for (const char *p = clean; *p;) {
-		while (*p == ' ')
+		while (*p == '\n')
 			p++;
-		size_t n = strcspn(p, " ");
+		size_t n = strcspn(p, "\n");
 		if (n)
 			tw_word(&w, p, n);
 		p += n;
@@ -120,17 +132,24 @@ static void join(char *buf, size_t sz, const char *text)
 static char *render_header(const struct svc_record *r)
 {
 	char h[1024] = "", tmp[REC_STR + 16], win[64];
+
 	join(h, sizeof h, report_host_name(r));
 	if (report_domain(r)[0]) {
 		snprintf(tmp, sizeof tmp, "domain %s", report_domain(r));
 		join(h, sizeof h, tmp);
 	}
 	report_windows_version(r, "build", win, sizeof win);
-	if (r->smb1.native_os[0] && win[0])
-		snprintf(tmp, sizeof tmp, "%.200s / %s", r->smb1.native_os, win);
-	else
-		snprintf(tmp, sizeof tmp, "%s", r->smb1.native_os[0] ? r->smb1.native_os : win);
-	join(h, sizeof h, tmp);
+	/* Samba answers NativeOS "Windows 6.1" and NTLM version 6.1: say
+	 * Samba (from NativeLanMan) and skip a NativeOS the version repeats */
+	const char *nos = r->smb1.native_os;
+	char os[REC_STR + 80] = "";
+	if (strncmp(r->smb1.native_lanman, "Samba", 5) == 0 && !strstr(nos, "Samba"))
+		appendf(os, sizeof os, "Samba");
+	if (nos[0] && !(win[0] && strncmp(win, nos, strlen(nos)) == 0))
+		appendf(os, sizeof os, "%s%.200s", os[0] ? " / " : "", nos);
+	if (win[0])
+		appendf(os, sizeof os, "%s%s", os[0] ? " / " : "", win);
+	join(h, sizeof h, os);
 	char out[1100] = "";
 	if (h[0]) {
 		char clean[1024];
@@ -227,19 +246,19 @@ static void service_facts(const struct svc_record *r, FILE *f, bool *first)
 		for (int i = 0; i < 16; i++) {
 			if (s->server_guid[i]) {
 				guid_to_string(s->server_guid, a, sizeof a);
-				snprintf(b, sizeof b, "guid %s", a);
+				snprintf(b, sizeof b, "guid" NBSP "%s", a);
 				join(fact, sizeof fact, b);
 				break;
 			}
 		}
 		filetime_to_rfc3339(s->system_time, a, sizeof a);
 		if (a[0]) {
-			snprintf(b, sizeof b, "time %s", a);
+			snprintf(b, sizeof b, "time" NBSP "%s", a);
 			join(fact, sizeof fact, b);
 		}
 		filetime_to_rfc3339(s->boot_time, a, sizeof a);
 		if (a[0]) {
-			snprintf(b, sizeof b, "boot %s", a);
+			snprintf(b, sizeof b, "boot" NBSP "%s", a);
 			join(fact, sizeof fact, b);
 		}
 		if (fact[0])
@@ -268,26 +287,26 @@ static void service_facts(const struct svc_record *r, FILE *f, bool *first)
 	if (r->ntlm.present && (r->ntlm.dns_computer[0] || r->ntlm.dns_domain[0])) {
 		fact[0] = '\0';
 		if (r->ntlm.dns_computer[0]) {
-			snprintf(b, sizeof b, "dns %s", r->ntlm.dns_computer);
+			snprintf(b, sizeof b, "dns" NBSP "%s", r->ntlm.dns_computer);
 			join(fact, sizeof fact, b);
 		}
 		if (r->ntlm.dns_domain[0]) {
-			snprintf(b, sizeof b, "dns domain %s", r->ntlm.dns_domain);
+			snprintf(b, sizeof b, "dns" NBSP "domain" NBSP "%s", r->ntlm.dns_domain);
 			join(fact, sizeof fact, b);
 		}
 		EMIT();
 	}
 	fact[0] = '\0';
 	if (r->auth.anonymous_logon != TRI_UNKNOWN) {
-		snprintf(b, sizeof b, "anonymous logon %s", yes_no(r->auth.anonymous_logon));
+		snprintf(b, sizeof b, "anonymous" NBSP "logon" NBSP "%s", yes_no(r->auth.anonymous_logon));
 		join(fact, sizeof fact, b);
 	}
 	if (r->auth.null_session != TRI_UNKNOWN) {
-		snprintf(b, sizeof b, "null session %s", yes_no(r->auth.null_session));
+		snprintf(b, sizeof b, "null" NBSP "session" NBSP "%s", yes_no(r->auth.null_session));
 		join(fact, sizeof fact, b);
 	}
 	if (r->auth.guest != TRI_UNKNOWN) {
-		snprintf(b, sizeof b, "guest %s", yes_no(r->auth.guest));
+		snprintf(b, sizeof b, "guest" NBSP "%s", yes_no(r->auth.guest));
 		join(fact, sizeof fact, b);
 	}
 	if (fact[0])
@@ -308,8 +327,8 @@ static void service_facts(const struct svc_record *r, FILE *f, bool *first)
 	for (int i = 0; i < 3; i++) {
 		if (vv[i] == VULN_UNKNOWN)
 			continue;
-		snprintf(b, sizeof b, "%s %s", vnames[i],
-			 vv[i] == VULN_VULNERABLE ? "VULNERABLE" : "not vulnerable");
+		snprintf(b, sizeof b, "%s" NBSP "%s", vnames[i],
+			 vv[i] == VULN_VULNERABLE ? "VULNERABLE" : "not" NBSP "vulnerable");
 		join(fact, sizeof fact, b);
 	}
 	if (fact[0])
@@ -456,13 +475,13 @@ static void text_finish(void *st, const struct scan_summary *sum)
 
 	char b[256];
 	if (sum) {
-		fprintf(f, "Summary: %llu SMB service%s on %zu host%s; %llu targets: %llu open, "
-			   "%llu closed, %llu filtered, %llu errors; %.1f s\n",
+		fprintf(f, "Summary: %llu SMB service%s on %zu host%s in %.1f s\n",
 			(unsigned long long)sum->services, sum->services == 1 ? "" : "s", nh,
-			nh == 1 ? "" : "s", (unsigned long long)sum->targets,
-			(unsigned long long)sum->open, (unsigned long long)sum->closed,
-			(unsigned long long)sum->filtered, (unsigned long long)sum->errors,
-			sum->seconds);
+			nh == 1 ? "" : "s", sum->seconds);
+		fprintf(f, "Targets: %llu tried: %llu open, %llu closed, %llu filtered, %llu errors\n",
+			(unsigned long long)sum->targets, (unsigned long long)sum->open,
+			(unsigned long long)sum->closed, (unsigned long long)sum->filtered,
+			(unsigned long long)sum->errors);
 	}
 	sev_counts(total, b, sizeof b);
 	if (b[0] && hosts) {

@@ -440,7 +440,8 @@ static void text_finish(void *st, const struct scan_summary *sum)
 {
 	struct text_state *s = st;
 	FILE *f = s->out;
-	qsort(s->v, s->n, sizeof *s->v, svc_cmp);
+	if (s->n)
+		qsort(s->v, s->n, sizeof *s->v, svc_cmp);
 	struct text_host *hosts = calloc(s->n ? s->n : 1, sizeof *hosts);
 	size_t nh = 0;
 	unsigned total[N_SEV] = { 0 };

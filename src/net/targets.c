@@ -19,16 +19,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/u128.h"
+
 /* Longest spec we accept; a host name is at most 253 characters, an IPv6
  * range about 80, so anything longer is garbage (and keeps the stack copy
  * below bounded). */
 #define TARGETS_SPEC_MAX 512
 /* A name may resolve to many addresses; more than this is not a host. */
 #define TARGETS_MAX_RESOLVED 256
-
-struct u128 {
-	uint64_t hi, lo;
-};
 
 struct trange {
 	struct u128 first, last;
@@ -47,53 +45,6 @@ struct target_set {
 	bool finalized;
 	bool resolve;
 };
-
-static int u128_cmp(struct u128 a, struct u128 b)
-{
-	if (a.hi != b.hi)
-		return a.hi < b.hi ? -1 : 1;
-	if (a.lo != b.lo)
-		return a.lo < b.lo ? -1 : 1;
-	return 0;
-}
-
-static struct u128 u128_inc(struct u128 a)
-{
-	a.lo++;
-	if (a.lo == 0)
-		a.hi++;
-	return a;
-}
-
-static struct u128 u128_dec(struct u128 a)
-{
-	if (a.lo == 0)
-		a.hi--;
-	a.lo--;
-	return a;
-}
-
-/* a - b, caller guarantees a >= b */
-static struct u128 u128_sub(struct u128 a, struct u128 b)
-{
-	struct u128 d = { a.hi - b.hi, a.lo - b.lo };
-	if (a.lo < b.lo)
-		d.hi--;
-	return d;
-}
-
-static struct u128 u128_add64(struct u128 a, uint64_t v)
-{
-	a.lo += v;
-	if (a.lo < v)
-		a.hi++;
-	return a;
-}
-
-static bool u128_is_max(struct u128 a)
-{
-	return a.hi == UINT64_MAX && a.lo == UINT64_MAX;
-}
 
 static uint64_t sat_add(uint64_t a, uint64_t b)
 {

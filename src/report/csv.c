@@ -1,0 +1,123 @@
+/* csv.c - one row per service under a fixed header (RFC 4180: fields with
+ * a comma, quote, CR or LF are quoted, quotes doubled, rows end in CRLF).
+ * Unknown values are empty fields. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_int.h"
+
+struct csv_state {
+	FILE *out;
+};
+
+static const char csv_header[] =
+	"ip,port,transport,netbios_computer,netbios_domain,os_version,smb1,smb1_signing,"
+	"smb2_dialects,smb2_signing,server_guid,null_session,guest,findings\r\n";
+
+static void *csv_open(FILE *out)
+{
+	struct csv_state *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->out = out;
+	fputs(csv_header, out);
+	return s;
+}
+
+/* One field, with a leading comma unless first. Names come from the
+ * remote server: a value starting with = + - @ would be run as a formula
+ * by spreadsheet programs, so such values get a leading apostrophe
+ * (OWASP "CSV injection"). */
+static void csv_field(FILE *f, const char *v, bool first, bool untrusted)
+{
+	if (!first)
+		fputc(',', f);
+	if (!v)
+		v = "";
+	bool defang = untrusted && (v[0] == '=' || v[0] == '+' || v[0] == '-' || v[0] == '@' ||
+				    v[0] == '\t' || v[0] == '\r');
+	bool quote = defang || strpbrk(v, ",\"\r\n") != NULL;
+	if (!quote) {
+		fputs(v, f);
+		return;
+	}
+	fputc('"', f);
+	if (defang)
+		fputc('\'', f);
+	for (; *v; v++) {
+		if (*v == '"')
+			fputc('"', f);
+		fputc(*v, f);
+	}
+	fputc('"', f);
+}
+
+static const char *tri_str(enum tri t)
+{
+	return t == TRI_UNKNOWN ? "" : t == TRI_YES ? "true" : "false";
+}
+
+static void csv_service(void *st, const struct svc_record *rec)
+{
+	struct csv_state *s = st;
+	FILE *f = s->out;
+	char buf[REC_STR];
+	const char *ntlm_name = rec->ntlm.present ? rec->ntlm.netbios_computer : "";
+	const char *ntlm_dom = rec->ntlm.present ? rec->ntlm.netbios_domain : "";
+
+	csv_field(f, rec->ip, true, false);
+	snprintf(buf, sizeof buf, "%u", (unsigned)rec->port);
+	csv_field(f, buf, false, false);
+	csv_field(f, rec->netbios ? "netbios" : "direct", false, false);
+	csv_field(f, ntlm_name, false, true);
+	csv_field(f, ntlm_dom, false, true);
+	record_os_version(rec, buf, sizeof buf);
+	csv_field(f, buf, false, false);
+	csv_field(f, tri_str(rec->smb1.enabled), false, false);
+	csv_field(f, signing_name(rec->smb1.signing), false, false);
+	report_dialects(rec, " ", buf, sizeof buf);
+	csv_field(f, rec->smb2.present ? buf : "", false, false);
+	csv_field(f, rec->smb2.present ? signing_name(rec->smb2.signing) : "", false, false);
+	buf[0] = '\0';
+	for (int i = 0; rec->smb2.present && i < 16; i++) {
+		if (rec->smb2.server_guid[i]) {
+			guid_to_string(rec->smb2.server_guid, buf, sizeof buf);
+			break;
+		}
+	}
+	csv_field(f, buf, false, false);
+	csv_field(f, tri_str(rec->auth.null_session), false, false);
+	csv_field(f, tri_str(rec->auth.guest), false, false);
+	/* finding ids joined by spaces: ids are [A-Z0-9_], never need quoting */
+	char ids[REC_MAX_FINDINGS * 33] = "";
+	size_t len = 0;
+	for (unsigned i = 0; i < rec->n_findings && i < REC_MAX_FINDINGS; i++) {
+		int w = snprintf(ids + len, sizeof ids - len, "%s%s", i ? " " : "",
+				 rec->findings[i].id);
+		if (w < 0 || (size_t)w >= sizeof ids - len)
+			break;
+		len += (size_t)w;
+	}
+	csv_field(f, ids, false, false);
+	fputs("\r\n", f);
+	fflush(f);
+}
+
+static void csv_finish(void *st, const struct scan_summary *sum)
+{
+	(void)sum;
+	fflush(((struct csv_state *)st)->out);
+}
+
+static void csv_close(void *st)
+{
+	free(st);
+}
+
+const struct report_ops report_csv_ops = {
+	.name = "csv",
+	.open = csv_open,
+	.service = csv_service,
+	.finish = csv_finish,
+	.close = csv_close,
+};

@@ -1,0 +1,132 @@
+/* report.c - dispatch to the output writers, and the display helpers
+ * they share. */
+#include "report/report.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "report/report_int.h"
+
+struct report {
+	const struct report_ops *ops;
+	void *st;
+};
+
+/* Indexed by enum report_format. */
+static const struct report_ops *const writers[] = {
+	[REPORT_TEXT] = &report_text_ops,
+	[REPORT_LINE] = &report_line_ops,
+	[REPORT_JSONL] = &report_jsonl_ops,
+	[REPORT_CSV] = &report_csv_ops,
+};
+
+#define N_WRITERS (sizeof(writers) / sizeof(writers[0]))
+
+int report_format_parse(const char *s)
+{
+	if (!s)
+		return -1;
+	for (size_t i = 0; i < N_WRITERS; i++)
+		if (strcmp(s, writers[i]->name) == 0)
+			return (int)i;
+	return -1;
+}
+
+struct report *report_new(enum report_format fmt, FILE *out)
+{
+	if ((unsigned)fmt >= N_WRITERS)
+		return NULL;
+	struct report *r = calloc(1, sizeof *r);
+	if (!r)
+		return NULL;
+	r->ops = writers[fmt];
+	r->st = r->ops->open(out);
+	if (!r->st) {
+		free(r);
+		return NULL;
+	}
+	return r;
+}
+
+void report_service(struct report *r, const struct svc_record *rec)
+{
+	r->ops->service(r->st, rec);
+}
+
+void report_finish(struct report *r, const struct scan_summary *sum)
+{
+	r->ops->finish(r->st, sum);
+}
+
+void report_free(struct report *r)
+{
+	if (!r)
+		return;
+	r->ops->close(r->st);
+	free(r);
+}
+
+void report_clean(const char *s, char *out, size_t outsz)
+{
+	size_t i = 0;
+	if (outsz == 0)
+		return;
+	for (; s && s[i] && i < outsz - 1; i++) {
+		unsigned char c = (unsigned char)s[i];
+		out[i] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+	}
+	out[i] = '\0';
+}
+
+const char *report_host_name(const struct svc_record *r)
+{
+	if (r->ntlm.present && r->ntlm.netbios_computer[0])
+		return r->ntlm.netbios_computer;
+	return r->smb1.server_name;
+}
+
+const char *report_domain(const struct svc_record *r)
+{
+	if (r->ntlm.present && r->ntlm.netbios_domain[0])
+		return r->ntlm.netbios_domain;
+	return r->smb1.domain;
+}
+
+void report_windows_version(const struct svc_record *r, const char *build_word, char *out,
+			    size_t outsz)
+{
+	if (outsz == 0)
+		return;
+	out[0] = '\0';
+	if (!r->ntlm.present || !r->ntlm.has_version)
+		return;
+	snprintf(out, outsz, "Windows %u.%u %s %u", (unsigned)r->ntlm.os_major,
+		 (unsigned)r->ntlm.os_minor, build_word, (unsigned)r->ntlm.os_build);
+}
+
+void report_dialects(const struct svc_record *r, const char *sep, char *out, size_t outsz)
+{
+	size_t len = 0;
+	if (outsz == 0)
+		return;
+	out[0] = '\0';
+	for (unsigned i = 0; i < r->smb2.n_dialects && i < REC_MAX_DIALECTS; i++) {
+		const char *n = rec_dialect_name(r->smb2.dialects[i]);
+		char hex[8];
+		if (!n) {
+			snprintf(hex, sizeof hex, "0x%04x", (unsigned)r->smb2.dialects[i]);
+			n = hex;
+		}
+		int w = snprintf(out + len, outsz - len, "%s%s", i ? sep : "", n);
+		if (w < 0 || (size_t)w >= outsz - len)
+			break;
+		len += (size_t)w;
+	}
+}
+
+enum signing report_signing(const struct svc_record *r)
+{
+	if (r->smb2.present && r->smb2.signing != SIGN_UNKNOWN)
+		return r->smb2.signing;
+	return r->smb1.signing;
+}

@@ -1,0 +1,402 @@
+/* test_report.c - the text, line, csv and jsonl writers on sample
+ * records (exact output), format names, and the progress line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "record/json.h"
+#include "record/record.h"
+#include "report/progress.h"
+#include "report/report.h"
+
+#define T_UNIX 1700000000LL
+#define T_FILETIME ((uint64_t)(T_UNIX + 11644473600LL) * 10000000u)
+
+static void fill(struct svc_record *r)
+{
+	record_init(r);
+	record_set_str(r->ip, sizeof r->ip, "198.18.1.10");
+	r->port = 445;
+	record_set_str(r->view, sizeof r->view, "lab");
+	r->scanned_at = T_UNIX;
+
+	r->smb1.enabled = TRI_YES;
+	record_set_str(r->smb1.dialect, sizeof r->smb1.dialect, "NT LM 0.12");
+	r->smb1.signing = SIGN_ENABLED;
+	record_set_str(r->smb1.native_os, sizeof r->smb1.native_os, "Windows 6.1");
+	record_set_str(r->smb1.native_lanman, sizeof r->smb1.native_lanman, "Samba 4.17.12-Debian");
+	record_set_str(r->smb1.domain, sizeof r->smb1.domain, "LAB");
+	r->smb1.has_capabilities = true;
+	r->smb1.capabilities = 0x80800054u; /* 0x00800000 has no name */
+
+	r->smb2.present = true;
+	record_add_dialect(r, 0x0311);
+	record_add_dialect(r, 0x0202);
+	record_add_dialect(r, 0x0300);
+	record_add_dialect(r, 0x0210);
+	record_add_dialect(r, 0x0311);
+	record_add_dialect(r, 0x0302);
+	r->smb2.signing = SIGN_ENABLED;
+	for (int i = 0; i < 16; i++)
+		r->smb2.server_guid[i] = (uint8_t)i;
+	r->smb2.capabilities = 0x07;
+	r->smb2.max_read = r->smb2.max_write = r->smb2.max_transact = 8388608;
+	r->smb2.system_time = T_FILETIME;
+	r->smb2.has_contexts = true;
+	r->smb2.n_preauth = 1;
+	r->smb2.preauth[0] = 1;
+	r->smb2.n_ciphers = 2;
+	r->smb2.ciphers[0] = 2;
+	r->smb2.ciphers[1] = 1;
+	r->smb2.n_signing_algs = 2;
+	r->smb2.signing_algs[0] = 1;
+	r->smb2.signing_algs[1] = 9;
+
+	r->ntlm.present = true;
+	record_set_str(r->ntlm.netbios_computer, REC_STR, "LAB-SMB1");
+	record_set_str(r->ntlm.netbios_domain, REC_STR, "LAB");
+	record_set_str(r->ntlm.dns_computer, REC_STR, "lab-smb1.lab.test");
+	record_set_str(r->ntlm.dns_domain, REC_STR, "lab.test");
+	r->ntlm.has_version = true;
+	r->ntlm.os_major = 6;
+	r->ntlm.os_minor = 1;
+	r->ntlm.os_build = 0;
+	r->ntlm.ntlm_revision = 15;
+
+	r->auth.anonymous_logon = TRI_YES;
+	r->auth.null_session = TRI_YES;
+
+	r->has_shares = true;
+	r->n_shares = 2;
+	record_set_str(r->shares[0].name, sizeof r->shares[0].name, "IPC$");
+	record_set_str(r->shares[0].type, sizeof r->shares[0].type, "ipc");
+	record_set_str(r->shares[0].comment, REC_STR, "IPC Service");
+	record_set_str(r->shares[1].name, sizeof r->shares[1].name, "public");
+	record_set_str(r->shares[1].type, sizeof r->shares[1].type, "disk");
+	r->shares[1].anonymous_read = TRI_YES;
+
+	r->ms17_010 = VULN_NOT_VULNERABLE;
+
+	r->n_findings = 1;
+	record_set_str(r->findings[0].id, sizeof r->findings[0].id, "SMB1_ENABLED");
+	r->findings[0].severity = SEV_HIGH;
+	r->findings[0].title = "SMBv1 is enabled";
+	record_set_str(r->findings[0].evidence, sizeof r->findings[0].evidence,
+		       "NT LM 0.12 accepted");
+	r->findings[0].remediation = "Disable SMBv1";
+
+	record_add_error(r, "guest", "session setup: %s", "STATUS_LOGON_FAILURE");
+}
+
+/* A second host: SMB2 only, signing required, two findings. */
+static void fill_dc(struct svc_record *r, const char *ip, uint16_t port)
+{
+	record_init(r);
+	record_set_str(r->ip, sizeof r->ip, ip);
+	r->port = port;
+	r->smb1.enabled = TRI_NO;
+	r->smb2.present = true;
+	record_add_dialect(r, 0x0210);
+	record_add_dialect(r, 0x0311);
+	r->smb2.signing = SIGN_REQUIRED;
+	r->ntlm.present = true;
+	record_set_str(r->ntlm.netbios_computer, REC_STR, "DC1");
+	record_set_str(r->ntlm.netbios_domain, REC_STR, "CORP");
+	r->ntlm.has_version = true;
+	r->ntlm.os_major = 10;
+	r->ntlm.os_build = 17763;
+	r->n_findings = 2;
+	record_set_str(r->findings[0].id, sizeof r->findings[0].id, "SMB_EXPOSED");
+	r->findings[0].severity = SEV_INFO;
+	r->findings[0].title = "SMB is reachable";
+	record_set_str(r->findings[1].id, sizeof r->findings[1].id, "NO_ENCRYPTION");
+	r->findings[1].severity = SEV_LOW;
+	r->findings[1].title = "No SMB encryption offered";
+}
+
+/* Run writer fmt over n records and return everything it printed. */
+static char *run(enum report_format fmt, const struct svc_record *const *recs, size_t n,
+		 const struct scan_summary *sum)
+{
+	char *mem = NULL;
+	size_t sz = 0;
+	FILE *f = open_memstream(&mem, &sz);
+	assert_non_null(f);
+	struct report *r = report_new(fmt, f);
+	assert_non_null(r);
+	for (size_t i = 0; i < n; i++)
+		report_service(r, recs[i]);
+	report_finish(r, sum);
+	report_free(r);
+	fclose(f);
+	return mem;
+}
+
+static struct svc_record rec_a, rec_b, rec_c;
+
+static void test_format_parse(void **state)
+{
+	(void)state;
+	assert_int_equal(report_format_parse("text"), REPORT_TEXT);
+	assert_int_equal(report_format_parse("line"), REPORT_LINE);
+	assert_int_equal(report_format_parse("jsonl"), REPORT_JSONL);
+	assert_int_equal(report_format_parse("csv"), REPORT_CSV);
+	assert_int_equal(report_format_parse("json"), -1);
+	assert_int_equal(report_format_parse(""), -1);
+	assert_int_equal(report_format_parse(NULL), -1);
+	assert_null(report_new((enum report_format)42, stdout));
+}
+
+static const char want_text[] =
+	"198.18.1.2  (DC1, domain CORP, Windows 10.0 build 17763)\n"
+	"  139/tcp   netbios  SMB1 no\n"
+	"                     SMB2 2.1 3.1.1 (signing required)\n"
+	"  findings: [info] SMB_EXPOSED: SMB is reachable\n"
+	"            [low] NO_ENCRYPTION: No SMB encryption offered\n"
+	"  445/tcp   direct   SMB1 no\n"
+	"                     SMB2 2.1 3.1.1 (signing required)\n"
+	"  findings: [info] SMB_EXPOSED: SMB is reachable\n"
+	"            [low] NO_ENCRYPTION: No SMB encryption offered\n"
+	"\n"
+	"198.18.1.10  (LAB-SMB1, domain LAB, Samba / Windows 6.1 build 0)\n"
+	"  445/tcp   direct   SMB1 yes (NT LM 0.12, signing enabled)\n"
+	"                     native os Windows 6.1, lanman Samba 4.17.12-Debian\n"
+	"                     SMB2 2.0.2 2.1 3.0 3.0.2 3.1.1 (signing enabled)\n"
+	"                     guid 03020100-0504-0706-0809-0a0b0c0d0e0f,\n"
+	"                       time 2023-11-14T22:13:20Z\n"
+	"                     capabilities DFS LEASING LARGE_MTU\n"
+	"                     ciphers AES-128-GCM AES-128-CCM, signing algorithms\n"
+	"                       AES-CMAC 0x0009\n"
+	"                     dns lab-smb1.lab.test, dns domain lab.test\n"
+	"                     anonymous logon yes, null session yes\n"
+	"                     shares IPC$, public (anonymous read)\n"
+	"                     MS17-010 not vulnerable\n"
+	"                     error guest: session setup: STATUS_LOGON_FAILURE\n"
+	"  findings: [high] SMB1_ENABLED: SMBv1 is enabled\n"
+	"\n"
+	"Summary: 3 SMB services on 2 hosts in 1.2 s\n"
+	"Targets: 6 tried: 3 open, 2 closed, 1 filtered, 0 errors\n"
+	"Findings: 1 high, 2 low, 2 info\n"
+	"Worst hosts:\n"
+	"  198.18.1.10      1 high\n"
+	"  198.18.1.2       2 low, 2 info\n";
+
+static const char want_line[] =
+	"SMB  198.18.1.10      445    LAB-SMB1         [*] Windows 6.1 Build 0 (name:LAB-SMB1) (domain:LAB) (dialects:2.0.2-3.1.1) (signing:False) (SMBv1:True) (null_session:True)\n"
+	"SMB  198.18.1.2       445    DC1              [*] Windows 10.0 Build 17763 (name:DC1) (domain:CORP) (dialects:2.1,3.1.1) (signing:True) (SMBv1:False)\n"
+	"SMB  198.18.1.2       139    DC1              [*] Windows 10.0 Build 17763 (name:DC1) (domain:CORP) (dialects:2.1,3.1.1) (signing:True) (SMBv1:False)\n";
+
+static const char want_csv[] =
+	"ip,port,transport,netbios_computer,netbios_domain,os_version,smb1,smb1_signing,smb2_dialects,smb2_signing,server_guid,null_session,guest,findings\r\n"
+	"198.18.1.10,445,direct,LAB-SMB1,LAB,6.1.0,true,enabled,2.0.2 2.1 3.0 3.0.2 3.1.1,enabled,03020100-0504-0706-0809-0a0b0c0d0e0f,true,,SMB1_ENABLED\r\n"
+	"198.18.1.2,445,direct,DC1,CORP,10.0.17763,false,,2.1 3.1.1,required,,,,SMB_EXPOSED NO_ENCRYPTION\r\n"
+	"198.18.1.2,139,netbios,DC1,CORP,10.0.17763,false,,2.1 3.1.1,required,,,,SMB_EXPOSED NO_ENCRYPTION\r\n";
+
+static void sample(void)
+{
+	fill(&rec_a);
+	fill_dc(&rec_b, "198.18.1.2", 445);
+	fill_dc(&rec_c, "198.18.1.2", 139);
+	rec_c.netbios = true;
+}
+
+static const struct scan_summary sample_sum = { 6, 3, 2, 1, 0, 3, 1.25 };
+
+static void test_text(void **state)
+{
+	(void)state;
+	sample();
+	const struct svc_record *recs[] = { &rec_a, &rec_b, &rec_c };
+	char *s = run(REPORT_TEXT, recs, 3, &sample_sum);
+	assert_string_equal(s, want_text);
+	/* every line fits 80 columns */
+	for (char *l = s; *l;) {
+		size_t n = strcspn(l, "\n");
+		assert_in_range(n, 0, 80);
+		l += n + (l[n] ? 1 : 0);
+	}
+	free(s);
+	/* completion order does not change the report */
+	const struct svc_record *rev[] = { &rec_c, &rec_a, &rec_b };
+	s = run(REPORT_TEXT, rev, 3, &sample_sum);
+	assert_string_equal(s, want_text);
+	free(s);
+}
+
+static void test_text_empty(void **state)
+{
+	(void)state;
+	struct scan_summary sum = { 256, 0, 250, 6, 0, 0, 3.0 };
+	char *s = run(REPORT_TEXT, NULL, 0, &sum);
+	assert_string_equal(s, "No SMB services found.\n\n"
+			       "Summary: 0 SMB services on 0 hosts in 3.0 s\n"
+			       "Targets: 256 tried: 0 open, 250 closed, 6 filtered, 0 errors\n");
+	free(s);
+}
+
+static void test_line(void **state)
+{
+	(void)state;
+	sample();
+	const struct svc_record *recs[] = { &rec_a, &rec_b, &rec_c };
+	char *s = run(REPORT_LINE, recs, 3, &sample_sum);
+	assert_string_equal(s, want_line);
+	free(s);
+}
+
+static void test_csv(void **state)
+{
+	(void)state;
+	sample();
+	const struct svc_record *recs[] = { &rec_a, &rec_b, &rec_c };
+	char *s = run(REPORT_CSV, recs, 3, &sample_sum);
+	assert_string_equal(s, want_csv);
+	free(s);
+}
+
+static void test_csv_quoting(void **state)
+{
+	(void)state;
+	static struct svc_record r;
+	record_init(&r);
+	record_set_str(r.ip, sizeof r.ip, "127.0.0.1");
+	r.port = 8445;
+	r.ntlm.present = true;
+	/* formula injection from a hostile server, and RFC 4180 quoting */
+	record_set_str(r.ntlm.netbios_computer, REC_STR, "=HYPERLINK(\"x\")");
+	record_set_str(r.ntlm.netbios_domain, REC_STR, "A,B\r\nC");
+	const struct svc_record *recs[] = { &r };
+	char *s = run(REPORT_CSV, recs, 1, NULL);
+	const char *row = strchr(s, '\n') + 1;
+	assert_string_equal(row, "127.0.0.1,8445,direct,\"'=HYPERLINK(\"\"x\"\")\",\"A,B\r\nC\","
+				 ",,,,,,,,\r\n");
+	free(s);
+}
+
+static void test_jsonl(void **state)
+{
+	(void)state;
+	sample();
+	const struct svc_record *recs[] = { &rec_a, &rec_b, &rec_c };
+	char *s = run(REPORT_JSONL, recs, 3, &sample_sum);
+	const char *head = "{\"type\":\"service\",\"ip\":\"198.18.1.10\",\"port\":445,";
+	assert_true(strncmp(s, head, strlen(head)) == 0);
+	/* three lines, each a compact object equal to record_to_json */
+	const struct svc_record *order[] = { &rec_a, &rec_b, &rec_c };
+	char *line = s;
+	for (int i = 0; i < 3; i++) {
+		char *nl = strchr(line, '\n');
+		assert_non_null(nl);
+		*nl = '\0';
+		json_t *o = record_to_json(order[i]);
+		char *want = json_dumps(o, JSON_COMPACT);
+		json_decref(o);
+		assert_string_equal(line, want);
+		free(want);
+		line = nl + 1;
+	}
+	assert_string_equal(line, "");
+	free(s);
+}
+
+static void test_hostile_strings_on_terminal(void **state)
+{
+	(void)state;
+	static struct svc_record r;
+	record_init(&r);
+	record_set_str(r.ip, sizeof r.ip, "127.0.0.1");
+	r.port = 445;
+	r.smb2.present = true;
+	r.ntlm.present = true;
+	record_set_str(r.ntlm.netbios_computer, REC_STR, "\x1b[2JEVIL\r");
+	const struct svc_record *recs[] = { &r };
+	char *s = run(REPORT_LINE, recs, 1, NULL);
+	assert_null(strchr(s, '\x1b'));
+	assert_non_null(strstr(s, "(name:?[2JEVIL?)"));
+	free(s);
+	s = run(REPORT_TEXT, recs, 1, NULL);
+	assert_null(strchr(s, '\x1b'));
+	assert_null(strchr(s, '\r'));
+	assert_non_null(strstr(s, "127.0.0.1  (?[2JEVIL?)\n"));
+	free(s);
+}
+
+static char *progress_run(bool enabled, void (*steps)(struct progress *))
+{
+	char *mem = NULL;
+	size_t sz = 0;
+	FILE *f = open_memstream(&mem, &sz);
+	assert_non_null(f);
+	struct progress *p = progress_new(f, 1000);
+	assert_non_null(p);
+	if (enabled)
+		progress_set_enabled(p, true);
+	steps(p);
+	progress_free(p);
+	fclose(f);
+	return mem;
+}
+
+static void steps_basic(struct progress *p)
+{
+	progress_update(p, 0, 0, 5, 100.0);
+	progress_update(p, 100, 1, 5, 100.1);   /* within 0.25 s: not drawn */
+	progress_update(p, 250, 2, 8, 100.5);   /* 500/s, 750 left: 1.5 s */
+	progress_update(p, 1000, 3, 0, 100.6);  /* done: always drawn */
+}
+
+static void test_progress(void **state)
+{
+	(void)state;
+	char *s = progress_run(true, steps_basic);
+	assert_string_equal(s, "\r[0/1000] found 0  rate 0/s  inflight 5  ETA --:--\033[K"
+			       "\r[250/1000] found 2  rate 500/s  inflight 8  ETA 00:02\033[K"
+			       "\r[1000/1000] found 3  rate 1667/s  inflight 0  ETA 00:00\033[K"
+			       "\r\033[K");
+	free(s);
+	/* a memstream is not a terminal: nothing at all */
+	s = progress_run(false, steps_basic);
+	assert_string_equal(s, "");
+	free(s);
+	/* NULL is accepted everywhere */
+	progress_update(NULL, 1, 1, 1, 1.0);
+	progress_set_enabled(NULL, true);
+	progress_free(NULL);
+}
+
+static void steps_hours(struct progress *p)
+{
+	progress_update(p, 0, 0, 0, 0.0);
+	progress_update(p, 1, 0, 0, 10.0); /* 0.1/s, 999 left: 9990 s */
+}
+
+static void test_progress_hours(void **state)
+{
+	(void)state;
+	char *s = progress_run(true, steps_hours);
+	assert_non_null(strstr(s, "rate 0/s  inflight 0  ETA 2:46:30\033[K"));
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_format_parse),
+		cmocka_unit_test(test_text),
+		cmocka_unit_test(test_text_empty),
+		cmocka_unit_test(test_line),
+		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_csv_quoting),
+		cmocka_unit_test(test_jsonl),
+		cmocka_unit_test(test_hostile_strings_on_terminal),
+		cmocka_unit_test(test_progress),
+		cmocka_unit_test(test_progress_hours),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -106,8 +106,6 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
 	if (rec) {
 		assess_record(rec);
 		int worst = assess_worst(rec);
-		if (worst >= 0)
-			run->sum.by_severity[worst]++;
 		if (run->fail_on >= 0 && worst >= run->fail_on)
 			run->fail_hit = true;
 		run->sum.services++;

@@ -10,7 +10,7 @@
 # Without root it prints one skipped test.
 set -uo pipefail # no -e: a failed assertion must not stop the test
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT"
+cd "$ROOT" || exit 1
 SMBWATCH=${SMBWATCH:-./build/smbwatch}
 case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
 LAB=$ROOT/tests/lab/lab.sh

@@ -62,7 +62,8 @@ need_root() { [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, smbd)
 in_scan() { ip netns exec "$NS_SCAN" "$@"; }
 in_hosts() { ip netns exec "$NS_HOSTS" "$@"; }
 LAB_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-lab_dir() { [ -f "$STATE_FILE" ] && cat "$STATE_FILE" || true; }
+lab_dir() { if [ -f "$STATE_FILE" ]; then cat "$STATE_FILE"; fi; }
+ns_exists() { ip netns list | awk '{print $1}' | grep -qxF "$1"; }
 
 # --- smb.conf for one persona ------------------------------------------------
 write_conf() {
@@ -151,7 +152,10 @@ wait_listen() {
 
 cmd_up() {
 	need_root
-	[ -f "$STATE_FILE" ] && cmd_down >/dev/null 2>&1 || true
+	# a lab with this prefix (or its leftovers) goes first
+	if [ -f "$STATE_FILE" ] || ns_exists "$NS_SCAN" || ns_exists "$NS_HOSTS"; then
+		cmd_down >/dev/null 2>&1 || true
+	fi
 	for b in ip smbd socat ss; do command -v "$b" >/dev/null || die "missing $b"; done
 	mkdir -p "$STATE_DIR"
 	local dir
@@ -233,7 +237,7 @@ cmd_up() {
 # The pid given as $2 (the reaper) is spared so it can reap the others.
 kill_ns_procs() {
 	local ns=$1 spare=${2:-} pids i sig
-	ip netns list | grep -qw "^$ns" || return 0
+	ns_exists "$ns" || return 0
 	ns_pids() { ip netns pids "$ns" 2>/dev/null | grep -vx "${spare:-none}" || true; }
 	for sig in TERM KILL; do
 		pids=$(ns_pids)
@@ -271,12 +275,12 @@ cmd_down() {
 }
 
 cmd_exec() {
-	ip netns list | grep -qw "^$NS_SCAN" || die "lab $PREFIX is not up"
+	ns_exists "$NS_SCAN" || die "lab $PREFIX is not up"
 	exec ip netns exec "$NS_SCAN" "$@"
 }
 
 cmd_hosts() {
-	ip netns list | grep -qw "^$NS_HOSTS" || die "lab $PREFIX is not up"
+	ns_exists "$NS_HOSTS" || die "lab $PREFIX is not up"
 	exec ip netns exec "$NS_HOSTS" "$@"
 }
 
@@ -285,7 +289,7 @@ cmd_status() {
 	dir=$(lab_dir)
 	echo "prefix:  $PREFIX"
 	echo "lab dir: ${dir:-none}"
-	if ! ip netns list | grep -qw "^$NS_HOSTS"; then
+	if ! ns_exists "$NS_HOSTS"; then
 		echo "namespaces: down"
 		return 0
 	fi

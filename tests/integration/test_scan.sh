@@ -1,0 +1,172 @@
+#!/usr/bin/env bash
+# Integration test: scan the Samba lab (tests/lab/lab.sh) and check every
+# service record against the lab's ground truth (`lab.sh truth`).
+# Prints TAP ("ok N - ...", "not ok N - ...", plan at the end).
+#
+#   SMBWATCH=path/to/smbwatch tests/integration/test_scan.sh
+#
+# SMBWATCH defaults to ./build/smbwatch. The test brings its own lab up under a
+# unique prefix (so parallel runs do not collide) and tears it down on exit.
+# Without root it prints one skipped test.
+set -uo pipefail # no -e: a failed assertion must not stop the test
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 1
+SMBWATCH=${SMBWATCH:-./build/smbwatch}
+case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
+LAB=$ROOT/tests/lab/lab.sh
+export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwi$$}
+SCAN_TIMEOUT=${SCAN_TIMEOUT:-300} # seconds; a hang is a failure, not a wait
+BAD_TIMEOUT=20                    # bad-input cases must fail fast
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
+	return 0
+}
+# check DESC CMD... : one TAP line from CMD's exit status
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+# eq DESC GOT WANT : compare two strings (JSON values as jq -c prints them)
+eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2"$'\n'"want: $3"; fi
+}
+finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok 1 # SKIP integration test needs root (network namespaces, smbd)"
+	echo "1..1"
+	exit 0
+fi
+for b in jq ip smbd socat timeout; do
+	command -v "$b" >/dev/null || { not_ok "tool $b installed"; finish; exit 1; }
+done
+if [ ! -x "$SMBWATCH" ]; then
+	not_ok "smbwatch binary at $SMBWATCH"
+	finish
+	exit 1
+fi
+
+WORK=$(mktemp -d /tmp/smbwatch-it.XXXXXX)
+cleanup() {
+	"$LAB" down >/dev/null 2>&1 || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if ! "$LAB" up >"$WORK/lab-up.log" 2>&1; then
+	not_ok "lab up" "$(cat "$WORK/lab-up.log")"
+	finish
+	exit 1
+fi
+ok "lab up (all persona listeners ready)"
+"$LAB" truth >"$WORK/truth.jsonl"
+
+# --- the scan --------------------------------------------------------------
+timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --format jsonl -p 139,445,8445 \
+	198.18.1.0/24 2001:2::10 >"$WORK/out.jsonl" 2>"$WORK/err.txt"
+rc=$?
+eq "scan exits with status 0" "$rc" "0"
+[ "$rc" -eq 0 ] || sed 's/^/#   stderr: /' "$WORK/err.txt" | head -20
+
+if jq -e . "$WORK/out.jsonl" >/dev/null 2>&1 && [ -s "$WORK/out.jsonl" ]; then
+	ok "output is JSON Lines"
+else
+	not_ok "output is JSON Lines" "$(head -c 600 "$WORK/out.jsonl")"
+fi
+# service records only, one compact line each
+jq -c 'select(type == "object" and .type == "service")' "$WORK/out.jsonl" >"$WORK/svc.jsonl" 2>/dev/null
+
+# record IP PORT : the service records for ip:port
+record() { jq -c --arg ip "$1" --argjson port "$2" 'select(.ip == $ip and .port == $port)' "$WORK/svc.jsonl"; }
+# field JSON FILTER : one value, compact ("null" when absent)
+field() { jq -c "$2" <<<"$1" 2>/dev/null || echo '"<jq error>"'; }
+
+check "every service record has ip, port, transport, scanned_at (RFC 3339 UTC)" \
+	jq -e -s 'all(.[]; (.ip|type) == "string" and (.port|type) == "number"
+		and (.transport == "direct" or .transport == "netbios")
+		and ((.scanned_at // "") | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$")))' "$WORK/svc.jsonl"
+
+# --- per persona, driven by the ground truth ---------------------------------
+while IFS= read -r t; do
+	persona=$(jq -r .persona <<<"$t")
+	ip=$(jq -r .ip <<<"$t")
+	port=$(jq -r .port <<<"$t")
+	tag="$persona $ip:$port"
+	recs=$(record "$ip" "$port")
+	count=$(grep -c . <<<"$recs")
+	if [ "$count" -ne 1 ]; then
+		not_ok "$tag: exactly one service record" "found $count"
+		continue
+	fi
+	ok "$tag: exactly one service record"
+	r=$recs
+	eq "$tag: transport" "$(field "$r" .transport)" "$(jq -c .transport <<<"$t")"
+	eq "$tag: smb1.enabled" "$(field "$r" .smb1.enabled)" "$(jq -c .smb1_enabled <<<"$t")"
+	if [ "$(jq -r .smb1_enabled <<<"$t")" = true ]; then
+		eq "$tag: smb1.signing" "$(field "$r" .smb1.signing)" "$(jq -c .smb1_signing <<<"$t")"
+	fi
+	# no SMB2 at all: smb2 absent/null or an empty dialect list
+	eq "$tag: smb2.dialects" "$(field "$r" '.smb2.dialects // []')" "$(jq -c .smb2_dialects <<<"$t")"
+	eq "$tag: smb2.signing" "$(field "$r" '.smb2.signing // null')" "$(jq -c .smb2_signing <<<"$t")"
+	eq "$tag: ntlm.netbios_computer" "$(field "$r" .ntlm.netbios_computer)" "$(jq -c .netbios_computer <<<"$t")"
+	eq "$tag: ntlm.netbios_domain" "$(field "$r" .ntlm.netbios_domain)" "$(jq -c .netbios_domain <<<"$t")"
+	eq "$tag: ntlm.os_version" "$(field "$r" .ntlm.os_version)" "$(jq -c .os_version <<<"$t")"
+done < <(jq -c 'select(.service)' "$WORK/truth.jsonl")
+
+# --- ports and addresses that must not produce records ----------------------
+eq "198.18.1.15: no record on 445 (only 8445 listens)" "$(record 198.18.1.15 445 | grep -c .)" "0"
+eq "198.18.1.16: no record on 445 (only 139 listens)" "$(record 198.18.1.16 445 | grep -c .)" "0"
+eq "198.18.1.20 (echo server on 445): no record" \
+	"$(jq -c 'select(.ip == "198.18.1.20")' "$WORK/svc.jsonl" | grep -c .)" "0"
+eq "198.18.1.21 (accepts, never answers): no record" \
+	"$(jq -c 'select(.ip == "198.18.1.21")' "$WORK/svc.jsonl" | grep -c .)" "0"
+eq "198.18.1.30 (closed ports): no record" \
+	"$(jq -c 'select(.ip == "198.18.1.30")' "$WORK/svc.jsonl" | grep -c .)" "0"
+want=$(jq -c -s '[.[] | select(.service) | "\(.ip):\(.port)"] | sort' "$WORK/truth.jsonl")
+got=$(jq -c -s '[.[] | "\(.ip):\(.port)"] | sort' "$WORK/svc.jsonl")
+eq "exactly the lab's services, nothing on silent addresses" "$got" "$want"
+
+# --- bad input: exit 2, one-line error naming the item, nothing sent ---------
+# Counters of the scanner namespace (/proc/net/snmp is per namespace): TCP
+# connection attempts and IPv4/UDP datagrams sent. They must not move.
+sent() {
+	"$LAB" exec cat /proc/net/snmp | awk '
+		/^Tcp:/ { if (!th) { split($0, h); th = 1 } else for (i = 1; i <= NF; i++) if (h[i] == "ActiveOpens") a = $i }
+		/^Udp:/ { if (!uh) { split($0, u); uh = 1 } else for (i = 1; i <= NF; i++) if (u[i] == "OutDatagrams") b = $i }
+		END { print a + b }'
+}
+# bad DESC ITEM ARGS... : run `smbwatch ARGS`, expect exit 2 and no traffic;
+# ITEM (if not empty) must appear in the single stderr line.
+bad() {
+	local desc=$1 item=$2 before after rc lines
+	shift 2
+	before=$(sent)
+	timeout "$BAD_TIMEOUT" "$LAB" exec "$SMBWATCH" "$@" >"$WORK/bad.out" 2>"$WORK/bad.err"
+	rc=$?
+	after=$(sent)
+	eq "$desc: exit status 2" "$rc" "2"
+	lines=$(grep -c . "$WORK/bad.err")
+	if [ -n "$item" ]; then
+		if [ "$lines" -eq 1 ] && grep -qF -- "$item" "$WORK/bad.err"; then
+			ok "$desc: one-line error naming '$item'"
+		else
+			not_ok "$desc: one-line error naming '$item'" "$(head -5 "$WORK/bad.err")"
+		fi
+	else
+		if [ "$lines" -ge 1 ]; then ok "$desc: error message on stderr"
+		else not_ok "$desc: error message on stderr"; fi
+	fi
+	eq "$desc: nothing sent" "$((after - before))" "0"
+	eq "$desc: no service record on stdout" "$(grep -c '"service"' "$WORK/bad.out")" "0"
+}
+bad "scan 198.18.1.0/33" 198.18.1.0/33 scan 198.18.1.0/33 -p 445
+bad "scan foo..bar" foo..bar scan foo..bar -p 445
+bad "scan -iL /nonexistent" /nonexistent scan -iL /nonexistent -p 445
+# A /8 must be refused without --force-large. Never scan it: the check stops
+# at the refusal (and the timeout guards against a scanner that starts).
+bad "scan 198.18.0.0/8 without --force-large" "" scan 198.18.0.0/8 -p 445
+
+finish

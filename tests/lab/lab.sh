@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# smbwatch test lab: real Samba personas in two network namespaces.
+#
+#   tests/lab/lab.sh up            create namespaces, start every persona, wait for listeners
+#   tests/lab/lab.sh down          stop everything, delete namespaces and the lab dir
+#   tests/lab/lab.sh exec CMD...   run CMD inside the scanner namespace
+#   tests/lab/lab.sh hosts CMD...  run CMD inside the hosts namespace (debugging)
+#   tests/lab/lab.sh truth         print the personas' ground truth (JSON Lines)
+#   tests/lab/lab.sh status        show namespaces, addresses, listeners, processes
+#
+# Network safety: only 198.18.0.0/15 and 2001:2::/48 are used, only inside the
+# namespaces made here. The scanner namespace has no default route: its only
+# routes are 198.18.0.0/15 and 2001:2::/48 through the veth pair, so nothing
+# the scanner sends can leave the machine.
+#
+# Environment:
+#   SMBW_LAB_PREFIX  name prefix (default "smbw"): namespaces PREFIX-scan and
+#                    PREFIX-hosts, veth PREFIX-s0/PREFIX-h0, state file
+#                    /run/smbwatch-lab/PREFIX.dir. Two labs with different
+#                    prefixes can coexist (each in its own namespaces).
+#   SMBW_LAB_STATE   directory for the state file (default /run/smbwatch-lab)
+#   SMBW_LAB_KEEP=1  keep the lab dir (logs) on `down`
+set -euo pipefail
+
+PREFIX=${SMBW_LAB_PREFIX:-smbw}
+if [ ${#PREFIX} -gt 12 ] || ! [[ $PREFIX =~ ^[A-Za-z0-9_-]+$ ]]; then
+	echo "lab: SMBW_LAB_PREFIX must be 1-12 characters [A-Za-z0-9_-]" >&2
+	exit 2
+fi
+NS_SCAN=$PREFIX-scan
+NS_HOSTS=$PREFIX-hosts
+VETH_S=$PREFIX-s0 # scanner end
+VETH_H=$PREFIX-h0 # hosts end
+STATE_DIR=${SMBW_LAB_STATE:-/run/smbwatch-lab}
+STATE_FILE=$STATE_DIR/$PREFIX.dir
+
+# Addresses (all inside 198.18.0.0/15 and 2001:2::/48).
+SCAN_IP4=198.18.0.1
+GW_IP4=198.18.0.2
+SCAN_IP6=2001:2::1
+GW_IP6=2001:2::2
+NET=198.18.1 # personas live in 198.18.1.0/24
+
+# Personas: name|ipv4|ipv6 (or -)|ports|netbios name|extra smb.conf lines (\n-separated)
+# The ground truth printed by `truth` below was measured against Samba 4.17.12
+# with these exact settings (see tests/lab/README.md).
+PERSONAS=(
+	"smb1-and-2|$NET.10|2001:2::10|445|LAB-SMB1|server min protocol = NT1\nserver max protocol = SMB3\nserver signing = default"
+	"smb1-only|$NET.11|-|445|LAB-OLD|server min protocol = NT1\nserver max protocol = NT1"
+	"smb2-unsigned|$NET.12|-|445|LAB-SMB2|server min protocol = SMB2_02\nserver max protocol = SMB3\nserver signing = auto"
+	"smb311-signed|$NET.13|-|445|LAB-SECURE|server min protocol = SMB3_11\nserver max protocol = SMB3_11\nserver signing = mandatory\nrestrict anonymous = 2"
+	"guest|$NET.14|-|445|LAB-GUEST|map to guest = Bad User"
+	"nonstandard-port|$NET.15|-|8445|LAB-8445|"
+	"netbios-139|$NET.16|-|139|LAB-139|"
+)
+ECHO_IP=$NET.20   # socat echo on 445: answers with whatever it receives
+MUTE_IP=$NET.21   # accepts on 445 and never sends a byte
+CLOSED_IP=$NET.30 # address answers, no listener: RST on every port
+
+die() { echo "lab: $*" >&2; exit 1; }
+need_root() { [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, smbd)"; }
+in_scan() { ip netns exec "$NS_SCAN" "$@"; }
+in_hosts() { ip netns exec "$NS_HOSTS" "$@"; }
+LAB_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+lab_dir() { if [ -f "$STATE_FILE" ]; then cat "$STATE_FILE"; fi; }
+ns_exists() { ip netns list | awk '{print $1}' | grep -qxF "$1"; }
+
+# --- smb.conf for one persona ------------------------------------------------
+write_conf() {
+	local dir=$1 name=$2 ip4=$3 ip6=$4 ports=$5 nb=$6 extra=$7
+	local ifaces="$ip4/32" netbios="yes"
+	[ "$ip6" != "-" ] && ifaces="$ifaces $ip6/128"
+	[ "$ports" = 139 ] && netbios="no"
+	mkdir -p "$dir"/{pid,lock,state,cache,private,ncalrpc,binddns,share,guest}
+	chmod 755 "$dir" "$dir/share" "$dir/guest"
+	echo "smbwatch lab persona $name" >"$dir/share/README.txt"
+	echo "guest-readable file" >"$dir/guest/hello.txt"
+	chmod 644 "$dir/share/README.txt" "$dir/guest/hello.txt"
+	{
+		cat <<-EOF
+		# smbwatch lab persona: $name
+		[global]
+		   netbios name = $nb
+		   workgroup = LAB
+		   server string = smbwatch lab $name
+		   server role = standalone server
+		   security = user
+		   interfaces = $ifaces
+		   bind interfaces only = yes
+		   smb ports = $ports
+		   disable netbios = $netbios
+		   pid directory = $dir/pid
+		   lock directory = $dir/lock
+		   state directory = $dir/state
+		   cache directory = $dir/cache
+		   private dir = $dir/private
+		   ncalrpc dir = $dir/ncalrpc
+		   binddns dir = $dir/binddns
+		   passdb backend = tdbsam:$dir/private/passdb.tdb
+		   usershare path =
+		   log file = $dir/smbd.log
+		   log level = 1
+		   max log size = 0
+		   logging = file
+		   load printers = no
+		   printing = bsd
+		   printcap name = /dev/null
+		   disable spoolss = yes
+		   guest account = nobody
+		   dns proxy = no
+		   wins support = no
+		   multicast dns register = no
+		EOF
+		printf '%b\n' "$extra" | sed 's/^/   /'
+		cat <<-EOF
+
+		[public]
+		   path = $dir/share
+		   comment = lab public share
+		   read only = yes
+		   guest ok = yes
+		   browseable = yes
+		EOF
+		if [ "$name" = guest ]; then
+			cat <<-EOF
+
+			[guest]
+			   path = $dir/guest
+			   comment = guest share
+			   read only = yes
+			   guest ok = yes
+			EOF
+		fi
+	} >"$dir/smb.conf"
+}
+
+# --- wait until every listener is up ------------------------------------------
+# ss prints local addresses as 198.18.1.10:445 and [2001:2::10]:445.
+wait_listen() {
+	local want=("$@") i have missing
+	for ((i = 0; i < 100; i++)); do
+		have=$(in_hosts ss -Hltn | awk '{print $4}')
+		missing=()
+		for w in "${want[@]}"; do
+			grep -qxF "$w" <<<"$have" || missing+=("$w")
+		done
+		[ ${#missing[@]} -eq 0 ] && return 0
+		sleep 0.2
+	done
+	die "listeners not up after 20 s: ${missing[*]} (see logs in $(lab_dir))"
+}
+
+cmd_up() {
+	need_root
+	# a lab with this prefix (or its leftovers) goes first
+	if [ -f "$STATE_FILE" ] || ns_exists "$NS_SCAN" || ns_exists "$NS_HOSTS"; then
+		cmd_down >/dev/null 2>&1 || true
+	fi
+	for b in ip smbd socat ss; do command -v "$b" >/dev/null || die "missing $b"; done
+	mkdir -p "$STATE_DIR"
+	local dir
+	dir=$(mktemp -d "/tmp/smbwatch-lab-$PREFIX.XXXXXX")
+	chmod 755 "$dir"
+	echo "$dir" >"$STATE_FILE"
+	# from here on, any failure tears the half-built lab down
+	UP_OK=0
+	trap '[ "$UP_OK" = 1 ] || { echo "lab: up failed, tearing down" >&2; SMBW_LAB_KEEP=1 cmd_down >&2 || true; }' EXIT
+
+	ip netns add "$NS_SCAN"
+	ip netns add "$NS_HOSTS"
+	ip link add "$VETH_S" type veth peer name "$VETH_H"
+	ip link set "$VETH_S" netns "$NS_SCAN"
+	ip link set "$VETH_H" netns "$NS_HOSTS"
+	for ns in "$NS_SCAN" "$NS_HOSTS"; do
+		ip -n "$ns" link set lo up
+		# no forwarding anywhere: unrouted lab addresses are dropped silently
+		ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+	done
+	# Scanner: 198.18.0.1 and 2001:2::1, routes only to the lab prefixes via the
+	# hosts end of the veth. No default route.
+	ip -n "$NS_SCAN" link set "$VETH_S" up
+	ip -n "$NS_SCAN" addr add "$SCAN_IP4/32" dev "$VETH_S"
+	ip -n "$NS_SCAN" -6 addr add "$SCAN_IP6/128" dev "$VETH_S" nodad
+	ip -n "$NS_SCAN" route add "$GW_IP4/32" dev "$VETH_S"
+	ip -n "$NS_SCAN" route add 198.18.0.0/15 via "$GW_IP4" dev "$VETH_S"
+	ip -n "$NS_SCAN" -6 route add "$GW_IP6/128" dev "$VETH_S"
+	ip -n "$NS_SCAN" -6 route add 2001:2::/48 via "$GW_IP6" dev "$VETH_S"
+	# Hosts: the gateway addresses on the veth, persona addresses on lo. Only
+	# the addresses listed here answer; the rest of 198.18.1.0/24 is silent.
+	ip -n "$NS_HOSTS" link set "$VETH_H" up
+	ip -n "$NS_HOSTS" addr add "$GW_IP4/32" dev "$VETH_H"
+	ip -n "$NS_HOSTS" -6 addr add "$GW_IP6/128" dev "$VETH_H" nodad
+	ip -n "$NS_HOSTS" route add "$SCAN_IP4/32" dev "$VETH_H"
+	ip -n "$NS_HOSTS" -6 route add "$SCAN_IP6/128" dev "$VETH_H"
+
+	local p name ip4 ip6 ports nb extra listen=()
+	for p in "${PERSONAS[@]}"; do
+		IFS='|' read -r name ip4 ip6 ports nb extra <<<"$p"
+		ip -n "$NS_HOSTS" addr add "$ip4/32" dev lo
+		[ "$ip6" != "-" ] && ip -n "$NS_HOSTS" -6 addr add "$ip6/128" dev lo nodad
+		write_conf "$dir/$name" "$name" "$ip4" "$ip6" "$ports" "$nb" "$extra"
+		listen+=("$ip4:$ports")
+		[ "$ip6" != "-" ] && listen+=("[$ip6]:$ports")
+	done
+	for ip4 in "$ECHO_IP" "$MUTE_IP" "$CLOSED_IP"; do
+		ip -n "$NS_HOSTS" addr add "$ip4/32" dev lo
+	done
+
+	# Every daemon is started by one script run under reaper.py (a child
+	# subreaper), so processes that daemonise are reaped even where PID 1
+	# does not reap (see reaper.py).
+	{
+		echo "# started by lab.sh under reaper.py, in netns $NS_HOSTS"
+		for p in "${PERSONAS[@]}"; do
+			IFS='|' read -r name _ <<<"$p"
+			echo "smbd -D -s '$dir/$name/smb.conf'"
+		done
+		echo "socat 'TCP-LISTEN:445,bind=$ECHO_IP,fork,reuseaddr' EXEC:cat </dev/null >'$dir/socat-echo.log' 2>&1 &"
+		echo "socat -u 'TCP-LISTEN:445,bind=$MUTE_IP,fork,reuseaddr' OPEN:/dev/null </dev/null >'$dir/socat-mute.log' 2>&1 &"
+	} >"$dir/daemons.sh"
+	in_hosts setsid /usr/bin/python3 "$LAB_HOME/reaper.py" "$dir/reaper.pid" bash -e "$dir/daemons.sh" \
+		</dev/null >"$dir/reaper.log" 2>&1 &
+	listen+=("$ECHO_IP:445" "$MUTE_IP:445")
+	local i rc
+	for ((i = 0; i < 100; i++)); do
+		[ -f "$dir/reaper.pid" ] && break
+		sleep 0.1
+	done
+	rc=$(cut -s -d' ' -f2 "$dir/reaper.pid" 2>/dev/null || echo "?")
+	[ "$rc" = 0 ] || die "starting the daemons failed (rc $rc): see $dir/reaper.log and $dir/*/smbd.log"
+	wait_listen "${listen[@]}"
+	UP_OK=1
+	echo "lab up: $dir (scanner netns $NS_SCAN = $SCAN_IP4, hosts netns $NS_HOSTS)"
+}
+
+# Kill every process living in a namespace: they were all started by the lab.
+# The pid given as $2 (the reaper) is spared so it can reap the others.
+kill_ns_procs() {
+	local ns=$1 spare=${2:-} pids i sig
+	ns_exists "$ns" || return 0
+	ns_pids() { ip netns pids "$ns" 2>/dev/null | grep -vx "${spare:-none}" || true; }
+	for sig in TERM KILL; do
+		pids=$(ns_pids)
+		[ -z "$pids" ] && return 0
+		# shellcheck disable=SC2086
+		kill -s "$sig" $pids 2>/dev/null || true
+		for ((i = 0; i < 25; i++)); do
+			[ -z "$(ns_pids)" ] && return 0
+			sleep 0.2
+		done
+	done
+}
+
+cmd_down() {
+	need_root
+	local dir
+	dir=$(lab_dir)
+	local reaper=""
+	[ -n "$dir" ] && [ -f "$dir/reaper.pid" ] && reaper=$(cut -d' ' -f1 "$dir/reaper.pid")
+	kill_ns_procs "$NS_SCAN"
+	kill_ns_procs "$NS_HOSTS" "$reaper" # daemons first, reaped by the reaper
+	kill_ns_procs "$NS_HOSTS"           # then the reaper itself
+	ip netns del "$NS_SCAN" 2>/dev/null || true
+	ip netns del "$NS_HOSTS" 2>/dev/null || true
+	ip link del "$VETH_S" 2>/dev/null || true # only if a failed up left it in the root ns
+	if [ -n "$dir" ] && [ -d "$dir" ] && [[ $dir == /tmp/smbwatch-lab-* ]]; then
+		if [ "${SMBW_LAB_KEEP:-0}" = 1 ]; then
+			echo "lab: kept $dir"
+		else
+			rm -rf "$dir"
+		fi
+	fi
+	rm -f "$STATE_FILE"
+	echo "lab down ($PREFIX)"
+}
+
+cmd_exec() {
+	ns_exists "$NS_SCAN" || die "lab $PREFIX is not up"
+	exec ip netns exec "$NS_SCAN" "$@"
+}
+
+cmd_hosts() {
+	ns_exists "$NS_HOSTS" || die "lab $PREFIX is not up"
+	exec ip netns exec "$NS_HOSTS" "$@"
+}
+
+cmd_status() {
+	local dir
+	dir=$(lab_dir)
+	echo "prefix:  $PREFIX"
+	echo "lab dir: ${dir:-none}"
+	if ! ns_exists "$NS_HOSTS"; then
+		echo "namespaces: down"
+		return 0
+	fi
+	echo "== scanner ($NS_SCAN) addresses and routes"
+	ip -n "$NS_SCAN" -br addr
+	ip -n "$NS_SCAN" route
+	ip -n "$NS_SCAN" -6 route
+	echo "== hosts ($NS_HOSTS) listeners"
+	in_hosts ss -Hltn | awk '{print "  " $4}' | sort -V
+	echo "== hosts processes"
+	local pids
+	pids=$(ip netns pids "$NS_HOSTS" | tr '\n' ',' | sed 's/,$//')
+	[ -n "$pids" ] && ps -o pid=,args= -p "$pids" | sed 's/^/  /'
+	return 0
+}
+
+# Ground truth, as measured against Samba 4.17.12 (Debian 12) with the
+# configuration above, using smbclient and nmap's smb-protocols,
+# smb2-security-mode, smb-security-mode and smb-os-discovery from the scanner
+# namespace. One line per expected service (ip, port), then one line per
+# address that must produce no service record ("service": false).
+#   smb1_signing: SMB1 NEGOTIATE SecurityMode (disabled/enabled/required)
+#   smb2_signing: SMB2 NEGOTIATE SecurityMode bit 0x02 (enabled/required)
+#   os_version: NTLMSSP CHALLENGE version; Samba always sends 6.1 build 0
+#   anon_share_list: `smbclient -N -L` lists shares anonymously
+cmd_truth() {
+	local v=6.1.0
+	cat <<-EOF
+	{"persona":"smb1-and-2","ip":"$NET.10","port":445,"transport":"direct","service":true,"smb1_enabled":true,"smb1_signing":"disabled","smb2_dialects":["2.0.2","2.1","3.0","3.0.2","3.1.1"],"smb2_signing":"enabled","netbios_computer":"LAB-SMB1","netbios_domain":"LAB-SMB1","os_version":"$v","anon_share_list":true}
+	{"persona":"smb1-and-2","ip":"2001:2::10","port":445,"transport":"direct","service":true,"smb1_enabled":true,"smb1_signing":"disabled","smb2_dialects":["2.0.2","2.1","3.0","3.0.2","3.1.1"],"smb2_signing":"enabled","netbios_computer":"LAB-SMB1","netbios_domain":"LAB-SMB1","os_version":"$v","anon_share_list":true}
+	{"persona":"smb1-only","ip":"$NET.11","port":445,"transport":"direct","service":true,"smb1_enabled":true,"smb1_signing":"disabled","smb2_dialects":[],"smb2_signing":null,"netbios_computer":"LAB-OLD","netbios_domain":"LAB-OLD","os_version":"$v","anon_share_list":true}
+	{"persona":"smb2-unsigned","ip":"$NET.12","port":445,"transport":"direct","service":true,"smb1_enabled":false,"smb1_signing":null,"smb2_dialects":["2.0.2","2.1","3.0","3.0.2","3.1.1"],"smb2_signing":"enabled","netbios_computer":"LAB-SMB2","netbios_domain":"LAB-SMB2","os_version":"$v","anon_share_list":true}
+	{"persona":"smb311-signed","ip":"$NET.13","port":445,"transport":"direct","service":true,"smb1_enabled":false,"smb1_signing":null,"smb2_dialects":["3.1.1"],"smb2_signing":"required","netbios_computer":"LAB-SECURE","netbios_domain":"LAB-SECURE","os_version":"$v","anon_share_list":false}
+	{"persona":"guest","ip":"$NET.14","port":445,"transport":"direct","service":true,"smb1_enabled":false,"smb1_signing":null,"smb2_dialects":["2.0.2","2.1","3.0","3.0.2","3.1.1"],"smb2_signing":"enabled","netbios_computer":"LAB-GUEST","netbios_domain":"LAB-GUEST","os_version":"$v","anon_share_list":true,"guest":true}
+	{"persona":"nonstandard-port","ip":"$NET.15","port":8445,"transport":"direct","service":true,"smb1_enabled":false,"smb1_signing":null,"smb2_dialects":["2.0.2","2.1","3.0","3.0.2","3.1.1"],"smb2_signing":"enabled","netbios_computer":"LAB-8445","netbios_domain":"LAB-8445","os_version":"$v","anon_share_list":true}
+	{"persona":"netbios-139","ip":"$NET.16","port":139,"transport":"netbios","service":true,"smb1_enabled":false,"smb1_signing":null,"smb2_dialects":["2.0.2","2.1","3.0","3.0.2","3.1.1"],"smb2_signing":"enabled","netbios_computer":"LAB-139","netbios_domain":"LAB-139","os_version":"$v","anon_share_list":true}
+	{"persona":"echo","ip":"$ECHO_IP","port":445,"service":false,"note":"socat echo: TCP open, not SMB"}
+	{"persona":"mute","ip":"$MUTE_IP","port":445,"service":false,"note":"accepts, never answers"}
+	{"persona":"closed","ip":"$CLOSED_IP","port":null,"service":false,"note":"address answers, every port closed (RST)"}
+	{"persona":"silent","ip":"$NET.0/24 (all other)","port":null,"service":false,"note":"not routed on the hosts side: filtered"}
+	EOF
+}
+
+usage() {
+	sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+}
+
+case "${1:-}" in
+up) cmd_up ;;
+down) cmd_down ;;
+exec) shift; [ $# -gt 0 ] || usage; cmd_exec "$@" ;;
+hosts) shift; [ $# -gt 0 ] || usage; cmd_hosts "$@" ;;
+truth) cmd_truth ;;
+status) cmd_status ;;
+*) usage ;;
+esac

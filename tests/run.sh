@@ -32,6 +32,10 @@ tally() {
 	printf '%-40s %3d ok %3d failed\n' "$name" "$ok" "$nok"
 }
 
+echo "== lint"
+tests/lint.sh >"$log" 2>&1
+tally lint $?
+
 for b in "$@"; do
 	tag=$(basename "$b")
 	echo "== $tag: unit tests"

@@ -177,8 +177,7 @@ int cli_scan(int argc, char **argv)
 	}
 	if (rc != 0) {
 		options_scan_free(&cli);
-		fprintf(stderr, "smbwatch scan: %s\n", err);
-		fprintf(stderr, "try 'smbwatch scan --help'\n");
+		fprintf(stderr, "smbwatch scan: %s (see --help)\n", err);
 		return EXIT_USAGE;
 	}
 

@@ -4,24 +4,14 @@
  * target, port list, file or option ends with a one-line error and exit
  * status 2. */
 #include <errno.h>
-#include <getopt.h>
-#include <netinet/in.h>
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
-#include <uv.h>
 
 #include "assess/assess.h"
 #include "cli/cli.h"
 #include "cli/options.h"
-#include "net/engine.h"
-#include "net/ports.h"
-#include "net/targets.h"
-#include "probe/service.h"
-#include "report/progress.h"
+#include "cli/scan_run.h"
 #include "report/report.h"
 
 #define EXIT_OK 0
@@ -71,98 +61,18 @@ static const char scan_usage[] =
 	"exit status: 0 scan ran, 1 a finding at or above --fail-on, 2 bad usage or\n"
 	"input, 3 runtime failure\n";
 
-struct scan_run {
-	uv_loop_t *loop;
-	struct engine *engine;
-	struct scan_opts sopts;
-	struct target_set *targets;
-	struct port_list ports;
+struct scan_output {
 	struct report *report;
-	struct progress *progress;
-	uv_timer_t progress_timer;
-	uint64_t total, next, done;
-	unsigned active, max_active;
-	struct scan_summary sum;
-	struct nbname_cache *names;
-	bool stopping;
 	int fail_on;
 	bool fail_hit;
-	uv_signal_t sigint, sigterm;
 };
 
-static void feed(struct scan_run *run);
-
-static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
+static void on_service(struct svc_record *rec, void *ud)
 {
-	struct scan_run *run = ud;
-	run->active--;
-	run->done++;
-	switch (o) {
-	case SVC_OPEN: run->sum.open++; break;
-	case SVC_CLOSED: run->sum.closed++; break;
-	case SVC_FILTERED: run->sum.filtered++; break;
-	case SVC_ERROR: run->sum.errors++; break;
-	}
-	if (rec) {
-		assess_record(rec);
-		int worst = assess_worst(rec);
-		if (run->fail_on >= 0 && worst >= run->fail_on)
-			run->fail_hit = true;
-		run->sum.services++;
-		if (rec->ntlm.present && rec->ntlm.netbios_computer[0])
-			nbname_cache_put(run->names, rec->ip, rec->ntlm.netbios_computer);
-		report_service(run->report, rec);
-	}
-	feed(run);
-}
-
-/* Start services while under the cap. Order: address-major, so all ports of
- * a host run close together (445 before 139 when both are asked for lets
- * 139 learn the NetBIOS name). */
-static void feed(struct scan_run *run)
-{
-	while (!run->stopping && run->active < run->max_active && run->next < run->total) {
-		uint64_t idx = run->next++;
-		uint64_t ai = idx / run->ports.n;
-		uint16_t port = run->ports.ports[idx % run->ports.n];
-		struct sockaddr_storage ss;
-		if (!targets_get(run->targets, ai, &ss))
-			continue;
-		if (ss.ss_family == AF_INET6)
-			((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
-		else
-			((struct sockaddr_in *)&ss)->sin_port = htons(port);
-		char ip[64];
-		options_addr_text(&ss, ip, sizeof ip);
-		run->active++;
-		service_start(run->engine, &run->sopts, (struct sockaddr *)&ss, port == 139,
-			      nbname_cache_get(run->names, ip), service_done, run);
-	}
-	if (run->active == 0 && (run->next >= run->total || run->stopping)) {
-		uv_timer_stop(&run->progress_timer);
-		uv_signal_stop(&run->sigint);
-		uv_signal_stop(&run->sigterm);
-	}
-}
-
-static void progress_tick(uv_timer_t *t)
-{
-	struct scan_run *run = t->data;
-	progress_update(run->progress, run->done, run->sum.services, engine_inflight(run->engine),
-			(double)uv_now(run->loop) / 1000.0);
-}
-
-static void on_signal(uv_signal_t *h, int signum)
-{
-	struct scan_run *run = h->data;
-	(void)signum;
-	if (run->stopping) {
-		fputs("smbwatch: stopping now\n", stderr);
-		exit(EXIT_RUNTIME);
-	}
-	run->stopping = true; /* finish the services in flight, start no more */
-	fputs("\nsmbwatch: interrupted, finishing the services in flight\n", stderr);
-	feed(run);
+	struct scan_output *o = ud;
+	if (o->fail_on >= 0 && assess_worst(rec) >= o->fail_on)
+		o->fail_hit = true;
+	report_service(o->report, rec);
 }
 
 int cli_scan(int argc, char **argv)
@@ -181,14 +91,6 @@ int cli_scan(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 
-	struct scan_run run;
-	memset(&run, 0, sizeof run);
-	run.targets = cli.targets;
-	run.ports = cli.ports;
-	run.sopts = cli.sopts;
-	run.fail_on = cli.fail_on;
-	run.total = targets_count(run.targets) * run.ports.n;
-
 	FILE *out = stdout;
 	if (cli.output) {
 		out = fopen(cli.output, "w");
@@ -199,44 +101,22 @@ int cli_scan(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	run.report = report_new(cli.format, out);
-	run.names = nbname_cache_new();
-	run.loop = uv_default_loop();
-	struct engine_opts eo = {
-		.max_inflight = cli.max_inflight,
-		.rate = cli.rate,
-		.connect_timeout_ms = cli.connect_timeout_ms,
+	struct scan_output o = {
+		.report = report_new(cli.format, out),
+		.fail_on = cli.fail_on,
 	};
-	run.engine = engine_new(run.loop, &eo);
-	/* each service holds at most two connections at once */
-	run.max_active = cli.max_inflight / 2 ? cli.max_inflight / 2 : 1;
-
+	struct scan_hooks hooks = {.service = on_service, .ud = &o};
+	struct scan_summary sum;
 	bool show_progress = !cli.no_progress && isatty(STDERR_FILENO);
-	run.progress = show_progress ? progress_new(stderr, run.total) : NULL;
-	uv_timer_init(run.loop, &run.progress_timer);
-	run.progress_timer.data = &run;
-	if (run.progress)
-		uv_timer_start(&run.progress_timer, progress_tick, 250, 250);
-	uv_signal_init(run.loop, &run.sigint);
-	uv_signal_init(run.loop, &run.sigterm);
-	run.sigint.data = run.sigterm.data = &run;
-	uv_signal_start(&run.sigint, on_signal, SIGINT);
-	uv_signal_start(&run.sigterm, on_signal, SIGTERM);
-
-	uint64_t t0 = uv_hrtime();
-	feed(&run);
-	uv_run(run.loop, UV_RUN_DEFAULT);
-	run.sum.targets = run.done;
-	run.sum.seconds = (double)(uv_hrtime() - t0) / 1e9;
-
-	if (run.progress) {
-		progress_update(run.progress, run.done, run.sum.services, 0,
-				(double)uv_now(run.loop) / 1000.0);
-		progress_free(run.progress);
+	int status = EXIT_OK;
+	if (scan_execute(&cli, &hooks, show_progress, &sum) != 0) {
+		fprintf(stderr, "smbwatch scan: cannot start the event loop\n");
+		status = EXIT_RUNTIME;
 	}
-	report_finish(run.report, &run.sum);
-	report_free(run.report);
-	int status = run.fail_hit ? EXIT_FINDINGS : EXIT_OK;
+	report_finish(o.report, &sum);
+	report_free(o.report);
+	if (status == EXIT_OK && o.fail_hit)
+		status = EXIT_FINDINGS;
 	if (out != stdout) {
 		if (fclose(out) != 0) {
 			fprintf(stderr, "smbwatch scan: writing '%s': %s\n", cli.output,
@@ -246,13 +126,6 @@ int cli_scan(int argc, char **argv)
 	} else if (fflush(stdout) != 0) {
 		status = EXIT_RUNTIME;
 	}
-	uv_close((uv_handle_t *)&run.progress_timer, NULL);
-	uv_close((uv_handle_t *)&run.sigint, NULL);
-	uv_close((uv_handle_t *)&run.sigterm, NULL);
-	engine_free(run.engine);
-	uv_run(run.loop, UV_RUN_DEFAULT);
-	uv_loop_close(run.loop);
-	nbname_cache_free(run.names);
 	options_scan_free(&cli);
 	return status;
 }

@@ -7,6 +7,7 @@
 #ifndef SMBW_REPORT_H
 #define SMBW_REPORT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -22,6 +23,7 @@ struct scan_summary {
 	uint64_t open, closed, filtered, errors;
 	uint64_t services;      /* SMB services found */
 	double seconds;
+	bool interrupted;       /* stopped by a signal before the end */
 };
 
 struct report;

@@ -3,8 +3,9 @@
 # Idempotent: only calls apt-get when a package is missing.
 set -euo pipefail
 pkgs=(build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
-      libuv1-dev libjansson-dev libcmocka-dev
-      samba smbclient iproute2 socat jq procps)
+      libuv1-dev libjansson-dev libcmocka-dev libpcap-dev libsqlite3-dev sqlite3
+      libpq-dev postgresql libcurl4-openssl-dev
+      samba smbclient iproute2 socat jq procps python3 tshark)
 [ "${1:-}" = "--bench" ] && pkgs+=(nmap masscan time)
 missing=()
 for p in "${pkgs[@]}"; do
@@ -21,7 +22,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The samba package starts system daemons; the lab runs its own smbd per
 # persona and must not share ports with them.
-for s in smbd nmbd samba-ad-dc; do
+for s in smbd nmbd samba-ad-dc postgresql; do
 	systemctl disable --now "$s" >/dev/null 2>&1 || true
 done
 pkill -x smbd >/dev/null 2>&1 || true

@@ -29,6 +29,8 @@ enum {
 	OPT_IL,
 	OPT_CHECKS,
 	OPT_FAIL_ON,
+	OPT_DB,
+	OPT_NO_DB,
 };
 
 static const struct {
@@ -154,6 +156,8 @@ static const struct option long_opts[] = {
 	{"iL", required_argument, NULL, OPT_IL},
 	{"checks", required_argument, NULL, OPT_CHECKS},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"db", required_argument, NULL, OPT_DB},
+	{"no-db", no_argument, NULL, OPT_NO_DB},
 	{NULL, 0, NULL, 0},
 };
 
@@ -167,6 +171,18 @@ static void rewrite_il(int argc, char **argv)
 		if (strcmp(argv[i], "-iL") == 0)
 			argv[i] = il;
 	}
+}
+
+/* Append "word" to the target spec (space-separated), growing it. */
+static void spec_add(struct scan_cli *cli, const char *prefix, const char *word)
+{
+	size_t have = cli->target_spec ? strlen(cli->target_spec) : 0;
+	size_t need = have + strlen(prefix) + strlen(word) + 2;
+	char *s = realloc(cli->target_spec, need);
+	if (!s)
+		abort();
+	snprintf(s + have, need - have, "%s%s%s", have ? " " : "", prefix, word);
+	cli->target_spec = s;
 }
 
 static int set_duration(const char *name, const char *val, unsigned *out, char *err,
@@ -207,11 +223,26 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 		case 'h': return OPTIONS_HELP;
 		case 'p': ports = optarg; break;
 		case 'o': cli->output = optarg; break;
-		case OPT_EXCLUDE: rc = targets_exclude_list(cli->targets, optarg, err, errsz); break;
+		case OPT_EXCLUDE:
+			rc = targets_exclude_list(cli->targets, optarg, err, errsz);
+			spec_add(cli, "--exclude=", optarg);
+			break;
 		case OPT_EXCLUDE_FILE:
 			rc = targets_exclude_file(cli->targets, optarg, err, errsz);
+			spec_add(cli, "--exclude-file=", optarg);
 			break;
-		case OPT_IL: rc = targets_add_file(cli->targets, optarg, err, errsz); break;
+		case OPT_IL:
+			rc = targets_add_file(cli->targets, optarg, err, errsz);
+			spec_add(cli, "-iL=", optarg);
+			break;
+		case OPT_DB:
+			if (optarg[0] == '\0') {
+				snprintf(err, errsz, "bad --db: empty path");
+				return -1;
+			}
+			cli->db = optarg;
+			break;
+		case OPT_NO_DB: cli->no_db = true; break;
 		case OPT_FORCE_LARGE: cli->force_large = true; break;
 		case OPT_FORMAT: {
 			int f = report_format_parse(optarg);
@@ -287,9 +318,12 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 	}
 	if (ports_parse(ports, &cli->ports, err, errsz) != 0)
 		return -1;
-	for (int i = optind; i < argc; i++)
+	cli->ports_text = ports;
+	for (int i = optind; i < argc; i++) {
 		if (targets_add(cli->targets, argv[i], err, errsz) != 0)
 			return -1;
+		spec_add(cli, "", argv[i]);
+	}
 	targets_finalize(cli->targets);
 	if (targets_count(cli->targets) == 0) {
 		snprintf(err, errsz, optind < argc ? "no targets left after excludes"
@@ -317,6 +351,8 @@ void options_scan_free(struct scan_cli *cli)
 {
 	targets_free(cli->targets);
 	cli->targets = NULL;
+	free(cli->target_spec);
+	cli->target_spec = NULL;
 	ports_free(&cli->ports);
 }
 

@@ -26,6 +26,11 @@ struct scan_cli {
 	bool force_large;
 	bool no_progress;
 	int fail_on; /* enum severity, or -1 */
+	/* the store (store/store.h): --db PATH|URL, --no-db */
+	const char *db;    /* NULL = the default path */
+	bool no_db;
+	char *target_spec; /* targets, -iL and excludes as typed: the run's scope */
+	const char *ports_text;
 };
 
 /* "auth,shares" -> CHECK_* bits; "all" and "none" too; -1 if unknown. */

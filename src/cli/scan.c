@@ -12,6 +12,7 @@
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/scan_run.h"
+#include "cli/scan_store.h"
 #include "report/report.h"
 
 #define EXIT_OK 0
@@ -43,6 +44,12 @@ static const char scan_usage[] =
 	"  --fail-on SEVERITY    exit 1 when a finding is at or above SEVERITY\n"
 	"                        (critical, high, medium, low, info)\n"
 	"\n"
+	"history (see smbwatch diff / history):\n"
+	"  --db PATH|URL         store the run here (default\n"
+	"                        $XDG_DATA_HOME/smbwatch/smbwatch.db); postgres://... for\n"
+	"                        PostgreSQL\n"
+	"  --no-db               do not store this scan\n"
+	"\n"
 	"checks (all safe: no exploit, no write, no brute force):\n"
 	"  --checks LIST         auth, shares, ms17_010, doublepulsar, cve_2020_0796,\n"
 	"                        all (default) or none (fingerprint only)\n"
@@ -59,10 +66,12 @@ static const char scan_usage[] =
 	"  T: 500ms, 2s, 1.5 (seconds), 1m\n"
 	"\n"
 	"exit status: 0 scan ran, 1 a finding at or above --fail-on, 2 bad usage or\n"
-	"input, 3 runtime failure\n";
+	"input, 3 runtime failure (also a database that cannot be written: the\n"
+	"results are still printed)\n";
 
 struct scan_output {
 	struct report *report;
+	struct scan_recorder rec;
 	int fail_on;
 	bool fail_hit;
 };
@@ -73,6 +82,7 @@ static void on_service(struct svc_record *rec, void *ud)
 	if (o->fail_on >= 0 && assess_worst(rec) >= o->fail_on)
 		o->fail_hit = true;
 	report_service(o->report, rec);
+	scan_store_service(&o->rec, rec);
 }
 
 int cli_scan(int argc, char **argv)
@@ -105,6 +115,12 @@ int cli_scan(int argc, char **argv)
 		.report = report_new(cli.format, out),
 		.fail_on = cli.fail_on,
 	};
+	/* A database that cannot be opened or written costs the history of this
+	 * run, never its results: scan anyway, exit 3 at the end. */
+	struct store *st = NULL;
+	bool db_failed = !cli.no_db && scan_store_open(&cli, "scan", &st) != 0;
+	if (scan_store_begin(&o.rec, st, &cli, "scan") != 0)
+		db_failed = true;
 	struct scan_hooks hooks = {.service = on_service, .ud = &o};
 	struct scan_summary sum;
 	bool show_progress = !cli.no_progress && isatty(STDERR_FILENO);
@@ -115,8 +131,13 @@ int cli_scan(int argc, char **argv)
 	}
 	report_finish(o.report, &sum);
 	report_free(o.report);
+	if (scan_store_end(&o.rec, &sum) != 0)
+		db_failed = true;
+	store_close(st);
 	if (status == EXIT_OK && o.fail_hit)
 		status = EXIT_FINDINGS;
+	if (db_failed)
+		status = EXIT_RUNTIME;
 	if (out != stdout) {
 		if (fclose(out) != 0) {
 			fprintf(stderr, "smbwatch scan: writing '%s': %s\n", cli.output,

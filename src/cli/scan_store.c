@@ -1,0 +1,141 @@
+/* scan_store.c - a scan into the store; see scan_store.h. */
+#include "cli/scan_store.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "record/json.h"
+
+int scan_store_open(const struct scan_cli *cli, const char *cmd, struct store **out)
+{
+	char path[4096];
+	const char *where = cli->db;
+	*out = NULL;
+	if (!where) {
+		if (store_default_path(path, sizeof path) != 0) {
+			fprintf(stderr,
+				"smbwatch %s: no database path: set HOME or XDG_DATA_HOME, or use "
+				"--db PATH or --no-db\n",
+				cmd);
+			return -1;
+		}
+		where = path;
+	}
+	char err[600];
+	if (store_open(where, out, err, sizeof err) != 0) {
+		fprintf(stderr, "smbwatch %s: database error: %s\n", cmd, err);
+		return -1;
+	}
+	return 0;
+}
+
+static void options_json(const struct scan_cli *cli, char *out, size_t outsz)
+{
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s}", "checks",
+			      (json_int_t)cli->sopts.checks, "timeout_ms",
+			      (json_int_t)cli->sopts.deadline_ms, "read_timeout_ms",
+			      (json_int_t)cli->sopts.read_timeout_ms, "retries",
+			      (json_int_t)cli->sopts.retries, "rate", (json_int_t)cli->rate, "ports",
+			      cli->ports_text ? cli->ports_text : "");
+	char *txt = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	snprintf(out, outsz, "%s", txt ? txt : "{}");
+	free(txt);
+	json_decref(o);
+}
+
+static void recorder_fail(struct scan_recorder *rec, const char *what)
+{
+	if (!rec->failed)
+		fprintf(stderr, "smbwatch %s: database error: %s: %s (results still go to the "
+				"output)\n",
+			rec->cmd, what, store_error(rec->st));
+	rec->failed = true;
+}
+
+int scan_store_begin(struct scan_recorder *rec, struct store *st, const struct scan_cli *cli,
+		     const char *cmd)
+{
+	memset(rec, 0, sizeof *rec);
+	rec->st = st;
+	rec->cmd = cmd;
+	if (!st)
+		return 0;
+	struct store_run *run = &rec->run;
+	const char *spec = cli->target_spec ? cli->target_spec : "";
+	const char *ports = cli->ports_text ? cli->ports_text : "";
+	store_scope_of(spec, ports, run->scope, sizeof run->scope);
+	snprintf(run->view, sizeof run->view, "%s", cli->sopts.view);
+	snprintf(run->targets, sizeof run->targets, "%s", spec);
+	snprintf(run->ports, sizeof run->ports, "%s", ports);
+	options_json(cli, run->options, sizeof run->options);
+	char host[64] = "";
+	gethostname(host, sizeof host - 1);
+	snprintf(run->scanner, sizeof run->scanner, "%s:%ld", host, (long)getpid());
+	run->started_at = (int64_t)time(NULL);
+	if (store_run_begin(st, run) != 0) {
+		recorder_fail(rec, "starting the run");
+		return -1;
+	}
+	return 0;
+}
+
+void scan_store_service(struct scan_recorder *rec, const struct svc_record *r)
+{
+	if (!rec->st || rec->failed)
+		return;
+	json_t *o = record_to_json(r);
+	char *txt = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+	json_decref(o);
+	if (!txt) {
+		fprintf(stderr, "smbwatch %s: cannot encode %s:%u for the database\n", rec->cmd,
+			r->ip, r->port);
+		return;
+	}
+	struct store_service svc = {
+		.run_id = rec->run.id,
+		.ip = r->ip,
+		.port = r->port,
+		.scanned_at = r->scanned_at,
+		.record = txt,
+	};
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int rc = store_service_put(rec->st, &svc);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	rec->put_seconds += (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	free(txt);
+	if (rc != 0)
+		recorder_fail(rec, "storing a service");
+	else
+		rec->stored++;
+}
+
+int scan_store_end(struct scan_recorder *rec, const struct scan_summary *sum)
+{
+	if (!rec->st)
+		return 0;
+	if (rec->failed)
+		return -1;
+	struct store_run *run = &rec->run;
+	run->ended_at = (int64_t)time(NULL);
+	run->complete = !sum->interrupted;
+	run->n_targets = sum->targets;
+	run->n_open = sum->open;
+	run->n_closed = sum->closed;
+	run->n_filtered = sum->filtered;
+	run->n_errors = sum->errors;
+	run->n_services = sum->services;
+	if (store_run_end(rec->st, run) != 0) {
+		recorder_fail(rec, "finishing the run");
+		return -1;
+	}
+	if (getenv("SMBW_STORE_STATS"))
+		fprintf(stderr, "smbwatch %s: stored run %lld: %llu services, %.1f us each\n",
+			rec->cmd, (long long)run->id, (unsigned long long)rec->stored,
+			rec->stored ? rec->put_seconds * 1e6 / (double)rec->stored : 0.0);
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* events.h - what a monitor cycle reports: events derived from the stored
+ * history (docs/events.md has the schema).
+ *
+ * Events are a pure function of the store: the events of run R are computed
+ * from R and the earlier *complete* runs of the same scope (targets + ports)
+ * and view. So they can be computed again after a restart and come out the
+ * same, each with the same stable "key" - which is what the delivery log
+ * uses to never send an alert twice.
+ *
+ *  new               first time this ip:port is seen in this scope and view
+ *  gone              absent from gone_after consecutive complete runs (emitted
+ *                    once, on the run that reaches the count)
+ *  back              seen again after having been reported gone
+ *  changed           fields differ from the previous sighting (diff.h)
+ *  finding_opened    a finding id appears on a known service
+ *  finding_resolved  a finding id disappears from a service still present
+ */
+#ifndef SMBW_MONITOR_EVENTS_H
+#define SMBW_MONITOR_EVENTS_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "store/store.h"
+
+#define EVENTS_SCHEMA 1
+
+/* The events of complete run run_id as a new JSON array (stable order: by
+ * service, then new/back/changed/gone, then findings by id). An incomplete
+ * run has no events. NULL on a store error (store_error(st)). */
+json_t *events_for_run(struct store *st, int64_t run_id, unsigned gone_after);
+
+/* The event's severity (enum severity: 0 info .. 4 critical). */
+int events_severity(json_t *ev);
+
+#endif

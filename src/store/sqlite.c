@@ -1,0 +1,435 @@
+/* sqlite.c - the embedded store: one SQLite file in WAL mode.
+ *
+ * Why WAL + synchronous=NORMAL: a commit is one append to the WAL, so each
+ * finished service can be its own transaction (the durability contract of
+ * store.h) at a cost of tens of microseconds, and readers (`diff`,
+ * `history`) never block the scanner. NORMAL keeps every commit across a
+ * process crash (kill -9); only an OS crash or power loss may drop the last
+ * few commits, never corrupt the file.
+ *
+ * Schema versions are PRAGMA user_version; migrations[] below are applied in
+ * order inside one IMMEDIATE transaction at open. */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "record/record.h"
+#include "store/store_int.h"
+
+/* How long a writer waits for another writer's lock before giving up with
+ * "database is locked". Long enough for another scanner's commit, short
+ * enough that a stuck lock is reported rather than hanging the scan. */
+#define SQL_BUSY_MS 3000
+
+static const char *const migrations[] = {
+	/* 1: runs, services, findings */
+	"CREATE TABLE runs ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" scope TEXT NOT NULL, view TEXT NOT NULL, targets TEXT NOT NULL,"
+	" ports TEXT NOT NULL, options TEXT NOT NULL, scanner TEXT NOT NULL,"
+	" started_at INTEGER NOT NULL, ended_at INTEGER NOT NULL DEFAULT 0,"
+	" complete INTEGER NOT NULL DEFAULT 0,"
+	" n_targets INTEGER NOT NULL DEFAULT 0, n_open INTEGER NOT NULL DEFAULT 0,"
+	" n_closed INTEGER NOT NULL DEFAULT 0, n_filtered INTEGER NOT NULL DEFAULT 0,"
+	" n_errors INTEGER NOT NULL DEFAULT 0, n_services INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX runs_scope ON runs(scope, view, id);"
+	"CREATE TABLE services ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	" run_id INTEGER NOT NULL REFERENCES runs(id),"
+	" ip TEXT NOT NULL, port INTEGER NOT NULL, scanned_at INTEGER NOT NULL,"
+	" record TEXT NOT NULL, UNIQUE (run_id, ip, port));"
+	"CREATE INDEX services_addr ON services(ip, port, run_id);"
+	"CREATE TABLE findings ("
+	" service_id INTEGER NOT NULL REFERENCES services(id),"
+	" run_id INTEGER NOT NULL, finding TEXT NOT NULL,"
+	" severity TEXT NOT NULL, title TEXT NOT NULL);"
+	"CREATE INDEX findings_run ON findings(run_id, finding);",
+	/* 2: the monitor's delivery log (one row per event and sink) */
+	"CREATE TABLE delivered ("
+	" event_key TEXT NOT NULL, sink TEXT NOT NULL, at INTEGER NOT NULL,"
+	" PRIMARY KEY (event_key, sink));",
+};
+
+#define DB(st) ((sqlite3 *)(st)->impl)
+
+static int sql_fail(struct store *st, const char *what)
+{
+	return store_fail(st, "%s: %s", what, sqlite3_errmsg(DB(st)));
+}
+
+static int exec_sql(struct store *st, const char *sql, const char *what)
+{
+	char *msg = NULL;
+	if (sqlite3_exec(DB(st), sql, NULL, NULL, &msg) != SQLITE_OK) {
+		store_fail(st, "%s: %s", what, msg ? msg : sqlite3_errmsg(DB(st)));
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* mkdir -p of the file's directory, so the default path just works. */
+static int make_parent(struct store *st, const char *path)
+{
+	char dir[4096];
+	if (strlen(path) >= sizeof dir)
+		return store_fail(st, "%s: path too long", path);
+	record_set_str(dir, sizeof dir, path);
+	char *slash = strrchr(dir, '/');
+	if (!slash || slash == dir)
+		return 0;
+	*slash = '\0';
+	for (char *p = dir + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+			return store_fail(st, "%s: cannot create directory %s: %s", path, dir,
+					  strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+		return store_fail(st, "%s: cannot create directory %s: %s", path, dir,
+				  strerror(errno));
+	return 0;
+}
+
+static int migrate(struct store *st)
+{
+	const int want = (int)(sizeof migrations / sizeof migrations[0]);
+	if (exec_sql(st, "BEGIN IMMEDIATE", "locking the database") != 0)
+		return -1;
+	sqlite3_stmt *s = NULL;
+	int have = -1;
+	if (sqlite3_prepare_v2(DB(st), "PRAGMA user_version", -1, &s, NULL) == SQLITE_OK &&
+	    sqlite3_step(s) == SQLITE_ROW)
+		have = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	if (have < 0) {
+		sql_fail(st, "reading the schema version");
+		goto fail;
+	}
+	if (have > want) {
+		store_fail(st, "schema version %d is newer than this smbwatch knows (%d)", have,
+			   want);
+		goto fail;
+	}
+	for (int v = have; v < want; v++) {
+		if (exec_sql(st, migrations[v], "migrating the schema") != 0)
+			goto fail;
+	}
+	char pragma[64];
+	snprintf(pragma, sizeof pragma, "PRAGMA user_version = %d", want);
+	if (exec_sql(st, pragma, "migrating the schema") != 0)
+		goto fail;
+	return exec_sql(st, "COMMIT", "migrating the schema");
+fail:
+	sqlite3_exec(DB(st), "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static int sq_open(struct store *st, const char *where)
+{
+	if (strncmp(where, "sqlite:", 7) == 0)
+		where += 7;
+	if (make_parent(st, where) != 0)
+		return -1;
+	sqlite3 *db = NULL;
+	int rc = sqlite3_open_v2(where, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
+	if (rc != SQLITE_OK) {
+		store_fail(st, "%s: %s", where, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+		sqlite3_close(db);
+		return -1;
+	}
+	st->impl = db;
+	sqlite3_busy_timeout(db, SQL_BUSY_MS);
+	/* journal_mode is the first statement to read the file: a corrupt or
+	 * foreign file fails here ("file is not a database") */
+	if (exec_sql(st, "PRAGMA journal_mode = WAL", where) != 0 ||
+	    exec_sql(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", where) != 0 ||
+	    migrate(st) != 0) {
+		char why[sizeof st->err];
+		record_set_str(why, sizeof why, st->err);
+		store_fail(st, "%s: %s", where, why);
+		sqlite3_close(db);
+		st->impl = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+static void sq_close(struct store *st)
+{
+	sqlite3_close(DB(st));
+	st->impl = NULL;
+}
+
+static int prep(struct store *st, const char *sql, sqlite3_stmt **s)
+{
+	if (sqlite3_prepare_v2(DB(st), sql, -1, s, NULL) != SQLITE_OK)
+		return sql_fail(st, "preparing a query");
+	return 0;
+}
+
+static int sq_run_begin(struct store *st, struct store_run *run)
+{
+	sqlite3_stmt *s;
+	if (prep(st, "INSERT INTO runs (scope, view, targets, ports, options, scanner, started_at)"
+		     " VALUES (?,?,?,?,?,?,?)",
+		 &s) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, run->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, run->view, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 3, run->targets, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 4, run->ports, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 5, run->options, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, run->scanner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, run->started_at);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	if (rc != SQLITE_DONE)
+		return sql_fail(st, "recording the run");
+	run->id = sqlite3_last_insert_rowid(DB(st));
+	return 0;
+}
+
+static int sq_service_put(struct store *st, const struct store_service *svc,
+			  const struct store_finding *f, size_t nf)
+{
+	sqlite3_stmt *s = NULL;
+	if (exec_sql(st, "BEGIN IMMEDIATE", "storing a service") != 0)
+		return -1;
+	if (prep(st, "INSERT OR REPLACE INTO services (run_id, ip, port, scanned_at, record)"
+		     " VALUES (?,?,?,?,?)",
+		 &s) != 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, svc->run_id);
+	sqlite3_bind_text(s, 2, svc->ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, (int)svc->port);
+	sqlite3_bind_int64(s, 4, svc->scanned_at);
+	sqlite3_bind_text(s, 5, svc->record, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sql_fail(st, "storing a service");
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	sqlite3_int64 sid = sqlite3_last_insert_rowid(DB(st));
+	if (nf) {
+		if (prep(st, "INSERT INTO findings (service_id, run_id, finding, severity, title)"
+			     " VALUES (?,?,?,?,?)",
+			 &s) != 0)
+			goto fail;
+		for (size_t i = 0; i < nf; i++) {
+			sqlite3_reset(s);
+			sqlite3_bind_int64(s, 1, sid);
+			sqlite3_bind_int64(s, 2, svc->run_id);
+			sqlite3_bind_text(s, 3, f[i].id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 4, f[i].severity, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 5, f[i].title, -1, SQLITE_STATIC);
+			if (sqlite3_step(s) != SQLITE_DONE) {
+				sql_fail(st, "storing a finding");
+				goto fail;
+			}
+		}
+		sqlite3_finalize(s);
+		s = NULL;
+	}
+	return exec_sql(st, "COMMIT", "committing a service");
+fail:
+	sqlite3_finalize(s);
+	sqlite3_exec(DB(st), "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+static int sq_run_end(struct store *st, const struct store_run *run)
+{
+	sqlite3_stmt *s;
+	if (prep(st, "UPDATE runs SET ended_at=?, complete=?, n_targets=?, n_open=?, n_closed=?,"
+		     " n_filtered=?, n_errors=?, n_services=? WHERE id=?",
+		 &s) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, run->ended_at);
+	sqlite3_bind_int(s, 2, run->complete);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)run->n_targets);
+	sqlite3_bind_int64(s, 4, (sqlite3_int64)run->n_open);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)run->n_closed);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)run->n_filtered);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)run->n_errors);
+	sqlite3_bind_int64(s, 8, (sqlite3_int64)run->n_services);
+	sqlite3_bind_int64(s, 9, run->id);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, "finishing the run");
+}
+
+#define RUN_COLS                                                                              \
+	"id, scope, view, targets, ports, options, scanner, started_at, ended_at, complete,"  \
+	" n_targets, n_open, n_closed, n_filtered, n_errors, n_services"
+
+static void col_text(sqlite3_stmt *s, int i, char *out, size_t outsz)
+{
+	const unsigned char *t = sqlite3_column_text(s, i);
+	record_set_str(out, outsz, t ? (const char *)t : "");
+}
+
+static void row_to_run(sqlite3_stmt *s, struct store_run *r)
+{
+	memset(r, 0, sizeof *r);
+	r->id = sqlite3_column_int64(s, 0);
+	col_text(s, 1, r->scope, sizeof r->scope);
+	col_text(s, 2, r->view, sizeof r->view);
+	col_text(s, 3, r->targets, sizeof r->targets);
+	col_text(s, 4, r->ports, sizeof r->ports);
+	col_text(s, 5, r->options, sizeof r->options);
+	col_text(s, 6, r->scanner, sizeof r->scanner);
+	r->started_at = sqlite3_column_int64(s, 7);
+	r->ended_at = sqlite3_column_int64(s, 8);
+	r->complete = sqlite3_column_int(s, 9) != 0;
+	r->n_targets = (uint64_t)sqlite3_column_int64(s, 10);
+	r->n_open = (uint64_t)sqlite3_column_int64(s, 11);
+	r->n_closed = (uint64_t)sqlite3_column_int64(s, 12);
+	r->n_filtered = (uint64_t)sqlite3_column_int64(s, 13);
+	r->n_errors = (uint64_t)sqlite3_column_int64(s, 14);
+	r->n_services = (uint64_t)sqlite3_column_int64(s, 15);
+}
+
+static int sq_run_get(struct store *st, int64_t id, struct store_run *out)
+{
+	sqlite3_stmt *s;
+	if (prep(st, "SELECT " RUN_COLS " FROM runs WHERE id=?", &s) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	int rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		row_to_run(s, out);
+	sqlite3_finalize(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? 1 : sql_fail(st, "reading a run");
+}
+
+static int sq_runs_list(struct store *st, const char *scope, const char *view, bool complete_only,
+			int64_t after_id, int64_t before_id, unsigned limit, store_run_cb cb,
+			void *ud)
+{
+	sqlite3_stmt *s;
+	/* NULL parameters mean "any": one statement for every combination */
+	if (prep(st, "SELECT " RUN_COLS " FROM runs WHERE (?1 IS NULL OR scope=?1)"
+		     " AND (?2 IS NULL OR view=?2) AND (?3=0 OR complete=1)"
+		     " AND id>?4 AND (?5=0 OR id<?5) ORDER BY id DESC LIMIT ?6",
+		 &s) != 0)
+		return -1;
+	if (scope)
+		sqlite3_bind_text(s, 1, scope, -1, SQLITE_STATIC);
+	if (view)
+		sqlite3_bind_text(s, 2, view, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 3, complete_only);
+	sqlite3_bind_int64(s, 4, after_id);
+	sqlite3_bind_int64(s, 5, before_id);
+	sqlite3_bind_int64(s, 6, limit ? (sqlite3_int64)limit : -1);
+	int rc;
+	struct store_run run;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		row_to_run(s, &run);
+		if (cb(&run, ud) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, "listing runs");
+}
+
+static int service_rows(struct store *st, sqlite3_stmt *s, store_service_cb cb, void *ud)
+{
+	int rc;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_service svc = {
+			.run_id = sqlite3_column_int64(s, 0),
+			.ip = (const char *)sqlite3_column_text(s, 1),
+			.port = (unsigned)sqlite3_column_int(s, 2),
+			.scanned_at = sqlite3_column_int64(s, 3),
+			.record = (const char *)sqlite3_column_text(s, 4),
+		};
+		if (!svc.ip || !svc.record)
+			continue;
+		if (cb(&svc, ud) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, "reading services");
+}
+
+static int sq_services_of_run(struct store *st, int64_t run_id, store_service_cb cb, void *ud)
+{
+	sqlite3_stmt *s;
+	if (prep(st, "SELECT run_id, ip, port, scanned_at, record FROM services WHERE run_id=?"
+		     " ORDER BY ip, port",
+		 &s) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, run_id);
+	return service_rows(st, s, cb, ud);
+}
+
+static int sq_service_history(struct store *st, const char *ip, int port, store_service_cb cb,
+			      void *ud)
+{
+	sqlite3_stmt *s;
+	if (prep(st, "SELECT run_id, ip, port, scanned_at, record FROM services WHERE ip=?1"
+		     " AND (?2<0 OR port=?2) ORDER BY run_id, port",
+		 &s) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, port);
+	return service_rows(st, s, cb, ud);
+}
+
+static int sq_delivered_has(struct store *st, const char *key, const char *sink, bool *has)
+{
+	sqlite3_stmt *s;
+	if (prep(st, "SELECT 1 FROM delivered WHERE event_key=? AND sink=?", &s) != 0)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, sink, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	*has = rc == SQLITE_ROW;
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_fail(st, "reading deliveries");
+}
+
+static int sq_delivered_put(struct store *st, const char *key, const char *sink, int64_t at)
+{
+	sqlite3_stmt *s;
+	if (prep(st, "INSERT OR IGNORE INTO delivered (event_key, sink, at) VALUES (?,?,?)", &s) !=
+	    0)
+		return -1;
+	sqlite3_bind_text(s, 1, key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, sink, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, at);
+	int rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, "recording a delivery");
+}
+
+static const struct store_ops sqlite_ops = {
+	.name = "sqlite",
+	.open = sq_open,
+	.close = sq_close,
+	.run_begin = sq_run_begin,
+	.service_put = sq_service_put,
+	.run_end = sq_run_end,
+	.run_get = sq_run_get,
+	.runs_list = sq_runs_list,
+	.services_of_run = sq_services_of_run,
+	.service_history = sq_service_history,
+	.delivered_has = sq_delivered_has,
+	.delivered_put = sq_delivered_put,
+};
+
+const struct store_ops *const store_sqlite_ops = &sqlite_ops;

@@ -1,0 +1,101 @@
+/* store.h - where scans are kept: runs, services (the full record as JSON)
+ * and findings, plus the monitor's delivery log.
+ *
+ * One interface, two backends: an embedded SQLite file (store/sqlite.c, the
+ * default) and PostgreSQL (store/postgres.c, for "postgres://" and
+ * "postgresql://" URLs) so several scanners can write to one place. The
+ * backend is picked by the URL at store_open(); which backends exist is
+ * decided by the build (a backend whose library is missing reports so).
+ *
+ * Durability contract: store_service_put() returns only once the service is
+ * committed, so a scanner killed with SIGKILL loses only the services still
+ * in flight. A run that never reached store_run_end() stays incomplete
+ * (complete = false, ended_at = 0) forever.
+ *
+ * Errors: every call returns 0 on success, -1 on failure with a one-line
+ * reason in store_error(). Queries that look one thing up return 1 when it
+ * does not exist. Nothing here exits. */
+#ifndef SMBW_STORE_H
+#define SMBW_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#define STORE_SCHEMA_VERSION 2
+
+struct store;
+
+struct store_run {
+	int64_t id;              /* set by store_run_begin() */
+	char scope[24];          /* hash of targets + ports: runs that can be diffed */
+	char view[32];
+	char targets[512];       /* as typed, for people (cut if longer) */
+	char ports[128];
+	char options[512];       /* JSON object of the scan options */
+	char scanner[128];       /* host:pid that wrote the run */
+	int64_t started_at, ended_at; /* unix seconds; ended_at 0 = never ended */
+	bool complete;           /* ran to the end (not interrupted, not killed) */
+	uint64_t n_targets, n_open, n_closed, n_filtered, n_errors, n_services;
+};
+
+/* One stored service of one run. */
+struct store_service {
+	int64_t run_id;
+	const char *ip;
+	unsigned port;
+	int64_t scanned_at;
+	const char *record;      /* the record as compact JSON text */
+};
+
+/* Called per row; return non-zero to stop early. */
+typedef int (*store_run_cb)(const struct store_run *run, void *ud);
+typedef int (*store_service_cb)(const struct store_service *svc, void *ud);
+
+/* where: a file path (SQLite) or a postgres:// URL. Creates the database
+ * (and parent directory for SQLite) if needed and migrates the schema to
+ * STORE_SCHEMA_VERSION. On failure *out is NULL and err says why. */
+int store_open(const char *where, struct store **out, char *err, size_t errsz);
+void store_close(struct store *st);
+const char *store_error(const struct store *st);
+const char *store_backend(const struct store *st); /* "sqlite" | "postgres" */
+
+/* The default database: $XDG_DATA_HOME/smbwatch/smbwatch.db, else
+ * ~/.local/share/smbwatch/smbwatch.db. -1 if neither can be known. */
+int store_default_path(char *out, size_t outsz);
+
+/* Fill run->scope from the target and port text (same text -> same scope). */
+void store_scope_of(const char *targets, const char *ports, char *out, size_t outsz);
+
+int store_run_begin(struct store *st, struct store_run *run);
+/* Commits one service and its findings (parsed from the record JSON). */
+int store_service_put(struct store *st, const struct store_service *svc);
+/* Records end time, counts and completeness. */
+int store_run_end(struct store *st, const struct store_run *run);
+
+int store_run_get(struct store *st, int64_t id, struct store_run *out);
+/* Runs newest first. scope/view NULL = any; only complete runs when
+ * complete_only; ids strictly between after_id and before_id (0 = no bound);
+ * at most limit rows (0 = no limit). */
+int store_runs_list(struct store *st, const char *scope, const char *view, bool complete_only,
+		    int64_t after_id, int64_t before_id, unsigned limit, store_run_cb cb, void *ud);
+int store_services_of_run(struct store *st, int64_t run_id, store_service_cb cb, void *ud);
+/* Every stored service with this ip (and port, unless port < 0), oldest
+ * run first. */
+int store_service_history(struct store *st, const char *ip, int port, store_service_cb cb,
+			  void *ud);
+
+/* Delivery log of the monitor: has sink already got the event key? */
+int store_delivered_has(struct store *st, const char *key, const char *sink, bool *has);
+int store_delivered_put(struct store *st, const char *key, const char *sink, int64_t at);
+
+/* Convenience: the services of a run as one JSON object keyed
+ * "ip port" -> parsed record. NULL on error. */
+json_t *store_run_services(struct store *st, int64_t run_id);
+/* "ip port" key and its display form ("1.2.3.4:445", "[2001:2::10]:445"). */
+void store_svc_key(const char *ip, unsigned port, char *out, size_t outsz);
+void store_svc_display(const char *ip, unsigned port, char *out, size_t outsz);
+
+#endif

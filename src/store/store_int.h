@@ -1,0 +1,47 @@
+/* store_int.h - the backend interface behind store.h. Each backend fills one
+ * const struct store_ops; store.c picks it by URL and does the shared work
+ * (argument checks, findings extraction, convenience queries). */
+#ifndef SMBW_STORE_INT_H
+#define SMBW_STORE_INT_H
+
+#include "store/store.h"
+
+/* A finding row derived from the record JSON by store.c. */
+struct store_finding {
+	const char *id, *severity, *title;
+};
+
+struct store_ops {
+	const char *name;
+	int (*open)(struct store *st, const char *where);
+	void (*close)(struct store *st);
+	int (*run_begin)(struct store *st, struct store_run *run);
+	/* one transaction: the service row and all its findings */
+	int (*service_put)(struct store *st, const struct store_service *svc,
+			   const struct store_finding *f, size_t nf);
+	int (*run_end)(struct store *st, const struct store_run *run);
+	int (*run_get)(struct store *st, int64_t id, struct store_run *out);
+	int (*runs_list)(struct store *st, const char *scope, const char *view, bool complete_only,
+			 int64_t after_id, int64_t before_id, unsigned limit, store_run_cb cb,
+			 void *ud);
+	int (*services_of_run)(struct store *st, int64_t run_id, store_service_cb cb, void *ud);
+	int (*service_history)(struct store *st, const char *ip, int port, store_service_cb cb,
+			       void *ud);
+	int (*delivered_has)(struct store *st, const char *key, const char *sink, bool *has);
+	int (*delivered_put)(struct store *st, const char *key, const char *sink, int64_t at);
+};
+
+struct store {
+	const struct store_ops *ops;
+	void *impl;            /* the backend's connection */
+	char err[512];
+};
+
+/* printf-style: set st->err; always returns -1. */
+int store_fail(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* NULL when the build has no such backend. */
+extern const struct store_ops *const store_sqlite_ops;
+extern const struct store_ops *const store_pg_ops;
+
+#endif

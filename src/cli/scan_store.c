@@ -67,9 +67,13 @@ int scan_store_begin(struct scan_recorder *rec, struct store *st, const struct s
 	struct store_run *run = &rec->run;
 	const char *spec = cli->target_spec ? cli->target_spec : "";
 	const char *ports = cli->ports_text ? cli->ports_text : "";
-	store_scope_of(spec, ports, run->scope, sizeof run->scope);
+	/* shards of one scan cover different addresses: each is its own scope */
+	char shard[48] = "";
+	if (cli->shard_n > 1)
+		snprintf(shard, sizeof shard, " --shard=%u/%u", cli->shard_k, cli->shard_n);
+	snprintf(run->targets, sizeof run->targets, "%s%s", spec, shard);
+	store_scope_of(run->targets, ports, run->scope, sizeof run->scope);
 	snprintf(run->view, sizeof run->view, "%s", cli->sopts.view);
-	snprintf(run->targets, sizeof run->targets, "%s", spec);
 	snprintf(run->ports, sizeof run->ports, "%s", ports);
 	options_json(cli, run->options, sizeof run->options);
 	char host[64] = "";

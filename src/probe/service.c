@@ -38,15 +38,20 @@ struct service {
 	bool a_done, b_done;
 	enum svc_outcome outcome;
 	uv_timer_t deadline;
+	uv_timer_t backoff;      /* waits before a retry of a dropped conversation */
+	int open_timers;
+	unsigned drop_retries;   /* retries after accept-then-drop */
 	bool deadline_hit;
 	bool finished;
 };
 
 static void start_a(struct service *s);
 
-static void deadline_closed(uv_handle_t *h)
+static void timer_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct service *s = h->data;
+	if (--s->open_timers == 0)
+		free(s);
 }
 
 static void service_finish(struct service *s)
@@ -61,7 +66,9 @@ static void service_finish(struct service *s)
 		rec = &s->rec;
 	}
 	s->done(s->outcome, rec, s->ud);
-	uv_close((uv_handle_t *)&s->deadline, deadline_closed);
+	uv_timer_stop(&s->backoff);
+	uv_close((uv_handle_t *)&s->deadline, timer_closed);
+	uv_close((uv_handle_t *)&s->backoff, timer_closed);
 }
 
 static void deadline_cb(uv_timer_t *t)
@@ -164,10 +171,32 @@ static void c_done(const struct conv_result *res, void *ud)
 }
 
 /* Both negotiates are over: settle the SMB1 verdict, then list dialects. */
+static bool dropped(const struct conv_result *r)
+{
+	return r->connect == ECONN_OK && (r->end == PROBE_END_RESET || r->end == PROBE_END_CLOSED);
+}
+
+static void backoff_cb(uv_timer_t *t)
+{
+	struct service *s = t->data;
+	s->a_done = s->b_done = s->b_started = false;
+	start_a(s);
+}
+
 static void after_negotiates(struct service *s)
 {
 	if (!s->a_done || (s->b_started && !s->b_done))
 		return;
+	if (!s->deadline_hit && !s->ctx.smb_answer && dropped(&s->a_res) &&
+	    (!s->b_started || dropped(&s->b_res)) && s->drop_retries < s->opts->retries) {
+		/* accepted, then dropped before a word: a server over its limits
+		 * (Samba forks per connection, its backlog is 50). Try again after
+		 * a pause rather than lose the host. */
+		unsigned ms = 250u << s->drop_retries;
+		s->drop_retries++;
+		uv_timer_start(&s->backoff, backoff_cb, ms, 0);
+		return;
+	}
 	if (s->deadline_hit || !s->ctx.smb_answer) {
 		service_finish(s);
 		return;
@@ -289,7 +318,9 @@ void service_start(struct engine *e, const struct scan_opts *opts, const struct 
 	    getrandom(s->ctx.salt, sizeof s->ctx.salt, 0) < 0)
 		memset(s->ctx.salt, 0x5A, sizeof s->ctx.salt); /* uniqueness is not security here */
 	uv_timer_init(engine_loop(e), &s->deadline);
-	s->deadline.data = s;
+	uv_timer_init(engine_loop(e), &s->backoff);
+	s->deadline.data = s->backoff.data = s;
+	s->open_timers = 2;
 	uv_timer_start(&s->deadline, deadline_cb, opts->deadline_ms, 0);
 	start_a(s);
 }

@@ -1,4 +1,4 @@
-/* main.c - command dispatch: smbwatch scan | version | help. */
+/* main.c - command dispatch: smbwatch scan | monitor | diff | history | version | help. */
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +10,9 @@ static void usage(FILE *f)
 	      "\n"
 	      "commands:\n"
 	      "  scan      find SMB services and fingerprint them (smbwatch scan --help)\n"
+	      "  monitor   scan on a schedule and report changes as events\n"
+	      "  diff      what changed between two stored runs\n"
+	      "  history   the stored timeline of one host or service\n"
 	      "  version   print the version\n"
 	      "  help      this text\n",
 	      f);
@@ -24,6 +27,12 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "scan") == 0)
 		return cli_scan(argc - 1, argv + 1);
+	if (strcmp(cmd, "diff") == 0)
+		return cli_diff(argc - 1, argv + 1);
+	if (strcmp(cmd, "history") == 0)
+		return cli_history(argc - 1, argv + 1);
+	if (strcmp(cmd, "monitor") == 0)
+		return cli_monitor(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("smbwatch %s\n", SMBW_VERSION);
 		return 0;

@@ -6,4 +6,16 @@
  * 0 scan ran, 2 usage error, 3 runtime failure. */
 int cli_scan(int argc, char **argv);
 
+/* smbwatch diff [RUN_A] [RUN_B]: what changed between two stored runs.
+ * 0 done, 2 usage (or no such run), 3 database error. */
+int cli_diff(int argc, char **argv);
+
+/* smbwatch history TARGET: the timeline of one host or ip:port. */
+int cli_history(int argc, char **argv);
+
+/* smbwatch monitor [scan options] TARGET...: scans on a schedule, events to
+ * sinks. 0 stopped cleanly, 1 --once found an event at or above --fail-on,
+ * 2 usage, 3 runtime failure. */
+int cli_monitor(int argc, char **argv);
+
 #endif

@@ -12,8 +12,13 @@
 
 int scan_store_open(const struct scan_cli *cli, const char *cmd, struct store **out)
 {
+	return scan_store_open_path(cli->db, cmd, out);
+}
+
+int scan_store_open_path(const char *db, const char *cmd, struct store **out)
+{
 	char path[4096];
-	const char *where = cli->db;
+	const char *where = db;
 	*out = NULL;
 	if (!where) {
 		if (store_default_path(path, sizeof path) != 0) {

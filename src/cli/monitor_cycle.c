@@ -1,0 +1,116 @@
+/* monitor_cycle.c - one monitor cycle and event delivery; see monitor.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/monitor.h"
+#include "cli/scan_run.h"
+#include "cli/scan_store.h"
+#include "monitor/events.h"
+
+static void on_service(struct svc_record *rec, void *ud)
+{
+	scan_store_service(ud, rec);
+}
+
+static int newest(const struct store_run *run, void *ud)
+{
+	*(int64_t *)ud = run->id;
+	return 1;
+}
+
+int64_t monitor_last_run(struct monitor *m)
+{
+	char scope[24];
+	/* the same scope text as scan_store_begin() computes */
+	char targets[512];
+	snprintf(targets, sizeof targets, "%s", m->cli.target_spec ? m->cli.target_spec : "");
+	store_scope_of(targets, m->cli.ports_text ? m->cli.ports_text : "", scope, sizeof scope);
+	int64_t id = 0;
+	if (store_runs_list(m->st, scope, m->cli.sopts.view, true, 0, 0, 1, newest, &id) != 0)
+		return -1;
+	return id;
+}
+
+int monitor_deliver_run(struct monitor *m, int64_t run_id, int fail_on)
+{
+	json_t *evs = events_for_run(m->st, run_id, m->gone_after);
+	if (!evs) {
+		fprintf(stderr, "smbwatch monitor: database error: %s\n", store_error(m->st));
+		return -1;
+	}
+	int hits = 0;
+	size_t i;
+	json_t *ev;
+	json_array_foreach(evs, i, ev) {
+		const char *key = json_string_value(json_object_get(ev, "key"));
+		const char *name = json_string_value(json_object_get(ev, "event"));
+		char *text = json_dumps(ev, JSON_COMPACT);
+		if (!key || !name || !text) {
+			free(text);
+			continue;
+		}
+		bool fresh = false;
+		for (unsigned s = 0; s < m->n_sinks; s++) {
+			bool done = false;
+			if (store_delivered_has(m->st, key, m->sinks[s].spec, &done) != 0) {
+				fprintf(stderr, "smbwatch monitor: database error: %s\n",
+					store_error(m->st));
+				continue;
+			}
+			if (done)
+				continue;
+			fresh = true;
+			if (sink_deliver(&m->sinks[s], text, name) != 0)
+				continue;
+			/* recorded only after the sink took it: a crash in between
+			 * may repeat this one event, never lose it */
+			if (store_delivered_put(m->st, key, m->sinks[s].spec, (int64_t)time(NULL)) !=
+			    0)
+				fprintf(stderr, "smbwatch monitor: database error: %s\n",
+					store_error(m->st));
+		}
+		if (fresh && fail_on >= 0 && events_severity(ev) >= fail_on)
+			hits++;
+		free(text);
+	}
+	json_decref(evs);
+	return hits;
+}
+
+int monitor_cycle(struct monitor *m, bool *hit)
+{
+	*hit = false;
+	int64_t prev = monitor_last_run(m);
+	struct scan_recorder rec;
+	if (scan_store_begin(&rec, m->st, &m->cli, "monitor") != 0)
+		return -1;
+	struct scan_hooks hooks = {.service = on_service, .ud = &rec};
+	struct scan_summary sum;
+	if (scan_execute(&m->cli, &hooks, false, &sum) != 0) {
+		fprintf(stderr, "smbwatch monitor: cannot start the event loop\n");
+		return -1;
+	}
+	if (scan_store_end(&rec, &sum) != 0)
+		return -1;
+	if (sum.interrupted) {
+		/* the services done so far are stored; the run stays incomplete
+		 * and produces no events (a partial run would report "gone") */
+		fprintf(stderr, "smbwatch monitor: run %lld interrupted: %llu services stored, "
+				"run marked incomplete\n",
+			(long long)rec.run.id, (unsigned long long)rec.stored);
+		m->stop = true;
+		return 0;
+	}
+	fprintf(stderr, "smbwatch monitor: run %lld: %llu services in %.1f s\n",
+		(long long)rec.run.id, (unsigned long long)sum.services, sum.seconds);
+	/* what the previous cycle could not deliver first, in order */
+	if (prev > 0 && monitor_deliver_run(m, prev, -1) < 0)
+		return -1;
+	int hits = monitor_deliver_run(m, rec.run.id, m->cli.fail_on);
+	if (hits < 0)
+		return -1;
+	*hit = hits > 0;
+	return 0;
+}

@@ -1,0 +1,184 @@
+/* sink.c - the sink table, stdout/file/syslog, and the retry loop; see
+ * sink.h. */
+#include "monitor/sink.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+static int stdout_send(struct sink *s, const char *ev, const char *name, char *err, size_t errsz)
+{
+	(void)s;
+	(void)name;
+	if (fputs(ev, stdout) < 0 || fputc('\n', stdout) < 0 || fflush(stdout) != 0) {
+		snprintf(err, errsz, "writing stdout: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int file_open(struct sink *s, char *err, size_t errsz)
+{
+	s->f = fopen(s->arg, "a");
+	if (!s->f) {
+		snprintf(err, errsz, "cannot open '%s': %s", s->arg, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int file_send(struct sink *s, const char *ev, const char *name, char *err, size_t errsz)
+{
+	(void)name;
+	if (fputs(ev, s->f) < 0 || fputc('\n', s->f) < 0 || fflush(s->f) != 0) {
+		snprintf(err, errsz, "writing '%s': %s", s->arg, strerror(errno));
+		clearerr(s->f);
+		return -1;
+	}
+	return 0;
+}
+
+static void file_close(struct sink *s)
+{
+	if (s->f)
+		fclose(s->f);
+	s->f = NULL;
+}
+
+static int syslog_open(struct sink *s, char *err, size_t errsz)
+{
+	(void)s;
+	(void)err;
+	(void)errsz;
+	openlog("smbwatch", LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	return 0;
+}
+
+static int syslog_send(struct sink *s, const char *ev, const char *name, char *err, size_t errsz)
+{
+	(void)s;
+	(void)name;
+	(void)err;
+	(void)errsz;
+	syslog(LOG_WARNING, "%s", ev);
+	return 0;
+}
+
+static void syslog_close(struct sink *s)
+{
+	(void)s;
+	closelog();
+}
+
+static const struct sink_ops stdout_ops = {
+	.prefix = "stdout",
+	.send = stdout_send,
+};
+static const struct sink_ops file_ops = {
+	.prefix = "file:",
+	.takes_arg = true,
+	.open = file_open,
+	.send = file_send,
+	.close = file_close,
+};
+static const struct sink_ops syslog_ops = {
+	.prefix = "syslog",
+	.open = syslog_open,
+	.send = syslog_send,
+	.close = syslog_close,
+};
+
+static const struct sink_ops *const sinks[] = {
+	&stdout_ops, &file_ops, &syslog_ops, &sink_webhook_ops, &sink_exec_ops,
+};
+
+int sink_parse(const char *spec, struct sink *s, char *err, size_t errsz)
+{
+	memset(s, 0, sizeof *s);
+	if (strlen(spec) >= sizeof s->spec) {
+		snprintf(err, errsz, "bad sink: too long");
+		return -1;
+	}
+	snprintf(s->spec, sizeof s->spec, "%s", spec);
+	for (size_t i = 0; i < sizeof sinks / sizeof sinks[0]; i++) {
+		const struct sink_ops *o = sinks[i];
+		size_t n = strlen(o->prefix);
+		if (o->takes_arg ? strncmp(spec, o->prefix, n) != 0 : strcmp(spec, o->prefix) != 0)
+			continue;
+		if (o->takes_arg && spec[n] == '\0') {
+			snprintf(err, errsz, "bad sink '%s': %s needs a value", spec, o->prefix);
+			return -1;
+		}
+		s->ops = o;
+		s->arg = s->spec + n;
+		s->retries = 3;
+		s->backoff_ms = 500;
+		s->timeout_ms = 5000;
+		return 0;
+	}
+	snprintf(err, errsz,
+		 "bad sink '%s': use stdout, file:PATH, syslog, webhook:URL or exec:COMMAND", spec);
+	return -1;
+}
+
+int sink_open(struct sink *s, char *err, size_t errsz)
+{
+	return s->ops->open ? s->ops->open(s, err, errsz) : 0;
+}
+
+void sink_close(struct sink *s)
+{
+	if (s->ops && s->ops->close)
+		s->ops->close(s);
+}
+
+static void sleep_ms(unsigned ms)
+{
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+	while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+		;
+}
+
+int sink_deliver(struct sink *s, const char *ev, const char *name)
+{
+	unsigned attempts = s->ops->retry ? s->retries + 1 : 1;
+	unsigned wait = s->backoff_ms;
+	for (unsigned a = 1; a <= attempts; a++) {
+		char err[512] = "";
+		if (s->ops->send(s, ev, name, err, sizeof err) == 0)
+			return 0;
+		if (a < attempts) {
+			fprintf(stderr,
+				"smbwatch monitor: sink %s: attempt %u/%u failed: %s; retrying in "
+				"%u ms\n",
+				s->spec, a, attempts, err, wait);
+			sleep_ms(wait);
+			wait = wait > 30000 ? 60000 : wait * 2;
+		} else {
+			fprintf(stderr,
+				"smbwatch monitor: sink %s: attempt %u/%u failed: %s; giving up "
+				"for now (retried next cycle)\n",
+				s->spec, a, attempts, err);
+		}
+	}
+	return -1;
+}
+
+void sink_hmac_hex(const char *key, const char *msg, size_t len, char out[65])
+{
+	unsigned char mac[EVP_MAX_MD_SIZE];
+	unsigned int maclen = 0;
+	if (!HMAC(EVP_sha256(), key, (int)strlen(key), (const unsigned char *)msg, len, mac,
+		  &maclen))
+		maclen = 0;
+	static const char hex[] = "0123456789abcdef";
+	for (unsigned i = 0; i < maclen && i < 32; i++) {
+		out[2 * i] = hex[mac[i] >> 4];
+		out[2 * i + 1] = hex[mac[i] & 15];
+	}
+	out[maclen < 32 ? 2 * maclen : 64] = '\0';
+}

@@ -7,6 +7,15 @@
 #   tests/lab/lab.sh hosts CMD...  run CMD inside the hosts namespace (debugging)
 #   tests/lab/lab.sh truth         print the personas' ground truth (JSON Lines)
 #   tests/lab/lab.sh status        show namespaces, addresses, listeners, processes
+#   tests/lab/lab.sh reconfigure PERSONA 'key = value'...
+#                                  set [global] keys in the persona's smb.conf and
+#                                  make its smbd reload it (SIGHUP)
+#   tests/lab/lab.sh add-share PERSONA NAME
+#                                  add a guest-readable share NAME and reload
+#   tests/lab/lab.sh stop PERSONA  take the persona off the network (its addresses
+#                                  leave the hosts side: no answer, like a host
+#                                  switched off); smbd keeps running
+#   tests/lab/lab.sh start PERSONA put its addresses back
 #
 # Network safety: only 198.18.0.0/15 and 2001:2::/48 are used, only inside the
 # namespaces made here. The scanner namespace has no default route: its only
@@ -333,8 +342,84 @@ cmd_truth() {
 	EOF
 }
 
+# --- changing a persona between scans (monitor tests) ------------------------
+persona_line() {
+	local p name
+	for p in "${PERSONAS[@]}"; do
+		IFS='|' read -r name _ <<<"$p"
+		[ "$name" = "$1" ] && { echo "$p"; return 0; }
+	done
+	die "unknown persona '$1'"
+}
+
+# smbd re-reads smb.conf on SIGHUP; new connections get the new settings.
+reload_persona() {
+	local dir=$1 pid
+	pid=$(cat "$dir/pid/smbd.pid" 2>/dev/null) || die "no smbd pid file in $dir/pid"
+	kill -HUP "$pid" || die "smbd $pid is not running"
+	sleep 1 # the reload is asynchronous; give smbd a moment
+}
+
+cmd_reconfigure() {
+	need_root
+	local name=$1 dir kv key
+	shift
+	persona_line "$name" >/dev/null
+	dir=$(lab_dir)/$name
+	[ -f "$dir/smb.conf" ] || die "lab $PREFIX is not up"
+	for kv in "$@"; do
+		[[ $kv == *=* ]] || die "reconfigure: expected 'key = value', got '$kv'"
+		key=$(sed 's/[[:space:]]*=.*//; s/^[[:space:]]*//' <<<"$kv")
+		# replace the key in [global] (before the first share), else add it
+		awk -v key="$key" -v kv="$kv" '
+			BEGIN { done = 0; sec = "" }
+			/^\[/ { if (sec == "global" && !done) { print "   " kv; done = 1 }
+			        sec = substr($0, 2, index($0, "]") - 2) }
+			{ line = $0; k = line; sub(/^[ \t]*/, "", k); sub(/[ \t]*=.*/, "", k)
+			  if (sec == "global" && k == key) { if (!done) print "   " kv; done = 1; next }
+			  print }
+			END { if (!done) print "   " kv }' "$dir/smb.conf" >"$dir/smb.conf.new"
+		mv "$dir/smb.conf.new" "$dir/smb.conf"
+	done
+	reload_persona "$dir"
+	echo "lab: $name reconfigured: $*"
+}
+
+cmd_add_share() {
+	need_root
+	local name=$1 share=$2 dir
+	persona_line "$name" >/dev/null
+	[[ $share =~ ^[A-Za-z0-9_-]+$ ]] || die "add-share: share name [A-Za-z0-9_-]"
+	dir=$(lab_dir)/$name
+	[ -f "$dir/smb.conf" ] || die "lab $PREFIX is not up"
+	mkdir -p "$dir/$share"
+	chmod 755 "$dir/$share"
+	printf '\n[%s]\n   path = %s\n   comment = added by lab.sh\n   read only = yes\n   guest ok = yes\n   browseable = yes\n' \
+		"$share" "$dir/$share" >>"$dir/smb.conf"
+	reload_persona "$dir"
+	echo "lab: $name has share $share"
+}
+
+# Addresses leave/return on the hosts side; smbd's sockets stay bound, so
+# `start` is instant and nothing is left to reap.
+cmd_stop_start() {
+	need_root
+	local what=$1 name=$2 line ip4 ip6
+	line=$(persona_line "$name")
+	IFS='|' read -r _ ip4 ip6 _ <<<"$line"
+	ns_exists "$NS_HOSTS" || die "lab $PREFIX is not up"
+	if [ "$what" = stop ]; then
+		ip -n "$NS_HOSTS" addr del "$ip4/32" dev lo
+		[ "$ip6" != "-" ] && ip -n "$NS_HOSTS" -6 addr del "$ip6/128" dev lo
+	else
+		ip -n "$NS_HOSTS" addr add "$ip4/32" dev lo
+		[ "$ip6" != "-" ] && ip -n "$NS_HOSTS" -6 addr add "$ip6/128" dev lo nodad
+	fi
+	echo "lab: $name ${what}ped"
+}
+
 usage() {
-	sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -345,5 +430,8 @@ exec) shift; [ $# -gt 0 ] || usage; cmd_exec "$@" ;;
 hosts) shift; [ $# -gt 0 ] || usage; cmd_hosts "$@" ;;
 truth) cmd_truth ;;
 status) cmd_status ;;
+reconfigure) shift; [ $# -ge 2 ] || usage; cmd_reconfigure "$@" ;;
+add-share) [ $# -eq 3 ] || usage; cmd_add_share "$2" "$3" ;;
+stop | start) [ $# -eq 2 ] || usage; cmd_stop_start "$1" "$2" ;;
 *) usage ;;
 esac

@@ -181,6 +181,7 @@ static int setup(struct monitor *m, struct mon_args *a, char *err, size_t errsz)
 {
 	m->every_ms = 3600 * 1000L;
 	m->gone_after = 2;
+	m->once = a->once;
 	if (a->every) {
 		m->every_ms = options_parse_duration_ms(a->every);
 		if (m->every_ms < 1000) {

@@ -415,7 +415,7 @@ cmd_stop_start() {
 		ip -n "$NS_HOSTS" addr add "$ip4/32" dev lo
 		[ "$ip6" != "-" ] && ip -n "$NS_HOSTS" -6 addr add "$ip6/128" dev lo nodad
 	fi
-	echo "lab: $name ${what}ped"
+	echo "lab: $name: $what"
 }
 
 usage() {

@@ -1,0 +1,157 @@
+#!/usr/bin/env bash
+# Integration test of the store, diff, history and monitor against the Samba
+# lab: the lab is changed between monitor cycles (SMB1 enabled on a persona,
+# signing mandatory -> auto, a share added, a persona stopped for two runs and
+# started again) and the exact events and diffs are checked through every
+# sink: stdout, file, exec, webhook (a local receiver checking the HMAC).
+# Prints TAP.   SMBWATCH=path/to/smbwatch tests/integration/test_monitor.sh
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 1
+SMBWATCH=${SMBWATCH:-./build/smbwatch}
+case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
+LAB=$ROOT/tests/lab/lab.sh
+export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwm$$}
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
+	return 0
+}
+eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2"$'\n'"want: $3"; fi; }
+has() { if grep -qF -- "$3" <<<"$2"; then ok "$1"; else not_ok "$1" "missing: $3"$'\n'"in: $2"; fi; }
+finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok 1 # SKIP needs root (network namespaces, smbd)"; echo "1..1"; exit 0
+fi
+for b in jq ip smbd python3 timeout; do
+	command -v "$b" >/dev/null || { not_ok "tool $b installed"; finish; exit 1; }
+done
+[ -x "$SMBWATCH" ] || { not_ok "smbwatch binary at $SMBWATCH"; finish; exit 1; }
+
+WORK=$(mktemp -d /tmp/smbwatch-mon.XXXXXX)
+RECV_PID=""
+cleanup() {
+	[ -n "$RECV_PID" ] && kill "$RECV_PID" 2>/dev/null
+	"$LAB" down >/dev/null 2>&1 || true
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if ! "$LAB" up >"$WORK/lab-up.log" 2>&1; then
+	not_ok "lab up" "$(cat "$WORK/lab-up.log")"; finish; exit 1
+fi
+ok "lab up"
+
+DB=$WORK/db/smbwatch.db
+SECRET=s3cret-for-test
+# the receiver runs inside the scanner namespace, on its loopback
+"$LAB" exec python3 "$ROOT/tests/integration/webhook_receiver.py" "$WORK/port" "$WORK/hook.jsonl" \
+	"$SECRET" >"$WORK/recv.log" 2>&1 &
+RECV_PID=$!
+for _ in $(seq 50); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+PORT=$(cat "$WORK/port" 2>/dev/null)
+[ -n "$PORT" ] && ok "webhook receiver on 127.0.0.1:$PORT" || not_ok "webhook receiver starts"
+
+TARGETS=(198.18.1.10-14 -p 445)
+cycle() { # cycle N: one monitor --once with every sink; stdout to out.N
+	timeout 120 "$LAB" exec "$SMBWATCH" monitor --once --db "$DB" --no-progress \
+		--sink stdout --sink "file:$WORK/file.jsonl" \
+		--sink "exec:cat >>$WORK/exec.jsonl" \
+		--sink "webhook:http://127.0.0.1:$PORT/hook" --webhook-secret "$SECRET" \
+		"${TARGETS[@]}" >"$WORK/out.$1" 2>"$WORK/err.$1"
+}
+# "event ip finding" per event, sorted: what a cycle reported
+summary() { jq -r '[.event, .ip, (.finding.id // "")] | join(" ")' "$1" | sed 's/ $//' | sort; }
+
+cycle 1; rc=$?
+eq "cycle 1: monitor --once exits 0" "$rc" 0
+eq "cycle 1: every service is new" "$(summary "$WORK/out.1" | tr '\n' ';')" \
+	"new 198.18.1.10;new 198.18.1.11;new 198.18.1.12;new 198.18.1.13;new 198.18.1.14;"
+eq "cycle 1: events carry the schema fields" \
+	"$(jq -c 'select(.ip=="198.18.1.10") | [.schema, .event, .port, .view, (.run|type), (.at|test("Z$")), (.findings|length>0)]' "$WORK/out.1")" \
+	'[1,"new",445,"internal","number",true,true]'
+
+# --- change the lab --------------------------------------------------------
+"$LAB" reconfigure smb2-unsigned 'server min protocol = NT1' >/dev/null &&
+	"$LAB" reconfigure smb311-signed 'server signing = auto' >/dev/null &&
+	"$LAB" add-share guest extra >/dev/null &&
+	"$LAB" stop smb1-only >/dev/null
+eq "lab changed (SMB1 on .12, signing auto on .13, share on .14, .11 stopped)" "$?" 0
+
+cycle 2; rc=$?
+eq "cycle 2: exits 0" "$rc" 0
+eq "cycle 2: exact events" "$(summary "$WORK/out.2" | tr '\n' ';')" \
+	"changed 198.18.1.12;changed 198.18.1.13;changed 198.18.1.14;finding_opened 198.18.1.12 SMB1_ENABLED;finding_opened 198.18.1.13 SIGNING_NOT_REQUIRED;"
+eq "cycle 2: smb1.enabled false -> true on .12" \
+	"$(jq -c 'select(.event=="changed" and .ip=="198.18.1.12") | .changes[] | select(.field=="smb1.enabled")' "$WORK/out.2")" \
+	'{"field":"smb1.enabled","old":false,"new":true}'
+eq "cycle 2: smb2.signing required -> enabled on .13 (the only change)" \
+	"$(jq -c 'select(.event=="changed" and .ip=="198.18.1.13") | .changes' "$WORK/out.2")" \
+	'[{"field":"smb2.signing","old":"required","new":"enabled"}]'
+eq "cycle 2: new share on .14 (the only change)" \
+	"$(jq -c 'select(.event=="changed" and .ip=="198.18.1.14") | [.changes[] | [.field, .old, .new.type]]' "$WORK/out.2")" \
+	'[["shares.extra",null,"disk"]]'
+eq "cycle 2: finding event has id, severity, title, remediation" \
+	"$(jq -c 'select(.event=="finding_opened" and .ip=="198.18.1.12") | [.finding.id, .finding.severity, (.finding.title|length>0), (.finding.remediation|length>0), .severity]' "$WORK/out.2")" \
+	'["SMB1_ENABLED","high",true,true,"high"]'
+
+D=$("$SMBWATCH" diff --db "$DB")
+has "diff: smb1.enabled false→true" "$D" "smb1.enabled: false → true"
+has "diff: smb2.signing required→enabled" "$D" "smb2.signing: required → enabled"
+has "diff: a new share" "$D" "shares.extra: (none) →"
+has "diff: a new finding" "$D" "finding SMB1_ENABLED opened (high"
+has "diff: .11 gone between the two runs" "$D" "gone     198.18.1.11:445"
+has "diff: summary line" "$D" "0 new, 1 gone, 3 changed, 1 unchanged"
+eq "diff --format json: volatile fields never count" \
+	"$("$SMBWATCH" diff --db "$DB" --format json | jq -r 'select(.type=="diff") | .changes[]?.field' | grep -cE '^(scanned_at|smb2\.system_time|smb2\.boot_time|errors)')" 0
+
+cycle 3; rc=$?
+eq "cycle 3 (.11 absent twice): exactly one gone event" "$(summary "$WORK/out.3" | tr '\n' ';')" "gone 198.18.1.11;"
+
+"$LAB" start smb1-only >/dev/null
+cycle 4; rc=$?
+eq "cycle 4 (.11 started again): back" "$(summary "$WORK/out.4" | tr '\n' ';')" "back 198.18.1.11;"
+
+cycle 5; rc=$?
+eq "cycle 5 (nothing changed): no events" "$(wc -l <"$WORK/out.5")" 0
+
+H=$("$SMBWATCH" history --db "$DB" 198.18.1.11:445 | awk 'NR>1 {print $4}' | tr '\n' ' ')
+eq "history of .11: new, absent, gone, back, same" "$H" "new absent gone back same "
+eq "history --format json of .12: the smb1 change" \
+	"$("$SMBWATCH" history --db "$DB" --format json 198.18.1.12 | jq -c 'select(.status=="changed") | [.run, (.changes[] | select(.field=="smb1.enabled") | .new)]')" \
+	"[2,true]"
+
+# --- every sink got the same events, exactly once --------------------------
+cat "$WORK"/out.[1-5] >"$WORK/stdout.all"
+want=$(jq -r .key "$WORK/stdout.all" | sort)
+eq "stdout: 12 events in all (5+5+1+1), keys unique" "$(wc -l <<<"$want") $(uniq -d <<<"$want" | wc -l)" "12 0"
+eq "file sink: the same events" "$(jq -r .key "$WORK/file.jsonl" | sort)" "$want"
+eq "exec sink: the same events" "$(jq -r .key "$WORK/exec.jsonl" | sort)" "$want"
+eq "webhook sink: the same events" "$(jq -r .body.key "$WORK/hook.jsonl" | sort)" "$want"
+eq "webhook: every HMAC-SHA256 signature checks out" \
+	"$(jq -r .sig_ok "$WORK/hook.jsonl" | sort -u)" "true"
+eq "webhook: X-Smbwatch-Event header = event" \
+	"$(jq -r 'select(.event_header != .body.event)' "$WORK/hook.jsonl" | wc -l)" 0
+
+# a restart (catch-up of the last run) sends nothing twice
+cycle 6
+eq "restart: nothing delivered twice (file sink)" "$(jq -r .key "$WORK/file.jsonl" | sort | uniq -d | wc -l)" 0
+
+# --- --fail-on ------------------------------------------------------------
+"$LAB" reconfigure smb2-unsigned 'server min protocol = SMB2_02' >/dev/null
+"$LAB" reconfigure smb1-and-2 'server min protocol = SMB2_02' >/dev/null
+timeout 120 "$LAB" exec "$SMBWATCH" monitor --once --db "$DB" --fail-on high "${TARGETS[@]}" \
+	>"$WORK/out.7" 2>/dev/null
+eq "--once --fail-on high: only resolved findings -> exit 0" "$?" 0
+"$LAB" reconfigure smb2-unsigned 'server min protocol = NT1' >/dev/null
+timeout 120 "$LAB" exec "$SMBWATCH" monitor --once --db "$DB" --fail-on high "${TARGETS[@]}" \
+	>"$WORK/out.8" 2>/dev/null
+eq "--once --fail-on high: SMB1_ENABLED opened -> exit 1" "$?" 1
+
+finish

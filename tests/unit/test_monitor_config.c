@@ -1,0 +1,81 @@
+/* test_monitor_config.c - the monitor's INI file: keys to options, errors
+ * with file:line. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "monitor/config.h"
+
+static char path[64];
+
+static void write_ini(const char *text)
+{
+	snprintf(path, sizeof path, "/tmp/smbw-cfg-test.%d.ini", (int)getpid());
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_keys(void **state)
+{
+	(void)state;
+	write_ini("# comment\n; also a comment\n[monitor]\n"
+		  "targets = 198.18.1.10-12, 198.18.1.20\n"
+		  "  ports=445,139  \ninterval = 5m\nsink = webhook:http://127.0.0.1:8/x\n"
+		  "sink = stdout\nwebhook_secret = a=b\ngone_after = 3\n\n[scan]\nview = dmz\n");
+	struct config_args a;
+	char err[256];
+	assert_int_equal(config_load(path, &a, err, sizeof err), 0);
+	const char *want[] = {"198.18.1.10-12", "198.18.1.20", "--ports=445,139", "--every=5m",
+			      "--sink=webhook:http://127.0.0.1:8/x", "--sink=stdout",
+			      "--webhook-secret=a=b", "--gone-after=3", "--view=dmz"};
+	assert_int_equal(a.argc, (int)(sizeof want / sizeof want[0]));
+	for (int i = 0; i < a.argc; i++)
+		assert_string_equal(a.argv[i], want[i]);
+	assert_null(a.argv[a.argc]);
+	config_free(&a);
+	unlink(path);
+}
+
+static void test_errors(void **state)
+{
+	(void)state;
+	struct config_args a;
+	char err[256];
+	static const struct {
+		const char *text, *msg;
+	} cases[] = {
+		{"intervall = 5m\n", ":1: unknown key 'intervall'"},
+		{"[monitor]\nports\n", ":2: expected key = value"},
+		{"ports =   \n", ":1: 'ports' has no value"},
+		{"[monitor\n", ":1: bad section header"},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		write_ini(cases[i].text);
+		assert_int_equal(config_load(path, &a, err, sizeof err), -1);
+		assert_non_null(strstr(err, cases[i].msg));
+		assert_int_equal(a.argc, 0);
+		unlink(path);
+	}
+	assert_int_equal(config_load("/nonexistent/x.ini", &a, err, sizeof err), -1);
+	assert_non_null(strstr(err, "cannot read config '/nonexistent/x.ini'"));
+	assert_int_equal(config_load("/tmp", &a, err, sizeof err), -1);
+	assert_non_null(strstr(err, "cannot read config"));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_keys),
+		cmocka_unit_test(test_errors),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,106 @@
+/* test_sink.c - sink specs, the HMAC signature (RFC 4231 test vectors), and
+ * the file and exec sinks with their retry loop. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "monitor/sink.h"
+
+static void test_parse(void **state)
+{
+	(void)state;
+	struct sink s;
+	char err[256];
+	assert_int_equal(sink_parse("stdout", &s, err, sizeof err), 0);
+	assert_string_equal(s.ops->prefix, "stdout");
+	assert_int_equal(sink_parse("file:/tmp/x.jsonl", &s, err, sizeof err), 0);
+	assert_string_equal(s.arg, "/tmp/x.jsonl");
+	assert_int_equal(sink_parse("webhook:http://127.0.0.1:9/", &s, err, sizeof err), 0);
+	assert_true(s.ops->retry);
+	assert_int_equal(s.retries, 3);
+	assert_int_equal(sink_parse("exec:logger -t x", &s, err, sizeof err), 0);
+	assert_string_equal(s.arg, "logger -t x");
+	assert_int_equal(sink_parse("file:", &s, err, sizeof err), -1);
+	assert_non_null(strstr(err, "needs a value"));
+	assert_int_equal(sink_parse("stdoutx", &s, err, sizeof err), -1);
+	assert_int_equal(sink_parse("email:a@b", &s, err, sizeof err), -1);
+	assert_int_equal(sink_parse("webhook:ftp://x", &s, err, sizeof err), 0);
+	assert_int_equal(sink_open(&s, err, sizeof err), -1);
+	assert_non_null(strstr(err, "http:// or https://"));
+}
+
+static void test_hmac(void **state)
+{
+	(void)state;
+	char out[65];
+	/* RFC 4231 test case 2 */
+	sink_hmac_hex("Jefe", "what do ya want for nothing?", 28, out);
+	assert_string_equal(out, "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+static void test_file_and_exec(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/smbw-sink-test.XXXXXX";
+	assert_non_null(mkdtemp(dir));
+	char spec[256], path[200], err[256];
+	struct sink s;
+	snprintf(path, sizeof path, "%s/ev.jsonl", dir);
+	snprintf(spec, sizeof spec, "file:%s", path);
+	assert_int_equal(sink_parse(spec, &s, err, sizeof err), 0);
+	assert_int_equal(sink_open(&s, err, sizeof err), 0);
+	assert_int_equal(sink_deliver(&s, "{\"event\":\"new\"}", "new"), 0);
+	sink_close(&s);
+	FILE *f = fopen(path, "r");
+	char line[64] = "";
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof line, f));
+	fclose(f);
+	assert_string_equal(line, "{\"event\":\"new\"}\n");
+
+	/* exec: stdin carries the event, SMBWATCH_EVENT its name */
+	snprintf(spec, sizeof spec, "exec:cat > %s/x; echo $SMBWATCH_EVENT >> %s/x", dir, dir);
+	assert_int_equal(sink_parse(spec, &s, err, sizeof err), 0);
+	assert_int_equal(sink_deliver(&s, "{}", "gone"), 0);
+	snprintf(path, sizeof path, "%s/x", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	char all[64] = "";
+	size_t n = fread(all, 1, sizeof all - 1, f);
+	all[n] = '\0';
+	fclose(f);
+	assert_string_equal(all, "{}\ngone\n");
+
+	/* a failing command is retried, then given up */
+	snprintf(spec, sizeof spec, "exec:echo . >> %s/tries; exit 3", dir);
+	assert_int_equal(sink_parse(spec, &s, err, sizeof err), 0);
+	s.retries = 2;
+	s.backoff_ms = 1;
+	assert_int_equal(sink_deliver(&s, "{}", "new"), -1);
+	snprintf(path, sizeof path, "%s/tries", dir);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	n = fread(all, 1, sizeof all - 1, f);
+	fclose(f);
+	assert_int_equal(n, 6); /* three attempts */
+	char cmd[128];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_hmac),
+		cmocka_unit_test(test_file_and_exec),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -42,6 +42,9 @@ enum probe_end {
 #define CHECK_SMBGHOST 0x10u
 #define CHECK_ALL 0x1Fu
 
+/* "timeout", "closed by peer", "reset", "malformed answer", ... */
+const char *probe_end_name(enum probe_end why);
+
 struct scan_opts {
 	unsigned checks;           /* CHECK_* */
 	unsigned read_timeout_ms;  /* per exchange */

@@ -24,3 +24,16 @@ const struct probe_ops *const *probe_all(void)
 {
 	return probes;
 }
+
+const char *probe_end_name(enum probe_end why)
+{
+	switch (why) {
+	case PROBE_END_DONE: return "done";
+	case PROBE_END_TIMEOUT: return "timeout";
+	case PROBE_END_CLOSED: return "closed by peer";
+	case PROBE_END_RESET: return "reset";
+	case PROBE_END_PROTOCOL: return "malformed answer";
+	case PROBE_END_ABORTED: return "aborted";
+	}
+	return "?";
+}

@@ -206,8 +206,10 @@ static void after_negotiates(struct service *s)
 		if (s->b_res.connect == ECONN_OK &&
 		    (s->b_res.end == PROBE_END_RESET || s->b_res.end == PROBE_END_CLOSED))
 			m->enabled = TRI_NO; /* Windows with SMB1 off resets */
-		else
+		else if (s->b_res.end == PROBE_END_TIMEOUT)
 			record_add_error(&s->rec, "smb1", "no answer to the SMB1 negotiate");
+		else if (s->b_res.end != PROBE_END_PROTOCOL) /* decode errors are already noted */
+			record_add_error(&s->rec, "smb1", "SMB1 negotiate ended without a verdict");
 	}
 	if (s->ctx.smb2_max && offer_below(s, s->ctx.smb2_max)) {
 		s->c = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s), &probe_dialect,

@@ -320,10 +320,10 @@ static void shares2_finish(void *st, struct probe_ctx *ctx, enum probe_end why)
 		return;
 	if (s->step == S_SESSION && s->sess.step < SESS2_READY)
 		record_add_error(ctx->rec, s->guest ? "guest" : "auth", "logon ended early (%s)",
-				 why == PROBE_END_TIMEOUT ? "timeout" : "connection lost");
+				 probe_end_name(why));
 	else if (s->step != S_SESSION)
 		record_add_error(ctx->rec, "shares", "share checks ended early (%s)",
-				 why == PROBE_END_TIMEOUT ? "timeout" : "connection lost");
+				 probe_end_name(why));
 }
 
 const struct probe_ops probe_anon2 = {

@@ -355,8 +355,7 @@ static void anon1_finish(void *st, struct probe_ctx *ctx, enum probe_end why)
 	if (s->step == S_KNOCK && (why == PROBE_END_RESET || why == PROBE_END_CLOSED))
 		ctx->rec->doublepulsar = VULN_NOT_VULNERABLE;
 	else
-		record_add_error(ctx->rec, "smb1", "SMB1 checks ended early (%s)",
-				 why == PROBE_END_TIMEOUT ? "timeout" : "connection lost");
+		record_add_error(ctx->rec, "smb1", "SMB1 checks ended early (%s)", probe_end_name(why));
 }
 
 const struct probe_ops probe_anon1 = {

@@ -18,7 +18,7 @@ trap 'rm -rf "$work"' EXIT
 status=0
 found=0
 for bin in "$build"/tests/fuzz/fuzz_*; do
-	[ -x "$bin" ] || continue
+	[ -f "$bin" ] && [ -x "$bin" ] || continue
 	found=1
 	name=${bin##*/fuzz_}
 	mkdir -p "$work/$name"

@@ -101,9 +101,17 @@ static void test_children(void **state)
 	assert_true(rd_align(&r, 8)); /* would pass the end: clamps */
 	assert_int_equal(r.off, 8);
 	assert_true(rd_end(&r));
-	/* NULL window */
+	/* NULL window: zero-length views and children work without pointer
+	 * arithmetic on NULL (UBSan finding from fuzz_ntlmssp) */
 	rd_init(&r, NULL, 10);
 	assert_int_equal(rd_left(&r), 0);
+	const uint8_t *p = b;
+	assert_true(rd_view(&r, 0, &p));
+	assert_null(p);
+	assert_true(rd_at(&r, 0, 0, &c));
+	assert_null(c.p);
+	char s[4];
+	assert_int_equal(wire_utf16le_to_utf8(p, 0, s, sizeof s), WIRE_OK);
 }
 
 static void test_writer(void **state)

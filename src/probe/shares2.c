@@ -19,6 +19,7 @@
 #define FILE_DIRECTORY_FILE 1u
 #define MAX_SHARE_CHECKS 32
 #define RPC_BUF_MAX 65536
+#define STATUS_PENDING 0x00000103u
 
 enum step {
 	S_SESSION = 0,
@@ -146,6 +147,13 @@ static int shares2_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, str
 	}
 	if (smb_magic_of(msg) != SMB_MAGIC_SMB2)
 		return WIRE_UNSUPPORTED;
+	struct smb2_header peek;
+	struct rd m = *msg;
+	rc = smb2_header_decode(&m, &peek);
+	if (rc < 0)
+		return rc;
+	if (peek.status == STATUS_PENDING)
+		return PROBE_WAIT; /* interim async answer (MS-SMB2 3.3.4.2): the real one follows */
 	switch (s->step) {
 	case S_TREE_IPC: {
 		struct smb2_tree_connect_resp t;

@@ -239,6 +239,25 @@ def m_cross(c, req):
     return "keep"
 
 
+def m_smb1_to_smb2(c, req):
+    """Only the SMB2 requests get an SMB1 answer; SMB1 is reset (SMB1 off)."""
+    if smb_kind(req) == "smb1":
+        c.reset()
+        return "gone"
+    return m_cross(c, req)
+
+
+def m_smb2_to_smb1(c, req):
+    """Sane SMB2 (SMBGhost persona); SMB1 requests get an SMB2 answer."""
+    if smb_kind(req) == "smb1":
+        return m_cross(c, req)
+    a = good_answer(req)
+    if a is None:
+        return "close"
+    c.send(frame(a))
+    return "keep"
+
+
 def m_garbage(c, req):
     n = c.rng.randint(1, 600)
     c.send(frame(bytes(c.rng.getrandbits(8) for _ in range(n))))
@@ -326,6 +345,8 @@ MODES = {
     "slow": m_slow,
     "reset-mid": m_reset_mid,
     "cross": m_cross,
+    "smb1-to-smb2": m_smb1_to_smb2,
+    "smb2-to-smb1": m_smb2_to_smb1,
     "garbage": m_garbage,
     "garbage-header": m_garbage_header,
     "ntlm-avpair-oob": ntlm_mode(avpair_oob),

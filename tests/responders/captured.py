@@ -4,7 +4,7 @@ extract_captured.sh: `tshark -r FILE -Y frame.number==N -T fields -e tcp.payload
 Each value is the whole TCP payload: 4-byte NBSS header + one SMB message.
 Do not edit by hand; the responder patches copies at run time."""
 
-# wannacry.pcap frame 222: Windows 7 SP1 (192.168.116.138) SMB1 NEGOTIATE response, NT LM 0.12, no extended security (challenge, domain TESTDOMAIN)
+# wannacry.pcap frame 222: Windows 7 SP1 SMB1 NEGOTIATE response, NT LM 0.12, no extended security (challenge, domain TESTDOMAIN)
 W7_NEGOTIATE = bytes.fromhex(
     "0000007fff534d4272000000009853c00000000000000000000000000000fffe000040001105"
     "000332000100041100000000010000000000fce301002e096472aecfd20188ff083a004b2c31"
@@ -40,13 +40,13 @@ W7_KNOCK_CLEAN = bytes.fromhex(
     "00"
 )
 
-# wannacry.pcap frame 219: host 192.168.116.150 refusing the anonymous SESSION_SETUP_ANDX: STATUS_ACCESS_DENIED, WordCount 0 (also the SMB1 error template)
+# wannacry.pcap frame 219: a host refusing the anonymous SESSION_SETUP_ANDX: STATUS_ACCESS_DENIED, WordCount 0 (also the SMB1 error template)
 SMB1_ACCESS_DENIED = bytes.fromhex(
     "00000023ff534d4273220000c098016000000000000000000000000000002f4b0000c55e0000"
     "00"
 )
 
-# doublepulsar-backdoor-connect-win7.pcap frame 81: infected Windows 7 SP1 (192.168.198.203) SMB1 NEGOTIATE response, no extended security
+# doublepulsar-backdoor-connect-win7.pcap frame 81: infected Windows 7 SP1 SMB1 NEGOTIATE response, no extended security
 DP_NEGOTIATE = bytes.fromhex(
     "00000073ff534d4272000000009853c00000000000000000000000000000fffe000040001105"
     "000332000100041100000000010000000000fce301001cb285e1cbb6d2010000082e007b86e0"

@@ -22,13 +22,13 @@ Each value is the whole TCP payload: 4-byte NBSS header + one SMB message.
 Do not edit by hand; the responder patches copies at run time."""
 
 HDR
-pick W7_NEGOTIATE wannacry.pcap 222 "Windows 7 SP1 (192.168.116.138) SMB1 NEGOTIATE response, NT LM 0.12, no extended security (challenge, domain TESTDOMAIN)"
+pick W7_NEGOTIATE wannacry.pcap 222 "Windows 7 SP1 SMB1 NEGOTIATE response, NT LM 0.12, no extended security (challenge, domain TESTDOMAIN)"
 pick W7_SESSION_ANON wannacry.pcap 224 "Windows 7 SP1 anonymous SESSION_SETUP_ANDX response, status 0, UID 2048"
 pick W7_TREE_IPC wannacry.pcap 226 "Windows 7 SP1 TREE_CONNECT_ANDX IPC\$ response, status 0, TID 2048"
 pick W7_PEEK_INSUFF wannacry.pcap 207 "Windows 7 SP1 answer to TRANS PEEK_NMPIPE FID 0: STATUS_INSUFF_SERVER_RESOURCES (unpatched MS17-010)"
 pick W7_KNOCK_CLEAN wannacry.pcap 228 "Windows 7 SP1 without implant: TRANS2 SESSION_SETUP knock answered STATUS_NOT_IMPLEMENTED, MID 65 echoed"
-pick SMB1_ACCESS_DENIED wannacry.pcap 219 "host 192.168.116.150 refusing the anonymous SESSION_SETUP_ANDX: STATUS_ACCESS_DENIED, WordCount 0 (also the SMB1 error template)"
-pick DP_NEGOTIATE doublepulsar-backdoor-connect-win7.pcap 81 "infected Windows 7 SP1 (192.168.198.203) SMB1 NEGOTIATE response, no extended security"
+pick SMB1_ACCESS_DENIED wannacry.pcap 219 "a host refusing the anonymous SESSION_SETUP_ANDX: STATUS_ACCESS_DENIED, WordCount 0 (also the SMB1 error template)"
+pick DP_NEGOTIATE doublepulsar-backdoor-connect-win7.pcap 81 "infected Windows 7 SP1 SMB1 NEGOTIATE response, no extended security"
 pick DP_SESSION_ANON doublepulsar-backdoor-connect-win7.pcap 83 "infected Windows 7 anonymous SESSION_SETUP_ANDX response, UID 2048"
 pick DP_TREE_IPC doublepulsar-backdoor-connect-win7.pcap 85 "infected Windows 7 TREE_CONNECT_ANDX IPC\$ response, TID 2048"
 pick DP_KNOCK_IMPLANT doublepulsar-backdoor-connect-win7.pcap 87 "DoublePulsar implant answer to the TRANS2 SESSION_SETUP knock: MID 81 (request MID 65 + 0x10), STATUS_NOT_IMPLEMENTED, key in the signature"

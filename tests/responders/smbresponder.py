@@ -168,7 +168,7 @@ def ntlm_type(msg):
 
 def with_build(template, build):
     """A captured SESSION_SETUP answer whose NTLMSSP CHALLENGE VERSION build
-    number (bytes 50..51 of the CHALLENGE, MS-NLMP 2.2.2.10) is replaced.
+    number (bytes 50..51 of the CHALLENGE, MS-NLMP VERSION structure) is replaced.
     This is the only synthetic part of the SMBGhost personas: the captured
     CHALLENGE (Windows 10 1511, build 10586) keeps everything else."""
     m = bytearray(template)

@@ -185,7 +185,9 @@ static const char want_text[] =
 	"Findings: 1 high, 2 low, 2 info\n"
 	"Worst hosts:\n"
 	"  198.18.1.10      1 high\n"
-	"  198.18.1.2       2 low, 2 info\n";
+	"  198.18.1.2       2 low, 2 info\n"
+	"What to do:\n"
+	"  SMB1_ENABLED (1 service): Disable SMBv1\n";
 
 static const char want_line[] =
 	"SMB  198.18.1.10      445    LAB-SMB1         [*] Windows 6.1 Build 0 (name:LAB-SMB1) (domain:LAB) (dialects:2.0.2-3.1.1) (signing:False) (SMBv1:True) (null_session:True)\n"

@@ -1,6 +1,7 @@
 /* registry.c - the one table of probe modules. Adding a check = one file
  * plus one row here. */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe/probe.h"
@@ -36,4 +37,19 @@ const char *probe_end_name(enum probe_end why)
 	case PROBE_END_ABORTED: return "aborted";
 	}
 	return "?";
+}
+
+struct svc_record *probe_ctx_record(struct probe_ctx *ctx)
+{
+	if (ctx->rec)
+		return ctx->rec;
+	ctx->rec = malloc(sizeof *ctx->rec);
+	if (!ctx->rec)
+		abort();
+	record_init(ctx->rec);
+	record_set_str(ctx->rec->ip, sizeof ctx->rec->ip, ctx->ip);
+	ctx->rec->port = ctx->port;
+	ctx->rec->netbios = ctx->netbios;
+	record_set_str(ctx->rec->view, sizeof ctx->rec->view, ctx->opts->view);
+	return ctx->rec;
 }

@@ -5,6 +5,7 @@
  * between patched and unpatched servers; the DoublePulsar probe is the
  * implant's own "ping". (smb-facts.md 6; MS-CIFS 2.2.4.33) */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe/ntlm_info.h"
@@ -45,7 +46,6 @@ struct smb1_checks_state {
 	uint16_t fid;
 	uint16_t ipc_tid;
 	unsigned share_idx;
-	struct srvsvc_share_enum_resp enum_resp;
 };
 
 static uint16_t next_mid(struct smb1_checks_state *s)
@@ -340,7 +340,11 @@ static int anon1_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struc
 		size_t n = rd_left(&t.data);
 		if (!rd_view(&t.data, n, &p))
 			return t.data.err;
-		sharelist_store(rec, p, n, &s->enum_resp);
+		struct srvsvc_share_enum_resp *e = malloc(sizeof *e);
+		if (!e)
+			abort();
+		sharelist_store(rec, p, n, e);
+		free(e);
 		return next_check(s, ctx, out);
 	}
 	}

@@ -11,11 +11,9 @@
 #include "probe/ntlm_info.h"
 #include "probe/probe.h"
 #include "probe/sharelist.h"
-#include "wire/ntlmssp.h"
 #include "wire/smb1.h"
 #include "wire/smb1_ops.h"
 #include "wire/smb2.h"
-#include "wire/spnego.h"
 
 #define STATUS_MORE_PROCESSING_REQUIRED 0xC0000016u
 #define STATUS_INSUFF_SERVER_RESOURCES 0xC0000205u
@@ -67,25 +65,14 @@ static int anon1_start(void *st, struct probe_ctx *ctx, struct wr *out)
 
 static int ntlm_leg(struct smb1_checks_state *s, bool first, struct wr *out)
 {
-	uint8_t ntlm[256], spnego[384];
-	struct wr wn, ws;
-	wr_init(&wn, ntlm, sizeof ntlm);
-	wr_init(&ws, spnego, sizeof spnego);
-	int rc;
-	if (first) {
-		rc = ntlmssp_negotiate_encode(&wn, NTLMSSP_NEGOTIATE_FLAGS_DEFAULT);
-		if (rc == WIRE_OK)
-			rc = spnego_init_encode(&ws, wn.p, wn.len);
-	} else {
-		rc = ntlmssp_authenticate_encode(&wn, NTLMSSP_NEGOTIATE_FLAGS_DEFAULT, NULL, NULL,
-						 "SMBWATCH");
-		if (rc == WIRE_OK)
-			rc = spnego_resp_encode(&ws, wn.p, wn.len);
-	}
+	uint8_t blob[640];
+	struct wr wb;
+	wr_init(&wb, blob, sizeof blob);
+	int rc = first ? ntlm_negotiate_blob(&wb) : ntlm_authenticate_blob(&wb, NULL);
 	if (rc < 0)
 		return rc;
-	rc = smb1_session_setup_ext_req_encode(out, s->rc.uid, next_mid(s), ws.p,
-					       (uint16_t)ws.len, OUR_SMB1_CAPS);
+	rc = smb1_session_setup_ext_req_encode(out, s->rc.uid, next_mid(s), wb.p,
+					       (uint16_t)wb.len, OUR_SMB1_CAPS);
 	return rc < 0 ? rc : PROBE_SEND;
 }
 

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assess/osname.h"
 #include "report/report_int.h"
 
 #define TEXT_WIDTH 80
@@ -171,24 +172,17 @@ static void join(char *buf, size_t sz, const char *text)
 
 static char *render_header(const struct svc_record *r)
 {
-	char h[1024] = "", tmp[REC_STR + 16], win[64];
+	char h[1024] = "", tmp[REC_STR + 16];
 
 	join(h, sizeof h, report_host_name(r));
 	if (report_domain(r)[0]) {
 		snprintf(tmp, sizeof tmp, "domain %s", report_domain(r));
 		join(h, sizeof h, tmp);
 	}
-	report_windows_version(r, "build", win, sizeof win);
-	/* Samba answers NativeOS "Windows 6.1" and NTLM version 6.1: say
-	 * Samba (from NativeLanMan) and skip a NativeOS the version repeats */
-	const char *nos = r->smb1.native_os;
-	char os[REC_STR + 80] = "";
-	if (strncmp(r->smb1.native_lanman, "Samba", 5) == 0 && !strstr(nos, "Samba"))
-		appendf(os, sizeof os, "Samba");
-	if (nos[0] && !(win[0] && strncmp(win, nos, strlen(nos)) == 0))
-		appendf(os, sizeof os, "%s%.200s", os[0] ? " / " : "", nos);
-	if (win[0])
-		appendf(os, sizeof os, "%s%s", os[0] ? " / " : "", win);
+	/* one readable OS: Samba version from NativeLanMan, Windows release
+	 * from the NTLM build (assess/osname.c) */
+	char os[REC_STR + 80];
+	osname_describe(r, os, sizeof os);
 	join(h, sizeof h, os);
 	char out[1100] = "";
 	if (h[0]) {

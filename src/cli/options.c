@@ -29,6 +29,10 @@ enum {
 	OPT_IL,
 	OPT_CHECKS,
 	OPT_FAIL_ON,
+	OPT_SEED,
+	OPT_SHARD,
+	OPT_RESUME_FILE,
+	OPT_STATS_EVERY,
 };
 
 static const struct {
@@ -154,6 +158,10 @@ static const struct option long_opts[] = {
 	{"iL", required_argument, NULL, OPT_IL},
 	{"checks", required_argument, NULL, OPT_CHECKS},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
+	{"seed", required_argument, NULL, OPT_SEED},
+	{"shard", required_argument, NULL, OPT_SHARD},
+	{"resume-file", required_argument, NULL, OPT_RESUME_FILE},
+	{"stats-every", required_argument, NULL, OPT_STATS_EVERY},
 	{NULL, 0, NULL, 0},
 };
 
@@ -189,6 +197,10 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 	cli->sopts.retries = 1;
 	cli->sopts.checks = CHECK_ALL;
 	cli->fail_on = -1;
+	cli->shard_k = cli->shard_n = 1;
+	cli->resume_file = "smbwatch.resume";
+	cli->argc = argc;
+	cli->argv = argv;
 	record_set_str(cli->sopts.view, sizeof cli->sopts.view, "internal");
 	cli->format = REPORT_TEXT;
 	cli->rate = 2000;
@@ -234,6 +246,44 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 		case OPT_CHECKS:
 			rc = options_parse_checks(optarg, &cli->sopts.checks, err, errsz);
 			break;
+		case OPT_SEED: {
+			char *end;
+			errno = 0;
+			cli->seed = strtoull(optarg, &end, 0);
+			if (end == optarg || *end || errno || optarg[0] == '-') {
+				snprintf(err, errsz, "bad --seed '%s': a number", optarg);
+				return -1;
+			}
+			cli->seed_given = true;
+			break;
+		}
+		case OPT_SHARD: {
+			unsigned k = 0, n = 0;
+			char buf[32];
+			char *slash;
+			record_set_str(buf, sizeof buf, optarg);
+			slash = strchr(buf, '/');
+			if (slash)
+				*slash = '\0';
+			if (!slash || parse_uint(buf, 65535, &k) != 0 ||
+			    parse_uint(slash + 1, 65535, &n) != 0 || k < 1 || k > n) {
+				snprintf(err, errsz, "bad --shard '%s': use K/N with 1 <= K <= N", optarg);
+				return -1;
+			}
+			cli->shard_k = k;
+			cli->shard_n = n;
+			break;
+		}
+		case OPT_RESUME_FILE: cli->resume_file = optarg; break;
+		case OPT_STATS_EVERY: {
+			long ms = options_parse_duration_ms(optarg);
+			if (ms < 1000) {
+				snprintf(err, errsz, "bad --stats-every '%s': seconds, at least 1", optarg);
+				return -1;
+			}
+			cli->stats_every_s = (unsigned)(ms / 1000);
+			break;
+		}
 		case OPT_FAIL_ON:
 			cli->fail_on = assess_severity_parse(optarg);
 			if (cli->fail_on < 0) {

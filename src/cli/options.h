@@ -26,6 +26,15 @@ struct scan_cli {
 	bool force_large;
 	bool no_progress;
 	int fail_on; /* enum severity, or -1 */
+	/* order, shards, resume (issue: scale) */
+	uint64_t seed;
+	bool seed_given;
+	unsigned shard_k, shard_n;  /* 1/1 = the whole scan */
+	uint64_t start_position;    /* shard-relative; set by --resume */
+	const char *resume_file;    /* written when interrupted */
+	unsigned stats_every_s;     /* 0 = no JSON stats lines */
+	int argc;                   /* the arguments as given, for the resume file */
+	char **argv;
 };
 
 /* "auth,shares" -> CHECK_* bits; "all" and "none" too; -1 if unknown. */

@@ -6,12 +6,16 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "assess/assess.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/scan_run.h"
+#include "net/resume.h"
+#include "net/targets.h"
 #include "report/report.h"
 
 #define EXIT_OK 0
@@ -58,6 +62,16 @@ static const char scan_usage[] =
 	"  --retries N           retries of a timed-out connect (default 1)\n"
 	"  T: 500ms, 2s, 1.5 (seconds), 1m\n"
 	"\n"
+	"order, shards, resume:\n"
+	"  --seed N              order of the scan (a keyed permutation of addresses x\n"
+	"                        ports); random by default and printed at start\n"
+	"  --shard K/N           scan slice K of N; with the same --seed on N machines\n"
+	"                        the slices are disjoint and together cover everything\n"
+	"  --resume FILE         continue an interrupted scan (Ctrl-C or SIGTERM writes\n"
+	"                        FILE, default ./smbwatch.resume; see --resume-file)\n"
+	"  --resume-file FILE    where to write the resume file when interrupted\n"
+	"  --stats-every T       print progress as JSON lines on stderr every T\n"
+	"\n"
 	"exit status: 0 scan ran, 1 a finding at or above --fail-on, 2 bad usage or\n"
 	"input, 3 runtime failure\n";
 
@@ -75,11 +89,54 @@ static void on_service(struct svc_record *rec, void *ud)
 	report_service(o->report, rec);
 }
 
+/* `--resume FILE` alone (or with nothing else) replaces the command line
+ * with the one saved in FILE. Returns 1 when argv asked for a resume. */
+static int find_resume(int argc, char **argv, const char **path)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--resume") == 0 && i + 1 < argc) {
+			*path = argv[i + 1];
+			return 1;
+		}
+		if (strncmp(argv[i], "--resume=", 9) == 0) {
+			*path = argv[i] + 9;
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static uint64_t random_seed(void)
+{
+	uint64_t seed = 0;
+	if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
+		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	return seed & 0xFFFFFFFFFFFFull; /* short enough to type back in */
+}
+
 int cli_scan(int argc, char **argv)
 {
 	struct scan_cli cli;
 	char err[512];
+	struct resume_state resume = {0};
+	const char *resume_path = NULL;
+	if (find_resume(argc, argv, &resume_path)) {
+		if (resume_read(resume_path, &resume, err, sizeof err) != 0) {
+			fprintf(stderr, "smbwatch scan: %s\n", err);
+			return EXIT_USAGE;
+		}
+		argc = resume.argc;
+		argv = resume.argv;
+	}
 	int rc = options_parse_scan(argc, argv, &cli, err, sizeof err);
+	if (rc == 0 && resume_path) {
+		cli.seed = resume.seed;
+		cli.seed_given = true;
+		cli.shard_k = resume.shard_k;
+		cli.shard_n = resume.shard_n;
+		cli.start_position = resume.position;
+		cli.resume_file = resume_path;
+	}
 	if (rc == OPTIONS_HELP) {
 		fputs(scan_usage, stdout);
 		options_scan_free(&cli);
@@ -87,17 +144,27 @@ int cli_scan(int argc, char **argv)
 	}
 	if (rc != 0) {
 		options_scan_free(&cli);
+		resume_free(&resume);
 		fprintf(stderr, "smbwatch scan: %s (see --help)\n", err);
 		return EXIT_USAGE;
 	}
+	if (!cli.seed_given)
+		cli.seed = random_seed();
+	fprintf(stderr, "smbwatch: %llu addresses x %u ports, seed %llu%s",
+		(unsigned long long)targets_count(cli.targets), cli.ports.n,
+		(unsigned long long)cli.seed, cli.shard_n > 1 ? "" : "\n");
+	if (cli.shard_n > 1)
+		fprintf(stderr, ", shard %u/%u\n", cli.shard_k, cli.shard_n);
 
 	FILE *out = stdout;
 	if (cli.output) {
-		out = fopen(cli.output, "w");
+		/* a resumed scan adds to what the first part wrote */
+		out = fopen(cli.output, resume_path ? "a" : "w");
 		if (!out) {
 			fprintf(stderr, "smbwatch scan: cannot write '%s': %s\n", cli.output,
 				strerror(errno));
 			options_scan_free(&cli);
+			resume_free(&resume);
 			return EXIT_USAGE;
 		}
 	}
@@ -127,5 +194,6 @@ int cli_scan(int argc, char **argv)
 		status = EXIT_RUNTIME;
 	}
 	options_scan_free(&cli);
+	resume_free(&resume);
 	return status;
 }

@@ -9,6 +9,8 @@
 #include <uv.h>
 
 #include "assess/assess.h"
+#include "net/permute.h"
+#include "net/resume.h"
 #include "net/engine.h"
 #include "probe/service.h"
 #include "report/progress.h"
@@ -22,8 +24,14 @@ struct scan_run {
 	const struct scan_hooks *hooks;
 	struct progress *progress;
 	uv_timer_t progress_timer;
-	uint64_t total, next, done;
+	uint64_t total;      /* targets x ports */
+	uint64_t shard_total; /* positions this shard owns */
+	uint64_t next, done; /* next shard-relative position; services finished */
 	unsigned active, max_active;
+	struct permute perm;
+	const struct scan_cli *cli;
+	uint64_t *slots;     /* position of the service in each slot, UINT64_MAX = free */
+	uv_timer_t stats_timer;
 	struct scan_summary sum;
 	struct nbname_cache *names;
 	bool stopping;
@@ -32,9 +40,17 @@ struct scan_run {
 
 static void feed(struct scan_run *run);
 
+struct slot_ref {
+	struct scan_run *run;
+	unsigned slot;
+};
+
 static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
 {
-	struct scan_run *run = ud;
+	struct slot_ref *ref = ud;
+	struct scan_run *run = ref->run;
+	run->slots[ref->slot] = UINT64_MAX;
+	free(ref);
 	run->active--;
 	run->done++;
 	switch (o) {
@@ -54,13 +70,53 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
 	feed(run);
 }
 
-/* Start services while under the cap. Order: address-major, so all ports of
- * a host run close together (445 before 139 when both are asked for lets
- * 139 learn the NetBIOS name). */
+static unsigned free_slot(const struct scan_run *run)
+{
+	for (unsigned i = 0; i < run->max_active; i++)
+		if (run->slots[i] == UINT64_MAX)
+			return i;
+	return 0; /* cannot happen: active < max_active */
+}
+
+/* The lowest position still in flight, or next: every position below it is
+ * finished, which is what a resume file may promise. */
+static uint64_t resume_position(const struct scan_run *run)
+{
+	uint64_t low = run->next;
+	for (unsigned i = 0; i < run->max_active; i++)
+		if (run->slots[i] < low)
+			low = run->slots[i];
+	return low;
+}
+
+static void write_resume(struct scan_run *run)
+{
+	const struct scan_cli *cli = run->cli;
+	struct resume_state st = {
+		.seed = cli->seed,
+		.shard_k = cli->shard_k,
+		.shard_n = cli->shard_n,
+		.position = resume_position(run),
+		.argc = cli->argc,
+		.argv = cli->argv,
+	};
+	if (resume_write(cli->resume_file, &st) != 0)
+		fprintf(stderr, "smbwatch: cannot write resume file '%s'\n", cli->resume_file);
+	else
+		fprintf(stderr,
+			"smbwatch: %llu of %llu done; continue with: smbwatch scan --resume %s\n",
+			(unsigned long long)st.position, (unsigned long long)run->shard_total,
+			cli->resume_file);
+}
+
+/* Start services while under the cap, in the keyed pseudo-random order of
+ * this shard's positions: no subnet or server gets all the attention. */
 static void feed(struct scan_run *run)
 {
-	while (!run->stopping && run->active < run->max_active && run->next < run->total) {
-		uint64_t idx = run->next++;
+	while (!run->stopping && run->active < run->max_active && run->next < run->shard_total) {
+		uint64_t j = run->next++;
+		uint64_t pos = shard_position(run->cli->shard_k, run->cli->shard_n, j);
+		uint64_t idx = permute_at(&run->perm, pos);
 		uint64_t ai = idx / run->ports.n;
 		uint16_t port = run->ports.ports[idx % run->ports.n];
 		struct sockaddr_storage ss;
@@ -72,15 +128,36 @@ static void feed(struct scan_run *run)
 			((struct sockaddr_in *)&ss)->sin_port = htons(port);
 		char ip[64];
 		options_addr_text(&ss, ip, sizeof ip);
+		struct slot_ref *ref = malloc(sizeof *ref);
+		if (!ref)
+			abort();
+		ref->run = run;
+		ref->slot = free_slot(run);
+		run->slots[ref->slot] = j;
 		run->active++;
 		service_start(run->engine, &run->sopts, (struct sockaddr *)&ss, port == 139,
-			      nbname_cache_get(run->names, ip), service_done, run);
+			      nbname_cache_get(run->names, ip), service_done, ref);
 	}
-	if (run->active == 0 && (run->next >= run->total || run->stopping)) {
+	if (run->active == 0 && (run->next >= run->shard_total || run->stopping)) {
 		uv_timer_stop(&run->progress_timer);
+		uv_timer_stop(&run->stats_timer);
 		uv_signal_stop(&run->sigint);
 		uv_signal_stop(&run->sigterm);
 	}
+}
+
+static void stats_tick(uv_timer_t *t)
+{
+	struct scan_run *run = t->data;
+	double secs = (double)uv_now(run->loop) / 1000.0;
+	fprintf(stderr,
+		"{\"type\":\"stats\",\"done\":%llu,\"total\":%llu,\"found\":%llu,"
+		"\"inflight\":%u,\"open\":%llu,\"closed\":%llu,\"filtered\":%llu,"
+		"\"errors\":%llu,\"uptime\":%.1f}\n",
+		(unsigned long long)run->done, (unsigned long long)run->shard_total,
+		(unsigned long long)run->sum.services, engine_inflight(run->engine),
+		(unsigned long long)run->sum.open, (unsigned long long)run->sum.closed,
+		(unsigned long long)run->sum.filtered, (unsigned long long)run->sum.errors, secs);
 }
 
 static void progress_tick(uv_timer_t *t)
@@ -99,7 +176,10 @@ static void on_signal(uv_signal_t *h, int signum)
 		exit(3);
 	}
 	run->stopping = true; /* finish the services in flight, start no more */
-	fputs("\nsmbwatch: interrupted, finishing the services in flight\n", stderr);
+	fputs("\nsmbwatch: interrupted, finishing the services in flight "
+	      "(again to stop at once)\n",
+	      stderr);
+	write_resume(run); /* now, in case a second signal cuts the drain short */
 	feed(run);
 }
 
@@ -110,10 +190,15 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	memset(&run, 0, sizeof run);
 	memset(sum, 0, sizeof *sum);
 	run.hooks = hooks;
+	run.cli = cli;
 	run.targets = cli->targets;
 	run.ports = cli->ports;
 	run.sopts = cli->sopts;
 	run.total = targets_count(run.targets) * run.ports.n;
+	permute_init(&run.perm, run.total, cli->seed);
+	run.shard_total = shard_size(run.total, cli->shard_k, cli->shard_n);
+	run.next = cli->start_position < run.shard_total ? cli->start_position : run.shard_total;
+	run.done = run.next;
 	run.names = nbname_cache_new();
 	uv_loop_t loop;
 	if (uv_loop_init(&loop) != 0) {
@@ -129,7 +214,17 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	run.engine = engine_new(run.loop, &eo);
 	/* each service holds at most two connections at once */
 	run.max_active = cli->max_inflight / 2 ? cli->max_inflight / 2 : 1;
-	run.progress = show_progress ? progress_new(stderr, run.total) : NULL;
+	run.slots = malloc(run.max_active * sizeof *run.slots);
+	if (!run.slots)
+		abort();
+	for (unsigned i = 0; i < run.max_active; i++)
+		run.slots[i] = UINT64_MAX;
+	run.progress = show_progress ? progress_new(stderr, run.shard_total) : NULL;
+	uv_timer_init(run.loop, &run.stats_timer);
+	run.stats_timer.data = &run;
+	if (cli->stats_every_s)
+		uv_timer_start(&run.stats_timer, stats_tick, cli->stats_every_s * 1000ull,
+			       cli->stats_every_s * 1000ull);
 	uv_timer_init(run.loop, &run.progress_timer);
 	run.progress_timer.data = &run;
 	if (run.progress)
@@ -146,18 +241,22 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	run.sum.targets = run.done;
 	run.sum.seconds = (double)(uv_hrtime() - t0) / 1e9;
 	run.sum.interrupted = run.stopping;
+	if (run.stopping)
+		write_resume(&run); /* every service in flight has finished now */
 	if (run.progress) {
 		progress_update(run.progress, run.done, run.sum.services, 0,
 				(double)uv_now(run.loop) / 1000.0);
 		progress_free(run.progress);
 	}
 	uv_close((uv_handle_t *)&run.progress_timer, NULL);
+	uv_close((uv_handle_t *)&run.stats_timer, NULL);
 	uv_close((uv_handle_t *)&run.sigint, NULL);
 	uv_close((uv_handle_t *)&run.sigterm, NULL);
 	engine_free(run.engine);
 	uv_run(run.loop, UV_RUN_DEFAULT);
 	uv_loop_close(run.loop);
 	nbname_cache_free(run.names);
+	free(run.slots);
 	*sum = run.sum;
 	return 0;
 }

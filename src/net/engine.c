@@ -10,7 +10,7 @@
 #include <string.h>
 
 /* Read buffer per callback. Frames are reassembled above us. */
-#define ENGINE_READ_CHUNK 16384
+#define ENGINE_READ_CHUNK 65536
 
 struct econn {
 	uv_tcp_t tcp;
@@ -25,7 +25,6 @@ struct econn {
 	bool started;      /* left the pending queue */
 	bool connected;
 	bool closing;      /* econn_close or an end: no more callbacks */
-	char rbuf[ENGINE_READ_CHUNK];
 };
 
 struct engine {
@@ -39,6 +38,10 @@ struct engine {
 	uint64_t last_refill_ms;
 	uv_timer_t pump_timer;
 	bool pump_armed;
+	/* One read buffer for every connection: libuv calls alloc_cb and then
+	 * read_cb at once, and data() consumes the bytes before returning, so
+	 * nothing is kept per connection (memory stays flat at 10k in flight). */
+	char rbuf[ENGINE_READ_CHUNK];
 };
 
 const char *econn_outcome_name(enum econn_outcome o)
@@ -173,14 +176,13 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct econn *c = h->data;
 	(void)suggested;
-	buf->base = c->rbuf;
-	buf->len = sizeof c->rbuf;
+	buf->base = c->e->rbuf;
+	buf->len = sizeof c->e->rbuf;
 }
 
 static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct econn *c = s->data;
-	(void)buf;
 	if (c->closing)
 		return;
 	if (n < 0) {
@@ -188,7 +190,7 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		return;
 	}
 	if (n > 0 && c->cb.data)
-		c->cb.data(c, (const uint8_t *)c->rbuf, (size_t)n, c->ud);
+		c->cb.data(c, (const uint8_t *)buf->base, (size_t)n, c->ud);
 }
 
 static void connect_cb(uv_connect_t *req, int status)

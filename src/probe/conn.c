@@ -132,6 +132,7 @@ static bool on_frame(struct conv *c, const struct nbss_frame *f)
 	struct wr out;
 	struct rd msg = f->payload;
 	wr_init(&out, buf, sizeof buf);
+	probe_ctx_record(c->ctx); /* the service spoke: now it gets a record */
 	conv_step(c, c->ops->on_frame(c->state, c->ctx, &msg, &out), &out);
 	return !c->finished;
 }

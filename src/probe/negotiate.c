@@ -92,8 +92,10 @@ static int smb2_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct
 	struct smb2_state *s = st;
 	struct svc_record *rec = ctx->rec;
 	if (smb_magic_of(msg) != SMB_MAGIC_SMB2) {
-		if (smb_magic_of(msg) == SMB_MAGIC_SMB1)
+		if (smb_magic_of(msg) == SMB_MAGIC_SMB1) {
 			ctx->smb_answer = true; /* an SMB1-only stack answering in SMB1 */
+			record_add_error(rec, "smb2", "SMB2 NEGOTIATE answered in SMB1: no SMB2");
+		}
 		return WIRE_UNSUPPORTED;
 	}
 	if (s->step == 0) {

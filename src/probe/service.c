@@ -28,8 +28,7 @@ struct service {
 	service_done_fn done;
 	void *ud;
 
-	struct svc_record rec;
-	struct probe_ctx ctx;
+	struct probe_ctx ctx;   /* ctx.rec: the record, once the service spoke */
 	struct conv *a, *b, *c; /* smb2, smb1, dialect/check conversations */
 	const struct probe_ops *checks[4]; /* check conversations still to run */
 	unsigned n_checks, next_check;
@@ -38,15 +37,20 @@ struct service {
 	bool a_done, b_done;
 	enum svc_outcome outcome;
 	uv_timer_t deadline;
+	uv_timer_t backoff;      /* waits before a retry of a dropped conversation */
+	int open_timers;
+	unsigned drop_retries;   /* retries after accept-then-drop */
 	bool deadline_hit;
 	bool finished;
 };
 
 static void start_a(struct service *s);
 
-static void deadline_closed(uv_handle_t *h)
+static void timer_closed(uv_handle_t *h)
 {
-	free(h->data);
+	struct service *s = h->data;
+	if (--s->open_timers == 0)
+		free(s);
 }
 
 static void service_finish(struct service *s)
@@ -56,20 +60,25 @@ static void service_finish(struct service *s)
 	s->finished = true;
 	uv_timer_stop(&s->deadline);
 	struct svc_record *rec = NULL;
-	if (s->outcome == SVC_OPEN && s->ctx.smb_answer) {
-		s->rec.scanned_at = (int64_t)time(NULL);
-		rec = &s->rec;
+	if (s->outcome == SVC_OPEN && s->ctx.smb_answer && s->ctx.rec) {
+		s->ctx.rec->scanned_at = (int64_t)time(NULL);
+		rec = s->ctx.rec;
 	}
 	s->done(s->outcome, rec, s->ud);
-	uv_close((uv_handle_t *)&s->deadline, deadline_closed);
+	free(s->ctx.rec);
+	s->ctx.rec = NULL;
+	uv_timer_stop(&s->backoff);
+	uv_close((uv_handle_t *)&s->deadline, timer_closed);
+	uv_close((uv_handle_t *)&s->backoff, timer_closed);
 }
 
 static void deadline_cb(uv_timer_t *t)
 {
 	struct service *s = t->data;
 	s->deadline_hit = true;
-	record_add_error(&s->rec, "scan", "service deadline of %u ms exceeded",
-			 s->opts->deadline_ms);
+	if (s->ctx.rec) /* only a service that spoke has a record to report on */
+		record_add_error(s->ctx.rec, "scan", "service deadline of %u ms exceeded",
+				 s->opts->deadline_ms);
 	if (s->a)
 		conv_abort(s->a);
 	if (s->b)
@@ -83,7 +92,7 @@ static bool offer_below(struct service *s, uint16_t below)
 {
 	s->ctx.n_offer = 0;
 	for (unsigned i = 0; i < sizeof ladder / sizeof ladder[0]; i++)
-		if (ladder[i] < below && !record_has_dialect(&s->rec, ladder[i]))
+		if (ladder[i] < below && !record_has_dialect(s->ctx.rec, ladder[i]))
 			s->ctx.offer[s->ctx.n_offer++] = ladder[i];
 	return s->ctx.n_offer > 0;
 }
@@ -119,7 +128,7 @@ static void check_done(const struct conv_result *res, void *ud)
 static void plan_checks(struct service *s)
 {
 	unsigned on = s->opts->checks;
-	struct svc_record *rec = &s->rec;
+	struct svc_record *rec = probe_ctx_record(&s->ctx);
 	if ((on & CHECK_SMBGHOST) && rec->smb2.present)
 		rec->cve_2020_0796 = smbghost_verdict(rec);
 	s->n_checks = 0;
@@ -143,7 +152,7 @@ static void c_done(const struct conv_result *res, void *ud)
 		return;
 	}
 	if (s->ctx.chosen) {
-		record_add_dialect(&s->rec, s->ctx.chosen);
+		record_add_dialect(s->ctx.rec, s->ctx.chosen);
 		if (offer_below(s, s->ctx.chosen)) {
 			s->c = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s),
 					  &probe_dialect, &s->ctx, c_done, s);
@@ -151,41 +160,65 @@ static void c_done(const struct conv_result *res, void *ud)
 		}
 	} else if (res->end != PROBE_END_DONE) {
 		/* no verdict for the lower dialects: say so rather than guess */
-		s->rec.smb2.dialects_complete = false;
-		record_add_error(&s->rec, "dialects", "dialect probe ended: %s",
+		s->ctx.rec->smb2.dialects_complete = false;
+		record_add_error(probe_ctx_record(&s->ctx), "dialects", "dialect probe ended: %s",
 				 res->connect != ECONN_OK ? econn_outcome_name(res->connect)
 				 : res->end == PROBE_END_TIMEOUT ? "timeout"
 								  : "no answer");
 		plan_checks(s);
 		return;
 	}
-	s->rec.smb2.dialects_complete = true;
+	s->ctx.rec->smb2.dialects_complete = true;
 	plan_checks(s);
 }
 
 /* Both negotiates are over: settle the SMB1 verdict, then list dialects. */
+static bool dropped(const struct conv_result *r)
+{
+	return r->connect == ECONN_OK && (r->end == PROBE_END_RESET || r->end == PROBE_END_CLOSED);
+}
+
+static void backoff_cb(uv_timer_t *t)
+{
+	struct service *s = t->data;
+	s->a_done = s->b_done = s->b_started = false;
+	start_a(s);
+}
+
 static void after_negotiates(struct service *s)
 {
 	if (!s->a_done || (s->b_started && !s->b_done))
 		return;
+	if (!s->deadline_hit && !s->ctx.smb_answer && dropped(&s->a_res) &&
+	    (!s->b_started || dropped(&s->b_res)) && s->drop_retries < s->opts->retries) {
+		/* accepted, then dropped before a word: a server over its limits
+		 * (Samba forks per connection, its backlog is 50). Try again after
+		 * a pause rather than lose the host. */
+		unsigned ms = 250u << s->drop_retries;
+		s->drop_retries++;
+		uv_timer_start(&s->backoff, backoff_cb, ms, 0);
+		return;
+	}
 	if (s->deadline_hit || !s->ctx.smb_answer) {
 		service_finish(s);
 		return;
 	}
-	struct rec_smb1 *m = &s->rec.smb1;
+	struct rec_smb1 *m = &probe_ctx_record(&s->ctx)->smb1;
 	if (m->enabled == TRI_UNKNOWN && s->b_started) {
 		if (s->b_res.connect == ECONN_OK &&
 		    (s->b_res.end == PROBE_END_RESET || s->b_res.end == PROBE_END_CLOSED))
 			m->enabled = TRI_NO; /* Windows with SMB1 off resets */
-		else
-			record_add_error(&s->rec, "smb1", "no answer to the SMB1 negotiate");
+		else if (s->b_res.end == PROBE_END_TIMEOUT)
+			record_add_error(probe_ctx_record(&s->ctx), "smb1", "no answer to the SMB1 negotiate");
+		else if (s->b_res.end != PROBE_END_PROTOCOL) /* decode errors are already noted */
+			record_add_error(probe_ctx_record(&s->ctx), "smb1", "SMB1 negotiate ended without a verdict");
 	}
 	if (s->ctx.smb2_max && offer_below(s, s->ctx.smb2_max)) {
 		s->c = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s), &probe_dialect,
 				  &s->ctx, c_done, s);
 		return;
 	}
-	s->rec.smb2.dialects_complete = s->rec.smb2.present;
+	s->ctx.rec->smb2.dialects_complete = s->ctx.rec->smb2.present;
 	plan_checks(s);
 }
 
@@ -232,7 +265,7 @@ static void a_done(const struct conv_result *res, void *ud)
 		return;
 	}
 	if (res->nbss_negative)
-		record_add_error(&s->rec, "netbios", "session request refused (0x%02X)",
+		record_add_error(probe_ctx_record(&s->ctx), "netbios", "session request refused (0x%02X)",
 				 res->nbss_error);
 	s->a_done = true;
 	s->a_res = *res;
@@ -279,17 +312,16 @@ void service_start(struct engine *e, const struct scan_opts *opts, const struct 
 	s->done = done;
 	s->ud = ud;
 	s->outcome = SVC_OPEN;
-	record_init(&s->rec);
-	sockaddr_text(&s->sa, s->rec.ip, sizeof s->rec.ip, &s->rec.port);
-	s->rec.netbios = netbios;
-	record_set_str(s->rec.view, sizeof s->rec.view, opts->view);
-	s->ctx.rec = &s->rec;
+	sockaddr_text(&s->sa, s->ctx.ip, sizeof s->ctx.ip, &s->ctx.port);
+	s->ctx.netbios = netbios;
 	s->ctx.opts = opts;
 	if (getrandom(s->ctx.client_guid, sizeof s->ctx.client_guid, 0) < 0 ||
 	    getrandom(s->ctx.salt, sizeof s->ctx.salt, 0) < 0)
 		memset(s->ctx.salt, 0x5A, sizeof s->ctx.salt); /* uniqueness is not security here */
 	uv_timer_init(engine_loop(e), &s->deadline);
-	s->deadline.data = s;
+	uv_timer_init(engine_loop(e), &s->backoff);
+	s->deadline.data = s->backoff.data = s;
+	s->open_timers = 2;
 	uv_timer_start(&s->deadline, deadline_cb, opts->deadline_ms, 0);
 	start_a(s);
 }

@@ -32,11 +32,51 @@ struct text_svc {
 	unsigned sev[N_SEV];
 };
 
+/* One remediation per finding id seen, printed once at the end. */
+#define TEXT_MAX_FIXES 32
+struct text_fix {
+	char id[32];
+	enum severity severity;
+	const char *remediation;
+	unsigned count;
+};
+
 struct text_state {
 	FILE *out;
 	struct text_svc *v;
 	size_t n, cap;
+	struct text_fix fixes[TEXT_MAX_FIXES];
+	unsigned n_fixes;
 };
+
+static void note_fixes(struct text_state *s, const struct svc_record *rec)
+{
+	for (unsigned i = 0; i < rec->n_findings && i < REC_MAX_FINDINGS; i++) {
+		const struct rec_finding *fd = &rec->findings[i];
+		if (!fd->remediation || fd->severity == SEV_INFO)
+			continue;
+		unsigned k = 0;
+		while (k < s->n_fixes && strcmp(s->fixes[k].id, fd->id) != 0)
+			k++;
+		if (k == s->n_fixes) {
+			if (s->n_fixes == TEXT_MAX_FIXES)
+				continue;
+			s->n_fixes++;
+			record_set_str(s->fixes[k].id, sizeof s->fixes[k].id, fd->id);
+			s->fixes[k].severity = fd->severity;
+			s->fixes[k].remediation = fd->remediation;
+		}
+		s->fixes[k].count++;
+	}
+}
+
+static int fix_cmp(const void *a, const void *b)
+{
+	const struct text_fix *x = a, *y = b;
+	if (x->severity != y->severity)
+		return x->severity > y->severity ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
 
 /* Word-wrapping writer: words go on the current line while they fit,
  * else on a new line indented by cont. */
@@ -386,6 +426,7 @@ static void text_service(void *st, const struct svc_record *rec)
 	addr_key(rec->ip, e->key);
 	record_set_str(e->ip, sizeof e->ip, rec->ip);
 	e->port = rec->port;
+	note_fixes(s, rec);
 	e->header = render_header(rec);
 	e->body = render_body(rec, e->sev);
 	if (!e->header || !e->body) {
@@ -497,6 +538,18 @@ static void text_finish(void *st, const struct scan_summary *sum)
 		}
 	}
 	free(hosts);
+	if (s->n_fixes) {
+		qsort(s->fixes, s->n_fixes, sizeof s->fixes[0], fix_cmp);
+		fputs("What to do:\n", f);
+		for (unsigned i = 0; i < s->n_fixes; i++) {
+			char fact[1024];
+			snprintf(fact, sizeof fact, "%s (%u service%s): %s", s->fixes[i].id,
+				 s->fixes[i].count, s->fixes[i].count == 1 ? "" : "s",
+				 s->fixes[i].remediation);
+			fputs("  ", f);
+			tw_fact(f, 4, fact);
+		}
+	}
 	fflush(f);
 }
 

@@ -16,4 +16,15 @@
 /* AV pairs walked in one NTLM CHALLENGE before giving up. */
 #define WIRE_MAX_AV_PAIRS 32
 
+/* NDR array elements walked in one RPC answer (SRVSVC share entries).
+ * Each element takes at least 12 bytes, so the frame cap bounds this too;
+ * the explicit cap keeps a lying count from driving a long loop. */
+#define WIRE_MAX_NDR_ENTRIES 4096
+/* Longest NDR conformant string, in UTF-16 code units (NUL included). */
+#define WIRE_MAX_NDR_STRING 4096
+/* Directory entries counted in one QUERY_DIRECTORY answer. */
+#define WIRE_MAX_DIR_ENTRIES 4096
+/* Setup words in an SMB1 TRANSACTION request we build. */
+#define WIRE_MAX_TRANS_SETUP 4
+
 #endif

@@ -185,7 +185,9 @@ static const char want_text[] =
 	"Findings: 1 high, 2 low, 2 info\n"
 	"Worst hosts:\n"
 	"  198.18.1.10      1 high\n"
-	"  198.18.1.2       2 low, 2 info\n";
+	"  198.18.1.2       2 low, 2 info\n"
+	"What to do:\n"
+	"  SMB1_ENABLED (1 service): Disable SMBv1\n";
 
 static const char want_line[] =
 	"SMB  198.18.1.10      445    LAB-SMB1         [*] Windows 6.1 Build 0 (name:LAB-SMB1) (domain:LAB) (dialects:2.0.2-3.1.1) (signing:False) (SMBv1:True) (null_session:True)\n"
@@ -206,7 +208,7 @@ static void sample(void)
 	rec_c.netbios = true;
 }
 
-static const struct scan_summary sample_sum = { 6, 3, 2, 1, 0, 3, 1.25 };
+static const struct scan_summary sample_sum = { 6, 3, 2, 1, 0, 3, 1.25, false };
 
 static void test_text(void **state)
 {
@@ -232,7 +234,7 @@ static void test_text(void **state)
 static void test_text_empty(void **state)
 {
 	(void)state;
-	struct scan_summary sum = { 256, 0, 250, 6, 0, 0, 3.0 };
+	struct scan_summary sum = { 256, 0, 250, 6, 0, 0, 3.0, false };
 	char *s = run(REPORT_TEXT, NULL, 0, &sum);
 	assert_string_equal(s, "No SMB services found.\n\n"
 			       "Summary: 0 SMB services on 0 hosts in 3.0 s\n"

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Integration test of the security checks on the Samba lab: null session,
+# guest, anonymous logon, the exact share list and anonymous read per share,
+# MS17-010 / DoublePulsar / SMBGhost verdicts and the findings per persona.
+# Prints TAP. SMBWATCH defaults to ./build/smbwatch. Needs root (the lab).
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 1
+SMBWATCH=${SMBWATCH:-./build/smbwatch}
+case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
+LAB=$ROOT/tests/lab/lab.sh
+export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwc$$}
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
+	return 0
+}
+eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2"$'\n'"want: $3"; fi; }
+finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok 1 # SKIP needs root (network namespaces, smbd)"; echo "1..1"; exit 0
+fi
+[ -x "$SMBWATCH" ] || { not_ok "smbwatch binary at $SMBWATCH"; finish; exit 1; }
+
+WORK=$(mktemp -d /tmp/smbwatch-checks.XXXXXX)
+trap '"$LAB" down >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT TERM
+if ! "$LAB" up >"$WORK/up.log" 2>&1; then
+	not_ok "lab up" "$(cat "$WORK/up.log")"; finish; exit 1
+fi
+ok "lab up"
+
+timeout 120 "$LAB" exec "$SMBWATCH" scan --format jsonl --no-progress --read-timeout 5s --timeout 60s -p 139,445,8445 \
+	198.18.1.10-16 >"$WORK/out.jsonl" 2>"$WORK/err.txt"
+eq "scan with all checks exits 0" "$?" "0"
+
+# rec IP PORT: the record of one service
+rec() { jq -c --arg ip "$1" --argjson port "$2" 'select(.ip == $ip and .port == $port)' "$WORK/out.jsonl"; }
+# get IP PORT JQ: one field of one record, compact
+get() { rec "$1" "$2" | jq -c "$3"; }
+findings() { get "$1" "$2" '[.findings[].id] | sort'; }
+
+# persona                         ip            port  anon  null   guest
+while read -r ip port anon null guest; do
+	eq "$ip:$port anonymous_logon" "$(get "$ip" "$port" .auth.anonymous_logon)" "$anon"
+	eq "$ip:$port null_session" "$(get "$ip" "$port" .auth.null_session)" "$null"
+	eq "$ip:$port guest" "$(get "$ip" "$port" .auth.guest)" "$guest"
+done <<'T'
+198.18.1.10 445 true true false
+198.18.1.11 445 true true null
+198.18.1.12 445 true true false
+198.18.1.13 445 true false false
+198.18.1.14 445 true true true
+198.18.1.15 8445 true true false
+198.18.1.16 139 true true false
+T
+
+# exact share lists, with anonymous read per disk share
+eq "198.18.1.12 shares" "$(get 198.18.1.12 445 '[.shares[] | [.name, .type, .anonymous_read]]')" \
+	'[["public","disk",true],["IPC$","ipc",null]]'
+eq "198.18.1.14 shares (guest share too)" \
+	"$(get 198.18.1.14 445 '[.shares[] | [.name, .type, .anonymous_read]] | sort')" \
+	'[["IPC$","ipc",null],["guest","disk",true],["public","disk",true]]'
+eq "198.18.1.16 shares over NetBIOS (139)" "$(get 198.18.1.16 139 '[.shares[].name] | sort')" \
+	'["IPC$","public"]'
+eq "198.18.1.15 shares on 8445" "$(get 198.18.1.15 8445 '[.shares[].name] | sort')" '["IPC$","public"]'
+eq "198.18.1.11 (SMB1 only) shares over SMB1, public readable" \
+	"$(get 198.18.1.11 445 '[.shares[] | [.name, .anonymous_read]] | sort')" \
+	'[["IPC$",null],["public",true]]'
+eq "198.18.1.13 (restrict anonymous = 2): no share list" "$(get 198.18.1.13 445 '.shares')" "null"
+
+# vulnerabilities: nothing on Samba is vulnerable; unknown without SMB1
+eq "198.18.1.10 ms17_010 (Samba, SMB1 on)" "$(get 198.18.1.10 445 .vulns.ms17_010)" '"not_vulnerable"'
+eq "198.18.1.11 ms17_010 (Samba, SMB1 only)" "$(get 198.18.1.11 445 .vulns.ms17_010)" '"not_vulnerable"'
+eq "198.18.1.12 ms17_010 unknown (no SMB1)" "$(get 198.18.1.12 445 '.vulns.ms17_010 // "unknown"')" '"unknown"'
+eq "198.18.1.10 doublepulsar" "$(get 198.18.1.10 445 .vulns.doublepulsar)" '"not_vulnerable"'
+eq "198.18.1.12 cve_2020_0796 (no compression, Samba)" "$(get 198.18.1.12 445 .vulns.cve_2020_0796)" \
+	'"not_vulnerable"'
+vuln=$(jq -c 'select([.vulns[]?] | index("vulnerable"))' "$WORK/out.jsonl" | wc -l)
+eq "no Samba service reported vulnerable to anything" "$vuln" "0"
+
+# findings per persona
+eq "198.18.1.10 findings" "$(findings 198.18.1.10 445)" \
+	'["ANON_SHARE_READABLE","NULL_SESSION","SIGNING_NOT_REQUIRED","SMB1_ENABLED","SMB_EXPOSED"]'
+eq "198.18.1.11 findings" "$(findings 198.18.1.11 445)" \
+	'["ANON_SHARE_READABLE","NO_ENCRYPTION","NULL_SESSION","SIGNING_NOT_REQUIRED","SMB1_ENABLED","SMB_EXPOSED"]'
+eq "198.18.1.13 findings (hardened)" "$(findings 198.18.1.13 445)" '["SMB_EXPOSED"]'
+eq "198.18.1.14 findings" "$(findings 198.18.1.14 445)" \
+	'["ANON_SHARE_READABLE","GUEST_ACCESS","NULL_SESSION","SIGNING_NOT_REQUIRED","SMB_EXPOSED"]'
+eq "198.18.1.15 findings" "$(findings 198.18.1.15 8445)" \
+	'["ANON_SHARE_READABLE","NONSTANDARD_PORT","NULL_SESSION","SIGNING_NOT_REQUIRED","SMB_EXPOSED"]'
+ev=$(get 198.18.1.10 445 '.findings[] | select(.id == "SMB1_ENABLED") | (.severity + "|" + (.remediation | test("server min protocol")|tostring))')
+eq "SMB1_ENABLED is high and says how to disable it in Samba" "$ev" '"high|true"'
+
+# --checks none: fingerprint only, no auth/shares/vulns blocks
+timeout 60 "$LAB" exec "$SMBWATCH" scan --format jsonl --no-progress --checks none 198.18.1.12 \
+	>"$WORK/none.jsonl" 2>/dev/null
+eq "--checks none: no auth, shares or ms17 verdicts" \
+	"$(jq -c '[.auth, .shares, .vulns.ms17_010]' "$WORK/none.jsonl")" '[null,null,null]'
+
+# --fail-on: exit 1 when a finding is at or above the threshold, else 0
+timeout 60 "$LAB" exec "$SMBWATCH" scan --no-progress --fail-on high 198.18.1.10 >/dev/null 2>&1
+eq "--fail-on high with SMB1 enabled exits 1" "$?" "1"
+timeout 60 "$LAB" exec "$SMBWATCH" scan --no-progress --fail-on high 198.18.1.13 >/dev/null 2>&1
+eq "--fail-on high on the hardened persona exits 0" "$?" "0"
+
+# text report ends with a summary
+timeout 60 "$LAB" exec "$SMBWATCH" scan --no-progress 198.18.1.10-13 >"$WORK/text.txt" 2>/dev/null
+if grep -qi "services" "$WORK/text.txt" && grep -q "SMB1_ENABLED" "$WORK/text.txt"; then
+	ok "text report shows findings and a summary"
+else
+	not_ok "text report shows findings and a summary" "$(tail -20 "$WORK/text.txt")"
+fi
+finish

@@ -1,0 +1,258 @@
+/* test_dcerpc.c - DCE/RPC bind/request encoders against a Windows 7 client's
+ * bytes, PDU decoder on BIND_ACK/RESPONSE PDUs from Samba, Windows XP and
+ * Windows 10, crafted FAULT/BIND_NAK, malformed headers, truncation sweep. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "captures.h"
+#include "wire/dcerpc.h"
+
+/* Where the PDU sits inside the captured SMB messages (the SMB2 IOCTL
+ * Input/OutputOffset, the SMB2 READ DataOffset, the SMB1 TRANS
+ * DataOffset, all relative to the SMB header). */
+#define SMB2_IOCTL_REQ_DATA 0x78
+#define SMB2_IOCTL_RESP_DATA 0x70
+#define SMB2_READ_RESP_DATA 0x50
+#define SMB1_TRANS_RESP_DATA 0x38
+
+static int decode(const uint8_t *p, size_t n, struct dcerpc_pdu *pdu)
+{
+	struct rd r;
+	rd_init(&r, p, n);
+	return dcerpc_pdu_decode(&r, pdu);
+}
+
+static void test_bind_encode(void **state)
+{
+	(void)state;
+	uint8_t buf[128];
+	struct wr w;
+	wr_init(&w, buf, sizeof buf);
+	assert_int_equal(dcerpc_bind_encode(&w, 1, &dcerpc_srvsvc), WIRE_OK);
+	/* detection-facts 2.1 step 8: BIND is 72 bytes */
+	assert_int_equal(w.len, 72);
+	/* identical to Windows 7's BIND (frame 53) except max_xmit/max_recv:
+	 * Windows offers 5840, we offer 4280 like impacket */
+	const uint8_t *win = smb2_ioctl_req_bind + SMB2_IOCTL_REQ_DATA;
+	assert_memory_equal(buf, win, 16);
+	assert_memory_equal(buf + 20, win + 20, 72 - 20);
+	assert_int_equal(buf[16] | buf[17] << 8, 4280);
+	assert_int_equal(buf[18] | buf[19] << 8, 4280);
+
+	/* a full writer fails with NOSPACE */
+	wr_init(&w, buf, 71);
+	assert_int_equal(dcerpc_bind_encode(&w, 1, &dcerpc_srvsvc), WIRE_NOSPACE);
+	wr_init(&w, buf, sizeof buf);
+	assert_int_equal(dcerpc_bind_encode(&w, 1, NULL), WIRE_MALFORMED);
+}
+
+static void test_request_encode(void **state)
+{
+	(void)state;
+	uint8_t buf[256];
+	struct wr w;
+	/* re-encode Windows 7's NetShareEnumAll request (frame 59) from its stub */
+	const uint8_t *win = smb2_ioctl_req_enum + SMB2_IOCTL_REQ_DATA;
+	const size_t win_len = 0x64;
+	wr_init(&w, buf, sizeof buf);
+	assert_int_equal(dcerpc_request_encode(&w, 0, 15, win + 24, win_len - 24), WIRE_OK);
+	assert_int_equal(w.len, win_len);
+	assert_memory_equal(buf, win, win_len);
+
+	/* empty stub */
+	wr_init(&w, buf, sizeof buf);
+	assert_int_equal(dcerpc_request_encode(&w, 9, 0, NULL, 0), WIRE_OK);
+	assert_int_equal(w.len, 24);
+	assert_int_equal(buf[8], 24);
+	assert_int_equal(buf[12], 9);
+
+	/* frag_length is 16 bits */
+	wr_init(&w, buf, sizeof buf);
+	assert_int_equal(dcerpc_request_encode(&w, 1, 15, win, 65535 - 24 + 1), WIRE_TOO_LARGE);
+	assert_int_equal(dcerpc_request_encode(&w, 1, 15, NULL, 4), WIRE_MALFORMED);
+	wr_init(&w, buf, 30);
+	assert_int_equal(dcerpc_request_encode(&w, 1, 15, win, 10), WIRE_NOSPACE);
+}
+
+static void test_bind_ack(void **state)
+{
+	(void)state;
+	struct dcerpc_pdu pdu;
+	/* Samba via SMB2 IOCTL (frame 54) */
+	assert_int_equal(decode(smb2_ioctl_resp_bind_ack + SMB2_IOCTL_RESP_DATA, 0x44, &pdu), WIRE_OK);
+	assert_int_equal(pdu.ptype, DCERPC_PTYPE_BIND_ACK);
+	assert_int_equal(pdu.flags, DCERPC_PFC_FIRST_FRAG | DCERPC_PFC_LAST_FRAG);
+	assert_int_equal(pdu.frag_len, 0x44);
+	assert_int_equal(pdu.call_id, 1);
+	assert_int_equal(pdu.ack_result, 0);
+
+	/* Windows XP via SMB1 TRANS (frame 32) */
+	assert_int_equal(decode(smb1_trans_resp_bind_ack + SMB1_TRANS_RESP_DATA, 0x44, &pdu), WIRE_OK);
+	assert_int_equal(pdu.ptype, DCERPC_PTYPE_BIND_ACK);
+	assert_int_equal(pdu.call_id, 3);
+	assert_int_equal(pdu.ack_result, 0);
+
+	/* Windows 10 answering three contexts: the first (32-bit NDR) is
+	 * a provider rejection (2), which is what ack_result reports */
+	size_t n = sizeof smb2_read_resp_bind_ack - SMB2_READ_RESP_DATA;
+	assert_int_equal(decode(smb2_read_resp_bind_ack + SMB2_READ_RESP_DATA, n, &pdu), WIRE_OK);
+	assert_int_equal(pdu.frag_len, n);
+	assert_int_equal(pdu.call_id, 2);
+	assert_int_equal(pdu.ack_result, 2);
+}
+
+static void test_response(void **state)
+{
+	(void)state;
+	struct dcerpc_pdu pdu;
+	assert_int_equal(decode(smb2_ioctl_resp_enum + SMB2_IOCTL_RESP_DATA, 0x124, &pdu), WIRE_OK);
+	assert_int_equal(pdu.ptype, DCERPC_PTYPE_RESPONSE);
+	assert_int_equal(pdu.call_id, 0);
+	assert_int_equal(pdu.alloc_hint, 0x10c);
+	assert_int_equal(pdu.stub.len, 0x124 - 24);
+	assert_ptr_equal(pdu.stub.p, smb2_ioctl_resp_enum + SMB2_IOCTL_RESP_DATA + 24);
+	assert_int_equal(pdu.stub.off, 0);
+
+	assert_int_equal(decode(smb1_trans_resp_enum + SMB1_TRANS_RESP_DATA, 0x1a0, &pdu), WIRE_OK);
+	assert_int_equal(pdu.call_id, 2);
+	assert_int_equal(pdu.alloc_hint, 0x188);
+	assert_int_equal(pdu.stub.len, 0x1a0 - 24);
+}
+
+/* Two PDUs back to back: r advances by frag_len each time. */
+static void test_advance(void **state)
+{
+	(void)state;
+	uint8_t two[0x44 + 0x124];
+	struct dcerpc_pdu pdu;
+	struct rd r;
+	memcpy(two, smb2_ioctl_resp_bind_ack + SMB2_IOCTL_RESP_DATA, 0x44);
+	memcpy(two + 0x44, smb2_ioctl_resp_enum + SMB2_IOCTL_RESP_DATA, 0x124);
+	rd_init(&r, two, sizeof two);
+	assert_int_equal(dcerpc_pdu_decode(&r, &pdu), WIRE_OK);
+	assert_int_equal(r.off, 0x44);
+	assert_int_equal(dcerpc_pdu_decode(&r, &pdu), WIRE_OK);
+	assert_int_equal(pdu.ptype, DCERPC_PTYPE_RESPONSE);
+	assert_true(rd_end(&r));
+	assert_int_equal(dcerpc_pdu_decode(&r, &pdu), WIRE_TRUNCATED);
+}
+
+/* FAULT with nca_s_fault_access_denied (C706 appendix E: 0x00000005) */
+static const uint8_t fault_pdu[] = {
+	0x05, 0x00, 0x03, 0x03, 0x10, 0x00, 0x00, 0x00, 0x20, 0x00, 0x00, 0x00, 0x07, 0x00, 0x00,
+	0x00, 0x20, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x05, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00,
+};
+/* BIND_NAK, provider_reject_reason 4 (proposed transfer syntaxes not supported) */
+static const uint8_t nak_pdu[] = {
+	0x05, 0x00, 0x0d, 0x03, 0x10, 0x00, 0x00, 0x00, 0x14, 0x00, 0x00, 0x00,
+	0x01, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00,
+};
+
+static void test_fault_nak(void **state)
+{
+	(void)state;
+	struct dcerpc_pdu pdu;
+	assert_int_equal(decode(fault_pdu, sizeof fault_pdu, &pdu), WIRE_OK);
+	assert_int_equal(pdu.ptype, DCERPC_PTYPE_FAULT);
+	assert_int_equal(pdu.call_id, 7);
+	assert_int_equal(pdu.status, 5);
+	assert_int_equal(decode(nak_pdu, sizeof nak_pdu, &pdu), WIRE_OK);
+	assert_int_equal(pdu.ptype, DCERPC_PTYPE_BIND_NAK);
+	assert_int_equal(pdu.status, 4);
+}
+
+struct bad_case {
+	const char *name;
+	size_t at; /* byte to change in a copy of the Samba BIND_ACK */
+	uint8_t val;
+	int want;
+};
+
+static void test_malformed(void **state)
+{
+	(void)state;
+	static const struct bad_case cases[] = {
+		{"rpc_vers 4", 0, 4, WIRE_MALFORMED},
+		{"rpc_vers_minor 2", 1, 2, WIRE_MALFORMED},
+		{"frag_len beyond data", 8, 0x45, WIRE_MALFORMED},
+		{"frag_len below header", 8, 0x0f, WIRE_MALFORMED},
+		{"ptype request", 2, DCERPC_PTYPE_REQUEST, WIRE_UNSUPPORTED},
+		{"ptype bind", 2, DCERPC_PTYPE_BIND, WIRE_UNSUPPORTED},
+		{"big-endian drep", 4, 0x00, WIRE_UNSUPPORTED},
+		{"no results", 40, 0, WIRE_MALFORMED},
+		{"sec_addr past end", 24, 0xff, WIRE_MALFORMED},
+	};
+	const uint8_t *ack = smb2_ioctl_resp_bind_ack + SMB2_IOCTL_RESP_DATA;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		uint8_t b[0x44];
+		struct dcerpc_pdu pdu;
+		memcpy(b, ack, sizeof b);
+		b[cases[i].at] = cases[i].val;
+		int rc = decode(b, sizeof b, &pdu);
+		if (rc != cases[i].want)
+			fail_msg("%s: got %d want %d", cases[i].name, rc, cases[i].want);
+	}
+
+	/* auth_len larger than the response body */
+	uint8_t resp[0x124];
+	struct dcerpc_pdu pdu;
+	memcpy(resp, smb2_ioctl_resp_enum + SMB2_IOCTL_RESP_DATA, sizeof resp);
+	resp[10] = 0x20;
+	resp[11] = 0x01;
+	assert_int_equal(decode(resp, sizeof resp, &pdu), WIRE_MALFORMED);
+	/* a small auth trailer is cut off the stub */
+	resp[10] = 0x10;
+	resp[11] = 0;
+	assert_int_equal(decode(resp, sizeof resp, &pdu), WIRE_OK);
+	assert_int_equal(pdu.stub.len, 0x124 - 24 - 0x10 - 8);
+
+	/* a fault body shorter than its fields */
+	uint8_t f[24];
+	memcpy(f, fault_pdu, sizeof f);
+	f[8] = sizeof f;
+	assert_int_equal(decode(f, sizeof f, &pdu), WIRE_MALFORMED);
+
+	/* a failed reader stays failed */
+	struct rd r;
+	rd_init(&r, fault_pdu, sizeof fault_pdu);
+	rd_fail(&r, WIRE_TOO_LARGE);
+	assert_int_equal(dcerpc_pdu_decode(&r, &pdu), WIRE_TOO_LARGE);
+}
+
+static void sweep(const uint8_t *p, size_t n)
+{
+	struct dcerpc_pdu pdu;
+	for (size_t cut = 0; cut < n; cut++) {
+		int rc = decode(p, cut, &pdu);
+		if (rc != WIRE_TRUNCATED && rc != WIRE_MALFORMED)
+			fail_msg("prefix %zu of %zu: rc %d", cut, n, rc);
+		if (cut < 16 && rc != WIRE_TRUNCATED)
+			fail_msg("prefix %zu inside the header: rc %d", cut, rc);
+	}
+}
+
+static void test_truncation(void **state)
+{
+	(void)state;
+	sweep(smb2_ioctl_resp_bind_ack + SMB2_IOCTL_RESP_DATA, 0x44);
+	sweep(smb1_trans_resp_enum + SMB1_TRANS_RESP_DATA, 0x1a0);
+	sweep(fault_pdu, sizeof fault_pdu);
+	sweep(nak_pdu, sizeof nak_pdu);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bind_encode), cmocka_unit_test(test_request_encode),
+		cmocka_unit_test(test_bind_ack),    cmocka_unit_test(test_response),
+		cmocka_unit_test(test_advance),     cmocka_unit_test(test_fault_nak),
+		cmocka_unit_test(test_malformed),   cmocka_unit_test(test_truncation),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -107,7 +107,7 @@ static void on_bytes(void *ctx, const uint8_t *data, size_t len, bool gap)
 {
 	struct deliver_ctx *d = ctx;
 	struct sensor *s = d->c->s;
-	if (gap)
+	if (gap && data) /* NULL data: stream picked up mid-way, not a hole */
 		s->st.gaps++;
 	long delta = smb_stream_feed(&d->c->stream, d->dir, data, len, gap);
 	s->memory = (size_t)((long)s->memory + delta);

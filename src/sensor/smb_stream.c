@@ -190,7 +190,7 @@ long smb_stream_feed(struct smb_stream *s, int dir, const uint8_t *data, size_t 
 		if (d->len + want > SMB_STREAM_MAX_FRAME + 8)
 			want = SMB_STREAM_MAX_FRAME + 8 - d->len;
 		if (d->len + want > d->cap) {
-			size_t ncap = d->cap ? d->cap : 4096;
+			size_t ncap = d->cap ? d->cap : 512;
 			while (ncap < d->len + want)
 				ncap *= 2;
 			uint8_t *nb = realloc(d->buf, ncap);
@@ -227,13 +227,15 @@ long smb_stream_feed(struct smb_stream *s, int dir, const uint8_t *data, size_t 
 	}
 	if (len) {
 		if (len > d->cap) {
-			uint8_t *nb = realloc(d->buf, len < 4096 ? 4096 : len);
+			/* many flows hold a few bytes each: round up to 512 only */
+			size_t ncap = (len + 511) & ~(size_t)511;
+			uint8_t *nb = realloc(d->buf, ncap);
 			if (!nb) {
 				d->resync = true;
 				return (long)d->cap - before;
 			}
 			d->buf = nb;
-			d->cap = len < 4096 ? 4096 : len;
+			d->cap = ncap;
 		}
 		memcpy(d->buf, data, len);
 		d->len = len;

@@ -1,4 +1,4 @@
-/* main.c - command dispatch: smbwatch scan | version | help. */
+/* main.c - command dispatch: smbwatch scan | sensor | version | help. */
 #include <stdio.h>
 #include <string.h>
 
@@ -10,6 +10,7 @@ static void usage(FILE *f)
 	      "\n"
 	      "commands:\n"
 	      "  scan      find SMB services and fingerprint them (smbwatch scan --help)\n"
+	      "  sensor    watch SMB traffic (pcap file or interface) and raise alerts\n"
 	      "  version   print the version\n"
 	      "  help      this text\n",
 	      f);
@@ -24,6 +25,8 @@ int main(int argc, char **argv)
 	const char *cmd = argv[1];
 	if (strcmp(cmd, "scan") == 0)
 		return cli_scan(argc - 1, argv + 1);
+	if (strcmp(cmd, "sensor") == 0)
+		return cli_sensor(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("smbwatch %s\n", SMBW_VERSION);
 		return 0;

@@ -94,6 +94,7 @@ extern const struct probe_ops probe_smb1_negotiate; /* SMB1-only negotiate + ses
 extern const struct probe_ops probe_dialect;        /* one negotiate with ctx->offer */
 extern const struct probe_ops probe_anon2;   /* SMB2 null session, IPC$, shares */
 extern const struct probe_ops probe_guest2;  /* SMB2 guest logon (random user), shares */
+extern const struct probe_ops probe_guest1;  /* SMB1 guest logon, hosts without SMB2 */
 extern const struct probe_ops probe_anon1;   /* SMB1 null session, MS17-010, DoublePulsar, shares */
 
 /* The service record, allocated and filled with ip/port/view on first use. */

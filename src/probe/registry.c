@@ -10,6 +10,10 @@ static const struct probe_ops *const probes[] = {
 	&probe_smb2_negotiate,
 	&probe_smb1_negotiate,
 	&probe_dialect,
+	&probe_anon2,
+	&probe_guest2,
+	&probe_guest1,
+	&probe_anon1,
 	NULL,
 };
 

@@ -30,7 +30,7 @@ struct service {
 
 	struct probe_ctx ctx;   /* ctx.rec: the record, once the service spoke */
 	struct conv *a, *b, *c; /* smb2, smb1, dialect/check conversations */
-	const struct probe_ops *checks[4]; /* check conversations still to run */
+	const struct probe_ops *checks[5]; /* check conversations still to run */
 	unsigned n_checks, next_check;
 	bool b_started;
 	struct conv_result a_res, b_res;
@@ -136,6 +136,8 @@ static void plan_checks(struct service *s)
 		s->checks[s->n_checks++] = &probe_anon2;
 	if (rec->smb2.present && (on & CHECK_AUTH))
 		s->checks[s->n_checks++] = &probe_guest2;
+	if (!rec->smb2.present && rec->smb1.enabled == TRI_YES && (on & CHECK_AUTH))
+		s->checks[s->n_checks++] = &probe_guest1;
 	if (rec->smb1.enabled == TRI_YES &&
 	    (on & (CHECK_AUTH | CHECK_SHARES | CHECK_MS17_010 | CHECK_DOUBLEPULSAR)))
 		s->checks[s->n_checks++] = &probe_anon1;

@@ -52,7 +52,7 @@ while read -r ip port anon null guest; do
 	eq "$ip:$port guest" "$(get "$ip" "$port" .auth.guest)" "$guest"
 done <<'T'
 198.18.1.10 445 true true false
-198.18.1.11 445 true true null
+198.18.1.11 445 true true false
 198.18.1.12 445 true true false
 198.18.1.13 445 true false false
 198.18.1.14 445 true true true

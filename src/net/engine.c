@@ -31,6 +31,7 @@ struct engine {
 	uv_loop_t *loop;
 	struct engine_opts opts;
 	unsigned inflight; /* started and not yet freed */
+	unsigned pending;  /* queued, not started */
 	uint64_t attempts;
 	struct econn *pending_head, *pending_tail;
 	/* token bucket for opts.rate */
@@ -120,6 +121,11 @@ uv_loop_t *engine_loop(struct engine *e)
 unsigned engine_inflight(const struct engine *e)
 {
 	return e->inflight;
+}
+
+unsigned engine_pending(const struct engine *e)
+{
+	return e->pending;
 }
 
 uint64_t engine_attempts(const struct engine *e)
@@ -290,6 +296,7 @@ static void engine_pump(struct engine *e)
 		e->pending_head = c->next_pending;
 		if (!e->pending_head)
 			e->pending_tail = NULL;
+		e->pending--;
 		e->inflight++;
 		econn_start(c);
 	}
@@ -313,6 +320,7 @@ struct econn *econn_open(struct engine *e, const struct sockaddr *sa, const stru
 	else
 		e->pending_head = c;
 	e->pending_tail = c;
+	e->pending++;
 	engine_pump(e);
 	return c;
 }
@@ -373,6 +381,7 @@ void econn_close(struct econn *c)
 			*pp = c->next_pending;
 			if (e->pending_tail == c)
 				e->pending_tail = prev;
+			e->pending--;
 		}
 		if (c->cb.closed)
 			c->cb.closed(c, c->ud);

@@ -177,7 +177,12 @@ static void on_session_reply(struct smb_conn *c, const struct smb_event *ev)
 			snprintf(account, sizeof account, "%s\\%s", d->domain, d->user);
 		else
 			copy_str(account, sizeof account, d->user);
-		host_logon_failure(c->s, c->f, account, ev->status);
+		/* A logon that carried no response at all tried no password:
+		 * `smbclient -N` first sends the Unix user name with empty LM/NT
+		 * responses, is refused, then logs on anonymously. Counted in the
+		 * summary, not towards SMB_BRUTE_FORCE. */
+		host_logon_failure(c->s, c->f, account, ev->status,
+				   !(d->auth_pending && d->auth_noresp));
 	}
 	d->auth_pending = false;
 }
@@ -345,6 +350,7 @@ static void on_request(struct smb_conn *c, const struct smb_event *ev)
 		if (ev->has_auth) {
 			d->auth_pending = true;
 			d->auth_anon = ev->anonymous;
+			d->auth_noresp = ev->no_response;
 			copy_str(d->user, sizeof d->user, ev->user);
 			copy_str(d->domain, sizeof d->domain, ev->domain);
 		}

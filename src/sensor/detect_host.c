@@ -202,12 +202,16 @@ static void brute_alert(struct sensor *s, struct host_src *h, const char *kind)
 }
 
 void host_logon_failure(struct sensor *s, const struct flow *f, const char *account,
-			uint32_t status)
+			uint32_t status, bool guess)
 {
 	(void)status;
 	struct host_src *h = host_get(s->hosts, f->key.family, f->key.cli);
 	if (!h)
 		return;
+	if (!guess) {
+		h->failures_total++;
+		return;
+	}
 	if (s->now_us - h->brute_start >= s->cfg.brute_window_us || s->now_us < h->brute_start) {
 		h->brute_start = s->now_us;
 		h->failures = h->n_accounts = h->n_targets = 0;

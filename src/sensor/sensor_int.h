@@ -32,7 +32,7 @@ struct det_flow {
 	uint8_t version;
 	char dialect[32];
 	bool sign_enabled, sign_required, encrypted;
-	bool auth_pending, auth_anon;
+	bool auth_pending, auth_anon, auth_noresp;
 	char user[DET_USER], domain[DET_USER];
 	bool anon_session, user_session, unsigned_done;
 	uint64_t user_uid;
@@ -77,8 +77,10 @@ struct host_table *host_table_new(size_t max_hosts);
 void host_table_free(struct host_table *t);
 void host_connect_attempt(struct sensor *s, const struct flow *f);
 void host_connect_result(struct sensor *s, const struct flow *f);
+/* guess: the logon carried a password or challenge response (false: the
+ * failure counts in the summary only, not towards SMB_BRUTE_FORCE) */
 void host_logon_failure(struct sensor *s, const struct flow *f, const char *account,
-			uint32_t status);
+			uint32_t status, bool guess);
 /* End of capture: raise what the windows hold but did not yet report. */
 void host_finish(struct sensor *s);
 /* Top sources of failed logons for the summary: up to n, most first. */

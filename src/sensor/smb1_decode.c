@@ -138,6 +138,8 @@ static void session_setup(struct smb_event *ev, struct smb1_block *b)
 		ev->has_auth = true;
 		/* MS-CIFS 3.2.4.2.4: anonymous = empty account and passwords */
 		ev->anonymous = ev->user[0] == '\0' && oem_len <= 1 && uni_len == 0;
+		/* only both empty: one byte may be an empty plaintext password */
+		ev->no_response = oem_len == 0 && uni_len == 0;
 	}
 }
 

@@ -59,6 +59,8 @@ struct smb_event {
 	/* SESSION_SETUP */
 	bool has_auth;        /* request carried an AUTHENTICATE / account */
 	bool anonymous;       /* that account was anonymous */
+	bool no_response;     /* no challenge response / password at all (NT empty,
+	                         LM empty or one byte): no password was tried */
 	bool guest;           /* response: logged on as guest */
 	bool null_flag;       /* response: SMB2 IS_NULL */
 	char user[WIRE_MAX_STR];

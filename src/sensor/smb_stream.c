@@ -47,6 +47,7 @@ void smb_stream_auth_blob(struct smb_event *ev, const struct rd *blob)
 		return;
 	ev->has_auth = true;
 	ev->anonymous = auth.anonymous;
+	ev->no_response = auth.nt_len == 0 && auth.lm_len <= 1;
 	memcpy(ev->user, auth.user, sizeof ev->user);
 	memcpy(ev->domain, auth.domain, sizeof ev->domain);
 }

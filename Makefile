@@ -17,6 +17,10 @@ $(SAN)/build.ninja:
 	@./scripts/deps.sh
 	$(MESON) setup $(SAN) -Dwerror=true -Db_sanitize=address,undefined -Db_lundef=false >/dev/null
 
+$(FUZZ)/build.ninja:
+	@./scripts/deps.sh
+	CC=clang $(MESON) setup $(FUZZ) -Dfuzz=true -Db_lundef=false >/dev/null
+
 deps:
 	./scripts/deps.sh
 
@@ -26,18 +30,18 @@ run: all
 	./tests/lab/run-demo.sh
 
 # Unit tests, corpus replays and the Samba integration tests, in the normal
-# build and again under ASan+UBSan; ends with "N passed, N failed".
-test: all $(SAN)/build.ninja
+# build and again under ASan+UBSan, plus a short libFuzzer smoke run of every
+# fuzz target; ends with "N passed, N failed".
+test: all $(SAN)/build.ninja $(FUZZ)/build.ninja
 	ninja -C $(SAN)
-	./tests/run.sh $(BUILD) $(SAN)
+	ninja -C $(FUZZ)
+	FUZZ_BUILD=$(FUZZ) FUZZ_SMOKE_SECONDS=$${FUZZ_SMOKE_SECONDS:-4} ./tests/run.sh $(BUILD) $(SAN)
 
 sanitize: $(SAN)/build.ninja
 	ninja -C $(SAN)
 	./tests/run.sh $(SAN)
 
-fuzz:
-	@./scripts/deps.sh
-	[ -f $(FUZZ)/build.ninja ] || CC=clang $(MESON) setup $(FUZZ) -Dfuzz=true -Db_lundef=false >/dev/null
+fuzz: $(FUZZ)/build.ninja
 	ninja -C $(FUZZ)
 	./tests/fuzz/run-fuzz.sh $(FUZZ) $${FUZZ_SECONDS:-60}
 

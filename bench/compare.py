@@ -17,7 +17,7 @@ import statistics
 import sys
 import xml.etree.ElementTree as ET
 
-FIELDS = ["smb1 enabled", "dialect list", "signing", "netbios name"]
+FIELDS = ["smb1 enabled", "dialect list", "signing", "netbios name", "anonymous share list"]
 NMAP_DIALECTS = {"202": "2.0.2", "210": "2.1", "300": "3.0", "302": "3.0.2", "311": "3.1.1",
                  "2.02": "2.0.2", "2.10": "2.1", "3.00": "3.0", "3.02": "3.0.2", "3.11": "3.1.1"}
 
@@ -36,6 +36,7 @@ def load_truth(path):
                 # the signing verdict of the highest protocol: SMB2 if any, else SMB1
                 "signing": t["smb2_signing"] or t["smb1_signing"],
                 "netbios name": t["netbios_computer"],
+                "anonymous share list": bool(t.get("anon_share_list")),
             }
     return truth
 
@@ -80,6 +81,7 @@ def smbwatch_services(path):
                 "dialect list": smb2.get("dialects") or [],
                 "signing": smb2.get("signing") or smb1.get("signing"),
                 "netbios name": ntlm.get("netbios_computer") or smb1.get("server_name"),
+                "anonymous share list": bool(r.get("shares")),
             }
     return found
 
@@ -122,8 +124,12 @@ def nmap_services(path):
                 if e.get("key") == "server" and e.text:
                     # nmap leaves the NUL terminator in, printed as "\x00"
                     name = re.sub(r"(\\x00|\x00)+$", "", e.text)
+        shares = scripts.get("smb-enum-shares")
+        listed = shares is not None and any(t.get("key", "").startswith("\\\\")
+                                            for t in shares.iter("table"))
         found[(addr, port)] = {"smb1 enabled": smb1, "dialect list": smb2,
-                               "signing": signing, "netbios name": name}
+                               "signing": signing, "netbios name": name,
+                               "anonymous share list": listed}
     return found
 
 
@@ -151,7 +157,7 @@ def summarise(outdir, tool, parse):
         walls.append(wall)
         rsss.append(rss)
         statuses.append(status)
-        out = t[:-len(".time")] + (".jsonl" if tool == "smbwatch" else ".xml")
+        out = t[:-len(".time")] + (".jsonl" if tool.startswith("smbwatch") else ".xml")
         try:
             scores.append(score(truth, parse(out)))
         except (OSError, ET.ParseError, ValueError) as e:
@@ -173,6 +179,7 @@ def main():
         return 2
     outdir = sys.argv[1]
     s = summarise(outdir, "smbwatch", smbwatch_services)
+    f = summarise(outdir, "smbwatch_fp", smbwatch_services)
     n = summarise(outdir, "nmap", nmap_services)
 
     def cell(x, fmt):
@@ -195,9 +202,11 @@ def main():
         ("SMB services found (true/all)", cell(s, lambda x: f"{x['good']}/{x['found']}"),
          cell(n, lambda x: f"{x['good']}/{x['found']}"), ""),
     ]
-    for f in FIELDS:
-        rows.append((f"correct: {f}", cell(s, lambda x: f"{x['hits'][f]}/{x['total']}"),
-                     cell(n, lambda x: f"{x['hits'][f]}/{x['total']}"), ""))
+    if f is not None:
+        rows.append(("  fingerprint only (--checks none), s", f"{f['wall']:.2f}", "", ""))
+    for fld in FIELDS:
+        rows.append((f"correct: {fld}", cell(s, lambda x: f"{x['hits'][fld]}/{x['total']}"),
+                     cell(n, lambda x: f"{x['hits'][fld]}/{x['total']}"), ""))
     w = max(len(r[0]) for r in rows)
     print(f"{'':{w}}  {'smbwatch':>10}  {'nmap':>10}  {'nmap/smbwatch':>13}")
     for r in rows:

@@ -24,7 +24,7 @@ OUT=${BENCH_OUT:-$ROOT/bench/out/$(date -u +%Y%m%dT%H%M%SZ)}
 LAB=$ROOT/tests/lab/lab.sh
 export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwb$$}
 TARGET=198.18.1.0/24
-NMAP_SCRIPTS=smb-protocols,smb2-security-mode,smb-security-mode,smb-os-discovery,smb2-capabilities,smb2-time
+NMAP_SCRIPTS=smb-protocols,smb2-security-mode,smb-security-mode,smb-os-discovery,smb2-capabilities,smb2-time,smb-vuln-ms17-010,smb-enum-shares
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (network namespaces, smbd)" >&2; exit 1; }
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_REPEAT must be a positive integer" >&2; exit 2; }
@@ -49,6 +49,10 @@ run_smbwatch() {
 	"$LAB" exec /usr/bin/time -v -o "$OUT/smbwatch-$i.time" \
 		"$SMBWATCH" scan "$TARGET" -p 139,445,8445 --format jsonl \
 		>"$OUT/smbwatch-$i.jsonl" 2>"$OUT/smbwatch-$i.err" || true
+	# the same scan without the security checks: what the checks cost
+	"$LAB" exec /usr/bin/time -v -o "$OUT/smbwatch_fp-$i.time" \
+		"$SMBWATCH" scan "$TARGET" -p 139,445,8445 --format jsonl --checks none \
+		>"$OUT/smbwatch_fp-$i.jsonl" 2>"$OUT/smbwatch_fp-$i.err" || true
 }
 run_nmap() {
 	local i=$1

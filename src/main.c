@@ -1,4 +1,5 @@
-/* main.c - command dispatch: smbwatch scan | monitor | diff | history | version | help. */
+/* main.c - command dispatch: smbwatch scan | monitor | diff | history | sensor |
+ * version | help. */
 #include <stdio.h>
 #include <string.h>
 
@@ -13,6 +14,7 @@ static void usage(FILE *f)
 	      "  monitor   scan on a schedule and report changes as events\n"
 	      "  diff      what changed between two stored runs\n"
 	      "  history   the stored timeline of one host or service\n"
+	      "  sensor    watch SMB traffic (pcap file or interface) and raise alerts\n"
 	      "  version   print the version\n"
 	      "  help      this text\n",
 	      f);
@@ -33,6 +35,8 @@ int main(int argc, char **argv)
 		return cli_history(argc - 1, argv + 1);
 	if (strcmp(cmd, "monitor") == 0)
 		return cli_monitor(argc - 1, argv + 1);
+	if (strcmp(cmd, "sensor") == 0)
+		return cli_sensor(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("smbwatch %s\n", SMBW_VERSION);
 		return 0;

@@ -69,5 +69,25 @@ for b in "$@"; do
 		tally "$tag/$(basename "$t" .sh)" $?
 	done
 done
+# A short libFuzzer run of every target (FUZZ_BUILD: a -Dfuzz=true build):
+# new inputs go to a temporary directory, crashes fail the run.
+if [ -n "${FUZZ_BUILD:-}" ]; then
+	echo "== fuzz smoke (${FUZZ_SMOKE_SECONDS:-4}s per target)"
+	work=$(mktemp -d)
+	for t in "$FUZZ_BUILD"/tests/fuzz/fuzz_*; do
+		[ -f "$t" ] && [ -x "$t" ] || continue
+		n=${t##*/fuzz_}
+		mkdir -p "$work/$n"
+		[ -d "tests/fuzz/corpus/$n" ] && cp "tests/fuzz/corpus/$n"/* "$work/$n"/ 2>/dev/null
+		if "$t" -max_total_time="${FUZZ_SMOKE_SECONDS:-4}" -max_len=4096 -timeout=10 \
+			-rss_limit_mb=1024 -artifact_prefix="$work/crash-$n-" "$work/$n" >"$log" 2>&1; then
+			echo "ok 1 - fuzz_$n smoke" >"$log"
+			tally "fuzz/$n" 0
+		else
+			tally "fuzz/$n" 1
+		fi
+	done
+	rm -rf "$work"
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

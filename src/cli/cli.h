@@ -17,5 +17,8 @@ int cli_history(int argc, char **argv);
  * sinks. 0 stopped cleanly, 1 --once found an event at or above --fail-on,
  * 2 usage, 3 runtime failure. */
 int cli_monitor(int argc, char **argv);
+/* smbwatch sensor ...: argv[0] is "sensor". 0 done, 2 usage error, 3 a
+ * capture that could not be opened or read to its end. */
+int cli_sensor(int argc, char **argv);
 
 #endif

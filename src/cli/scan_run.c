@@ -32,6 +32,7 @@ struct scan_run {
 	const struct scan_cli *cli;
 	uint64_t *slots;     /* position of the service in each slot, UINT64_MAX = free */
 	uv_timer_t stats_timer;
+	uv_timer_t feed_timer; /* retries feed() while the engine holds a queue */
 	struct scan_summary sum;
 	struct nbname_cache *names;
 	bool stopping;
@@ -89,7 +90,7 @@ static uint64_t resume_position(const struct scan_run *run)
 	return low;
 }
 
-static void write_resume(struct scan_run *run)
+static void write_resume(struct scan_run *run, bool announce)
 {
 	const struct scan_cli *cli = run->cli;
 	struct resume_state st = {
@@ -102,7 +103,7 @@ static void write_resume(struct scan_run *run)
 	};
 	if (resume_write(cli->resume_file, &st) != 0)
 		fprintf(stderr, "smbwatch: cannot write resume file '%s'\n", cli->resume_file);
-	else
+	else if (announce)
 		fprintf(stderr,
 			"smbwatch: %llu of %llu done; continue with: smbwatch scan --resume %s\n",
 			(unsigned long long)st.position, (unsigned long long)run->shard_total,
@@ -113,7 +114,13 @@ static void write_resume(struct scan_run *run)
  * this shard's positions: no subnet or server gets all the attention. */
 static void feed(struct scan_run *run)
 {
-	while (!run->stopping && run->active < run->max_active && run->next < run->shard_total) {
+	/* Backpressure: start a service only when the engine can start its
+	 * connection now. Otherwise the rate cap would hold queued services
+	 * until their deadline ran out (lost hosts), later conversations of
+	 * running services would wait behind new ones, and the resume position
+	 * would run ahead of what was really scanned. */
+	while (!run->stopping && run->active < run->max_active && run->next < run->shard_total &&
+	       engine_pending(run->engine) == 0) {
 		uint64_t j = run->next++;
 		uint64_t pos = shard_position(run->cli->shard_k, run->cli->shard_n, j);
 		uint64_t idx = permute_at(&run->perm, pos);
@@ -139,11 +146,17 @@ static void feed(struct scan_run *run)
 			      nbname_cache_get(run->names, ip), service_done, ref);
 	}
 	if (run->active == 0 && (run->next >= run->shard_total || run->stopping)) {
+		uv_timer_stop(&run->feed_timer);
 		uv_timer_stop(&run->progress_timer);
 		uv_timer_stop(&run->stats_timer);
 		uv_signal_stop(&run->sigint);
 		uv_signal_stop(&run->sigterm);
 	}
+}
+
+static void feed_tick(uv_timer_t *t)
+{
+	feed(t->data);
 }
 
 static void stats_tick(uv_timer_t *t)
@@ -179,7 +192,7 @@ static void on_signal(uv_signal_t *h, int signum)
 	fputs("\nsmbwatch: interrupted, finishing the services in flight "
 	      "(again to stop at once)\n",
 	      stderr);
-	write_resume(run); /* now, in case a second signal cuts the drain short */
+	write_resume(run, false); /* now, in case a second signal cuts the drain short */
 	feed(run);
 }
 
@@ -222,6 +235,9 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	run.progress = show_progress ? progress_new(stderr, run.shard_total) : NULL;
 	uv_timer_init(run.loop, &run.stats_timer);
 	run.stats_timer.data = &run;
+	uv_timer_init(run.loop, &run.feed_timer);
+	run.feed_timer.data = &run;
+	uv_timer_start(&run.feed_timer, feed_tick, 5, 5);
 	if (cli->stats_every_s)
 		uv_timer_start(&run.stats_timer, stats_tick, cli->stats_every_s * 1000ull,
 			       cli->stats_every_s * 1000ull);
@@ -242,7 +258,7 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	run.sum.seconds = (double)(uv_hrtime() - t0) / 1e9;
 	run.sum.interrupted = run.stopping;
 	if (run.stopping)
-		write_resume(&run); /* every service in flight has finished now */
+		write_resume(&run, true); /* every service in flight has finished now */
 	if (run.progress) {
 		progress_update(run.progress, run.done, run.sum.services, 0,
 				(double)uv_now(run.loop) / 1000.0);
@@ -250,6 +266,7 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	}
 	uv_close((uv_handle_t *)&run.progress_timer, NULL);
 	uv_close((uv_handle_t *)&run.stats_timer, NULL);
+	uv_close((uv_handle_t *)&run.feed_timer, NULL);
 	uv_close((uv_handle_t *)&run.sigint, NULL);
 	uv_close((uv_handle_t *)&run.sigterm, NULL);
 	engine_free(run.engine);

@@ -10,7 +10,7 @@
 #include <string.h>
 
 /* Read buffer per callback. Frames are reassembled above us. */
-#define ENGINE_READ_CHUNK 16384
+#define ENGINE_READ_CHUNK 65536
 
 struct econn {
 	uv_tcp_t tcp;
@@ -25,13 +25,13 @@ struct econn {
 	bool started;      /* left the pending queue */
 	bool connected;
 	bool closing;      /* econn_close or an end: no more callbacks */
-	char rbuf[ENGINE_READ_CHUNK];
 };
 
 struct engine {
 	uv_loop_t *loop;
 	struct engine_opts opts;
 	unsigned inflight; /* started and not yet freed */
+	unsigned pending;  /* queued, not started */
 	uint64_t attempts;
 	struct econn *pending_head, *pending_tail;
 	/* token bucket for opts.rate */
@@ -39,6 +39,10 @@ struct engine {
 	uint64_t last_refill_ms;
 	uv_timer_t pump_timer;
 	bool pump_armed;
+	/* One read buffer for every connection: libuv calls alloc_cb and then
+	 * read_cb at once, and data() consumes the bytes before returning, so
+	 * nothing is kept per connection (memory stays flat at 10k in flight). */
+	char rbuf[ENGINE_READ_CHUNK];
 };
 
 const char *econn_outcome_name(enum econn_outcome o)
@@ -119,6 +123,11 @@ unsigned engine_inflight(const struct engine *e)
 	return e->inflight;
 }
 
+unsigned engine_pending(const struct engine *e)
+{
+	return e->pending;
+}
+
 uint64_t engine_attempts(const struct engine *e)
 {
 	return e->attempts;
@@ -173,14 +182,13 @@ static void alloc_cb(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 {
 	struct econn *c = h->data;
 	(void)suggested;
-	buf->base = c->rbuf;
-	buf->len = sizeof c->rbuf;
+	buf->base = c->e->rbuf;
+	buf->len = sizeof c->e->rbuf;
 }
 
 static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 {
 	struct econn *c = s->data;
-	(void)buf;
 	if (c->closing)
 		return;
 	if (n < 0) {
@@ -188,7 +196,7 @@ static void read_cb(uv_stream_t *s, ssize_t n, const uv_buf_t *buf)
 		return;
 	}
 	if (n > 0 && c->cb.data)
-		c->cb.data(c, (const uint8_t *)c->rbuf, (size_t)n, c->ud);
+		c->cb.data(c, (const uint8_t *)buf->base, (size_t)n, c->ud);
 }
 
 static void connect_cb(uv_connect_t *req, int status)
@@ -288,6 +296,7 @@ static void engine_pump(struct engine *e)
 		e->pending_head = c->next_pending;
 		if (!e->pending_head)
 			e->pending_tail = NULL;
+		e->pending--;
 		e->inflight++;
 		econn_start(c);
 	}
@@ -311,6 +320,7 @@ struct econn *econn_open(struct engine *e, const struct sockaddr *sa, const stru
 	else
 		e->pending_head = c;
 	e->pending_tail = c;
+	e->pending++;
 	engine_pump(e);
 	return c;
 }
@@ -371,6 +381,7 @@ void econn_close(struct econn *c)
 			*pp = c->next_pending;
 			if (e->pending_tail == c)
 				e->pending_tail = prev;
+			e->pending--;
 		}
 		if (c->cb.closed)
 			c->cb.closed(c, c->ud);

@@ -52,6 +52,8 @@ struct engine *engine_new(uv_loop_t *loop, const struct engine_opts *opts);
 void engine_free(struct engine *e);
 uv_loop_t *engine_loop(struct engine *e);
 unsigned engine_inflight(const struct engine *e);
+/* Connections waiting for a slot or a rate token. */
+unsigned engine_pending(const struct engine *e);
 uint64_t engine_attempts(const struct engine *e);
 
 /* Start (or queue) a connection. Never fails synchronously for reasons a

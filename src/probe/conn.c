@@ -24,8 +24,8 @@ struct conv {
 	bool nbss_ok;        /* session established (or not needed) */
 	bool finished;       /* finish() called */
 	struct conv_result res;
-	uint8_t *in;         /* reassembly buffer, up to WIRE_MAX_FRAME + 4 */
-	size_t in_len;
+	uint8_t *in;         /* reassembly buffer, grown up to WIRE_MAX_FRAME + 4 */
+	size_t in_len, in_cap;
 };
 
 static void conv_finish(struct conv *c, enum probe_end why)
@@ -132,6 +132,7 @@ static bool on_frame(struct conv *c, const struct nbss_frame *f)
 	struct wr out;
 	struct rd msg = f->payload;
 	wr_init(&out, buf, sizeof buf);
+	probe_ctx_record(c->ctx); /* the service spoke: now it gets a record */
 	conv_step(c, c->ops->on_frame(c->state, c->ctx, &msg, &out), &out);
 	return !c->finished;
 }
@@ -147,10 +148,18 @@ static void on_data(struct econn *ec, const uint8_t *p, size_t n, void *ud)
 		conv_end(c, PROBE_END_PROTOCOL); /* more than one frame can hold */
 		return;
 	}
-	if (!c->in) {
-		c->in = malloc(cap);
-		if (!c->in)
+	if (c->in_len + n > c->in_cap) {
+		/* most answers are a few hundred bytes: grow on demand */
+		size_t want = c->in_cap ? c->in_cap : 4096;
+		while (want < c->in_len + n)
+			want *= 2;
+		if (want > cap)
+			want = cap;
+		uint8_t *in = realloc(c->in, want);
+		if (!in)
 			abort();
+		c->in = in;
+		c->in_cap = want;
 	}
 	memcpy(c->in + c->in_len, p, n);
 	c->in_len += n;

@@ -6,9 +6,7 @@
 
 #include "probe/ntlm_info.h"
 #include "probe/probe.h"
-#include "wire/ntlmssp.h"
 #include "wire/smb2.h"
-#include "wire/spnego.h"
 
 #define STATUS_MORE_PROCESSING_REQUIRED 0xC0000016u
 
@@ -74,17 +72,13 @@ static void copy_negotiate(struct svc_record *rec, const struct smb2_negotiate_r
 
 static int session_setup_encode(struct wr *out)
 {
-	uint8_t ntlm[128], spnego[256];
-	struct wr wn, ws;
-	wr_init(&wn, ntlm, sizeof ntlm);
-	wr_init(&ws, spnego, sizeof spnego);
-	int rc = ntlmssp_negotiate_encode(&wn, NTLMSSP_NEGOTIATE_FLAGS_DEFAULT);
+	uint8_t blob[256];
+	struct wr wb;
+	wr_init(&wb, blob, sizeof blob);
+	int rc = ntlm_negotiate_blob(&wb);
 	if (rc < 0)
 		return rc;
-	rc = spnego_init_encode(&ws, wn.p, wn.len);
-	if (rc < 0)
-		return rc;
-	return smb2_session_setup_req_encode(out, 1, 0, ws.p, (uint16_t)ws.len);
+	return smb2_session_setup_req_encode(out, 1, 0, wb.p, (uint16_t)wb.len);
 }
 
 static int smb2_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct wr *out)
@@ -92,8 +86,10 @@ static int smb2_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct
 	struct smb2_state *s = st;
 	struct svc_record *rec = ctx->rec;
 	if (smb_magic_of(msg) != SMB_MAGIC_SMB2) {
-		if (smb_magic_of(msg) == SMB_MAGIC_SMB1)
+		if (smb_magic_of(msg) == SMB_MAGIC_SMB1) {
 			ctx->smb_answer = true; /* an SMB1-only stack answering in SMB1 */
+			record_add_error(rec, "smb2", "SMB2 NEGOTIATE answered in SMB1: no SMB2");
+		}
 		return WIRE_UNSUPPORTED;
 	}
 	if (s->step == 0) {

@@ -37,3 +37,26 @@ int ntlm_info_from_blob(struct svc_record *rec, const struct rd *blob)
 	n->ntlm_revision = ch.ntlm_revision;
 	return WIRE_OK;
 }
+
+int ntlm_negotiate_blob(struct wr *out)
+{
+	uint8_t ntlm[128];
+	struct wr wn;
+	wr_init(&wn, ntlm, sizeof ntlm);
+	int rc = ntlmssp_negotiate_encode(&wn, NTLMSSP_NEGOTIATE_FLAGS_DEFAULT);
+	if (rc < 0)
+		return rc;
+	return spnego_init_encode(out, wn.p, wn.len);
+}
+
+int ntlm_authenticate_blob(struct wr *out, const char *user)
+{
+	uint8_t ntlm[512];
+	struct wr wn;
+	wr_init(&wn, ntlm, sizeof ntlm);
+	int rc = ntlmssp_authenticate_encode(&wn, NTLMSSP_NEGOTIATE_FLAGS_DEFAULT, user,
+					     user ? "" : NULL, "SMBWATCH");
+	if (rc < 0)
+		return rc;
+	return spnego_resp_encode(out, wn.p, wn.len);
+}

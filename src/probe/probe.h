@@ -42,6 +42,9 @@ enum probe_end {
 #define CHECK_SMBGHOST 0x10u
 #define CHECK_ALL 0x1Fu
 
+/* "timeout", "closed by peer", "reset", "malformed answer", ... */
+const char *probe_end_name(enum probe_end why);
+
 struct scan_opts {
 	unsigned checks;           /* CHECK_* */
 	unsigned read_timeout_ms;  /* per exchange */
@@ -52,7 +55,14 @@ struct scan_opts {
 
 /* State shared by all conversations of one service. */
 struct probe_ctx {
+	/* The record exists only once the service has sent a byte (see
+	 * probe_ctx_record): the thousands of silent or mute addresses in
+	 * flight during a big scan cost no record memory. Modules only touch
+	 * rec in on_frame/finish after a frame, where it is never NULL. */
 	struct svc_record *rec;
+	char ip[64];              /* template for the record */
+	uint16_t port;
+	bool netbios;
 	const struct scan_opts *opts;
 	/* dialect probe input/output (probe "dialect") */
 	uint16_t offer[5];
@@ -84,7 +94,11 @@ extern const struct probe_ops probe_smb1_negotiate; /* SMB1-only negotiate + ses
 extern const struct probe_ops probe_dialect;        /* one negotiate with ctx->offer */
 extern const struct probe_ops probe_anon2;   /* SMB2 null session, IPC$, shares */
 extern const struct probe_ops probe_guest2;  /* SMB2 guest logon (random user), shares */
+extern const struct probe_ops probe_guest1;  /* SMB1 guest logon, hosts without SMB2 */
 extern const struct probe_ops probe_anon1;   /* SMB1 null session, MS17-010, DoublePulsar, shares */
+
+/* The service record, allocated and filled with ip/port/view on first use. */
+struct svc_record *probe_ctx_record(struct probe_ctx *ctx);
 
 /* Look a module up by name; NULL if unknown. */
 const struct probe_ops *probe_find(const char *name);

@@ -1,6 +1,7 @@
 /* registry.c - the one table of probe modules. Adding a check = one file
  * plus one row here. */
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe/probe.h"
@@ -9,6 +10,10 @@ static const struct probe_ops *const probes[] = {
 	&probe_smb2_negotiate,
 	&probe_smb1_negotiate,
 	&probe_dialect,
+	&probe_anon2,
+	&probe_guest2,
+	&probe_guest1,
+	&probe_anon1,
 	NULL,
 };
 
@@ -23,4 +28,32 @@ const struct probe_ops *probe_find(const char *name)
 const struct probe_ops *const *probe_all(void)
 {
 	return probes;
+}
+
+const char *probe_end_name(enum probe_end why)
+{
+	switch (why) {
+	case PROBE_END_DONE: return "done";
+	case PROBE_END_TIMEOUT: return "timeout";
+	case PROBE_END_CLOSED: return "closed by peer";
+	case PROBE_END_RESET: return "reset";
+	case PROBE_END_PROTOCOL: return "malformed answer";
+	case PROBE_END_ABORTED: return "aborted";
+	}
+	return "?";
+}
+
+struct svc_record *probe_ctx_record(struct probe_ctx *ctx)
+{
+	if (ctx->rec)
+		return ctx->rec;
+	ctx->rec = malloc(sizeof *ctx->rec);
+	if (!ctx->rec)
+		abort();
+	record_init(ctx->rec);
+	record_set_str(ctx->rec->ip, sizeof ctx->rec->ip, ctx->ip);
+	ctx->rec->port = ctx->port;
+	ctx->rec->netbios = ctx->netbios;
+	record_set_str(ctx->rec->view, sizeof ctx->rec->view, ctx->opts->view);
+	return ctx->rec;
 }

@@ -28,10 +28,9 @@ struct service {
 	service_done_fn done;
 	void *ud;
 
-	struct svc_record rec;
-	struct probe_ctx ctx;
+	struct probe_ctx ctx;   /* ctx.rec: the record, once the service spoke */
 	struct conv *a, *b, *c; /* smb2, smb1, dialect/check conversations */
-	const struct probe_ops *checks[4]; /* check conversations still to run */
+	const struct probe_ops *checks[5]; /* check conversations still to run */
 	unsigned n_checks, next_check;
 	bool b_started;
 	struct conv_result a_res, b_res;
@@ -61,11 +60,13 @@ static void service_finish(struct service *s)
 	s->finished = true;
 	uv_timer_stop(&s->deadline);
 	struct svc_record *rec = NULL;
-	if (s->outcome == SVC_OPEN && s->ctx.smb_answer) {
-		s->rec.scanned_at = (int64_t)time(NULL);
-		rec = &s->rec;
+	if (s->outcome == SVC_OPEN && s->ctx.smb_answer && s->ctx.rec) {
+		s->ctx.rec->scanned_at = (int64_t)time(NULL);
+		rec = s->ctx.rec;
 	}
 	s->done(s->outcome, rec, s->ud);
+	free(s->ctx.rec);
+	s->ctx.rec = NULL;
 	uv_timer_stop(&s->backoff);
 	uv_close((uv_handle_t *)&s->deadline, timer_closed);
 	uv_close((uv_handle_t *)&s->backoff, timer_closed);
@@ -75,8 +76,9 @@ static void deadline_cb(uv_timer_t *t)
 {
 	struct service *s = t->data;
 	s->deadline_hit = true;
-	record_add_error(&s->rec, "scan", "service deadline of %u ms exceeded",
-			 s->opts->deadline_ms);
+	if (s->ctx.rec) /* only a service that spoke has a record to report on */
+		record_add_error(s->ctx.rec, "scan", "service deadline of %u ms exceeded",
+				 s->opts->deadline_ms);
 	if (s->a)
 		conv_abort(s->a);
 	if (s->b)
@@ -90,7 +92,7 @@ static bool offer_below(struct service *s, uint16_t below)
 {
 	s->ctx.n_offer = 0;
 	for (unsigned i = 0; i < sizeof ladder / sizeof ladder[0]; i++)
-		if (ladder[i] < below && !record_has_dialect(&s->rec, ladder[i]))
+		if (ladder[i] < below && !record_has_dialect(s->ctx.rec, ladder[i]))
 			s->ctx.offer[s->ctx.n_offer++] = ladder[i];
 	return s->ctx.n_offer > 0;
 }
@@ -126,7 +128,7 @@ static void check_done(const struct conv_result *res, void *ud)
 static void plan_checks(struct service *s)
 {
 	unsigned on = s->opts->checks;
-	struct svc_record *rec = &s->rec;
+	struct svc_record *rec = probe_ctx_record(&s->ctx);
 	if ((on & CHECK_SMBGHOST) && rec->smb2.present)
 		rec->cve_2020_0796 = smbghost_verdict(rec);
 	s->n_checks = 0;
@@ -134,6 +136,8 @@ static void plan_checks(struct service *s)
 		s->checks[s->n_checks++] = &probe_anon2;
 	if (rec->smb2.present && (on & CHECK_AUTH))
 		s->checks[s->n_checks++] = &probe_guest2;
+	if (!rec->smb2.present && rec->smb1.enabled == TRI_YES && (on & CHECK_AUTH))
+		s->checks[s->n_checks++] = &probe_guest1;
 	if (rec->smb1.enabled == TRI_YES &&
 	    (on & (CHECK_AUTH | CHECK_SHARES | CHECK_MS17_010 | CHECK_DOUBLEPULSAR)))
 		s->checks[s->n_checks++] = &probe_anon1;
@@ -150,7 +154,7 @@ static void c_done(const struct conv_result *res, void *ud)
 		return;
 	}
 	if (s->ctx.chosen) {
-		record_add_dialect(&s->rec, s->ctx.chosen);
+		record_add_dialect(s->ctx.rec, s->ctx.chosen);
 		if (offer_below(s, s->ctx.chosen)) {
 			s->c = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s),
 					  &probe_dialect, &s->ctx, c_done, s);
@@ -158,15 +162,15 @@ static void c_done(const struct conv_result *res, void *ud)
 		}
 	} else if (res->end != PROBE_END_DONE) {
 		/* no verdict for the lower dialects: say so rather than guess */
-		s->rec.smb2.dialects_complete = false;
-		record_add_error(&s->rec, "dialects", "dialect probe ended: %s",
+		s->ctx.rec->smb2.dialects_complete = false;
+		record_add_error(probe_ctx_record(&s->ctx), "dialects", "dialect probe ended: %s",
 				 res->connect != ECONN_OK ? econn_outcome_name(res->connect)
 				 : res->end == PROBE_END_TIMEOUT ? "timeout"
 								  : "no answer");
 		plan_checks(s);
 		return;
 	}
-	s->rec.smb2.dialects_complete = true;
+	s->ctx.rec->smb2.dialects_complete = true;
 	plan_checks(s);
 }
 
@@ -201,20 +205,22 @@ static void after_negotiates(struct service *s)
 		service_finish(s);
 		return;
 	}
-	struct rec_smb1 *m = &s->rec.smb1;
+	struct rec_smb1 *m = &probe_ctx_record(&s->ctx)->smb1;
 	if (m->enabled == TRI_UNKNOWN && s->b_started) {
 		if (s->b_res.connect == ECONN_OK &&
 		    (s->b_res.end == PROBE_END_RESET || s->b_res.end == PROBE_END_CLOSED))
 			m->enabled = TRI_NO; /* Windows with SMB1 off resets */
-		else
-			record_add_error(&s->rec, "smb1", "no answer to the SMB1 negotiate");
+		else if (s->b_res.end == PROBE_END_TIMEOUT)
+			record_add_error(probe_ctx_record(&s->ctx), "smb1", "no answer to the SMB1 negotiate");
+		else if (s->b_res.end != PROBE_END_PROTOCOL) /* decode errors are already noted */
+			record_add_error(probe_ctx_record(&s->ctx), "smb1", "SMB1 negotiate ended without a verdict");
 	}
 	if (s->ctx.smb2_max && offer_below(s, s->ctx.smb2_max)) {
 		s->c = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s), &probe_dialect,
 				  &s->ctx, c_done, s);
 		return;
 	}
-	s->rec.smb2.dialects_complete = s->rec.smb2.present;
+	s->ctx.rec->smb2.dialects_complete = s->ctx.rec->smb2.present;
 	plan_checks(s);
 }
 
@@ -261,7 +267,7 @@ static void a_done(const struct conv_result *res, void *ud)
 		return;
 	}
 	if (res->nbss_negative)
-		record_add_error(&s->rec, "netbios", "session request refused (0x%02X)",
+		record_add_error(probe_ctx_record(&s->ctx), "netbios", "session request refused (0x%02X)",
 				 res->nbss_error);
 	s->a_done = true;
 	s->a_res = *res;
@@ -308,11 +314,8 @@ void service_start(struct engine *e, const struct scan_opts *opts, const struct 
 	s->done = done;
 	s->ud = ud;
 	s->outcome = SVC_OPEN;
-	record_init(&s->rec);
-	sockaddr_text(&s->sa, s->rec.ip, sizeof s->rec.ip, &s->rec.port);
-	s->rec.netbios = netbios;
-	record_set_str(s->rec.view, sizeof s->rec.view, opts->view);
-	s->ctx.rec = &s->rec;
+	sockaddr_text(&s->sa, s->ctx.ip, sizeof s->ctx.ip, &s->ctx.port);
+	s->ctx.netbios = netbios;
 	s->ctx.opts = opts;
 	if (getrandom(s->ctx.client_guid, sizeof s->ctx.client_guid, 0) < 0 ||
 	    getrandom(s->ctx.salt, sizeof s->ctx.salt, 0) < 0)

@@ -4,9 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "wire/ntlmssp.h"
+#include "probe/ntlm_info.h"
 #include "wire/smb2.h"
-#include "wire/spnego.h"
 
 #define STATUS_MORE_PROCESSING_REQUIRED 0xC0000016u
 
@@ -42,25 +41,14 @@ int sess2_start(struct sess2 *s, struct probe_ctx *ctx, const char *user, struct
 
 static int leg_encode(struct sess2 *s, bool first, struct wr *out)
 {
-	uint8_t ntlm[512], spnego[640];
-	struct wr wn, ws;
-	wr_init(&wn, ntlm, sizeof ntlm);
-	wr_init(&ws, spnego, sizeof spnego);
-	int rc;
-	if (first) {
-		rc = ntlmssp_negotiate_encode(&wn, NTLMSSP_NEGOTIATE_FLAGS_DEFAULT);
-		if (rc == WIRE_OK)
-			rc = spnego_init_encode(&ws, wn.p, wn.len);
-	} else {
-		rc = ntlmssp_authenticate_encode(&wn, NTLMSSP_NEGOTIATE_FLAGS_DEFAULT, s->user,
-						 s->user ? "" : NULL, "SMBWATCH");
-		if (rc == WIRE_OK)
-			rc = spnego_resp_encode(&ws, wn.p, wn.len);
-	}
-	if (rc != WIRE_OK)
+	uint8_t blob[640];
+	struct wr wb;
+	wr_init(&wb, blob, sizeof blob);
+	int rc = first ? ntlm_negotiate_blob(&wb) : ntlm_authenticate_blob(&wb, s->user);
+	if (rc < 0)
 		return rc;
-	return smb2_session_setup_req_encode(out, sess2_next_mid(s), s->rc.session_id, ws.p,
-					     (uint16_t)ws.len);
+	return smb2_session_setup_req_encode(out, sess2_next_mid(s), s->rc.session_id, wb.p,
+					     (uint16_t)wb.len);
 }
 
 int sess2_on_frame(struct sess2 *s, struct probe_ctx *ctx, struct rd *msg, struct wr *out)

@@ -4,6 +4,7 @@
  * each disk share whether its root can be listed. Read-only: nothing is
  * created, written or deleted. (detection-facts.md 2; MS-SRVS 3.1.4.8) */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -43,8 +44,8 @@ struct shares2_state {
 	unsigned share_idx;
 	uint32_t ipc_tree;
 	size_t rpc_len;
-	uint8_t rpc[RPC_BUF_MAX];
-	struct srvsvc_share_enum_resp enum_resp;
+	uint8_t *rpc; /* RPC answer being gathered, RPC_BUF_MAX at most; heap so
+		       * that a check in flight costs little until it needs it */
 };
 
 static int tree_connect(struct shares2_state *s, struct probe_ctx *ctx, const char *share,
@@ -108,7 +109,12 @@ static void share_result(struct shares2_state *s, struct probe_ctx *ctx, enum tr
 
 static int on_enum_stub(struct shares2_state *s, struct probe_ctx *ctx, struct wr *out)
 {
-	if (!sharelist_store(ctx->rec, s->rpc, s->rpc_len, &s->enum_resp))
+	struct srvsvc_share_enum_resp *e = malloc(sizeof *e);
+	if (!e)
+		abort();
+	bool ok = sharelist_store(ctx->rec, s->rpc, s->rpc_len, e);
+	free(e);
+	if (!ok)
 		return PROBE_DONE;
 	s->share_idx = 0;
 	return next_share(s, ctx, out);
@@ -233,10 +239,15 @@ static int shares2_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, str
 			return PROBE_DONE;
 		}
 		size_t n = rd_left(&data);
-		if (n > sizeof s->rpc - s->rpc_len) {
+		if (n > RPC_BUF_MAX - s->rpc_len) {
 			record_add_error(rec, "shares", "share list larger than %u bytes",
-					 (unsigned)sizeof s->rpc);
+					 (unsigned)RPC_BUF_MAX);
 			return PROBE_DONE;
+		}
+		if (!s->rpc) {
+			s->rpc = malloc(RPC_BUF_MAX);
+			if (!s->rpc)
+				abort();
 		}
 		if (!rd_bytes(&data, s->rpc + s->rpc_len, n))
 			return data.err;
@@ -316,14 +327,16 @@ static int guest2_start(void *st, struct probe_ctx *ctx, struct wr *out)
 static void shares2_finish(void *st, struct probe_ctx *ctx, enum probe_end why)
 {
 	struct shares2_state *s = st;
+	free(s->rpc);
+	s->rpc = NULL;
 	if (why == PROBE_END_DONE)
 		return;
 	if (s->step == S_SESSION && s->sess.step < SESS2_READY)
 		record_add_error(ctx->rec, s->guest ? "guest" : "auth", "logon ended early (%s)",
-				 why == PROBE_END_TIMEOUT ? "timeout" : "connection lost");
+				 probe_end_name(why));
 	else if (s->step != S_SESSION)
 		record_add_error(ctx->rec, "shares", "share checks ended early (%s)",
-				 why == PROBE_END_TIMEOUT ? "timeout" : "connection lost");
+				 probe_end_name(why));
 }
 
 const struct probe_ops probe_anon2 = {

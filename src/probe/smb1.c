@@ -9,10 +9,8 @@
 
 #include "probe/ntlm_info.h"
 #include "probe/probe.h"
-#include "wire/ntlmssp.h"
 #include "wire/smb1.h"
 #include "wire/smb2.h"
-#include "wire/spnego.h"
 
 #define STATUS_MORE_PROCESSING_REQUIRED 0xC0000016u
 
@@ -50,17 +48,13 @@ static enum signing smb1_signing(uint8_t mode)
 
 static int session_setup_encode(struct wr *out)
 {
-	uint8_t ntlm[128], spnego[256];
-	struct wr wn, ws;
-	wr_init(&wn, ntlm, sizeof ntlm);
-	wr_init(&ws, spnego, sizeof spnego);
-	int rc = ntlmssp_negotiate_encode(&wn, NTLMSSP_NEGOTIATE_FLAGS_DEFAULT);
+	uint8_t blob[256];
+	struct wr wb;
+	wr_init(&wb, blob, sizeof blob);
+	int rc = ntlm_negotiate_blob(&wb);
 	if (rc < 0)
 		return rc;
-	rc = spnego_init_encode(&ws, wn.p, wn.len);
-	if (rc < 0)
-		return rc;
-	return smb1_session_setup_ext_req_encode(out, 0, 1, ws.p, (uint16_t)ws.len, OUR_SMB1_CAPS);
+	return smb1_session_setup_ext_req_encode(out, 0, 1, wb.p, (uint16_t)wb.len, OUR_SMB1_CAPS);
 }
 
 static int on_negotiate(struct smb1_state *s, struct probe_ctx *ctx, struct rd *msg,

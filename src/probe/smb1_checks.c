@@ -4,16 +4,16 @@
  * MS17-010 probe is a PeekNamedPipe on FID 0 whose error code differs
  * between patched and unpatched servers; the DoublePulsar probe is the
  * implant's own "ping". (smb-facts.md 6; MS-CIFS 2.2.4.33) */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "probe/ntlm_info.h"
 #include "probe/probe.h"
 #include "probe/sharelist.h"
-#include "wire/ntlmssp.h"
 #include "wire/smb1.h"
 #include "wire/smb1_ops.h"
 #include "wire/smb2.h"
-#include "wire/spnego.h"
 
 #define STATUS_MORE_PROCESSING_REQUIRED 0xC0000016u
 #define STATUS_INSUFF_SERVER_RESOURCES 0xC0000205u
@@ -34,6 +34,7 @@ enum step {
 	S_OPEN_PIPE,
 	S_BIND,
 	S_ENUM,
+	S_SHARE_TREE, /* per disk share: can the anonymous session connect to it? */
 	S_KNOCK, /* last: an implant-free server may drop the session after it */
 };
 
@@ -41,7 +42,8 @@ struct smb1_checks_state {
 	enum step step;
 	struct smb1_req_ctx rc;
 	uint16_t fid;
-	struct srvsvc_share_enum_resp enum_resp;
+	uint16_t ipc_tid;
+	unsigned share_idx;
 };
 
 static uint16_t next_mid(struct smb1_checks_state *s)
@@ -63,37 +65,48 @@ static int anon1_start(void *st, struct probe_ctx *ctx, struct wr *out)
 
 static int ntlm_leg(struct smb1_checks_state *s, bool first, struct wr *out)
 {
-	uint8_t ntlm[256], spnego[384];
-	struct wr wn, ws;
-	wr_init(&wn, ntlm, sizeof ntlm);
-	wr_init(&ws, spnego, sizeof spnego);
-	int rc;
-	if (first) {
-		rc = ntlmssp_negotiate_encode(&wn, NTLMSSP_NEGOTIATE_FLAGS_DEFAULT);
-		if (rc == WIRE_OK)
-			rc = spnego_init_encode(&ws, wn.p, wn.len);
-	} else {
-		rc = ntlmssp_authenticate_encode(&wn, NTLMSSP_NEGOTIATE_FLAGS_DEFAULT, NULL, NULL,
-						 "SMBWATCH");
-		if (rc == WIRE_OK)
-			rc = spnego_resp_encode(&ws, wn.p, wn.len);
-	}
+	uint8_t blob[640];
+	struct wr wb;
+	wr_init(&wb, blob, sizeof blob);
+	int rc = first ? ntlm_negotiate_blob(&wb) : ntlm_authenticate_blob(&wb, NULL);
 	if (rc < 0)
 		return rc;
-	rc = smb1_session_setup_ext_req_encode(out, s->rc.uid, next_mid(s), ws.p,
-					       (uint16_t)ws.len, OUR_SMB1_CAPS);
+	rc = smb1_session_setup_ext_req_encode(out, s->rc.uid, next_mid(s), wb.p,
+					       (uint16_t)wb.len, OUR_SMB1_CAPS);
 	return rc < 0 ? rc : PROBE_SEND;
 }
 
 static int tree_ipc(struct smb1_checks_state *s, struct probe_ctx *ctx, struct wr *out)
 {
 	char unc[96];
-	record_set_str(unc, sizeof unc, "\\\\");
-	strncat(unc, ctx->rec->ip, sizeof unc - strlen(unc) - 1);
-	strncat(unc, "\\IPC$", sizeof unc - strlen(unc) - 1);
+	snprintf(unc, sizeof unc, "\\\\%s\\IPC$", ctx->rec->ip);
 	s->step = S_TREE_IPC;
 	next_mid(s);
 	int rc = smb1_tree_connect_req_encode(out, &s->rc, unc);
+	return rc < 0 ? rc : PROBE_SEND;
+}
+
+/* Next disk share whose read access is unknown; false when none is left. */
+static bool next_disk_share(struct smb1_checks_state *s, const struct svc_record *rec)
+{
+	for (; s->share_idx < rec->n_shares; s->share_idx++) {
+		const struct rec_share *sh = &rec->shares[s->share_idx];
+		if (strcmp(sh->type, "disk") == 0 && sh->anonymous_read == TRI_UNKNOWN)
+			return true;
+	}
+	return false;
+}
+
+static int share_tree(struct smb1_checks_state *s, struct probe_ctx *ctx, struct wr *out)
+{
+	char unc[160];
+	snprintf(unc, sizeof unc, "\\\\%s\\%s", ctx->rec->ip,
+		 ctx->rec->shares[s->share_idx].name);
+	s->step = S_SHARE_TREE;
+	next_mid(s);
+	struct smb1_req_ctx c = s->rc;
+	c.tid = 0;
+	int rc = smb1_tree_connect_req_encode(out, &c, unc);
 	return rc < 0 ? rc : PROBE_SEND;
 }
 
@@ -116,9 +129,12 @@ static int next_check(struct smb1_checks_state *s, struct probe_ctx *ctx, struct
 		rc = smb1_nt_create_req_encode(out, &s->rc, "\\srvsvc", PIPE_ACCESS, 3, 1, 0);
 		return rc < 0 ? rc : PROBE_SEND;
 	}
+	if (s->step < S_SHARE_TREE && (checks & CHECK_SHARES) && next_disk_share(s, ctx->rec))
+		return share_tree(s, ctx, out);
 	if (s->step < S_KNOCK && (checks & CHECK_DOUBLEPULSAR)) {
 		s->step = S_KNOCK;
 		struct smb1_req_ctx k = s->rc;
+		k.tid = s->ipc_tid;
 		k.mid = DOUBLEPULSAR_MID;
 		rc = smb1_trans2_doublepulsar_req_encode(out, &k);
 		return rc < 0 ? rc : PROBE_SEND;
@@ -212,7 +228,7 @@ static int anon1_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struc
 		}
 		if (rec->auth.null_session == TRI_UNKNOWN)
 			rec->auth.null_session = TRI_YES;
-		s->rc.tid = t.hdr.tid;
+		s->rc.tid = s->ipc_tid = t.hdr.tid;
 		return next_check(s, ctx, out);
 	}
 	case S_PEEK: {
@@ -231,6 +247,19 @@ static int anon1_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struc
 			record_add_error(rec, "ms17_010", "PeekNamedPipe answered 0x%08X: no verdict",
 					 t.hdr.status);
 		}
+		return next_check(s, ctx, out);
+	}
+	case S_SHARE_TREE: {
+		/* SMB1 read access = the anonymous session may connect to the share
+		 * (nmap's definition); over SMB2 we list the root as well */
+		struct smb1_tree_connect_resp t;
+		rc = smb1_tree_connect_resp_decode(msg, &t);
+		if (rc < 0)
+			return rc;
+		rec->shares[s->share_idx].anonymous_read = t.hdr.status == 0 ? TRI_YES : TRI_NO;
+		s->share_idx++;
+		if (next_disk_share(s, rec))
+			return share_tree(s, ctx, out);
 		return next_check(s, ctx, out);
 	}
 	case S_KNOCK: {
@@ -298,7 +327,11 @@ static int anon1_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struc
 		size_t n = rd_left(&t.data);
 		if (!rd_view(&t.data, n, &p))
 			return t.data.err;
-		sharelist_store(rec, p, n, &s->enum_resp);
+		struct srvsvc_share_enum_resp *e = malloc(sizeof *e);
+		if (!e)
+			abort();
+		sharelist_store(rec, p, n, e);
+		free(e);
 		return next_check(s, ctx, out);
 	}
 	}
@@ -313,8 +346,7 @@ static void anon1_finish(void *st, struct probe_ctx *ctx, enum probe_end why)
 	if (s->step == S_KNOCK && (why == PROBE_END_RESET || why == PROBE_END_CLOSED))
 		ctx->rec->doublepulsar = VULN_NOT_VULNERABLE;
 	else
-		record_add_error(ctx->rec, "smb1", "SMB1 checks ended early (%s)",
-				 why == PROBE_END_TIMEOUT ? "timeout" : "connection lost");
+		record_add_error(ctx->rec, "smb1", "SMB1 checks ended early (%s)", probe_end_name(why));
 }
 
 const struct probe_ops probe_anon1 = {

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assess/osname.h"
 #include "report/report_int.h"
 
 #define TEXT_WIDTH 80
@@ -32,11 +33,51 @@ struct text_svc {
 	unsigned sev[N_SEV];
 };
 
+/* One remediation per finding id seen, printed once at the end. */
+#define TEXT_MAX_FIXES 32
+struct text_fix {
+	char id[32];
+	enum severity severity;
+	const char *remediation;
+	unsigned count;
+};
+
 struct text_state {
 	FILE *out;
 	struct text_svc *v;
 	size_t n, cap;
+	struct text_fix fixes[TEXT_MAX_FIXES];
+	unsigned n_fixes;
 };
+
+static void note_fixes(struct text_state *s, const struct svc_record *rec)
+{
+	for (unsigned i = 0; i < rec->n_findings && i < REC_MAX_FINDINGS; i++) {
+		const struct rec_finding *fd = &rec->findings[i];
+		if (!fd->remediation || fd->severity == SEV_INFO)
+			continue;
+		unsigned k = 0;
+		while (k < s->n_fixes && strcmp(s->fixes[k].id, fd->id) != 0)
+			k++;
+		if (k == s->n_fixes) {
+			if (s->n_fixes == TEXT_MAX_FIXES)
+				continue;
+			s->n_fixes++;
+			record_set_str(s->fixes[k].id, sizeof s->fixes[k].id, fd->id);
+			s->fixes[k].severity = fd->severity;
+			s->fixes[k].remediation = fd->remediation;
+		}
+		s->fixes[k].count++;
+	}
+}
+
+static int fix_cmp(const void *a, const void *b)
+{
+	const struct text_fix *x = a, *y = b;
+	if (x->severity != y->severity)
+		return x->severity > y->severity ? -1 : 1;
+	return strcmp(x->id, y->id);
+}
 
 /* Word-wrapping writer: words go on the current line while they fit,
  * else on a new line indented by cont. */
@@ -131,24 +172,17 @@ static void join(char *buf, size_t sz, const char *text)
 
 static char *render_header(const struct svc_record *r)
 {
-	char h[1024] = "", tmp[REC_STR + 16], win[64];
+	char h[1024] = "", tmp[REC_STR + 16];
 
 	join(h, sizeof h, report_host_name(r));
 	if (report_domain(r)[0]) {
 		snprintf(tmp, sizeof tmp, "domain %s", report_domain(r));
 		join(h, sizeof h, tmp);
 	}
-	report_windows_version(r, "build", win, sizeof win);
-	/* Samba answers NativeOS "Windows 6.1" and NTLM version 6.1: say
-	 * Samba (from NativeLanMan) and skip a NativeOS the version repeats */
-	const char *nos = r->smb1.native_os;
-	char os[REC_STR + 80] = "";
-	if (strncmp(r->smb1.native_lanman, "Samba", 5) == 0 && !strstr(nos, "Samba"))
-		appendf(os, sizeof os, "Samba");
-	if (nos[0] && !(win[0] && strncmp(win, nos, strlen(nos)) == 0))
-		appendf(os, sizeof os, "%s%.200s", os[0] ? " / " : "", nos);
-	if (win[0])
-		appendf(os, sizeof os, "%s%s", os[0] ? " / " : "", win);
+	/* one readable OS: Samba version from NativeLanMan, Windows release
+	 * from the NTLM build (assess/osname.c) */
+	char os[REC_STR + 80];
+	osname_describe(r, os, sizeof os);
 	join(h, sizeof h, os);
 	char out[1100] = "";
 	if (h[0]) {
@@ -386,6 +420,7 @@ static void text_service(void *st, const struct svc_record *rec)
 	addr_key(rec->ip, e->key);
 	record_set_str(e->ip, sizeof e->ip, rec->ip);
 	e->port = rec->port;
+	note_fixes(s, rec);
 	e->header = render_header(rec);
 	e->body = render_body(rec, e->sev);
 	if (!e->header || !e->body) {
@@ -497,6 +532,18 @@ static void text_finish(void *st, const struct scan_summary *sum)
 		}
 	}
 	free(hosts);
+	if (s->n_fixes) {
+		qsort(s->fixes, s->n_fixes, sizeof s->fixes[0], fix_cmp);
+		fputs("What to do:\n", f);
+		for (unsigned i = 0; i < s->n_fixes; i++) {
+			char fact[1024];
+			snprintf(fact, sizeof fact, "%s (%u service%s): %s", s->fixes[i].id,
+				 s->fixes[i].count, s->fixes[i].count == 1 ? "" : "s",
+				 s->fixes[i].remediation);
+			fputs("  ", f);
+			tw_fact(f, 4, fact);
+		}
+	}
 	fflush(f);
 }
 

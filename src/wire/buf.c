@@ -52,7 +52,8 @@ bool rd_view(struct rd *r, size_t n, const uint8_t **p)
 	*p = NULL;
 	if (!rd_need(r, n))
 		return false;
-	*p = r->p + r->off;
+	/* an empty window may have p == NULL: no arithmetic on it */
+	*p = r->p ? r->p + r->off : NULL;
 	r->off += n;
 	return true;
 }
@@ -181,7 +182,7 @@ bool rd_at(struct rd *r, size_t off, size_t n, struct rd *child)
 		child->err = r->err;
 		return false;
 	}
-	rd_init(child, r->p + off, n);
+	rd_init(child, r->p ? r->p + off : NULL, n);
 	return true;
 }
 

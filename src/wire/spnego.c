@@ -175,7 +175,10 @@ static int spnego_open(struct rd *blob, struct rd *seq, bool *is_init)
 
 	rd_init(seq, NULL, 0);
 	*is_init = false;
-	if (rd_left(blob) == 0)
+	/* look at the tag before trusting any length: a raw NTLMSSP blob
+	 * ("NTLMSSP\0") is not bad DER, just not SPNEGO */
+	struct rd peek = *blob;
+	if (!rd_u8(&peek, &tag) || (tag != DER_APP0 && tag != SPNEGO_NEG_TOKEN_RESP))
 		return WIRE_UNSUPPORTED;
 	rc = der_read(blob, &tag, &outer);
 	if (rc < 0)

@@ -35,7 +35,7 @@ if ! "$LAB" up >"$WORK/up.log" 2>&1; then
 fi
 ok "lab up"
 
-timeout 120 "$LAB" exec "$SMBWATCH" scan --format jsonl --no-progress -p 139,445,8445 \
+timeout 120 "$LAB" exec "$SMBWATCH" scan --format jsonl --no-progress --read-timeout 5s --timeout 60s -p 139,445,8445 \
 	198.18.1.10-16 >"$WORK/out.jsonl" 2>"$WORK/err.txt"
 eq "scan with all checks exits 0" "$?" "0"
 
@@ -52,7 +52,7 @@ while read -r ip port anon null guest; do
 	eq "$ip:$port guest" "$(get "$ip" "$port" .auth.guest)" "$guest"
 done <<'T'
 198.18.1.10 445 true true false
-198.18.1.11 445 true true null
+198.18.1.11 445 true true false
 198.18.1.12 445 true true false
 198.18.1.13 445 true false false
 198.18.1.14 445 true true true
@@ -69,8 +69,9 @@ eq "198.18.1.14 shares (guest share too)" \
 eq "198.18.1.16 shares over NetBIOS (139)" "$(get 198.18.1.16 139 '[.shares[].name] | sort')" \
 	'["IPC$","public"]'
 eq "198.18.1.15 shares on 8445" "$(get 198.18.1.15 8445 '[.shares[].name] | sort')" '["IPC$","public"]'
-eq "198.18.1.11 (SMB1 only) shares over SMB1" "$(get 198.18.1.11 445 '[.shares[].name] | sort')" \
-	'["IPC$","public"]'
+eq "198.18.1.11 (SMB1 only) shares over SMB1, public readable" \
+	"$(get 198.18.1.11 445 '[.shares[] | [.name, .anonymous_read]] | sort')" \
+	'[["IPC$",null],["public",true]]'
 eq "198.18.1.13 (restrict anonymous = 2): no share list" "$(get 198.18.1.13 445 '.shares')" "null"
 
 # vulnerabilities: nothing on Samba is vulnerable; unknown without SMB1
@@ -87,7 +88,7 @@ eq "no Samba service reported vulnerable to anything" "$vuln" "0"
 eq "198.18.1.10 findings" "$(findings 198.18.1.10 445)" \
 	'["ANON_SHARE_READABLE","NULL_SESSION","SIGNING_NOT_REQUIRED","SMB1_ENABLED","SMB_EXPOSED"]'
 eq "198.18.1.11 findings" "$(findings 198.18.1.11 445)" \
-	'["NO_ENCRYPTION","NULL_SESSION","SIGNING_NOT_REQUIRED","SMB1_ENABLED","SMB_EXPOSED"]'
+	'["ANON_SHARE_READABLE","NO_ENCRYPTION","NULL_SESSION","SIGNING_NOT_REQUIRED","SMB1_ENABLED","SMB_EXPOSED"]'
 eq "198.18.1.13 findings (hardened)" "$(findings 198.18.1.13 445)" '["SMB_EXPOSED"]'
 eq "198.18.1.14 findings" "$(findings 198.18.1.14 445)" \
 	'["ANON_SHARE_READABLE","GUEST_ACCESS","NULL_SESSION","SIGNING_NOT_REQUIRED","SMB_EXPOSED"]'

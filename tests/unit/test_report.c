@@ -154,7 +154,7 @@ static void test_format_parse(void **state)
 }
 
 static const char want_text[] =
-	"198.18.1.2  (DC1, domain CORP, Windows 10.0 build 17763)\n"
+	"198.18.1.2  (DC1, domain CORP, Windows 10 1809 / Server 2019 (10.0.17763))\n"
 	"  139/tcp   netbios  SMB1 no\n"
 	"                     SMB2 2.1 3.1.1 (signing required)\n"
 	"  findings: [info] SMB_EXPOSED: SMB is reachable\n"
@@ -164,7 +164,7 @@ static const char want_text[] =
 	"  findings: [info] SMB_EXPOSED: SMB is reachable\n"
 	"            [low] NO_ENCRYPTION: No SMB encryption offered\n"
 	"\n"
-	"198.18.1.10  (LAB-SMB1, domain LAB, Samba / Windows 6.1 build 0)\n"
+	"198.18.1.10  (LAB-SMB1, domain LAB, Samba 4.17.12-Debian)\n"
 	"  445/tcp   direct   SMB1 yes (NT LM 0.12, signing enabled)\n"
 	"                     native os Windows 6.1, lanman Samba 4.17.12-Debian\n"
 	"                     SMB2 2.0.2 2.1 3.0 3.0.2 3.1.1 (signing enabled)\n"
@@ -185,7 +185,9 @@ static const char want_text[] =
 	"Findings: 1 high, 2 low, 2 info\n"
 	"Worst hosts:\n"
 	"  198.18.1.10      1 high\n"
-	"  198.18.1.2       2 low, 2 info\n";
+	"  198.18.1.2       2 low, 2 info\n"
+	"What to do:\n"
+	"  SMB1_ENABLED (1 service): Disable SMBv1\n";
 
 static const char want_line[] =
 	"SMB  198.18.1.10      445    LAB-SMB1         [*] Windows 6.1 Build 0 (name:LAB-SMB1) (domain:LAB) (dialects:2.0.2-3.1.1) (signing:False) (SMBv1:True) (null_session:True)\n"

@@ -341,9 +341,11 @@ static size_t mk_reply(uint8_t *m, uint8_t cmd, uint32_t status, uint8_t wc, con
 	m[9] = SMB1_FLAGS_REPLY;
 	put16(m, 10, SMB1_FLAGS2_NT_STATUS);
 	m[32] = wc;
-	memcpy(m + 33, words, 2u * wc);
+	if (wc)
+		memcpy(m + 33, words, 2u * wc);
 	put16(m, 33 + 2u * wc, bc);
-	memcpy(m + 35 + 2u * wc, bytes, bc);
+	if (bc)
+		memcpy(m + 35 + 2u * wc, bytes, bc);
 	return 35 + 2u * wc + bc;
 }
 

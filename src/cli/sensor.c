@@ -1,0 +1,266 @@
+/* sensor.c - `smbwatch sensor`: read a capture file or an interface,
+ * print alerts as JSON Lines, optionally a summary table at the end. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "sensor/sensor.h"
+#include "sensor/source.h"
+
+struct sensor_cli {
+	const char *file, *iface, *bpf, *output, *user;
+	bool summary, stats;
+	struct sensor_config cfg;
+};
+
+static volatile sig_atomic_t sensor_stop;
+static struct sensor_source *sensor_live;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	sensor_stop = 1;
+	if (sensor_live)
+		source_break(sensor_live);
+}
+
+static void usage(FILE *f)
+{
+	fputs("usage: smbwatch sensor (-r FILE | -i IFACE) [options]\n"
+	      "  -r, --read FILE        read a pcap or pcapng file ('-' = stdin)\n"
+	      "  -i, --interface IFACE  capture live (needs root or CAP_NET_RAW)\n"
+	      "      --bpf FILTER       BPF filter (default: tcp port 445 or tcp port 139)\n"
+	      "  -o, --output FILE      write alerts (JSON Lines) to FILE instead of stdout\n"
+	      "      --summary          print hosts, dialects, SMB1 talkers, failed logons at the end\n"
+	      "      --stats            print packet, flow and memory counters to stderr at the end\n"
+	      "      --user USER        live: drop privileges to USER (default nobody)\n"
+	      "      --scan-hosts N     SMB_SCAN: distinct destinations per source (default 32)\n"
+	      "      --scan-failed N    SMB_SCAN: unanswered/refused destinations (default 8)\n"
+	      "      --scan-window SEC  SMB_SCAN window (default 300)\n"
+	      "      --brute-failures N SMB_BRUTE_FORCE: failed logons per source (default 10)\n"
+	      "      --spray-accounts N SMB_BRUTE_FORCE: distinct failing accounts (default 5)\n"
+	      "      --brute-window SEC SMB_BRUTE_FORCE window (default 300)\n"
+	      "      --max-flows N      concurrent flows tracked (default 65536)\n"
+	      "      --max-memory MB    buffered bytes over all flows (default 256)\n",
+	      f);
+}
+
+static int parse_num(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long v = strtoul(s, &end, 10);
+	if (errno || end == s || *end || v > max || s[0] == '-')
+		return -1;
+	*out = v;
+	return 0;
+}
+
+enum {
+	OPT_BPF = 256, OPT_SUMMARY, OPT_STATS, OPT_USER, OPT_SCAN_HOSTS, OPT_SCAN_FAILED,
+	OPT_SCAN_WINDOW, OPT_BRUTE, OPT_SPRAY, OPT_BRUTE_WINDOW, OPT_MAX_FLOWS, OPT_MAX_MEMORY,
+};
+
+static int parse(int argc, char **argv, struct sensor_cli *c)
+{
+	static const struct option opts[] = {
+		{"read", required_argument, NULL, 'r'},
+		{"interface", required_argument, NULL, 'i'},
+		{"output", required_argument, NULL, 'o'},
+		{"bpf", required_argument, NULL, OPT_BPF},
+		{"summary", no_argument, NULL, OPT_SUMMARY},
+		{"stats", no_argument, NULL, OPT_STATS},
+		{"user", required_argument, NULL, OPT_USER},
+		{"scan-hosts", required_argument, NULL, OPT_SCAN_HOSTS},
+		{"scan-failed", required_argument, NULL, OPT_SCAN_FAILED},
+		{"scan-window", required_argument, NULL, OPT_SCAN_WINDOW},
+		{"brute-failures", required_argument, NULL, OPT_BRUTE},
+		{"spray-accounts", required_argument, NULL, OPT_SPRAY},
+		{"brute-window", required_argument, NULL, OPT_BRUTE_WINDOW},
+		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
+		{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	int ch;
+	unsigned long v;
+
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "r:i:o:h", opts, NULL)) != -1) {
+		int bad = 0;
+		switch (ch) {
+		case 'r': c->file = optarg; break;
+		case 'i': c->iface = optarg; break;
+		case 'o': c->output = optarg; break;
+		case OPT_BPF: c->bpf = optarg; break;
+		case OPT_SUMMARY: c->summary = true; break;
+		case OPT_STATS: c->stats = true; break;
+		case OPT_USER: c->user = optarg; break;
+		case 'h': usage(stdout); return 1;
+		default:
+			if (ch == '?' || !optarg) {
+				fputs("smbwatch sensor: bad option (see smbwatch sensor --help)\n",
+				      stderr);
+				return -1;
+			}
+			bad = parse_num(optarg, 100000000ul, &v);
+			if (!bad && v == 0 && ch != OPT_SCAN_HOSTS && ch != OPT_SCAN_FAILED &&
+			    ch != OPT_BRUTE && ch != OPT_SPRAY)
+				bad = -1;
+			if (bad) {
+				fprintf(stderr, "smbwatch sensor: bad number \"%s\"\n", optarg);
+				return -1;
+			}
+			switch (ch) {
+			case OPT_SCAN_HOSTS: c->cfg.scan_hosts = (unsigned)v; break;
+			case OPT_SCAN_FAILED: c->cfg.scan_failed_hosts = (unsigned)v; break;
+			case OPT_SCAN_WINDOW: c->cfg.scan_window_us = v * 1000000ull; break;
+			case OPT_BRUTE: c->cfg.brute_failures = (unsigned)v; break;
+			case OPT_SPRAY: c->cfg.spray_accounts = (unsigned)v; break;
+			case OPT_BRUTE_WINDOW: c->cfg.brute_window_us = v * 1000000ull; break;
+			case OPT_MAX_FLOWS: c->cfg.max_flows = v; break;
+			case OPT_MAX_MEMORY: c->cfg.max_memory = (size_t)v << 20; break;
+			default: break;
+			}
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "smbwatch sensor: unexpected argument \"%s\"\n", argv[optind]);
+		return -1;
+	}
+	if (!!c->file == !!c->iface) {
+		fputs("smbwatch sensor: give exactly one of -r FILE or -i IFACE\n", stderr);
+		return -1;
+	}
+	return 0;
+}
+
+static void print_stats(const struct sensor *s)
+{
+	struct sensor_stats st;
+	sensor_get_stats(s, &st);
+	fprintf(stderr,
+		"sensor: %llu packets (%llu bytes), %llu SMB-port packets, %llu undecodable; "
+		"%llu flows (peak %zu, %llu evicted), %llu SMB messages, %llu gaps, "
+		"peak buffered %zu bytes, %llu alerts\n",
+		(unsigned long long)st.packets, (unsigned long long)st.bytes,
+		(unsigned long long)st.smb_packets, (unsigned long long)st.bad_packets,
+		(unsigned long long)st.flows, st.peak_flows, (unsigned long long)st.flows_evicted,
+		(unsigned long long)st.frames, (unsigned long long)st.gaps, st.peak_memory,
+		(unsigned long long)st.alerts);
+}
+
+static int run(struct sensor_cli *c, struct sensor_source *src, struct sensor *s)
+{
+	char err[512];
+	int link = source_linktype(src);
+	uint64_t packets = 0, bytes = 0, bad = 0;
+	int rc = 0;
+
+	for (;;) {
+		const uint8_t *data;
+		size_t caplen;
+		uint64_t ts;
+		int r = source_next(src, &data, &caplen, &ts, err, sizeof err);
+		if (r == SOURCE_IDLE) {
+			if (sensor_stop)
+				break;
+			continue;
+		}
+		if (r == SOURCE_EOF)
+			break;
+		if (r == SOURCE_ERROR) {
+			fprintf(stderr, "smbwatch sensor: %s: %s\n", c->file ? c->file : c->iface,
+				err);
+			rc = 3;
+			break;
+		}
+		packets++;
+		bytes += caplen;
+		struct pkt p;
+		int pr = pkt_decode(link, data, caplen, &p);
+		if (pr == PKT_BAD_LINK) {
+			fprintf(stderr, "smbwatch sensor: unsupported link type %d\n", link);
+			rc = 3;
+			break;
+		}
+		if (pr < 0) {
+			bad++;
+			continue;
+		}
+		if (pr != PKT_OK)
+			continue;
+		p.ts_us = ts;
+		sensor_packet(s, &p);
+		if (sensor_stop)
+			break;
+	}
+	sensor_add_capture_counts(s, packets, bytes, bad);
+	return rc;
+}
+
+int cli_sensor(int argc, char **argv)
+{
+	struct sensor_cli c;
+	char err[512];
+	FILE *out = stdout;
+
+	memset(&c, 0, sizeof c);
+	sensor_config_defaults(&c.cfg);
+	int prc = parse(argc, argv, &c);
+	if (prc != 0)
+		return prc > 0 ? 0 : 2;
+
+	struct sensor_source *src = c.file ? source_open_file(c.file, err, sizeof err)
+					   : source_open_live(c.iface, err, sizeof err);
+	if (!src) {
+		fprintf(stderr, "smbwatch sensor: %s\n", err);
+		return 3;
+	}
+	const char *bpf = c.bpf ? c.bpf : (c.iface ? "tcp port 445 or tcp port 139" : NULL);
+	if (bpf && source_set_filter(src, bpf, err, sizeof err) != 0) {
+		fprintf(stderr, "smbwatch sensor: %s\n", err);
+		source_close(src);
+		return 2;
+	}
+	/* the handle is open: give up root before the first untrusted byte */
+	if (c.iface && source_drop_privileges(c.user, err, sizeof err) != 0) {
+		fprintf(stderr, "smbwatch sensor: %s\n", err);
+		source_close(src);
+		return 3;
+	}
+	if (c.output && !(out = fopen(c.output, "a"))) {
+		fprintf(stderr, "smbwatch sensor: %s: %s\n", c.output, strerror(errno));
+		source_close(src);
+		return 3;
+	}
+	c.cfg.alert_fn = alert_sink_jsonl;
+	c.cfg.alert_ctx = out;
+	struct sensor *s = sensor_new(&c.cfg);
+	if (!s) {
+		fputs("smbwatch sensor: out of memory\n", stderr);
+		source_close(src);
+		return 3;
+	}
+	if (c.iface) {
+		sensor_live = src;
+		signal(SIGINT, on_signal);
+		signal(SIGTERM, on_signal);
+	}
+	int rc = run(&c, src, s);
+	sensor_finish(s);
+	if (c.summary)
+		sensor_summary_print(s, stdout);
+	if (c.stats)
+		print_stats(s);
+	sensor_free(s);
+	sensor_live = NULL;
+	source_close(src);
+	if (out != stdout)
+		fclose(out);
+	return rc;
+}

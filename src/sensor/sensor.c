@@ -1,0 +1,262 @@
+/* sensor.c - packets to flows to SMB events to detectors; see sensor.h. */
+#include "sensor/sensor.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "sensor/sensor_int.h"
+
+/* Sources tracked for the scan and logon windows. */
+#define SENSOR_MAX_HOSTS 65536
+/* Alert keys remembered for de-duplication. */
+#define SENSOR_DEDUPE_KEYS 4096
+#define US 1000000ull
+
+void sensor_config_defaults(struct sensor_config *cfg)
+{
+	memset(cfg, 0, sizeof *cfg);
+	cfg->max_flows = 65536;
+	cfg->max_memory = 256u << 20;
+	cfg->flow_ooo_cap = 256u << 10;
+	cfg->idle_timeout_us = 600 * US;
+	cfg->short_timeout_us = 30 * US;
+	cfg->scan_hosts = 32;
+	cfg->scan_failed_hosts = 8;
+	cfg->scan_window_us = 300 * US;
+	cfg->brute_failures = 10;
+	cfg->spray_accounts = 5;
+	cfg->brute_window_us = 300 * US;
+	cfg->dedupe_window_us = 3600 * US;
+}
+
+static void on_flow_close(void *ctx, struct flow *f, enum flow_end why);
+
+struct sensor *sensor_new(const struct sensor_config *cfg)
+{
+	struct sensor *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->cfg = *cfg;
+	s->flows = flow_table_new(cfg->max_flows, on_flow_close, s);
+	s->dedupe = alert_dedupe_new(SENSOR_DEDUPE_KEYS);
+	s->hosts = host_table_new(SENSOR_MAX_HOSTS);
+	s->summary = summary_new();
+	if (!s->flows || !s->dedupe || !s->hosts || !s->summary) {
+		sensor_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void sensor_free(struct sensor *s)
+{
+	if (!s)
+		return;
+	if (s->flows)
+		flow_table_free(s->flows); /* closes what is left */
+	alert_dedupe_free(s->dedupe);
+	host_table_free(s->hosts);
+	summary_free(s->summary);
+	free(s);
+}
+
+void sensor_addr_str(const struct flow *f, bool server, char *out, size_t outsz)
+{
+	pkt_addr_str(f->key.family, server ? f->key.srv : f->key.cli, out, outsz);
+}
+
+/* The one exit for alerts: swap alert_fn to route them elsewhere. */
+void sensor_alert_raw(struct sensor *s, struct sensor_alert *a)
+{
+	s->st.alerts++;
+	if (s->cfg.alert_fn)
+		s->cfg.alert_fn(s->cfg.alert_ctx, a);
+	json_decref(a->details);
+	a->details = NULL;
+}
+
+void sensor_alert_flow(struct sensor *s, const struct flow *f, struct sensor_alert *a,
+		       const char *extra, uint64_t window_us)
+{
+	a->ts_us = s->now_us;
+	sensor_addr_str(f, false, a->src, sizeof a->src);
+	sensor_addr_str(f, true, a->dst, sizeof a->dst);
+	a->src_port = f->key.cport;
+	a->dst_port = f->key.sport;
+	if (window_us && alert_dedupe_seen(s->dedupe, a, extra, window_us)) {
+		json_decref(a->details);
+		a->details = NULL;
+		return;
+	}
+	sensor_alert_raw(s, a);
+}
+
+static void on_smb_event(void *ctx, const struct smb_event *ev)
+{
+	struct smb_conn *c = ctx;
+	c->s->st.frames++;
+	det_flow_event(c, ev);
+}
+
+struct deliver_ctx {
+	struct smb_conn *c;
+	int dir;
+};
+
+static void on_bytes(void *ctx, const uint8_t *data, size_t len, bool gap)
+{
+	struct deliver_ctx *d = ctx;
+	struct sensor *s = d->c->s;
+	if (gap && data) /* NULL data: stream picked up mid-way, not a hole */
+		s->st.gaps++;
+	long delta = smb_stream_feed(&d->c->stream, d->dir, data, len, gap);
+	s->memory = (size_t)((long)s->memory + delta);
+}
+
+static struct smb_conn *conn_of(struct sensor *s, struct flow *f)
+{
+	if (f->smb)
+		return f->smb;
+	struct smb_conn *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->s = s;
+	c->f = f;
+	smb_stream_init(&c->stream, on_smb_event, c);
+	f->smb = c;
+	s->memory += sizeof *c;
+	return c;
+}
+
+static void on_flow_close(void *ctx, struct flow *f, enum flow_end why)
+{
+	struct sensor *s = ctx;
+	long delta = 0;
+	struct smb_conn *c = f->smb;
+	if (c) {
+		for (int dir = 0; dir < 2; dir++) {
+			struct deliver_ctx d = {c, dir};
+			delta += reasm_flush(&f->rs[dir], on_bytes, &d);
+		}
+		det_flow_close(c);
+		delta += smb_stream_free(&c->stream);
+		free(c);
+		delta -= (long)sizeof *c;
+		f->smb = NULL;
+	}
+	delta += reasm_free(&f->rs[0]) + reasm_free(&f->rs[1]);
+	delta -= (long)sizeof *f;
+	s->memory = (size_t)((long)s->memory + delta);
+	host_connect_result(s, f);
+	summary_seen(s->summary, f);
+	if (why == FLOW_END_EVICTED)
+		s->st.flows_evicted++;
+}
+
+static bool smb_port(uint16_t p)
+{
+	return p == 445 || p == 139;
+}
+
+void sensor_packet(struct sensor *s, const struct pkt *p)
+{
+	struct flow_key k;
+	int dir;
+
+	s->st.tcp_packets++;
+	if (p->ts_us > s->now_us)
+		s->now_us = p->ts_us;
+	if (s->now_us - s->last_expire_us >= US) {
+		flow_expire(s->flows, s->now_us, s->cfg.short_timeout_us, s->cfg.idle_timeout_us);
+		s->last_expire_us = s->now_us;
+	}
+	memset(&k, 0, sizeof k);
+	k.family = p->family;
+	size_t alen = p->family == 6 ? 16 : 4;
+	if (smb_port(p->dport)) {
+		dir = FLOW_TO_SERVER;
+		memcpy(k.cli, p->src, alen);
+		memcpy(k.srv, p->dst, alen);
+		k.cport = p->sport;
+		k.sport = p->dport;
+	} else if (smb_port(p->sport)) {
+		dir = FLOW_TO_CLIENT;
+		memcpy(k.cli, p->dst, alen);
+		memcpy(k.srv, p->src, alen);
+		k.cport = p->dport;
+		k.sport = p->sport;
+	} else {
+		return;
+	}
+	s->st.smb_packets++;
+	bool syn = p->flags & PKT_TCP_SYN, ack = p->flags & PKT_TCP_ACK;
+	/* a stray RST or FIN for a flow we never saw opens nothing */
+	bool create = (syn && !ack) || p->payload_len > 0;
+	size_t before = flow_count(s->flows);
+	struct flow *f = flow_lookup(s->flows, &k, s->now_us, create);
+	if (!f)
+		return;
+	if (flow_count(s->flows) > before) {
+		s->st.flows++;
+		s->memory += sizeof *f;
+	}
+	if (syn && !ack && dir == FLOW_TO_SERVER) {
+		if (!f->syn)
+			host_connect_attempt(s, f);
+		f->syn = true;
+		reasm_syn(&f->rs[FLOW_TO_SERVER], p->seq);
+	} else if (syn && ack && dir == FLOW_TO_CLIENT) {
+		f->synack = true;
+		f->established = true;
+		reasm_syn(&f->rs[FLOW_TO_CLIENT], p->seq);
+	}
+	if (p->payload_len) {
+		/* data from the server means the connection is up, even when
+		 * the handshake was before the capture began */
+		if (dir == FLOW_TO_CLIENT)
+			f->established = true;
+		f->bytes[dir] += p->payload_len;
+		struct smb_conn *c = conn_of(s, f);
+		if (c) {
+			struct deliver_ctx d = {c, dir};
+			long delta = reasm_segment(&f->rs[dir], p->seq, p->payload, p->payload_len,
+						   s->cfg.flow_ooo_cap, on_bytes, &d);
+			s->memory = (size_t)((long)s->memory + delta);
+		}
+	}
+	if (p->flags & PKT_TCP_FIN)
+		f->fin[dir] = true;
+	if (p->flags & PKT_TCP_RST)
+		f->rst = true;
+	if (s->memory > s->st.peak_memory)
+		s->st.peak_memory = s->memory;
+	if (f->rst || (f->fin[0] && f->fin[1]))
+		flow_close(s->flows, f, FLOW_END_CLOSED);
+	while (s->memory > s->cfg.max_memory && flow_evict_one(s->flows))
+		;
+}
+
+void sensor_finish(struct sensor *s)
+{
+	flow_close_all(s->flows, FLOW_END_SHUTDOWN);
+	host_finish(s);
+}
+
+void sensor_add_capture_counts(struct sensor *s, uint64_t packets, uint64_t bytes,
+			       uint64_t bad)
+{
+	s->st.packets += packets;
+	s->st.bytes += bytes;
+	s->st.bad_packets += bad;
+}
+
+void sensor_get_stats(const struct sensor *s, struct sensor_stats *out)
+{
+	*out = s->st;
+	out->peak_flows = flow_peak(s->flows);
+}
+
+void sensor_summary_print(const struct sensor *s, FILE *f)
+{
+	summary_print(s, s->summary, f);
+}

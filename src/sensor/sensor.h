@@ -1,0 +1,61 @@
+/* sensor.h - the passive SMB sensor: packets in, alerts out.
+ *
+ * Feed decoded packets (packet.h) in capture order with sensor_packet();
+ * call sensor_finish() at the end of a capture. Alerts go to cfg.alert_fn
+ * as they are raised. Time is capture time throughout, so a file and a
+ * live interface behave the same. Single-threaded; nothing global. */
+#ifndef SMBW_SENSOR_SENSOR_H
+#define SMBW_SENSOR_SENSOR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "sensor/alert.h"
+#include "sensor/packet.h"
+
+struct sensor_config {
+	size_t max_flows;            /* flows held at once (LRU eviction beyond) */
+	size_t max_memory;           /* bytes buffered over all flows */
+	size_t flow_ooo_cap;         /* out-of-order bytes held per direction */
+	uint64_t idle_timeout_us;    /* established flows */
+	uint64_t short_timeout_us;   /* half-open or closing flows */
+	unsigned scan_hosts;         /* SMB_SCAN: distinct destinations per source */
+	unsigned scan_failed_hosts;  /* SMB_SCAN: ... of which unanswered or refused */
+	uint64_t scan_window_us;
+	unsigned brute_failures;     /* SMB_BRUTE_FORCE: failed logons per source */
+	unsigned spray_accounts;     /* ... or distinct accounts failing */
+	uint64_t brute_window_us;
+	uint64_t dedupe_window_us;   /* per-pair alerts (SMB1_IN_USE, ...) */
+	sensor_alert_fn alert_fn;
+	void *alert_ctx;
+};
+
+struct sensor_stats {
+	uint64_t packets, tcp_packets, smb_packets, bad_packets;
+	uint64_t bytes;              /* captured bytes handed in */
+	uint64_t flows, flows_evicted, frames, gaps, alerts;
+	size_t peak_flows, peak_memory;
+};
+
+struct sensor;
+
+/* Defaults: 65536 flows, 256 MiB, 256 KiB per direction, 600 s / 30 s,
+ * scan 32 hosts or 8 unanswered in 300 s, brute force 10 failures or 5
+ * accounts in 300 s, de-duplication 3600 s. */
+void sensor_config_defaults(struct sensor_config *cfg);
+
+struct sensor *sensor_new(const struct sensor_config *cfg);
+void sensor_packet(struct sensor *s, const struct pkt *p);
+/* End of capture: close every flow and evaluate what is pending. */
+void sensor_finish(struct sensor *s);
+/* Counters only the packet source knows (every frame, not just TCP). */
+void sensor_add_capture_counts(struct sensor *s, uint64_t packets, uint64_t bytes,
+			       uint64_t bad);
+void sensor_get_stats(const struct sensor *s, struct sensor_stats *out);
+/* The --summary table: SMB hosts, dialects, SMB1 talkers, failed logons. */
+void sensor_summary_print(const struct sensor *s, FILE *f);
+void sensor_free(struct sensor *s);
+
+#endif

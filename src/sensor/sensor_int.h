@@ -1,0 +1,105 @@
+/* sensor_int.h - shared between the sensor's files; not an API. */
+#ifndef SMBW_SENSOR_SENSOR_INT_H
+#define SMBW_SENSOR_SENSOR_INT_H
+
+#include "sensor/alert.h"
+#include "sensor/flow.h"
+#include "sensor/sensor.h"
+#include "sensor/smb_stream.h"
+
+#define DET_PENDING 16
+#define DET_TRANS 8
+#define DET_KNOCKS 4
+#define DET_USER 64
+
+struct det_pending {
+	uint64_t mid;
+	uint8_t what;     /* enum smb_ev_what */
+	bool used;
+	bool ipc_path;    /* tree connect to ...\IPC$ */
+	char name[24];    /* create: pipe name (lower case) */
+};
+
+struct det_trans {
+	bool used;
+	uint8_t cmd;
+	uint16_t mid, func;
+	uint32_t total_data, got_data;
+};
+
+/* Per-connection detector state (detect_flow.c). */
+struct det_flow {
+	uint8_t version;
+	char dialect[32];
+	bool sign_enabled, sign_required, encrypted;
+	bool auth_pending, auth_anon, auth_noresp;
+	char user[DET_USER], domain[DET_USER];
+	bool anon_session, user_session, unsigned_done;
+	uint64_t user_uid;
+	uint32_t ipc_tid[4];
+	unsigned n_ipc;
+	bool anon_ipc;
+	struct det_pending pend[DET_PENDING];
+	unsigned pend_next;
+	struct det_trans tr[DET_TRANS];
+	bool check_pending;
+	uint64_t check_mid;
+	uint16_t knock_mid[DET_KNOCKS];
+	unsigned n_knock;
+	uint32_t knock_timeout;
+	bool knock_answered;
+};
+
+struct smb_conn {
+	struct smb_stream stream;
+	struct det_flow det;
+	struct sensor *s;
+	struct flow *f;
+};
+
+struct sensor {
+	struct sensor_config cfg;
+	struct flow_table *flows;
+	struct alert_dedupe *dedupe;
+	struct host_table *hosts;
+	struct summary *summary;
+	struct sensor_stats st;
+	size_t memory;
+	uint64_t now_us, last_expire_us;
+};
+
+/* detect_flow.c */
+void det_flow_event(struct smb_conn *c, const struct smb_event *ev);
+void det_flow_close(struct smb_conn *c);
+
+/* detect_host.c: per-source windows for scanning and failed logons */
+struct host_table *host_table_new(size_t max_hosts);
+void host_table_free(struct host_table *t);
+void host_connect_attempt(struct sensor *s, const struct flow *f);
+void host_connect_result(struct sensor *s, const struct flow *f);
+/* guess: the logon carried a password or challenge response (false: the
+ * failure counts in the summary only, not towards SMB_BRUTE_FORCE) */
+void host_logon_failure(struct sensor *s, const struct flow *f, const char *account,
+			uint32_t status, bool guess);
+/* End of capture: raise what the windows hold but did not yet report. */
+void host_finish(struct sensor *s);
+/* Top sources of failed logons for the summary: up to n, most first. */
+size_t host_top_failures(const struct sensor *s, char (*addr)[48], uint64_t *count, size_t n);
+
+/* summary.c */
+struct summary *summary_new(void);
+void summary_free(struct summary *m);
+void summary_negotiated(struct summary *m, const struct flow *f, uint8_t version,
+			const char *dialect, bool sign_required);
+void summary_seen(struct summary *m, const struct flow *f);
+void summary_print(const struct sensor *s, const struct summary *m, FILE *out);
+
+/* sensor.c: raise an alert about flow f (src = client, dst = server), or
+ * about a source only (f NULL, src given). extra widens the dedupe key;
+ * window 0 means "once per flow" (the caller keeps that state). */
+void sensor_alert_flow(struct sensor *s, const struct flow *f, struct sensor_alert *a,
+		       const char *extra, uint64_t window_us);
+void sensor_alert_raw(struct sensor *s, struct sensor_alert *a);
+void sensor_addr_str(const struct flow *f, bool server, char *out, size_t outsz);
+
+#endif

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Hostile servers: smbwatch against peers that misbehave on purpose
+# (tests/hostile/hostile.py). For every mode, and for each binary (the
+# normal one, and the ASan+UBSan one when $SMBWATCH_SAN or build-san/smbwatch
+# exists), asserts:
+#   - the scan exits 0 and is not killed by a signal,
+#   - it ends within --timeout + 3 s (the only timing assertion),
+#   - no sanitizer report on stderr,
+#   - the output has no service record, or every service record carries an
+#     errors[] entry (testing.md: "record an error for that service and go on"),
+#   - endless-* modes: max RSS (/usr/bin/time -v) below 64 MiB (plain binary).
+# Prints TAP. Loopback only (127.0.0.31..), one address per mode, port $PORT.
+#
+#   SMBWATCH=build/smbwatch SMBWATCH_SAN=build-san/smbwatch tests/hostile/test_hostile.sh
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 1
+SMBWATCH=${SMBWATCH:-./build/smbwatch}
+case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
+SAN=${SMBWATCH_SAN:-}
+[ -z "$SAN" ] && [ -x "$ROOT/build-san/smbwatch" ] && SAN=$ROOT/build-san/smbwatch
+case $SAN in /* | "") ;; *) SAN=$ROOT/$SAN ;; esac
+HOSTILE=$ROOT/tests/hostile/hostile.py
+PORT=${PORT:-10445}
+TIMEOUT=5 # --timeout (per-service deadline), seconds
+RSS_MAX_KB=65536
+LIFETIME=90
+SCAN_ARGS=(scan --format jsonl -p "$PORT" --no-progress --read-timeout 1s --timeout "${TIMEOUT}s")
+
+MODES=(silent truncated nbss-16m nbss-over-16m secbuf-oob secbuf-len-oob ctx-off-oob
+	ctx-count-oob ctx-len-oob zero-fields empty-frames endless-random endless-frames
+	endless-answers endless-keepalive slow reset-mid cross smb1-to-smb2 smb2-to-smb1 garbage garbage-header
+	ntlm-avpair-oob ntlm-targetinfo-oob ntlm-targetname-oob smb1-neg-bytecount
+	smb1-peek-wordcount smb1-session-bytecount)
+
+# Modes where a record without errors[] is the scanner's stated contract:
+# src/probe/smb1.c reads an SMB2 answer to the SMB1-only NEGOTIATE as "speaks
+# SMB, not SMB1" (smb1.enabled false). Everything else must explain itself.
+LENIENT=" smb2-to-smb1 "
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+	[ -n "${2:-}" ] && printf '%s\n' "$2" | head -c 3000 | sed 's/^/#   /'
+	return 0
+}
+finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }
+
+for b in jq python3 timeout /usr/bin/time; do
+	command -v "$b" >/dev/null || { not_ok "tool $b installed"; finish; exit 1; }
+done
+if [ ! -x "$SMBWATCH" ]; then
+	not_ok "smbwatch binary at $SMBWATCH"
+	finish
+	exit 1
+fi
+
+WORK=$(mktemp -d /tmp/smbwatch-hostile.XXXXXX)
+PIDS=()
+cleanup() {
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	[ -n "${KEEP_WORK:-}" ] && echo "# kept $WORK" || rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+ip_of() { echo "127.0.0.$((31 + $1))"; }
+
+i=0
+for m in "${MODES[@]}"; do
+	python3 "$HOSTILE" --mode "$m" --host "$(ip_of $i)" --port "$PORT" --lifetime "$LIFETIME" \
+		>"$WORK/$m.ready" 2>"$WORK/$m.log" &
+	PIDS+=($!)
+	i=$((i + 1))
+done
+for m in "${MODES[@]}"; do
+	for _ in $(seq 50); do grep -q '^ready' "$WORK/$m.ready" 2>/dev/null && break; sleep 0.1; done
+	grep -q '^ready' "$WORK/$m.ready" || not_ok "$m: hostile server ready" "$(cat "$WORK/$m.log")"
+done
+
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+# scan_one TAG BIN MODE IP : run one scan in the background-friendly way
+scan_one() {
+	local tag=$1 bin=$2 m=$3 ip=$4 f=$WORK/$tag.$3
+	local t0 t1
+	t0=$(date +%s.%N)
+	timeout -s KILL 30 /usr/bin/time -v -o "$f.time" "$bin" "${SCAN_ARGS[@]}" "$ip" \
+		>"$f.out" 2>"$f.err"
+	echo $? >"$f.rc"
+	t1=$(date +%s.%N)
+	echo "$t0 $t1" | awk '{printf "%.3f\n", $2 - $1}' >"$f.elapsed"
+}
+
+check_run() { # TAG MODE
+	local tag=$1 m=$2 f=$WORK/$1.$2 rc el
+	rc=$(cat "$f.rc")
+	el=$(cat "$f.elapsed")
+	# /usr/bin/time reports a signal as "Command terminated by signal N"
+	if grep -q 'terminated by signal' "$f.time" 2>/dev/null || [ "$rc" -ge 128 ]; then
+		not_ok "$tag $m: no crash" "rc=$rc; $(grep -m1 'signal' "$f.time")"$'\n'"$(tail -20 "$f.err")"
+	else
+		ok "$tag $m: no crash"
+	fi
+	if [ "$rc" = 0 ]; then ok "$tag $m: exit status 0"; else
+		not_ok "$tag $m: exit status 0" "rc=$rc"$'\n'"$(tail -20 "$f.err")"; fi
+	if awk -v e="$el" -v t="$TIMEOUT" 'BEGIN { exit !(e < t + 3) }'; then
+		ok "$tag $m: done in ${el}s (< ${TIMEOUT}s deadline + 3s)"
+	else
+		not_ok "$tag $m: done in ${el}s (< ${TIMEOUT}s deadline + 3s)"
+	fi
+	if grep -qE 'AddressSanitizer|LeakSanitizer|runtime error:' "$f.err"; then
+		not_ok "$tag $m: no sanitizer report" "$(grep -m3 -A12 -E 'Sanitizer|runtime error:' "$f.err")"
+	else
+		ok "$tag $m: no sanitizer report"
+	fi
+	local nrec bad
+	nrec=$(jq -s 'map(select(.type == "service")) | length' "$f.out" 2>/dev/null)
+	bad=$(jq -c 'select(.type == "service") | select((.errors // []) | length == 0)' "$f.out" 2>/dev/null)
+	if [ -z "$nrec" ]; then
+		not_ok "$tag $m: output is JSON Lines" "$(head -c 1000 "$f.out")"
+	elif [ -n "$bad" ] && [[ $LENIENT == *" $m "* ]]; then
+		ok "$tag $m: record without errors[] accepted (smb1.enabled: $(jq -c 'select(.type == "service") | .smb1.enabled' "$f.out"))"
+	elif [ -n "$bad" ]; then
+		not_ok "$tag $m: no record, or a record with errors[] ($nrec record(s))" "$bad"
+	else
+		ok "$tag $m: no record, or a record with errors[] ($nrec record(s))"
+	fi
+	if [ "$tag" = plain ] && [[ $m == endless-* || $m == nbss-* ]]; then
+		local rss
+		rss=$(awk -F: '/Maximum resident set size/ { gsub(/ /, "", $2); print $2 }' "$f.time")
+		if [ -n "$rss" ] && [ "$rss" -lt "$RSS_MAX_KB" ]; then
+			ok "$tag $m: max RSS ${rss} KiB < $RSS_MAX_KB KiB"
+		else
+			not_ok "$tag $m: max RSS ${rss:-?} KiB < $RSS_MAX_KB KiB"
+		fi
+	fi
+}
+
+BINS=("plain:$SMBWATCH")
+[ -n "$SAN" ] && [ -x "$SAN" ] && BINS+=("san:$SAN")
+for tb in "${BINS[@]}"; do
+	tag=${tb%%:*}
+	bin=${tb#*:}
+	# all modes at once: each scan has its own address and deadline
+	jobs_=()
+	i=0
+	for m in "${MODES[@]}"; do
+		scan_one "$tag" "$bin" "$m" "$(ip_of $i)" &
+		jobs_+=($!)
+		i=$((i + 1))
+	done
+	for p in "${jobs_[@]}"; do wait "$p"; done
+	for m in "${MODES[@]}"; do check_run "$tag" "$m"; done
+done
+[ -z "$SAN" ] && echo "# no sanitizer binary (set SMBWATCH_SAN or build build-san/); plain binary only"
+
+finish

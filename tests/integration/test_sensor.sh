@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# smbwatch sensor as a command: JSON Lines shape, -o, --summary, and clear
+# errors (no crash) on truncated, corrupt and missing captures. Reads the
+# real captures from ../shared/pcaps beside the repository (never copied
+# into it). TAP output.
+set -u
+cd "$(dirname "$0")/../.."
+SMBWATCH=${SMBWATCH:-build/smbwatch}
+PCAPS=${SMBW_PCAPS:-$(git rev-parse --show-toplevel 2>/dev/null || pwd)/../shared/pcaps}
+n=0
+fail=0
+t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+out=$("$SMBWATCH" sensor -r "$PCAPS/eternalblue-success-unpatched-win7.pcap")
+t $? "sensor -r exits 0"
+echo "$out" | jq -e -s 'length > 0 and all(.[]; .type == "alert" and (.id|type) == "string" and
+	(.severity|type) == "string" and (.ts|test("^[0-9-]+T[0-9:.]+Z$")) and (.src|type) == "string"
+	and has("dst") and (.evidence|length) > 0 and (.remediation|length) > 0)' >/dev/null
+t $? "every line is an alert object with type, id, severity, ts, src, dst, evidence, remediation"
+[ "$(echo "$out" | jq -r 'select(.id=="MS17_010_EXPLOIT") | .id' | wc -l)" = 1 ]
+t $? "one MS17_010_EXPLOIT for one attack (not one per packet)"
+
+"$SMBWATCH" sensor -r "$PCAPS/internet-445-syn-scan.pcap" -o "$tmp/a.jsonl" >"$tmp/stdout"
+t $? "sensor -o FILE exits 0"
+[ ! -s "$tmp/stdout" ] && [ "$(jq -r .id "$tmp/a.jsonl")" = SMB_SCAN ]
+t $? "-o writes the alerts to the file, not stdout"
+"$SMBWATCH" sensor -r "$PCAPS/internet-445-syn-scan.pcap" --scan-failed 10 --scan-hosts 10 >"$tmp/b"
+[ ! -s "$tmp/b" ]
+t $? "scan thresholds are configurable (9 hosts < 10: no alert)"
+
+"$SMBWATCH" sensor -r "$PCAPS/wannacry.pcap" --summary >"$tmp/sum"
+grep -q "^SMB hosts seen" "$tmp/sum" && grep -q "^SMB1 talkers" "$tmp/sum" &&
+	grep -q "^Top sources of failed logons" "$tmp/sum" && grep -q "NT LM 0.12" "$tmp/sum"
+t $? "--summary prints hosts, dialects, SMB1 talkers, failed logons"
+
+# truncated: cut a capture mid-record
+head -c 20000 "$PCAPS/wannacry.pcap" >"$tmp/cut.pcap"
+"$SMBWATCH" sensor -r "$tmp/cut.pcap" >"$tmp/o" 2>"$tmp/e"
+rc=$?
+[ "$rc" = 3 ] && grep -qi "truncated" "$tmp/e"
+t $? "truncated capture: exit 3 and a clear 'truncated' message (got $rc: $(head -c 200 "$tmp/e"))"
+# corrupt: random bytes after a valid global header, and garbage alone
+head -c 24 "$PCAPS/wannacry.pcap" >"$tmp/bad.pcap"
+head -c 5000 /dev/urandom >>"$tmp/bad.pcap"
+"$SMBWATCH" sensor -r "$tmp/bad.pcap" >/dev/null 2>"$tmp/e"
+rc=$?
+[ "$rc" = 0 ] || [ "$rc" = 3 ]
+t $? "corrupt records: no crash (exit $rc)"
+head -c 3000 /dev/urandom >"$tmp/junk.pcap"
+"$SMBWATCH" sensor -r "$tmp/junk.pcap" >/dev/null 2>"$tmp/e"
+rc=$?
+[ "$rc" = 3 ] && grep -q "cannot read capture" "$tmp/e"
+t $? "not a capture: exit 3 with 'cannot read capture'"
+"$SMBWATCH" sensor -r "$tmp/none.pcap" >/dev/null 2>"$tmp/e"
+[ $? = 3 ] && [ "$(wc -l <"$tmp/e")" = 1 ]
+t $? "missing file: exit 3, one-line error"
+"$SMBWATCH" sensor >/dev/null 2>&1
+[ $? = 2 ]
+t $? "no source: usage error (exit 2)"
+"$SMBWATCH" sensor -i lo --bpf "tcp port" >/dev/null 2>"$tmp/e"
+rc=$?
+[ "$rc" = 2 ] || [ "$rc" = 3 ]
+t $? "bad BPF filter: clean error (exit $rc)"
+echo "1..$n"
+exit $fail

@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# Integration test: the passive sensor on real traffic captured in the Samba
+# lab (tests/lab/lab.sh). Each scenario runs in the scanner namespace while
+# tshark captures on the scanner end of the veth (inside that namespace, so
+# only lab traffic is seen); the capture then goes through
+# `smbwatch sensor -r` and the alerts are checked by id with jq.
+#   a. smbwatch scan 198.18.1.0/24 -p 139,445       -> SMB_SCAN from 198.18.0.1
+#   b. smbclient -N -L and a share listing (normal) -> only ANONYMOUS_IPC and
+#      NULL_SESSION_USED; ten -L in a row           -> still no SMB_BRUTE_FORCE
+#   c. 12 failed logons, 5 account names            -> SMB_BRUTE_FORCE naming them
+#   d. an SMB1 (NT1) share listing of .10           -> SMB1_IN_USE client/server
+# Prints TAP ("ok N - ...", "not ok N - ...", plan at the end).
+#
+#   SMBWATCH=path/to/smbwatch tests/integration/test_sensor_lab.sh
+#
+# SMBWATCH defaults to ./build/smbwatch. Own lab prefix (smbwx<pid>), torn
+# down on exit together with any capture still running. Captures are kept in
+# a temporary directory and removed (SMBW_KEEP_CAPTURES=1 keeps them).
+# Without root it prints one skipped test.
+set -uo pipefail # no -e: a failed assertion must not stop the test
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$ROOT" || exit 1
+SMBWATCH=${SMBWATCH:-./build/smbwatch}
+case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
+LAB=$ROOT/tests/lab/lab.sh
+export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwx$$}
+NS_SCAN=$SMBW_LAB_PREFIX-scan
+VETH=$SMBW_LAB_PREFIX-s0 # scanner end of the veth pair (lab.sh)
+T=20                     # seconds: any single client command
+SCAN_TIMEOUT=120
+
+n=0
+failed=0
+ok() { n=$((n + 1)); echo "ok $n - $1"; }
+not_ok() {
+	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
+	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
+	return 0
+}
+eq() {
+	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2"$'\n'"want: $3"; fi
+}
+finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "ok 1 # SKIP integration test needs root (network namespaces, smbd, capture)"
+	echo "1..1"
+	exit 0
+fi
+for b in jq ip smbd smbclient tshark timeout; do
+	command -v "$b" >/dev/null || { not_ok "tool $b installed"; finish; exit 1; }
+done
+if [ ! -x "$SMBWATCH" ]; then
+	not_ok "smbwatch binary at $SMBWATCH"
+	finish
+	exit 1
+fi
+
+WORK=$(mktemp -d /tmp/smbwatch-sensorlab.XXXXXX)
+CAP_PID=
+cap_kill() {
+	[ -n "$CAP_PID" ] || return 0
+	kill -INT "$CAP_PID" 2>/dev/null
+	for _ in $(seq 50); do kill -0 "$CAP_PID" 2>/dev/null || break; sleep 0.1; done
+	kill -TERM "$CAP_PID" 2>/dev/null
+	wait "$CAP_PID" 2>/dev/null
+	CAP_PID=
+}
+cleanup() {
+	cap_kill
+	"$LAB" down >/dev/null 2>&1 || true
+	if [ "${SMBW_KEEP_CAPTURES:-0}" = 1 ]; then echo "# captures kept in $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if ! "$LAB" up >"$WORK/lab-up.log" 2>&1; then
+	not_ok "lab up" "$(cat "$WORK/lab-up.log")"
+	finish
+	exit 1
+fi
+ok "lab up (prefix $SMBW_LAB_PREFIX)"
+
+# cap_start NAME: tshark on the scanner end of the veth, inside the scanner
+# namespace, SMB ports only; returns once the capture is running.
+cap_start() {
+	ip netns exec "$NS_SCAN" tshark -q -n -i "$VETH" -F pcap -f 'tcp port 445 or tcp port 139' \
+		-w "$WORK/$1.pcap" >"$WORK/$1.tshark.log" 2>&1 &
+	CAP_PID=$!
+	for _ in $(seq 100); do
+		grep -q 'Capturing on' "$WORK/$1.tshark.log" 2>/dev/null && return 0
+		kill -0 "$CAP_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	return 1
+}
+# cap_stop NAME: let the last segments (FIN/ACK) arrive, stop tshark, run the
+# sensor on the capture: alerts in NAME.jsonl, summary in NAME.summary.
+# Extra arguments go to the sensor (thresholds).
+cap_stop() {
+	local name=$1
+	shift
+	sleep 0.3
+	cap_kill
+	"$SMBWATCH" sensor -r "$WORK/$name.pcap" "$@" >"$WORK/$name.jsonl" 2>"$WORK/$name.err"
+}
+# capture NAME CMD...: CMD (a shell function) under capture; one TAP line for
+# capture + sensor.
+capture() {
+	local name=$1 rc
+	shift
+	if ! cap_start "$name"; then
+		not_ok "$name: tshark capturing on $VETH in $NS_SCAN" "$(cat "$WORK/$name.tshark.log")"
+		cap_kill
+		return 1
+	fi
+	"$@"
+	cap_stop "$name"
+	rc=$?
+	local pk
+	pk=$(tshark -r "$WORK/$name.pcap" -T fields -e frame.number 2>/dev/null | grep -c .)
+	if [ "$rc" -eq 0 ] && [ "$pk" -gt 0 ] && jq -e . "$WORK/$name.jsonl" >/dev/null 2>&1; then
+		ok "$name: captured $pk packets ($(stat -c %s "$WORK/$name.pcap") bytes), sensor exit 0, JSON Lines"
+	else
+		not_ok "$name: capture and sensor" "packets $pk, sensor exit $rc: $(head -3 "$WORK/$name.err")"
+	fi
+}
+# ids NAME: sorted unique alert ids of a capture, as a JSON array
+ids() { jq -s -c '[.[].id] | unique' "$WORK/$1.jsonl"; }
+# count NAME ID: how many alerts with that id
+count() { jq -s --arg id "$2" '[.[] | select(.id == $id)] | length' "$WORK/$1.jsonl"; }
+# alerts NAME ID FILTER: FILTER over the alerts with that id, compact, slurped
+alerts() { jq -s -c --arg id "$2" "[.[] | select(.id == \$id)] | $3" "$WORK/$1.jsonl"; }
+lab() { timeout "$T" "$LAB" exec "$@"; }
+
+# --- a. the scanner ---------------------------------------------------------
+do_scan() {
+	timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan 198.18.1.0/24 -p 139,445 \
+		>"$WORK/scan.out" 2>&1
+	echo $? >"$WORK/scan.rc"
+}
+t0=$(date +%s.%N)
+capture scan do_scan
+eq "scan: smbwatch scan exits 0" "$(cat "$WORK/scan.rc")" "0"
+eq "scan: exactly one SMB_SCAN" "$(count scan SMB_SCAN)" "1"
+eq "scan: SMB_SCAN names 198.18.0.1 as source (per-source alert, dst null)" \
+	"$(alerts scan SMB_SCAN 'map([.src, .dst])')" '[["198.18.0.1",null]]'
+eq "scan: SMB_SCAN counted >= 32 distinct hosts" \
+	"$(alerts scan SMB_SCAN 'map(.details.hosts >= 32)')" '[true]'
+# the scanner's SMB1 negotiation with the two SMB1 personas is real SMB1 use
+eq "scan: SMB1_IN_USE for exactly the SMB1 personas .10 and .11" \
+	"$(alerts scan SMB1_IN_USE 'map(.dst) | unique')" '["198.18.1.10","198.18.1.11"]'
+# its logons carry no password: not a brute force; its MS17-010 check is not an exploit
+eq "scan: no SMB_BRUTE_FORCE, no MS17_010_EXPLOIT" \
+	"$(count scan SMB_BRUTE_FORCE)/$(count scan MS17_010_EXPLOIT)" "0/0"
+
+# --- b. a normal anonymous listing and a share listing ----------------------
+do_normal() {
+	lab smbclient -N -L //198.18.1.12 >"$WORK/normal.out1" 2>&1
+	echo $? >"$WORK/normal.rc"
+	lab smbclient //198.18.1.12/public -N -c ls >"$WORK/normal.out2" 2>&1
+	echo $? >>"$WORK/normal.rc"
+}
+capture normal do_normal
+eq "normal: both smbclient runs exit 0" "$(tr '\n' ' ' <"$WORK/normal.rc")" "0 0 "
+if grep -q README.txt "$WORK/normal.out2"; then ok "normal: share listing shows README.txt"
+else not_ok "normal: share listing shows README.txt" "$(head -5 "$WORK/normal.out2")"; fi
+eq "normal: alert ids are exactly ANONYMOUS_IPC and NULL_SESSION_USED (no SCAN, BRUTE, SMB1, MS17, DOUBLEPULSAR, UNSIGNED)" \
+	"$(ids normal)" '["ANONYMOUS_IPC","NULL_SESSION_USED"]'
+eq "normal: ANONYMOUS_IPC 198.18.0.1 -> 198.18.1.12:445" \
+	"$(alerts normal ANONYMOUS_IPC 'map([.src, .dst, .dst_port])')" '[["198.18.0.1","198.18.1.12",445]]'
+eq "normal: NULL_SESSION_USED is the srvsvc share enumeration of -L" \
+	"$(alerts normal NULL_SESSION_USED 'map([.dst, (.evidence | test("srvsvc"))])')" '[["198.18.1.12",true]]'
+
+# smbclient -N first logs on as the Unix user with no password at all
+# (refused), then anonymously: ten listings are ten "failed logons" on the
+# wire, but no password was tried.
+do_listings() {
+	for _ in $(seq 10); do lab smbclient -N -L //198.18.1.12 >/dev/null 2>&1; done
+}
+capture listings do_listings
+eq "listings: 10 x smbclient -N -L raise no SMB_BRUTE_FORCE (no password tried)" \
+	"$(count listings SMB_BRUTE_FORCE)" "0"
+"$SMBWATCH" sensor -r "$WORK/listings.pcap" --summary >"$WORK/listings.summary" 2>&1
+if grep -Eq '^  198\.18\.0\.1 +10$' "$WORK/listings.summary"; then
+	ok "listings: --summary still counts the 10 refused no-password logons"
+else
+	not_ok "listings: --summary still counts the 10 refused no-password logons" \
+		"$(tail -3 "$WORK/listings.summary")"
+fi
+
+# --- c. failed logons: one account guessed 8 times, then 4 more accounts -----
+USERS=(nosuchuser nosuchuser nosuchuser nosuchuser nosuchuser nosuchuser nosuchuser nosuchuser
+	svc_backup svc_sql jdoe administrator)
+do_brute() {
+	local u
+	for u in "${USERS[@]}"; do
+		lab smbclient -U "$u%wrong" //198.18.1.12/public -c ls >>"$WORK/brute.out" 2>&1
+	done
+}
+capture brute do_brute
+eq "brute: all 12 logons refused with NT_STATUS_LOGON_FAILURE" \
+	"$(grep -c NT_STATUS_LOGON_FAILURE "$WORK/brute.out")" "12"
+eq "brute: exactly one SMB_BRUTE_FORCE, from 198.18.0.1, at the 10th failure" \
+	"$(alerts brute SMB_BRUTE_FORCE 'map([.src, .details.failures, .details.targets])')" '[["198.18.0.1",10,1]]'
+eq "brute: details.accounts = the accounts tried by then" \
+	"$(alerts brute SMB_BRUTE_FORCE 'map(.details.accounts)')" \
+	'[["WORKGROUP\\nosuchuser","WORKGROUP\\svc_backup","WORKGROUP\\svc_sql"]]'
+eq "brute: evidence names the accounts" \
+	"$(alerts brute SMB_BRUTE_FORCE 'map(.evidence | test("nosuchuser.*svc_backup.*svc_sql"))')" '[true]'
+eq "brute: nothing else alerted" "$(ids brute)" '["SMB_BRUTE_FORCE"]'
+# the same capture with the per-source count out of reach: the fifth
+# distinct account (12th failure) makes it password spraying
+"$SMBWATCH" sensor -r "$WORK/brute.pcap" --brute-failures 100 >"$WORK/spray.jsonl" 2>/dev/null
+eq "brute (--brute-failures 100): spraying alert with the 5 accounts" \
+	"$(alerts spray SMB_BRUTE_FORCE 'map([(.evidence | startswith("password spraying")), .details.failures, (.details.accounts | length)])')" \
+	'[[true,12,5]]'
+
+# --- d. SMB1 ----------------------------------------------------------------
+do_smb1() {
+	lab smbclient -m NT1 --option='client min protocol=NT1' -N -L //198.18.1.10 \
+		>"$WORK/smb1.out" 2>&1
+	echo $? >"$WORK/smb1.rc"
+}
+capture smb1 do_smb1
+if grep -q 'IPC\$' "$WORK/smb1.out"; then ok "smb1: smbclient -m NT1 listed the shares of .10"
+else not_ok "smb1: smbclient -m NT1 listed the shares of .10" "$(head -5 "$WORK/smb1.out")"; fi
+eq "smb1: exactly one SMB1_IN_USE, 198.18.0.1 -> 198.18.1.10:445" \
+	"$(alerts smb1 SMB1_IN_USE 'map([.src, .dst, .dst_port])')" '[["198.18.0.1","198.18.1.10",445]]'
+eq "smb1: evidence names client and server" \
+	"$(alerts smb1 SMB1_IN_USE 'map(.evidence | test("client 198\\.18\\.0\\.1 and server 198\\.18\\.1\\.10 negotiated SMB1"))')" '[true]'
+eq "smb1: no SCAN, BRUTE, MS17 or DOUBLEPULSAR alert" \
+	"$(jq -s -c '[.[].id | select(test("SMB_SCAN|SMB_BRUTE_FORCE|MS17|DOUBLEPULSAR"))]' "$WORK/smb1.jsonl")" '[]'
+
+echo "# scenarios took $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
+finish

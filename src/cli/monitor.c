@@ -289,6 +289,9 @@ int cli_monitor(int argc, char **argv)
 		fprintf(stderr, "smbwatch monitor: %s (see --help)\n", err);
 		goto out_cli;
 	}
+	/* an interrupted cycle is stored as incomplete; the next one starts
+	 * over, so no resume file (scan's default would land in the cwd) */
+	m->cli.resume_file = NULL;
 	if (m->cli.no_db) {
 		fprintf(stderr, "smbwatch monitor: --no-db: the monitor needs its database "
 				"(events come from the stored history)\n");

@@ -93,6 +93,8 @@ static uint64_t resume_position(const struct scan_run *run)
 static void write_resume(struct scan_run *run, bool announce)
 {
 	const struct scan_cli *cli = run->cli;
+	if (!cli->resume_file)
+		return; /* monitor: the next cycle starts over, nothing to resume */
 	struct resume_state st = {
 		.seed = cli->seed,
 		.shard_k = cli->shard_k,

@@ -8,14 +8,37 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "monitor/sink.h"
+#include "sensor/alert.h"
 #include "sensor/sensor.h"
 #include "sensor/source.h"
+
+#define SENSOR_MAX_SINKS 8
 
 struct sensor_cli {
 	const char *file, *iface, *bpf, *output, *user;
 	bool summary, stats;
 	struct sensor_config cfg;
+	/* --sink: the monitor's sinks (stdout, file, syslog, webhook, exec) */
+	const char *sink_specs[SENSOR_MAX_SINKS];
+	unsigned n_sinks;
+	const char *secret;
+	struct sink sinks[SENSOR_MAX_SINKS];
 };
+
+/* Alerts through the monitor's sinks, one JSON object per alert. */
+static void alert_to_sinks(void *ctx, const struct sensor_alert *a)
+{
+	struct sensor_cli *c = ctx;
+	json_t *o = alert_to_json(a);
+	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	if (text) {
+		for (unsigned i = 0; i < c->n_sinks; i++)
+			(void)sink_deliver(&c->sinks[i], text, a->id);
+	}
+	free(text);
+	json_decref(o);
+}
 
 static volatile sig_atomic_t sensor_stop;
 static struct sensor_source *sensor_live;
@@ -35,6 +58,9 @@ static void usage(FILE *f)
 	      "  -i, --interface IFACE  capture live (needs root or CAP_NET_RAW)\n"
 	      "      --bpf FILTER       BPF filter (default: tcp port 445 or tcp port 139)\n"
 	      "  -o, --output FILE      write alerts (JSON Lines) to FILE instead of stdout\n"
+	      "      --sink SPEC        send alerts where monitor sends events (repeatable):\n"
+	      "                         stdout | file:PATH | syslog | webhook:URL | exec:COMMAND\n"
+	      "      --webhook-secret S sign webhook bodies (X-Smbwatch-Signature)\n"
 	      "      --summary          print hosts, dialects, SMB1 talkers, failed logons at the end\n"
 	      "      --stats            print packet, flow and memory counters to stderr at the end\n"
 	      "      --user USER        live: drop privileges to USER (default nobody)\n"
@@ -63,6 +89,7 @@ static int parse_num(const char *s, unsigned long max, unsigned long *out)
 enum {
 	OPT_BPF = 256, OPT_SUMMARY, OPT_STATS, OPT_USER, OPT_SCAN_HOSTS, OPT_SCAN_FAILED,
 	OPT_SCAN_WINDOW, OPT_BRUTE, OPT_SPRAY, OPT_BRUTE_WINDOW, OPT_MAX_FLOWS, OPT_MAX_MEMORY,
+	OPT_SINK, OPT_SECRET,
 };
 
 static int parse(int argc, char **argv, struct sensor_cli *c)
@@ -83,6 +110,8 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 		{"brute-window", required_argument, NULL, OPT_BRUTE_WINDOW},
 		{"max-flows", required_argument, NULL, OPT_MAX_FLOWS},
 		{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
+		{"sink", required_argument, NULL, OPT_SINK},
+		{"webhook-secret", required_argument, NULL, OPT_SECRET},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -100,6 +129,14 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 		case OPT_SUMMARY: c->summary = true; break;
 		case OPT_STATS: c->stats = true; break;
 		case OPT_USER: c->user = optarg; break;
+		case OPT_SECRET: c->secret = optarg; break;
+		case OPT_SINK:
+			if (c->n_sinks == SENSOR_MAX_SINKS) {
+				fputs("smbwatch sensor: too many --sink options\n", stderr);
+				return -1;
+			}
+			c->sink_specs[c->n_sinks++] = optarg;
+			break;
 		case 'h': usage(stdout); return 1;
 		default:
 			if (ch == '?' || !optarg) {
@@ -240,6 +277,26 @@ int cli_sensor(int argc, char **argv)
 	}
 	c.cfg.alert_fn = alert_sink_jsonl;
 	c.cfg.alert_ctx = out;
+	for (unsigned i = 0; i < c.n_sinks; i++) {
+		int src_rc = sink_parse(c.sink_specs[i], &c.sinks[i], err, sizeof err);
+		if (src_rc == 0) {
+			c.sinks[i].secret = c.secret;
+			src_rc = sink_open(&c.sinks[i], err, sizeof err);
+		}
+		if (src_rc != 0) {
+			fprintf(stderr, "smbwatch sensor: %s\n", err);
+			for (unsigned j = 0; j < i; j++)
+				sink_close(&c.sinks[j]);
+			source_close(src);
+			if (out != stdout)
+				fclose(out);
+			return 2;
+		}
+	}
+	if (c.n_sinks) {
+		c.cfg.alert_fn = alert_to_sinks;
+		c.cfg.alert_ctx = &c;
+	}
 	struct sensor *s = sensor_new(&c.cfg);
 	if (!s) {
 		fputs("smbwatch sensor: out of memory\n", stderr);
@@ -258,6 +315,8 @@ int cli_sensor(int argc, char **argv)
 	if (c.stats)
 		print_stats(s);
 	sensor_free(s);
+	for (unsigned i = 0; i < c.n_sinks; i++)
+		sink_close(&c.sinks[i]);
 	sensor_live = NULL;
 	source_close(src);
 	if (out != stdout)

@@ -63,5 +63,19 @@ t $? "no source: usage error (exit 2)"
 rc=$?
 [ "$rc" = 2 ] || [ "$rc" = 3 ]
 t $? "bad BPF filter: clean error (exit $rc)"
+# alerts through the monitor's sinks: file and exec get exactly what stdout gets
+"$SMBWATCH" sensor -r "$PCAPS/doublepulsar-backdoor-connect-win7.pcap" >"$tmp/std.jsonl" 2>/dev/null
+"$SMBWATCH" sensor -r "$PCAPS/doublepulsar-backdoor-connect-win7.pcap" --sink "file:$tmp/sink.jsonl" \
+	--sink "exec:cat >>$tmp/exec.jsonl" >/dev/null 2>&1
+a=$(jq -c '[.id,.src,.dst]' "$tmp/std.jsonl" | sort | tr '\n' ' ')
+b=$(jq -c '[.id,.src,.dst]' "$tmp/sink.jsonl" 2>/dev/null | sort | tr '\n' ' ')
+c=$(jq -c '[.id,.src,.dst]' "$tmp/exec.jsonl" 2>/dev/null | sort | tr '\n' ' ')
+[ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" = "$c" ]
+t $? "--sink file: and exec: deliver the same alerts as stdout"
+grep -q '"DOUBLEPULSAR"' "$tmp/sink.jsonl"
+t $? "the DoublePulsar alert reaches the file sink"
+"$SMBWATCH" sensor -r "$PCAPS/doublepulsar-backdoor-connect-win7.pcap" --sink nowhere >/dev/null 2>"$tmp/e"
+[ $? = 2 ] && grep -q "bad sink" "$tmp/e"
+t $? "unknown sink: usage error naming it"
 echo "1..$n"
 exit $fail

@@ -23,3 +23,7 @@ echo "== personas (ground truth)"
 "$LAB" truth | jq -r 'select(.service) | "  \(.ip):\(.port)\t\(.persona)"'
 echo "== smbwatch scan 198.18.1.0/24 -p 139,445,8445 (from netns $SMBW_LAB_PREFIX-scan)"
 "$LAB" exec "$SMBWATCH" scan 198.18.1.0/24 -p 139,445,8445 "$@"
+db=${XDG_DATA_HOME:-$HOME/.local/share}/smbwatch/smbwatch.db
+echo
+echo "== results kept in $db (run 'make run' again, then: $SMBWATCH diff)"
+"$SMBWATCH" history 198.18.1.10 2>/dev/null | tail -n 5 || true

@@ -206,7 +206,7 @@ static void sample(void)
 	rec_c.netbios = true;
 }
 
-static const struct scan_summary sample_sum = { 6, 3, 2, 1, 0, 3, 1.25 };
+static const struct scan_summary sample_sum = { 6, 3, 2, 1, 0, 3, 1.25, false };
 
 static void test_text(void **state)
 {
@@ -232,7 +232,7 @@ static void test_text(void **state)
 static void test_text_empty(void **state)
 {
 	(void)state;
-	struct scan_summary sum = { 256, 0, 250, 6, 0, 0, 3.0 };
+	struct scan_summary sum = { 256, 0, 250, 6, 0, 0, 3.0, false };
 	char *s = run(REPORT_TEXT, NULL, 0, &sum);
 	assert_string_equal(s, "No SMB services found.\n\n"
 			       "Summary: 0 SMB services on 0 hosts in 3.0 s\n"

@@ -1,0 +1,151 @@
+/* test_options.c - scan option parsing: every bad input is refused with a
+ * message naming it, before anything is sent; defaults are what --help says. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "cli/options.h"
+
+static int parse(const char *line, struct scan_cli *cli, char *err, size_t errsz)
+{
+	static char buf[1024];
+	static char *argv[64];
+	int argc = 0;
+	snprintf(buf, sizeof buf, "%s", line);
+	for (char *save = NULL, *t = strtok_r(buf, " ", &save); t && argc < 63;
+	     t = strtok_r(NULL, " ", &save))
+		argv[argc++] = t;
+	argv[argc] = NULL;
+	return options_parse_scan(argc, argv, cli, err, errsz);
+}
+
+static void test_durations(void **state)
+{
+	(void)state;
+	assert_int_equal(options_parse_duration_ms("500ms"), 500);
+	assert_int_equal(options_parse_duration_ms("2s"), 2000);
+	assert_int_equal(options_parse_duration_ms("1.5"), 1500);
+	assert_int_equal(options_parse_duration_ms("1m"), 60000);
+	assert_int_equal(options_parse_duration_ms("fast"), -1);
+	assert_int_equal(options_parse_duration_ms("-1s"), -1);
+	assert_int_equal(options_parse_duration_ms("2h"), -1);
+}
+
+static void test_checks(void **state)
+{
+	(void)state;
+	unsigned c;
+	char err[200];
+	assert_int_equal(options_parse_checks("auth,shares", &c, err, sizeof err), 0);
+	assert_int_equal(c, CHECK_AUTH | CHECK_SHARES);
+	assert_int_equal(options_parse_checks("all", &c, err, sizeof err), 0);
+	assert_int_equal(c, CHECK_ALL);
+	assert_int_equal(options_parse_checks("none", &c, err, sizeof err), 0);
+	assert_int_equal(c, 0);
+	assert_int_equal(options_parse_checks("auth,bogus", &c, err, sizeof err), -1);
+	assert_non_null(strstr(err, "'bogus'"));
+}
+
+static void test_defaults(void **state)
+{
+	(void)state;
+	struct scan_cli cli;
+	char err[300];
+	assert_int_equal(parse("scan 198.18.1.0/24", &cli, err, sizeof err), 0);
+	assert_int_equal(cli.ports.n, 2);
+	assert_int_equal(cli.ports.ports[0], 445);
+	assert_int_equal(cli.ports.ports[1], 139);
+	assert_int_equal(targets_count(cli.targets), 256);
+	assert_int_equal(cli.sopts.checks, CHECK_ALL);
+	assert_int_equal(cli.sopts.retries, 1);
+	assert_int_equal(cli.rate, 2000);
+	assert_int_equal(cli.format, REPORT_TEXT);
+	assert_string_equal(cli.sopts.view, "internal");
+	assert_int_equal(cli.shard_k, 1);
+	assert_int_equal(cli.shard_n, 1);
+	assert_int_equal(cli.fail_on, -1);
+	assert_true(cli.max_inflight >= 1);
+	options_scan_free(&cli);
+}
+
+static void test_options_set(void **state)
+{
+	(void)state;
+	struct scan_cli cli;
+	char err[300];
+	assert_int_equal(parse("scan -p 1-3,8445 --format jsonl --view external --rate 0 "
+			       "--timeout 3s --read-timeout 500ms --retries 2 --seed 7 --shard 2/3 "
+			       "--checks auth --fail-on high --exclude 198.18.1.1 198.18.1.0/30",
+			       &cli, err, sizeof err),
+			 0);
+	assert_int_equal(cli.ports.n, 4);
+	assert_int_equal(cli.format, REPORT_JSONL);
+	assert_string_equal(cli.sopts.view, "external");
+	assert_int_equal(cli.rate, 0);
+	assert_int_equal(cli.sopts.deadline_ms, 3000);
+	assert_int_equal(cli.sopts.read_timeout_ms, 500);
+	assert_int_equal(cli.sopts.retries, 2);
+	assert_int_equal(cli.seed, 7);
+	assert_int_equal(cli.shard_k, 2);
+	assert_int_equal(cli.shard_n, 3);
+	assert_int_equal(cli.sopts.checks, CHECK_AUTH);
+	assert_int_equal(cli.fail_on, SEV_HIGH);
+	assert_int_equal(targets_count(cli.targets), 3);
+	options_scan_free(&cli);
+}
+
+static void refused(const char *line, const char *needle)
+{
+	struct scan_cli cli;
+	char err[300] = "";
+	assert_int_equal(parse(line, &cli, err, sizeof err), -1);
+	if (!strstr(err, needle))
+		fail_msg("'%s': error '%s' does not name '%s'", line, err, needle);
+	assert_null(strchr(err, '\n')); /* one line */
+	options_scan_free(&cli);
+}
+
+static void test_refusals(void **state)
+{
+	(void)state;
+	refused("scan 198.18.1.0/33", "198.18.1.0/33");
+	refused("scan 198.18.1.300", "198.18.1.300");
+	refused("scan -p 70000 198.18.1.1", "70000");
+	refused("scan -p 0 198.18.1.1", "'0'");
+	refused("scan --format xml 198.18.1.1", "xml");
+	refused("scan --timeout soon 198.18.1.1", "soon");
+	refused("scan --shard 4/3 198.18.1.1", "4/3");
+	refused("scan --retries 99 198.18.1.1", "99");
+	refused("scan --fail-on severe 198.18.1.1", "severe");
+	refused("scan --bogus 198.18.1.1", "--bogus");
+	refused("scan -iL /nonexistent/hosts.txt", "/nonexistent/hosts.txt");
+	refused("scan", "no targets");
+	refused("scan --exclude 198.18.1.0/24 198.18.1.0/24", "no targets left");
+	refused("scan 198.18.0.0/15", "--force-large");
+	refused("scan 2001:2::/111", "--force-large");
+}
+
+static void test_force_large(void **state)
+{
+	(void)state;
+	struct scan_cli cli;
+	char err[300];
+	assert_int_equal(parse("scan --force-large 198.18.0.0/15", &cli, err, sizeof err), 0);
+	assert_int_equal(targets_count(cli.targets), 131072);
+	options_scan_free(&cli);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_durations),   cmocka_unit_test(test_checks),
+		cmocka_unit_test(test_defaults),    cmocka_unit_test(test_options_set),
+		cmocka_unit_test(test_refusals),    cmocka_unit_test(test_force_large),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

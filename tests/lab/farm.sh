@@ -7,7 +7,9 @@
 #   tests/lab/farm.sh down          stop everything, delete namespaces and dir
 #   tests/lab/farm.sh exec CMD...   run CMD inside the scanner namespace
 #   tests/lab/farm.sh hosts CMD...  run CMD inside the hosts namespace
-#   tests/lab/farm.sh netem ARGS... tc netem on the scanner veth ("off" removes it)
+#   tests/lab/farm.sh netem ARGS... tc netem on the scanner veth ("off" removes it);
+#                                   without netem: "loss N%" with nftables
+#   tests/lab/farm.sh lossstat      packets the nftables loss rule dropped
 #   tests/lab/farm.sh info          KEY=VALUE lines: veths, MACs, prefixes
 #   tests/lab/farm.sh status        addresses, routes, listeners, processes
 #
@@ -265,11 +267,39 @@ cmd_down() {
 	echo "farm down ($PREFIX)"
 }
 
+# Loss (and delay) on the scanner -> hosts direction. tc netem on the
+# scanner's veth when the kernel has it (CONFIG_NET_SCH_NETEM); otherwise
+# loss only, with nftables on the hosts side: every packet that arrives on
+# the hosts' veth is dropped with probability N% (numgen random), which is
+# what netem loss on the scanner's egress does.
+#   farm.sh netem loss 5%       farm.sh netem delay 50ms loss 1%       farm.sh netem off
 cmd_netem() {
 	ns_exists "$NS_SCAN" || die "farm $PREFIX is not up"
 	ip netns exec "$NS_SCAN" tc qdisc del dev "$VETH_S" root 2>/dev/null || true
+	in_hosts nft delete table inet farmloss 2>/dev/null || true
 	[ "$1" = off ] && return 0
-	ip netns exec "$NS_SCAN" tc qdisc add dev "$VETH_S" root netem "$@"
+	if ip netns exec "$NS_SCAN" tc qdisc add dev "$VETH_S" root netem "$@" 2>/dev/null; then
+		echo "farm: tc netem $* on $VETH_S"
+		return 0
+	fi
+	[ $# -eq 2 ] && [ "$1" = loss ] && [[ $2 =~ ^([0-9]+)%$ ]] ||
+		die "no netem in this kernel; the nftables fallback does 'loss N%' only"
+	local pct=${BASH_REMATCH[1]}
+	command -v nft >/dev/null || die "no netem in this kernel and no nft (apt-get install nftables)"
+	in_hosts nft -f - <<-EOF
+	table inet farmloss {
+		chain pre {
+			type filter hook prerouting priority -300; policy accept;
+			iifname "$VETH_H" numgen random mod 100 < $pct counter drop
+		}
+	}
+	EOF
+	echo "farm: no netem here; nftables drops $pct% of the packets arriving on $VETH_H"
+}
+
+# packets dropped by the nftables loss rule (0 when netem or no loss is used)
+cmd_lossstat() {
+	in_hosts nft list table inet farmloss 2>/dev/null | grep -o 'packets [0-9]*' | awk '{print $2}' || echo 0
 }
 
 cmd_info() {
@@ -302,7 +332,7 @@ cmd_status() {
 }
 
 usage() {
-	sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -313,6 +343,7 @@ exec) shift; [ $# -gt 0 ] || usage; ns_exists "$NS_SCAN" || die "farm $PREFIX is
 hosts) shift; [ $# -gt 0 ] || usage; ns_exists "$NS_HOSTS" || die "farm $PREFIX is not up"; exec ip netns exec "$NS_HOSTS" "$@" ;;
 netem) shift; [ $# -gt 0 ] || usage; cmd_netem "$@" ;;
 info) cmd_info ;;
+lossstat) cmd_lossstat ;;
 status) cmd_status ;;
 *) usage ;;
 esac

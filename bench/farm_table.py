@@ -80,6 +80,8 @@ def main():
         base = t[:-5]
         name = re.sub(r"-\d+$", "", os.path.basename(base))
         wall, rss = parse_time(t)
+        if wall is None or rss is None:
+            continue  # still running, or time -v failed
         r = rows.setdefault(name, {"wall": [], "rss": [], "full": [], "extra": [], "rate": []})
         r["wall"].append(wall)
         r["rss"].append(rss / 1024.0)

@@ -6,8 +6,10 @@
 # /usr/bin/time -v inside the scanner namespace:
 #   smbwatch scan 198.19.0.0/16 -p 445 --checks none --format jsonl   (defaults)
 #   smbwatch ... $BENCH_TUNED                                          (tuned)
-#   masscan 198.19.0.0/16 -p445 --banners --adapter ... at a rate giving it
-#     about smbwatch's default wall time ("matched"), and at
+#   masscan 198.19.0.0/16 -p445 --banners --adapter ... at a rate meant to
+#     give it smbwatch's default wall time ("matched": NADDR/(wall-wait-2);
+#     measured here, masscan with --banners then ran ~1.5-2.2x longer, as it
+#     keeps banner connections open past --wait), and at
 #     $BENCH_MASSCAN_BEST pps ("best": its best completeness here)
 # then prints a table (medians): wall time, peak RSS, full fingerprints out of
 # the farm's addresses, and ratios to smbwatch's defaults.

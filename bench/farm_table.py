@@ -1,0 +1,124 @@
+#!/usr/bin/python3
+"""Table for bench/farm.sh.
+
+    farm_table.py OUTDIR FARM_CIDR     median wall, peak RSS, completeness
+    farm_table.py --wall FILE.time     wall seconds of one /usr/bin/time -v report
+
+OUTDIR holds, per run NAME-i: NAME-i.time (time -v), and smbwatch-*.jsonl or
+masscan-*.list (masscan -oL) plus masscan-*.rate.
+"""
+import glob
+import ipaddress
+import json
+import os
+import re
+import statistics
+import sys
+
+
+def parse_time(path):
+    wall = rss = None
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("Elapsed (wall clock) time"):
+                v = line.rsplit(" ", 1)[1]
+                parts = [float(p) for p in v.split(":")]
+                wall = 0.0
+                for p in parts:
+                    wall = wall * 60 + p
+            elif line.startswith("Maximum resident set size"):
+                rss = int(line.rsplit(" ", 1)[1])
+    return wall, rss
+
+
+def smbwatch_counts(path, farm):
+    full, five, records = set(), set(), 0
+    with open(path) as f:
+        for line in f:
+            try:
+                r = json.loads(line)
+            except ValueError:
+                continue
+            if r.get("type") != "service":
+                continue
+            records += 1
+            ip = r.get("ip", "")
+            if ipaddress.ip_address(ip) not in farm:
+                continue
+            dia = (r.get("smb2") or {}).get("dialects") or []
+            name = (r.get("ntlm") or {}).get("netbios_computer")
+            if dia and name:
+                full.add(ip)
+                if len(dia) == 5:
+                    five.add(ip)
+    return len(full), len(five), records
+
+
+def masscan_counts(path, farm):
+    opened, full = set(), set()
+    with open(path) as f:
+        for line in f:
+            p = line.split()
+            if len(p) < 5 or ipaddress.ip_address(p[3]) not in farm:
+                continue
+            if p[0] == "open":
+                opened.add(p[3])
+            elif p[0] == "banner" and len(p) > 5 and p[5] == "smb" and re.search(r"\bname=\S", line):
+                full.add(p[3])
+    return len(full), len(opened)
+
+
+def main():
+    if sys.argv[1] == "--wall":
+        print(parse_time(sys.argv[2])[0])
+        return 0
+    out, farm = sys.argv[1], ipaddress.ip_network(sys.argv[2])
+    size = farm.num_addresses
+    rows = {}
+    for t in sorted(glob.glob(os.path.join(out, "*.time"))):
+        base = t[:-5]
+        name = re.sub(r"-\d+$", "", os.path.basename(base))
+        wall, rss = parse_time(t)
+        if wall is None or rss is None:
+            continue  # still running, or time -v failed
+        r = rows.setdefault(name, {"wall": [], "rss": [], "full": [], "extra": [], "rate": []})
+        r["wall"].append(wall)
+        r["rss"].append(rss / 1024.0)
+        if name.startswith("smbwatch"):
+            full, five, _ = smbwatch_counts(base + ".jsonl", farm)
+            r["full"].append(full)
+            r["extra"].append(five)
+        else:
+            full, opened = masscan_counts(base + ".list", farm)
+            r["full"].append(full)
+            r["extra"].append(opened)
+            with open(base + ".rate") as f:
+                r["rate"].append(int(f.read()))
+    if not rows:
+        print("no runs")
+        return 1
+    med = {k: {f: statistics.median(v[f]) if v[f] else None for f in v} for k, v in rows.items()}
+    ref = med.get("smbwatch-default")
+    print(f"{'run':<18} {'n':>2} {'wall s':>8} {'peak RSS MiB':>12} {'full/' + str(size):>10} "
+          f"{'%':>6} {'5-dia|open':>10} {'rate':>6} {'wall/ref':>8} {'RSS/ref':>8}")
+    for k in ("smbwatch-default", "smbwatch-tuned", "masscan-matched", "masscan-best"):
+        if k not in med:
+            continue
+        m = med[k]
+        rw = f"{m['wall'] / ref['wall']:.2f}" if ref else "-"
+        rr = f"{m['rss'] / ref['rss']:.2f}" if ref else "-"
+        rate = f"{m['rate']:.0f}" if m["rate"] is not None else "-"
+        print(f"{k:<18} {len(rows[k]['wall']):>2} {m['wall']:>8.1f} {m['rss']:>12.1f} "
+              f"{m['full']:>10.0f} {100.0 * m['full'] / size:>6.1f} {m['extra']:>10.0f} {rate:>6} "
+              f"{rw:>8} {rr:>8}")
+    print("all runs (wall s / full):")
+    for k, v in rows.items():
+        print(f"  {k}: " + ", ".join(f"{w:.1f}/{f}" for w, f in zip(v["wall"], v["full"])))
+    print("ratios are to smbwatch-default (medians); '5-dia|open' = smbwatch records with all"
+          " 5 dialects | masscan open ports")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,349 @@
+#!/usr/bin/env bash
+# smbwatch farm: one listener answering on every address of a prefix, inside
+# an otherwise silent 198.19.0.0/16, for throughput, completeness, loss and
+# memory tests.
+#
+#   tests/lab/farm.sh up            namespaces + listener; returns when it listens
+#   tests/lab/farm.sh down          stop everything, delete namespaces and dir
+#   tests/lab/farm.sh exec CMD...   run CMD inside the scanner namespace
+#   tests/lab/farm.sh hosts CMD...  run CMD inside the hosts namespace
+#   tests/lab/farm.sh netem ARGS... tc netem on the scanner veth ("off" removes it);
+#                                   without netem: "loss N%" with nftables
+#   tests/lab/farm.sh lossstat      packets the nftables loss rule dropped
+#   tests/lab/farm.sh info          KEY=VALUE lines: veths, MACs, prefixes
+#   tests/lab/farm.sh status        addresses, routes, listeners, processes
+#
+#  netns PREFIX-scan                      netns PREFIX-hosts
+#  198.18.0.1 (veth PREFIX-s0)  ──veth──  198.18.0.2 (veth PREFIX-h0)
+#  routes: 198.18.0.0/15 only             local route FARM_NET/FARM_PREFIX_LEN on lo
+#  NO default route                       one listener on 0.0.0.0:445
+#                                         rest of 198.19.0.0/16: silent
+#
+# Network safety: only 198.18.0.0/15 is used, only inside the namespaces made
+# here; the scanner namespace has no default route. 198.18.0.3 is reserved for
+# masscan (--adapter-ip): the hosts side routes it back through the veth with a
+# static neighbour entry (the scanner MAC), and no kernel owns it, so
+# masscan's own TCP stack gets the answers and nothing else resets them.
+#
+# Environment:
+#   SMBW_LAB_PREFIX  name prefix (default "smbwf"; at most 12 chars): netns
+#                    PREFIX-scan / PREFIX-hosts, veth PREFIX-s0 / PREFIX-h0,
+#                    state file /run/smbwatch-lab/PREFIX.dir
+#   FARM_PREFIX_LEN  size of the answering prefix 198.19.0.0/LEN (default 20:
+#                    4,096 addresses; 24 for tests; 16..30)
+#   FARM_MODE        smbd (default): one smbd (SMB2+ defaults, bind interfaces
+#                    only = no, max connections = 0, a guest-ok share);
+#                    mute: a python3 listener that accepts every connection
+#                    (backlog 65535) and never reads nor writes (memory tests)
+#   SMBW_LAB_KEEP=1  keep the farm dir (smbd log) on `down`
+set -euo pipefail
+
+PREFIX=${SMBW_LAB_PREFIX:-smbwf}
+if [ ${#PREFIX} -gt 12 ] || ! [[ $PREFIX =~ ^[A-Za-z0-9_-]+$ ]]; then
+	echo "farm: SMBW_LAB_PREFIX must be 1-12 characters [A-Za-z0-9_-]" >&2
+	exit 2
+fi
+STATE_DIR=${SMBW_LAB_STATE:-/run/smbwatch-lab}
+STATE_FILE=$STATE_DIR/$PREFIX.dir
+# a farm that is up keeps the size and mode it was made with
+if [ "${1:-}" != up ] && [ -f "$STATE_FILE" ] && [ -f "$(cat "$STATE_FILE")/farm.env" ]; then
+	# shellcheck disable=SC1090
+	. "$(cat "$STATE_FILE")/farm.env"
+fi
+LEN=${FARM_PREFIX_LEN:-20}
+if ! [[ $LEN =~ ^[0-9]+$ ]] || [ "$LEN" -lt 16 ] || [ "$LEN" -gt 30 ]; then
+	echo "farm: FARM_PREFIX_LEN must be 16..30" >&2
+	exit 2
+fi
+MODE=${FARM_MODE:-smbd}
+case $MODE in smbd | mute) ;; *) echo "farm: FARM_MODE must be smbd or mute" >&2; exit 2 ;; esac
+NS_SCAN=$PREFIX-scan
+NS_HOSTS=$PREFIX-hosts
+VETH_S=$PREFIX-s0
+VETH_H=$PREFIX-h0
+SCAN_IP4=198.18.0.1
+GW_IP4=198.18.0.2
+MASSCAN_IP4=198.18.0.3
+FARM_NET=198.19.0.0
+SILENT_NET=198.19.0.0/16
+FARM_CIDR=$FARM_NET/$LEN
+
+die() { echo "farm: $*" >&2; exit 1; }
+need_root() { [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, smbd)"; }
+in_hosts() { ip netns exec "$NS_HOSTS" "$@"; }
+LAB_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+farm_dir() { if [ -f "$STATE_FILE" ]; then cat "$STATE_FILE"; fi; }
+ns_exists() { ip netns list | awk '{print $1}' | grep -qxF "$1"; }
+
+write_conf() {
+	local dir=$1
+	mkdir -p "$dir"/{pid,lock,state,cache,private,ncalrpc,binddns,share}
+	chmod 755 "$dir" "$dir/share"
+	echo "smbwatch farm" >"$dir/share/README.txt"
+	chmod 644 "$dir/share/README.txt"
+	cat >"$dir/smb.conf" <<-EOF
+	# smbwatch farm: one smbd for every address of $FARM_CIDR
+	[global]
+	   netbios name = FARM
+	   workgroup = LAB
+	   server string = smbwatch farm
+	   server role = standalone server
+	   security = user
+	   map to guest = Bad User
+	   bind interfaces only = no
+	   smb ports = 445
+	   disable netbios = yes
+	   max connections = 0
+	   pid directory = $dir/pid
+	   lock directory = $dir/lock
+	   state directory = $dir/state
+	   cache directory = $dir/cache
+	   private dir = $dir/private
+	   ncalrpc dir = $dir/ncalrpc
+	   binddns dir = $dir/binddns
+	   passdb backend = tdbsam:$dir/private/passdb.tdb
+	   usershare path =
+	   log file = $dir/smbd.log
+	   log level = 0
+	   max log size = 0
+	   logging = file
+	   load printers = no
+	   printing = bsd
+	   printcap name = /dev/null
+	   disable spoolss = yes
+	   guest account = nobody
+	   dns proxy = no
+	   wins support = no
+	   multicast dns register = no
+
+	[public]
+	   path = $dir/share
+	   comment = farm public share
+	   read only = yes
+	   guest ok = yes
+	   browseable = yes
+	EOF
+}
+
+# A listener that accepts everything and never reads nor writes: the peer's
+# bytes sit in the receive buffer and the connection stays open until the
+# peer closes or resets it (watched with EPOLLRDHUP only, to free the fd).
+write_mute() {
+	cat >"$1/mute.py" <<-'EOF'
+	import os, resource, select, socket, sys
+	soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+	resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+	s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+	s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+	s.bind(("0.0.0.0", 445))
+	s.listen(65535)
+	s.setblocking(False)
+	ep = select.epoll()
+	ep.register(s.fileno(), select.EPOLLIN)
+	conns = {}
+	while True:
+	    for fd, ev in ep.poll():
+	        if fd == s.fileno():
+	            while True:
+	                try:
+	                    c, _ = s.accept()
+	                except (BlockingIOError, InterruptedError):
+	                    break
+	                except OSError:
+	                    break  # EMFILE: leave it in the queue
+	                conns[c.fileno()] = c
+	                ep.register(c.fileno(), select.EPOLLRDHUP)
+	        else:
+	            c = conns.pop(fd, None)
+	            if c is not None:
+	                ep.unregister(fd)
+	                c.close()
+	EOF
+}
+
+wait_listen() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		in_hosts ss -Hltn | awk '{print $4}' | grep -qxF "0.0.0.0:445" && return 0
+		sleep 0.2
+	done
+	die "listener not up after 20 s (see $(farm_dir))"
+}
+
+cmd_up() {
+	need_root
+	if [ -f "$STATE_FILE" ] || ns_exists "$NS_SCAN" || ns_exists "$NS_HOSTS"; then
+		cmd_down >/dev/null 2>&1 || true
+	fi
+	for b in ip ss python3; do command -v "$b" >/dev/null || die "missing $b"; done
+	[ "$MODE" = smbd ] && { command -v smbd >/dev/null || die "missing smbd"; }
+	mkdir -p "$STATE_DIR"
+	local dir
+	dir=$(mktemp -d "/tmp/smbwatch-lab-$PREFIX.XXXXXX")
+	chmod 755 "$dir"
+	echo "$dir" >"$STATE_FILE"
+	printf 'FARM_PREFIX_LEN=%s\nFARM_MODE=%s\n' "$LEN" "$MODE" >"$dir/farm.env"
+	UP_OK=0
+	trap '[ "$UP_OK" = 1 ] || { echo "farm: up failed, tearing down" >&2; SMBW_LAB_KEEP=1 cmd_down >&2 || true; }' EXIT
+
+	ip netns add "$NS_SCAN"
+	ip netns add "$NS_HOSTS"
+	ip link add "$VETH_S" type veth peer name "$VETH_H"
+	ip link set "$VETH_S" netns "$NS_SCAN"
+	ip link set "$VETH_H" netns "$NS_HOSTS"
+	for ns in "$NS_SCAN" "$NS_HOSTS"; do
+		ip -n "$ns" link set lo up
+		ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+	done
+	# scanner: only the lab /15, via the hosts end; no default route
+	ip -n "$NS_SCAN" link set "$VETH_S" up
+	ip -n "$NS_SCAN" addr add "$SCAN_IP4/32" dev "$VETH_S"
+	ip -n "$NS_SCAN" route add "$GW_IP4/32" dev "$VETH_S"
+	ip -n "$NS_SCAN" route add 198.18.0.0/15 via "$GW_IP4" dev "$VETH_S"
+	# hosts: the farm prefix answers (local route), nothing else does
+	ip -n "$NS_HOSTS" link set "$VETH_H" up
+	ip -n "$NS_HOSTS" addr add "$GW_IP4/32" dev "$VETH_H"
+	ip -n "$NS_HOSTS" route add "$SCAN_IP4/32" dev "$VETH_H"
+	ip -n "$NS_HOSTS" route add "$MASSCAN_IP4/32" dev "$VETH_H"
+	ip -n "$NS_HOSTS" neigh replace "$MASSCAN_IP4" dev "$VETH_H" \
+		lladdr "$(ip -n "$NS_SCAN" -br link show "$VETH_S" | awk '{print $3}')" nud permanent
+	ip -n "$NS_HOSTS" route add local "$FARM_CIDR" dev lo
+	# many connections at once: room in the accept queue (the mute listener
+	# asks for 65535; smbd hard-codes 50 whatever this says)
+	in_hosts sysctl -qw net.core.somaxconn=65535 net.ipv4.tcp_max_syn_backlog=65535
+
+	if [ "$MODE" = smbd ]; then
+		write_conf "$dir"
+		echo "smbd -D -s '$dir/smb.conf'" >"$dir/daemons.sh"
+	else
+		write_mute "$dir"
+		echo "python3 '$dir/mute.py' </dev/null >'$dir/mute.log' 2>&1 &" >"$dir/daemons.sh"
+	fi
+	in_hosts setsid /usr/bin/python3 "$LAB_HOME/reaper.py" "$dir/reaper.pid" bash -e "$dir/daemons.sh" \
+		</dev/null >"$dir/reaper.log" 2>&1 &
+	local i rc
+	for ((i = 0; i < 100; i++)); do
+		[ -f "$dir/reaper.pid" ] && break
+		sleep 0.1
+	done
+	rc=$(cut -s -d' ' -f2 "$dir/reaper.pid" 2>/dev/null || echo "?")
+	[ "$rc" = 0 ] || die "starting the listener failed (rc $rc): see $dir/reaper.log"
+	wait_listen
+	UP_OK=1
+	echo "farm up: $dir ($MODE on $FARM_CIDR inside silent $SILENT_NET; scanner netns $NS_SCAN = $SCAN_IP4)"
+}
+
+kill_ns_procs() {
+	local ns=$1 spare=${2:-} pids i sig
+	ns_exists "$ns" || return 0
+	ns_pids() { ip netns pids "$ns" 2>/dev/null | grep -vx "${spare:-none}" || true; }
+	for sig in TERM KILL; do
+		pids=$(ns_pids)
+		[ -z "$pids" ] && return 0
+		# shellcheck disable=SC2086
+		kill -s "$sig" $pids 2>/dev/null || true
+		for ((i = 0; i < 25; i++)); do
+			[ -z "$(ns_pids)" ] && return 0
+			sleep 0.2
+		done
+	done
+}
+
+cmd_down() {
+	need_root
+	local dir reaper=""
+	dir=$(farm_dir)
+	[ -n "$dir" ] && [ -f "$dir/reaper.pid" ] && reaper=$(cut -d' ' -f1 "$dir/reaper.pid")
+	kill_ns_procs "$NS_SCAN"
+	kill_ns_procs "$NS_HOSTS" "$reaper"
+	kill_ns_procs "$NS_HOSTS"
+	ip netns del "$NS_SCAN" 2>/dev/null || true
+	ip netns del "$NS_HOSTS" 2>/dev/null || true
+	ip link del "$VETH_S" 2>/dev/null || true
+	if [ -n "$dir" ] && [ -d "$dir" ] && [[ $dir == /tmp/smbwatch-lab-* ]]; then
+		if [ "${SMBW_LAB_KEEP:-0}" = 1 ]; then echo "farm: kept $dir"; else rm -rf "$dir"; fi
+	fi
+	rm -f "$STATE_FILE"
+	echo "farm down ($PREFIX)"
+}
+
+# Loss (and delay) on the scanner -> hosts direction. tc netem on the
+# scanner's veth when the kernel has it (CONFIG_NET_SCH_NETEM); otherwise
+# loss only, with nftables on the hosts side: every packet that arrives on
+# the hosts' veth is dropped with probability N% (numgen random), which is
+# what netem loss on the scanner's egress does.
+#   farm.sh netem loss 5%       farm.sh netem delay 50ms loss 1%       farm.sh netem off
+cmd_netem() {
+	ns_exists "$NS_SCAN" || die "farm $PREFIX is not up"
+	ip netns exec "$NS_SCAN" tc qdisc del dev "$VETH_S" root 2>/dev/null || true
+	in_hosts nft delete table inet farmloss 2>/dev/null || true
+	[ "$1" = off ] && return 0
+	if ip netns exec "$NS_SCAN" tc qdisc add dev "$VETH_S" root netem "$@" 2>/dev/null; then
+		echo "farm: tc netem $* on $VETH_S"
+		return 0
+	fi
+	[ $# -eq 2 ] && [ "$1" = loss ] && [[ $2 =~ ^([0-9]+)%$ ]] ||
+		die "no netem in this kernel; the nftables fallback does 'loss N%' only"
+	local pct=${BASH_REMATCH[1]}
+	command -v nft >/dev/null || die "no netem in this kernel and no nft (apt-get install nftables)"
+	in_hosts nft -f - <<-EOF
+	table inet farmloss {
+		chain pre {
+			type filter hook prerouting priority -300; policy accept;
+			iifname "$VETH_H" numgen random mod 100 < $pct counter drop
+		}
+	}
+	EOF
+	echo "farm: no netem here; nftables drops $pct% of the packets arriving on $VETH_H"
+}
+
+# packets dropped by the nftables loss rule (0 when netem or no loss is used)
+cmd_lossstat() {
+	in_hosts nft list table inet farmloss 2>/dev/null | grep -o 'packets [0-9]*' | awk '{print $2}' || echo 0
+}
+
+cmd_info() {
+	ns_exists "$NS_SCAN" || die "farm $PREFIX is not up"
+	echo "NS_SCAN=$NS_SCAN"
+	echo "NS_HOSTS=$NS_HOSTS"
+	echo "VETH_SCAN=$VETH_S"
+	echo "VETH_HOSTS=$VETH_H"
+	echo "MAC_SCAN=$(ip -n "$NS_SCAN" -br link show "$VETH_S" | awk '{print $3}')"
+	echo "MAC_HOSTS=$(ip -n "$NS_HOSTS" -br link show "$VETH_H" | awk '{print $3}')"
+	echo "SCAN_IP=$SCAN_IP4"
+	echo "MASSCAN_IP=$MASSCAN_IP4"
+	echo "FARM_CIDR=$FARM_CIDR"
+	echo "SILENT_CIDR=$SILENT_NET"
+	echo "FARM_SIZE=$((1 << (32 - LEN)))"
+	echo "FARM_DIR=$(farm_dir)"
+}
+
+cmd_status() {
+	echo "prefix: $PREFIX  dir: $(farm_dir)"
+	ns_exists "$NS_HOSTS" || { echo "namespaces: down"; return 0; }
+	ip -n "$NS_SCAN" -br addr
+	ip -n "$NS_SCAN" route
+	ip -n "$NS_HOSTS" route show table local | grep -F 198.19 || true
+	in_hosts ss -Hltn | awk '{print "  listen " $4}'
+	local pids
+	pids=$(ip netns pids "$NS_HOSTS" | tr '\n' ',' | sed 's/,$//')
+	[ -n "$pids" ] && ps -o pid=,rss=,args= -p "$pids" | head -20 | sed 's/^/  /'
+	return 0
+}
+
+usage() {
+	sed -n '2,39p' "$0" | sed 's/^# \{0,1\}//'
+	exit 2
+}
+
+case "${1:-}" in
+up) cmd_up ;;
+down) cmd_down ;;
+exec) shift; [ $# -gt 0 ] || usage; ns_exists "$NS_SCAN" || die "farm $PREFIX is not up"; exec ip netns exec "$NS_SCAN" "$@" ;;
+hosts) shift; [ $# -gt 0 ] || usage; ns_exists "$NS_HOSTS" || die "farm $PREFIX is not up"; exec ip netns exec "$NS_HOSTS" "$@" ;;
+netem) shift; [ $# -gt 0 ] || usage; cmd_netem "$@" ;;
+info) cmd_info ;;
+lossstat) cmd_lossstat ;;
+status) cmd_status ;;
+*) usage ;;
+esac

@@ -33,6 +33,7 @@ struct scan_run {
 	uint64_t *slots;     /* position of the service in each slot, UINT64_MAX = free */
 	uv_timer_t stats_timer;
 	uv_timer_t feed_timer; /* retries feed() while the engine holds a queue */
+	uint64_t start_ms;     /* uv_now() at the start, for uptime */
 	struct scan_summary sum;
 	struct nbname_cache *names;
 	bool stopping;
@@ -164,7 +165,7 @@ static void feed_tick(uv_timer_t *t)
 static void stats_tick(uv_timer_t *t)
 {
 	struct scan_run *run = t->data;
-	double secs = (double)uv_now(run->loop) / 1000.0;
+	double secs = (double)(uv_now(run->loop) - run->start_ms) / 1000.0;
 	fprintf(stderr,
 		"{\"type\":\"stats\",\"done\":%llu,\"total\":%llu,\"found\":%llu,"
 		"\"inflight\":%u,\"open\":%llu,\"closed\":%llu,\"filtered\":%llu,"
@@ -254,6 +255,7 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	uv_signal_start(&run.sigterm, on_signal, SIGTERM);
 
 	uint64_t t0 = uv_hrtime();
+	run.start_ms = uv_now(run.loop);
 	feed(&run);
 	uv_run(run.loop, UV_RUN_DEFAULT);
 	run.sum.targets = run.done;

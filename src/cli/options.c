@@ -209,7 +209,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 {
 	memset(cli, 0, sizeof *cli);
 	cli->sopts.read_timeout_ms = 2000;
-	cli->sopts.deadline_ms = 10000;
+	cli->sopts.deadline_ms = 20000;
 	cli->sopts.retries = 1;
 	cli->sopts.checks = CHECK_ALL;
 	cli->fail_on = -1;
@@ -342,6 +342,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 		case OPT_CONNECT_TIMEOUT:
 			rc = set_duration("--connect-timeout", optarg, &cli->connect_timeout_ms, err,
 					  errsz);
+			cli->connect_timeout_given = true;
 			break;
 		case OPT_READ_TIMEOUT:
 			rc = set_duration("--read-timeout", optarg, &cli->sopts.read_timeout_ms, err,

@@ -23,6 +23,7 @@ struct scan_cli {
 	unsigned max_inflight;
 	unsigned rate;
 	unsigned connect_timeout_ms;
+	bool connect_timeout_given;  /* else it may grow when servers are overloaded */
 	bool force_large;
 	bool no_progress;
 	int fail_on; /* enum severity, or -1 */

@@ -65,7 +65,7 @@ static const char scan_usage[] =
 	"                        well under a second, gentle enough for a WAN; 0 = no cap)\n"
 	"  --connect-timeout T   connect timeout (default 1s)\n"
 	"  --read-timeout T      wait for each answer (default 2s)\n"
-	"  --timeout T           deadline per service, all its connections (default 10s)\n"
+	"  --timeout T           deadline per service, all its connections (default 20s)\n"
 	"  --retries N           retries of a timed-out connect (default 1)\n"
 	"  T: 500ms, 2s, 1.5 (seconds), 1m\n"
 	"\n"

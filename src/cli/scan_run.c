@@ -11,6 +11,7 @@
 #include "assess/assess.h"
 #include "net/permute.h"
 #include "net/resume.h"
+#include "probe/limiter.h"
 #include "net/engine.h"
 #include "probe/service.h"
 #include "report/progress.h"
@@ -31,6 +32,18 @@ struct scan_run {
 	struct permute perm;
 	const struct scan_cli *cli;
 	uint64_t *slots;     /* position of the service in each slot, UINT64_MAX = free */
+	unsigned *free_slots; /* stack of free slot numbers */
+	unsigned n_free;
+	/* Timed-out targets wait here to be tried again "later in the scan"
+	 * (--retries), when the burst that may have lost their SYN is over.
+	 * A ring bounded by what can time out in a few seconds, not by the
+	 * size of the target set. */
+	struct limiter limiter; /* follow-up connections window (AIMD) */
+	bool patient;           /* connect timeout raised after overload was seen */
+	uint64_t seen_halvings; /* limiter halvings already answered by a rate cut */
+	uint64_t calm_since_ms; /* last rate cut, for the recovery */
+	struct retry_entry *retry;
+	size_t retry_cap, retry_head, retry_len;
 	uv_timer_t stats_timer;
 	uv_timer_t feed_timer; /* retries feed() while the engine holds a queue */
 	uint64_t start_ms;     /* uv_now() at the start, for uptime */
@@ -42,18 +55,66 @@ struct scan_run {
 
 static void feed(struct scan_run *run);
 
+struct retry_entry {
+	uint64_t j;        /* shard-relative position */
+	uint64_t ready_ms; /* uv_now() from which it may start */
+	unsigned attempt;  /* retries already made */
+};
+
+#define RETRY_QUEUE_MAX (1u << 20)
+#define OVERLOAD_CONNECT_TIMEOUT_MS 1500
+
 struct slot_ref {
 	struct scan_run *run;
 	unsigned slot;
+	unsigned attempt;
 };
+
+static bool retry_push(struct scan_run *run, uint64_t j, unsigned attempt)
+{
+	if (run->retry_len == run->retry_cap) {
+		if (run->retry_cap >= RETRY_QUEUE_MAX)
+			return false;
+		size_t cap = run->retry_cap ? run->retry_cap * 2 : 1024;
+		struct retry_entry *r = malloc(cap * sizeof *r);
+		if (!r)
+			return false;
+		for (size_t i = 0; i < run->retry_len; i++)
+			r[i] = run->retry[(run->retry_head + i) % run->retry_cap];
+		free(run->retry);
+		run->retry = r;
+		run->retry_cap = cap;
+		run->retry_head = 0;
+	}
+	/* a short pause, jittered, so retries do not arrive as one burst; the
+	 * connect timeout already let the kernel resend the SYN once */
+	uint64_t wait = 250;
+	struct retry_entry *e = &run->retry[(run->retry_head + run->retry_len) % run->retry_cap];
+	e->j = j;
+	e->ready_ms = uv_now(run->loop) + wait + (j * 2654435761u) % 250;
+	e->attempt = attempt;
+	run->retry_len++;
+	return true;
+}
 
 static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
 {
 	struct slot_ref *ref = ud;
 	struct scan_run *run = ref->run;
+	uint64_t j = run->slots[ref->slot];
+	unsigned attempt = ref->attempt;
 	run->slots[ref->slot] = UINT64_MAX;
+	run->free_slots[run->n_free++] = ref->slot;
 	free(ref);
 	run->active--;
+	/* once servers were seen dropping connections, a timeout is more
+	 * likely a dropped SYN than a filtered port: one more try */
+	unsigned retries = run->sopts.retries + (run->patient ? 1 : 0);
+	if (o == SVC_FILTERED && attempt < retries && !run->stopping &&
+	    retry_push(run, j, attempt + 1)) {
+		feed(run);
+		return; /* not done yet: it comes back later */
+	}
 	run->done++;
 	switch (o) {
 	case SVC_OPEN: run->sum.open++; break;
@@ -72,14 +133,6 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
 	feed(run);
 }
 
-static unsigned free_slot(const struct scan_run *run)
-{
-	for (unsigned i = 0; i < run->max_active; i++)
-		if (run->slots[i] == UINT64_MAX)
-			return i;
-	return 0; /* cannot happen: active < max_active */
-}
-
 /* The lowest position still in flight, or next: every position below it is
  * finished, which is what a resume file may promise. */
 static uint64_t resume_position(const struct scan_run *run)
@@ -88,6 +141,11 @@ static uint64_t resume_position(const struct scan_run *run)
 	for (unsigned i = 0; i < run->max_active; i++)
 		if (run->slots[i] < low)
 			low = run->slots[i];
+	for (size_t i = 0; i < run->retry_len; i++) {
+		const struct retry_entry *e = &run->retry[(run->retry_head + i) % run->retry_cap];
+		if (e->j < low)
+			low = e->j;
+	}
 	return low;
 }
 
@@ -113,42 +171,94 @@ static void write_resume(struct scan_run *run, bool announce)
 			cli->resume_file);
 }
 
+/* Start the service at shard-relative position j. */
+static void start_position(struct scan_run *run, uint64_t j, unsigned attempt)
+{
+	uint64_t pos = shard_position(run->cli->shard_k, run->cli->shard_n, j);
+	uint64_t idx = permute_at(&run->perm, pos);
+	uint64_t ai = idx / run->ports.n;
+	uint16_t port = run->ports.ports[idx % run->ports.n];
+	struct sockaddr_storage ss;
+	if (!targets_get(run->targets, ai, &ss)) {
+		run->done++; /* cannot happen: idx < count */
+		return;
+	}
+	if (ss.ss_family == AF_INET6)
+		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	char ip[64];
+	options_addr_text(&ss, ip, sizeof ip);
+	struct slot_ref *ref = malloc(sizeof *ref);
+	if (!ref)
+		abort();
+	ref->run = run;
+	ref->slot = run->free_slots[--run->n_free];
+	ref->attempt = attempt;
+	run->slots[ref->slot] = j;
+	run->active++;
+	service_start(run->engine, &run->sopts, (struct sockaddr *)&ss, port == 139,
+		      nbname_cache_get(run->names, ip), service_done, ref);
+}
+
 /* Start services while under the cap, in the keyed pseudo-random order of
  * this shard's positions: no subnet or server gets all the attention. */
+/* Discovery follows the servers too: each time the follow-up window halves
+ * (servers dropping connections), the new-connection rate halves (not below
+ * RATE_FLOOR); after each calm second it climbs back by a tenth of --rate. */
+#define RATE_FLOOR 100
+static void adapt_rate(struct scan_run *run)
+{
+	unsigned configured = run->cli->rate;
+	uint64_t now = uv_now(run->loop);
+	unsigned rate = engine_rate(run->engine);
+	if (run->limiter.halvings != run->seen_halvings) {
+		run->seen_halvings = run->limiter.halvings;
+		run->calm_since_ms = now;
+		unsigned base = rate ? rate : 4000; /* no cap: start from a LAN-fast rate */
+		unsigned cut = base / 2 > RATE_FLOOR ? base / 2 : RATE_FLOOR;
+		if (!rate || cut < rate)
+			engine_set_rate(run->engine, cut);
+	} else if (rate && (configured == 0 || rate < configured) &&
+		   now - run->calm_since_ms >= 1000) {
+		run->calm_since_ms = now;
+		unsigned step = configured ? configured / 10 : 400;
+		unsigned up = rate + (step ? step : 1);
+		engine_set_rate(run->engine, configured && up > configured ? configured
+					    : (!configured && up >= 4000 ? 0 : up));
+	}
+}
+
 static void feed(struct scan_run *run)
 {
+	adapt_rate(run);
+	if (!run->patient && run->limiter.halvings && !run->cli->connect_timeout_given) {
+		/* Servers have been dropping connections: their listen queues are
+		 * full. Wait long enough for the kernel to resend a SYN (1 s, then
+		 * 3 s) instead of calling the address filtered. */
+		engine_set_connect_timeout(run->engine, OVERLOAD_CONNECT_TIMEOUT_MS);
+		run->patient = true;
+	}
 	/* Backpressure: start a service only when the engine can start its
 	 * connection now. Otherwise the rate cap would hold queued services
 	 * until their deadline ran out (lost hosts), later conversations of
 	 * running services would wait behind new ones, and the resume position
 	 * would run ahead of what was really scanned. */
-	while (!run->stopping && run->active < run->max_active && run->next < run->shard_total &&
-	       engine_pending(run->engine) == 0) {
-		uint64_t j = run->next++;
-		uint64_t pos = shard_position(run->cli->shard_k, run->cli->shard_n, j);
-		uint64_t idx = permute_at(&run->perm, pos);
-		uint64_t ai = idx / run->ports.n;
-		uint16_t port = run->ports.ports[idx % run->ports.n];
-		struct sockaddr_storage ss;
-		if (!targets_get(run->targets, ai, &ss))
-			continue;
-		if (ss.ss_family == AF_INET6)
-			((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
-		else
-			((struct sockaddr_in *)&ss)->sin_port = htons(port);
-		char ip[64];
-		options_addr_text(&ss, ip, sizeof ip);
-		struct slot_ref *ref = malloc(sizeof *ref);
-		if (!ref)
-			abort();
-		ref->run = run;
-		ref->slot = free_slot(run);
-		run->slots[ref->slot] = j;
-		run->active++;
-		service_start(run->engine, &run->sopts, (struct sockaddr *)&ss, port == 139,
-			      nbname_cache_get(run->names, ip), service_done, ref);
+	while (!run->stopping && run->active < run->max_active && engine_pending(run->engine) == 0) {
+		/* retries whose time has come first, then new positions */
+		if (run->retry_len && run->retry[run->retry_head].ready_ms <= uv_now(run->loop)) {
+			struct retry_entry e = run->retry[run->retry_head];
+			run->retry_head = (run->retry_head + 1) % run->retry_cap;
+			run->retry_len--;
+			start_position(run, e.j, e.attempt);
+		} else if (run->next < run->shard_total) {
+			start_position(run, run->next++, 0);
+		} else {
+			break;
+		}
 	}
-	if (run->active == 0 && (run->next >= run->shard_total || run->stopping)) {
+	if (run->active == 0 &&
+	    ((run->next >= run->shard_total && run->retry_len == 0) || run->stopping)) {
 		uv_timer_stop(&run->feed_timer);
 		uv_timer_stop(&run->progress_timer);
 		uv_timer_stop(&run->stats_timer);
@@ -230,11 +340,20 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	run.engine = engine_new(run.loop, &eo);
 	/* each service holds at most two connections at once */
 	run.max_active = cli->max_inflight / 2 ? cli->max_inflight / 2 : 1;
+	/* start moderate, grow while servers keep up, halve when they do not */
+	limiter_init(&run.limiter, 64, 4, cli->max_inflight);
+	run.sopts.limiter = &run.limiter;
 	run.slots = malloc(run.max_active * sizeof *run.slots);
 	if (!run.slots)
 		abort();
-	for (unsigned i = 0; i < run.max_active; i++)
+	run.free_slots = malloc(run.max_active * sizeof *run.free_slots);
+	if (!run.free_slots)
+		abort();
+	for (unsigned i = 0; i < run.max_active; i++) {
 		run.slots[i] = UINT64_MAX;
+		run.free_slots[i] = run.max_active - 1 - i;
+	}
+	run.n_free = run.max_active;
 	run.progress = show_progress ? progress_new(stderr, run.shard_total) : NULL;
 	uv_timer_init(run.loop, &run.stats_timer);
 	run.stats_timer.data = &run;
@@ -278,6 +397,8 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	uv_loop_close(run.loop);
 	nbname_cache_free(run.names);
 	free(run.slots);
+	free(run.free_slots);
+	free(run.retry);
 	*sum = run.sum;
 	return 0;
 }

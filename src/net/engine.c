@@ -73,6 +73,7 @@ static enum econn_outcome outcome_of(int uverr)
 }
 
 static void engine_pump(struct engine *e);
+static void refill(struct engine *e);
 
 static void pump_timer_cb(uv_timer_t *t)
 {
@@ -121,6 +122,24 @@ uv_loop_t *engine_loop(struct engine *e)
 unsigned engine_inflight(const struct engine *e)
 {
 	return e->inflight;
+}
+
+void engine_set_rate(struct engine *e, unsigned rate)
+{
+	refill(e); /* bank what the old rate earned */
+	e->opts.rate = rate;
+	if (rate && e->tokens > rate / 50.0 + 1)
+		e->tokens = rate / 50.0 + 1;
+}
+
+unsigned engine_rate(const struct engine *e)
+{
+	return e->opts.rate;
+}
+
+void engine_set_connect_timeout(struct engine *e, unsigned ms)
+{
+	e->opts.connect_timeout_ms = ms ? ms : 1;
 }
 
 unsigned engine_pending(const struct engine *e)

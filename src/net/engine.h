@@ -52,6 +52,11 @@ struct engine *engine_new(uv_loop_t *loop, const struct engine_opts *opts);
 void engine_free(struct engine *e);
 uv_loop_t *engine_loop(struct engine *e);
 unsigned engine_inflight(const struct engine *e);
+/* Change the new-connection rate cap (0 = none) from now on. */
+void engine_set_rate(struct engine *e, unsigned rate);
+unsigned engine_rate(const struct engine *e);
+/* Connect timeout for connections started from now on. */
+void engine_set_connect_timeout(struct engine *e, unsigned ms);
 /* Connections waiting for a slot or a rate token. */
 unsigned engine_pending(const struct engine *e);
 uint64_t engine_attempts(const struct engine *e);

@@ -112,6 +112,7 @@ static bool on_frame(struct conv *c, const struct nbss_frame *f)
 {
 	if (f->type == NBSS_KEEPALIVE)
 		return true;
+	c->res.answered = true;
 	if (!c->nbss_ok) {
 		if (f->type == NBSS_POSITIVE) {
 			conv_begin_module(c);

@@ -13,6 +13,7 @@
 struct conv_result {
 	enum econn_outcome connect; /* ECONN_OK when the TCP connect worked */
 	enum probe_end end;
+	bool answered;              /* at least one whole frame arrived */
 	bool nbss_negative;         /* NetBIOS session request refused */
 	uint8_t nbss_error;
 };

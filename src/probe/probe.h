@@ -45,8 +45,11 @@ enum probe_end {
 /* "timeout", "closed by peer", "reset", "malformed answer", ... */
 const char *probe_end_name(enum probe_end why);
 
+struct limiter;
+
 struct scan_opts {
 	unsigned checks;           /* CHECK_* */
+	struct limiter *limiter;   /* follow-up connections window, may be NULL */
 	unsigned read_timeout_ms;  /* per exchange */
 	unsigned deadline_ms;      /* per service, all its connections */
 	unsigned retries;          /* retries of a timed-out connect */

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "probe/conn.h"
+#include "probe/limiter.h"
 #include "probe/smbghost.h"
 #include "wire/smb2.h"
 
@@ -37,14 +38,57 @@ struct service {
 	bool a_done, b_done;
 	enum svc_outcome outcome;
 	uv_timer_t deadline;
-	uv_timer_t backoff;      /* waits before a retry of a dropped conversation */
+	uv_timer_t backoff;      /* waits before a retry (see later()) */
+	void (*after_backoff)(struct service *s);
 	int open_timers;
 	unsigned drop_retries;   /* retries after accept-then-drop */
+	unsigned b_retries, c_retries, check_retries; /* retries of later connections */
+	unsigned jitter;         /* xorshift state for backoff jitter */
+	/* the follow-up window (probe/limiter.h): B, C and the checks wait
+	 * for a slot; at most one of them holds one at a time */
+	struct limiter_wait wait;
+	void (*wait_done)(const struct conv_result *res, void *ud);
+	const struct probe_ops *pending_ops;
+	bool holding;
 	bool deadline_hit;
 	bool finished;
 };
 
 static void start_a(struct service *s);
+static void b_done(const struct conv_result *res, void *ud);
+static void c_done(const struct conv_result *res, void *ud);
+
+/* Retries of connections to a host that already answered, when the host
+ * does not accept or drops them: that is a server over its limits (Samba
+ * forks per connection and its listen backlog is 50), not an answer. */
+#define LATER_RETRIES 3
+
+static void backoff_cb(uv_timer_t *t)
+{
+	struct service *s = t->data;
+	s->after_backoff(s);
+}
+
+/* Run fn after an exponential backoff with jitter (attempt 0: 250-375 ms),
+ * so that retries from many services do not arrive together. */
+static void later(struct service *s, void (*fn)(struct service *), unsigned attempt)
+{
+	unsigned ms = 250u << (attempt < 4 ? attempt : 4);
+	s->jitter ^= s->jitter << 13;
+	s->jitter ^= s->jitter >> 17;
+	s->jitter ^= s->jitter << 5;
+	ms += s->jitter % (ms / 2 + 1);
+	s->after_backoff = fn;
+	uv_timer_start(&s->backoff, backoff_cb, ms, 0);
+}
+
+/* A later conversation could not get through (no connect, or dropped before
+ * any answer). */
+static bool not_through(const struct conv_result *r)
+{
+	return r->connect != ECONN_OK ||
+	       ((r->end == PROBE_END_RESET || r->end == PROBE_END_CLOSED) && !r->answered);
+}
 
 static void timer_closed(uv_handle_t *h)
 {
@@ -79,6 +123,12 @@ static void deadline_cb(uv_timer_t *t)
 	if (s->ctx.rec) /* only a service that spoke has a record to report on */
 		record_add_error(s->ctx.rec, "scan", "service deadline of %u ms exceeded",
 				 s->opts->deadline_ms);
+	if (s->wait.queued) {
+		/* still waiting for a window slot: end that step as aborted */
+		limiter_cancel(s->opts->limiter, &s->wait);
+		struct conv_result r = {.connect = ECONN_ERROR, .end = PROBE_END_ABORTED};
+		s->wait_done(&r, s);
+	}
 	if (s->a)
 		conv_abort(s->a);
 	if (s->b)
@@ -102,6 +152,37 @@ static const char *called_name(struct service *s)
 	return s->netbios ? s->called : NULL;
 }
 
+/* Start a follow-up conversation when the window has room. */
+static void follow_up_now(void *arg)
+{
+	struct service *s = arg;
+	s->holding = true;
+	struct conv *c = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s),
+				    s->pending_ops, &s->ctx, s->wait_done, s);
+	if (s->wait_done == b_done)
+		s->b = c;
+	else
+		s->c = c;
+}
+
+static void follow_up(struct service *s, const struct probe_ops *ops, conv_done_fn done)
+{
+	s->pending_ops = ops;
+	s->wait_done = done;
+	limiter_acquire(s->opts->limiter, &s->wait, follow_up_now, s);
+}
+
+/* A follow-up conversation ended: give its slot back, saying whether the
+ * server let it in. */
+static void follow_up_end(struct service *s, const struct conv_result *res)
+{
+	if (!s->holding)
+		return;
+	s->holding = false;
+	limiter_release(s->opts->limiter, not_through(res), uv_now(engine_loop(s->e)));
+}
+
+
 static void check_done(const struct conv_result *res, void *ud);
 
 /* After the fingerprint: the security checks, one conversation each, in
@@ -112,16 +193,19 @@ static void run_checks(struct service *s)
 		service_finish(s);
 		return;
 	}
-	const struct probe_ops *ops = s->checks[s->next_check++];
-	s->c = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s), ops, &s->ctx,
-			  check_done, s);
+	follow_up(s, s->checks[s->next_check++], check_done);
 }
 
 static void check_done(const struct conv_result *res, void *ud)
 {
 	struct service *s = ud;
-	(void)res;
 	s->c = NULL;
+	follow_up_end(s, res);
+	if (!s->deadline_hit && not_through(res) && s->check_retries < LATER_RETRIES) {
+		s->next_check--; /* the same check again */
+		later(s, run_checks, s->check_retries++);
+		return;
+	}
 	run_checks(s);
 }
 
@@ -145,19 +229,28 @@ static void plan_checks(struct service *s)
 	run_checks(s);
 }
 
+static void start_c(struct service *s)
+{
+	follow_up(s, &probe_dialect, c_done);
+}
+
 static void c_done(const struct conv_result *res, void *ud)
 {
 	struct service *s = ud;
 	s->c = NULL;
+	follow_up_end(s, res);
 	if (s->deadline_hit) {
 		service_finish(s);
+		return;
+	}
+	if (!s->ctx.chosen && not_through(res) && s->c_retries < LATER_RETRIES) {
+		later(s, start_c, s->c_retries++); /* same offer again */
 		return;
 	}
 	if (s->ctx.chosen) {
 		record_add_dialect(s->ctx.rec, s->ctx.chosen);
 		if (offer_below(s, s->ctx.chosen)) {
-			s->c = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s),
-					  &probe_dialect, &s->ctx, c_done, s);
+			start_c(s);
 			return;
 		}
 	} else if (res->end != PROBE_END_DONE) {
@@ -180,11 +273,17 @@ static bool dropped(const struct conv_result *r)
 	return r->connect == ECONN_OK && (r->end == PROBE_END_RESET || r->end == PROBE_END_CLOSED);
 }
 
-static void backoff_cb(uv_timer_t *t)
+static void restart_negotiates(struct service *s)
 {
-	struct service *s = t->data;
 	s->a_done = s->b_done = s->b_started = false;
 	start_a(s);
+}
+
+static void start_b(struct service *s)
+{
+	s->b_started = true;
+	s->b_done = false;
+	follow_up(s, &probe_smb1_negotiate, b_done);
 }
 
 static void after_negotiates(struct service *s)
@@ -196,9 +295,13 @@ static void after_negotiates(struct service *s)
 		/* accepted, then dropped before a word: a server over its limits
 		 * (Samba forks per connection, its backlog is 50). Try again after
 		 * a pause rather than lose the host. */
-		unsigned ms = 250u << s->drop_retries;
-		s->drop_retries++;
-		uv_timer_start(&s->backoff, backoff_cb, ms, 0);
+		later(s, restart_negotiates, s->drop_retries++);
+		return;
+	}
+	if (!s->deadline_hit && s->ctx.smb_answer && s->b_started && !s->ctx.smb1_answer &&
+	    s->b_res.connect != ECONN_OK && s->b_retries < LATER_RETRIES) {
+		/* the host answered on another connection: this one was not let in */
+		later(s, start_b, s->b_retries++);
 		return;
 	}
 	if (s->deadline_hit || !s->ctx.smb_answer) {
@@ -216,8 +319,7 @@ static void after_negotiates(struct service *s)
 			record_add_error(probe_ctx_record(&s->ctx), "smb1", "SMB1 negotiate ended without a verdict");
 	}
 	if (s->ctx.smb2_max && offer_below(s, s->ctx.smb2_max)) {
-		s->c = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s), &probe_dialect,
-				  &s->ctx, c_done, s);
+		start_c(s);
 		return;
 	}
 	s->ctx.rec->smb2.dialects_complete = s->ctx.rec->smb2.present;
@@ -228,6 +330,7 @@ static void b_done(const struct conv_result *res, void *ud)
 {
 	struct service *s = ud;
 	s->b = NULL;
+	follow_up_end(s, res);
 	s->b_done = true;
 	s->b_res = *res;
 	after_negotiates(s);
@@ -238,9 +341,7 @@ static void a_connected(void *ud)
 	struct service *s = ud;
 	if (s->b_started)
 		return;
-	s->b_started = true;
-	s->b = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s), &probe_smb1_negotiate,
-			  &s->ctx, b_done, s);
+	start_b(s);
 }
 
 static void a_done(const struct conv_result *res, void *ud)
@@ -250,10 +351,8 @@ static void a_done(const struct conv_result *res, void *ud)
 	if (res->connect != ECONN_OK && !s->deadline_hit) {
 		if (res->connect == ECONN_REFUSED) {
 			s->outcome = SVC_CLOSED;
-		} else if (res->connect == ECONN_TIMEOUT && s->connect_tries <= s->opts->retries) {
-			start_a(s); /* a lost SYN is not a filtered port: try again */
-			return;
 		} else {
+			/* a timeout is retried by the scan, later (cli/scan_run.c) */
 			s->outcome = res->connect == ECONN_TIMEOUT ? SVC_FILTERED : SVC_ERROR;
 		}
 		service_finish(s);
@@ -323,6 +422,8 @@ void service_start(struct engine *e, const struct scan_opts *opts, const struct 
 	uv_timer_init(engine_loop(e), &s->deadline);
 	uv_timer_init(engine_loop(e), &s->backoff);
 	s->deadline.data = s->backoff.data = s;
+	s->jitter = (unsigned)s->ctx.client_guid[0] | (unsigned)s->ctx.client_guid[1] << 8 |
+		    (unsigned)s->ctx.client_guid[2] << 16 | 1u;
 	s->open_timers = 2;
 	uv_timer_start(&s->deadline, deadline_cb, opts->deadline_ms, 0);
 	start_a(s);

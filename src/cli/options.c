@@ -13,6 +13,9 @@
 #include "assess/assess.h"
 #include "record/record.h"
 
+/* ~2.5 KiB per connection in flight: 16k stay under 64 MiB */
+#define MAX_INFLIGHT_DEFAULT 16384
+
 enum {
 	OPT_EXCLUDE = 256,
 	OPT_EXCLUDE_FILE,
@@ -392,7 +395,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 	/* leave descriptors for the loop, the output and the resolver */
 	unsigned cap = nofile > 64 ? nofile - 32 : 32;
 	if (!inflight_set)
-		cli->max_inflight = cap < 4096 ? cap : 4096;
+		cli->max_inflight = cap < MAX_INFLIGHT_DEFAULT ? cap : MAX_INFLIGHT_DEFAULT;
 	else if (cli->max_inflight > cap)
 		cli->max_inflight = cap;
 	return 0;

@@ -60,7 +60,7 @@ static const char scan_usage[] =
 	"\n"
 	"speed and politeness:\n"
 	"  --max-inflight N      connections at once (default: from the open-file limit,\n"
-	"                        at most 4096)\n"
+	"                        at most 16384; about 2.5 KiB each)\n"
 	"  --rate N              new connections per second (default 2000: a LAN /24 in\n"
 	"                        well under a second, gentle enough for a WAN; 0 = no cap)\n"
 	"  --connect-timeout T   connect timeout (default 1s)\n"

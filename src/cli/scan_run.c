@@ -107,9 +107,7 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
 	run->free_slots[run->n_free++] = ref->slot;
 	free(ref);
 	run->active--;
-	/* once servers were seen dropping connections, a timeout is more
-	 * likely a dropped SYN than a filtered port: one more try */
-	unsigned retries = run->sopts.retries + (run->patient ? 1 : 0);
+	unsigned retries = run->sopts.retries;
 	if (o == SVC_FILTERED && attempt < retries && !run->stopping &&
 	    retry_push(run, j, attempt + 1)) {
 		feed(run);
@@ -204,28 +202,29 @@ static void start_position(struct scan_run *run, uint64_t j, unsigned attempt)
 /* Start services while under the cap, in the keyed pseudo-random order of
  * this shard's positions: no subnet or server gets all the attention. */
 /* Discovery follows the servers too: each time the follow-up window halves
- * (servers dropping connections), the new-connection rate halves (not below
- * RATE_FLOOR); after each calm second it climbs back by a tenth of --rate. */
-#define RATE_FLOOR 100
+ * (servers dropping connections), the new-connection rate drops by a quarter,
+ * not below a quarter of --rate; after each calm second it climbs back by a
+ * tenth of --rate. The window does most of the work: the rate only keeps
+ * discovery bursts from refilling a full listen queue. */
+#define RATE_UNCAPPED 4000 /* what "no cap" starts from once servers choke */
 static void adapt_rate(struct scan_run *run)
 {
-	unsigned configured = run->cli->rate;
+	unsigned configured = run->cli->rate ? run->cli->rate : RATE_UNCAPPED;
+	unsigned floor = configured / 4 > 50 ? configured / 4 : 50;
 	uint64_t now = uv_now(run->loop);
 	unsigned rate = engine_rate(run->engine);
 	if (run->limiter.halvings != run->seen_halvings) {
 		run->seen_halvings = run->limiter.halvings;
 		run->calm_since_ms = now;
-		unsigned base = rate ? rate : 4000; /* no cap: start from a LAN-fast rate */
-		unsigned cut = base / 2 > RATE_FLOOR ? base / 2 : RATE_FLOOR;
-		if (!rate || cut < rate)
-			engine_set_rate(run->engine, cut);
-	} else if (rate && (configured == 0 || rate < configured) &&
-		   now - run->calm_since_ms >= 1000) {
+		unsigned base = rate ? rate : configured;
+		unsigned cut = base - base / 4;
+		engine_set_rate(run->engine, cut > floor ? cut : floor);
+	} else if (rate && rate < configured && now - run->calm_since_ms >= 1000) {
 		run->calm_since_ms = now;
-		unsigned step = configured ? configured / 10 : 400;
-		unsigned up = rate + (step ? step : 1);
-		engine_set_rate(run->engine, configured && up > configured ? configured
-					    : (!configured && up >= 4000 ? 0 : up));
+		unsigned up = rate + configured / 10 + 1;
+		if (up >= configured)
+			up = run->cli->rate; /* back to what was asked, 0 = no cap */
+		engine_set_rate(run->engine, up);
 	}
 }
 
@@ -244,7 +243,10 @@ static void feed(struct scan_run *run)
 	 * until their deadline ran out (lost hosts), later conversations of
 	 * running services would wait behind new ones, and the resume position
 	 * would run ahead of what was really scanned. */
-	while (!run->stopping && run->active < run->max_active && engine_pending(run->engine) == 0) {
+	/* and only while follow-ups of running services are not queueing for
+	 * the window: hosts that answered come before new addresses */
+	while (!run->stopping && run->active < run->max_active && engine_pending(run->engine) == 0 &&
+	       (double)run->limiter.n_waiting <= run->limiter.window) {
 		/* retries whose time has come first, then new positions */
 		if (run->retry_len && run->retry[run->retry_head].ready_ms <= uv_now(run->loop)) {
 			struct retry_entry e = run->retry[run->retry_head];
@@ -338,8 +340,9 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 		.connect_timeout_ms = cli->connect_timeout_ms,
 	};
 	run.engine = engine_new(run.loop, &eo);
-	/* each service holds at most two connections at once */
-	run.max_active = cli->max_inflight / 2 ? cli->max_inflight / 2 : 1;
+	/* as many services as connections: most hold one (silent addresses),
+	 * and the engine queues the rest (feed() waits for its queue) */
+	run.max_active = cli->max_inflight ? cli->max_inflight : 1;
 	/* start moderate, grow while servers keep up, halve when they do not */
 	limiter_init(&run.limiter, 64, 4, cli->max_inflight);
 	run.sopts.limiter = &run.limiter;

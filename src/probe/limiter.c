@@ -12,6 +12,7 @@ void limiter_init(struct limiter *l, unsigned start, unsigned min, unsigned max)
 	l->last_halve_ms = 0;
 	l->head = l->tail = NULL;
 	l->halvings = 0;
+	l->n_waiting = 0;
 	l->slow_start = true;
 }
 
@@ -37,6 +38,7 @@ void limiter_acquire(struct limiter *l, struct limiter_wait *w, void (*fn)(void 
 	else
 		l->head = w;
 	l->tail = w;
+	l->n_waiting++;
 }
 
 static void wake(struct limiter *l)
@@ -47,6 +49,7 @@ static void wake(struct limiter *l)
 		if (!l->head)
 			l->tail = NULL;
 		w->queued = false;
+		l->n_waiting--;
 		l->inflight++;
 		w->fn(w->arg);
 	}
@@ -88,6 +91,7 @@ void limiter_cancel(struct limiter *l, struct limiter_wait *w)
 		*pp = w->next;
 		if (l->tail == w)
 			l->tail = prev;
+		l->n_waiting--;
 	}
 	w->queued = false;
 }

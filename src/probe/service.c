@@ -49,12 +49,14 @@ struct service {
 	struct limiter_wait wait;
 	void (*wait_done)(const struct conv_result *res, void *ud);
 	const struct probe_ops *pending_ops;
+	uint64_t deadline_paused_ms; /* deadline left while waiting for a slot */
 	bool holding;
 	bool deadline_hit;
 	bool finished;
 };
 
 static void start_a(struct service *s);
+static void deadline_cb(uv_timer_t *t);
 static void b_done(const struct conv_result *res, void *ud);
 static void c_done(const struct conv_result *res, void *ud);
 
@@ -157,6 +159,12 @@ static void follow_up_now(void *arg)
 {
 	struct service *s = arg;
 	s->holding = true;
+	if (s->deadline_paused_ms) {
+		/* the wait for a window slot is the scanner's doing, not the
+		 * server's: the deadline resumes with what was left */
+		uv_timer_start(&s->deadline, deadline_cb, s->deadline_paused_ms, 0);
+		s->deadline_paused_ms = 0;
+	}
 	struct conv *c = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s),
 				    s->pending_ops, &s->ctx, s->wait_done, s);
 	if (s->wait_done == b_done)
@@ -170,6 +178,11 @@ static void follow_up(struct service *s, const struct probe_ops *ops, conv_done_
 	s->pending_ops = ops;
 	s->wait_done = done;
 	limiter_acquire(s->opts->limiter, &s->wait, follow_up_now, s);
+	if (s->wait.queued) {
+		uint64_t left = uv_timer_get_due_in(&s->deadline);
+		uv_timer_stop(&s->deadline);
+		s->deadline_paused_ms = left ? left : 1;
+	}
 }
 
 /* A follow-up conversation ended: give its slot back, saying whether the

@@ -62,7 +62,7 @@ struct retry_entry {
 };
 
 #define RETRY_QUEUE_MAX (1u << 20)
-#define OVERLOAD_CONNECT_TIMEOUT_MS 1500
+#define OVERLOAD_CONNECT_TIMEOUT_MS 3500
 
 struct slot_ref {
 	struct scan_run *run;
@@ -195,8 +195,12 @@ static void start_position(struct scan_run *run, uint64_t j, unsigned attempt)
 	ref->attempt = attempt;
 	run->slots[ref->slot] = j;
 	run->active++;
+	/* once servers were seen dropping connections, a retry waits long
+	 * enough for the kernel to resend its SYN twice (1 s, then 3 s): a full
+	 * listen queue drops SYNs just as a filter does */
+	unsigned patient = attempt && run->patient ? OVERLOAD_CONNECT_TIMEOUT_MS : 0;
 	service_start(run->engine, &run->sopts, (struct sockaddr *)&ss, port == 139,
-		      nbname_cache_get(run->names, ip), service_done, ref);
+		      nbname_cache_get(run->names, ip), patient, service_done, ref);
 }
 
 /* Start services while under the cap, in the keyed pseudo-random order of

@@ -25,6 +25,7 @@ struct econn {
 	bool started;      /* left the pending queue */
 	bool connected;
 	bool closing;      /* econn_close or an end: no more callbacks */
+	unsigned connect_timeout_ms; /* 0: the engine's */
 };
 
 struct engine {
@@ -277,7 +278,8 @@ static void econn_start(struct econn *c)
 		end_with(c, outcome_of(rc));
 		return;
 	}
-	uv_timer_start(&c->timer, timer_cb, e->opts.connect_timeout_ms, 0);
+	uv_timer_start(&c->timer, timer_cb,
+		       c->connect_timeout_ms ? c->connect_timeout_ms : e->opts.connect_timeout_ms, 0);
 }
 
 static void refill(struct engine *e)
@@ -373,6 +375,13 @@ int econn_write(struct econn *c, const uint8_t *p, size_t n)
 	if (rc != 0)
 		free(w);
 	return rc;
+}
+
+void econn_set_connect_timeout(struct econn *c, unsigned ms)
+{
+	c->connect_timeout_ms = ms;
+	if (c->started && !c->connected && !c->closing)
+		uv_timer_start(&c->timer, timer_cb, ms, 0);
 }
 
 void econn_set_read_timeout(struct econn *c, unsigned ms)

@@ -67,6 +67,8 @@ struct econn *econn_open(struct engine *e, const struct sockaddr *sa, const stru
 			 void *ud);
 /* Queue bytes (copied). Returns 0 or a negative libuv error. */
 int econn_write(struct econn *c, const uint8_t *p, size_t n);
+/* This connection's connect timeout (instead of the engine's). */
+void econn_set_connect_timeout(struct econn *c, unsigned ms);
 /* (Re)arm the read timeout: ended(ECONN_TIMEOUT) if no byte arrives within ms. */
 void econn_set_read_timeout(struct econn *c, unsigned ms);
 /* Close; no data/ended callbacks after this, closed() follows. Idempotent. */

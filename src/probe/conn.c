@@ -237,6 +237,12 @@ struct conv *conv_start(struct engine *e, const struct sockaddr *sa, const char 
 	return c;
 }
 
+void conv_set_connect_timeout(struct conv *c, unsigned ms)
+{
+	if (!c->finished)
+		econn_set_connect_timeout(c->ec, ms);
+}
+
 void conv_set_connected_cb(struct conv *c, void (*fn)(void *ud))
 {
 	c->connected_fn = fn;

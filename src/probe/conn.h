@@ -27,6 +27,8 @@ typedef void (*conv_done_fn)(const struct conv_result *res, void *ud);
 struct conv *conv_start(struct engine *e, const struct sockaddr *sa, const char *called_name,
 			const struct probe_ops *ops, struct probe_ctx *ctx, conv_done_fn done,
 			void *ud);
+/* Optional: a connect timeout for this conversation's connection. */
+void conv_set_connect_timeout(struct conv *c, unsigned ms);
 /* Optional: called once when the TCP connection is up (before any byte). */
 void conv_set_connected_cb(struct conv *c, void (*fn)(void *ud));
 /* Stop now; done() is called with PROBE_END_ABORTED (later, from the loop). */

@@ -26,6 +26,7 @@ struct service {
 	char fallback[17];
 	bool fallback_tried;
 	unsigned connect_tries;
+	unsigned patient_connect_ms;
 	service_done_fn done;
 	void *ud;
 
@@ -42,7 +43,7 @@ struct service {
 	void (*after_backoff)(struct service *s);
 	int open_timers;
 	unsigned drop_retries;   /* retries after accept-then-drop */
-	unsigned b_retries, c_retries, check_retries; /* retries of later connections */
+	unsigned a_retries, b_retries, c_retries, check_retries; /* retries of later connections */
 	unsigned jitter;         /* xorshift state for backoff jitter */
 	/* the follow-up window (probe/limiter.h): B, C and the checks wait
 	 * for a slot; at most one of them holds one at a time */
@@ -56,6 +57,7 @@ struct service {
 };
 
 static void start_a(struct service *s);
+static void after_negotiates(struct service *s);
 static void deadline_cb(uv_timer_t *t);
 static void b_done(const struct conv_result *res, void *ud);
 static void c_done(const struct conv_result *res, void *ud);
@@ -89,7 +91,9 @@ static void later(struct service *s, void (*fn)(struct service *), unsigned atte
 static bool not_through(const struct conv_result *r)
 {
 	return r->connect != ECONN_OK ||
-	       ((r->end == PROBE_END_RESET || r->end == PROBE_END_CLOSED) && !r->answered);
+	       ((r->end == PROBE_END_RESET || r->end == PROBE_END_CLOSED ||
+		 r->end == PROBE_END_TIMEOUT) &&
+		!r->answered);
 }
 
 static void timer_closed(uv_handle_t *h)
@@ -286,6 +290,22 @@ static bool dropped(const struct conv_result *r)
 	return r->connect == ECONN_OK && (r->end == PROBE_END_RESET || r->end == PROBE_END_CLOSED);
 }
 
+/* The SMB2 negotiate again, for a host that answered the SMB1 one: its first
+ * try was not let in or not answered (an overloaded server, not "no SMB2"). */
+static void a2_done(const struct conv_result *res, void *ud)
+{
+	struct service *s = ud;
+	s->c = NULL;
+	follow_up_end(s, res);
+	s->a_res = *res;
+	after_negotiates(s);
+}
+
+static void retry_a(struct service *s)
+{
+	follow_up(s, &probe_smb2_negotiate, a2_done);
+}
+
 static void restart_negotiates(struct service *s)
 {
 	s->a_done = s->b_done = s->b_started = false;
@@ -311,8 +331,16 @@ static void after_negotiates(struct service *s)
 		later(s, restart_negotiates, s->drop_retries++);
 		return;
 	}
+	/* Only once servers were seen dropping connections: an SMB1-only
+	 * server closes an SMB2 negotiate on purpose, and that is its answer. */
+	bool overload = s->opts->limiter && s->opts->limiter->halvings > 0;
+	if (!s->deadline_hit && s->ctx.smb_answer && !s->ctx.smb2_max && not_through(&s->a_res) &&
+	    overload && s->a_retries < LATER_RETRIES) {
+		later(s, retry_a, s->a_retries++);
+		return;
+	}
 	if (!s->deadline_hit && s->ctx.smb_answer && s->b_started && !s->ctx.smb1_answer &&
-	    s->b_res.connect != ECONN_OK && s->b_retries < LATER_RETRIES) {
+	    not_through(&s->b_res) && s->b_retries < LATER_RETRIES) {
 		/* the host answered on another connection: this one was not let in */
 		later(s, start_b, s->b_retries++);
 		return;
@@ -321,6 +349,10 @@ static void after_negotiates(struct service *s)
 		service_finish(s);
 		return;
 	}
+	if (!s->ctx.smb2_max && s->a_res.connect == ECONN_OK && !s->a_res.answered &&
+	    (s->a_res.end == PROBE_END_TIMEOUT || s->a_res.end == PROBE_END_RESET))
+		record_add_error(probe_ctx_record(&s->ctx), "smb2", "no answer to the SMB2 negotiate (%s)",
+				 probe_end_name(s->a_res.end));
 	struct rec_smb1 *m = &probe_ctx_record(&s->ctx)->smb1;
 	if (m->enabled == TRI_UNKNOWN && s->b_started) {
 		if (s->b_res.connect == ECONN_OK &&
@@ -391,6 +423,8 @@ static void start_a(struct service *s)
 	s->connect_tries++;
 	s->a = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s), &probe_smb2_negotiate,
 			  &s->ctx, a_done, s);
+	if (s->patient_connect_ms)
+		conv_set_connect_timeout(s->a, s->patient_connect_ms);
 	conv_set_connected_cb(s->a, a_connected);
 }
 
@@ -410,7 +444,8 @@ static void sockaddr_text(const struct sockaddr_storage *sa, char *ip, size_t ip
 }
 
 void service_start(struct engine *e, const struct scan_opts *opts, const struct sockaddr *sa,
-		   bool netbios, const char *nb_fallback, service_done_fn done, void *ud)
+		   bool netbios, const char *nb_fallback, unsigned patient_connect_ms,
+		   service_done_fn done, void *ud)
 {
 	struct service *s = calloc(1, sizeof *s);
 	if (!s)
@@ -425,6 +460,7 @@ void service_start(struct engine *e, const struct scan_opts *opts, const struct 
 		record_set_str(s->fallback, sizeof s->fallback, nb_fallback);
 	s->done = done;
 	s->ud = ud;
+	s->patient_connect_ms = patient_connect_ms;
 	s->outcome = SVC_OPEN;
 	sockaddr_text(&s->sa, s->ctx.ip, sizeof s->ctx.ip, &s->ctx.port);
 	s->ctx.netbios = netbios;

@@ -20,7 +20,11 @@ typedef void (*service_done_fn)(enum svc_outcome o, struct svc_record *rec, void
 
 /* netbios: use the NetBIOS session service (port 139 style) with
  * "*SMBSERVER" as called name, then nb_fallback (may be NULL) if refused. */
+/* patient_connect_ms: when not 0, the first connection waits this long to
+ * connect (a retry of a target that timed out: long enough for the kernel
+ * to resend the SYN into a full listen queue). */
 void service_start(struct engine *e, const struct scan_opts *opts, const struct sockaddr *sa,
-		   bool netbios, const char *nb_fallback, service_done_fn done, void *ud);
+		   bool netbios, const char *nb_fallback, unsigned patient_connect_ms,
+		   service_done_fn done, void *ud);
 
 #endif

@@ -7,7 +7,11 @@
 #include <openssl/hmac.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
 #include <syslog.h>
+#include <unistd.h>
 #include <time.h>
 
 static int stdout_send(struct sink *s, const char *ev, const char *name, char *err, size_t errsz)
@@ -74,6 +78,51 @@ static void syslog_close(struct sink *s)
 	closelog();
 }
 
+/* syslog:SOCKET - the same message, RFC 3164 framed, as one datagram to a
+ * Unix socket of the user's choice (a relay, a container's log socket).
+ * LOG_DAEMON|LOG_WARNING = <28>. */
+static int syslog_sock_open(struct sink *s, char *err, size_t errsz)
+{
+	struct sockaddr_un sun;
+	if (strlen(s->arg) >= sizeof sun.sun_path) {
+		snprintf(err, errsz, "bad sink '%s': socket path too long", s->spec);
+		return -1;
+	}
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errsz, "%s: %s", s->spec, strerror(errno));
+		return -1;
+	}
+	s->fd = fd;
+	return 0;
+}
+
+static int syslog_sock_send(struct sink *s, const char *ev, const char *name, char *err,
+			    size_t errsz)
+{
+	(void)name;
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", s->arg);
+	char head[64];
+	int n = snprintf(head, sizeof head, "<%d>smbwatch[%d]: ", LOG_DAEMON | LOG_WARNING,
+			 (int)getpid());
+	struct iovec iov[2] = {{head, (size_t)n}, {(void *)ev, strlen(ev)}};
+	struct msghdr mh = {.msg_name = &sun, .msg_namelen = sizeof sun, .msg_iov = iov,
+			    .msg_iovlen = 2};
+	if (sendmsg(s->fd, &mh, 0) < 0) {
+		snprintf(err, errsz, "%s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void syslog_sock_close(struct sink *s)
+{
+	if (s->fd > 0)
+		close(s->fd);
+	s->fd = 0;
+}
+
 static const struct sink_ops stdout_ops = {
 	.prefix = "stdout",
 	.send = stdout_send,
@@ -92,8 +141,17 @@ static const struct sink_ops syslog_ops = {
 	.close = syslog_close,
 };
 
+static const struct sink_ops syslog_sock_ops = {
+	.prefix = "syslog:",
+	.takes_arg = true,
+	.open = syslog_sock_open,
+	.send = syslog_sock_send,
+	.close = syslog_sock_close,
+	.retry = true,
+};
+
 static const struct sink_ops *const sinks[] = {
-	&stdout_ops, &file_ops, &syslog_ops, &sink_webhook_ops, &sink_exec_ops,
+	&stdout_ops, &file_ops, &syslog_ops, &syslog_sock_ops, &sink_webhook_ops, &sink_exec_ops,
 };
 
 int sink_parse(const char *spec, struct sink *s, char *err, size_t errsz)
@@ -121,7 +179,9 @@ int sink_parse(const char *spec, struct sink *s, char *err, size_t errsz)
 		return 0;
 	}
 	snprintf(err, errsz,
-		 "bad sink '%s': use stdout, file:PATH, syslog, webhook:URL or exec:COMMAND", spec);
+		 "bad sink '%s': use stdout, file:PATH, syslog, syslog:SOCKET, webhook:URL or "
+		 "exec:COMMAND",
+		 spec);
 	return -1;
 }
 

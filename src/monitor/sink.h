@@ -3,6 +3,7 @@
  *   stdout            JSON Lines on standard output (the default)
  *   file:PATH         JSON Lines appended to PATH (flushed per event)
  *   syslog            one syslog message per event (LOG_DAEMON, warning)
+ *   syslog:SOCKET     the same, RFC 3164 framed, to that Unix datagram socket
  *   webhook:URL       HTTP POST of the event JSON (libcurl); with a secret,
  *                     header X-Smbwatch-Signature: sha256=HEX(HMAC-SHA256)
  *   exec:COMMAND      /bin/sh -c COMMAND with the event JSON on stdin;
@@ -40,6 +41,7 @@ struct sink {
 	unsigned backoff_ms; /* before the first retry; doubles each time */
 	unsigned timeout_ms; /* per webhook request / exec run */
 	FILE *f;             /* file sink */
+	int fd;              /* syslog:SOCKET sink */
 	void *impl;          /* webhook: CURL handle */
 };
 

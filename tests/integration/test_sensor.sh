@@ -74,6 +74,29 @@ c=$(jq -c '[.id,.src,.dst]' "$tmp/exec.jsonl" 2>/dev/null | sort | tr '\n' ' ')
 t $? "--sink file: and exec: deliver the same alerts as stdout"
 grep -q '"DOUBLEPULSAR"' "$tmp/sink.jsonl"
 t $? "the DoublePulsar alert reaches the file sink"
+# syslog:SOCKET: RFC 3164 datagrams to a socket this test listens on
+python3 - "$tmp/log.sock" "$tmp/syslog.txt" <<'PY' &
+import socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+s.bind(sys.argv[1])
+s.settimeout(5)
+with open(sys.argv[2], "w") as out:
+    try:
+        while True:
+            out.write(s.recv(65536).decode() + "\n")
+            out.flush()
+    except socket.timeout:
+        pass
+PY
+rcv=$!
+for _ in 1 2 3 4 5 6 7 8 9 10; do [ -S "$tmp/log.sock" ] && break; sleep 0.1; done
+"$SMBWATCH" sensor -r "$PCAPS/doublepulsar-backdoor-connect-win7.pcap" --sink "syslog:$tmp/log.sock" \
+	>/dev/null 2>&1
+wait "$rcv"
+n_sys=$(grep -c '^<28>smbwatch\[[0-9]*\]: {"type":"alert"' "$tmp/syslog.txt" 2>/dev/null)
+n_std=$(wc -l <"$tmp/std.jsonl")
+[ "$n_sys" = "$n_std" ] && grep -q '"DOUBLEPULSAR"' "$tmp/syslog.txt"
+t $? "--sink syslog:SOCKET: one RFC 3164 message per alert ($n_sys of $n_std)"
 "$SMBWATCH" sensor -r "$PCAPS/doublepulsar-backdoor-connect-win7.pcap" --sink nowhere >/dev/null 2>"$tmp/e"
 [ $? = 2 ] && grep -q "bad sink" "$tmp/e"
 t $? "unknown sink: usage error naming it"

@@ -8,14 +8,9 @@
 
 #include "probe/ntlm_info.h"
 #include "probe/probe.h"
+#include "probe/smb_client.h"
 #include "wire/smb1.h"
 #include "wire/smb2.h"
-
-#define STATUS_MORE_PROCESSING_REQUIRED 0xC0000016u
-#define OUR_SMB1_CAPS (0x80000000u | 0x4u | 0x40u | 0x8u | 0x10u | 0x80u)
-#define OUR_FLAGS2                                                                    \
-	(SMB1_FLAGS2_UNICODE | SMB1_FLAGS2_NT_STATUS | SMB1_FLAGS2_EXTENDED_SECURITY | \
-	 SMB1_FLAGS2_LONG_NAMES)
 
 struct guest1_state {
 	int step; /* 0 negotiate, 1 leg 1, 2 leg 2 */
@@ -32,7 +27,7 @@ static int guest1_start(void *st, struct probe_ctx *ctx, struct wr *out)
 		memset(r, 0x42, sizeof r);
 	snprintf(s->user, sizeof s->user, "smbw%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
 	static const char *const dialects[] = {"NT LM 0.12"};
-	int rc = smb1_negotiate_req_encode(out, dialects, 1, OUR_FLAGS2);
+	int rc = smb1_negotiate_req_encode(out, dialects, 1, SMBW_SMB1_FLAGS2_EXT);
 	return rc < 0 ? rc : PROBE_SEND;
 }
 
@@ -45,7 +40,7 @@ static int leg(struct guest1_state *s, struct wr *out)
 	if (rc < 0)
 		return rc;
 	rc = smb1_session_setup_ext_req_encode(out, s->uid, (uint16_t)(s->step + 1), wb.p,
-					       (uint16_t)wb.len, OUR_SMB1_CAPS);
+					       (uint16_t)wb.len, SMBW_SMB1_CAPS);
 	return rc < 0 ? rc : PROBE_SEND;
 }
 

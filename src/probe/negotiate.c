@@ -6,40 +6,17 @@
 
 #include "probe/ntlm_info.h"
 #include "probe/probe.h"
+#include "probe/smb_client.h"
 #include "wire/smb2.h"
-
-#define STATUS_MORE_PROCESSING_REQUIRED 0xC0000016u
-
-/* Capabilities we claim (MS-SMB2 2.2.3): DFS, LEASING, LARGE_MTU,
- * MULTI_CHANNEL, PERSISTENT_HANDLES, DIRECTORY_LEASING, ENCRYPTION - what a
- * Windows 10 client sends, so servers answer as they would to Windows. */
-#define OUR_SMB2_CAPS 0x0000007Fu
-
-static const uint16_t all_dialects[] = {
-	SMB2_DIALECT_202, SMB2_DIALECT_210, SMB2_DIALECT_300, SMB2_DIALECT_302, SMB2_DIALECT_311,
-};
 
 struct smb2_state {
 	int step; /* 0: negotiate sent, 1: session setup sent */
 };
 
-static int negotiate_encode(struct probe_ctx *ctx, const uint16_t *d, unsigned n, struct wr *out)
-{
-	struct smb2_negotiate_req req = {
-		.dialects = d,
-		.n_dialects = n,
-		.security_mode = SMB2_SECMODE_SIGNING_ENABLED,
-		.capabilities = OUR_SMB2_CAPS,
-	};
-	memcpy(req.client_guid, ctx->client_guid, sizeof req.client_guid);
-	memcpy(req.salt, ctx->salt, sizeof req.salt);
-	return smb2_negotiate_req_encode(out, &req, 0);
-}
-
 static int smb2_start(void *st, struct probe_ctx *ctx, struct wr *out)
 {
 	(void)st;
-	int rc = negotiate_encode(ctx, all_dialects, 5, out);
+	int rc = smbw_negotiate2_encode(ctx, smbw_smb2_dialects, 5, 0, out);
 	return rc < 0 ? rc : PROBE_SEND;
 }
 
@@ -155,7 +132,7 @@ static int dialect_start(void *st, struct probe_ctx *ctx, struct wr *out)
 {
 	(void)st;
 	ctx->chosen = 0;
-	int rc = negotiate_encode(ctx, ctx->offer, ctx->n_offer, out);
+	int rc = smbw_negotiate2_encode(ctx, ctx->offer, ctx->n_offer, 0, out);
 	return rc < 0 ? rc : PROBE_SEND;
 }
 

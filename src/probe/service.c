@@ -25,7 +25,6 @@ struct service {
 	char called[17];
 	char fallback[17];
 	bool fallback_tried;
-	unsigned connect_tries;
 	unsigned patient_connect_ms;
 	service_done_fn done;
 	void *ud;
@@ -420,7 +419,6 @@ static void a_done(const struct conv_result *res, void *ud)
 
 static void start_a(struct service *s)
 {
-	s->connect_tries++;
 	s->a = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s), &probe_smb2_negotiate,
 			  &s->ctx, a_done, s);
 	if (s->patient_connect_ms)

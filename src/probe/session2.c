@@ -5,13 +5,8 @@
 #include <string.h>
 
 #include "probe/ntlm_info.h"
+#include "probe/smb_client.h"
 #include "wire/smb2.h"
-
-#define STATUS_MORE_PROCESSING_REQUIRED 0xC0000016u
-
-static const uint16_t all_dialects[] = {
-	SMB2_DIALECT_202, SMB2_DIALECT_210, SMB2_DIALECT_300, SMB2_DIALECT_302, SMB2_DIALECT_311,
-};
 
 uint64_t sess2_next_mid(struct sess2 *s)
 {
@@ -27,15 +22,7 @@ int sess2_start(struct sess2 *s, struct probe_ctx *ctx, const char *user, struct
 {
 	memset(s, 0, sizeof *s);
 	s->user = user;
-	struct smb2_negotiate_req req = {
-		.dialects = all_dialects,
-		.n_dialects = 5,
-		.security_mode = SMB2_SECMODE_SIGNING_ENABLED,
-		.capabilities = 0x7F,
-	};
-	memcpy(req.client_guid, ctx->client_guid, sizeof req.client_guid);
-	memcpy(req.salt, ctx->salt, sizeof req.salt);
-	int rc = smb2_negotiate_req_encode(out, &req, sess2_next_mid(s));
+	int rc = smbw_negotiate2_encode(ctx, smbw_smb2_dialects, 5, sess2_next_mid(s), out);
 	return rc < 0 ? rc : PROBE_SEND;
 }
 

@@ -10,6 +10,7 @@
 
 #include "probe/probe.h"
 #include "probe/session2.h"
+#include "probe/smb_client.h"
 #include "probe/sharelist.h"
 
 /* MS-SMB2 2.2.13.1: what we ask for on the pipe and on a share root. */
@@ -20,7 +21,6 @@
 #define FILE_DIRECTORY_FILE 1u
 #define MAX_SHARE_CHECKS 32
 #define RPC_BUF_MAX 65536
-#define STATUS_PENDING 0x00000103u
 
 enum step {
 	S_SESSION = 0,

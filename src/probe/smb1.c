@@ -9,19 +9,11 @@
 
 #include "probe/ntlm_info.h"
 #include "probe/probe.h"
+#include "probe/smb_client.h"
 #include "wire/smb1.h"
 #include "wire/smb2.h"
 
-#define STATUS_MORE_PROCESSING_REQUIRED 0xC0000016u
 
-/* Unicode + NT status + extended security + long names, no signature bit. */
-#define OUR_FLAGS2                                                                    \
-	(SMB1_FLAGS2_UNICODE | SMB1_FLAGS2_NT_STATUS | SMB1_FLAGS2_EXTENDED_SECURITY | \
-	 SMB1_FLAGS2_LONG_NAMES)
-
-/* MS-CIFS 2.2.4.53.1: UNICODE | NT_STATUS | EXTENDED_SECURITY | LARGE_FILES |
- * NT_SMBS | LEVEL_II_OPLOCKS. */
-#define OUR_SMB1_CAPS (0x80000000u | 0x4u | 0x40u | 0x8u | 0x10u | 0x80u)
 
 struct smb1_state {
 	int step; /* 0: negotiate sent, 1: session setup sent */
@@ -33,7 +25,7 @@ static int smb1_start(void *st, struct probe_ctx *ctx, struct wr *out)
 	(void)st;
 	(void)ctx;
 	static const char *const dialects[] = {"NT LM 0.12"};
-	int rc = smb1_negotiate_req_encode(out, dialects, 1, OUR_FLAGS2);
+	int rc = smb1_negotiate_req_encode(out, dialects, 1, SMBW_SMB1_FLAGS2_EXT);
 	return rc < 0 ? rc : PROBE_SEND;
 }
 
@@ -54,7 +46,7 @@ static int session_setup_encode(struct wr *out)
 	int rc = ntlm_negotiate_blob(&wb);
 	if (rc < 0)
 		return rc;
-	return smb1_session_setup_ext_req_encode(out, 0, 1, wb.p, (uint16_t)wb.len, OUR_SMB1_CAPS);
+	return smb1_session_setup_ext_req_encode(out, 0, 1, wb.p, (uint16_t)wb.len, SMBW_SMB1_CAPS);
 }
 
 static int on_negotiate(struct smb1_state *s, struct probe_ctx *ctx, struct rd *msg,

@@ -10,19 +10,15 @@
 
 #include "probe/ntlm_info.h"
 #include "probe/probe.h"
+#include "probe/smb_client.h"
 #include "probe/sharelist.h"
 #include "wire/smb1.h"
 #include "wire/smb1_ops.h"
 #include "wire/smb2.h"
 
-#define STATUS_MORE_PROCESSING_REQUIRED 0xC0000016u
-#define STATUS_INSUFF_SERVER_RESOURCES 0xC0000205u
-#define STATUS_ACCESS_DENIED 0xC0000022u
-#define STATUS_INVALID_HANDLE 0xC0000008u
 #define DOUBLEPULSAR_MID 65
 #define DOUBLEPULSAR_ANSWER_MID (DOUBLEPULSAR_MID + 0x10)
 #define PIPE_ACCESS 0x0002019Fu
-#define OUR_SMB1_CAPS (0x80000000u | 0x4u | 0x40u | 0x8u | 0x10u | 0x80u)
 
 enum step {
 	S_NEGOTIATE = 0,
@@ -72,7 +68,7 @@ static int ntlm_leg(struct smb1_checks_state *s, bool first, struct wr *out)
 	if (rc < 0)
 		return rc;
 	rc = smb1_session_setup_ext_req_encode(out, s->rc.uid, next_mid(s), wb.p,
-					       (uint16_t)wb.len, OUR_SMB1_CAPS);
+					       (uint16_t)wb.len, SMBW_SMB1_CAPS);
 	return rc < 0 ? rc : PROBE_SEND;
 }
 

@@ -38,6 +38,7 @@ enum {
 	OPT_SHARD,
 	OPT_RESUME_FILE,
 	OPT_STATS_EVERY,
+	OPT_DIALECTS,
 };
 
 static const struct {
@@ -153,6 +154,7 @@ static const struct option long_opts[] = {
 	{"force-large", no_argument, NULL, OPT_FORCE_LARGE},
 	{"format", required_argument, NULL, OPT_FORMAT},
 	{"view", required_argument, NULL, OPT_VIEW},
+	{"dialects", required_argument, NULL, OPT_DIALECTS},
 	{"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
 	{"max-inflight", required_argument, NULL, OPT_MAX_INFLIGHT},
 	{"rate", required_argument, NULL, OPT_RATE},
@@ -353,6 +355,14 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 			break;
 		case OPT_TIMEOUT:
 			rc = set_duration("--timeout", optarg, &cli->sopts.deadline_ms, err, errsz);
+			break;
+		case OPT_DIALECTS:
+			if (strcmp(optarg, "range") == 0 || strcmp(optarg, "each") == 0) {
+				cli->sopts.dialects_each = optarg[0] == 'e';
+			} else {
+				snprintf(err, errsz, "bad --dialects '%s': range or each", optarg);
+				return -1;
+			}
 			break;
 		case OPT_RETRIES:
 			if (parse_uint(optarg, 10, &cli->sopts.retries) != 0) {

@@ -53,6 +53,7 @@ struct scan_opts {
 	unsigned read_timeout_ms;  /* per exchange */
 	unsigned deadline_ms;      /* per service, all its connections */
 	unsigned retries;          /* retries of a timed-out connect */
+	bool dialects_each;        /* list dialects one by one (holes), not by range */
 	char view[32];
 };
 

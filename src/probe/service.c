@@ -16,6 +16,7 @@
 static const uint16_t ladder[] = {
 	SMB2_DIALECT_202, SMB2_DIALECT_210, SMB2_DIALECT_300, SMB2_DIALECT_302, SMB2_DIALECT_311,
 };
+#define LADDER_N (sizeof ladder / sizeof ladder[0])
 
 struct service {
 	struct engine *e;
@@ -44,6 +45,9 @@ struct service {
 	unsigned drop_retries;   /* retries after accept-then-drop */
 	unsigned a_retries, b_retries, c_retries, check_retries; /* retries of later connections */
 	unsigned jitter;         /* xorshift state for backoff jitter */
+	/* range mode: the minimum dialect lies in ladder[range_lo..range_hi],
+	 * ladder[range_hi] is known supported, ladder[range_probe] is offered */
+	unsigned range_lo, range_hi, range_top, range_probe, range_asked;
 	/* the follow-up window (probe/limiter.h): B, C and the checks wait
 	 * for a slot; at most one of them holds one at a time */
 	struct limiter_wait wait;
@@ -146,10 +150,65 @@ static void deadline_cb(uv_timer_t *t)
 static bool offer_below(struct service *s, uint16_t below)
 {
 	s->ctx.n_offer = 0;
-	for (unsigned i = 0; i < sizeof ladder / sizeof ladder[0]; i++)
+	for (unsigned i = 0; i < LADDER_N; i++)
 		if (ladder[i] < below && !record_has_dialect(s->ctx.rec, ladder[i]))
 			s->ctx.offer[s->ctx.n_offer++] = ladder[i];
 	return s->ctx.n_offer > 0;
+}
+
+static bool offer_one(struct service *s, unsigned i)
+{
+	s->ctx.offer[0] = ladder[i];
+	s->ctx.n_offer = 1;
+	s->range_probe = i;
+	return true;
+}
+
+/* Dialect listing, after the full negotiate gave the max. Windows and Samba
+ * support one contiguous range (Samba: server min/max protocol; Windows has
+ * no holes either), so by default only the minimum is searched, most likely
+ * answers first: 2.0.2 alone (the default everywhere: one connection), then
+ * the one just below the max (hardened servers offer only the max: two),
+ * then a binary search between (at most four). --dialects each lists them
+ * one by one instead (nmap's way; finds holes, one connection per dialect
+ * plus one). False: nothing to ask. */
+static bool first_dialect_probe(struct service *s)
+{
+	if (s->opts->dialects_each)
+		return offer_below(s, s->ctx.smb2_max);
+	unsigned top = 0;
+	while (top < LADDER_N && ladder[top] != s->ctx.smb2_max)
+		top++;
+	if (top == 0 || top >= LADDER_N)
+		return false;
+	s->range_lo = 0;
+	s->range_hi = s->range_top = top;
+	s->range_asked = 1;
+	return offer_one(s, 0);
+}
+
+/* The answer to a dialect probe (chosen = the dialect it picked, 0 = none of
+ * the offer): record it; true if another probe is needed. */
+static bool next_dialect_probe(struct service *s, uint16_t chosen)
+{
+	struct svc_record *rec = probe_ctx_record(&s->ctx);
+	if (s->opts->dialects_each) {
+		if (!chosen)
+			return false;
+		record_add_dialect(rec, chosen);
+		return offer_below(s, chosen);
+	}
+	if (chosen)
+		s->range_hi = s->range_probe;
+	else
+		s->range_lo = s->range_probe + 1;
+	if (s->range_lo < s->range_hi)
+		return offer_one(s, s->range_asked++ == 1 ? s->range_hi - 1
+							 : (s->range_lo + s->range_hi) / 2);
+	for (unsigned i = s->range_hi; i < s->range_top; i++)
+		record_add_dialect(rec, ladder[i]);
+	rec->smb2.dialects_by_range = true;
+	return false;
 }
 
 static const char *called_name(struct service *s)
@@ -263,13 +322,7 @@ static void c_done(const struct conv_result *res, void *ud)
 		later(s, start_c, s->c_retries++); /* same offer again */
 		return;
 	}
-	if (s->ctx.chosen) {
-		record_add_dialect(s->ctx.rec, s->ctx.chosen);
-		if (offer_below(s, s->ctx.chosen)) {
-			start_c(s);
-			return;
-		}
-	} else if (res->end != PROBE_END_DONE) {
+	if (!s->ctx.chosen && res->end != PROBE_END_DONE) {
 		/* no verdict for the lower dialects: say so rather than guess */
 		s->ctx.rec->smb2.dialects_complete = false;
 		record_add_error(probe_ctx_record(&s->ctx), "dialects", "dialect probe ended: %s",
@@ -277,6 +330,10 @@ static void c_done(const struct conv_result *res, void *ud)
 				 : res->end == PROBE_END_TIMEOUT ? "timeout"
 								  : "no answer");
 		plan_checks(s);
+		return;
+	}
+	if (next_dialect_probe(s, s->ctx.chosen)) {
+		start_c(s);
 		return;
 	}
 	s->ctx.rec->smb2.dialects_complete = true;
@@ -362,7 +419,7 @@ static void after_negotiates(struct service *s)
 		else if (s->b_res.end != PROBE_END_PROTOCOL) /* decode errors are already noted */
 			record_add_error(probe_ctx_record(&s->ctx), "smb1", "SMB1 negotiate ended without a verdict");
 	}
-	if (s->ctx.smb2_max && offer_below(s, s->ctx.smb2_max)) {
+	if (s->ctx.smb2_max && first_dialect_probe(s)) {
 		start_c(s);
 		return;
 	}

@@ -101,6 +101,8 @@ static json_t *smb2_json(const struct rec_smb2 *s)
 	json_t *o = json_object();
 	char buf[64];
 	json_object_set_new(o, "dialects", id_array(s->dialects, s->n_dialects, rec_dialect_name));
+	if (s->n_dialects > 1)
+		set_str(o, "dialects_method", s->dialects_by_range ? "range" : "each");
 	set_str(o, "signing", signing_name(s->signing));
 	if (guid_known(s->server_guid)) {
 		guid_to_string(s->server_guid, buf, sizeof buf);

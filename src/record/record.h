@@ -49,6 +49,7 @@ struct rec_smb2 {
 	unsigned n_dialects;   /* ascending */
 	uint16_t dialects[REC_MAX_DIALECTS];
 	bool dialects_complete; /* every dialect probe got an answer */
+	bool dialects_by_range; /* min found, the ones between inferred (see service.c) */
 	enum signing signing;
 	uint8_t server_guid[16];
 	uint32_t capabilities;

@@ -129,6 +129,40 @@ want=$(jq -c -s '[.[] | select(.service) | "\(.ip):\(.port)"] | sort' "$WORK/tru
 got=$(jq -c -s '[.[] | "\(.ip):\(.port)"] | sort' "$WORK/svc.jsonl")
 eq "exactly the lab's services, nothing on silent addresses" "$got" "$want"
 
+# --- dialect listing: range (default) and each, on raised minimums ----------
+# Reconfigure one persona to several min/max pairs; both methods must give
+# the exact list, and range must cost no more connections (TCP ActiveOpens of
+# the scanner namespace; 1 SMB2 + 1 SMB1 + the dialect probes).
+active_opens() { "$LAB" exec awk '/^Tcp:/ { if (h) print $6; h = 1 }' /proc/net/snmp; }
+dialect_scan() { # METHOD -> "dialects method opens"
+	local before after out
+	before=$(active_opens)
+	out=$(timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --format jsonl --checks none \
+		--no-progress --dialects "$1" -p 445 198.18.1.12 2>/dev/null |
+		jq -c 'select(.type == "service") | [.smb2.dialects, (.smb2.dialects_method // "-")]')
+	after=$(active_opens)
+	echo "$out $((after - before))"
+}
+for pair in "SMB2_02 SMB3 2.0.2,2.1,3.0,3.0.2,3.1.1" "SMB2_10 SMB3 2.1,3.0,3.0.2,3.1.1" \
+	"SMB3_00 SMB3_02 3.0,3.0.2" "SMB3_02 SMB3 3.0.2,3.1.1" "SMB2_02 SMB2_10 2.0.2,2.1" \
+	"SMB3_11 SMB3_11 3.1.1"; do
+	read -r lo hi want <<<"$pair"
+	"$LAB" reconfigure smb2-unsigned "server min protocol = $lo" "server max protocol = $hi" >/dev/null
+	wantj=$(jq -c -R 'split(",")' <<<"$want")
+	read -r rj ro <<<"$(dialect_scan range)"
+	read -r ej eo <<<"$(dialect_scan each)"
+	nd=$(jq length <<<"$wantj")
+	m=$([ "$nd" -gt 1 ] && echo range || echo -)
+	eq "dialects $lo..$hi, --dialects range" "$rj" "[$wantj,\"$m\"]"
+	m=$([ "$nd" -gt 1 ] && echo each || echo -)
+	eq "dialects $lo..$hi, --dialects each" "$ej" "[$wantj,\"$m\"]"
+	# range: 2 negotiates, then 2.0.2 alone, the one below the max, bisection
+	case $lo in SMB2_02) rmax=3 ;; SMB3_11) rmax=4 ;; *) rmax=6 ;; esac
+	check "dialects $lo..$hi: range used $ro connections (<= $rmax), each $eo" \
+		test "$ro" -le "$rmax" -a "$ro" -le $((eo + 1))
+done
+"$LAB" reconfigure smb2-unsigned "server min protocol = SMB2_02" "server max protocol = SMB3" >/dev/null
+
 # --- bad input: exit 2, one-line error naming the item, nothing sent ---------
 # Counters of the scanner namespace (/proc/net/snmp is per namespace): TCP
 # connection attempts and IPv4/UDP datagrams sent. They must not move.

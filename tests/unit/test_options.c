@@ -63,6 +63,7 @@ static void test_defaults(void **state)
 	assert_int_equal(targets_count(cli.targets), 256);
 	assert_int_equal(cli.sopts.checks, CHECK_ALL);
 	assert_int_equal(cli.sopts.retries, 1);
+	assert_false(cli.sopts.dialects_each);
 	assert_int_equal(cli.rate, 2000);
 	assert_int_equal(cli.format, REPORT_TEXT);
 	assert_string_equal(cli.sopts.view, "internal");
@@ -79,7 +80,7 @@ static void test_options_set(void **state)
 	struct scan_cli cli;
 	char err[300];
 	assert_int_equal(parse("scan -p 1-3,8445 --format jsonl --view external --rate 0 "
-			       "--timeout 3s --read-timeout 500ms --retries 2 --seed 7 --shard 2/3 "
+			       "--timeout 3s --read-timeout 500ms --retries 2 --seed 7 --shard 2/3 --dialects each "
 			       "--checks auth --fail-on high --exclude 198.18.1.1 198.18.1.0/30",
 			       &cli, err, sizeof err),
 			 0);
@@ -90,6 +91,7 @@ static void test_options_set(void **state)
 	assert_int_equal(cli.sopts.deadline_ms, 3000);
 	assert_int_equal(cli.sopts.read_timeout_ms, 500);
 	assert_int_equal(cli.sopts.retries, 2);
+	assert_true(cli.sopts.dialects_each);
 	assert_int_equal(cli.seed, 7);
 	assert_int_equal(cli.shard_k, 2);
 	assert_int_equal(cli.shard_n, 3);
@@ -121,6 +123,7 @@ static void test_refusals(void **state)
 	refused("scan --timeout soon 198.18.1.1", "soon");
 	refused("scan --shard 4/3 198.18.1.1", "4/3");
 	refused("scan --retries 99 198.18.1.1", "99");
+	refused("scan --dialects some 198.18.1.1", "some");
 	refused("scan --fail-on severe 198.18.1.1", "severe");
 	refused("scan --bogus 198.18.1.1", "--bogus");
 	refused("scan -iL /nonexistent/hosts.txt", "/nonexistent/hosts.txt");

@@ -115,7 +115,7 @@ static void test_json_full(void **state)
 		"\"native_os\":\"Windows 6.1\",\"native_lanman\":\"Samba 4.17.12-Debian\","
 		"\"domain\":\"LAB\",\"capabilities\":[\"UNICODE\",\"NT_SMBS\",\"STATUS32\","
 		"\"0x00800000\",\"EXTENDED_SECURITY\"]},"
-		"\"smb2\":{\"dialects\":[\"2.0.2\",\"2.1\",\"3.0\",\"3.0.2\",\"3.1.1\"],"
+		"\"smb2\":{\"dialects\":[\"2.0.2\",\"2.1\",\"3.0\",\"3.0.2\",\"3.1.1\"],\"dialects_method\":\"each\","
 		"\"signing\":\"enabled\",\"server_guid\":\"03020100-0504-0706-0809-0a0b0c0d0e0f\","
 		"\"capabilities\":[\"DFS\",\"LEASING\",\"LARGE_MTU\"],\"max_read\":8388608,"
 		"\"max_write\":8388608,\"max_transact\":8388608,"

@@ -285,11 +285,14 @@ static void stats_tick(uv_timer_t *t)
 	fprintf(stderr,
 		"{\"type\":\"stats\",\"done\":%llu,\"total\":%llu,\"found\":%llu,"
 		"\"inflight\":%u,\"open\":%llu,\"closed\":%llu,\"filtered\":%llu,"
-		"\"errors\":%llu,\"uptime\":%.1f}\n",
+		"\"errors\":%llu,\"uptime\":%.1f,\"rate\":%u,\"window\":%.1f,"
+		"\"followups\":%u,\"waiting\":%u,\"halvings\":%llu}\n",
 		(unsigned long long)run->done, (unsigned long long)run->shard_total,
 		(unsigned long long)run->sum.services, engine_inflight(run->engine),
 		(unsigned long long)run->sum.open, (unsigned long long)run->sum.closed,
-		(unsigned long long)run->sum.filtered, (unsigned long long)run->sum.errors, secs);
+		(unsigned long long)run->sum.filtered, (unsigned long long)run->sum.errors, secs,
+		engine_rate(run->engine), run->limiter.window, run->limiter.inflight,
+		run->limiter.n_waiting, (unsigned long long)run->limiter.halvings);
 }
 
 static void progress_tick(uv_timer_t *t)

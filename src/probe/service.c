@@ -264,6 +264,11 @@ static void check_done(const struct conv_result *res, void *ud);
  * order (each may build on what the previous one stored). */
 static void run_checks(struct service *s)
 {
+	/* the anonymous check does the guest logon too when it can (a second
+	 * session on its connection): the guest check then has nothing to do */
+	if (s->next_check < s->n_checks && s->checks[s->next_check] == &probe_guest2 &&
+	    probe_ctx_record(&s->ctx)->auth.guest != TRI_UNKNOWN)
+		s->next_check++;
 	if (s->deadline_hit || s->next_check >= s->n_checks) {
 		service_finish(s);
 		return;

@@ -38,6 +38,19 @@ static int leg_encode(struct sess2 *s, bool first, struct wr *out)
 					     (uint16_t)wb.len);
 }
 
+int sess2_relogon(struct sess2 *s, const char *user, struct wr *out)
+{
+	s->user = user;
+	s->rc.session_id = 0;
+	s->rc.tree_id = 0;
+	s->status = 0;
+	s->session_flags = 0;
+	s->challenged = false;
+	s->step = SESS2_NTLM_NEGOTIATE;
+	int rc = leg_encode(s, true, out);
+	return rc < 0 ? rc : PROBE_SEND;
+}
+
 int sess2_on_frame(struct sess2 *s, struct probe_ctx *ctx, struct rd *msg, struct wr *out)
 {
 	(void)ctx;
@@ -54,6 +67,7 @@ int sess2_on_frame(struct sess2 *s, struct probe_ctx *ctx, struct rd *msg, struc
 			s->step = SESS2_FAILED;
 			return PROBE_DONE;
 		}
+		s->negotiated = true;
 		s->step = SESS2_NTLM_NEGOTIATE;
 		rc = leg_encode(s, true, out);
 		return rc < 0 ? rc : PROBE_SEND;
@@ -69,6 +83,7 @@ int sess2_on_frame(struct sess2 *s, struct probe_ctx *ctx, struct rd *msg, struc
 			return PROBE_DONE;
 		}
 		s->rc.session_id = ss.hdr.session_id;
+		s->challenged = true;
 		s->step = SESS2_NTLM_AUTH;
 		rc = leg_encode(s, false, out);
 		return rc < 0 ? rc : PROBE_SEND;

@@ -25,6 +25,8 @@ struct sess2 {
 	const char *user;       /* NULL = anonymous */
 	uint32_t status;        /* last status seen */
 	uint16_t session_flags; /* from the final SESSION_SETUP response */
+	bool negotiated;        /* the NEGOTIATE succeeded */
+	bool challenged;        /* the current logon got its NTLMSSP CHALLENGE */
 };
 
 /* First message: NEGOTIATE with every dialect. */
@@ -32,6 +34,9 @@ int sess2_start(struct sess2 *s, struct probe_ctx *ctx, const char *user, struct
 /* Feed a frame while step < SESS2_READY. Returns PROBE_SEND with the next
  * request in out, PROBE_DONE once READY or FAILED (look at s->step), or <0. */
 int sess2_on_frame(struct sess2 *s, struct probe_ctx *ctx, struct rd *msg, struct wr *out);
+/* Another logon on the same negotiated connection (SMB2 allows several
+ * sessions per connection): session setup leg 1 with session id 0. */
+int sess2_relogon(struct sess2 *s, const char *user, struct wr *out);
 /* Next message id for a request (and count it). */
 uint64_t sess2_next_mid(struct sess2 *s);
 /* "\\\\<ip>\\<share>" into out. */

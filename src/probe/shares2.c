@@ -38,6 +38,8 @@ struct shares2_state {
 	struct sess2 sess;
 	enum step step;
 	bool guest;
+	bool then_guest; /* anonymous first, then the guest logon on this connection */
+	bool relogon;    /* this guest logon is the connection's second session */
 	char user[24];
 	uint8_t pipe_id[16];
 	uint8_t dir_id[16];
@@ -124,6 +126,11 @@ static int after_session(struct shares2_state *s, struct probe_ctx *ctx, struct 
 {
 	struct svc_record *rec = ctx->rec;
 	if (s->guest) {
+		/* a server that will not open a second session on a connection
+		 * has not said anything about guests: a connection of its own
+		 * decides (service.c runs the guest check when still unknown) */
+		if (s->relogon && !s->sess.challenged)
+			return PROBE_DONE;
 		/* a random user can only be accepted through guest mapping */
 		rec->auth.guest = s->sess.step == SESS2_READY ? TRI_YES : TRI_NO;
 		if (s->sess.step != SESS2_READY || !(ctx->opts->checks & CHECK_SHARES) ||
@@ -140,9 +147,9 @@ static int after_session(struct shares2_state *s, struct probe_ctx *ctx, struct 
 	return tree_connect(s, ctx, "IPC$", out);
 }
 
-static int shares2_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct wr *out)
+static int shares2_step(struct shares2_state *s, struct probe_ctx *ctx, struct rd *msg,
+			struct wr *out)
 {
-	struct shares2_state *s = st;
 	struct svc_record *rec = ctx->rec;
 	int rc;
 	if (s->step == S_SESSION) {
@@ -306,21 +313,47 @@ static int shares2_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, str
 	}
 }
 
+/* A user that cannot exist: only "map to guest = bad user" accepts it. */
+static void pick_guest_user(struct shares2_state *s)
+{
+	uint8_t r[4] = {0};
+	if (getrandom(r, sizeof r, 0) < 0)
+		memset(r, 0x42, sizeof r);
+	snprintf(s->user, sizeof s->user, "smbw%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
+	s->guest = true;
+}
+
+static int shares2_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct wr *out)
+{
+	struct shares2_state *s = st;
+	int rc = shares2_step(s, ctx, msg, out);
+	if (rc == PROBE_DONE && s->then_guest && s->sess.negotiated) {
+		/* the guest logon as a second session here: one connection (for
+		 * Samba, one fork) fewer per host */
+		s->then_guest = false;
+		s->relogon = true;
+		s->step = S_SESSION;
+		free(s->rpc);
+		s->rpc = NULL;
+		s->rpc_len = 0;
+		pick_guest_user(s);
+		return sess2_relogon(&s->sess, s->user, out);
+	}
+	return rc;
+}
+
 static int anon2_start(void *st, struct probe_ctx *ctx, struct wr *out)
 {
 	struct shares2_state *s = st;
-	return sess2_start(&s->sess, ctx, NULL, out);
+	int rc = sess2_start(&s->sess, ctx, NULL, out);
+	s->then_guest = (ctx->opts->checks & CHECK_AUTH) != 0;
+	return rc;
 }
 
 static int guest2_start(void *st, struct probe_ctx *ctx, struct wr *out)
 {
 	struct shares2_state *s = st;
-	uint8_t r[4] = {0};
-	if (getrandom(r, sizeof r, 0) < 0)
-		memset(r, 0x42, sizeof r);
-	/* a user that cannot exist: only "map to guest = bad user" accepts it */
-	snprintf(s->user, sizeof s->user, "smbw%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
-	s->guest = true;
+	pick_guest_user(s);
 	return sess2_start(&s->sess, ctx, s->user, out);
 }
 
@@ -331,6 +364,8 @@ static void shares2_finish(void *st, struct probe_ctx *ctx, enum probe_end why)
 	s->rpc = NULL;
 	if (why == PROBE_END_DONE)
 		return;
+	if (s->relogon && s->step == S_SESSION)
+		return; /* guest still unknown: it gets a connection of its own */
 	if (s->step == S_SESSION && s->sess.step < SESS2_READY)
 		record_add_error(ctx->rec, s->guest ? "guest" : "auth", "logon ended early (%s)",
 				 probe_end_name(why));
@@ -341,7 +376,8 @@ static void shares2_finish(void *st, struct probe_ctx *ctx, enum probe_end why)
 
 const struct probe_ops probe_anon2 = {
 	.name = "auth",
-	.help = "SMB2 anonymous (null) logon, IPC$, share list and anonymous read per share",
+	.help = "SMB2 anonymous (null) logon, IPC$, share list and anonymous read per share; "
+		"then (with auth) the guest logon as a second session",
 	.state_size = sizeof(struct shares2_state),
 	.start = anon2_start,
 	.on_frame = shares2_on_frame,

@@ -74,6 +74,21 @@ eq "198.18.1.11 (SMB1 only) shares over SMB1, public readable" \
 	'[["IPC$",null],["public",true]]'
 eq "198.18.1.13 (restrict anonymous = 2): no share list" "$(get 198.18.1.13 445 '.shares')" "null"
 
+# Connections per host with every check (TCP ActiveOpens of the scanner
+# namespace): SMB2 negotiate + NTLM, SMB1 negotiate, 2.0.2 alone, then the
+# anonymous logon, shares and the guest logon as a second session on one
+# connection. The guest persona (guest true) and a plain one (guest false).
+active_opens() { "$LAB" exec awk '/^Tcp:/ { if (h) print $6; h = 1 }' /proc/net/snmp; }
+for ip in 198.18.1.14 198.18.1.12; do
+	before=$(active_opens)
+	out=$(timeout 60 "$LAB" exec "$SMBWATCH" scan --format jsonl --no-progress -p 445 "$ip" 2>/dev/null |
+		jq -c 'select(.type == "service") | [.auth.null_session, .auth.guest, (.shares | length)]')
+	after=$(active_opens)
+	want=$([ "$ip" = 198.18.1.14 ] && echo '[true,true,3]' || echo '[true,false,2]')
+	eq "$ip all checks: null session, guest, shares" "$out" "$want"
+	eq "$ip all checks in 4 connections" "$((after - before))" "4"
+done
+
 # vulnerabilities: nothing on Samba is vulnerable; unknown without SMB1
 eq "198.18.1.10 ms17_010 (Samba, SMB1 on)" "$(get 198.18.1.10 445 .vulns.ms17_010)" '"not_vulnerable"'
 eq "198.18.1.11 ms17_010 (Samba, SMB1 only)" "$(get 198.18.1.11 445 .vulns.ms17_010)" '"not_vulnerable"'

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/scan_store.h"
 #include "record/record.h"
 #include "store/diff.h"
@@ -227,16 +228,11 @@ int cli_diff(int argc, char **argv)
 		case 'h': fputs(diff_usage, stdout); return 0;
 		case 'd': db = optarg; break;
 		case 'f':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-				fprintf(stderr, "smbwatch diff: bad --format '%s': text or json\n",
-					optarg);
+			if (options_parse_text_json("diff", optarg, &json) != 0)
 				return 2;
-			}
-			json = strcmp(optarg, "json") == 0;
 			break;
 		default:
-			fprintf(stderr, "smbwatch diff: bad option '%s' (see --help)\n",
-				argv[optind - 1]);
+			options_bad_option("diff", argv);
 			return 2;
 		}
 	}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "cli/scan_store.h"
 #include "record/record.h"
 #include "store/diff.h"
@@ -230,12 +231,8 @@ int cli_history(int argc, char **argv)
 		case 'h': fputs(history_usage, stdout); return 0;
 		case 'd': db = optarg; break;
 		case 'f':
-			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "text") != 0) {
-				fprintf(stderr, "smbwatch history: bad --format '%s': text or json\n",
-					optarg);
+			if (options_parse_text_json("history", optarg, &json) != 0)
 				return 2;
-			}
-			json = strcmp(optarg, "json") == 0;
 			break;
 		case 'g': {
 			char *end;
@@ -249,8 +246,7 @@ int cli_history(int argc, char **argv)
 			break;
 		}
 		default:
-			fprintf(stderr, "smbwatch history: bad option '%s' (see --help)\n",
-				argv[optind - 1]);
+			options_bad_option("history", argv);
 			return 2;
 		}
 	}

@@ -420,6 +420,21 @@ void options_scan_free(struct scan_cli *cli)
 	ports_free(&cli->ports);
 }
 
+int options_parse_text_json(const char *cmd, const char *arg, bool *json)
+{
+	if (strcmp(arg, "json") != 0 && strcmp(arg, "text") != 0) {
+		fprintf(stderr, "smbwatch %s: bad --format '%s': text or json\n", cmd, arg);
+		return -1;
+	}
+	*json = strcmp(arg, "json") == 0;
+	return 0;
+}
+
+void options_bad_option(const char *cmd, char **argv)
+{
+	fprintf(stderr, "smbwatch %s: bad option '%s' (see --help)\n", cmd, argv[optind - 1]);
+}
+
 /* A small open-addressing table; a full table simply forgets new names. */
 #define NBCACHE_SLOTS 4096
 struct nbname_entry {

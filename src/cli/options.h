@@ -58,6 +58,14 @@ void options_addr_text(const struct sockaddr_storage *ss, char *out, size_t outs
 /* Raise RLIMIT_NOFILE to its hard limit; returns the soft limit now. */
 unsigned options_raise_nofile(void);
 
+/* --format of the store commands (diff, history): "text" or "json" (sets
+ * *json). Anything else: "smbwatch CMD: bad --format 'ARG': text or json"
+ * on stderr and -1. */
+int options_parse_text_json(const char *cmd, const char *arg, bool *json);
+/* "smbwatch CMD: bad option 'ARG' (see --help)" on stderr, after
+ * getopt_long returned an unknown option (argv[optind - 1]). */
+void options_bad_option(const char *cmd, char **argv);
+
 /* ip -> NetBIOS name learned from NTLM (for the port 139 fallback). */
 struct nbname_cache;
 struct nbname_cache *nbname_cache_new(void);

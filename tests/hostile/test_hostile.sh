@@ -13,10 +13,9 @@
 #
 #   SMBWATCH=build/smbwatch SMBWATCH_SAN=build-san/smbwatch tests/hostile/test_hostile.sh
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT" || exit 1
-SMBWATCH=${SMBWATCH:-./build/smbwatch}
-case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
+TAP_DIAG_MAX=3000 # diagnostics quote stderr: keep them short
 SAN=${SMBWATCH_SAN:-}
 [ -z "$SAN" ] && [ -x "$ROOT/build-san/smbwatch" ] && SAN=$ROOT/build-san/smbwatch
 case $SAN in /* | "") ;; *) SAN=$ROOT/$SAN ;; esac
@@ -38,47 +37,21 @@ MODES=(silent truncated nbss-16m nbss-over-16m secbuf-oob secbuf-len-oob ctx-off
 # SMB, not SMB1" (smb1.enabled false). Everything else must explain itself.
 LENIENT=" smb2-to-smb1 "
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | head -c 3000 | sed 's/^/#   /'
-	return 0
-}
-finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }
+need_tools jq python3 timeout /usr/bin/time
+need_smbwatch
 
-for b in jq python3 timeout /usr/bin/time; do
-	command -v "$b" >/dev/null || { not_ok "tool $b installed"; finish; exit 1; }
-done
-if [ ! -x "$SMBWATCH" ]; then
-	not_ok "smbwatch binary at $SMBWATCH"
-	finish
-	exit 1
-fi
-
-WORK=$(mktemp -d /tmp/smbwatch-hostile.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	[ -n "${KEEP_WORK:-}" ] && echo "# kept $WORK" || rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+work_dir hostile
+WORK_KEPT=${KEEP_WORK:+kept}
 
 ip_of() { echo "127.0.0.$((31 + $1))"; }
 
 i=0
 for m in "${MODES[@]}"; do
-	python3 "$HOSTILE" --mode "$m" --host "$(ip_of $i)" --port "$PORT" --lifetime "$LIFETIME" \
-		>"$WORK/$m.ready" 2>"$WORK/$m.log" &
-	PIDS+=($!)
+	serve "$m" python3 "$HOSTILE" --mode "$m" --host "$(ip_of $i)" --port "$PORT" --lifetime "$LIFETIME"
 	i=$((i + 1))
 done
 for m in "${MODES[@]}"; do
-	for _ in $(seq 50); do grep -q '^ready' "$WORK/$m.ready" 2>/dev/null && break; sleep 0.1; done
-	grep -q '^ready' "$WORK/$m.ready" || not_ok "$m: hostile server ready" "$(cat "$WORK/$m.log")"
+	ready "$m" "$m: hostile server ready"
 done
 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}

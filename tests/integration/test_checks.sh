@@ -4,35 +4,14 @@
 # MS17-010 / DoublePulsar / SMBGhost verdicts and the findings per persona.
 # Prints TAP. SMBWATCH defaults to ./build/smbwatch. Needs root (the lab).
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT" || exit 1
-SMBWATCH=${SMBWATCH:-./build/smbwatch}
-case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
-LAB=$ROOT/tests/lab/lab.sh
+# shellcheck source=tests/lib/lab_test.sh
+. "$(dirname "$0")/../lib/lab_test.sh"
 export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwc$$}
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
-	return 0
-}
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2"$'\n'"want: $3"; fi; }
-finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "ok 1 # SKIP needs root (network namespaces, smbd)"; echo "1..1"; exit 0
-fi
-[ -x "$SMBWATCH" ] || { not_ok "smbwatch binary at $SMBWATCH"; finish; exit 1; }
-
-WORK=$(mktemp -d /tmp/smbwatch-checks.XXXXXX)
-trap '"$LAB" down >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM
-if ! "$LAB" up >"$WORK/up.log" 2>&1; then
-	not_ok "lab up" "$(cat "$WORK/up.log")"; finish; exit 1
-fi
+need_root "needs root (network namespaces, smbd)"
+need_smbwatch
+work_dir checks
+lab_up
 ok "lab up"
 
 timeout 120 "$LAB" exec "$SMBWATCH" scan --format jsonl --no-progress --read-timeout 5s --timeout 60s -p 139,445,8445 \

@@ -4,32 +4,14 @@
 # ranges and IPv6, --format line/csv/text, -o FILE, --stats-every, --shard
 # and --seed, resume after SIGINT. Prints TAP. Needs root (the lab).
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT" || exit 1
-SMBWATCH=${SMBWATCH:-./build/smbwatch}
-case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
-LAB=$ROOT/tests/lab/lab.sh
+# shellcheck source=tests/lib/lab_test.sh
+. "$(dirname "$0")/../lib/lab_test.sh"
 export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwl$$}
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
-	return 0
-}
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2"$'\n'"want: $3"; fi; }
-finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }
-
-if [ "$(id -u)" -ne 0 ]; then
-	echo "ok 1 # SKIP needs root (network namespaces, smbd)"; echo "1..1"; exit 0
-fi
-[ -x "$SMBWATCH" ] || { not_ok "smbwatch binary at $SMBWATCH"; finish; exit 1; }
-WORK=$(mktemp -d /tmp/smbwatch-cli.XXXXXX)
-trap '"$LAB" down >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
-trap 'exit 130' INT TERM
-"$LAB" up >"$WORK/up.log" 2>&1 || { not_ok "lab up" "$(cat "$WORK/up.log")"; finish; exit 1; }
+need_root "needs root (network namespaces, smbd)"
+need_smbwatch
+work_dir cli
+lab_up
 ok "lab up"
 scan() { timeout 120 "$LAB" exec "$SMBWATCH" scan --no-progress --checks none "$@"; }
 ips() { jq -r '"\(.ip):\(.port)"' "$1" | sort | tr '\n' ' '; }

@@ -6,46 +6,19 @@
 # sink: stdout, file, exec, webhook (a local receiver checking the HMAC).
 # Prints TAP.   SMBWATCH=path/to/smbwatch tests/integration/test_monitor.sh
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT" || exit 1
-SMBWATCH=${SMBWATCH:-./build/smbwatch}
-case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
-LAB=$ROOT/tests/lab/lab.sh
+# shellcheck source=tests/lib/lab_test.sh
+. "$(dirname "$0")/../lib/lab_test.sh"
 export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwm$$}
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
-	return 0
-}
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2"$'\n'"want: $3"; fi; }
-has() { if grep -qF -- "$3" <<<"$2"; then ok "$1"; else not_ok "$1" "missing: $3"$'\n'"in: $2"; fi; }
-finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }
+need_root "needs root (network namespaces, smbd)"
+need_tools jq ip smbd python3 timeout
+need_smbwatch
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "ok 1 # SKIP needs root (network namespaces, smbd)"; echo "1..1"; exit 0
-fi
-for b in jq ip smbd python3 timeout; do
-	command -v "$b" >/dev/null || { not_ok "tool $b installed"; finish; exit 1; }
-done
-[ -x "$SMBWATCH" ] || { not_ok "smbwatch binary at $SMBWATCH"; finish; exit 1; }
-
-WORK=$(mktemp -d /tmp/smbwatch-mon.XXXXXX)
+work_dir mon
 RECV_PID=""
-cleanup() {
-	[ -n "$RECV_PID" ] && kill "$RECV_PID" 2>/dev/null
-	"$LAB" down >/dev/null 2>&1 || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$LAB" up >"$WORK/lab-up.log" 2>&1; then
-	not_ok "lab up" "$(cat "$WORK/lab-up.log")"; finish; exit 1
-fi
+stop_receiver() { [ -n "$RECV_PID" ] && kill "$RECV_PID" 2>/dev/null; }
+at_exit stop_receiver
+lab_up
 ok "lab up"
 
 DB=$WORK/db/smbwatch.db

@@ -14,11 +14,10 @@
 # or nftables random drop where the kernel has no netem: needs nftables);
 # --stats-every JSON lines. About 60 s. Without root: one skipped test.
 set -uo pipefail # no -e: a failed assertion must not stop the test
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT" || exit 1
-SMBWATCH=${SMBWATCH:-./build/smbwatch}
-case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
+# shellcheck source=tests/lib/lab_test.sh
+. "$(dirname "$0")/../lib/lab_test.sh"
 FARM=$ROOT/tests/lab/farm.sh
+LAB=$FARM # lab_up brings the farm up
 export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbws$$}
 export FARM_PREFIX_LEN=24
 TARGET=198.19.0.0/23
@@ -26,40 +25,12 @@ SMB_COUNT=256
 read -r -a PACE <<<"${SCALE_OPTS:---max-inflight 200 --rate 1000}"
 SCAN_TIMEOUT=120 # seconds: a hang is a failure, not a wait
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
-	return 0
-}
-diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
-finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }
+need_root "scale test needs root (network namespaces, smbd)"
+need_tools jq ip smbd tc nft timeout python3
+need_smbwatch
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "ok 1 # SKIP scale test needs root (network namespaces, smbd)"
-	echo "1..1"
-	exit 0
-fi
-for b in jq ip smbd tc nft timeout python3; do
-	command -v "$b" >/dev/null || { not_ok "tool $b installed"; finish; exit 1; }
-done
-[ -x "$SMBWATCH" ] || { not_ok "smbwatch binary at $SMBWATCH"; finish; exit 1; }
-
-WORK=$(mktemp -d /tmp/smbwatch-scale.XXXXXX)
-cleanup() {
-	"$FARM" down >/dev/null 2>&1 || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$FARM" up >"$WORK/farm-up.log" 2>&1; then
-	not_ok "farm up" "$(cat "$WORK/farm-up.log")"
-	finish
-	exit 1
-fi
+work_dir scale
+lab_up
 # the expected SMB addresses: 198.19.0.0 .. 198.19.0.255
 for i in $(seq 0 255); do echo "198.19.0.$i"; done | sort >"$WORK/all.ips"
 

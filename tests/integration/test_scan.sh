@@ -9,58 +9,18 @@
 # unique prefix (so parallel runs do not collide) and tears it down on exit.
 # Without root it prints one skipped test.
 set -uo pipefail # no -e: a failed assertion must not stop the test
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT" || exit 1
-SMBWATCH=${SMBWATCH:-./build/smbwatch}
-case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
-LAB=$ROOT/tests/lab/lab.sh
+# shellcheck source=tests/lib/lab_test.sh
+. "$(dirname "$0")/../lib/lab_test.sh"
 export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwi$$}
 SCAN_TIMEOUT=${SCAN_TIMEOUT:-300} # seconds; a hang is a failure, not a wait
 BAD_TIMEOUT=20                    # bad-input cases must fail fast
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
-	return 0
-}
-# check DESC CMD... : one TAP line from CMD's exit status
-check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
-# eq DESC GOT WANT : compare two strings (JSON values as jq -c prints them)
-eq() {
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2"$'\n'"want: $3"; fi
-}
-finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }
+need_root "integration test needs root (network namespaces, smbd)"
+need_tools jq ip smbd socat timeout
+need_smbwatch
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "ok 1 # SKIP integration test needs root (network namespaces, smbd)"
-	echo "1..1"
-	exit 0
-fi
-for b in jq ip smbd socat timeout; do
-	command -v "$b" >/dev/null || { not_ok "tool $b installed"; finish; exit 1; }
-done
-if [ ! -x "$SMBWATCH" ]; then
-	not_ok "smbwatch binary at $SMBWATCH"
-	finish
-	exit 1
-fi
-
-WORK=$(mktemp -d /tmp/smbwatch-it.XXXXXX)
-cleanup() {
-	"$LAB" down >/dev/null 2>&1 || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$LAB" up >"$WORK/lab-up.log" 2>&1; then
-	not_ok "lab up" "$(cat "$WORK/lab-up.log")"
-	finish
-	exit 1
-fi
+work_dir it
+lab_up
 ok "lab up (all persona listeners ready)"
 "$LAB" truth >"$WORK/truth.jsonl"
 

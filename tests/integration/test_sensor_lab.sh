@@ -18,45 +18,19 @@
 # a temporary directory and removed (SMBW_KEEP_CAPTURES=1 keeps them).
 # Without root it prints one skipped test.
 set -uo pipefail # no -e: a failed assertion must not stop the test
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT" || exit 1
-SMBWATCH=${SMBWATCH:-./build/smbwatch}
-case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
-LAB=$ROOT/tests/lab/lab.sh
+# shellcheck source=tests/lib/lab_test.sh
+. "$(dirname "$0")/../lib/lab_test.sh"
 export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwx$$}
 NS_SCAN=$SMBW_LAB_PREFIX-scan
 VETH=$SMBW_LAB_PREFIX-s0 # scanner end of the veth pair (lab.sh)
 T=20                     # seconds: any single client command
 SCAN_TIMEOUT=120
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
-	return 0
-}
-eq() {
-	if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2"$'\n'"want: $3"; fi
-}
-finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }
+need_root "integration test needs root (network namespaces, smbd, capture)"
+need_tools jq ip smbd smbclient tshark timeout
+need_smbwatch
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "ok 1 # SKIP integration test needs root (network namespaces, smbd, capture)"
-	echo "1..1"
-	exit 0
-fi
-for b in jq ip smbd smbclient tshark timeout; do
-	command -v "$b" >/dev/null || { not_ok "tool $b installed"; finish; exit 1; }
-done
-if [ ! -x "$SMBWATCH" ]; then
-	not_ok "smbwatch binary at $SMBWATCH"
-	finish
-	exit 1
-fi
-
-WORK=$(mktemp -d /tmp/smbwatch-sensorlab.XXXXXX)
+work_dir sensorlab
 CAP_PID=
 cap_kill() {
 	[ -n "$CAP_PID" ] || return 0
@@ -66,19 +40,9 @@ cap_kill() {
 	wait "$CAP_PID" 2>/dev/null
 	CAP_PID=
 }
-cleanup() {
-	cap_kill
-	"$LAB" down >/dev/null 2>&1 || true
-	if [ "${SMBW_KEEP_CAPTURES:-0}" = 1 ]; then echo "# captures kept in $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$LAB" up >"$WORK/lab-up.log" 2>&1; then
-	not_ok "lab up" "$(cat "$WORK/lab-up.log")"
-	finish
-	exit 1
-fi
+at_exit cap_kill
+[ "${SMBW_KEEP_CAPTURES:-0}" = 1 ] && WORK_KEPT="captures kept in"
+lab_up
 ok "lab up (prefix $SMBW_LAB_PREFIX)"
 
 # cap_start NAME: tshark on the scanner end of the veth, inside the scanner

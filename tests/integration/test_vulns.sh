@@ -10,44 +10,18 @@
 # Network: loopback only. Every responder is stopped on exit (trap) and exits
 # by itself after $LIFETIME seconds anyway.
 set -uo pipefail
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT" || exit 1
-SMBWATCH=${SMBWATCH:-./build/smbwatch}
-case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
+# shellcheck source=tests/lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 RESPONDER=$ROOT/tests/responders/smbresponder.py
 PORT=${PORT:-10445}
 LIFETIME=60
 SCAN_ARGS=(scan --format jsonl -p "$PORT" --no-progress --read-timeout 1s --timeout 8s)
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
-	return 0
-}
-eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2"$'\n'"want: $3"; fi; }
-finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }
+need_tools jq python3 timeout
+need_smbwatch
 
-for b in jq python3 timeout; do
-	command -v "$b" >/dev/null || { not_ok "tool $b installed"; finish; exit 1; }
-done
-if [ ! -x "$SMBWATCH" ]; then
-	not_ok "smbwatch binary at $SMBWATCH"
-	finish
-	exit 1
-fi
-
-WORK=$(mktemp -d /tmp/smbwatch-vulns.XXXXXX)
-PIDS=()
-cleanup() {
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
-	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	[ -n "${KEEP_WORK:-}" ] && echo "# kept $WORK" || rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
+work_dir vulns
+WORK_KEPT=${KEEP_WORK:+kept}
 
 # persona  address  ms17_010  doublepulsar  cve_2020_0796  findings-present  findings-absent
 CASES=(
@@ -68,15 +42,11 @@ CASES=(
 # Start every responder, wait until each says "ready".
 for c in "${CASES[@]}"; do
 	read -r persona ip _ <<<"$c"
-	python3 "$RESPONDER" --persona "$persona" --host "$ip" --port "$PORT" \
-		--lifetime "$LIFETIME" >"$WORK/$persona.ready" 2>"$WORK/$persona.log" &
-	PIDS+=($!)
+	serve "$persona" python3 "$RESPONDER" --persona "$persona" --host "$ip" --port "$PORT" --lifetime "$LIFETIME"
 done
 for c in "${CASES[@]}"; do
 	read -r persona ip _ <<<"$c"
-	for _ in $(seq 50); do grep -q '^ready' "$WORK/$persona.ready" 2>/dev/null && break; sleep 0.1; done
-	grep -q '^ready' "$WORK/$persona.ready" ||
-		not_ok "$persona: responder ready on $ip:$PORT" "$(cat "$WORK/$persona.log")"
+	ready "$persona" "$persona: responder ready on $ip:$PORT"
 done
 
 # Scan them all at once (each scan is bounded by timeout).

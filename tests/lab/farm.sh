@@ -38,13 +38,11 @@
 #   SMBW_LAB_KEEP=1  keep the farm dir (smbd log) on `down`
 set -euo pipefail
 
-PREFIX=${SMBW_LAB_PREFIX:-smbwf}
-if [ ${#PREFIX} -gt 12 ] || ! [[ $PREFIX =~ ^[A-Za-z0-9_-]+$ ]]; then
-	echo "farm: SMBW_LAB_PREFIX must be 1-12 characters [A-Za-z0-9_-]" >&2
-	exit 2
-fi
-STATE_DIR=${SMBW_LAB_STATE:-/run/smbwatch-lab}
-STATE_FILE=$STATE_DIR/$PREFIX.dir
+KIND=farm
+DEFAULT_PREFIX=smbwf
+# namespaces, veth, scanner and gateway addresses (198.18.0.1/.2)
+# shellcheck source=tests/lab/netns.sh
+. "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
 # a farm that is up keeps the size and mode it was made with
 if [ "${1:-}" != up ] && [ -f "$STATE_FILE" ] && [ -f "$(cat "$STATE_FILE")/farm.env" ]; then
 	# shellcheck disable=SC1090
@@ -57,23 +55,10 @@ if ! [[ $LEN =~ ^[0-9]+$ ]] || [ "$LEN" -lt 16 ] || [ "$LEN" -gt 30 ]; then
 fi
 MODE=${FARM_MODE:-smbd}
 case $MODE in smbd | mute) ;; *) echo "farm: FARM_MODE must be smbd or mute" >&2; exit 2 ;; esac
-NS_SCAN=$PREFIX-scan
-NS_HOSTS=$PREFIX-hosts
-VETH_S=$PREFIX-s0
-VETH_H=$PREFIX-h0
-SCAN_IP4=198.18.0.1
-GW_IP4=198.18.0.2
 MASSCAN_IP4=198.18.0.3
 FARM_NET=198.19.0.0
 SILENT_NET=198.19.0.0/16
 FARM_CIDR=$FARM_NET/$LEN
-
-die() { echo "farm: $*" >&2; exit 1; }
-need_root() { [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, smbd)"; }
-in_hosts() { ip netns exec "$NS_HOSTS" "$@"; }
-LAB_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-farm_dir() { if [ -f "$STATE_FILE" ]; then cat "$STATE_FILE"; fi; }
-ns_exists() { ip netns list | awk '{print $1}' | grep -qxF "$1"; }
 
 write_conf() {
 	local dir=$1
@@ -161,49 +146,14 @@ write_mute() {
 	EOF
 }
 
-wait_listen() {
-	local i
-	for ((i = 0; i < 100; i++)); do
-		in_hosts ss -Hltn | awk '{print $4}' | grep -qxF "0.0.0.0:445" && return 0
-		sleep 0.2
-	done
-	die "listener not up after 20 s (see $(farm_dir))"
-}
-
 cmd_up() {
-	need_root
-	if [ -f "$STATE_FILE" ] || ns_exists "$NS_SCAN" || ns_exists "$NS_HOSTS"; then
-		cmd_down >/dev/null 2>&1 || true
-	fi
-	for b in ip ss python3; do command -v "$b" >/dev/null || die "missing $b"; done
-	[ "$MODE" = smbd ] && { command -v smbd >/dev/null || die "missing smbd"; }
-	mkdir -p "$STATE_DIR"
-	local dir
-	dir=$(mktemp -d "/tmp/smbwatch-lab-$PREFIX.XXXXXX")
-	chmod 755 "$dir"
-	echo "$dir" >"$STATE_FILE"
+	local tools=(ip ss python3)
+	[ "$MODE" = smbd ] && tools+=(smbd)
+	ns_up_begin "${tools[@]}"
+	local dir=$LAB_DIR
 	printf 'FARM_PREFIX_LEN=%s\nFARM_MODE=%s\n' "$LEN" "$MODE" >"$dir/farm.env"
-	UP_OK=0
-	trap '[ "$UP_OK" = 1 ] || { echo "farm: up failed, tearing down" >&2; SMBW_LAB_KEEP=1 cmd_down >&2 || true; }' EXIT
-
-	ip netns add "$NS_SCAN"
-	ip netns add "$NS_HOSTS"
-	ip link add "$VETH_S" type veth peer name "$VETH_H"
-	ip link set "$VETH_S" netns "$NS_SCAN"
-	ip link set "$VETH_H" netns "$NS_HOSTS"
-	for ns in "$NS_SCAN" "$NS_HOSTS"; do
-		ip -n "$ns" link set lo up
-		ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
-	done
-	# scanner: only the lab /15, via the hosts end; no default route
-	ip -n "$NS_SCAN" link set "$VETH_S" up
-	ip -n "$NS_SCAN" addr add "$SCAN_IP4/32" dev "$VETH_S"
-	ip -n "$NS_SCAN" route add "$GW_IP4/32" dev "$VETH_S"
-	ip -n "$NS_SCAN" route add 198.18.0.0/15 via "$GW_IP4" dev "$VETH_S"
+	ns_create
 	# hosts: the farm prefix answers (local route), nothing else does
-	ip -n "$NS_HOSTS" link set "$VETH_H" up
-	ip -n "$NS_HOSTS" addr add "$GW_IP4/32" dev "$VETH_H"
-	ip -n "$NS_HOSTS" route add "$SCAN_IP4/32" dev "$VETH_H"
 	ip -n "$NS_HOSTS" route add "$MASSCAN_IP4/32" dev "$VETH_H"
 	ip -n "$NS_HOSTS" neigh replace "$MASSCAN_IP4" dev "$VETH_H" \
 		lladdr "$(ip -n "$NS_SCAN" -br link show "$VETH_S" | awk '{print $3}')" nud permanent
@@ -219,52 +169,10 @@ cmd_up() {
 		write_mute "$dir"
 		echo "python3 '$dir/mute.py' </dev/null >'$dir/mute.log' 2>&1 &" >"$dir/daemons.sh"
 	fi
-	in_hosts setsid /usr/bin/python3 "$LAB_HOME/reaper.py" "$dir/reaper.pid" bash -e "$dir/daemons.sh" \
-		</dev/null >"$dir/reaper.log" 2>&1 &
-	local i rc
-	for ((i = 0; i < 100; i++)); do
-		[ -f "$dir/reaper.pid" ] && break
-		sleep 0.1
-	done
-	rc=$(cut -s -d' ' -f2 "$dir/reaper.pid" 2>/dev/null || echo "?")
-	[ "$rc" = 0 ] || die "starting the listener failed (rc $rc): see $dir/reaper.log"
-	wait_listen
+	ns_start_daemons "the listener" "$dir/reaper.log"
+	wait_listen "0.0.0.0:445"
 	UP_OK=1
 	echo "farm up: $dir ($MODE on $FARM_CIDR inside silent $SILENT_NET; scanner netns $NS_SCAN = $SCAN_IP4)"
-}
-
-kill_ns_procs() {
-	local ns=$1 spare=${2:-} pids i sig
-	ns_exists "$ns" || return 0
-	ns_pids() { ip netns pids "$ns" 2>/dev/null | grep -vx "${spare:-none}" || true; }
-	for sig in TERM KILL; do
-		pids=$(ns_pids)
-		[ -z "$pids" ] && return 0
-		# shellcheck disable=SC2086
-		kill -s "$sig" $pids 2>/dev/null || true
-		for ((i = 0; i < 25; i++)); do
-			[ -z "$(ns_pids)" ] && return 0
-			sleep 0.2
-		done
-	done
-}
-
-cmd_down() {
-	need_root
-	local dir reaper=""
-	dir=$(farm_dir)
-	[ -n "$dir" ] && [ -f "$dir/reaper.pid" ] && reaper=$(cut -d' ' -f1 "$dir/reaper.pid")
-	kill_ns_procs "$NS_SCAN"
-	kill_ns_procs "$NS_HOSTS" "$reaper"
-	kill_ns_procs "$NS_HOSTS"
-	ip netns del "$NS_SCAN" 2>/dev/null || true
-	ip netns del "$NS_HOSTS" 2>/dev/null || true
-	ip link del "$VETH_S" 2>/dev/null || true
-	if [ -n "$dir" ] && [ -d "$dir" ] && [[ $dir == /tmp/smbwatch-lab-* ]]; then
-		if [ "${SMBW_LAB_KEEP:-0}" = 1 ]; then echo "farm: kept $dir"; else rm -rf "$dir"; fi
-	fi
-	rm -f "$STATE_FILE"
-	echo "farm down ($PREFIX)"
 }
 
 # Loss (and delay) on the scanner -> hosts direction. tc netem on the
@@ -315,11 +223,11 @@ cmd_info() {
 	echo "FARM_CIDR=$FARM_CIDR"
 	echo "SILENT_CIDR=$SILENT_NET"
 	echo "FARM_SIZE=$((1 << (32 - LEN)))"
-	echo "FARM_DIR=$(farm_dir)"
+	echo "FARM_DIR=$(lab_dir)"
 }
 
 cmd_status() {
-	echo "prefix: $PREFIX  dir: $(farm_dir)"
+	echo "prefix: $PREFIX  dir: $(lab_dir)"
 	ns_exists "$NS_HOSTS" || { echo "namespaces: down"; return 0; }
 	ip -n "$NS_SCAN" -br addr
 	ip -n "$NS_SCAN" route
@@ -338,9 +246,9 @@ usage() {
 
 case "${1:-}" in
 up) cmd_up ;;
-down) cmd_down ;;
-exec) shift; [ $# -gt 0 ] || usage; ns_exists "$NS_SCAN" || die "farm $PREFIX is not up"; exec ip netns exec "$NS_SCAN" "$@" ;;
-hosts) shift; [ $# -gt 0 ] || usage; ns_exists "$NS_HOSTS" || die "farm $PREFIX is not up"; exec ip netns exec "$NS_HOSTS" "$@" ;;
+down) ns_down ;;
+exec) shift; [ $# -gt 0 ] || usage; ns_exec "$NS_SCAN" "$@" ;;
+hosts) shift; [ $# -gt 0 ] || usage; ns_exec "$NS_HOSTS" "$@" ;;
 netem) shift; [ $# -gt 0 ] || usage; cmd_netem "$@" ;;
 info) cmd_info ;;
 lossstat) cmd_lossstat ;;

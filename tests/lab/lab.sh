@@ -31,23 +31,13 @@
 #   SMBW_LAB_KEEP=1  keep the lab dir (logs) on `down`
 set -euo pipefail
 
-PREFIX=${SMBW_LAB_PREFIX:-smbw}
-if [ ${#PREFIX} -gt 12 ] || ! [[ $PREFIX =~ ^[A-Za-z0-9_-]+$ ]]; then
-	echo "lab: SMBW_LAB_PREFIX must be 1-12 characters [A-Za-z0-9_-]" >&2
-	exit 2
-fi
-NS_SCAN=$PREFIX-scan
-NS_HOSTS=$PREFIX-hosts
-VETH_S=$PREFIX-s0 # scanner end
-VETH_H=$PREFIX-h0 # hosts end
-STATE_DIR=${SMBW_LAB_STATE:-/run/smbwatch-lab}
-STATE_FILE=$STATE_DIR/$PREFIX.dir
+KIND=lab
+DEFAULT_PREFIX=smbw
+# namespaces, veth, scanner and gateway addresses (198.18.0.1/.2, 2001:2::1/::2)
+# shellcheck source=tests/lab/netns.sh
+. "$(dirname "${BASH_SOURCE[0]}")/netns.sh"
 
-# Addresses (all inside 198.18.0.0/15 and 2001:2::/48).
-SCAN_IP4=198.18.0.1
-GW_IP4=198.18.0.2
-SCAN_IP6=2001:2::1
-GW_IP6=2001:2::2
+# Persona addresses (all inside 198.18.0.0/15 and 2001:2::/48).
 NET=198.18.1 # personas live in 198.18.1.0/24
 
 # Personas: name|ipv4|ipv6 (or -)|ports|netbios name|extra smb.conf lines (\n-separated)
@@ -65,14 +55,6 @@ PERSONAS=(
 ECHO_IP=$NET.20   # socat echo on 445: answers with whatever it receives
 MUTE_IP=$NET.21   # accepts on 445 and never sends a byte
 CLOSED_IP=$NET.30 # address answers, no listener: RST on every port
-
-die() { echo "lab: $*" >&2; exit 1; }
-need_root() { [ "$(id -u)" -eq 0 ] || die "needs root (network namespaces, smbd)"; }
-in_scan() { ip netns exec "$NS_SCAN" "$@"; }
-in_hosts() { ip netns exec "$NS_HOSTS" "$@"; }
-LAB_HOME=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-lab_dir() { if [ -f "$STATE_FILE" ]; then cat "$STATE_FILE"; fi; }
-ns_exists() { ip netns list | awk '{print $1}' | grep -qxF "$1"; }
 
 # --- smb.conf for one persona ------------------------------------------------
 write_conf() {
@@ -143,65 +125,12 @@ write_conf() {
 	} >"$dir/smb.conf"
 }
 
-# --- wait until every listener is up ------------------------------------------
-# ss prints local addresses as 198.18.1.10:445 and [2001:2::10]:445.
-wait_listen() {
-	local want=("$@") i have missing
-	for ((i = 0; i < 100; i++)); do
-		have=$(in_hosts ss -Hltn | awk '{print $4}')
-		missing=()
-		for w in "${want[@]}"; do
-			grep -qxF "$w" <<<"$have" || missing+=("$w")
-		done
-		[ ${#missing[@]} -eq 0 ] && return 0
-		sleep 0.2
-	done
-	die "listeners not up after 20 s: ${missing[*]} (see logs in $(lab_dir))"
-}
-
 cmd_up() {
-	need_root
-	# a lab with this prefix (or its leftovers) goes first
-	if [ -f "$STATE_FILE" ] || ns_exists "$NS_SCAN" || ns_exists "$NS_HOSTS"; then
-		cmd_down >/dev/null 2>&1 || true
-	fi
-	for b in ip smbd socat ss; do command -v "$b" >/dev/null || die "missing $b"; done
-	mkdir -p "$STATE_DIR"
-	local dir
-	dir=$(mktemp -d "/tmp/smbwatch-lab-$PREFIX.XXXXXX")
-	chmod 755 "$dir"
-	echo "$dir" >"$STATE_FILE"
-	# from here on, any failure tears the half-built lab down
-	UP_OK=0
-	trap '[ "$UP_OK" = 1 ] || { echo "lab: up failed, tearing down" >&2; SMBW_LAB_KEEP=1 cmd_down >&2 || true; }' EXIT
-
-	ip netns add "$NS_SCAN"
-	ip netns add "$NS_HOSTS"
-	ip link add "$VETH_S" type veth peer name "$VETH_H"
-	ip link set "$VETH_S" netns "$NS_SCAN"
-	ip link set "$VETH_H" netns "$NS_HOSTS"
-	for ns in "$NS_SCAN" "$NS_HOSTS"; do
-		ip -n "$ns" link set lo up
-		# no forwarding anywhere: unrouted lab addresses are dropped silently
-		ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
-	done
-	# Scanner: 198.18.0.1 and 2001:2::1, routes only to the lab prefixes via the
-	# hosts end of the veth. No default route.
-	ip -n "$NS_SCAN" link set "$VETH_S" up
-	ip -n "$NS_SCAN" addr add "$SCAN_IP4/32" dev "$VETH_S"
-	ip -n "$NS_SCAN" -6 addr add "$SCAN_IP6/128" dev "$VETH_S" nodad
-	ip -n "$NS_SCAN" route add "$GW_IP4/32" dev "$VETH_S"
-	ip -n "$NS_SCAN" route add 198.18.0.0/15 via "$GW_IP4" dev "$VETH_S"
-	ip -n "$NS_SCAN" -6 route add "$GW_IP6/128" dev "$VETH_S"
-	ip -n "$NS_SCAN" -6 route add 2001:2::/48 via "$GW_IP6" dev "$VETH_S"
-	# Hosts: the gateway addresses on the veth, persona addresses on lo. Only
-	# the addresses listed here answer; the rest of 198.18.1.0/24 is silent.
-	ip -n "$NS_HOSTS" link set "$VETH_H" up
-	ip -n "$NS_HOSTS" addr add "$GW_IP4/32" dev "$VETH_H"
-	ip -n "$NS_HOSTS" -6 addr add "$GW_IP6/128" dev "$VETH_H" nodad
-	ip -n "$NS_HOSTS" route add "$SCAN_IP4/32" dev "$VETH_H"
-	ip -n "$NS_HOSTS" -6 route add "$SCAN_IP6/128" dev "$VETH_H"
-
+	ns_up_begin ip smbd socat ss
+	local dir=$LAB_DIR
+	ns_create ipv6
+	# Hosts: persona addresses on lo. Only the addresses listed here answer;
+	# the rest of 198.18.1.0/24 is silent.
 	local p name ip4 ip6 ports nb extra listen=()
 	for p in "${PERSONAS[@]}"; do
 		IFS='|' read -r name ip4 ip6 ports nb extra <<<"$p"
@@ -215,9 +144,7 @@ cmd_up() {
 		ip -n "$NS_HOSTS" addr add "$ip4/32" dev lo
 	done
 
-	# Every daemon is started by one script run under reaper.py (a child
-	# subreaper), so processes that daemonise are reaped even where PID 1
-	# does not reap (see reaper.py).
+	# every daemon is started by one script run under reaper.py
 	{
 		echo "# started by lab.sh under reaper.py, in netns $NS_HOSTS"
 		for p in "${PERSONAS[@]}"; do
@@ -227,70 +154,11 @@ cmd_up() {
 		echo "socat 'TCP-LISTEN:445,bind=$ECHO_IP,fork,reuseaddr' EXEC:cat </dev/null >'$dir/socat-echo.log' 2>&1 &"
 		echo "socat -u 'TCP-LISTEN:445,bind=$MUTE_IP,fork,reuseaddr' OPEN:/dev/null </dev/null >'$dir/socat-mute.log' 2>&1 &"
 	} >"$dir/daemons.sh"
-	in_hosts setsid /usr/bin/python3 "$LAB_HOME/reaper.py" "$dir/reaper.pid" bash -e "$dir/daemons.sh" \
-		</dev/null >"$dir/reaper.log" 2>&1 &
+	ns_start_daemons "the daemons" "$dir/reaper.log and $dir/*/smbd.log"
 	listen+=("$ECHO_IP:445" "$MUTE_IP:445")
-	local i rc
-	for ((i = 0; i < 100; i++)); do
-		[ -f "$dir/reaper.pid" ] && break
-		sleep 0.1
-	done
-	rc=$(cut -s -d' ' -f2 "$dir/reaper.pid" 2>/dev/null || echo "?")
-	[ "$rc" = 0 ] || die "starting the daemons failed (rc $rc): see $dir/reaper.log and $dir/*/smbd.log"
 	wait_listen "${listen[@]}"
 	UP_OK=1
 	echo "lab up: $dir (scanner netns $NS_SCAN = $SCAN_IP4, hosts netns $NS_HOSTS)"
-}
-
-# Kill every process living in a namespace: they were all started by the lab.
-# The pid given as $2 (the reaper) is spared so it can reap the others.
-kill_ns_procs() {
-	local ns=$1 spare=${2:-} pids i sig
-	ns_exists "$ns" || return 0
-	ns_pids() { ip netns pids "$ns" 2>/dev/null | grep -vx "${spare:-none}" || true; }
-	for sig in TERM KILL; do
-		pids=$(ns_pids)
-		[ -z "$pids" ] && return 0
-		# shellcheck disable=SC2086
-		kill -s "$sig" $pids 2>/dev/null || true
-		for ((i = 0; i < 25; i++)); do
-			[ -z "$(ns_pids)" ] && return 0
-			sleep 0.2
-		done
-	done
-}
-
-cmd_down() {
-	need_root
-	local dir
-	dir=$(lab_dir)
-	local reaper=""
-	[ -n "$dir" ] && [ -f "$dir/reaper.pid" ] && reaper=$(cut -d' ' -f1 "$dir/reaper.pid")
-	kill_ns_procs "$NS_SCAN"
-	kill_ns_procs "$NS_HOSTS" "$reaper" # daemons first, reaped by the reaper
-	kill_ns_procs "$NS_HOSTS"           # then the reaper itself
-	ip netns del "$NS_SCAN" 2>/dev/null || true
-	ip netns del "$NS_HOSTS" 2>/dev/null || true
-	ip link del "$VETH_S" 2>/dev/null || true # only if a failed up left it in the root ns
-	if [ -n "$dir" ] && [ -d "$dir" ] && [[ $dir == /tmp/smbwatch-lab-* ]]; then
-		if [ "${SMBW_LAB_KEEP:-0}" = 1 ]; then
-			echo "lab: kept $dir"
-		else
-			rm -rf "$dir"
-		fi
-	fi
-	rm -f "$STATE_FILE"
-	echo "lab down ($PREFIX)"
-}
-
-cmd_exec() {
-	ns_exists "$NS_SCAN" || die "lab $PREFIX is not up"
-	exec ip netns exec "$NS_SCAN" "$@"
-}
-
-cmd_hosts() {
-	ns_exists "$NS_HOSTS" || die "lab $PREFIX is not up"
-	exec ip netns exec "$NS_HOSTS" "$@"
 }
 
 cmd_status() {
@@ -425,9 +293,9 @@ usage() {
 
 case "${1:-}" in
 up) cmd_up ;;
-down) cmd_down ;;
-exec) shift; [ $# -gt 0 ] || usage; cmd_exec "$@" ;;
-hosts) shift; [ $# -gt 0 ] || usage; cmd_hosts "$@" ;;
+down) ns_down ;;
+exec) shift; [ $# -gt 0 ] || usage; ns_exec "$NS_SCAN" "$@" ;;
+hosts) shift; [ $# -gt 0 ] || usage; ns_exec "$NS_HOSTS" "$@" ;;
 truth) cmd_truth ;;
 status) cmd_status ;;
 reconfigure) shift; [ $# -ge 2 ] || usage; cmd_reconfigure "$@" ;;

@@ -237,7 +237,12 @@ static void feed(struct scan_run *run)
 		 * 3 s) instead of calling the address filtered. */
 		engine_set_connect_timeout(run->engine, OVERLOAD_CONNECT_TIMEOUT_MS);
 		run->patient = true;
+		if (run->syn)
+			syn_stage_set_patient(run->syn);
 	}
+	/* discovery slows down with the SMB stage when servers choke */
+	if (run->syn && run->cli->rate)
+		syn_stage_set_rate(run->syn, engine_rate(run->engine));
 	/* Backpressure: start a service only when the engine can start its
 	 * connection now. Otherwise the rate cap would hold queued services
 	 * until their deadline ran out (lost hosts), later conversations of

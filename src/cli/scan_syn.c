@@ -35,6 +35,7 @@ struct syn_stage {
 	size_t hitq_head, hitq_len;
 	double tokens;
 	uint64_t last_ms;
+	unsigned max_attempt; /* resends allowed per position */
 	struct syn_stage_stats st;
 };
 
@@ -90,7 +91,7 @@ static bool expire(struct syn_stage *s, uint64_t now)
 			pend_pop(s); /* answered meanwhile */
 			continue;
 		}
-		if (e.attempt >= s->o.retries) {
+		if (e.attempt >= s->max_attempt) {
 			pend_pop(s);
 			s->unresolved--;
 			resolve(s, e.j, SYN_RES_FILTERED);
@@ -204,6 +205,7 @@ struct syn_stage *syn_stage_new(uv_loop_t *loop, struct syn_io *io, const struct
 	s->cb = *cb;
 	s->loop = loop;
 	s->next = o->start;
+	s->max_attempt = o->retries;
 	s->done_bits = calloc(space->shard_total / 64 + 1, sizeof *s->done_bits);
 	s->pend_cap = space->shard_total < SYN_PENDING_MAX ? space->shard_total + 1 : SYN_PENDING_MAX;
 	s->pend = malloc(s->pend_cap * sizeof *s->pend);
@@ -221,6 +223,21 @@ struct syn_stage *syn_stage_new(uv_loop_t *loop, struct syn_io *io, const struct
 	s->last_ms = uv_now(loop);
 	uv_timer_start(&s->tick, on_tick, 0, SYN_TICK_MS);
 	return s;
+}
+
+void syn_stage_set_rate(struct syn_stage *s, unsigned rate)
+{
+	s->o.rate = rate;
+}
+
+void syn_stage_set_patient(struct syn_stage *s)
+{
+	/* a full listen queue drops SYNs as a filter does; a connect() would
+	 * now wait for the kernel's two resends (1 s, 3 s), so each try here
+	 * becomes three SYNs a second or more apart */
+	s->max_attempt = 3 * (s->o.retries + 1) - 1;
+	if (s->o.wait_ms < 1000)
+		s->o.wait_ms = 1000;
 }
 
 bool syn_stage_pop(struct syn_stage *s, uint64_t *j)

@@ -52,6 +52,11 @@ struct syn_stage;
 struct syn_stage *syn_stage_new(uv_loop_t *loop, struct syn_io *io, const struct scan_space *space,
 				const struct syn_stage_opts *o, const struct syn_stage_cb *cb,
 				char *err, size_t errsz);
+/* Follow the SMB stage: SYNs per second from now on (0 = no cap). */
+void syn_stage_set_rate(struct syn_stage *s, unsigned rate);
+/* Servers were seen dropping connections (full listen queues drop SYNs
+ * too): three SYNs per try from now on, like a patient connect(). */
+void syn_stage_set_patient(struct syn_stage *s);
 /* Take the oldest hit: its shard-relative position. */
 bool syn_stage_pop(struct syn_stage *s, uint64_t *j);
 /* Every position sent and resolved, every hit taken. */

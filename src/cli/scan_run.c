@@ -65,6 +65,7 @@ struct retry_entry {
 
 #define RETRY_QUEUE_MAX (1u << 20)
 #define OVERLOAD_CONNECT_TIMEOUT_MS 3500
+#define SYN_HIT_EXTRA_RETRIES 2
 
 struct slot_ref {
 	struct scan_run *run;
@@ -110,6 +111,10 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
 	free(ref);
 	run->active--;
 	unsigned retries = run->sopts.retries;
+	/* with --syn the port has answered SYN-ACK: it is open, and a connect
+	 * that times out met a full listen queue, not a filter */
+	if (run->syn)
+		retries += SYN_HIT_EXTRA_RETRIES;
 	if (o == SVC_FILTERED && attempt < retries && !run->stopping &&
 	    retry_push(run, j, attempt + 1)) {
 		feed(run);

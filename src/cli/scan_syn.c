@@ -81,8 +81,10 @@ static void resolve(struct syn_stage *s, uint64_t j, enum syn_result r)
 	s->cb.resolved(r, s->cb.ud);
 }
 
-/* Positions whose wait is over: resend (a token each) or call them
- * filtered. Returns false when out of tokens or the socket is full. */
+/* Positions whose wait is over: resend or call them filtered. Resends take
+ * no token: --rate counts new positions, as it counts new connections
+ * without --syn (where the kernel resends SYNs on its own). Returns false
+ * when the socket is full. */
 static bool expire(struct syn_stage *s, uint64_t now)
 {
 	while (s->pend_len && s->pend[s->pend_head].deadline_ms <= now) {
@@ -97,13 +99,10 @@ static bool expire(struct syn_stage *s, uint64_t now)
 			resolve(s, e.j, SYN_RES_FILTERED);
 			continue;
 		}
-		if (s->tokens < 1)
-			return false;
 		int rc = send_position(s, e.j);
 		if (rc == -EAGAIN)
 			return false;
 		pend_pop(s);
-		s->tokens -= 1;
 		if (rc != 0) {
 			s->unresolved--;
 			resolve(s, e.j, SYN_RES_ERROR);

@@ -1,6 +1,6 @@
 /* scan_syn.h - the optional raw SYN discovery stage of a scan (--syn).
  *
- * Walks the shard's positions in the scan's order at --rate SYNs per
+ * Walks the shard's positions in the scan's order at --rate new SYNs per
  * second, resends a SYN to positions that did not answer within the wait
  * (--connect-timeout), up to --retries times, and sorts every position into
  * exactly one of: open (SYN-ACK: pushed into the hit queue for the SMB
@@ -25,7 +25,7 @@
 #include "net/space.h"
 #include "net/syn.h"
 
-#define SYN_HITQ_CAP 16384
+#define SYN_HITQ_CAP 65536 /* 512 KiB */
 #define SYN_MAX_POSITIONS (1ull << 28)
 
 enum syn_result { SYN_RES_CLOSED, SYN_RES_FILTERED, SYN_RES_ERROR };

@@ -42,6 +42,7 @@ enum {
 	OPT_STATS_EVERY,
 	OPT_SYN,
 	OPT_SYN_IFACE,
+	OPT_SYN_QUEUE,
 };
 
 static const struct {
@@ -175,6 +176,7 @@ static const struct option long_opts[] = {
 	{"stats-every", required_argument, NULL, OPT_STATS_EVERY},
 	{"syn", no_argument, NULL, OPT_SYN},
 	{"syn-iface", required_argument, NULL, OPT_SYN_IFACE},
+	{"syn-queue", required_argument, NULL, OPT_SYN_QUEUE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -344,6 +346,14 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 				return -1;
 			}
 			cli->syn_iface = optarg;
+			cli->syn = true;
+			break;
+		case OPT_SYN_QUEUE:
+			if (parse_uint(optarg, SYN_HITQ_CAP, &cli->syn_queue) != 0 ||
+			    cli->syn_queue == 0) {
+				snprintf(err, errsz, "bad --syn-queue '%s': 1-%u", optarg, SYN_HITQ_CAP);
+				return -1;
+			}
 			cli->syn = true;
 			break;
 		case OPT_STATS_EVERY: {

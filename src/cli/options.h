@@ -44,6 +44,7 @@ struct scan_cli {
 	/* --syn: raw SYN discovery first (cli/scan_syn.h) */
 	bool syn;
 	const char *syn_iface;      /* --syn-iface; NULL = the route's interface */
+	unsigned syn_queue;         /* --syn-queue; 0 = the default */
 	struct syn_io *syn_io;      /* opened by `scan` before the privilege drop */
 	int argc;                   /* the arguments as given, for the resume file */
 	char **argv;

@@ -264,9 +264,14 @@ static void feed(struct scan_run *run)
 			run->retry_len--;
 			start_position(run, e.j, e.attempt);
 		} else if (run->syn) {
+			/* every hit is a host known to answer: its first connection
+			 * is a follow-up in all but name, so the services running
+			 * follow the same AIMD window (silent addresses, which that
+			 * rule spares, never get this far with --syn) */
 			uint64_t j;
-			if (!syn_stage_pop(run->syn, &j))
-				break; /* no hit waiting */
+			if (run->active >= (unsigned)run->limiter.window + 1 ||
+			    !syn_stage_pop(run->syn, &j))
+				break; /* no hit waiting, or servers at capacity */
 			start_position(run, j, 0);
 		} else if (run->next < run->shard_total) {
 			start_position(run, run->next++, 0);
@@ -353,6 +358,7 @@ static int syn_start(struct scan_run *run)
 		.rate = cli->rate,
 		.wait_ms = cli->connect_timeout_ms,
 		.retries = cli->sopts.retries,
+		.queue = cli->syn_queue,
 	};
 	struct syn_stage_cb cb = {.hit = syn_hit, .resolved = syn_resolved, .ud = run};
 	char err[256];

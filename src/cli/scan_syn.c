@@ -32,7 +32,7 @@ struct syn_stage {
 	struct pending *pend; /* FIFO by deadline (all waits are equal) */
 	size_t pend_cap, pend_head, pend_len;
 	uint64_t hitq[SYN_HITQ_CAP];
-	size_t hitq_head, hitq_len;
+	size_t hitq_head, hitq_len, hitq_cap; /* cap <= SYN_HITQ_CAP (--syn-queue) */
 	double tokens;
 	uint64_t last_ms;
 	unsigned max_attempt; /* resends allowed per position */
@@ -118,7 +118,7 @@ static bool expire(struct syn_stage *s, uint64_t now)
 static void send_new(struct syn_stage *s)
 {
 	while (s->tokens >= 1 && s->next < s->space->shard_total) {
-		if (s->pend_len == s->pend_cap || s->hitq_len + s->unresolved >= SYN_HITQ_CAP) {
+		if (s->pend_len == s->pend_cap || s->hitq_len + s->unresolved >= s->hitq_cap) {
 			s->st.paused_ticks++; /* the SMB stage is behind: slow down */
 			return;
 		}
@@ -205,6 +205,7 @@ struct syn_stage *syn_stage_new(uv_loop_t *loop, struct syn_io *io, const struct
 	s->loop = loop;
 	s->next = o->start;
 	s->max_attempt = o->retries;
+	s->hitq_cap = o->queue && o->queue < SYN_HITQ_CAP ? o->queue : SYN_HITQ_CAP;
 	s->done_bits = calloc(space->shard_total / 64 + 1, sizeof *s->done_bits);
 	s->pend_cap = space->shard_total < SYN_PENDING_MAX ? space->shard_total + 1 : SYN_PENDING_MAX;
 	s->pend = malloc(s->pend_cap * sizeof *s->pend);

@@ -43,6 +43,7 @@ struct syn_stage_opts {
 	unsigned rate;       /* SYNs per second; 0 = as fast as the loop can */
 	unsigned wait_ms;    /* answer wait before a resend / filtered */
 	unsigned retries;    /* resends of an unanswered SYN */
+	unsigned queue;      /* hit queue cap, 0 = SYN_HITQ_CAP (--syn-queue) */
 };
 
 struct syn_stage;

@@ -26,9 +26,9 @@ struct syn_stage {
 	uv_loop_t *loop;
 	uv_timer_t tick;
 	bool ticking;
-	uint64_t next;       /* next position to send for the first time */
-	uint64_t unresolved; /* sent, no answer yet, not expired */
-	uint64_t *done_bits; /* one bit per position: resolved */
+	uint64_t next;	      /* next position to send for the first time */
+	uint64_t unresolved;  /* sent, no answer yet, not expired */
+	uint64_t *done_bits;  /* one bit per position: resolved */
 	struct pending *pend; /* FIFO by deadline (all waits are equal) */
 	size_t pend_cap, pend_head, pend_len;
 	uint64_t hitq[SYN_HITQ_CAP];
@@ -207,7 +207,8 @@ struct syn_stage *syn_stage_new(uv_loop_t *loop, struct syn_io *io, const struct
 	s->max_attempt = o->retries;
 	s->hitq_cap = o->queue && o->queue < SYN_HITQ_CAP ? o->queue : SYN_HITQ_CAP;
 	s->done_bits = calloc(space->shard_total / 64 + 1, sizeof *s->done_bits);
-	s->pend_cap = space->shard_total < SYN_PENDING_MAX ? space->shard_total + 1 : SYN_PENDING_MAX;
+	s->pend_cap =
+	    space->shard_total < SYN_PENDING_MAX ? space->shard_total + 1 : SYN_PENDING_MAX;
 	s->pend = malloc(s->pend_cap * sizeof *s->pend);
 	if (!s->done_bits || !s->pend)
 		abort();

@@ -25,7 +25,7 @@
 #include "net/space.h"
 #include "net/syn.h"
 
-#define SYN_HITQ_CAP 65536 /* 512 KiB */
+#define SYN_HITQ_CAP	  65536 /* 512 KiB */
 #define SYN_MAX_POSITIONS (1ull << 28)
 
 enum syn_result { SYN_RES_CLOSED, SYN_RES_FILTERED, SYN_RES_ERROR };
@@ -39,11 +39,11 @@ struct syn_stage_cb {
 };
 
 struct syn_stage_opts {
-	uint64_t start;      /* first shard-relative position (resume) */
-	unsigned rate;       /* SYNs per second; 0 = as fast as the loop can */
-	unsigned wait_ms;    /* answer wait before a resend / filtered */
-	unsigned retries;    /* resends of an unanswered SYN */
-	unsigned queue;      /* hit queue cap, 0 = SYN_HITQ_CAP (--syn-queue) */
+	uint64_t start;	  /* first shard-relative position (resume) */
+	unsigned rate;	  /* SYNs per second; 0 = as fast as the loop can */
+	unsigned wait_ms; /* answer wait before a resend / filtered */
+	unsigned retries; /* resends of an unanswered SYN */
+	unsigned queue;	  /* hit queue cap, 0 = SYN_HITQ_CAP (--syn-queue) */
 };
 
 struct syn_stage;

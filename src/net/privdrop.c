@@ -78,7 +78,8 @@ int privdrop(uid_t *uid, gid_t *gid, char *err, size_t errsz)
 	*uid = getuid();
 	*gid = getgid();
 	if (geteuid() == 0 || getuid() == 0) {
-		if (target_ids(uid, gid, err, errsz) != 0 || switch_user(*uid, *gid, err, errsz) != 0)
+		if (target_ids(uid, gid, err, errsz) != 0 ||
+		    switch_user(*uid, *gid, err, errsz) != 0)
 			return -1;
 	}
 	if (clear_caps() != 0) {

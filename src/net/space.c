@@ -39,8 +39,8 @@ bool space_find(const struct scan_space *sp, const struct sockaddr_storage *ss, 
 	*j = 0;
 	uint64_t ai, pos;
 	uint16_t port = ss->ss_family == AF_INET6
-				? ntohs(((const struct sockaddr_in6 *)(const void *)ss)->sin6_port)
-				: ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
+			    ? ntohs(((const struct sockaddr_in6 *)(const void *)ss)->sin6_port)
+			    : ntohs(((const struct sockaddr_in *)(const void *)ss)->sin_port);
 	if (!targets_index(sp->targets, ss, &ai))
 		return false;
 	unsigned pi = 0;

@@ -17,10 +17,10 @@
 
 struct scan_space {
 	const struct target_set *targets; /* finalized; borrowed */
-	const struct port_list *ports;    /* borrowed */
+	const struct port_list *ports;	  /* borrowed */
 	struct permute perm;
 	unsigned shard_k, shard_n;
-	uint64_t total;       /* targets x ports */
+	uint64_t total;	      /* targets x ports */
 	uint64_t shard_total; /* positions of this shard */
 };
 

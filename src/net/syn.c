@@ -150,8 +150,7 @@ static int open_pcap(struct syn_io *io, char *err, size_t errsz)
 	return 0;
 }
 
-int syn_io_open(const char *iface, uint32_t route_to, struct syn_io **out, char *err,
-		size_t errsz)
+int syn_io_open(const char *iface, uint32_t route_to, struct syn_io **out, char *err, size_t errsz)
 {
 	*out = NULL;
 	struct syn_io *io = calloc(1, sizeof *io);

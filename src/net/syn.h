@@ -34,8 +34,7 @@ enum syn_open_rc {
  * order). iface NULL: the interface that holds our source address for
  * route_to ("any" if none does). On failure *io is NULL and err holds one
  * line. */
-int syn_io_open(const char *iface, uint32_t route_to, struct syn_io **io, char *err,
-		size_t errsz);
+int syn_io_open(const char *iface, uint32_t route_to, struct syn_io **io, char *err, size_t errsz);
 
 /* A reply that is ours: SYN_OPEN or SYN_CLOSED from ip:port (host order). */
 typedef void (*syn_reply_fn)(enum syn_verdict v, uint32_t ip, uint16_t port, void *ud);

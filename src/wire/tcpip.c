@@ -3,14 +3,14 @@
 
 #include <string.h>
 
-#define ETHERTYPE_IPV4 0x0800
-#define ETHERTYPE_VLAN 0x8100 /* IEEE 802.1Q */
-#define ETHERTYPE_QINQ 0x88A8 /* IEEE 802.1ad */
-#define ETHERTYPE_IPV6 0x86DD
-#define MAX_VLAN_TAGS 2
+#define ETHERTYPE_IPV4	0x0800
+#define ETHERTYPE_VLAN	0x8100 /* IEEE 802.1Q */
+#define ETHERTYPE_QINQ	0x88A8 /* IEEE 802.1ad */
+#define ETHERTYPE_IPV6	0x86DD
+#define MAX_VLAN_TAGS	2
 #define IPPROTO_TCP_NUM 6
-#define FAMILY_INET 2 /* AF_INET in a DLT_NULL/DLT_LOOP header, on every OS */
-#define OUR_MSS 1460
+#define FAMILY_INET	2 /* AF_INET in a DLT_NULL/DLT_LOOP header, on every OS */
+#define OUR_MSS		1460
 
 /* Skip the link-layer header; leave r at the network header. Returns the
  * ethertype-like protocol number of what follows (0x0800, 0x86DD, ...). */
@@ -26,8 +26,8 @@ static int skip_link(int link, struct rd *r, uint16_t *proto)
 		if (!rd_skip(r, 12) || !rd_u16be(r, &type))
 			return r->err;
 		/* 802.1Q / 802.1ad: a 2-byte TCI, then the real EtherType */
-		for (int i = 0; i < MAX_VLAN_TAGS && (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ);
-		     i++)
+		for (int i = 0;
+		     i < MAX_VLAN_TAGS && (type == ETHERTYPE_VLAN || type == ETHERTYPE_QINQ); i++)
 			if (!rd_skip(r, 2) || !rd_u16be(r, &type))
 				return r->err;
 		*proto = type;
@@ -51,16 +51,15 @@ static int skip_link(int link, struct rd *r, uint16_t *proto)
 		 * either way round (AF_INET is 2 everywhere; AF_INET6 is not) */
 		if (!rd_u32be(r, &fam))
 			return r->err;
-		*proto = (fam == FAMILY_INET || fam == (uint32_t)FAMILY_INET << 24) ? ETHERTYPE_IPV4
-										     : 0;
+		*proto =
+		    (fam == FAMILY_INET || fam == (uint32_t)FAMILY_INET << 24) ? ETHERTYPE_IPV4 : 0;
 		return WIRE_OK;
 	case TCPIP_LINK_RAW:
 	case TCPIP_LINK_RAW_LT:
 	case TCPIP_LINK_IPV4:
 		*proto = ETHERTYPE_IPV4; /* the version nibble decides below */
 		return WIRE_OK;
-	default:
-		return WIRE_UNSUPPORTED;
+	default: return WIRE_UNSUPPORTED;
 	}
 }
 
@@ -77,8 +76,8 @@ static int decode_ipv4(struct rd *r, struct tcpip_reply *out, struct rd *tcp)
 	if (ihl < 20)
 		return WIRE_MALFORMED; /* IHL counts 32-bit words, minimum 5 */
 	if (!rd_u8(r, &tos) || !rd_u16be(r, &total) || !rd_u16be(r, &id) || !rd_u16be(r, &frag) ||
-	    !rd_u8(r, &ttl) || !rd_u8(r, &proto) || !rd_u16be(r, &csum) || !rd_u32be(r, &out->src) ||
-	    !rd_u32be(r, &out->dst) || !rd_skip(r, ihl - 20))
+	    !rd_u8(r, &ttl) || !rd_u8(r, &proto) || !rd_u16be(r, &csum) ||
+	    !rd_u32be(r, &out->src) || !rd_u32be(r, &out->dst) || !rd_skip(r, ihl - 20))
 		return r->err;
 	if (total < ihl)
 		return WIRE_MALFORMED;

@@ -18,13 +18,13 @@
 /* Link types as pcap_datalink() returns them on Linux (we do not include
  * pcap.h here: wire/ depends on nothing). */
 enum tcpip_link {
-	TCPIP_LINK_NULL = 0,         /* DLT_NULL: BSD loopback, 4-byte host-order family */
-	TCPIP_LINK_EN10MB = 1,       /* Ethernet II, optional 802.1Q tags */
-	TCPIP_LINK_RAW = 12,         /* DLT_RAW on Linux: the IP header first */
+	TCPIP_LINK_NULL = 0,	     /* DLT_NULL: BSD loopback, 4-byte host-order family */
+	TCPIP_LINK_EN10MB = 1,	     /* Ethernet II, optional 802.1Q tags */
+	TCPIP_LINK_RAW = 12,	     /* DLT_RAW on Linux: the IP header first */
 	TCPIP_LINK_RAW_LT = 101,     /* LINKTYPE_RAW, the same in a file */
-	TCPIP_LINK_LOOP = 108,       /* DLT_LOOP: family in network order */
+	TCPIP_LINK_LOOP = 108,	     /* DLT_LOOP: family in network order */
 	TCPIP_LINK_LINUX_SLL = 113,  /* "any" device, cooked header v1 */
-	TCPIP_LINK_IPV4 = 228,       /* DLT_IPV4 */
+	TCPIP_LINK_IPV4 = 228,	     /* DLT_IPV4 */
 	TCPIP_LINK_LINUX_SLL2 = 276, /* cooked header v2 */
 };
 
@@ -67,8 +67,8 @@ uint32_t tcpip_syn_cookie(const struct syn_key *key, uint32_t src, uint32_t dst,
 
 enum syn_verdict {
 	SYN_NOT_OURS = 0, /* another flow, a bad cookie, or not SYN-ACK / RST-ACK */
-	SYN_OPEN,         /* SYN-ACK acking our cookie: the port listens */
-	SYN_CLOSED,       /* RST-ACK acking our cookie: nothing listens */
+	SYN_OPEN,	  /* SYN-ACK acking our cookie: the port listens */
+	SYN_CLOSED,	  /* RST-ACK acking our cookie: nothing listens */
 };
 
 /* What a decoded segment means for a scan from us:our_port with key.

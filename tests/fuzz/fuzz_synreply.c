@@ -10,8 +10,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const int links[] = {TCPIP_LINK_EN10MB, TCPIP_LINK_LINUX_SLL, TCPIP_LINK_RAW,
-				    TCPIP_LINK_NULL, TCPIP_LINK_LINUX_SLL2, TCPIP_LINK_LOOP};
+	static const int links[] = {TCPIP_LINK_EN10MB, TCPIP_LINK_LINUX_SLL,  TCPIP_LINK_RAW,
+				    TCPIP_LINK_NULL,   TCPIP_LINK_LINUX_SLL2, TCPIP_LINK_LOOP};
 	if (size < 1)
 		return 0;
 	struct syn_key key = {0x0123456789abcdefULL, 0xfedcba9876543210ULL};

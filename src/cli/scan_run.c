@@ -453,14 +453,15 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 
 	uint64_t t0 = uv_hrtime();
 	run.start_ms = uv_now(run.loop);
-	if (cli->syn_io && syn_start(&run) != 0)
+	bool failed = cli->syn_io && syn_start(&run) != 0;
+	if (failed)
 		run.stopping = true; /* nothing was sent; the loop ends at once */
 	feed(&run);
 	uv_run(run.loop, UV_RUN_DEFAULT);
 	run.sum.targets = run.done;
 	run.sum.seconds = (double)(uv_hrtime() - t0) / 1e9;
-	run.sum.interrupted = run.stopping;
-	if (run.stopping)
+	run.sum.interrupted = run.stopping && !failed;
+	if (run.stopping && !failed)
 		write_resume(&run, true); /* every service in flight has finished now */
 	if (run.progress) {
 		progress_update(run.progress, run.done, run.sum.services, 0,
@@ -482,5 +483,5 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	free(run.free_slots);
 	free(run.retry);
 	*sum = run.sum;
-	return 0;
+	return failed ? -1 : 0;
 }

@@ -157,7 +157,29 @@ static int syn_open(struct scan_cli *cli)
 	return 0;
 }
 
-static int syn_drop(void)
+/* After the drop: say now, not at Ctrl-C, if the resume file cannot be
+ * written any more (it is replaced by rename, so its directory counts). */
+static void syn_check_resume(const char *path, uid_t uid)
+{
+	char dir[4096];
+	if (!path || strlen(path) >= sizeof dir)
+		return;
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(dir, W_OK | X_OK) != 0)
+		fprintf(stderr,
+			"smbwatch: --syn: uid %lu cannot write in '%s': if interrupted, this scan "
+			"cannot save its resume file (see --resume-file)\n",
+			(unsigned long)uid, dir);
+}
+
+static int syn_drop(const char *resume_file)
 {
 	uid_t uid;
 	gid_t gid;
@@ -168,6 +190,7 @@ static int syn_drop(void)
 	}
 	fprintf(stderr, "smbwatch: --syn: privileges dropped, now uid %lu gid %lu\n",
 		(unsigned long)uid, (unsigned long)gid);
+	syn_check_resume(resume_file, uid);
 	return 0;
 }
 
@@ -243,7 +266,7 @@ int cli_scan(int argc, char **argv)
 		db_failed = true;
 	/* everything that needs root is open now (raw socket, capture, output,
 	 * database): give it up before the first packet is parsed */
-	if (cli.syn_io && syn_drop() != 0)
+	if (cli.syn_io && syn_drop(cli.resume_file) != 0)
 		status_early = EXIT_RUNTIME;
 	struct scan_hooks hooks = {.service = on_service, .ud = &o};
 	struct scan_summary sum;

@@ -108,8 +108,10 @@ diag "counts: exit $(rc counts): $line"
 check $? "--syn -p 445,139: 256 open, 256 closed, 512 filtered, 0 errors" "got: $line"
 
 # 3. privileges: the scanning process runs as nobody with no capability
+mkdir -m 700 "$WORK/ro" # root's: the dropped scan cannot write its resume file there
 "$FARM" exec "$SMBWATCH" scan "$TARGET" -p 445 --checks none --format jsonl --no-db \
-	--no-progress --syn --rate 150 -o "$WORK/priv.jsonl" 2>"$WORK/priv.err" &
+	--no-progress --syn --rate 150 -o "$WORK/priv.jsonl" --resume-file "$WORK/ro/x.resume" \
+	2>"$WORK/priv.err" &
 pid=$!
 seen=""
 for _ in $(seq 1 50); do
@@ -133,6 +135,9 @@ grep -q "privileges dropped, now uid $NOBODY_UID gid" "$WORK/priv.err" && [ "$pr
 	[ "$(ips priv | wc -l)" -eq "$SMB_COUNT" ]
 check $? "--syn: says it dropped privileges, and still finds all $SMB_COUNT" \
 	"exit $prc; $(ips priv | wc -l) found"
+grep -q "uid $NOBODY_UID cannot write in '$WORK/ro'" "$WORK/priv.err"
+check $? "--syn: warns at start when the resume file's directory is not writable after the drop" \
+	"$(cat "$WORK/priv.err")"
 SUDO_UID=$NOBODY_UID SUDO_GID=$(id -g nobody) "$FARM" exec "$SMBWATCH" scan 198.19.0.0/30 \
 	-p 445 --checks none --no-db --no-progress --syn >/dev/null 2>"$WORK/sudo.err"
 grep -q "now uid $NOBODY_UID gid $(id -g nobody)" "$WORK/sudo.err"

@@ -9,6 +9,7 @@
 # --syn counters. No thresholds: machines are noisy, read the ratios.
 #   SMBWATCH=path   BENCH_REPEAT=N   FARM_PREFIX_LEN=N (default 20)
 #   SMBW_LAB_PREFIX (default smbwsynb)   BENCH_OUT=dir (default bench/out/syn-<ts>)
+#   BENCH_OPTS="..." more scan options for both runs (e.g. "--rate 10000")
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -28,8 +29,8 @@ size=$((1 << (32 - FARM_PREFIX_LEN)))
 printf '%-6s %-5s %8s %8s %10s  %s\n' run seed wall_s rss_mib full summary
 for i in $(seq 1 "$REPEAT"); do
 	for mode in plain syn; do
-		extra=()
-		[ "$mode" = syn ] && extra=(--syn)
+		read -r -a extra <<<"${BENCH_OPTS:-}"
+		[ "$mode" = syn ] && extra+=(--syn)
 		name=$mode-$i
 		"$FARM" exec /usr/bin/time -v -o "$OUT/$name.time" "$SMBWATCH" scan 198.19.0.0/16 \
 			-p 445 --checks none --format jsonl --no-db --no-progress --seed "$i" \

@@ -292,6 +292,10 @@ int cli_monitor(int argc, char **argv)
 	/* an interrupted cycle is stored as incomplete; the next one starts
 	 * over, so no resume file (scan's default would land in the cwd) */
 	m->cli.resume_file = NULL;
+	if (m->cli.syn) {
+		fprintf(stderr, "smbwatch monitor: --syn is for `smbwatch scan` only\n");
+		goto out_cli;
+	}
 	if (m->cli.no_db) {
 		fprintf(stderr, "smbwatch monitor: --no-db: the monitor needs its database "
 				"(events come from the stored history)\n");

@@ -11,6 +11,8 @@
 #include <sys/resource.h>
 
 #include "assess/assess.h"
+#include "cli/scan_syn.h"
+#include "net/permute.h"
 #include "record/record.h"
 
 /* ~2.5 KiB per connection in flight: 16k stay under 64 MiB */
@@ -39,6 +41,9 @@ enum {
 	OPT_RESUME_FILE,
 	OPT_STATS_EVERY,
 	OPT_DIALECTS,
+	OPT_SYN,
+	OPT_SYN_IFACE,
+	OPT_SYN_QUEUE,
 };
 
 static const struct {
@@ -171,6 +176,9 @@ static const struct option long_opts[] = {
 	{"shard", required_argument, NULL, OPT_SHARD},
 	{"resume-file", required_argument, NULL, OPT_RESUME_FILE},
 	{"stats-every", required_argument, NULL, OPT_STATS_EVERY},
+	{"syn", no_argument, NULL, OPT_SYN},
+	{"syn-iface", required_argument, NULL, OPT_SYN_IFACE},
+	{"syn-queue", required_argument, NULL, OPT_SYN_QUEUE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -207,6 +215,28 @@ static int set_duration(const char *name, const char *val, unsigned *out, char *
 		return -1;
 	}
 	*out = (unsigned)ms;
+	return 0;
+}
+
+/* What the SYN stage cannot do, said before anything is opened. */
+static int check_syn(const struct scan_cli *cli, char *err, size_t errsz)
+{
+	if (targets_count_family(cli->targets, AF_INET6)) {
+		snprintf(err, errsz,
+			 "--syn is IPv4 only: %llu IPv6 targets (scan them without --syn, or "
+			 "exclude them)",
+			 (unsigned long long)targets_count_family(cli->targets, AF_INET6));
+		return -1;
+	}
+	uint64_t n = shard_size(targets_count(cli->targets) * cli->ports.n, cli->shard_k,
+				cli->shard_n);
+	if (n > SYN_MAX_POSITIONS) {
+		snprintf(err, errsz,
+			 "--syn keeps one bit per address x port and allows at most %llu per "
+			 "shard; this one has %llu: split it with --shard",
+			 (unsigned long long)SYN_MAX_POSITIONS, (unsigned long long)n);
+		return -1;
+	}
 	return 0;
 }
 
@@ -311,6 +341,23 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 			break;
 		}
 		case OPT_RESUME_FILE: cli->resume_file = optarg; break;
+		case OPT_SYN: cli->syn = true; break;
+		case OPT_SYN_IFACE:
+			if (optarg[0] == '\0' || strlen(optarg) >= 16) {
+				snprintf(err, errsz, "bad --syn-iface '%s': an interface name", optarg);
+				return -1;
+			}
+			cli->syn_iface = optarg;
+			cli->syn = true;
+			break;
+		case OPT_SYN_QUEUE:
+			if (parse_uint(optarg, SYN_HITQ_CAP, &cli->syn_queue) != 0 ||
+			    cli->syn_queue == 0) {
+				snprintf(err, errsz, "bad --syn-queue '%s': 1-%u", optarg, SYN_HITQ_CAP);
+				return -1;
+			}
+			cli->syn = true;
+			break;
 		case OPT_STATS_EVERY: {
 			long ms = options_parse_duration_ms(optarg);
 			if (ms < 1000) {
@@ -401,6 +448,8 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 			 (unsigned long long)targets_count(cli->targets));
 		return -1;
 	}
+	if (cli->syn && check_syn(cli, err, errsz) != 0)
+		return -1;
 	unsigned nofile = options_raise_nofile();
 	/* leave descriptors for the loop, the output and the resolver */
 	unsigned cap = nofile > 64 ? nofile - 32 : 32;

@@ -14,6 +14,8 @@
 
 #define OPTIONS_HELP 1
 
+struct syn_io;
+
 struct scan_cli {
 	struct target_set *targets; /* finalized */
 	struct port_list ports;
@@ -39,6 +41,11 @@ struct scan_cli {
 	uint64_t start_position;    /* shard-relative; set by --resume */
 	const char *resume_file;    /* written when interrupted */
 	unsigned stats_every_s;     /* 0 = no JSON stats lines */
+	/* --syn: raw SYN discovery first (cli/scan_syn.h) */
+	bool syn;
+	const char *syn_iface;      /* --syn-iface; NULL = the route's interface */
+	unsigned syn_queue;         /* --syn-queue; 0 = the default */
+	struct syn_io *syn_io;      /* opened by `scan` before the privilege drop */
 	int argc;                   /* the arguments as given, for the resume file */
 	char **argv;
 };

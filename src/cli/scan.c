@@ -3,7 +3,9 @@
  * Everything the user typed is checked before the first packet: a bad
  * target, port list, file or option ends with a one-line error and exit
  * status 2. */
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/random.h>
@@ -15,7 +17,9 @@
 #include "cli/options.h"
 #include "cli/scan_run.h"
 #include "cli/scan_store.h"
+#include "net/privdrop.h"
 #include "net/resume.h"
+#include "net/syn.h"
 #include "net/targets.h"
 #include "report/report.h"
 
@@ -83,6 +87,16 @@ static const char scan_usage[] =
 	"  --resume-file FILE    where to write the resume file when interrupted\n"
 	"  --stats-every T       print progress as JSON lines on stderr every T\n"
 	"\n"
+	"raw SYN discovery (IPv4; needs root or CAP_NET_RAW, dropped once the\n"
+	"sockets are open):\n"
+	"  --syn                 find open ports with stateless raw SYNs at --rate per\n"
+	"                        second (--retries resends after --connect-timeout);\n"
+	"                        only ports that answer SYN-ACK get SMB connections\n"
+	"  --syn-iface IF        capture replies on IF (default: the interface of the\n"
+	"                        route to the first target); implies --syn\n"
+	"  --syn-queue N         hits waiting for the SMB stage at most (default 65536);\n"
+	"                        when full the SYN sender pauses; implies --syn\n"
+	"\n"
 	"exit status: 0 scan ran, 1 a finding at or above --fail-on, 2 bad usage or\n"
 	"input, 3 runtime failure (also a database that cannot be written: the\n"
 	"results are still printed)\n";
@@ -128,6 +142,62 @@ static uint64_t random_seed(void)
 	return seed & 0xFFFFFFFFFFFFull; /* short enough to type back in */
 }
 
+/* Open the raw socket and the capture while we may (exit 2 if we may not). */
+static int syn_open(struct scan_cli *cli)
+{
+	struct sockaddr_storage first;
+	char err[512];
+	targets_get(cli->targets, 0, &first); /* IPv4: options refused IPv6 */
+	uint32_t dst = ntohl(((struct sockaddr_in *)(void *)&first)->sin_addr.s_addr);
+	if (syn_io_open(cli->syn_iface, dst, &cli->syn_io, err, sizeof err) != 0) {
+		fprintf(stderr, "smbwatch scan: %s\n", err);
+		return -1;
+	}
+	char src[INET_ADDRSTRLEN];
+	struct in_addr a = {.s_addr = htonl(syn_io_src(cli->syn_io))};
+	inet_ntop(AF_INET, &a, src, sizeof src);
+	fprintf(stderr, "smbwatch: --syn: capturing on %s, SYNs from %s:%u\n",
+		syn_io_iface(cli->syn_io), src, syn_io_sport(cli->syn_io));
+	return 0;
+}
+
+/* After the drop: say now, not at Ctrl-C, if the resume file cannot be
+ * written any more (it is replaced by rename, so its directory counts). */
+static void syn_check_resume(const char *path, uid_t uid)
+{
+	char dir[4096];
+	if (!path || strlen(path) >= sizeof dir)
+		return;
+	snprintf(dir, sizeof dir, "%s", path);
+	char *slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (access(dir, W_OK | X_OK) != 0)
+		fprintf(stderr,
+			"smbwatch: --syn: uid %lu cannot write in '%s': if interrupted, this scan "
+			"cannot save its resume file (see --resume-file)\n",
+			(unsigned long)uid, dir);
+}
+
+static int syn_drop(const char *resume_file)
+{
+	uid_t uid;
+	gid_t gid;
+	char err[256];
+	if (privdrop(&uid, &gid, err, sizeof err) != 0) {
+		fprintf(stderr, "smbwatch scan: --syn: %s; not scanning\n", err);
+		return -1;
+	}
+	fprintf(stderr, "smbwatch: --syn: privileges dropped, now uid %lu gid %lu\n",
+		(unsigned long)uid, (unsigned long)gid);
+	syn_check_resume(resume_file, uid);
+	return 0;
+}
+
 int cli_scan(int argc, char **argv)
 {
 	struct scan_cli cli;
@@ -162,6 +232,11 @@ int cli_scan(int argc, char **argv)
 		fprintf(stderr, "smbwatch scan: %s (see --help)\n", err);
 		return EXIT_USAGE;
 	}
+	if (cli.syn && syn_open(&cli) != 0) {
+		options_scan_free(&cli);
+		resume_free(&resume);
+		return EXIT_USAGE;
+	}
 	if (!cli.seed_given)
 		cli.seed = random_seed();
 	fprintf(stderr, "smbwatch: %llu addresses x %u ports, seed %llu%s",
@@ -189,15 +264,22 @@ int cli_scan(int argc, char **argv)
 	/* A database that cannot be opened or written costs the history of this
 	 * run, never its results: scan anyway, exit 3 at the end. */
 	struct store *st = NULL;
+	int status_early = EXIT_OK;
 	bool db_failed = !cli.no_db && scan_store_open(&cli, "scan", &st) != 0;
 	if (scan_store_begin(&o.rec, st, &cli, "scan") != 0)
 		db_failed = true;
+	/* everything that needs root is open now (raw socket, capture, output,
+	 * database): give it up before the first packet is parsed */
+	if (cli.syn_io && syn_drop(cli.resume_file) != 0)
+		status_early = EXIT_RUNTIME;
 	struct scan_hooks hooks = {.service = on_service, .ud = &o};
 	struct scan_summary sum;
 	bool show_progress = !cli.no_progress && isatty(STDERR_FILENO);
-	int status = EXIT_OK;
-	if (scan_execute(&cli, &hooks, show_progress, &sum) != 0) {
-		fprintf(stderr, "smbwatch scan: cannot start the event loop\n");
+	int status = status_early;
+	if (status != EXIT_OK)
+		memset(&sum, 0, sizeof sum); /* privileges kept: scan nothing */
+	else if (scan_execute(&cli, &hooks, show_progress, &sum) != 0) {
+		fprintf(stderr, "smbwatch scan: the scan could not start\n");
 		status = EXIT_RUNTIME;
 	}
 	report_finish(o.report, &sum);
@@ -218,6 +300,7 @@ int cli_scan(int argc, char **argv)
 	} else if (fflush(stdout) != 0) {
 		status = EXIT_RUNTIME;
 	}
+	syn_io_free(cli.syn_io);
 	options_scan_free(&cli);
 	resume_free(&resume);
 	return status;

@@ -9,6 +9,7 @@
 #include <uv.h>
 
 #include "assess/assess.h"
+#include "cli/scan_syn.h"
 #include "net/permute.h"
 #include "net/resume.h"
 #include "probe/limiter.h"
@@ -29,7 +30,8 @@ struct scan_run {
 	uint64_t shard_total; /* positions this shard owns */
 	uint64_t next, done; /* next shard-relative position; services finished */
 	unsigned active, max_active;
-	struct permute perm;
+	struct scan_space space; /* positions <-> (address, port) */
+	struct syn_stage *syn;   /* --syn: hits come from here, NULL otherwise */
 	const struct scan_cli *cli;
 	uint64_t *slots;     /* position of the service in each slot, UINT64_MAX = free */
 	unsigned *free_slots; /* stack of free slot numbers */
@@ -63,6 +65,7 @@ struct retry_entry {
 
 #define RETRY_QUEUE_MAX (1u << 20)
 #define OVERLOAD_CONNECT_TIMEOUT_MS 3500
+#define SYN_HIT_EXTRA_RETRIES 2
 
 struct slot_ref {
 	struct scan_run *run;
@@ -108,6 +111,10 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
 	free(ref);
 	run->active--;
 	unsigned retries = run->sopts.retries;
+	/* with --syn the port has answered SYN-ACK: it is open, and a connect
+	 * that times out met a full listen queue, not a filter */
+	if (run->syn)
+		retries += SYN_HIT_EXTRA_RETRIES;
 	if (o == SVC_FILTERED && attempt < retries && !run->stopping &&
 	    retry_push(run, j, attempt + 1)) {
 		feed(run);
@@ -135,7 +142,7 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
  * finished, which is what a resume file may promise. */
 static uint64_t resume_position(const struct scan_run *run)
 {
-	uint64_t low = run->next;
+	uint64_t low = run->syn ? syn_stage_low(run->syn) : run->next;
 	for (unsigned i = 0; i < run->max_active; i++)
 		if (run->slots[i] < low)
 			low = run->slots[i];
@@ -172,19 +179,13 @@ static void write_resume(struct scan_run *run, bool announce)
 /* Start the service at shard-relative position j. */
 static void start_position(struct scan_run *run, uint64_t j, unsigned attempt)
 {
-	uint64_t pos = shard_position(run->cli->shard_k, run->cli->shard_n, j);
-	uint64_t idx = permute_at(&run->perm, pos);
-	uint64_t ai = idx / run->ports.n;
-	uint16_t port = run->ports.ports[idx % run->ports.n];
 	struct sockaddr_storage ss;
-	if (!targets_get(run->targets, ai, &ss)) {
-		run->done++; /* cannot happen: idx < count */
+	if (!space_addr(&run->space, j, &ss)) {
+		run->done++; /* cannot happen: j < shard_total */
 		return;
 	}
-	if (ss.ss_family == AF_INET6)
-		((struct sockaddr_in6 *)&ss)->sin6_port = htons(port);
-	else
-		((struct sockaddr_in *)&ss)->sin_port = htons(port);
+	uint16_t port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+						 : ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	char ip[64];
 	options_addr_text(&ss, ip, sizeof ip);
 	struct slot_ref *ref = malloc(sizeof *ref);
@@ -241,7 +242,12 @@ static void feed(struct scan_run *run)
 		 * 3 s) instead of calling the address filtered. */
 		engine_set_connect_timeout(run->engine, OVERLOAD_CONNECT_TIMEOUT_MS);
 		run->patient = true;
+		if (run->syn)
+			syn_stage_set_patient(run->syn);
 	}
+	/* discovery slows down with the SMB stage when servers choke */
+	if (run->syn && run->cli->rate)
+		syn_stage_set_rate(run->syn, engine_rate(run->engine));
 	/* Backpressure: start a service only when the engine can start its
 	 * connection now. Otherwise the rate cap would hold queued services
 	 * until their deadline ran out (lost hosts), later conversations of
@@ -257,14 +263,25 @@ static void feed(struct scan_run *run)
 			run->retry_head = (run->retry_head + 1) % run->retry_cap;
 			run->retry_len--;
 			start_position(run, e.j, e.attempt);
+		} else if (run->syn) {
+			/* every hit is a host known to answer: its first connection
+			 * is a follow-up in all but name, so the services running
+			 * follow the same AIMD window (silent addresses, which that
+			 * rule spares, never get this far with --syn) */
+			uint64_t j;
+			if (run->active >= (unsigned)run->limiter.window + 1 ||
+			    !syn_stage_pop(run->syn, &j))
+				break; /* no hit waiting, or servers at capacity */
+			start_position(run, j, 0);
 		} else if (run->next < run->shard_total) {
 			start_position(run, run->next++, 0);
 		} else {
 			break;
 		}
 	}
-	if (run->active == 0 &&
-	    ((run->next >= run->shard_total && run->retry_len == 0) || run->stopping)) {
+	bool left = run->syn ? !syn_stage_finished(run->syn) : run->next < run->shard_total;
+	if (run->active == 0 && ((!left && run->retry_len == 0) || run->stopping)) {
+		syn_stage_stop(run->syn);
 		uv_timer_stop(&run->feed_timer);
 		uv_timer_stop(&run->progress_timer);
 		uv_timer_stop(&run->stats_timer);
@@ -314,8 +331,62 @@ static void on_signal(uv_signal_t *h, int signum)
 	fputs("\nsmbwatch: interrupted, finishing the services in flight "
 	      "(again to stop at once)\n",
 	      stderr);
+	syn_stage_stop(run->syn); /* no new SYN; unanswered ones stay in the resume */
 	write_resume(run, false); /* now, in case a second signal cuts the drain short */
 	feed(run);
+}
+
+static void syn_hit(void *ud)
+{
+	feed(ud);
+}
+
+/* A position the SYN stage ended by itself: finished, as a service would. */
+static void syn_resolved(enum syn_result r, void *ud)
+{
+	struct scan_run *run = ud;
+	run->done++;
+	switch (r) {
+	case SYN_RES_CLOSED: run->sum.closed++; break;
+	case SYN_RES_FILTERED: run->sum.filtered++; break;
+	case SYN_RES_ERROR: run->sum.errors++; break;
+	}
+}
+
+static int syn_start(struct scan_run *run)
+{
+	const struct scan_cli *cli = run->cli;
+	struct syn_stage_opts o = {
+		.start = run->next,
+		.rate = cli->rate,
+		.wait_ms = cli->connect_timeout_ms,
+		.retries = cli->sopts.retries,
+		.queue = cli->syn_queue,
+	};
+	struct syn_stage_cb cb = {.hit = syn_hit, .resolved = syn_resolved, .ud = run};
+	char err[256];
+	run->syn = syn_stage_new(run->loop, cli->syn_io, &run->space, &o, &cb, err, sizeof err);
+	if (!run->syn) {
+		fprintf(stderr, "smbwatch: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+static void syn_report(const struct scan_run *run)
+{
+	if (!run->syn)
+		return;
+	struct syn_stage_stats st;
+	syn_stage_stats(run->syn, &st);
+	fprintf(stderr,
+		"smbwatch: --syn: %llu SYNs (%llu resent), %llu SYN-ACKs to the SMB stage, "
+		"%llu duplicates ignored, %llu foreign packets, hit queue peak %u, "
+		"sender paused %llu times\n",
+		(unsigned long long)st.sent, (unsigned long long)st.resent,
+		(unsigned long long)st.hits, (unsigned long long)st.dup,
+		(unsigned long long)syn_io_foreign(run->cli->syn_io), st.hitq_peak,
+		(unsigned long long)st.paused_ticks);
 }
 
 int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, bool show_progress,
@@ -329,9 +400,9 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	run.targets = cli->targets;
 	run.ports = cli->ports;
 	run.sopts = cli->sopts;
-	run.total = targets_count(run.targets) * run.ports.n;
-	permute_init(&run.perm, run.total, cli->seed);
-	run.shard_total = shard_size(run.total, cli->shard_k, cli->shard_n);
+	space_init(&run.space, run.targets, &run.ports, cli->seed, cli->shard_k, cli->shard_n);
+	run.total = run.space.total;
+	run.shard_total = run.space.shard_total;
 	run.next = cli->start_position < run.shard_total ? cli->start_position : run.shard_total;
 	run.done = run.next;
 	run.names = nbname_cache_new();
@@ -385,12 +456,15 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 
 	uint64_t t0 = uv_hrtime();
 	run.start_ms = uv_now(run.loop);
+	bool failed = cli->syn_io && syn_start(&run) != 0;
+	if (failed)
+		run.stopping = true; /* nothing was sent; the loop ends at once */
 	feed(&run);
 	uv_run(run.loop, UV_RUN_DEFAULT);
 	run.sum.targets = run.done;
 	run.sum.seconds = (double)(uv_hrtime() - t0) / 1e9;
-	run.sum.interrupted = run.stopping;
-	if (run.stopping)
+	run.sum.interrupted = run.stopping && !failed;
+	if (run.stopping && !failed)
 		write_resume(&run, true); /* every service in flight has finished now */
 	if (run.progress) {
 		progress_update(run.progress, run.done, run.sum.services, 0,
@@ -404,11 +478,13 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	uv_close((uv_handle_t *)&run.sigterm, NULL);
 	engine_free(run.engine);
 	uv_run(run.loop, UV_RUN_DEFAULT);
+	syn_report(&run);
+	syn_stage_free(run.syn);
 	uv_loop_close(run.loop);
 	nbname_cache_free(run.names);
 	free(run.slots);
 	free(run.free_slots);
 	free(run.retry);
 	*sum = run.sum;
-	return 0;
+	return failed ? -1 : 0;
 }

@@ -51,6 +51,43 @@ uint64_t permute_at(const struct permute *p, uint64_t pos)
 	return x;
 }
 
+static uint64_t feistel_inverse(const struct permute *p, uint64_t x)
+{
+	uint64_t l = (x >> p->half_bits) & p->half_mask;
+	uint64_t r = x & p->half_mask;
+	/* each round maps (l, r) to (r, l ^ f(r)); undo them last to first */
+	for (unsigned i = PERMUTE_ROUNDS; i-- > 0;) {
+		uint64_t f = mix64(l ^ (p->seed + 0x9E3779B97F4A7C15ULL * (i + 1))) & p->half_mask;
+		uint64_t pl = r ^ f;
+		r = l;
+		l = pl;
+	}
+	return (l << p->half_bits) | r;
+}
+
+bool permute_position(const struct permute *p, uint64_t idx, uint64_t *pos)
+{
+	*pos = 0;
+	if (idx >= p->n)
+		return false;
+	/* walking the inverse cycle back into [0, n) undoes the forward walk */
+	uint64_t x = idx;
+	do {
+		x = feistel_inverse(p, x);
+	} while (x >= p->n);
+	*pos = x;
+	return true;
+}
+
+bool shard_index(unsigned k, unsigned count, uint64_t pos, uint64_t *j)
+{
+	*j = 0;
+	if (pos < (uint64_t)(k - 1) || (pos - (k - 1)) % count != 0)
+		return false;
+	*j = (pos - (k - 1)) / count;
+	return true;
+}
+
 uint64_t shard_size(uint64_t n, unsigned k, unsigned count)
 {
 	uint64_t first = k - 1;

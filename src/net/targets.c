@@ -560,6 +560,38 @@ bool targets_get(const struct target_set *t, uint64_t idx, struct sockaddr_stora
 	return true;
 }
 
+bool targets_index(const struct target_set *t, const struct sockaddr_storage *ss, uint64_t *idx)
+{
+	*idx = 0;
+	if (!t->finalized || (ss->ss_family != AF_INET && ss->ss_family != AF_INET6))
+		return false;
+	int fam = ss->ss_family == AF_INET6;
+	struct u128 a = fam ? v6_to_u128(&((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr)
+			    : v4_to_u128(&((const struct sockaddr_in *)(const void *)ss)->sin_addr);
+	const struct rlist *l = &t->inc[fam];
+	/* last range starting at or below a (ranges are sorted, disjoint) */
+	size_t lo = 0, hi = l->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (u128_cmp(l->r[mid].first, a) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == 0 || u128_cmp(a, l->r[lo - 1].last) > 0)
+		return false;
+	struct u128 off = u128_sub(a, l->r[lo - 1].first);
+	if (off.hi != 0)
+		return false; /* past the 2^64 indices a set can count */
+	*idx = (fam ? t->total[0] : 0) + t->cum[fam][lo - 1] + off.lo;
+	return true;
+}
+
+uint64_t targets_count_family(const struct target_set *t, int family)
+{
+	return family == AF_INET6 ? t->total[1] : family == AF_INET ? t->total[0] : 0;
+}
+
 bool targets_is_large(const struct target_set *t)
 {
 	/* a /16 of IPv4 or a /112 of IPv6 is still fine; one more is not */

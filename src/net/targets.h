@@ -51,6 +51,11 @@ uint64_t targets_count(const struct target_set *t);
 /* The idx-th address (0 <= idx < count) in a fixed order (IPv4 ranges
  * ascending, then IPv6), port left 0. O(log ranges). false if out of range. */
 bool targets_get(const struct target_set *t, uint64_t idx, struct sockaddr_storage *out);
+/* The inverse of targets_get: the index of the address in ss (port
+ * ignored); false if the set does not hold it. O(log ranges). */
+bool targets_index(const struct target_set *t, const struct sockaddr_storage *ss, uint64_t *idx);
+/* Addresses of one family (AF_INET, AF_INET6) after finalize; saturates. */
+uint64_t targets_count_family(const struct target_set *t, int family);
 /* True when the set is larger than a /16 of IPv4 (65,536 addresses) or a
  * /112 of IPv6 (65,536) — what --force-large must confirm. */
 bool targets_is_large(const struct target_set *t);

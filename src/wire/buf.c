@@ -311,6 +311,12 @@ bool wr_patch_u16le(struct wr *w, size_t at, uint16_t v)
 	return wr_patch(w, at, b, 2);
 }
 
+bool wr_patch_u16be(struct wr *w, size_t at, uint16_t v)
+{
+	uint8_t b[2] = {(uint8_t)(v >> 8), (uint8_t)v};
+	return wr_patch(w, at, b, 2);
+}
+
 bool wr_patch_u32le(struct wr *w, size_t at, uint32_t v)
 {
 	uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};

@@ -75,6 +75,7 @@ bool wr_align(struct wr *w, size_t base, size_t align);
 /* Reserve n bytes to fill later; *at receives their offset. */
 bool wr_hole(struct wr *w, size_t n, size_t *at);
 bool wr_patch_u16le(struct wr *w, size_t at, uint16_t v);
+bool wr_patch_u16be(struct wr *w, size_t at, uint16_t v);
 bool wr_patch_u32le(struct wr *w, size_t at, uint32_t v);
 bool wr_patch_u24be(struct wr *w, size_t at, uint32_t v);
 

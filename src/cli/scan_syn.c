@@ -1,0 +1,297 @@
+/* scan_syn.c - the raw SYN discovery stage; see scan_syn.h. */
+#include "cli/scan_syn.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define SYN_TICK_MS 5
+/* positions waiting for an answer (or a resend) at most: at 100k SYN/s
+ * and a 1 s wait that is one second's worth; more pauses the sender */
+#define SYN_PENDING_MAX (1u << 17)
+
+struct pending {
+	uint64_t j;
+	uint64_t deadline_ms;
+	unsigned attempt;
+};
+
+struct syn_stage {
+	struct syn_io *io; /* borrowed */
+	const struct scan_space *space;
+	struct syn_stage_opts o;
+	struct syn_stage_cb cb;
+	uv_loop_t *loop;
+	uv_timer_t tick;
+	bool ticking;
+	uint64_t next;	      /* next position to send for the first time */
+	uint64_t unresolved;  /* sent, no answer yet, not expired */
+	uint64_t *done_bits;  /* one bit per position: resolved */
+	struct pending *pend; /* FIFO by deadline (all waits are equal) */
+	size_t pend_cap, pend_head, pend_len;
+	uint64_t hitq[SYN_HITQ_CAP];
+	size_t hitq_head, hitq_len, hitq_cap; /* cap <= SYN_HITQ_CAP (--syn-queue) */
+	double tokens;
+	uint64_t last_ms;
+	unsigned max_attempt; /* resends allowed per position */
+	struct syn_stage_stats st;
+};
+
+static bool bit_get(const struct syn_stage *s, uint64_t j)
+{
+	return (s->done_bits[j / 64] >> (j % 64)) & 1;
+}
+
+static void bit_set(struct syn_stage *s, uint64_t j)
+{
+	s->done_bits[j / 64] |= 1ull << (j % 64);
+}
+
+/* Send the SYN of position j: 0, -EAGAIN (try later) or another -errno. */
+static int send_position(struct syn_stage *s, uint64_t j)
+{
+	struct sockaddr_storage ss;
+	if (!space_addr(s->space, j, &ss) || ss.ss_family != AF_INET)
+		return -EAFNOSUPPORT; /* IPv6 is refused before the scan starts */
+	const struct sockaddr_in *sa = (const struct sockaddr_in *)(const void *)&ss;
+	int rc = syn_io_send(s->io, ntohl(sa->sin_addr.s_addr), ntohs(sa->sin_port));
+	return rc == -ENOBUFS ? -EAGAIN : rc;
+}
+
+static void pend_push(struct syn_stage *s, uint64_t j, unsigned attempt)
+{
+	struct pending *p = &s->pend[(s->pend_head + s->pend_len) % s->pend_cap];
+	p->j = j;
+	p->deadline_ms = uv_now(s->loop) + s->o.wait_ms;
+	p->attempt = attempt;
+	s->pend_len++;
+}
+
+static void pend_pop(struct syn_stage *s)
+{
+	s->pend_head = (s->pend_head + 1) % s->pend_cap;
+	s->pend_len--;
+}
+
+static void resolve(struct syn_stage *s, uint64_t j, enum syn_result r)
+{
+	bit_set(s, j);
+	s->cb.resolved(r, s->cb.ud);
+}
+
+/* Positions whose wait is over: resend or call them filtered. Resends take
+ * no token: --rate counts new positions, as it counts new connections
+ * without --syn (where the kernel resends SYNs on its own). Returns false
+ * when the socket is full. */
+static bool expire(struct syn_stage *s, uint64_t now)
+{
+	while (s->pend_len && s->pend[s->pend_head].deadline_ms <= now) {
+		struct pending e = s->pend[s->pend_head];
+		if (bit_get(s, e.j)) {
+			pend_pop(s); /* answered meanwhile */
+			continue;
+		}
+		if (e.attempt >= s->max_attempt) {
+			pend_pop(s);
+			s->unresolved--;
+			resolve(s, e.j, SYN_RES_FILTERED);
+			continue;
+		}
+		int rc = send_position(s, e.j);
+		if (rc == -EAGAIN)
+			return false;
+		pend_pop(s);
+		if (rc != 0) {
+			s->unresolved--;
+			resolve(s, e.j, SYN_RES_ERROR);
+			continue;
+		}
+		s->st.resent++;
+		pend_push(s, e.j, e.attempt + 1);
+	}
+	return true;
+}
+
+/* New positions, while tokens last and every possible hit has a place. */
+static void send_new(struct syn_stage *s)
+{
+	while (s->tokens >= 1 && s->next < s->space->shard_total) {
+		if (s->pend_len == s->pend_cap || s->hitq_len + s->unresolved >= s->hitq_cap) {
+			s->st.paused_ticks++; /* the SMB stage is behind: slow down */
+			return;
+		}
+		uint64_t j = s->next;
+		int rc = send_position(s, j);
+		if (rc == -EAGAIN)
+			return;
+		s->next++;
+		s->tokens -= 1;
+		if (rc != 0) {
+			resolve(s, j, SYN_RES_ERROR);
+			continue;
+		}
+		s->st.sent++;
+		s->unresolved++;
+		pend_push(s, j, 0);
+	}
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct syn_stage *s = t->data;
+	uint64_t now = uv_now(s->loop);
+	/* token bucket: --rate per second, a burst of at most 1/20 s */
+	double burst = s->o.rate ? s->o.rate / 20.0 + 1 : 1000;
+	s->tokens += s->o.rate ? (double)(now - s->last_ms) * s->o.rate / 1000.0 : burst;
+	if (s->tokens > burst)
+		s->tokens = burst;
+	s->last_ms = now;
+	if (expire(s, now))
+		send_new(s);
+}
+
+static void on_reply(enum syn_verdict v, uint32_t ip, uint16_t port, void *ud)
+{
+	struct syn_stage *s = ud;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	struct sockaddr_in *sa = (struct sockaddr_in *)(void *)&ss;
+	sa->sin_family = AF_INET;
+	sa->sin_addr.s_addr = htonl(ip);
+	sa->sin_port = htons(port);
+	uint64_t j;
+	/* a valid cookie for an address we never sent to cannot happen short
+	 * of a forgery; checked anyway so the counts stay exact */
+	if (!space_find(s->space, &ss, &j) || j < s->o.start || j >= s->next)
+		return;
+	if (bit_get(s, j)) {
+		s->st.dup++; /* retransmitted SYN-ACK, or an answer after the wait */
+		return;
+	}
+	s->unresolved--;
+	if (v == SYN_CLOSED) {
+		resolve(s, j, SYN_RES_CLOSED);
+		return;
+	}
+	bit_set(s, j);
+	/* cannot overflow: a position is sent only while queued hits plus
+	 * unanswered positions are below the cap */
+	s->hitq[(s->hitq_head + s->hitq_len) % SYN_HITQ_CAP] = j;
+	s->hitq_len++;
+	if (s->hitq_len > s->st.hitq_peak)
+		s->st.hitq_peak = (unsigned)s->hitq_len;
+	s->st.hits++;
+	s->cb.hit(s->cb.ud);
+}
+
+struct syn_stage *syn_stage_new(uv_loop_t *loop, struct syn_io *io, const struct scan_space *space,
+				const struct syn_stage_opts *o, const struct syn_stage_cb *cb,
+				char *err, size_t errsz)
+{
+	if (space->shard_total > SYN_MAX_POSITIONS) {
+		snprintf(err, errsz, "--syn: more than %llu positions in this shard",
+			 (unsigned long long)SYN_MAX_POSITIONS);
+		return NULL;
+	}
+	struct syn_stage *s = calloc(1, sizeof *s);
+	if (!s)
+		abort();
+	s->io = io;
+	s->space = space;
+	s->o = *o;
+	s->cb = *cb;
+	s->loop = loop;
+	s->next = o->start;
+	s->max_attempt = o->retries;
+	s->hitq_cap = o->queue && o->queue < SYN_HITQ_CAP ? o->queue : SYN_HITQ_CAP;
+	s->done_bits = calloc(space->shard_total / 64 + 1, sizeof *s->done_bits);
+	s->pend_cap =
+	    space->shard_total < SYN_PENDING_MAX ? space->shard_total + 1 : SYN_PENDING_MAX;
+	s->pend = malloc(s->pend_cap * sizeof *s->pend);
+	if (!s->done_bits || !s->pend)
+		abort();
+	int rc = syn_io_start(io, loop, on_reply, s);
+	if (rc != 0) {
+		snprintf(err, errsz, "--syn: cannot watch the capture: %s", uv_strerror(rc));
+		syn_stage_free(s);
+		return NULL;
+	}
+	uv_timer_init(loop, &s->tick);
+	s->tick.data = s;
+	s->ticking = true;
+	s->last_ms = uv_now(loop);
+	uv_timer_start(&s->tick, on_tick, 0, SYN_TICK_MS);
+	return s;
+}
+
+void syn_stage_set_rate(struct syn_stage *s, unsigned rate)
+{
+	s->o.rate = rate;
+}
+
+void syn_stage_set_patient(struct syn_stage *s)
+{
+	/* a full listen queue drops SYNs as a filter does; a connect() would
+	 * now wait for the kernel's two resends (1 s, 3 s), so each try here
+	 * becomes three SYNs a second or more apart */
+	s->max_attempt = 3 * (s->o.retries + 1) - 1;
+	if (s->o.wait_ms < 1000)
+		s->o.wait_ms = 1000;
+}
+
+bool syn_stage_pop(struct syn_stage *s, uint64_t *j)
+{
+	if (!s->hitq_len)
+		return false;
+	*j = s->hitq[s->hitq_head];
+	s->hitq_head = (s->hitq_head + 1) % SYN_HITQ_CAP;
+	s->hitq_len--;
+	return true;
+}
+
+bool syn_stage_finished(const struct syn_stage *s)
+{
+	return s->next >= s->space->shard_total && s->unresolved == 0 && s->hitq_len == 0;
+}
+
+uint64_t syn_stage_low(const struct syn_stage *s)
+{
+	uint64_t low = s->next;
+	for (size_t i = 0; i < s->hitq_len; i++) {
+		uint64_t j = s->hitq[(s->hitq_head + i) % SYN_HITQ_CAP];
+		if (j < low)
+			low = j;
+	}
+	for (size_t i = 0; i < s->pend_len; i++) {
+		const struct pending *p = &s->pend[(s->pend_head + i) % s->pend_cap];
+		if (p->j < low && !bit_get(s, p->j))
+			low = p->j;
+	}
+	return low;
+}
+
+void syn_stage_stop(struct syn_stage *s)
+{
+	if (!s || !s->ticking)
+		return;
+	s->ticking = false;
+	uv_timer_stop(&s->tick);
+	uv_close((uv_handle_t *)&s->tick, NULL);
+	syn_io_stop(s->io);
+}
+
+void syn_stage_free(struct syn_stage *s)
+{
+	if (!s)
+		return;
+	free(s->done_bits);
+	free(s->pend);
+	free(s);
+}
+
+void syn_stage_stats(const struct syn_stage *s, struct syn_stage_stats *st)
+{
+	*st = s->st;
+}

@@ -58,13 +58,17 @@ need_smbwatch() {
 	[ -x "$SMBWATCH" ] || { not_ok "smbwatch binary at $SMBWATCH"; finish; exit 1; }
 }
 
-# work_dir NAME: a fresh WORK=/tmp/smbwatch-NAME.XXXXXX. On exit every command
+# work_dir NAME: a fresh WORK=/tmp/smbwatch-NAME.XXXXXX (XDG_DATA_HOME inside it,
+# so the default store is the test's). On exit every command
 # given to at_exit runs (in that order), then WORK is removed, unless
 # WORK_KEPT is set then: "# $WORK_KEPT $WORK" is printed instead.
 AT_EXIT=()
 at_exit() { AT_EXIT+=("$1"); }
 work_dir() {
 	WORK=$(mktemp -d "/tmp/smbwatch-$1.XXXXXX")
+	# scans without --db must not land in the user's own store when a
+	# script runs alone (tests/run.sh isolates the whole suite as well)
+	export XDG_DATA_HOME=$WORK/xdg-data
 	trap _tap_exit EXIT
 	trap 'exit 130' INT TERM
 }

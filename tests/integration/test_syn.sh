@@ -18,11 +18,10 @@
 # farm's scanner namespace (no default route); nothing runs in the host's
 # namespace.
 set -uo pipefail # no -e: a failed assertion must not stop the test
-ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-cd "$ROOT" || exit 1
-SMBWATCH=${SMBWATCH:-./build/smbwatch}
-case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
+# shellcheck source=tests/lib/lab_test.sh
+. "$(dirname "$0")/../lib/lab_test.sh"
 FARM=$ROOT/tests/lab/farm.sh
+LAB=$FARM # lab_up brings the farm up
 export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwy$$}
 export FARM_PREFIX_LEN=24
 TARGET=198.19.0.0/23
@@ -30,44 +29,18 @@ SMB_COUNT=256
 SCAN_TIMEOUT=120 # seconds: a hang is a failure, not a wait
 NOBODY_UID=$(id -u nobody 2>/dev/null || echo 65534)
 
-n=0
-failed=0
-ok() { n=$((n + 1)); echo "ok $n - $1"; }
-not_ok() {
-	n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n - $1"
-	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/#   /'
-	return 0
-}
-check() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2" "${3:-}"; fi; }
-diag() { printf '%s\n' "$*" | sed 's/^/# /'; }
-finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }
+# check_rc STATUS DESC [DETAIL]: one TAP line from a status already taken
+check_rc() { if [ "$1" = 0 ]; then ok "$2"; else not_ok "$2" "${3:-}"; fi; }
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "ok 1 # SKIP --syn test needs root (network namespaces, smbd, raw sockets)"
-	echo "1..1"
-	exit 0
-fi
-for b in jq ip smbd nft timeout python3 setpriv; do
-	command -v "$b" >/dev/null || { not_ok "tool $b installed"; finish; exit 1; }
-done
-[ -x "$SMBWATCH" ] || { not_ok "smbwatch binary at $SMBWATCH"; finish; exit 1; }
+need_root "--syn test needs root (network namespaces, smbd, raw sockets)"
+need_tools jq ip smbd nft timeout python3 setpriv
+need_smbwatch
 
 # The scan drops to "nobody" after opening its sockets: the files it writes
 # later (the resume file) must be in a directory nobody may write.
-WORK=$(mktemp -d /tmp/smbwatch-syn.XXXXXX)
+work_dir syn
 chmod 1777 "$WORK"
-cleanup() {
-	"$FARM" down >/dev/null 2>&1 || true
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-if ! "$FARM" up >"$WORK/farm-up.log" 2>&1; then
-	not_ok "farm up" "$(cat "$WORK/farm-up.log")"
-	finish
-	exit 1
-fi
+lab_up
 for i in $(seq 0 255); do echo "198.19.0.$i"; done | sort >"$WORK/all.ips"
 
 # scan NAME ARGS...: smbwatch in the scanner namespace (no database), jsonl
@@ -95,17 +68,17 @@ scan syn -p 445 --checks none --seed 11 --syn
 diag "plain: exit $(rc plain), $(nfull plain) full; syn: exit $(rc syn), $(nfull syn) full, $(records syn) records"
 diag "$(grep -- '--syn' "$WORK/syn.err")"
 [ "$(rc syn)" = 0 ] && [ "$(nfull syn)" -eq "$SMB_COUNT" ] && [ "$(records syn)" -eq "$SMB_COUNT" ]
-check $? "--syn: all $SMB_COUNT SMB addresses fully fingerprinted, one record each, exit 0" \
+check_rc $? "--syn: all $SMB_COUNT SMB addresses fully fingerprinted, one record each, exit 0" \
 	"exit $(rc syn); $(tail -3 "$WORK/syn.err")"
 [ "$(ips syn)" = "$(ips plain)" ] && [ "$(nfull plain)" -eq "$SMB_COUNT" ]
-check $? "--syn: the same address set as the scan without --syn"
+check_rc $? "--syn: the same address set as the scan without --syn"
 
 # 2. the counts: 445 open on 256, 139 closed (RST) on 256, 512 silent
 scan counts -p 445,139 --checks none --seed 4 --syn --format text
 line=$(targets_line counts)
 diag "counts: exit $(rc counts): $line"
 [ "$line" = "Targets: 1024 tried: 256 open, 256 closed, 512 filtered, 0 errors" ]
-check $? "--syn -p 445,139: 256 open, 256 closed, 512 filtered, 0 errors" "got: $line"
+check_rc $? "--syn -p 445,139: 256 open, 256 closed, 512 filtered, 0 errors" "got: $line"
 
 # 3. privileges: the scanning process runs as nobody with no capability
 mkdir -m 700 "$WORK/ro" # root's: the dropped scan cannot write its resume file there
@@ -129,19 +102,19 @@ wait "$pid"
 prc=$?
 diag "while scanning: $seen (exit $prc)"
 [ "$seen" = "uid $NOBODY_UID $NOBODY_UID $NOBODY_UID $NOBODY_UID, CapEff 0000000000000000, CapPrm 0000000000000000" ]
-check $? "--syn: scanning as uid $NOBODY_UID (real, effective, saved, fs) with no capability" \
+check_rc $? "--syn: scanning as uid $NOBODY_UID (real, effective, saved, fs) with no capability" \
 	"saw: '$seen'; $(head -3 "$WORK/priv.err")"
 grep -q "privileges dropped, now uid $NOBODY_UID gid" "$WORK/priv.err" && [ "$prc" -eq 0 ] &&
 	[ "$(ips priv | wc -l)" -eq "$SMB_COUNT" ]
-check $? "--syn: says it dropped privileges, and still finds all $SMB_COUNT" \
+check_rc $? "--syn: says it dropped privileges, and still finds all $SMB_COUNT" \
 	"exit $prc; $(ips priv | wc -l) found"
 grep -q "uid $NOBODY_UID cannot write in '$WORK/ro'" "$WORK/priv.err"
-check $? "--syn: warns at start when the resume file's directory is not writable after the drop" \
+check_rc $? "--syn: warns at start when the resume file's directory is not writable after the drop" \
 	"$(cat "$WORK/priv.err")"
 SUDO_UID=$NOBODY_UID SUDO_GID=$(id -g nobody) "$FARM" exec "$SMBWATCH" scan 198.19.0.0/30 \
 	-p 445 --checks none --no-db --no-progress --syn >/dev/null 2>"$WORK/sudo.err"
 grep -q "now uid $NOBODY_UID gid $(id -g nobody)" "$WORK/sudo.err"
-check $? "--syn under sudo: drops to SUDO_UID/SUDO_GID" "$(cat "$WORK/sudo.err")"
+check_rc $? "--syn under sudo: drops to SUDO_UID/SUDO_GID" "$(cat "$WORK/sudo.err")"
 
 # 4. without root, or root without CAP_NET_RAW: exit 2 and a clear message
 "$FARM" exec setpriv --reuid=nobody --regid=nogroup --clear-groups "$SMBWATCH" scan "$TARGET" \
@@ -149,17 +122,17 @@ check $? "--syn under sudo: drops to SUDO_UID/SUDO_GID" "$(cat "$WORK/sudo.err")
 nrc=$?
 [ "$nrc" -eq 2 ] && grep -q -- '--syn needs root or CAP_NET_RAW' "$WORK/noroot.err" &&
 	! [ -s "$WORK/noroot.out" ]
-check $? "--syn as nobody: exit 2, '--syn needs root or CAP_NET_RAW', nothing scanned" \
+check_rc $? "--syn as nobody: exit 2, '--syn needs root or CAP_NET_RAW', nothing scanned" \
 	"exit $nrc; $(cat "$WORK/noroot.err")"
 "$FARM" exec setpriv --inh-caps=-net_raw --bounding-set=-net_raw "$SMBWATCH" scan "$TARGET" \
 	-p 445 --no-db --syn >/dev/null 2>"$WORK/nocap.err"
 nrc=$?
 [ "$nrc" -eq 2 ] && grep -q -- '--syn needs root or CAP_NET_RAW' "$WORK/nocap.err"
-check $? "--syn as root without CAP_NET_RAW: exit 2 and the message" "exit $nrc; $(cat "$WORK/nocap.err")"
+check_rc $? "--syn as root without CAP_NET_RAW: exit 2 and the message" "exit $nrc; $(cat "$WORK/nocap.err")"
 "$FARM" exec "$SMBWATCH" scan 2001:2::5 --no-db --syn >/dev/null 2>"$WORK/v6.err"
 nrc=$?
 [ "$nrc" -eq 2 ] && grep -q -- '--syn is IPv4 only' "$WORK/v6.err"
-check $? "--syn with an IPv6 target: exit 2, 'IPv4 only'" "exit $nrc; $(cat "$WORK/v6.err")"
+check_rc $? "--syn with an IPv6 target: exit 2, 'IPv4 only'" "exit $nrc; $(cat "$WORK/v6.err")"
 
 # 5. shards: same seed, 2 slices with --syn, disjoint and covering
 for k in 1 2; do scan "shard$k" -p 445 --checks none --seed 7 --shard "$k/2" --syn; done
@@ -167,7 +140,7 @@ union=$(sort -u <(ips shard1) <(ips shard2) | comm -12 - "$WORK/all.ips" | wc -l
 dups=$(sort <(ips shard1) <(ips shard2) | uniq -d | wc -l)
 diag "shards: $(ips shard1 | wc -l) + $(ips shard2 | wc -l), exit $(rc shard1) $(rc shard2)"
 [ "$union" -eq "$SMB_COUNT" ] && [ "$dups" -eq 0 ]
-check $? "--syn --shard 1/2 + 2/2: disjoint, union = all $SMB_COUNT" "union $union, $dups in both"
+check_rc $? "--syn --shard 1/2 + 2/2: disjoint, union = all $SMB_COUNT" "union $union, $dups in both"
 
 # 6. SIGINT, resume file, --resume with --syn
 RES=$WORK/syn.resume
@@ -182,7 +155,7 @@ rc1=$?
 part1=$(ips resume | wc -l)
 diag "interrupted: exit $rc1, $part1 records, $(grep '^position' "$RES" 2>/dev/null)"
 [ "$rc1" -lt 128 ] && [ -s "$RES" ] && [ "$part1" -lt "$SMB_COUNT" ]
-check $? "--syn, SIGINT: clean exit, resume file written, scan cut short" \
+check_rc $? "--syn, SIGINT: clean exit, resume file written, scan cut short" \
 	"exit $rc1, $part1 records; $(tail -3 "$WORK/resume1.err")"
 timeout "$SCAN_TIMEOUT" "$FARM" exec "$SMBWATCH" scan --resume "$RES" -o "$WORK/resume.jsonl" \
 	2>"$WORK/resume2.err"
@@ -191,7 +164,7 @@ got=$(nfull resume)
 total=$(records resume)
 diag "resumed: exit $rc2, $got addresses, $total records"
 [ "$rc2" -eq 0 ] && [ "$got" -eq "$SMB_COUNT" ] && grep -q -- '--syn' "$WORK/resume2.err"
-check $? "--syn --resume: both parts together fully fingerprint all $SMB_COUNT" \
+check_rc $? "--syn --resume: both parts together fully fingerprint all $SMB_COUNT" \
 	"exit $rc2, $got; $(tail -3 "$WORK/resume2.err")"
 
 # 7. duplicates: drop the RSTs our kernel sends for the SYN stage's port
@@ -211,7 +184,7 @@ dropped=$("$FARM" exec nft list table inet synlab | grep -o 'packets [0-9]*' | a
 ndup=$(grep -o '[0-9]* duplicates ignored' "$WORK/dup.err" | awk '{print $1}')
 diag "RSTs dropped: $dropped; $(grep -- 'SYNs' "$WORK/dup.err")"
 [ "${ndup:-0}" -gt 0 ] && [ "$(records dup)" -eq "$SMB_COUNT" ] && [ "$(nfull dup)" -eq "$SMB_COUNT" ]
-check $? "--syn: retransmitted SYN-ACKs ignored (${ndup:-0}), one record for each of $SMB_COUNT" \
+check_rc $? "--syn: retransmitted SYN-ACKs ignored (${ndup:-0}), one record for each of $SMB_COUNT" \
 	"records $(records dup), full $(nfull dup); $(tail -2 "$WORK/dup.err")"
 
 # 8. backpressure: a tiny hit queue and a slow SMB stage (4 connections at
@@ -228,7 +201,7 @@ paused=$(grep -o 'sender paused [0-9]*' "$WORK/bp.err" | awk '{print $3}')
 diag "backpressure: exit $(rc bp), $bpline; queue peak $peak, paused $paused"
 [ "$(rc bp)" = 0 ] && [ "${peak:-0}" -eq 32 ] && [ "${paused:-0}" -gt 0 ] &&
 	[ "$bpline" = "Targets: 256 tried: 256 open, 0 closed, 0 filtered, 0 errors" ]
-check $? "--syn-queue 32 with a slow SMB stage: queue full (peak 32), sender paused, all 256 open" \
+check_rc $? "--syn-queue 32 with a slow SMB stage: queue full (peak 32), sender paused, all 256 open" \
 	"$bpline; peak $peak, paused $paused"
 
 finish

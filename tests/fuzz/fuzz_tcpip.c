@@ -1,4 +1,4 @@
-/* fuzz_synreply.c - captured frames for the --syn stage: the first byte
+/* fuzz_tcpip.c - captured frames for the --syn stage: the first byte
  * picks the link type, the rest is the frame. Decode, then classify
  * against a fixed key (the cookie check must never trust the bytes). */
 #include <stddef.h>

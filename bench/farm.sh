@@ -38,6 +38,9 @@ TUNED=${BENCH_TUNED:---rate 5000 --max-inflight 12000}
 MBEST=${BENCH_MASSCAN_BEST:-2000}
 MWAIT=${BENCH_MASSCAN_WAIT:-5}
 OUT=${BENCH_OUT:-$ROOT/bench/out/farm-$(date -u +%Y%m%dT%H%M%SZ)}
+# the scans keep their default store (its cost is part of the figures), but
+# in the output directory, not in the user's own database
+export XDG_DATA_HOME=$OUT/xdg-data
 FARM=$ROOT/tests/lab/farm.sh
 export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwfb$$}
 export FARM_PREFIX_LEN=${FARM_PREFIX_LEN:-20}

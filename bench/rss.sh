@@ -29,6 +29,9 @@ SMBWATCH=${SMBWATCH:-$ROOT/build/smbwatch}
 case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
 PART=${1:-all}
 OUT=${RSS_OUT:-$ROOT/bench/out/rss-$(date -u +%Y%m%dT%H%M%SZ)}
+# the scans keep their default store (its cost is part of the figures), but
+# in the output directory, not in the user's own database
+export XDG_DATA_HOME=$OUT/xdg-data
 FARM=$ROOT/tests/lab/farm.sh
 export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwr$$}
 RATE=${RSS_RATE:-5000}

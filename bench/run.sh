@@ -21,6 +21,9 @@ SMBWATCH=${SMBWATCH:-$ROOT/build/smbwatch}
 case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
 REPEAT=${BENCH_REPEAT:-3}
 OUT=${BENCH_OUT:-$ROOT/bench/out/$(date -u +%Y%m%dT%H%M%SZ)}
+# the scans keep their default store (its cost is part of the figures), but
+# in the output directory, not in the user's own database
+export XDG_DATA_HOME=$OUT/xdg-data
 LAB=$ROOT/tests/lab/lab.sh
 export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwb$$}
 TARGET=198.18.1.0/24

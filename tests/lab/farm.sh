@@ -79,27 +79,7 @@ write_conf() {
 	   smb ports = 445
 	   disable netbios = yes
 	   max connections = 0
-	   pid directory = $dir/pid
-	   lock directory = $dir/lock
-	   state directory = $dir/state
-	   cache directory = $dir/cache
-	   private dir = $dir/private
-	   ncalrpc dir = $dir/ncalrpc
-	   binddns dir = $dir/binddns
-	   passdb backend = tdbsam:$dir/private/passdb.tdb
-	   usershare path =
-	   log file = $dir/smbd.log
-	   log level = 0
-	   max log size = 0
-	   logging = file
-	   load printers = no
-	   printing = bsd
-	   printcap name = /dev/null
-	   disable spoolss = yes
-	   guest account = nobody
-	   dns proxy = no
-	   wins support = no
-	   multicast dns register = no
+	$(smbd_private_conf "$dir" 0)
 
 	[public]
 	   path = $dir/share

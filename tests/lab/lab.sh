@@ -80,27 +80,7 @@ write_conf() {
 		   bind interfaces only = yes
 		   smb ports = $ports
 		   disable netbios = $netbios
-		   pid directory = $dir/pid
-		   lock directory = $dir/lock
-		   state directory = $dir/state
-		   cache directory = $dir/cache
-		   private dir = $dir/private
-		   ncalrpc dir = $dir/ncalrpc
-		   binddns dir = $dir/binddns
-		   passdb backend = tdbsam:$dir/private/passdb.tdb
-		   usershare path =
-		   log file = $dir/smbd.log
-		   log level = 1
-		   max log size = 0
-		   logging = file
-		   load printers = no
-		   printing = bsd
-		   printcap name = /dev/null
-		   disable spoolss = yes
-		   guest account = nobody
-		   dns proxy = no
-		   wins support = no
-		   multicast dns register = no
+		$(smbd_private_conf "$dir" 1)
 		EOF
 		printf '%b\n' "$extra" | sed 's/^/   /'
 		cat <<-EOF

@@ -182,3 +182,32 @@ ns_exec() {
 	ns_exists "$ns" || die "$KIND $PREFIX is not up"
 	exec ip netns exec "$ns" "$@"
 }
+
+# smbd_private_conf DIR LOGLEVEL: the [global] lines every smbd of ours has:
+# all of its state, logs and sockets under DIR, nothing optional running
+smbd_private_conf() {
+	local d=$1
+	cat <<EOF
+   pid directory = $d/pid
+   lock directory = $d/lock
+   state directory = $d/state
+   cache directory = $d/cache
+   private dir = $d/private
+   ncalrpc dir = $d/ncalrpc
+   binddns dir = $d/binddns
+   passdb backend = tdbsam:$d/private/passdb.tdb
+   usershare path =
+   log file = $d/smbd.log
+   log level = $2
+   max log size = 0
+   logging = file
+   load printers = no
+   printing = bsd
+   printcap name = /dev/null
+   disable spoolss = yes
+   guest account = nobody
+   dns proxy = no
+   wins support = no
+   multicast dns register = no
+EOF
+}

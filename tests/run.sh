@@ -9,11 +9,13 @@ cd "$(dirname "$0")/.."
 passed=0
 failed=0
 log=$(mktemp)
+# every failure line again just above the closing line: CI shows only the tail
+failures=$(mktemp)
 # scans store their runs by default (docs/store.md): keep the tests' runs out
 # of the user's database
 XDG_DATA_HOME=$(mktemp -d)
 export XDG_DATA_HOME
-trap 'rm -f "$log"; rm -rf "$XDG_DATA_HOME"' EXIT
+trap 'rm -f "$log" "$failures"; rm -rf "$XDG_DATA_HOME"' EXIT
 
 # count TAP lines of one program's output; a non-zero exit with no "not ok"
 # line is one more failure (a crash must never look like a pass).
@@ -21,15 +23,19 @@ tally() {
 	local name=$1 rc=$2 ok nok
 	ok=$(grep -cE '^ok ' "$log" || true)
 	nok=$(grep -cE '^not ok ' "$log" || true)
-	grep -E '^not ok ' "$log" | sed "s|^|  [$name] |"
+	grep -E '^not ok ' "$log" | sed "s|^|  [$name] |" | tee -a "$failures"
 	if [ "$rc" -ne 0 ] && [ "$nok" -eq 0 ]; then
-		echo "  [$name] exited with status $rc"
+		echo "  [$name] exited with status $rc" | tee -a "$failures"
 		tail -n 20 "$log" | sed "s|^|    |"
 		nok=1
 	fi
 	if [ "$ok" -eq 0 ] && [ "$nok" -eq 0 ]; then
-		echo "  [$name] printed no result"
+		echo "  [$name] printed no result" | tee -a "$failures"
 		nok=1
+	fi
+	# the diagnostics a failing check printed (TAP "#" lines), for the recap
+	if [ "$nok" -gt 0 ]; then
+		grep -E -A6 '^not ok ' "$log" | grep -E '^#' | head -n 12 | sed "s|^|    |" >>"$failures"
 	fi
 	passed=$((passed + ok))
 	failed=$((failed + nok))
@@ -92,6 +98,10 @@ if [ -n "${FUZZ_BUILD:-}" ]; then
 		fi
 	done
 	rm -rf "$work"
+fi
+if [ -s "$failures" ]; then
+	echo "== failures"
+	cat "$failures"
 fi
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -26,10 +26,11 @@ cat >"$WORK/hosts.txt" <<'H'
 2001:2::10
 H
 echo "198.18.1.11" >"$WORK/excl.txt"
-"$LAB" exec timeout 30 tshark -q -i "$SMBW_LAB_PREFIX-s0" -f 'host 198.18.1.11 or host 198.18.1.12' \
-	-w "$WORK/excl.pcap" >/dev/null 2>&1 &
+"$LAB" exec timeout 60 tshark -i "$SMBW_LAB_PREFIX-s0" -f 'host 198.18.1.11 or host 198.18.1.12' \
+	-w "$WORK/excl.pcap" >/dev/null 2>"$WORK/tshark.err" &
 cap=$!
-sleep 2 # tshark needs a moment before it sees packets
+# tshark says "Capturing on ..." once it sees packets (seconds on a busy machine)
+wait_for "$WORK/tshark.err" '^Capturing on' 30 || diag "tshark did not say it was capturing: $(cat "$WORK/tshark.err")"
 scan --format jsonl -iL "$WORK/hosts.txt" --exclude 198.18.1.12 --exclude-file "$WORK/excl.txt" \
 	>"$WORK/il.jsonl" 2>/dev/null
 sleep 0.5
@@ -83,9 +84,10 @@ eq "shards: together they find all 7 services" "$(sort -u "$WORK/all.txt" | wc -
 rm -f "$WORK/r.jsonl" "$WORK/r.resume"
 timeout 120 "$LAB" exec "$SMBWATCH" scan --no-progress --checks none --format jsonl --rate 30 \
 	--seed 7 --resume-file "$WORK/r.resume" -o "$WORK/r.jsonl" -p 139,445,8445 198.18.1.0/27 \
-	2>"$WORK/r.err" &
+	--stats-every 1 2>"$WORK/r.err" &
 pid=$!
-sleep 1.5
+# the first stats line comes from the running scan, after its signal handlers
+wait_for "$WORK/r.err" '"type":"stats"' 30
 pkill -INT -f "resume-file $WORK/r.resume" 2>/dev/null
 wait "$pid"
 [ -s "$WORK/r.resume" ] && ok "SIGINT writes a resume file" || not_ok "SIGINT writes a resume file" "$(cat "$WORK/r.err")"

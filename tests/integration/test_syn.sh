@@ -146,9 +146,11 @@ check_rc $? "--syn --shard 1/2 + 2/2: disjoint, union = all $SMB_COUNT" "union $
 RES=$WORK/syn.resume
 "$FARM" exec "$SMBWATCH" scan "$TARGET" -p 445 --format jsonl --no-db --no-progress \
 	--checks none --seed 5 --syn --rate 100 -o "$WORK/resume.jsonl" --resume-file "$RES" \
-	2>"$WORK/resume1.err" &
+	--stats-every 1 2>"$WORK/resume1.err" &
 pid=$!
-sleep 2
+# the first stats line (at 1 s) comes from the running scan, after its
+# signal handlers: a fixed sleep can beat a slow start
+wait_for "$WORK/resume1.err" '"type":"stats"' 30
 kill -INT "$pid"
 wait "$pid"
 rc1=$?

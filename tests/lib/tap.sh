@@ -35,6 +35,18 @@ check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
 eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1" "got:  $2"$'\n'"want: $3"; fi; }
 # has DESC TEXT PART : TEXT contains PART
 has() { if grep -qF -- "$3" <<<"$2"; then ok "$1"; else not_ok "$1" "missing: $3"$'\n'"in: $2"; fi; }
+# wait_for FILE PATTERN [SECONDS]: until FILE has a line matching PATTERN
+# (grep -E), at most SECONDS (default 30); status 1 when it never came. For
+# "the process is ready" points instead of fixed sleeps, which a loaded CI
+# machine outruns.
+wait_for() {
+	local i
+	for ((i = 0; i < ${3:-30} * 10; i++)); do
+		grep -qE -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
 # finish: the plan; the exit status says whether every test passed
 finish() { echo "1..$n"; [ "$failed" -eq 0 ]; }
 

@@ -6,13 +6,14 @@
 # /usr/bin/time -v inside the scanner namespace:
 #   smbwatch scan 198.19.0.0/16 -p 445 --checks none --format jsonl   (defaults)
 #   smbwatch ... $BENCH_TUNED                                          (tuned)
-#   masscan 198.19.0.0/16 -p445 --banners --adapter ... at a rate meant to
-#     give it smbwatch's default wall time ("matched": NADDR/(wall-wait-2);
-#     measured here, masscan with --banners then ran ~1.5-2.2x longer, as it
-#     keeps banner connections open past --wait), and at
-#     $BENCH_MASSCAN_BEST pps ("best": its best completeness here)
+#   masscan 198.19.0.0/16 -p445 --banners --adapter ... --rate R      for each
+#     R in $BENCH_MASSCAN_RATES (a sweep: masscan with --banners does not take
+#     N/R + --wait seconds, so a rate for "the same wall time" cannot be
+#     computed up front)
 # then prints a table (medians): wall time, peak RSS, full fingerprints out of
-# the farm's addresses, and ratios to smbwatch's defaults.
+# the farm's addresses, and ratios to smbwatch's defaults; and, interpolated
+# along the masscan sweep, masscan's wall time at 95% completeness and its
+# completeness at the tuned smbwatch run's wall time.
 #   smbwatch "full" = a record with smb2.dialects non-empty and
 #     ntlm.netbios_computer present (and "5 dialects": all Samba offers)
 #   masscan "full"  = an smb banner with the NetBIOS name (name=FARM)
@@ -22,8 +23,8 @@
 #   BENCH_TARGET=CIDR        scan range (default 198.19.0.0/16)
 #   FARM_PREFIX_LEN=N        farm size 198.19.0.0/N (default 20)
 #   BENCH_TUNED="opts"       smbwatch tuned options (default "--rate 5000
-#                            --max-inflight 12000")
-#   BENCH_MASSCAN_BEST=PPS   masscan "best" rate (default 2000)
+#                            --max-inflight 12000 --syn")
+#   BENCH_MASSCAN_RATES="R…" masscan rates, pps (default "2000 3000 4000")
 #   BENCH_MASSCAN_WAIT=S     masscan --wait (default 5)
 #   BENCH_OUT=dir            outputs (default bench/out/farm-<timestamp>)
 # No thresholds: machines are noisy, read the ratios.
@@ -34,8 +35,8 @@ SMBWATCH=${SMBWATCH:-$ROOT/build/smbwatch}
 case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
 REPEAT=${BENCH_REPEAT:-3}
 TARGET=${BENCH_TARGET:-198.19.0.0/16}
-TUNED=${BENCH_TUNED:---rate 5000 --max-inflight 12000}
-MBEST=${BENCH_MASSCAN_BEST:-2000}
+TUNED=${BENCH_TUNED:---rate 5000 --max-inflight 12000 --syn}
+read -r -a MRATES <<<"${BENCH_MASSCAN_RATES:-2000 3000 4000}"
 MWAIT=${BENCH_MASSCAN_WAIT:-5}
 OUT=${BENCH_OUT:-$ROOT/bench/out/farm-$(date -u +%Y%m%dT%H%M%SZ)}
 # the scans keep their default store (its cost is part of the figures), but
@@ -47,6 +48,9 @@ export FARM_PREFIX_LEN=${FARM_PREFIX_LEN:-20}
 
 [ "$(id -u)" -eq 0 ] || { echo "bench: needs root (network namespaces, smbd)" >&2; exit 1; }
 [[ $REPEAT =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_REPEAT must be a positive integer" >&2; exit 2; }
+for r in "${MRATES[@]}"; do
+	[[ $r =~ ^[1-9][0-9]*$ ]] || { echo "bench: BENCH_MASSCAN_RATES: '$r' is not a rate" >&2; exit 2; }
+done
 for b in masscan /usr/bin/time python3 jq "$SMBWATCH"; do
 	command -v "$b" >/dev/null || { echo "bench: missing $b" >&2; exit 1; }
 done
@@ -63,7 +67,7 @@ NADDR=$(python3 -c "import ipaddress,sys; print(ipaddress.ip_network(sys.argv[1]
 	echo "masscan: $(masscan --version 2>/dev/null | grep -m1 -o 'version [0-9.]*')"
 	echo "samba: $(smbd --version)"
 	echo "target: $TARGET ($NADDR addresses), farm $FARM_CIDR ($FARM_SIZE answer SMB)"
-	echo "tuned: $TUNED; masscan best rate $MBEST, wait $MWAIT"
+	echo "tuned: $TUNED; masscan rates ${MRATES[*]}, wait $MWAIT"
 } >"$OUT/env.txt"
 cat "$OUT/env.txt"
 
@@ -73,7 +77,6 @@ run() {
 	echo "bench: $name" >&2
 	"$FARM" exec /usr/bin/time -v -o "$OUT/$name.time" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" || true
 }
-wall() { python3 "$ROOT/bench/farm_table.py" --wall "$OUT/$1.time"; }
 smbwatch_run() {
 	local name=$1; shift
 	# shellcheck disable=SC2086
@@ -91,12 +94,9 @@ for ((i = 1; i <= REPEAT; i++)); do
 	smbwatch_run "smbwatch-default-$i"
 	# shellcheck disable=SC2086
 	smbwatch_run "smbwatch-tuned-$i" $TUNED
-	# masscan "matched": the same wall time as smbwatch's default run, less
-	# its --wait and ~2 s of start-up
-	w=$(wall "smbwatch-default-$i")
-	rate=$(python3 -c "import sys; n,w,x=map(float,sys.argv[1:]); print(max(100,int(n/max(1.0,w-x-2))))" "$NADDR" "$w" "$MWAIT")
-	masscan_run "masscan-matched-$i" "$rate"
-	masscan_run "masscan-best-$i" "$MBEST"
+	for r in "${MRATES[@]}"; do
+		masscan_run "masscan-$r-$i" "$r"
+	done
 done
 
 echo

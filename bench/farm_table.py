@@ -5,7 +5,11 @@
     farm_table.py --wall FILE.time     wall seconds of one /usr/bin/time -v report
 
 OUTDIR holds, per run NAME-i: NAME-i.time (time -v), and smbwatch-*.jsonl or
-masscan-*.list (masscan -oL) plus masscan-*.rate.
+masscan-RATE-*.list (masscan -oL) plus masscan-RATE-*.rate.
+
+Along the masscan rate sweep (medians per rate) it interpolates linearly:
+masscan's wall time at 95% completeness, and masscan's completeness at the
+wall time of the tuned smbwatch run.
 """
 import glob
 import ipaddress
@@ -69,6 +73,16 @@ def masscan_counts(path, farm):
     return len(full), len(opened)
 
 
+def interpolate(points, x):
+    """y at x on the polyline through the (x, y) points in sweep order
+    (rising rate), or None when no two neighbouring points bracket x. The
+    first bracketing pair wins: noisy runs need not be monotonic."""
+    for (x0, y0), (x1, y1) in zip(points, points[1:]):
+        if min(x0, x1) <= x <= max(x0, x1):
+            return y0 if x1 == x0 else y0 + (y1 - y0) * (x - x0) / (x1 - x0)
+    return None
+
+
 def main():
     if sys.argv[1] == "--wall":
         print(parse_time(sys.argv[2])[0])
@@ -100,9 +114,10 @@ def main():
         return 1
     med = {k: {f: statistics.median(v[f]) if v[f] else None for f in v} for k, v in rows.items()}
     ref = med.get("smbwatch-default")
+    sweep = sorted((k for k in med if k.startswith("masscan-")), key=lambda k: med[k]["rate"] or 0)
     print(f"{'run':<18} {'n':>2} {'wall s':>8} {'peak RSS MiB':>12} {'full/' + str(size):>10} "
           f"{'%':>6} {'5-dia|open':>10} {'rate':>6} {'wall/ref':>8} {'RSS/ref':>8}")
-    for k in ("smbwatch-default", "smbwatch-tuned", "masscan-matched", "masscan-best"):
+    for k in ["smbwatch-default", "smbwatch-tuned"] + sweep:
         if k not in med:
             continue
         m = med[k]
@@ -117,6 +132,24 @@ def main():
         print(f"  {k}: " + ", ".join(f"{w:.1f}/{f}" for w, f in zip(v["wall"], v["full"])))
     print("ratios are to smbwatch-default (medians); '5-dia|open' = smbwatch records with all"
           " 5 dialects | masscan open ports")
+    pts = [(100.0 * med[k]["full"] / size, med[k]["wall"], med[k]["rate"]) for k in sweep]
+    at95 = interpolate([(p, w) for p, w, _ in pts], 95.0)
+    tuned = med.get("smbwatch-tuned")
+    if at95 is None:
+        print("masscan at 95%: not bracketed by the sweep (" +
+              ", ".join(f"{r:.0f} pps {p:.1f}%" for p, _, r in pts) + ")")
+    else:
+        line = f"masscan at 95% (interpolated): {at95:.1f} s"
+        if tuned:
+            line += (f"; smbwatch-tuned: {tuned['wall']:.1f} s for "
+                     f"{100.0 * tuned['full'] / size:.1f}% = {tuned['wall'] / at95:.2f}x that time")
+        print(line)
+    if tuned:
+        pct = interpolate([(w, p) for p, w, _ in pts], tuned["wall"])
+        if pct is None:
+            print(f"masscan at smbwatch-tuned's {tuned['wall']:.1f} s: not bracketed by the sweep")
+        else:
+            print(f"masscan at smbwatch-tuned's {tuned['wall']:.1f} s (interpolated): {pct:.1f}%")
     return 0
 
 

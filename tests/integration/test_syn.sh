@@ -171,7 +171,13 @@ check_rc $? "--syn --resume: both parts together fully fingerprint all $SMB_COUN
 
 # 7. duplicates: drop the RSTs our kernel sends for the SYN stage's port
 #    (above the ephemeral range), so each farm address resends its SYN-ACK
-#    (1 s, 3 s): one service per address all the same
+#    (1 s, 3 s): one service per address all the same. 32 SMB addresses only:
+#    their half-open connections all sit in the one farm listener's queue
+#    (backlog 50) for a minute; 256 of them fill it and, on a busy machine,
+#    starve the SMB stage's own connects, which a real network (a queue per
+#    host) never does.
+DUP_TARGET=198.19.0.0/27
+DUP_COUNT=32
 "$FARM" exec nft -f - <<-'EOF'
 table inet synlab {
 	chain out {
@@ -180,13 +186,13 @@ table inet synlab {
 	}
 }
 EOF
-scan dup -p 445 --checks none --seed 9 --syn
+TARGET=$DUP_TARGET scan dup -p 445 --checks none --seed 9 --syn
 dropped=$("$FARM" exec nft list table inet synlab | grep -o 'packets [0-9]*' | awk '{print $2}')
 "$FARM" exec nft delete table inet synlab
 ndup=$(grep -o '[0-9]* duplicates ignored' "$WORK/dup.err" | awk '{print $1}')
 diag "RSTs dropped: $dropped; $(grep -- 'SYNs' "$WORK/dup.err")"
-[ "${ndup:-0}" -gt 0 ] && [ "$(records dup)" -eq "$SMB_COUNT" ] && [ "$(nfull dup)" -eq "$SMB_COUNT" ]
-check_rc $? "--syn: retransmitted SYN-ACKs ignored (${ndup:-0}), one record for each of $SMB_COUNT" \
+[ "${ndup:-0}" -gt 0 ] && [ "$(records dup)" -eq "$DUP_COUNT" ] && [ "$(nfull dup)" -eq "$DUP_COUNT" ]
+check_rc $? "--syn: retransmitted SYN-ACKs ignored (${ndup:-0}), one record for each of $DUP_COUNT" \
 	"records $(records dup), full $(nfull dup); $(tail -2 "$WORK/dup.err")"
 
 # 8. backpressure: a tiny hit queue and a slow SMB stage (4 connections at

@@ -2,7 +2,6 @@
 """Table for bench/farm.sh.
 
     farm_table.py OUTDIR FARM_CIDR     median wall, peak RSS, completeness
-    farm_table.py --wall FILE.time     wall seconds of one /usr/bin/time -v report
 
 OUTDIR holds, per run NAME-i: NAME-i.time (time -v), and smbwatch-*.jsonl or
 masscan-RATE-*.list (masscan -oL) plus masscan-RATE-*.rate.
@@ -84,9 +83,6 @@ def interpolate(points, x):
 
 
 def main():
-    if sys.argv[1] == "--wall":
-        print(parse_time(sys.argv[2])[0])
-        return 0
     out, farm = sys.argv[1], ipaddress.ip_network(sys.argv[2])
     size = farm.num_addresses
     rows = {}

@@ -169,7 +169,8 @@ static bool offer_one(struct service *s, unsigned i)
  * no holes either), so by default only the minimum is searched, most likely
  * answers first: 2.0.2 alone (the default everywhere: one connection), then
  * the one just below the max (hardened servers offer only the max: two),
- * then a binary search between (at most four). --dialects each lists them
+ * then a binary search between (at most four); none when SMB1 answered, as
+ * the range then starts below SMB2. --dialects each lists them
  * one by one instead (nmap's way; finds holes, one connection per dialect
  * plus one). False: nothing to ask. */
 static bool first_dialect_probe(struct service *s)
@@ -181,6 +182,15 @@ static bool first_dialect_probe(struct service *s)
 		top++;
 	if (top == 0 || top >= LADDER_N)
 		return false;
+	struct svc_record *rec = probe_ctx_record(&s->ctx);
+	if (rec->smb1.enabled == TRI_YES) {
+		/* SMB1 answered: the range reaches below SMB2, so every SMB2
+		 * dialect up to the max is in it (a connection saved) */
+		for (unsigned i = 0; i < top; i++)
+			record_add_dialect(rec, ladder[i]);
+		rec->smb2.dialects_by_range = true;
+		return false;
+	}
 	s->range_lo = 0;
 	s->range_hi = s->range_top = top;
 	s->range_asked = 1;

@@ -105,7 +105,7 @@ dialect_scan() { # METHOD -> "dialects method opens"
 }
 for pair in "SMB2_02 SMB3 2.0.2,2.1,3.0,3.0.2,3.1.1" "SMB2_10 SMB3 2.1,3.0,3.0.2,3.1.1" \
 	"SMB3_00 SMB3_02 3.0,3.0.2" "SMB3_02 SMB3 3.0.2,3.1.1" "SMB2_02 SMB2_10 2.0.2,2.1" \
-	"SMB3_11 SMB3_11 3.1.1"; do
+	"SMB3_11 SMB3_11 3.1.1" "NT1 SMB3 2.0.2,2.1,3.0,3.0.2,3.1.1" "NT1 SMB2_10 2.0.2,2.1"; do
 	read -r lo hi want <<<"$pair"
 	"$LAB" reconfigure smb2-unsigned "server min protocol = $lo" "server max protocol = $hi" >/dev/null
 	wantj=$(jq -c -R 'split(",")' <<<"$want")
@@ -116,8 +116,9 @@ for pair in "SMB2_02 SMB3 2.0.2,2.1,3.0,3.0.2,3.1.1" "SMB2_10 SMB3 2.1,3.0,3.0.2
 	eq "dialects $lo..$hi, --dialects range" "$rj" "[$wantj,\"$m\"]"
 	m=$([ "$nd" -gt 1 ] && echo each || echo -)
 	eq "dialects $lo..$hi, --dialects each" "$ej" "[$wantj,\"$m\"]"
-	# range: 2 negotiates, then 2.0.2 alone, the one below the max, bisection
-	case $lo in SMB2_02) rmax=3 ;; SMB3_11) rmax=4 ;; *) rmax=6 ;; esac
+	# range: 2 negotiates, then 2.0.2 alone, the one below the max, bisection;
+	# none after the 2 negotiates when SMB1 answered (the range starts below SMB2)
+	case $lo in NT1) rmax=2 ;; SMB2_02) rmax=3 ;; SMB3_11) rmax=4 ;; *) rmax=6 ;; esac
 	check "dialects $lo..$hi: range used $ro connections (<= $rmax), each $eo" \
 		test "$ro" -le "$rmax" -a "$ro" -le $((eo + 1))
 done

@@ -242,7 +242,7 @@ int cli_diff(int argc, char **argv)
 		return 2;
 	}
 	struct store *st;
-	if (scan_store_open_path(db, "diff", &st) != 0)
+	if (scan_store_open_existing(db, "diff", &st) != 0)
 		return 3;
 	struct store_run ra, rb;
 	int rc = pick_runs(st, nargs, argv + optind, &ra, &rb);

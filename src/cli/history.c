@@ -257,7 +257,7 @@ int cli_history(int argc, char **argv)
 		return 2;
 	}
 	struct store *st;
-	if (scan_store_open_path(db, "history", &st) != 0)
+	if (scan_store_open_existing(db, "history", &st) != 0)
 		return 3;
 	struct hist h = {.st = st};
 	int rc = 0;

@@ -424,6 +424,13 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 			snprintf(err, errsz, "unknown option '%s'", argv[optind - 1]);
 			return -1;
 		}
+		if (rc != 0 && (c == OPT_EXCLUDE || c == OPT_EXCLUDE_FILE)) {
+			/* say which list the bad item came from */
+			char why[256];
+			snprintf(why, sizeof why, "%s", err);
+			snprintf(err, errsz, "%s: %s",
+				 c == OPT_EXCLUDE ? "--exclude" : "--exclude-file", why);
+		}
 		if (rc != 0)
 			return -1;
 	}
@@ -438,7 +445,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 	targets_finalize(cli->targets);
 	if (targets_count(cli->targets) == 0) {
 		snprintf(err, errsz, optind < argc ? "no targets left after excludes"
-						   : "no targets given (see --help)");
+						   : "no targets given");
 		return -1;
 	}
 	if (targets_is_large(cli->targets) && !cli->force_large) {

@@ -2,6 +2,7 @@
 #include "cli/scan_store.h"
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,12 +11,12 @@
 
 #include "record/json.h"
 
-int scan_store_open(const struct scan_cli *cli, const char *cmd, struct store **out)
+static bool is_file_path(const char *where)
 {
-	return scan_store_open_path(cli->db, cmd, out);
+	return strncmp(where, "postgres://", 11) != 0 && strncmp(where, "postgresql://", 13) != 0;
 }
 
-int scan_store_open_path(const char *db, const char *cmd, struct store **out)
+static int open_store(const char *db, const char *cmd, bool must_exist, struct store **out)
 {
 	char path[4096];
 	const char *where = db;
@@ -30,12 +31,33 @@ int scan_store_open_path(const char *db, const char *cmd, struct store **out)
 		}
 		where = path;
 	}
+	if (must_exist && is_file_path(where)) {
+		/* a reader must not create an empty database at a mistyped path */
+		const char *file = strncmp(where, "sqlite:", 7) == 0 ? where + 7 : where;
+		if (access(file, F_OK) != 0) {
+			fprintf(stderr,
+				"smbwatch %s: no database at %s (scan and monitor create it; "
+				"see --db)\n",
+				cmd, file);
+			return -1;
+		}
+	}
 	char err[600];
 	if (store_open(where, out, err, sizeof err) != 0) {
 		fprintf(stderr, "smbwatch %s: database error: %s\n", cmd, err);
 		return -1;
 	}
 	return 0;
+}
+
+int scan_store_open(const struct scan_cli *cli, const char *cmd, struct store **out)
+{
+	return open_store(cli->db, cmd, false, out);
+}
+
+int scan_store_open_existing(const char *db, const char *cmd, struct store **out)
+{
+	return open_store(db, cmd, true, out);
 }
 
 static void options_json(const struct scan_cli *cli, char *out, size_t outsz)

@@ -27,8 +27,9 @@ struct scan_recorder {
 /* Open the store that cli asks for (--db, or the default path). Prints the
  * error (prefixed "smbwatch CMD: ") and returns -1 on failure. */
 int scan_store_open(const struct scan_cli *cli, const char *cmd, struct store **out);
-/* The same for a --db value (NULL = the default path). */
-int scan_store_open_path(const char *db, const char *cmd, struct store **out);
+/* For readers (diff, history): a --db value (NULL = the default path) that
+ * must already exist; nothing is created. */
+int scan_store_open_existing(const char *db, const char *cmd, struct store **out);
 
 /* Start a run; on failure prints, sets rec->failed and returns -1. */
 int scan_store_begin(struct scan_recorder *rec, struct store *st, const struct scan_cli *cli,

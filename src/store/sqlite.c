@@ -148,8 +148,8 @@ static int sq_open(struct store *st, const char *where)
 	sqlite3_busy_timeout(db, SQL_BUSY_MS);
 	/* journal_mode is the first statement to read the file: a corrupt or
 	 * foreign file fails here ("file is not a database") */
-	if (exec_sql(st, "PRAGMA journal_mode = WAL", where) != 0 ||
-	    exec_sql(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", where) != 0 ||
+	if (exec_sql(st, "PRAGMA journal_mode = WAL", "opening") != 0 ||
+	    exec_sql(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", "opening") != 0 ||
 	    migrate(st) != 0) {
 		char why[sizeof st->err];
 		record_set_str(why, sizeof why, st->err);

@@ -160,6 +160,10 @@ bad() {
 bad "scan 198.18.1.0/33" 198.18.1.0/33 scan 198.18.1.0/33 -p 445
 bad "scan foo..bar" foo..bar scan foo..bar -p 445
 bad "scan -iL /nonexistent" /nonexistent scan -iL /nonexistent -p 445
+bad "scan --exclude 198.18.1.0/99" "--exclude: bad target '198.18.1.0/99'" \
+	scan --exclude 198.18.1.0/99 -p 445 198.18.1.10
+bad "scan without targets" "no targets given" scan -p 445
+eq "scan without targets: the message" "$(cat "$WORK/bad.err")" "smbwatch scan: no targets given (see --help)"
 # A /8 must be refused without --force-large. Never scan it: the check stops
 # at the refusal (and the timeout guards against a scanner that starts).
 bad "scan 198.18.0.0/8 without --force-large" "" scan 198.18.0.0/8 -p 445

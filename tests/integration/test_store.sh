@@ -102,6 +102,14 @@ timeout 60 "$LAB" exec "$SMBWATCH" "${FAST[@]}" --db "$WORK/c.out/sub/x.db" >"$W
 eq "unwritable database path: exit 3" "$?" 3
 has "unwritable database path: clear error" "$(cat "$WORK/u.err")" "database error"
 eq "unwritable database path: results still on stdout" "$(wc -l <"$WORK/u.out")" 5
+# readers do not create a database at a mistyped path
+for cmd in diff "history 198.18.1.10"; do
+	# shellcheck disable=SC2086 # cmd holds the command and its argument
+	"$SMBWATCH" $cmd --db "$WORK/typo.db" >/dev/null 2>"$WORK/t.err"
+	eq "${cmd%% *} on a missing database: exit 3" "$?" 3
+	has "${cmd%% *} on a missing database: says so" "$(cat "$WORK/t.err")" "no database at $WORK/typo.db"
+	eq "${cmd%% *} on a missing database: nothing created" "$(test -e "$WORK/typo.db" && echo yes || echo no)" no
+done
 timeout 60 "$LAB" exec "$SMBWATCH" "${FAST[@]}" --no-db >/dev/null 2>&1
 eq "--no-db: exit 0" "$?" 0
 HOME=$WORK/home XDG_DATA_HOME= timeout 60 "$LAB" exec "$SMBWATCH" "${FAST[@]}" >/dev/null 2>&1

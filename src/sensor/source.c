@@ -18,15 +18,9 @@ struct sensor_source {
 	int linktype;
 };
 
-struct sensor_source *source_open_file(const char *path, char *err, size_t errsz)
+/* The source around an opened handle (closed on failure). */
+static struct sensor_source *source_wrap(pcap_t *p, char *err, size_t errsz)
 {
-	char perr[PCAP_ERRBUF_SIZE] = "";
-	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO,
-							    perr);
-	if (!p) {
-		snprintf(err, errsz, "%s: cannot read capture: %s", path, perr);
-		return NULL;
-	}
 	struct sensor_source *s = calloc(1, sizeof *s);
 	if (!s) {
 		pcap_close(p);
@@ -36,6 +30,23 @@ struct sensor_source *source_open_file(const char *path, char *err, size_t errsz
 	s->p = p;
 	s->linktype = pcap_datalink(p);
 	return s;
+}
+
+struct sensor_source *source_open_file(const char *path, char *err, size_t errsz)
+{
+	char perr[PCAP_ERRBUF_SIZE] = "";
+	pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_MICRO,
+							    perr);
+	if (!p) {
+		/* libpcap names the file itself for some errors, not for others */
+		const char *why = perr;
+		size_t n = strlen(path);
+		if (strncmp(why, path, n) == 0 && strncmp(why + n, ": ", 2) == 0)
+			why += n + 2;
+		snprintf(err, errsz, "%s: cannot read capture: %s", path, why);
+		return NULL;
+	}
+	return source_wrap(p, err, errsz);
 }
 
 struct sensor_source *source_open_live(const char *iface, char *err, size_t errsz)
@@ -57,15 +68,7 @@ struct sensor_source *source_open_live(const char *iface, char *err, size_t errs
 		pcap_close(p);
 		return NULL;
 	}
-	struct sensor_source *s = calloc(1, sizeof *s);
-	if (!s) {
-		pcap_close(p);
-		snprintf(err, errsz, "out of memory");
-		return NULL;
-	}
-	s->p = p;
-	s->linktype = pcap_datalink(p);
-	return s;
+	return source_wrap(p, err, errsz);
 }
 
 int source_set_filter(struct sensor_source *src, const char *bpf, char *err, size_t errsz)

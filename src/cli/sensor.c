@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 #include "monitor/sink.h"
@@ -206,6 +207,12 @@ static int run(struct sensor_cli *c, struct sensor_source *src, struct sensor *s
 		if (r == SOURCE_IDLE) {
 			if (sensor_stop)
 				break;
+			if (c->iface) { /* a quiet interface: time still passes */
+				struct timespec now;
+				clock_gettime(CLOCK_REALTIME, &now);
+				sensor_advance(s, (uint64_t)now.tv_sec * 1000000u +
+							  (uint64_t)now.tv_nsec / 1000u);
+			}
 			continue;
 		}
 		if (r == SOURCE_EOF)

@@ -158,18 +158,23 @@ static bool smb_port(uint16_t p)
 	return p == 445 || p == 139;
 }
 
+void sensor_advance(struct sensor *s, uint64_t now_us)
+{
+	if (now_us > s->now_us)
+		s->now_us = now_us;
+	if (s->now_us - s->last_expire_us >= US) {
+		flow_expire(s->flows, s->now_us, s->cfg.short_timeout_us, s->cfg.idle_timeout_us);
+		s->last_expire_us = s->now_us;
+	}
+}
+
 void sensor_packet(struct sensor *s, const struct pkt *p)
 {
 	struct flow_key k;
 	int dir;
 
 	s->st.tcp_packets++;
-	if (p->ts_us > s->now_us)
-		s->now_us = p->ts_us;
-	if (s->now_us - s->last_expire_us >= US) {
-		flow_expire(s->flows, s->now_us, s->cfg.short_timeout_us, s->cfg.idle_timeout_us);
-		s->last_expire_us = s->now_us;
-	}
+	sensor_advance(s, p->ts_us);
 	memset(&k, 0, sizeof k);
 	k.family = p->family;
 	size_t alen = p->family == 6 ? 16 : 4;

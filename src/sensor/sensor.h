@@ -48,6 +48,10 @@ void sensor_config_defaults(struct sensor_config *cfg);
 
 struct sensor *sensor_new(const struct sensor_config *cfg);
 void sensor_packet(struct sensor *s, const struct pkt *p);
+/* Let time pass without a packet (live capture on a quiet interface; now_us
+ * on the clock of live packet timestamps, CLOCK_REALTIME): flows still time
+ * out and what their end decides (SMB_SCAN's unanswered probes) is raised. */
+void sensor_advance(struct sensor *s, uint64_t now_us);
 /* End of capture: close every flow and evaluate what is pending. */
 void sensor_finish(struct sensor *s);
 /* Counters only the packet source knows (every frame, not just TCP). */

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 struct sensor_source {
 	pcap_t *p;
 	int linktype;
+	int live_fd; /* live: the fd to wait on (-1 for files) */
 };
 
 /* The source around an opened handle (closed on failure). */
@@ -29,6 +31,7 @@ static struct sensor_source *source_wrap(pcap_t *p, char *err, size_t errsz)
 	}
 	s->p = p;
 	s->linktype = pcap_datalink(p);
+	s->live_fd = -1;
 	return s;
 }
 
@@ -68,7 +71,20 @@ struct sensor_source *source_open_live(const char *iface, char *err, size_t errs
 		pcap_close(p);
 		return NULL;
 	}
-	return source_wrap(p, err, errsz);
+	/* Linux TPACKET_V3 only starts the read timeout once a packet came:
+	 * a quiet interface would block for ever. Non-blocking reads and our
+	 * own poll() give the caller its idle ticks (sensor_advance). */
+	int fd = pcap_get_selectable_fd(p);
+	if (fd < 0 || pcap_setnonblock(p, 1, perr) != 0) {
+		snprintf(err, errsz, "%s: cannot read without blocking: %s", iface,
+			 fd < 0 ? "no selectable descriptor" : perr);
+		pcap_close(p);
+		return NULL;
+	}
+	struct sensor_source *s = source_wrap(p, err, errsz);
+	if (s)
+		s->live_fd = fd;
+	return s;
 }
 
 int source_set_filter(struct sensor_source *src, const char *bpf, char *err, size_t errsz)
@@ -104,8 +120,15 @@ int source_next(struct sensor_source *src, const uint8_t **data, size_t *caplen,
 		*ts_us = (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec;
 		return SOURCE_PACKET;
 	}
-	if (rc == 0)
+	if (rc == 0) {
+		/* nothing buffered: wait for the next block or the timeout (a
+		 * signal ends the wait early: EINTR) */
+		if (src->live_fd >= 0) {
+			struct pollfd pfd = {.fd = src->live_fd, .events = POLLIN};
+			(void)poll(&pfd, 1, SOURCE_TIMEOUT_MS);
+		}
 		return SOURCE_IDLE;
+	}
 	if (rc == PCAP_ERROR_BREAK)
 		return SOURCE_EOF;
 	snprintf(err, errsz, "%s", pcap_geterr(src->p));

@@ -9,6 +9,8 @@
 #      NULL_SESSION_USED; ten -L in a row           -> still no SMB_BRUTE_FORCE
 #   c. 12 failed logons, 5 account names            -> SMB_BRUTE_FORCE naming them
 #   d. an SMB1 (NT1) share listing of .10           -> SMB1_IN_USE client/server
+#   e. live (-i on the veth, as nobody): SYNs to 8 silent addresses, then
+#      silence                                      -> SMB_SCAN ~30 s later
 # Prints TAP ("ok N - ...", "not ok N - ...", plan at the end).
 #
 #   SMBWATCH=path/to/smbwatch tests/integration/test_sensor_lab.sh
@@ -195,6 +197,30 @@ eq "smb1: evidence names client and server" \
 	"$(alerts smb1 SMB1_IN_USE 'map(.evidence | test("client 198\\.18\\.0\\.1 and server 198\\.18\\.1\\.10 negotiated SMB1"))')" '[true]'
 eq "smb1: no SCAN, BRUTE, MS17 or DOUBLEPULSAR alert" \
 	"$(jq -s -c '[.[].id | select(test("SMB_SCAN|SMB_BRUTE_FORCE|MS17|DOUBLEPULSAR"))]' "$WORK/smb1.jsonl")" '[]'
+
+# --- e. live capture: unanswered probes, then a quiet interface ------------
+# SYNs to 8 silent addresses, then no packet at all: the probes count as
+# unanswered only when their flows time out (30 s), which on a live
+# interface must happen with time, not wait for the next packet.
+LIVE_PID=
+live_kill() { [ -n "$LIVE_PID" ] && kill -INT "$LIVE_PID" 2>/dev/null; wait "$LIVE_PID" 2>/dev/null; LIVE_PID=; }
+at_exit live_kill
+ip netns exec "$NS_SCAN" "$SMBWATCH" sensor -i "$VETH" --user nobody >"$WORK/live.jsonl" 2>"$WORK/live.err" &
+LIVE_PID=$!
+# the handle is open and the filter set once it runs as nobody
+for _ in $(seq 100); do [ "$(ps -o user= -p "$LIVE_PID" 2>/dev/null)" = nobody ] && break; sleep 0.1; done
+eq "live: runs as nobody once the interface is open" "$(ps -o user= -p "$LIVE_PID" 2>/dev/null)" nobody
+lab "$SMBWATCH" scan --no-db --no-progress --checks none --retries 0 -p 445 198.18.1.100-107 \
+	>/dev/null 2>&1
+t1=$(date +%s)
+for _ in $(seq 600); do grep -q SMB_SCAN "$WORK/live.jsonl" && break; kill -0 "$LIVE_PID" 2>/dev/null || break; sleep 0.1; done
+t2=$(date +%s)
+eq "live, quiet interface: SMB_SCAN for 8 unanswered probes from 198.18.0.1 ($((t2 - t1)) s after the probes)" \
+	"$(jq -s -c '[.[] | select(.id == "SMB_SCAN") | [.src, .details.failed]]' "$WORK/live.jsonl")" '[["198.18.0.1",8]]'
+kill -INT "$LIVE_PID"
+wait "$LIVE_PID"
+eq "live: SIGINT ends the sensor, exit 0" "$?" 0
+LIVE_PID=
 
 echo "# scenarios took $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 finish

@@ -32,6 +32,7 @@ struct scan_run {
 	unsigned active, max_active;
 	struct scan_space space; /* positions <-> (address, port) */
 	struct syn_stage *syn;   /* --syn: hits come from here, NULL otherwise */
+	uint64_t syn_no_connect; /* SYN-ACKed, then no connection got through */
 	const struct scan_cli *cli;
 	uint64_t *slots;     /* position of the service in each slot, UINT64_MAX = free */
 	unsigned *free_slots; /* stack of free slot numbers */
@@ -119,6 +120,12 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
 	    retry_push(run, j, attempt + 1)) {
 		feed(run);
 		return; /* not done yet: it comes back later */
+	}
+	if (o == SVC_FILTERED && run->syn && !run->stopping) {
+		/* it answered our SYN, then refused every connection by silence:
+		 * not a filtered port, a failure (and said so at the end) */
+		o = SVC_ERROR;
+		run->syn_no_connect++;
 	}
 	run->done++;
 	switch (o) {
@@ -387,6 +394,11 @@ static void syn_report(const struct scan_run *run)
 		(unsigned long long)st.hits, (unsigned long long)st.dup,
 		(unsigned long long)syn_io_foreign(run->cli->syn_io), st.hitq_peak,
 		(unsigned long long)st.paused_ticks);
+	if (run->syn_no_connect)
+		fprintf(stderr,
+			"smbwatch: --syn: %llu ports answered SYN-ACK but no connection to them "
+			"got through (counted as errors)\n",
+			(unsigned long long)run->syn_no_connect);
 }
 
 int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, bool show_progress,

@@ -12,7 +12,8 @@
 # exit 2 with a clear message without root or without CAP_NET_RAW; IPv6
 # refused; shards disjoint and covering; SIGINT + --resume; duplicate
 # SYN-ACKs (our RSTs dropped, so the farm resends them) start one service
-# each; a full hit queue pauses the sender and loses nothing. About 90 s. Without root: one skipped test.
+# each; SYN-ACKed ports that take no connection are errors; a full hit
+# queue pauses the sender and loses nothing. About 90 s. Without root: one skipped test.
 #
 # Network safety: every packet goes to 198.19.0.0/23 from inside the
 # farm's scanner namespace (no default route); nothing runs in the host's
@@ -194,6 +195,27 @@ diag "RSTs dropped: $dropped; $(grep -- 'SYNs' "$WORK/dup.err")"
 [ "${ndup:-0}" -gt 0 ] && [ "$(records dup)" -eq "$DUP_COUNT" ] && [ "$(nfull dup)" -eq "$DUP_COUNT" ]
 check_rc $? "--syn: retransmitted SYN-ACKs ignored (${ndup:-0}), one record for each of $DUP_COUNT" \
 	"records $(records dup), full $(nfull dup); $(tail -2 "$WORK/dup.err")"
+
+# 9 (before 8). SYN-ACK, then no connection: the kernel's own SYNs (source
+#    ports below the SYN stage's) are dropped on the way out for 4 farm
+#    addresses; raw SYNs pass (packet sockets do not cross the output hook).
+#    Those ports are errors, not filtered.
+"$FARM" exec nft -f - <<-'EOF'
+table inet synlab {
+	chain out {
+		type filter hook output priority 0; policy accept;
+		ip daddr 198.19.0.0/30 tcp sport < 61000 tcp flags & (syn | ack) == syn counter drop
+	}
+}
+EOF
+TARGET=198.19.0.0/30 scan noconn -p 445 --checks none --seed 5 --syn --format text --timeout 3s
+"$FARM" exec nft delete table inet synlab
+line=$(targets_line noconn)
+diag "SYN-ACK without connection: exit $(rc noconn), $line; $(grep 'no connection' "$WORK/noconn.err")"
+[ "$line" = "Targets: 4 tried: 0 open, 0 closed, 0 filtered, 4 errors" ] &&
+	grep -q '4 ports answered SYN-ACK but no connection to them got through' "$WORK/noconn.err"
+check_rc $? "--syn: SYN-ACKed ports no connection reaches count as errors, and are named on stderr" \
+	"$line; $(tail -2 "$WORK/noconn.err")"
 
 # 8. backpressure: a tiny hit queue and a slow SMB stage (4 connections at
 #    once): the queue fills, the sender pauses, no hit is lost

@@ -11,11 +11,6 @@
 
 #include "record/json.h"
 
-static bool is_file_path(const char *where)
-{
-	return strncmp(where, "postgres://", 11) != 0 && strncmp(where, "postgresql://", 13) != 0;
-}
-
 static int open_store(const char *db, const char *cmd, bool must_exist, struct store **out)
 {
 	char path[4096];
@@ -31,7 +26,7 @@ static int open_store(const char *db, const char *cmd, bool must_exist, struct s
 		}
 		where = path;
 	}
-	if (must_exist && is_file_path(where)) {
+	if (must_exist && !store_is_postgres(where)) {
 		/* a reader must not create an empty database at a mistyped path */
 		const char *file = strncmp(where, "sqlite:", 7) == 0 ? where + 7 : where;
 		if (access(file, F_OK) != 0) {

@@ -49,14 +49,19 @@ static const char *const migrations[] = {
 /* libpq messages end with a newline; a one-line error must not. */
 static int pg_fail(struct store *st, const char *what, const char *msg)
 {
+	/* libpq's messages span lines ("...refused\n\tIs the server..."):
+	 * one line, each run of white space one blank */
 	char m[400];
-	record_set_str(m, sizeof m, msg ? msg : "");
-	size_t n = strlen(m);
-	while (n && (m[n - 1] == '\n' || m[n - 1] == ' '))
-		m[--n] = '\0';
-	for (char *p = m; *p; p++)
-		if (*p == '\n')
-			*p = ' ';
+	size_t n = 0;
+	for (const char *p = msg ? msg : ""; *p && n + 1 < sizeof m; p++) {
+		bool space = *p == '\n' || *p == '\t' || *p == ' ';
+		if (space && (n == 0 || m[n - 1] == ' '))
+			continue;
+		m[n++] = space ? ' ' : *p;
+	}
+	while (n && m[n - 1] == ' ')
+		n--;
+	m[n] = '\0';
 	return store_fail(st, "%s: %s", what, m);
 }
 

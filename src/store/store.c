@@ -21,7 +21,7 @@ int store_fail(struct store *st, const char *fmt, ...)
 	return -1;
 }
 
-static bool is_pg_url(const char *where)
+bool store_is_postgres(const char *where)
 {
 	return strncmp(where, "postgres://", 11) == 0 || strncmp(where, "postgresql://", 13) == 0;
 }
@@ -29,10 +29,10 @@ static bool is_pg_url(const char *where)
 int store_open(const char *where, struct store **out, char *err, size_t errsz)
 {
 	*out = NULL;
-	const struct store_ops *ops = is_pg_url(where) ? store_pg_ops : store_sqlite_ops;
+	const struct store_ops *ops = store_is_postgres(where) ? store_pg_ops : store_sqlite_ops;
 	if (!ops) {
 		snprintf(err, errsz, "%s: this build has no %s support", where,
-			 is_pg_url(where) ? "PostgreSQL" : "SQLite");
+			 store_is_postgres(where) ? "PostgreSQL" : "SQLite");
 		return -1;
 	}
 	struct store *st = calloc(1, sizeof *st);

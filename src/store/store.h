@@ -58,6 +58,8 @@ typedef int (*store_service_cb)(const struct store_service *svc, void *ud);
  * (and parent directory for SQLite) if needed and migrates the schema to
  * STORE_SCHEMA_VERSION. On failure *out is NULL and err says why. */
 int store_open(const char *where, struct store **out, char *err, size_t errsz);
+/* True for a postgres:// or postgresql:// URL (else: a SQLite file). */
+bool store_is_postgres(const char *where);
 void store_close(struct store *st);
 const char *store_error(const struct store *st);
 const char *store_backend(const struct store *st); /* "sqlite" | "postgres" */

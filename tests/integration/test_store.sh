@@ -207,5 +207,8 @@ pg_stop
 timeout 60 "$LAB" exec "$SMBWATCH" "${FAST[@]}" --db "$PG_URL" >"$WORK/pgdown.out" 2>"$WORK/pgdown.err"
 eq "postgres down: exit 3, results still on stdout" "$? $(wc -l <"$WORK/pgdown.out")" "3 5"
 has "postgres down: clear error" "$(cat "$WORK/pgdown.err")" "cannot connect to PostgreSQL"
+# libpq's message spans lines ("...refused", "\tIs the server running..."): one line here
+eq "postgres down: the error is one line (no continuation lines, no tabs)" \
+	"$(grep -c -e '^[[:space:]]' -e "$(printf '\t')" "$WORK/pgdown.err")" "0"
 
 finish

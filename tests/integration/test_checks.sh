@@ -67,6 +67,15 @@ for ip in 198.18.1.14 198.18.1.12; do
 	eq "$ip all checks: null session, guest, shares" "$out" "$want"
 	eq "$ip all checks in 4 connections" "$((after - before))" "4"
 done
+# SMB1 on (198.18.1.10): no dialect probe (the range starts below SMB2), and
+# the SMB1 checks (MS17-010, DoublePulsar) on their own connection: 4 as well
+before=$(active_opens)
+out=$(timeout 60 "$LAB" exec "$SMBWATCH" scan --format jsonl --no-progress -p 445 198.18.1.10 2>/dev/null |
+	jq -c 'select(.type == "service") | [.smb1.enabled, .smb2.dialects, .vulns.ms17_010, (.shares | length)]')
+after=$(active_opens)
+eq "198.18.1.10 (SMB1 on) all checks: SMB1, every dialect, MS17-010 verdict, shares" "$out" \
+	'[true,["2.0.2","2.1","3.0","3.0.2","3.1.1"],"not_vulnerable",2]'
+eq "198.18.1.10 (SMB1 on) all checks in 4 connections" "$((after - before))" "4"
 
 # vulnerabilities: nothing on Samba is vulnerable; unknown without SMB1
 eq "198.18.1.10 ms17_010 (Samba, SMB1 on)" "$(get 198.18.1.10 445 .vulns.ms17_010)" '"not_vulnerable"'

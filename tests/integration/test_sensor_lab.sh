@@ -11,6 +11,7 @@
 #   d. an SMB1 (NT1) share listing of .10           -> SMB1_IN_USE client/server
 #   e. live (-i on the veth, as nobody): SYNs to 8 silent addresses, then
 #      silence                                      -> SMB_SCAN ~30 s later
+#      then the scan of a live                      -> SMB1_IN_USE .10, .11
 # Prints TAP ("ok N - ...", "not ok N - ...", plan at the end).
 #
 #   SMBWATCH=path/to/smbwatch tests/integration/test_sensor_lab.sh
@@ -217,6 +218,13 @@ for _ in $(seq 600); do grep -q SMB_SCAN "$WORK/live.jsonl" && break; kill -0 "$
 t2=$(date +%s)
 eq "live, quiet interface: SMB_SCAN for 8 unanswered probes from 198.18.0.1 ($((t2 - t1)) s after the probes)" \
 	"$(jq -s -c '[.[] | select(.id == "SMB_SCAN") | [.src, .details.failed]]' "$WORK/live.jsonl")" '[["198.18.0.1",8]]'
+# then a burst (the scan of scenario a, ~1,500 packets): decoded live as from
+# the file (SMB_SCAN itself is de-duplicated per source for an hour)
+lab "$SMBWATCH" scan --no-db --no-progress -p 139,445 198.18.1.0/24 >/dev/null 2>&1
+for _ in $(seq 100); do [ "$(grep -c SMB1_IN_USE "$WORK/live.jsonl")" -ge 2 ] && break; sleep 0.1; done
+eq "live, a scan burst: SMB1_IN_USE for exactly .10 and .11" \
+	"$(jq -s -c '[.[] | select(.id == "SMB1_IN_USE") | .dst] | unique' "$WORK/live.jsonl")" \
+	'["198.18.1.10","198.18.1.11"]'
 kill -INT "$LIVE_PID"
 wait "$LIVE_PID"
 eq "live: SIGINT ends the sensor, exit 0" "$?" 0

@@ -209,7 +209,7 @@ at_exit live_kill
 ip netns exec "$NS_SCAN" "$SMBWATCH" sensor -i "$VETH" --user nobody >"$WORK/live.jsonl" 2>"$WORK/live.err" &
 LIVE_PID=$!
 # the handle is open and the filter set once it runs as nobody
-for _ in $(seq 100); do [ "$(ps -o user= -p "$LIVE_PID" 2>/dev/null)" = nobody ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ "$(ps -o user= -p "$LIVE_PID" 2>/dev/null)" = nobody ] && break; sleep 0.1; done
 eq "live: runs as nobody once the interface is open" "$(ps -o user= -p "$LIVE_PID" 2>/dev/null)" nobody
 lab "$SMBWATCH" scan --no-db --no-progress --checks none --retries 0 -p 445 198.18.1.100-107 \
 	>/dev/null 2>&1

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include "record/record.h"
@@ -69,6 +70,34 @@ static int exec_sql(struct store *st, const char *sql, const char *what)
 		return -1;
 	}
 	return 0;
+}
+
+static uint64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+/* A set-up statement at open, BUSY retried until SQL_BUSY_MS after the
+ * start. Why: scans that start together on a new database all switch it
+ * to WAL; two connections that both read it and then both want to write
+ * would deadlock, so SQLite answers one of them BUSY at once without its
+ * busy handler (seen once in tests/hostile: 25 scans at once). Once the
+ * other has switched, the same statement is a no-op. */
+static int exec_setup(struct store *st, const char *sql, uint64_t start_ms)
+{
+	for (;;) {
+		if (exec_sql(st, sql, "opening") == 0)
+			return 0;
+		int code = sqlite3_errcode(DB(st)) & 0xff;
+		if ((code != SQLITE_BUSY && code != SQLITE_LOCKED) ||
+		    now_ms() - start_ms >= SQL_BUSY_MS)
+			return -1;
+		unsigned r = 0;
+		sqlite3_randomness(sizeof r, &r);
+		sqlite3_sleep(10 + (int)(r % 40)); /* apart from the others */
+	}
 }
 
 /* mkdir -p of the file's directory, so the default path just works. */
@@ -146,10 +175,11 @@ static int sq_open(struct store *st, const char *where)
 	}
 	st->impl = db;
 	sqlite3_busy_timeout(db, SQL_BUSY_MS);
+	uint64_t start = now_ms();
 	/* journal_mode is the first statement to read the file: a corrupt or
 	 * foreign file fails here ("file is not a database") */
-	if (exec_sql(st, "PRAGMA journal_mode = WAL", "opening") != 0 ||
-	    exec_sql(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", "opening") != 0 ||
+	if (exec_setup(st, "PRAGMA journal_mode = WAL", start) != 0 ||
+	    exec_setup(st, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON", start) != 0 ||
 	    migrate(st) != 0) {
 		char why[sizeof st->err];
 		record_set_str(why, sizeof why, st->err);

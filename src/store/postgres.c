@@ -46,11 +46,10 @@ static const char *const migrations[] = {
 
 #define PG(st) ((PGconn *)(st)->impl)
 
-/* libpq messages end with a newline; a one-line error must not. */
+/* libpq's messages span lines and end with a newline ("...refused\n\tIs
+ * the server...\n"): one line, each run of white space one blank. */
 static int pg_fail(struct store *st, const char *what, const char *msg)
 {
-	/* libpq's messages span lines ("...refused\n\tIs the server..."):
-	 * one line, each run of white space one blank */
 	char m[400];
 	size_t n = 0;
 	for (const char *p = msg ? msg : ""; *p && n + 1 < sizeof m; p++) {

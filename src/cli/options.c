@@ -228,15 +228,6 @@ static int check_syn(const struct scan_cli *cli, char *err, size_t errsz)
 			 (unsigned long long)targets_count_family(cli->targets, AF_INET6));
 		return -1;
 	}
-	uint64_t n = shard_size(targets_count(cli->targets) * cli->ports.n, cli->shard_k,
-				cli->shard_n);
-	if (n > SYN_MAX_POSITIONS) {
-		snprintf(err, errsz,
-			 "--syn keeps one bit per address x port and allows at most %llu per "
-			 "shard; this one has %llu: split it with --shard",
-			 (unsigned long long)SYN_MAX_POSITIONS, (unsigned long long)n);
-		return -1;
-	}
 	return 0;
 }
 

@@ -7,10 +7,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/donewin.h"
+
 #define SYN_TICK_MS 5
 /* positions waiting for an answer (or a resend) at most: at 100k SYN/s
  * and a 1 s wait that is one second's worth; more pauses the sender */
 #define SYN_PENDING_MAX (1u << 17)
+/* positions from the oldest unresolved one to the next new one at most
+ * (256 KiB of bits): 21 s of SYNs at 100k/s, while a position's resends
+ * end within seconds; more pauses the sender */
+#define SYN_WINDOW_BITS (1u << 21)
 
 struct pending {
 	uint64_t j;
@@ -28,7 +34,7 @@ struct syn_stage {
 	bool ticking;
 	uint64_t next;	      /* next position to send for the first time */
 	uint64_t unresolved;  /* sent, no answer yet, not expired */
-	uint64_t *done_bits;  /* one bit per position: resolved */
+	struct donewin done;  /* which positions are resolved */
 	struct pending *pend; /* FIFO by deadline (all waits are equal) */
 	size_t pend_cap, pend_head, pend_len;
 	uint64_t hitq[SYN_HITQ_CAP];
@@ -38,16 +44,6 @@ struct syn_stage {
 	unsigned max_attempt; /* resends allowed per position */
 	struct syn_stage_stats st;
 };
-
-static bool bit_get(const struct syn_stage *s, uint64_t j)
-{
-	return (s->done_bits[j / 64] >> (j % 64)) & 1;
-}
-
-static void bit_set(struct syn_stage *s, uint64_t j)
-{
-	s->done_bits[j / 64] |= 1ull << (j % 64);
-}
 
 /* Send the SYN of position j: 0, -EAGAIN (try later) or another -errno. */
 static int send_position(struct syn_stage *s, uint64_t j)
@@ -77,7 +73,7 @@ static void pend_pop(struct syn_stage *s)
 
 static void resolve(struct syn_stage *s, uint64_t j, enum syn_result r)
 {
-	bit_set(s, j);
+	donewin_finish(&s->done, j);
 	s->cb.resolved(r, s->cb.ud);
 }
 
@@ -89,7 +85,7 @@ static bool expire(struct syn_stage *s, uint64_t now)
 {
 	while (s->pend_len && s->pend[s->pend_head].deadline_ms <= now) {
 		struct pending e = s->pend[s->pend_head];
-		if (bit_get(s, e.j)) {
+		if (donewin_done(&s->done, e.j)) {
 			pend_pop(s); /* answered meanwhile */
 			continue;
 		}
@@ -118,8 +114,11 @@ static bool expire(struct syn_stage *s, uint64_t now)
 static void send_new(struct syn_stage *s)
 {
 	while (s->tokens >= 1 && s->next < s->space->shard_total) {
-		if (s->pend_len == s->pend_cap || s->hitq_len + s->unresolved >= s->hitq_cap) {
-			s->st.paused_ticks++; /* the SMB stage is behind: slow down */
+		if (s->pend_len == s->pend_cap || s->hitq_len + s->unresolved >= s->hitq_cap ||
+		    !donewin_room(&s->done, s->next)) {
+			/* the SMB stage is behind (or one position's resends
+			 * hold the window): slow down */
+			s->st.paused_ticks++;
 			return;
 		}
 		uint64_t j = s->next;
@@ -166,7 +165,7 @@ static void on_reply(enum syn_verdict v, uint32_t ip, uint16_t port, void *ud)
 	 * of a forgery; checked anyway so the counts stay exact */
 	if (!space_find(s->space, &ss, &j) || j < s->o.start || j >= s->next)
 		return;
-	if (bit_get(s, j)) {
+	if (donewin_done(&s->done, j)) {
 		s->st.dup++; /* retransmitted SYN-ACK, or an answer after the wait */
 		return;
 	}
@@ -175,7 +174,7 @@ static void on_reply(enum syn_verdict v, uint32_t ip, uint16_t port, void *ud)
 		resolve(s, j, SYN_RES_CLOSED);
 		return;
 	}
-	bit_set(s, j);
+	donewin_finish(&s->done, j);
 	/* cannot overflow: a position is sent only while queued hits plus
 	 * unanswered positions are below the cap */
 	s->hitq[(s->hitq_head + s->hitq_len) % SYN_HITQ_CAP] = j;
@@ -190,11 +189,6 @@ struct syn_stage *syn_stage_new(uv_loop_t *loop, struct syn_io *io, const struct
 				const struct syn_stage_opts *o, const struct syn_stage_cb *cb,
 				char *err, size_t errsz)
 {
-	if (space->shard_total > SYN_MAX_POSITIONS) {
-		snprintf(err, errsz, "--syn: more than %llu positions in this shard",
-			 (unsigned long long)SYN_MAX_POSITIONS);
-		return NULL;
-	}
 	struct syn_stage *s = calloc(1, sizeof *s);
 	if (!s)
 		abort();
@@ -206,11 +200,10 @@ struct syn_stage *syn_stage_new(uv_loop_t *loop, struct syn_io *io, const struct
 	s->next = o->start;
 	s->max_attempt = o->retries;
 	s->hitq_cap = o->queue && o->queue < SYN_HITQ_CAP ? o->queue : SYN_HITQ_CAP;
-	s->done_bits = calloc(space->shard_total / 64 + 1, sizeof *s->done_bits);
 	s->pend_cap =
 	    space->shard_total < SYN_PENDING_MAX ? space->shard_total + 1 : SYN_PENDING_MAX;
 	s->pend = malloc(s->pend_cap * sizeof *s->pend);
-	if (!s->done_bits || !s->pend)
+	if (donewin_init(&s->done, o->start, SYN_WINDOW_BITS) != 0 || !s->pend)
 		abort();
 	int rc = syn_io_start(io, loop, on_reply, s);
 	if (rc != 0) {
@@ -266,7 +259,7 @@ uint64_t syn_stage_low(const struct syn_stage *s)
 	}
 	for (size_t i = 0; i < s->pend_len; i++) {
 		const struct pending *p = &s->pend[(s->pend_head + i) % s->pend_cap];
-		if (p->j < low && !bit_get(s, p->j))
+		if (p->j < low && !donewin_done(&s->done, p->j))
 			low = p->j;
 	}
 	return low;
@@ -286,7 +279,7 @@ void syn_stage_free(struct syn_stage *s)
 {
 	if (!s)
 		return;
-	free(s->done_bits);
+	donewin_free(&s->done);
 	free(s->pend);
 	free(s);
 }

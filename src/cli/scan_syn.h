@@ -12,9 +12,10 @@
  * cap: every possible hit always has a place, so when the SMB stage falls
  * behind the SYN rate slows down and no hit is ever dropped.
  *
- * De-duplication: one bit per shard position (SYN_MAX_POSITIONS bits at
- * most, 32 MiB), set when the position is first resolved; a retransmitted
- * SYN-ACK or a late answer finds its bit set and is ignored. */
+ * De-duplication: a position is marked when first resolved, and a
+ * retransmitted SYN-ACK or a late answer finds it marked and is ignored.
+ * The marks live in a sliding window (net/donewin.h, 256 KiB) from the
+ * oldest unresolved position on: memory does not grow with the shard. */
 #ifndef SMBW_CLI_SCAN_SYN_H
 #define SMBW_CLI_SCAN_SYN_H
 
@@ -26,7 +27,6 @@
 #include "net/syn.h"
 
 #define SYN_HITQ_CAP	  65536 /* 512 KiB */
-#define SYN_MAX_POSITIONS (1ull << 28)
 
 enum syn_result { SYN_RES_CLOSED, SYN_RES_FILTERED, SYN_RES_ERROR };
 

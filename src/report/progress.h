@@ -1,5 +1,7 @@
 /* progress.h - a one-line progress display on stderr for long scans:
  *   [1200/65536] found 12  rate 850/s  inflight 256  ETA 01:15
+ * (rate: positions finished per second over the last 5 s; the ETA assumes
+ * that rate goes on)
  * Drawn only when the stream is a terminal (never into logs or pipes),
  * redrawn at most 4 times a second, and erased by progress_free(). */
 #ifndef SMBW_REPORT_PROGRESS_H

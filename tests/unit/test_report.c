@@ -308,6 +308,38 @@ static void test_progress_hours(void **state)
 	free(s);
 }
 
+/* 100/s for 10 s, then 1000/s: the rate shown is the last 5 s (1000/s, as
+ * the ETA), not the average since the start (~400/s) */
+static void steps_speedup(struct progress *p)
+{
+	uint64_t done = 0;
+	for (int i = 0; i <= 40; i++) /* 0.0 .. 10.0 s */
+		progress_update(p, done += (i ? 25 : 0), 0, 1, i * 0.25);
+	for (int i = 1; i <= 24; i++) /* 10.25 .. 16.0 s */
+		progress_update(p, done += 250, 0, 1, 10.0 + i * 0.25);
+}
+
+static void test_progress_current_rate(void **state)
+{
+	(void)state;
+	char *mem = NULL;
+	size_t sz = 0;
+	FILE *f = open_memstream(&mem, &sz);
+	assert_non_null(f);
+	struct progress *p = progress_new(f, 100000);
+	progress_set_enabled(p, true);
+	steps_speedup(p);
+	fflush(f);
+	/* the last line: 7000 done at 16 s, 93000 left at 1000/s = 1:33 */
+	const char *last = strrchr(mem, '\r');
+	assert_non_null(last);
+	assert_string_equal(last,
+			    "\r[7000/100000] found 0  rate 1000/s  inflight 1  ETA 01:33\033[K");
+	progress_free(p);
+	fclose(f);
+	free(mem);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -321,6 +353,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_strings_on_terminal),
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_progress_hours),
+		cmocka_unit_test(test_progress_current_rate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -48,6 +48,7 @@ struct scan_run {
 	struct retry_entry *retry;
 	size_t retry_cap, retry_head, retry_len;
 	uv_timer_t stats_timer;
+	struct rate_meter stats_meter; /* done_per_s in the stats lines */
 	uv_timer_t feed_timer; /* retries feed() while the engine holds a queue */
 	uint64_t start_ms;     /* uv_now() at the start, for uptime */
 	struct scan_summary sum;
@@ -306,13 +307,19 @@ static void stats_tick(uv_timer_t *t)
 {
 	struct scan_run *run = t->data;
 	double secs = (double)(uv_now(run->loop) - run->start_ms) / 1000.0;
+	double per_s = rate_meter_update(&run->stats_meter, run->done, secs);
+	double eta = progress_eta(run->done, run->shard_total, per_s);
+	char eta_s[32] = "null"; /* unknown while nothing finishes */
+	if (eta >= 0)
+		snprintf(eta_s, sizeof eta_s, "%.0f", eta);
 	fprintf(stderr,
 		"{\"type\":\"stats\",\"done\":%llu,\"total\":%llu,\"found\":%llu,"
-		"\"inflight\":%u,\"open\":%llu,\"closed\":%llu,\"filtered\":%llu,"
+		"\"inflight\":%u,\"done_per_s\":%.0f,\"eta_s\":%s,\"open\":%llu,"
+		"\"closed\":%llu,\"filtered\":%llu,"
 		"\"errors\":%llu,\"uptime\":%.1f,\"rate\":%u,\"window\":%.1f,"
 		"\"followups\":%u,\"waiting\":%u,\"halvings\":%llu}\n",
 		(unsigned long long)run->done, (unsigned long long)run->shard_total,
-		(unsigned long long)run->sum.services, engine_inflight(run->engine),
+		(unsigned long long)run->sum.services, engine_inflight(run->engine), per_s, eta_s,
 		(unsigned long long)run->sum.open, (unsigned long long)run->sum.closed,
 		(unsigned long long)run->sum.filtered, (unsigned long long)run->sum.errors, secs,
 		engine_rate(run->engine), run->limiter.window, run->limiter.inflight,
@@ -453,6 +460,7 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	uv_timer_init(run.loop, &run.feed_timer);
 	run.feed_timer.data = &run;
 	uv_timer_start(&run.feed_timer, feed_tick, 5, 5);
+	rate_meter_update(&run.stats_meter, 0, 0.0); /* the scan's start */
 	if (cli->stats_every_s)
 		uv_timer_start(&run.stats_timer, stats_tick, cli->stats_every_s * 1000ull,
 			       cli->stats_every_s * 1000ull);

@@ -7,18 +7,6 @@
 /* 4 redraws a second: fast enough to look alive, slow enough that a
  * terminal over SSH is not flooded by a 100k-connection/s scan. */
 #define PROGRESS_INTERVAL 0.25
-/* "current" rate: over the last 5 s, not since the start (a --syn scan
- * resolves little in its first seconds, an overloaded server slows down
- * late); the ETA follows it. Draws are >= 0.25 s apart, so 24 samples
- * reach back further than 5 s. */
-#define RATE_SPAN    5.0
-#define RATE_SAMPLES 24
-
-struct rate_sample {
-	double t;
-	uint64_t done;
-};
-
 struct progress {
 	FILE *f;
 	uint64_t total;
@@ -26,8 +14,7 @@ struct progress {
 	bool drawn;
 	bool started;
 	double last;
-	struct rate_sample samples[RATE_SAMPLES]; /* ring of drawn points */
-	unsigned nsamples, next_sample;
+	struct rate_meter meter;
 };
 
 struct progress *progress_new(FILE *f, uint64_t total)
@@ -62,24 +49,33 @@ static void fmt_eta(double secs, char *out, size_t sz)
 }
 
 /* Positions per second since the newest sample at least RATE_SPAN old (the
- * oldest one early in the scan), then remember this point. */
-static double current_rate(struct progress *p, uint64_t done, double now)
+ * oldest one early in the scan), then remember this point. Samples come
+ * >= 0.25 s apart (the redraw interval; --stats-every is whole seconds), so
+ * RATE_SAMPLES of them reach back further than RATE_SPAN. */
+double rate_meter_update(struct rate_meter *m, uint64_t done, double now)
 {
 	const struct rate_sample *from = NULL;
-	for (unsigned i = 0; i < p->nsamples; i++) {
+	for (unsigned i = 0; i < m->n; i++) {
 		/* oldest first */
-		unsigned k = (p->next_sample + RATE_SAMPLES - p->nsamples + i) % RATE_SAMPLES;
-		if (!from || p->samples[k].t <= now - RATE_SPAN)
-			from = &p->samples[k];
+		unsigned k = (m->next + RATE_SAMPLES - m->n + i) % RATE_SAMPLES;
+		if (!from || m->samples[k].t <= now - RATE_SPAN)
+			from = &m->samples[k];
 	}
 	double rate = 0;
 	if (from && now > from->t && done >= from->done)
 		rate = (double)(done - from->done) / (now - from->t);
-	p->samples[p->next_sample] = (struct rate_sample){.t = now, .done = done};
-	p->next_sample = (p->next_sample + 1) % RATE_SAMPLES;
-	if (p->nsamples < RATE_SAMPLES)
-		p->nsamples++;
+	m->samples[m->next] = (struct rate_sample){.t = now, .done = done};
+	m->next = (m->next + 1) % RATE_SAMPLES;
+	if (m->n < RATE_SAMPLES)
+		m->n++;
 	return rate;
+}
+
+double progress_eta(uint64_t done, uint64_t total, double rate)
+{
+	if (!(rate > 0))
+		return -1;
+	return (double)(total - (done < total ? done : total)) / rate;
 }
 
 void progress_update(struct progress *p, uint64_t done, uint64_t found, unsigned inflight,
@@ -92,10 +88,9 @@ void progress_update(struct progress *p, uint64_t done, uint64_t found, unsigned
 	else if (now - p->last < PROGRESS_INTERVAL && done < p->total)
 		return;
 	p->last = now;
-	double rate = current_rate(p, done, now);
+	double rate = rate_meter_update(&p->meter, done, now);
 	char eta[32];
-	fmt_eta(rate > 0 ? (double)(p->total - (done < p->total ? done : p->total)) / rate : -1,
-		eta, sizeof eta);
+	fmt_eta(progress_eta(done, p->total, rate), eta, sizeof eta);
 	/* \033[K clears what a longer previous line left behind */
 	fprintf(p->f, "\r[%llu/%llu] found %llu  rate %.0f/s  inflight %u  ETA %s\033[K",
 		(unsigned long long)done, (unsigned long long)p->total, (unsigned long long)found,

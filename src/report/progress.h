@@ -13,6 +13,25 @@
 
 struct progress;
 
+/* The "current" rate: positions finished per second over the last
+ * RATE_SPAN seconds, not since the start (a --syn scan resolves little in
+ * its first seconds; an overloaded server slows a scan down late). Zeroed
+ * to start. */
+#define RATE_SPAN    5.0
+#define RATE_SAMPLES 24
+struct rate_sample {
+	double t;
+	uint64_t done;
+};
+struct rate_meter {
+	struct rate_sample samples[RATE_SAMPLES]; /* ring */
+	unsigned n, next;
+};
+/* Record (now, done) and return the rate up to it (0 for the first). */
+double rate_meter_update(struct rate_meter *m, uint64_t done, double now);
+/* Seconds left at rate, or -1 when unknown (rate 0). */
+double progress_eta(uint64_t done, uint64_t total, double rate);
+
 /* total = address x port pairs to try. Enabled when isatty(fileno(f)).
  * Returns NULL only on allocation failure; every function accepts NULL. */
 struct progress *progress_new(FILE *f, uint64_t total);

@@ -78,11 +78,16 @@ completeness "completeness, ${PACE[*]}: all $SMB_COUNT SMB addresses fully finge
 # 3. --stats-every 1: JSON lines on stderr with done and total
 stats=$(grep '^{' "$WORK/paced.err" | jq -c 'select(.type == "stats")' 2>/dev/null)
 nstats=$(printf '%s\n' "$stats" | grep -c . || true)
-bad=$(printf '%s\n' "$stats" | jq -c 'select((.done | type) != "number" or .total != 512 or .done > .total)' 2>/dev/null)
-if [ "$nstats" -ge 2 ] && [ -z "$bad" ]; then
-	ok "--stats-every 1: $nstats JSON lines with done/total (total 512)"
+bad=$(printf '%s\n' "$stats" | jq -c 'select((.done | type) != "number" or .total != 512 or .done > .total
+	or (.done_per_s | type) != "number" or .done_per_s < 0
+	or ((.eta_s | type) != "number" and .eta_s != null))' 2>/dev/null)
+# the current rate and ETA: a line after the first second has both
+rated=$(printf '%s\n' "$stats" | jq -c 'select(.done_per_s > 0 and (.eta_s | type) == "number")' 2>/dev/null | grep -c . || true)
+if [ "$nstats" -ge 2 ] && [ -z "$bad" ] && [ "$rated" -ge 1 ]; then
+	ok "--stats-every 1: $nstats JSON lines with done/total (total 512), done_per_s and eta_s"
 else
-	not_ok "--stats-every 1: JSON lines with done/total" "lines: $nstats; bad: $bad"$'\n'"$(head -3 "$WORK/paced.err")"
+	not_ok "--stats-every 1: JSON lines with done/total, done_per_s and eta_s" \
+		"lines: $nstats, with a rate: $rated; bad: $bad"$'\n'"$(head -3 "$WORK/paced.err")"
 fi
 # the "uptime" field should count from the start of the scan
 last_up=$(printf '%s\n' "$stats" | tail -1 | jq -r '.uptime // 0' 2>/dev/null)

@@ -95,7 +95,7 @@ static const char scan_usage[] =
 	"                        only ports that answer SYN-ACK get SMB connections\n"
 	"  --syn-iface IF        capture replies on IF (default: the interface of the\n"
 	"                        route to the first target); implies --syn\n"
-	"  --syn-queue N         hits waiting for the SMB stage at most (default 65536);\n"
+	"  --syn-queue N         hits waiting for the SMB stage at most (default 262144);\n"
 	"                        when full the SYN sender pauses; implies --syn\n"
 	"\n"
 	"exit status: 0 scan ran, 1 a finding at or above --fail-on, 2 bad usage or\n"

@@ -10,9 +10,10 @@
 #include "net/donewin.h"
 
 #define SYN_TICK_MS 5
-/* positions waiting for an answer (or a resend) at most: at 100k SYN/s
- * and a 1 s wait that is one second's worth; more pauses the sender */
-#define SYN_PENDING_MAX (1u << 17)
+/* positions waiting for an answer (or a resend) at most (6 MiB): a
+ * position waits --connect-timeout (1 s) per try, so with the default
+ * --retries 1 this lets 100k SYN/s run; more pauses the sender */
+#define SYN_PENDING_MAX (1u << 18)
 /* positions from the oldest unresolved one to the next new one at most
  * (256 KiB of bits): 21 s of SYNs at 100k/s, while a position's resends
  * end within seconds; more pauses the sender */

@@ -7,6 +7,7 @@
 /* 4 redraws a second: fast enough to look alive, slow enough that a
  * terminal over SSH is not flooded by a 100k-connection/s scan. */
 #define PROGRESS_INTERVAL 0.25
+
 struct progress {
 	FILE *f;
 	uint64_t total;

@@ -4,6 +4,7 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -314,22 +315,34 @@ static void stats_tick(uv_timer_t *t)
 		snprintf(eta_s, sizeof eta_s, "%.0f", eta);
 	fprintf(stderr,
 		"{\"type\":\"stats\",\"done\":%llu,\"total\":%llu,\"found\":%llu,"
-		"\"inflight\":%u,\"done_per_s\":%.0f,\"eta_s\":%s,\"open\":%llu,"
+		"\"inflight\":%u,\"syn_unanswered\":%llu,\"done_per_s\":%.0f,\"eta_s\":%s,\"open\":%llu,"
 		"\"closed\":%llu,\"filtered\":%llu,"
 		"\"errors\":%llu,\"uptime\":%.1f,\"rate\":%u,\"window\":%.1f,"
 		"\"followups\":%u,\"waiting\":%u,\"halvings\":%llu}\n",
 		(unsigned long long)run->done, (unsigned long long)run->shard_total,
-		(unsigned long long)run->sum.services, engine_inflight(run->engine), per_s, eta_s,
+		(unsigned long long)run->sum.services, engine_inflight(run->engine),
+		(unsigned long long)(run->syn ? syn_stage_unanswered(run->syn) : 0), per_s, eta_s,
 		(unsigned long long)run->sum.open, (unsigned long long)run->sum.closed,
 		(unsigned long long)run->sum.filtered, (unsigned long long)run->sum.errors, secs,
 		engine_rate(run->engine), run->limiter.window, run->limiter.inflight,
 		run->limiter.n_waiting, (unsigned long long)run->limiter.halvings);
 }
 
+/* In flight for the progress line: connections, and with --syn the SYNs
+ * still waiting for an answer (a sweep of silent space has no connection
+ * open, and is not idle). */
+static unsigned inflight_all(const struct scan_run *run)
+{
+	uint64_t n = engine_inflight(run->engine);
+	if (run->syn)
+		n += syn_stage_unanswered(run->syn);
+	return n > UINT_MAX ? UINT_MAX : (unsigned)n;
+}
+
 static void progress_tick(uv_timer_t *t)
 {
 	struct scan_run *run = t->data;
-	progress_update(run->progress, run->done, run->sum.services, engine_inflight(run->engine),
+	progress_update(run->progress, run->done, run->sum.services, inflight_all(run),
 			(double)uv_now(run->loop) / 1000.0);
 }
 

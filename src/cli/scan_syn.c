@@ -245,6 +245,11 @@ bool syn_stage_pop(struct syn_stage *s, uint64_t *j)
 	return true;
 }
 
+uint64_t syn_stage_unanswered(const struct syn_stage *s)
+{
+	return s->unresolved;
+}
+
 bool syn_stage_finished(const struct syn_stage *s)
 {
 	return s->next >= s->space->shard_total && s->unresolved == 0 && s->hitq_len == 0;

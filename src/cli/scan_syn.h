@@ -63,6 +63,8 @@ void syn_stage_set_rate(struct syn_stage *s, unsigned rate);
 void syn_stage_set_patient(struct syn_stage *s);
 /* Take the oldest hit: its shard-relative position. */
 bool syn_stage_pop(struct syn_stage *s, uint64_t *j);
+/* Positions sent and not answered yet (SYNs in flight). */
+uint64_t syn_stage_unanswered(const struct syn_stage *s);
 /* Every position sent and resolved, every hit taken. */
 bool syn_stage_finished(const struct syn_stage *s);
 /* Lowest position not yet finished by this stage (queued hits included),

@@ -1,10 +1,10 @@
 /* scan_run.c - one scan from targets to assessed records; see scan_run.h. */
 #include "cli/scan_run.h"
 
+#include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <uv.h>
@@ -315,9 +315,8 @@ static void stats_tick(uv_timer_t *t)
 		snprintf(eta_s, sizeof eta_s, "%.0f", eta);
 	fprintf(stderr,
 		"{\"type\":\"stats\",\"done\":%llu,\"total\":%llu,\"found\":%llu,"
-		"\"inflight\":%u,\"syn_unanswered\":%llu,\"done_per_s\":%.0f,\"eta_s\":%s,\"open\":%llu,"
-		"\"closed\":%llu,\"filtered\":%llu,"
-		"\"errors\":%llu,\"uptime\":%.1f,\"rate\":%u,\"window\":%.1f,"
+		"\"inflight\":%u,\"syn_unanswered\":%llu,\"done_per_s\":%.0f,\"eta_s\":%s,"
+		"\"open\":%llu,\"closed\":%llu,\"filtered\":%llu,\"errors\":%llu,\"uptime\":%.1f,\"rate\":%u,\"window\":%.1f,"
 		"\"followups\":%u,\"waiting\":%u,\"halvings\":%llu}\n",
 		(unsigned long long)run->done, (unsigned long long)run->shard_total,
 		(unsigned long long)run->sum.services, engine_inflight(run->engine),

@@ -13,7 +13,6 @@ struct progress {
 	uint64_t total;
 	bool enabled;
 	bool drawn;
-	bool started;
 	double last;
 	struct rate_meter meter;
 };
@@ -84,9 +83,8 @@ void progress_update(struct progress *p, uint64_t done, uint64_t found, unsigned
 {
 	if (!p || !p->enabled)
 		return;
-	if (!p->started)
-		p->started = true;
-	else if (now - p->last < PROGRESS_INTERVAL && done < p->total)
+	/* the first call always draws (the meter holds every drawn point) */
+	if (p->meter.n && now - p->last < PROGRESS_INTERVAL && done < p->total)
 		return;
 	p->last = now;
 	double rate = rate_meter_update(&p->meter, done, now);

@@ -199,6 +199,16 @@ static int syn_drop(const char *resume_file)
 	return 0;
 }
 
+
+/* The run's counts on stderr, for formats whose stream holds services only. */
+static void print_summary(const struct scan_summary *sum)
+{
+	fprintf(stderr, "smbwatch: %llu SMB service%s in %.1f s%s\n", (unsigned long long)sum->services,
+		sum->services == 1 ? "" : "s", sum->seconds, sum->interrupted ? " (interrupted)" : "");
+	fputs("smbwatch: ", stderr);
+	report_targets_line(stderr, sum);
+}
+
 int cli_scan(int argc, char **argv)
 {
 	struct scan_cli cli;
@@ -240,8 +250,9 @@ int cli_scan(int argc, char **argv)
 	}
 	if (!cli.seed_given)
 		cli.seed = random_seed();
-	fprintf(stderr, "smbwatch: %llu addresses x %u ports, seed %llu%s",
-		(unsigned long long)targets_count(cli.targets), cli.ports.n,
+	unsigned long long n_addr = targets_count(cli.targets);
+	fprintf(stderr, "smbwatch: %llu address%s x %u port%s, seed %llu%s", n_addr,
+		n_addr == 1 ? "" : "es", cli.ports.n, cli.ports.n == 1 ? "" : "s",
 		(unsigned long long)cli.seed, cli.shard_n > 1 ? "" : "\n");
 	if (cli.shard_n > 1)
 		fprintf(stderr, ", shard %u/%u\n", cli.shard_k, cli.shard_n);
@@ -285,6 +296,8 @@ int cli_scan(int argc, char **argv)
 	}
 	report_finish(o.report, &sum);
 	report_free(o.report);
+	if (cli.format != REPORT_TEXT && status == EXIT_OK)
+		print_summary(&sum); /* the text report ends with it; the others have no place */
 	if (scan_store_end(&o.rec, &sum) != 0)
 		db_failed = true;
 	store_close(st);

@@ -304,9 +304,10 @@ static void feed_tick(uv_timer_t *t)
 	feed(t->data);
 }
 
-static void stats_tick(uv_timer_t *t)
+/* One --stats-every JSON line; `final` marks the one printed at the end, so
+ * a log always holds the run's last counts. */
+static void print_stats(struct scan_run *run, bool final)
 {
-	struct scan_run *run = t->data;
 	double secs = (double)(uv_now(run->loop) - run->start_ms) / 1000.0;
 	double per_s = rate_meter_update(&run->stats_meter, run->done, secs);
 	double eta = progress_eta(run->done, run->shard_total, per_s);
@@ -317,14 +318,20 @@ static void stats_tick(uv_timer_t *t)
 		"{\"type\":\"stats\",\"done\":%llu,\"total\":%llu,\"found\":%llu,"
 		"\"inflight\":%u,\"syn_unanswered\":%llu,\"done_per_s\":%.0f,\"eta_s\":%s,"
 		"\"open\":%llu,\"closed\":%llu,\"filtered\":%llu,\"errors\":%llu,\"uptime\":%.1f,\"rate\":%u,\"window\":%.1f,"
-		"\"followups\":%u,\"waiting\":%u,\"halvings\":%llu}\n",
+		"\"followups\":%u,\"waiting\":%u,\"halvings\":%llu%s}\n",
 		(unsigned long long)run->done, (unsigned long long)run->shard_total,
 		(unsigned long long)run->sum.services, engine_inflight(run->engine),
 		(unsigned long long)(run->syn ? syn_stage_unanswered(run->syn) : 0), per_s, eta_s,
 		(unsigned long long)run->sum.open, (unsigned long long)run->sum.closed,
 		(unsigned long long)run->sum.filtered, (unsigned long long)run->sum.errors, secs,
 		engine_rate(run->engine), run->limiter.window, run->limiter.inflight,
-		run->limiter.n_waiting, (unsigned long long)run->limiter.halvings);
+		run->limiter.n_waiting, (unsigned long long)run->limiter.halvings,
+		final ? ",\"final\":true" : "");
+}
+
+static void stats_tick(uv_timer_t *t)
+{
+	print_stats(t->data, false);
 }
 
 /* In flight for the progress line: connections, and with --syn the SYNs
@@ -498,6 +505,8 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	run.sum.interrupted = run.stopping && !failed;
 	if (run.stopping && !failed)
 		write_resume(&run, true); /* every service in flight has finished now */
+	if (cli->stats_every_s && !failed)
+		print_stats(&run, true);
 	if (run.progress) {
 		progress_update(run.progress, run.done, run.sum.services, 0,
 				(double)uv_now(run.loop) / 1000.0);

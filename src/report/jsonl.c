@@ -35,8 +35,8 @@ static void jsonl_service(void *st, const struct svc_record *rec)
 static void jsonl_finish(void *st, const struct scan_summary *sum)
 {
 	/* the summary is not a service: JSON Lines consumers key on
-	 * "type", so streams stay homogeneous; the CLI prints the summary
-	 * to stderr */
+	 * "type", so streams stay homogeneous; `smbwatch scan` prints the
+	 * summary on stderr */
 	(void)sum;
 	fflush(((struct jsonl_state *)st)->out);
 }

@@ -73,6 +73,8 @@ double rate_meter_update(struct rate_meter *m, uint64_t done, double now)
 
 double progress_eta(uint64_t done, uint64_t total, double rate)
 {
+	if (done >= total)
+		return 0;
 	if (!(rate > 0))
 		return -1;
 	return (double)(total - (done < total ? done : total)) / rate;

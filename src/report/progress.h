@@ -29,7 +29,7 @@ struct rate_meter {
 };
 /* Record (now, done) and return the rate up to it (0 for the first). */
 double rate_meter_update(struct rate_meter *m, uint64_t done, double now);
-/* Seconds left at rate, or -1 when unknown (rate 0). */
+/* Seconds left at rate: 0 when nothing is left, -1 when unknown (rate 0). */
 double progress_eta(uint64_t done, uint64_t total, double rate);
 
 /* total = address x port pairs to try. Enabled when isatty(fileno(f)).

@@ -66,6 +66,14 @@ void report_free(struct report *r)
 	free(r);
 }
 
+void report_targets_line(FILE *f, const struct scan_summary *sum)
+{
+	fprintf(f, "Targets: %llu tried: %llu open, %llu closed, %llu filtered, %llu errors\n",
+		(unsigned long long)sum->targets, (unsigned long long)sum->open,
+		(unsigned long long)sum->closed, (unsigned long long)sum->filtered,
+		(unsigned long long)sum->errors);
+}
+
 void report_clean(const char *s, char *out, size_t outsz)
 {
 	size_t i = 0;

@@ -32,4 +32,8 @@ void report_service(struct report *r, const struct svc_record *rec);
 void report_finish(struct report *r, const struct scan_summary *sum);
 void report_free(struct report *r);
 
+/* "Targets: N tried: O open, C closed, F filtered, E errors" and a newline:
+ * the text report's closing line, and stderr's for the other formats. */
+void report_targets_line(FILE *f, const struct scan_summary *sum);
+
 #endif

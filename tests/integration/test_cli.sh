@@ -70,6 +70,18 @@ else
 	not_ok "--stats-every: JSON stats lines with done/total" "$(cat "$WORK/stats.err")"
 fi
 grep -q 'seed [0-9]' "$WORK/stats.err" && ok "the seed is printed at start" || not_ok "the seed is printed at start"
+# the last stats line is the run's end: everything done, nothing left
+final=$(grep '"type":"stats"' "$WORK/stats.err" | tail -1)
+if jq -e '.final == true and .done == 4 and .eta_s == 0 and .open + .closed + .filtered + .errors == 4' \
+	>/dev/null <<<"$final"; then
+	ok "--stats-every: a final line with the end counts"
+else
+	not_ok "--stats-every: a final line with the end counts" "$final"
+fi
+# jsonl holds services only: the counts go to stderr, the same as the final stats line
+want=$(jq -r '"smbwatch: Targets: 4 tried: \(.open) open, \(.closed) closed, \(.filtered) filtered, \(.errors) errors"' <<<"$final")
+grep -qxF "$want" "$WORK/stats.err" && ok "jsonl: the summary is on stderr" ||
+	not_ok "jsonl: the summary is on stderr" "want '$want'; $(grep -v '"type"' "$WORK/stats.err")"
 
 # shards: same seed, 3 shards: disjoint, union = the whole scan
 : >"$WORK/all.txt"

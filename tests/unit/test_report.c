@@ -308,6 +308,17 @@ static void test_progress_hours(void **state)
 	free(s);
 }
 
+/* nothing left is 0 s left, even when nothing finished lately (the final
+ * --stats-every line); an unknown rate with work left stays unknown */
+static void test_progress_eta(void **state)
+{
+	(void)state;
+	assert_true(progress_eta(1000, 1000, 0.0) == 0.0);
+	assert_true(progress_eta(1200, 1000, 0.0) == 0.0);
+	assert_true(progress_eta(999, 1000, 0.0) < 0);
+	assert_true(progress_eta(500, 1000, 250.0) == 2.0);
+}
+
 /* 100/s for 10 s, then 1000/s: the rate shown is the last 5 s (1000/s, as
  * the ETA), not the average since the start (~400/s) */
 static void steps_speedup(struct progress *p)
@@ -353,6 +364,7 @@ int main(void)
 		cmocka_unit_test(test_hostile_strings_on_terminal),
 		cmocka_unit_test(test_progress),
 		cmocka_unit_test(test_progress_hours),
+		cmocka_unit_test(test_progress_eta),
 		cmocka_unit_test(test_progress_current_rate),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

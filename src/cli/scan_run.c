@@ -74,6 +74,7 @@ struct slot_ref {
 	struct scan_run *run;
 	unsigned slot;
 	unsigned attempt;
+	bool hasty; /* connected with the short timeout before overload was seen */
 };
 
 static bool retry_push(struct scan_run *run, uint64_t j, unsigned attempt)
@@ -111,15 +112,21 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
 	unsigned attempt = ref->attempt;
 	run->slots[ref->slot] = UINT64_MAX;
 	run->free_slots[run->n_free++] = ref->slot;
-	free(ref);
 	run->active--;
 	unsigned retries = run->sopts.retries;
 	/* with --syn the port has answered SYN-ACK: it is open, and a connect
 	 * that times out met a full listen queue, not a filter */
 	if (run->syn)
 		retries += SYN_HIT_EXTRA_RETRIES;
-	if (o == SVC_FILTERED && attempt < retries && !run->stopping &&
-	    retry_push(run, j, attempt + 1)) {
+	/* A short-timeout attempt that ended once servers were seen choking
+	 * (the scan's first burst) had one SYN against a full listen queue: it
+	 * is not counted, and the retry waits the patient timeout. Only
+	 * positions started before the overload showed get this, so silent
+	 * space pays it once, for the first second or so. */
+	bool hasty = ref->hasty && run->patient;
+	free(ref);
+	if (o == SVC_FILTERED && (hasty || attempt < retries) && !run->stopping &&
+	    retry_push(run, j, hasty ? attempt : attempt + 1)) {
 		feed(run);
 		return; /* not done yet: it comes back later */
 	}
@@ -209,6 +216,7 @@ static void start_position(struct scan_run *run, uint64_t j, unsigned attempt)
 	 * enough for the kernel to resend its SYN twice (1 s, then 3 s): a full
 	 * listen queue drops SYNs just as a filter does */
 	unsigned patient = attempt && run->patient ? OVERLOAD_CONNECT_TIMEOUT_MS : 0;
+	ref->hasty = !run->patient && !run->cli->connect_timeout_given;
 	service_start(run->engine, &run->sopts, (struct sockaddr *)&ss, port == 139,
 		      nbname_cache_get(run->names, ip), patient, service_done, ref);
 }

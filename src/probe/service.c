@@ -361,6 +361,15 @@ static bool dropped(const struct conv_result *r)
 	return r->connect == ECONN_OK && (r->end == PROBE_END_RESET || r->end == PROBE_END_CLOSED);
 }
 
+/* Accepted and then no word: dropped, or (once servers were seen choking)
+ * silent until the read timeout, which is what a forked smbd starved of CPU
+ * looks like. */
+static bool let_down(const struct conv_result *r, bool overload)
+{
+	return dropped(r) || (overload && r->connect == ECONN_OK && r->end == PROBE_END_TIMEOUT &&
+			      !r->answered);
+}
+
 /* The SMB2 negotiate again, for a host that answered the SMB1 one: its first
  * try was not let in or not answered (an overloaded server, not "no SMB2"). */
 static void a2_done(const struct conv_result *res, void *ud)
@@ -394,17 +403,17 @@ static void after_negotiates(struct service *s)
 {
 	if (!s->a_done || (s->b_started && !s->b_done))
 		return;
-	if (!s->deadline_hit && !s->ctx.smb_answer && dropped(&s->a_res) &&
-	    (!s->b_started || dropped(&s->b_res)) && s->drop_retries < s->opts->retries) {
+	/* Only once servers were seen dropping connections: an SMB1-only
+	 * server closes an SMB2 negotiate on purpose, and that is its answer. */
+	bool overload = s->opts->limiter && s->opts->limiter->halvings > 0;
+	if (!s->deadline_hit && !s->ctx.smb_answer && let_down(&s->a_res, overload) &&
+	    (!s->b_started || let_down(&s->b_res, overload)) && s->drop_retries < s->opts->retries) {
 		/* accepted, then dropped before a word: a server over its limits
 		 * (Samba forks per connection, its backlog is 50). Try again after
 		 * a pause rather than lose the host. */
 		later(s, restart_negotiates, s->drop_retries++);
 		return;
 	}
-	/* Only once servers were seen dropping connections: an SMB1-only
-	 * server closes an SMB2 negotiate on purpose, and that is its answer. */
-	bool overload = s->opts->limiter && s->opts->limiter->halvings > 0;
 	if (!s->deadline_hit && s->ctx.smb_answer && !s->ctx.smb2_max && not_through(&s->a_res) &&
 	    overload && s->a_retries < LATER_RETRIES) {
 		later(s, retry_a, s->a_retries++);
@@ -417,6 +426,11 @@ static void after_negotiates(struct service *s)
 		return;
 	}
 	if (s->deadline_hit || !s->ctx.smb_answer) {
+		/* let in, never a word, retried, while servers choke: a host lost
+		 * to load, which the summary counts as an error, not as an open
+		 * port that does not speak SMB */
+		if (!s->ctx.smb_answer && overload && let_down(&s->a_res, overload))
+			s->outcome = SVC_ERROR;
 		service_finish(s);
 		return;
 	}

@@ -9,7 +9,7 @@
 #   SMBWATCH     binary (default ./build/smbwatch)
 #   SCALE_OPTS   pacing for the feature tests (default "--max-inflight 200
 #                --rate 1000"); the first test scans with the defaults
-# Cases: completeness with default settings; completeness paced; 3 shards
+# Cases: completeness with default settings; unpaced (--rate 0); completeness paced; 3 shards
 # (disjoint, covering); two seeds; SIGINT + resume; 1% and 5% loss (tc netem,
 # or nftables random drop where the kernel has no netem: needs nftables);
 # --stats-every JSON lines. About 60 s. Without root: one skipped test.
@@ -70,6 +70,18 @@ completeness() {
 #    listen backlog of 50 and not lose hosts
 scan default --seed 11
 completeness "completeness, default settings: all $SMB_COUNT SMB addresses fully fingerprinted" default
+
+# 1b. no pacing at all (--rate 0): every connection at once against the one
+#     smbd; its listen queue overflows at the start, before the scan has seen
+#     any sign of it, and the hosts caught in that burst must not be lost
+scan burst --seed 12 --rate 0 --checks none --stats-every 30
+completeness "completeness, --rate 0 (one burst): all $SMB_COUNT SMB addresses fully fingerprinted" burst
+final=$(grep '"final":true' "$WORK/burst.err" | tail -1)
+if jq -e '.halvings > 0 and .open == 256 and .filtered == 256' >/dev/null 2>&1 <<<"$final"; then
+	ok "--rate 0: the server was overloaded (halvings > 0) and the counts are exact"
+else
+	not_ok "--rate 0: the server was overloaded (halvings > 0) and the counts are exact" "$final"
+fi
 
 # 2. paced, with progress as JSON lines
 scan paced --seed 11 "${PACE[@]}" --stats-every 1

@@ -77,10 +77,13 @@ completeness "completeness, default settings: all $SMB_COUNT SMB addresses fully
 scan burst --seed 12 --rate 0 --checks none --stats-every 30
 completeness "completeness, --rate 0 (one burst): all $SMB_COUNT SMB addresses fully fingerprinted" burst
 final=$(grep '"final":true' "$WORK/burst.err" | tail -1)
-if jq -e '.halvings > 0 and .open == 256 and .filtered == 256' >/dev/null 2>&1 <<<"$final"; then
-	ok "--rate 0: the server was overloaded (halvings > 0) and the counts are exact"
+# how hard the burst hit depends on the machine (here: 1-2 halvings), so it
+# is reported, not asserted
+diag "burst: halvings $(jq -r .halvings <<<"$final" 2>/dev/null)"
+if jq -e '.open == 256 and .filtered == 256 and .errors == 0' >/dev/null 2>&1 <<<"$final"; then
+	ok "--rate 0: exact counts (256 open, 256 filtered, 0 errors)"
 else
-	not_ok "--rate 0: the server was overloaded (halvings > 0) and the counts are exact" "$final"
+	not_ok "--rate 0: exact counts (256 open, 256 filtered, 0 errors)" "$final"
 fi
 
 # 2. paced, with progress as JSON lines

@@ -199,7 +199,6 @@ static int syn_drop(const char *resume_file)
 	return 0;
 }
 
-
 /* The run's counts on stderr, for formats whose stream holds services only. */
 static void print_summary(const struct scan_summary *sum)
 {

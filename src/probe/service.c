@@ -403,8 +403,8 @@ static void after_negotiates(struct service *s)
 {
 	if (!s->a_done || (s->b_started && !s->b_done))
 		return;
-	/* Only once servers were seen dropping connections: an SMB1-only
-	 * server closes an SMB2 negotiate on purpose, and that is its answer. */
+	/* servers have been seen dropping connections: silence and closed
+	 * connections may be load, not answers */
 	bool overload = s->opts->limiter && s->opts->limiter->halvings > 0;
 	if (!s->deadline_hit && !s->ctx.smb_answer && let_down(&s->a_res, overload) &&
 	    (!s->b_started || let_down(&s->b_res, overload)) && s->drop_retries < s->opts->retries) {
@@ -414,6 +414,8 @@ static void after_negotiates(struct service *s)
 		later(s, restart_negotiates, s->drop_retries++);
 		return;
 	}
+	/* Only under overload: an SMB1-only server closes an SMB2 negotiate on
+	 * purpose, and that is its answer. */
 	if (!s->deadline_hit && s->ctx.smb_answer && !s->ctx.smb2_max && not_through(&s->a_res) &&
 	    overload && s->a_retries < LATER_RETRIES) {
 		later(s, retry_a, s->a_retries++);

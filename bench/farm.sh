@@ -11,9 +11,12 @@
 #     N/R + --wait seconds, so a rate for "the same wall time" cannot be
 #     computed up front)
 # then prints a table (medians): wall time, peak RSS, full fingerprints out of
-# the farm's addresses, and ratios to smbwatch's defaults; and, interpolated
-# along the masscan sweep, masscan's wall time at 95% completeness and its
-# completeness at the tuned smbwatch run's wall time.
+# the farm's addresses, ratios to smbwatch's defaults, and the connections
+# each run left open on the farm (killed before the next run: masscan leaves
+# a few hundred idle smbd children per run, which slow the runs after it);
+# masscan's fastest rate with >= 95%; and, interpolated along the masscan
+# sweep, masscan's wall time at 95% completeness and its completeness at the
+# tuned smbwatch run's wall time.
 #   smbwatch "full" = a record with smb2.dialects non-empty and
 #     ntlm.netbios_computer present (and "5 dialects": all Samba offers)
 #   masscan "full"  = an smb banner with the NetBIOS name (name=FARM)
@@ -71,11 +74,23 @@ NADDR=$(python3 -c "import ipaddress,sys; print(ipaddress.ip_network(sys.argv[1]
 } >"$OUT/env.txt"
 cat "$OUT/env.txt"
 
-# run NAME CMD...: in the scanner namespace under time -v
+# TCP connections the scanner left open on the farm's port 445
+farm_open() {
+	ip netns exec "$NS_HOSTS" ss -Htn state connected '( sport = :445 )' | wc -l
+}
+# run NAME CMD...: in the scanner namespace under time -v. Afterwards the
+# connections the run left open on the farm are counted (NAME.linger) and
+# then killed: masscan --banners abandons a few hundred per run, each an idle
+# smbd child for minutes, and they would slow whatever runs next.
 run() {
 	local name=$1; shift
 	echo "bench: $name" >&2
 	"$FARM" exec /usr/bin/time -v -o "$OUT/$name.time" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" || true
+	farm_open >"$OUT/$name.linger"
+	ip netns exec "$NS_HOSTS" ss -K -Htn state connected '( sport = :445 )' >/dev/null 2>&1 || true
+	local n=0
+	while [ "$(farm_open)" -gt 0 ] && [ $((n += 1)) -le 20 ]; do sleep 0.5; done
+	sleep 1 # the killed smbd children exit and are reaped
 }
 smbwatch_run() {
 	local name=$1; shift

@@ -4,11 +4,13 @@
     farm_table.py OUTDIR FARM_CIDR     median wall, peak RSS, completeness
 
 OUTDIR holds, per run NAME-i: NAME-i.time (time -v), and smbwatch-*.jsonl or
-masscan-RATE-*.list (masscan -oL) plus masscan-RATE-*.rate.
+masscan-RATE-*.list (masscan -oL) plus masscan-RATE-*.rate; NAME-i.linger
+(optional): connections the run left open on the farm.
 
-Along the masscan rate sweep (medians per rate) it interpolates linearly:
-masscan's wall time at 95% completeness, and masscan's completeness at the
-wall time of the tuned smbwatch run.
+Along the masscan rate sweep (medians per rate) it names the fastest rate
+whose median completeness reached 95%, and interpolates linearly: masscan's
+wall time at 95% completeness, and masscan's completeness at the wall time
+of the tuned smbwatch run.
 """
 import glob
 import ipaddress
@@ -92,7 +94,11 @@ def main():
         wall, rss = parse_time(t)
         if wall is None or rss is None:
             continue  # still running, or time -v failed
-        r = rows.setdefault(name, {"wall": [], "rss": [], "full": [], "extra": [], "rate": []})
+        r = rows.setdefault(name, {"wall": [], "rss": [], "full": [], "extra": [], "rate": [],
+                                   "linger": []})
+        if os.path.exists(base + ".linger"):
+            with open(base + ".linger") as f:
+                r["linger"].append(int(f.read().strip() or 0))
         r["wall"].append(wall)
         r["rss"].append(rss / 1024.0)
         if name.startswith("smbwatch"):
@@ -112,7 +118,7 @@ def main():
     ref = med.get("smbwatch-default")
     sweep = sorted((k for k in med if k.startswith("masscan-")), key=lambda k: med[k]["rate"] or 0)
     print(f"{'run':<18} {'n':>2} {'wall s':>8} {'peak RSS MiB':>12} {'full/' + str(size):>10} "
-          f"{'%':>6} {'5-dia|open':>10} {'rate':>6} {'wall/ref':>8} {'RSS/ref':>8}")
+          f"{'%':>6} {'5-dia|open':>10} {'rate':>6} {'wall/ref':>8} {'RSS/ref':>8} {'left open':>9}")
     for k in ["smbwatch-default", "smbwatch-tuned"] + sweep:
         if k not in med:
             continue
@@ -120,17 +126,28 @@ def main():
         rw = f"{m['wall'] / ref['wall']:.2f}" if ref else "-"
         rr = f"{m['rss'] / ref['rss']:.2f}" if ref else "-"
         rate = f"{m['rate']:.0f}" if m["rate"] is not None else "-"
+        linger = f"{m['linger']:.0f}" if m["linger"] is not None else "-"
         print(f"{k:<18} {len(rows[k]['wall']):>2} {m['wall']:>8.1f} {m['rss']:>12.1f} "
               f"{m['full']:>10.0f} {100.0 * m['full'] / size:>6.1f} {m['extra']:>10.0f} {rate:>6} "
-              f"{rw:>8} {rr:>8}")
+              f"{rw:>8} {rr:>8} {linger:>9}")
     print("all runs (wall s / full):")
     for k, v in rows.items():
         print(f"  {k}: " + ", ".join(f"{w:.1f}/{f}" for w, f in zip(v["wall"], v["full"])))
     print("ratios are to smbwatch-default (medians); '5-dia|open' = smbwatch records with all"
-          " 5 dialects | masscan open ports")
+          " 5 dialects | masscan open ports; 'left open' = TCP connections still open on the"
+          " farm after the run")
     pts = [(100.0 * med[k]["full"] / size, med[k]["wall"], med[k]["rate"]) for k in sweep]
     at95 = interpolate([(p, w) for p, w, _ in pts], 95.0)
     tuned = med.get("smbwatch-tuned")
+    fast = [(w, r, p) for p, w, r in pts if p >= 95.0]
+    if fast:
+        w, r, p = min(fast)
+        line = f"masscan's fastest rate with a median of >= 95%: {r:.0f} pps, {w:.1f} s ({p:.1f}%)"
+        if tuned:
+            line += f"; smbwatch-tuned {tuned['wall'] / w:.2f}x that time"
+        print(line)
+    else:
+        print("masscan: no rate in the sweep reached a median of 95%")
     if at95 is None:
         print("masscan at 95%: not bracketed by the sweep (" +
               ", ".join(f"{r:.0f} pps {p:.1f}%" for p, _, r in pts) + ")")

@@ -406,8 +406,13 @@ static void after_negotiates(struct service *s)
 	/* servers have been seen dropping connections: silence and closed
 	 * connections may be load, not answers */
 	bool overload = s->opts->limiter && s->opts->limiter->halvings > 0;
+	/* while servers choke, a starved smbd child can stay mute through one
+	 * retry: such hosts get the follow-ups' budget (--retries 0: none) */
+	unsigned drop_budget = s->opts->retries;
+	if (overload && drop_budget && drop_budget < LATER_RETRIES)
+		drop_budget = LATER_RETRIES;
 	if (!s->deadline_hit && !s->ctx.smb_answer && let_down(&s->a_res, overload) &&
-	    (!s->b_started || let_down(&s->b_res, overload)) && s->drop_retries < s->opts->retries) {
+	    (!s->b_started || let_down(&s->b_res, overload)) && s->drop_retries < drop_budget) {
 		/* accepted, then dropped before a word: a server over its limits
 		 * (Samba forks per connection, its backlog is 50). Try again after
 		 * a pause rather than lose the host. */

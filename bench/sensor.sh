@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sensor throughput and memory (docs/sensor.md has the figures).
-#  1. throughput: the real captures of ../shared/pcaps concatenated with
+#  1. throughput: the real captures of tests/data/pcaps concatenated with
 #     shifted timestamps (editcap -t, mergecap -a), COPIES times; decoded
 #     with smbwatch sensor -r, best of 3 wall-clock runs -> bytes/s.
 #  2. memory: bench/sensor_flows.py writes FLOWS concurrent half-open SMB
@@ -9,7 +9,7 @@
 set -eu
 cd "$(dirname "$0")/.."
 SMBWATCH=${SMBWATCH:-build/smbwatch}
-PCAPS=${SMBW_PCAPS:-$(git rev-parse --show-toplevel)/../shared/pcaps}
+PCAPS=${SMBW_PCAPS:-$(git rev-parse --show-toplevel)/tests/data/pcaps}
 COPIES=${COPIES:-40}
 FLOWS=${FLOWS:-100000}
 tmp=$(mktemp -d)

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # smbwatch sensor as a command: JSON Lines shape, -o, --summary, and clear
 # errors (no crash) on truncated, corrupt and missing captures. Reads the
-# real captures from ../shared/pcaps beside the repository (never copied
-# into it). TAP output.
+# real captures vendored in tests/data/pcaps (README.md there: provenance);
+# a missing one fails the test. TAP output.
 set -u
 cd "$(dirname "$0")/../.."
 SMBWATCH=${SMBWATCH:-build/smbwatch}
-PCAPS=${SMBW_PCAPS:-$(git rev-parse --show-toplevel 2>/dev/null || pwd)/../shared/pcaps}
+PCAPS=${SMBW_PCAPS:-$(pwd)/tests/data/pcaps}
 n=0
 fail=0
 t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }

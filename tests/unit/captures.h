@@ -1,5 +1,5 @@
 /* captures.h - real SMB messages for the wire unit tests, extracted with
- * tshark -T fields -e tcp.payload from /work/shared/pcaps (see its README);
+ * tshark -T fields -e tcp.payload from tests/data/pcaps (see its README);
  * the 4-byte NBSS header is removed. Each array names its file and frame. */
 #ifndef SMBW_TEST_CAPTURES_H
 #define SMBW_TEST_CAPTURES_H

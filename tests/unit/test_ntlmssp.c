@@ -1,5 +1,5 @@
 /* test_ntlmssp.c - NTLMSSP codecs. The CHALLENGE arrays are cut out of
- * session-setup responses in ../shared/pcaps/ (file and frame named above
+ * session-setup responses in tests/data/pcaps/ (file and frame named above
  * each) from the "NTLMSSP\0" signature to the end of their payload. */
 #include "wire_test.h"
 

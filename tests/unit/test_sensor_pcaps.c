@@ -1,10 +1,10 @@
 /* test_sensor_pcaps.c - the sensor end to end on the real captures of
- * ../shared/pcaps (README.md there says what each holds): every alert
+ * tests/data/pcaps (README.md there says what each holds): every alert
  * expected, in order, and nothing else. Captures not listed with an alert
  * must raise none (benign SMB2/3 sessions, the patched target that was
- * never attacked over TCP). The pcaps are read from $SMBW_PCAPS, or
- * ../shared/pcaps relative to the repository root (tests/run.sh runs from
- * there; meson runs from the build directory, one level down). */
+ * never attacked over TCP). The pcaps are read from $SMBW_PCAPS, or from
+ * the vendored tests/data/pcaps (SMBW_PCAP_DIR, an absolute path meson
+ * sets); a missing capture fails the test. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -116,18 +116,8 @@ static void collect(void *ctx, const struct sensor_alert *a)
 
 static const char *pcap_dir(void)
 {
-	static const char *const cands[] = {"../shared/pcaps", "../../shared/pcaps",
-					    "../../../shared/pcaps"};
 	const char *env = getenv("SMBW_PCAPS");
-	if (env)
-		return env;
-	for (size_t i = 0; i < sizeof cands / sizeof cands[0]; i++) {
-		char p[256];
-		snprintf(p, sizeof p, "%s/wannacry.pcap", cands[i]);
-		if (access(p, R_OK) == 0)
-			return cands[i];
-	}
-	return NULL;
+	return env ? env : SMBW_PCAP_DIR;
 }
 
 /* Run one capture through the sensor as `smbwatch sensor -r` does. */
@@ -135,8 +125,6 @@ static void run_file(const char *file, struct got *g)
 {
 	char path[512], err[256];
 	const char *dir = pcap_dir();
-	if (!dir)
-		fail_msg("shared/pcaps not found beside the repository (set SMBW_PCAPS)");
 	snprintf(path, sizeof path, "%s/%s", dir, file);
 	struct sensor_source *src = source_open_file(path, err, sizeof err);
 	if (!src)

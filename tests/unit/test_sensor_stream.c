@@ -108,16 +108,8 @@ static void collect(void *ctx, const struct sensor_alert *a)
 
 static const char *pcap_dir(void)
 {
-	static const char *const c[] = {"../shared/pcaps", "../../shared/pcaps"};
-	if (getenv("SMBW_PCAPS"))
-		return getenv("SMBW_PCAPS");
-	for (size_t i = 0; i < 2; i++) {
-		char p[256];
-		snprintf(p, sizeof p, "%s/wannacry.pcap", c[i]);
-		if (access(p, R_OK) == 0)
-			return c[i];
-	}
-	return NULL;
+	const char *env = getenv("SMBW_PCAPS");
+	return env ? env : SMBW_PCAP_DIR;
 }
 
 /* mode 0: as recorded; 1: each payload cut in two, second half first,
@@ -126,8 +118,6 @@ static void run(const char *file, int mode, struct alerts *g)
 {
 	char path[512], err[256];
 	const char *dir = pcap_dir();
-	if (!dir)
-		fail_msg("shared/pcaps not found (set SMBW_PCAPS)");
 	snprintf(path, sizeof path, "%s/%s", dir, file);
 	struct sensor_source *src = source_open_file(path, err, sizeof err);
 	if (!src)

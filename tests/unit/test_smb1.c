@@ -1,5 +1,5 @@
 /* test_smb1.c - SMB1 NEGOTIATE and SESSION_SETUP_ANDX codecs. Byte arrays
- * are messages from ../shared/pcaps/ (file and frame named above each). */
+ * are messages from tests/data/pcaps/ (file and frame named above each). */
 #include "wire_test.h"
 
 #include "wire/smb1.h"

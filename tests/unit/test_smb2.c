@@ -1,5 +1,5 @@
 /* test_smb2.c - SMB2 header, NEGOTIATE and SESSION_SETUP codecs.
- * Byte arrays are messages from ../shared/pcaps/ (file and frame named
+ * Byte arrays are messages from tests/data/pcaps/ (file and frame named
  * above each), extracted with tshark -e tcp.payload. */
 #include "wire_test.h"
 

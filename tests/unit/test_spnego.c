@@ -1,5 +1,5 @@
 /* test_spnego.c - SPNEGO DER wrap/unwrap. Blobs are security buffers of
- * messages in ../shared/pcaps/ (file, frame and byte range named above
+ * messages in tests/data/pcaps/ (file, frame and byte range named above
  * each). */
 #include "wire_test.h"
 

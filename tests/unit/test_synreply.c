@@ -1,5 +1,5 @@
 /* test_synreply.c - the --syn stage's bytes: reply decode (real frames cut
- * from ../shared/pcaps, see the comments), cookie, SYN encode, and the
+ * from tests/data/pcaps, see the comments), cookie, SYN encode, and the
  * position <-> address mapping the stage uses to de-duplicate replies. */
 #include "wire_test.h"
 

@@ -25,6 +25,10 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 for s in smbd nmbd samba-ad-dc postgresql; do
 	systemctl disable --now "$s" >/dev/null 2>&1 || true
 done
-pkill -x smbd >/dev/null 2>&1 || true
-pkill -x nmbd >/dev/null 2>&1 || true
+# Without systemd the package's init scripts started them: stop those by
+# their pid files (never by name: other servers may run on the machine).
+for d in smbd nmbd; do
+	[ -s "/run/samba/$d.pid" ] &&
+		start-stop-daemon --stop --quiet --pidfile "/run/samba/$d.pid" --exec "/usr/sbin/$d" >/dev/null 2>&1 || true
+done
 exit 0

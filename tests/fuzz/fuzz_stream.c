@@ -88,7 +88,7 @@ static void big_frame_mode(const uint8_t *data, size_t size)
 	static uint8_t a[65536], b[65536];
 	uint8_t mode = data[0];
 	uint32_t declared = (uint32_t)data[1] << 16 | (uint32_t)data[2] << 8 | data[3];
-	size_t chunk = 1024 + (size_t)data[4] * 252; /* 1 KiB .. ~64 KiB */
+	size_t chunk = 1024 + (size_t)data[4] * 252; /* 1 KiB .. ~64 KiB (GSO) */
 	const uint8_t *in = data + BIG_HDR;
 	size_t in_len = size - BIG_HDR;
 	size_t total = 4 + (size_t)declared + in_len;

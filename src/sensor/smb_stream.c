@@ -105,9 +105,7 @@ static bool plausible_start(const uint8_t *p, size_t n)
 	       p[5] == 'S' && p[6] == 'M' && p[7] == 'B';
 }
 
-/* Peek at the start of a frame still incomplete: EternalBlue's grooming
- * connections send FE 'SMB' followed by zeros and never finish the frame,
- * so waiting for the whole frame would never show them. */
+/* An FE 'SMB' header whose StructureSize is not 64. */
 static bool broken_smb2(const uint8_t *p, size_t n)
 {
 	/* MS-SMB2 2.2.1: StructureSize MUST be 64 */
@@ -115,6 +113,9 @@ static bool broken_smb2(const uint8_t *p, size_t n)
 	       (p[8] != 64 || p[9] != 0);
 }
 
+/* Peek at the start of a frame still incomplete: EternalBlue's grooming
+ * connections send FE 'SMB' followed by zeros and never finish the frame,
+ * so waiting for the whole frame would never show them. */
 static void peek_partial(struct smb_stream *s, int dir, const uint8_t *p, size_t n)
 {
 	struct smb_stream_dir *d = &s->d[dir];

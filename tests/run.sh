@@ -89,7 +89,11 @@ if [ -n "${FUZZ_BUILD:-}" ]; then
 		n=${t##*/fuzz_}
 		mkdir -p "$work/$n"
 		[ -d "tests/fuzz/corpus/$n" ] && cp "tests/fuzz/corpus/$n"/* "$work/$n"/ 2>/dev/null
-		if "$t" -max_total_time="${FUZZ_SMOKE_SECONDS:-4}" -max_len=4096 -timeout=10 \
+		# the stream target also gets large inputs: frames over the
+		# sensor's 128 KiB buffer (issue 23) need them
+		max_len=4096
+		[ "$n" = stream ] && max_len=1048576
+		if "$t" -max_total_time="${FUZZ_SMOKE_SECONDS:-4}" -max_len=$max_len -timeout=10 \
 			-rss_limit_mb=1024 -artifact_prefix="$work/crash-$n-" "$work/$n" >"$log" 2>&1; then
 			echo "ok 1 - fuzz_$n smoke" >"$log"
 			tally "fuzz/$n" 0

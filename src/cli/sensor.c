@@ -62,7 +62,8 @@ static void usage(FILE *f)
 	      "      --sink SPEC        send alerts where monitor sends events (repeatable):\n"
 	      "                         stdout | file:PATH | syslog | webhook:URL | exec:COMMAND\n"
 	      "      --webhook-secret S sign webhook bodies (X-Smbwatch-Signature)\n"
-	      "      --summary          print hosts, dialects, SMB1 talkers, failed logons at the end\n"
+	      "      --summary          print hosts, dialects, SMB1 talkers, failed logons,\n"
+	      "                         message counts and alerts by kind at the end\n"
 	      "      --stats            print packet, flow and memory counters to stderr at the end\n"
 	      "      --user USER        live: drop privileges to USER (default nobody)\n"
 	      "      --scan-hosts N     SMB_SCAN: distinct destinations per source (default 32)\n"
@@ -184,12 +185,15 @@ static void print_stats(const struct sensor *s)
 	fprintf(stderr,
 		"sensor: %llu packets (%llu bytes), %llu SMB-port packets, %llu undecodable; "
 		"%llu flows (peak %zu, %llu evicted), %llu SMB messages, %llu gaps, "
-		"peak buffered %zu bytes, %llu alerts\n",
+		"peak buffered %zu bytes, %llu alerts; %llu READ, %llu WRITE requests, "
+		"%llu sessions set up, %llu frames over the buffer\n",
 		(unsigned long long)st.packets, (unsigned long long)st.bytes,
 		(unsigned long long)st.smb_packets, (unsigned long long)st.bad_packets,
 		(unsigned long long)st.flows, st.peak_flows, (unsigned long long)st.flows_evicted,
 		(unsigned long long)st.frames, (unsigned long long)st.gaps, st.peak_memory,
-		(unsigned long long)st.alerts);
+		(unsigned long long)st.alerts, (unsigned long long)st.reads,
+		(unsigned long long)st.writes, (unsigned long long)st.sessions,
+		(unsigned long long)st.oversize_frames);
 }
 
 static int run(struct sensor_cli *c, struct sensor_source *src, struct sensor *s)

@@ -69,6 +69,7 @@ void sensor_addr_str(const struct flow *f, bool server, char *out, size_t outsz)
 void sensor_alert_raw(struct sensor *s, struct sensor_alert *a)
 {
 	s->st.alerts++;
+	summary_alert(s->summary, a->id, a->severity);
 	if (s->cfg.alert_fn)
 		s->cfg.alert_fn(s->cfg.alert_ctx, a);
 	json_decref(a->details);
@@ -91,10 +92,37 @@ void sensor_alert_flow(struct sensor *s, const struct flow *f, struct sensor_ale
 	sensor_alert_raw(s, a);
 }
 
+#define SMB1_READ_ANDX 0x2E
+#define SMB1_WRITE_ANDX 0x2F
+#define SMB2_READ 0x0008
+#define SMB2_WRITE 0x0009
+
+/* The message counts --summary and --stats show. */
+static void count_message(struct sensor_stats *st, const struct smb_event *ev)
+{
+	if (ev->kind == SMB_EV_OVERSIZE) {
+		st->oversize_frames++;
+		return;
+	}
+	if (ev->kind != SMB_EV_MESSAGE)
+		return;
+	if (ev->reply) {
+		if (ev->what == SMB_W_SESSION && ev->status == 0)
+			st->sessions++;
+		return;
+	}
+	bool v2 = ev->version == 2;
+	if (ev->cmd == (v2 ? SMB2_READ : SMB1_READ_ANDX))
+		st->reads++;
+	else if (ev->cmd == (v2 ? SMB2_WRITE : SMB1_WRITE_ANDX))
+		st->writes++;
+}
+
 static void on_smb_event(void *ctx, const struct smb_event *ev)
 {
 	struct smb_conn *c = ctx;
 	c->s->st.frames++;
+	count_message(&c->s->st, ev);
 	det_flow_event(c, ev);
 }
 

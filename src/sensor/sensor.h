@@ -36,6 +36,10 @@ struct sensor_stats {
 	uint64_t packets, tcp_packets, smb_packets, bad_packets;
 	uint64_t bytes;              /* captured bytes handed in */
 	uint64_t flows, flows_evicted, frames, gaps, alerts;
+	/* SMB requests seen (SMB2 READ/WRITE, SMB1 READ_ANDX/WRITE_ANDX),
+	 * logons answered with success, frames too long to buffer (head
+	 * decoded, body skipped) */
+	uint64_t reads, writes, sessions, oversize_frames;
 	size_t peak_flows, peak_memory;
 };
 
@@ -58,7 +62,8 @@ void sensor_finish(struct sensor *s);
 void sensor_add_capture_counts(struct sensor *s, uint64_t packets, uint64_t bytes,
 			       uint64_t bad);
 void sensor_get_stats(const struct sensor *s, struct sensor_stats *out);
-/* The --summary table: SMB hosts, dialects, SMB1 talkers, failed logons. */
+/* The --summary table: SMB hosts, dialects, SMB1 talkers, failed logons,
+ * message counts, alert totals by kind and severity. */
 void sensor_summary_print(const struct sensor *s, FILE *f);
 void sensor_free(struct sensor *s);
 

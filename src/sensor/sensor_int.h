@@ -92,6 +92,7 @@ void summary_free(struct summary *m);
 void summary_negotiated(struct summary *m, const struct flow *f, uint8_t version,
 			const char *dialect, bool sign_required);
 void summary_seen(struct summary *m, const struct flow *f);
+void summary_alert(struct summary *m, const char *id, const char *severity);
 void summary_print(const struct sensor *s, const struct summary *m, FILE *out);
 
 /* sensor.c: raise an alert about flow f (src = client, dst = server), or

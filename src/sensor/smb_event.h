@@ -16,7 +16,8 @@ enum smb_ev_kind {
 	SMB_EV_MESSAGE,       /* any SMB message; the fields below say which */
 	SMB_EV_ENCRYPTED,     /* SMB3 transform header (FD 'SMB') */
 	SMB_EV_BAD_SMB2,      /* FE 'SMB' with a header that breaks MS-SMB2 2.2.1 */
-	SMB_EV_OVERSIZE,      /* frame longer than our buffer cap: skipped */
+	SMB_EV_OVERSIZE,      /* frame longer than our buffer cap: its head is
+	                         decoded (cut = true), the rest skipped */
 	SMB_EV_NOT_SMB,       /* framing lost or not SMB at all */
 };
 
@@ -48,7 +49,9 @@ struct smb_event {
 	uint16_t flags2;      /* SMB1 */
 	uint32_t flags;       /* SMB1 Flags or SMB2 Flags */
 	bool is_signed;       /* SMB1 FLAGS2_SMB_SECURITY_SIGNATURE / SMB2_FLAGS_SIGNED */
-	uint32_t frame_len;   /* NBSS payload length */
+	uint32_t frame_len;   /* NBSS payload length (as declared) */
+	bool cut;             /* frame too long to buffer: only its first
+	                         SMB_STREAM_HEAD bytes were decoded */
 
 	/* NEGOTIATE */
 	unsigned n_dialects;  /* request: dialects offered */

@@ -52,7 +52,10 @@ void smb_stream_auth_blob(struct smb_event *ev, const struct rd *blob)
 	memcpy(ev->domain, auth.domain, sizeof ev->domain);
 }
 
-void smb_stream_message(struct smb_stream *s, int dir, const uint8_t *msg, size_t len)
+/* Decode one message; declared_len is the NBSS body length, larger than
+ * len when only the head of an oversize frame is at hand. */
+static void decode_message(struct smb_stream *s, int dir, const uint8_t *msg, size_t len,
+			   uint32_t declared_len)
 {
 	struct smb_event ev;
 	struct rd r;
@@ -60,7 +63,8 @@ void smb_stream_message(struct smb_stream *s, int dir, const uint8_t *msg, size_
 	rd_init(&r, msg, len);
 	memset(&ev, 0, sizeof ev);
 	ev.dir = (uint8_t)dir;
-	ev.frame_len = (uint32_t)len;
+	ev.frame_len = declared_len;
+	ev.cut = declared_len > len;
 	s->frames++;
 	switch (smb_magic_of(&r)) {
 	case SMB_MAGIC_SMB1:
@@ -81,9 +85,14 @@ void smb_stream_message(struct smb_stream *s, int dir, const uint8_t *msg, size_
 		s->fn(s->ctx, &ev);
 		break;
 	default:
-		emit_simple(s, dir, SMB_EV_NOT_SMB, (uint32_t)len);
+		emit_simple(s, dir, SMB_EV_NOT_SMB, declared_len);
 		break;
 	}
+}
+
+void smb_stream_message(struct smb_stream *s, int dir, const uint8_t *msg, size_t len)
+{
+	decode_message(s, dir, msg, len, (uint32_t)len);
 }
 
 /* A frame start we trust after losing sync: session message type 0 and an
@@ -96,29 +105,54 @@ static bool plausible_start(const uint8_t *p, size_t n)
 	       p[5] == 'S' && p[6] == 'M' && p[7] == 'B';
 }
 
+/* An FE 'SMB' header whose StructureSize is not 64. */
+static bool broken_smb2(const uint8_t *p, size_t n)
+{
+	/* MS-SMB2 2.2.1: StructureSize MUST be 64 */
+	return n >= 4 + 8 && p[4] == 0xfe && p[5] == 'S' && p[6] == 'M' && p[7] == 'B' &&
+	       (p[8] != 64 || p[9] != 0);
+}
+
 /* Peek at the start of a frame still incomplete: EternalBlue's grooming
  * connections send FE 'SMB' followed by zeros and never finish the frame,
  * so waiting for the whole frame would never show them. */
 static void peek_partial(struct smb_stream *s, int dir, const uint8_t *p, size_t n)
 {
 	struct smb_stream_dir *d = &s->d[dir];
-	if (d->bad_smb2_seen || n < 4 + 8 || p[4] != 0xfe || p[5] != 'S' || p[6] != 'M' ||
-	    p[7] != 'B')
-		return;
-	/* MS-SMB2 2.2.1: StructureSize MUST be 64 */
-	if (p[8] != 64 || p[9] != 0) {
+	if (!d->bad_smb2_seen && broken_smb2(p, n)) {
 		d->bad_smb2_seen = true;
 		emit_simple(s, dir, SMB_EV_BAD_SMB2,
 			    4u + ((uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3]));
 	}
 }
 
-/* Consume as many frames from p[0..n) as are whole; returns bytes used. */
-static size_t consume(struct smb_stream *s, int dir, const uint8_t *p, size_t n)
+/* The head of a frame too long to buffer: its SMB header (and the fixed
+ * part of a READ or WRITE) is decoded and counted, the rest skipped. */
+static void oversize_head(struct smb_stream *s, int dir, const uint8_t *q, size_t head,
+			  size_t body_len)
+{
+	s->d[dir].oversize++;
+	emit_simple(s, dir, SMB_EV_OVERSIZE, (uint32_t)(4 + body_len));
+	peek_partial(s, dir, q, head);
+	/* a broken FE 'SMB' header (EternalBlue's fake SRVNET buffers) is
+	 * reported by the peek; there is no message to decode behind it */
+	if (broken_smb2(q, head))
+		return;
+	if (q[0] == NBSS_MESSAGE)
+		decode_message(s, dir, q + 4, head - 4, (uint32_t)body_len);
+}
+
+/* Consume what p[0..n) holds: whole frames, oversize frames' heads and
+ * skipped bodies, junk while resynchronising. Stops at a unit that is not
+ * complete yet; *need is the number of bytes, counted from the returned
+ * offset, that unit wants before it can be consumed (always more than
+ * what is left, and at most SMB_STREAM_MAX_FRAME). Returns bytes used. */
+static size_t consume(struct smb_stream *s, int dir, const uint8_t *p, size_t n, size_t *need)
 {
 	struct smb_stream_dir *d = &s->d[dir];
 	size_t used = 0;
 
+	*need = 0;
 	while (used < n) {
 		const uint8_t *q = p + used;
 		size_t left = n - used;
@@ -135,25 +169,19 @@ static size_t consume(struct smb_stream *s, int dir, const uint8_t *p, size_t n)
 			/* keep a short tail: a header may straddle deliveries */
 			if (i == left) {
 				size_t keep = left < 7 ? left : 7;
-				used += left - keep;
-				return used;
+				*need = keep + SMB_STREAM_RESYNC_CHUNK;
+				return used + left - keep;
 			}
 			used += i;
 			d->resync = false;
 			continue;
 		}
-		struct nbss_frame f;
-		int rc = nbss_frame_decode(q, left, &f);
+		uint8_t type;
+		size_t body_len;
+		int rc = nbss_header_decode(q, left, &type, &body_len);
 		if (rc == WIRE_TRUNCATED) {
-			peek_partial(s, dir, q, left);
+			*need = 4;
 			return used;
-		}
-		if (rc == WIRE_TOO_LARGE || (rc == WIRE_OK && f.frame_len > SMB_STREAM_MAX_FRAME)) {
-			uint64_t flen = 4 + ((uint64_t)q[1] << 16 | (uint64_t)q[2] << 8 | q[3]);
-			peek_partial(s, dir, q, left);
-			emit_simple(s, dir, SMB_EV_OVERSIZE, (uint32_t)flen);
-			d->skip = flen;
-			continue;
 		}
 		if (rc != WIRE_OK) {
 			emit_simple(s, dir, SMB_EV_NOT_SMB, 0);
@@ -161,85 +189,101 @@ static size_t consume(struct smb_stream *s, int dir, const uint8_t *p, size_t n)
 			used++;
 			continue;
 		}
-		if (f.type == NBSS_MESSAGE)
+		size_t frame_len = 4 + body_len;
+		if (frame_len > SMB_STREAM_MAX_FRAME) {
+			if (left < SMB_STREAM_HEAD) {
+				peek_partial(s, dir, q, left);
+				*need = SMB_STREAM_HEAD;
+				return used;
+			}
+			oversize_head(s, dir, q, SMB_STREAM_HEAD, body_len);
+			used += SMB_STREAM_HEAD;
+			d->skip = frame_len - SMB_STREAM_HEAD;
+			continue;
+		}
+		if (left < frame_len) {
+			peek_partial(s, dir, q, left);
+			*need = frame_len;
+			return used;
+		}
+		struct nbss_frame f;
+		/* within SMB_STREAM_MAX_FRAME, so never WIRE_TOO_LARGE */
+		if (nbss_frame_decode(q, frame_len, &f) == WIRE_OK && f.type == NBSS_MESSAGE)
 			smb_stream_message(s, dir, f.payload.p, f.payload.len);
-		used += f.frame_len;
+		used += frame_len;
 	}
 	return used;
 }
 
+/* Make room for want bytes in the direction's buffer; false when out of
+ * memory (the caller drops the partial frame and resynchronises). */
+static bool reserve(struct smb_stream_dir *d, size_t want)
+{
+	if (want <= d->cap)
+		return true;
+	/* many flows hold a few bytes each: start small, double up to need */
+	size_t ncap = d->cap ? d->cap : 512;
+	while (ncap < want)
+		ncap *= 2;
+	uint8_t *nb = realloc(d->buf, ncap);
+	if (!nb)
+		return false;
+	d->buf = nb;
+	d->cap = ncap;
+	return true;
+}
+
+/* A loop, never a recursion: each turn either consumes input in place or
+ * moves at least one byte into the buffer, and the buffer only ever holds
+ * the start of one unit (at most SMB_STREAM_MAX_FRAME bytes). */
 long smb_stream_feed(struct smb_stream *s, int dir, const uint8_t *data, size_t len, bool gap)
 {
-	struct smb_stream_dir *d = &s->d[dir & 1];
+	dir &= 1;
+	struct smb_stream_dir *d = &s->d[dir];
 	long before = (long)d->cap;
 
-	dir &= 1;
 	if (gap) {
 		d->len = 0;
+		d->need = 0;
 		d->skip = 0;
 		d->resync = true;
 	}
-	if (len == 0)
-		return 0;
-	if (d->len == 0) {
-		size_t used = consume(s, dir, data, len);
-		data += used;
-		len -= used;
-	} else {
-		/* finish the buffered frame first, then go on in place */
-		size_t want = len;
-		if (d->len + want > SMB_STREAM_MAX_FRAME + 8)
-			want = SMB_STREAM_MAX_FRAME + 8 - d->len;
-		if (d->len + want > d->cap) {
-			size_t ncap = d->cap ? d->cap : 512;
-			while (ncap < d->len + want)
-				ncap *= 2;
-			uint8_t *nb = realloc(d->buf, ncap);
-			if (!nb) {
-				d->len = 0;
+	while (len) {
+		size_t need, used;
+		if (d->len == 0) {
+			used = consume(s, dir, data, len, &need);
+			data += used;
+			len -= used;
+			if (len == 0)
+				break;
+			/* len < need: the start of a unit; keep it */
+			if (!reserve(d, len)) {
 				d->resync = true;
-				return 0;
+				break;
 			}
-			d->buf = nb;
-			d->cap = ncap;
+			memcpy(d->buf, data, len);
+			d->len = len;
+			d->need = need;
+			break;
 		}
-		memcpy(d->buf + d->len, data, want);
-		size_t old = d->len;
-		d->len += want;
-		size_t used = consume(s, dir, d->buf, d->len);
-		if (used < old) {
-			/* still inside the buffered frame: keep it all */
+		size_t take = d->need - d->len;
+		if (take > len)
+			take = len;
+		if (!reserve(d, d->len + take)) {
+			d->len = 0;
+			d->resync = true;
+			continue;
+		}
+		memcpy(d->buf + d->len, data, take);
+		d->len += take;
+		data += take;
+		len -= take;
+		used = consume(s, dir, d->buf, d->len, &need);
+		if (used) {
 			memmove(d->buf, d->buf + used, d->len - used);
 			d->len -= used;
-			data += want;
-			len -= want;
-			if (len)
-				return smb_stream_feed(s, dir, data, len, false) + ((long)d->cap - before);
-			return (long)d->cap - before;
 		}
-		d->len = 0;
-		data += used - old;
-		len -= used - old;
-		if (len) {
-			size_t u2 = consume(s, dir, data, len);
-			data += u2;
-			len -= u2;
-		}
-	}
-	if (len) {
-		if (len > d->cap) {
-			/* many flows hold a few bytes each: round up to 512 only */
-			size_t ncap = (len + 511) & ~(size_t)511;
-			uint8_t *nb = realloc(d->buf, ncap);
-			if (!nb) {
-				d->resync = true;
-				return (long)d->cap - before;
-			}
-			d->buf = nb;
-			d->cap = ncap;
-		}
-		memcpy(d->buf, data, len);
-		d->len = len;
+		d->need = need;
 	}
 	return (long)d->cap - before;
 }

@@ -1,7 +1,8 @@
 /* summary.c - the end-of-capture table (--summary): SMB servers seen, the
- * dialects they negotiated, who talks SMB1, and the top sources of failed
- * logons. Linear lists with fixed caps: it is filled on NEGOTIATE replies
- * and new flows only, and printed once. */
+ * dialects they negotiated, who talks SMB1, the top sources of failed
+ * logons, message counts and alert totals by kind and severity. Linear
+ * lists with fixed caps: it is filled on NEGOTIATE replies, new flows and
+ * alerts only, and printed once. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,12 +12,14 @@
 #define SUM_MAX_SERVERS 4096
 #define SUM_MAX_DIALECTS 6
 #define SUM_MAX_PAIRS 256
+/* (alert id, severity) pairs: the alert table has a few dozen ids */
+#define SUM_MAX_ALERT_KINDS 128
 
 struct sum_server {
 	uint8_t family, addr[16];
 	bool p445, p139, other_port;
 	bool smb1, sign_required, sign_optional;
-	char dialects[SUM_MAX_DIALECTS][16];
+	char dialects[SUM_MAX_DIALECTS][24]; /* "2.x (multi-protocol)" fits */
 	unsigned n_dialects;
 	uint64_t flows;
 };
@@ -25,11 +28,20 @@ struct sum_pair {
 	char cli[48], srv[48], dialect[24];
 };
 
+/* ids and severities point into the alert table (static strings) */
+struct sum_alert {
+	const char *id, *severity;
+	uint64_t count;
+};
+
 struct summary {
 	struct sum_server *srv;
 	size_t n_srv;
 	struct sum_pair pairs[SUM_MAX_PAIRS];
 	size_t n_pairs;
+	struct sum_alert alerts[SUM_MAX_ALERT_KINDS];
+	size_t n_alerts;
+	uint64_t alerts_other; /* beyond SUM_MAX_ALERT_KINDS pairs */
 };
 
 struct summary *summary_new(void)
@@ -118,6 +130,70 @@ void summary_negotiated(struct summary *m, const struct flow *f, uint8_t version
 		m->pairs[m->n_pairs++] = p;
 }
 
+void summary_alert(struct summary *m, const char *id, const char *severity)
+{
+	if (!m)
+		return;
+	for (size_t i = 0; i < m->n_alerts; i++) {
+		if (strcmp(m->alerts[i].id, id) == 0 && strcmp(m->alerts[i].severity, severity) == 0) {
+			m->alerts[i].count++;
+			return;
+		}
+	}
+	if (m->n_alerts == SUM_MAX_ALERT_KINDS) {
+		m->alerts_other++;
+		return;
+	}
+	m->alerts[m->n_alerts++] = (struct sum_alert){id, severity, 1};
+}
+
+static int severity_rank(const char *sev)
+{
+	static const char *const order[] = {"critical", "high", "medium", "low", "info"};
+	for (int i = 0; i < 5; i++)
+		if (strcmp(sev, order[i]) == 0)
+			return i;
+	return 5;
+}
+
+/* most severe first, then by id */
+static int alert_order(const void *a, const void *b)
+{
+	const struct sum_alert *x = a, *y = b;
+	int d = severity_rank(x->severity) - severity_rank(y->severity);
+	return d ? d : strcmp(x->id, y->id);
+}
+
+static void print_alerts(const struct summary *m, FILE *out)
+{
+	struct sum_alert sorted[SUM_MAX_ALERT_KINDS];
+	uint64_t total = m->alerts_other;
+	memcpy(sorted, m->alerts, m->n_alerts * sizeof sorted[0]);
+	qsort(sorted, m->n_alerts, sizeof sorted[0], alert_order);
+	for (size_t i = 0; i < m->n_alerts; i++)
+		total += sorted[i].count;
+	fprintf(out, "\nAlerts (%llu)\n", (unsigned long long)total);
+	for (size_t i = 0; i < m->n_alerts; i++)
+		fprintf(out, "  %-28s %-9s %llu\n", sorted[i].id, sorted[i].severity,
+			(unsigned long long)sorted[i].count);
+	if (m->alerts_other)
+		fprintf(out, "  %-28s %-9s %llu\n", "(other kinds)", "-",
+			(unsigned long long)m->alerts_other);
+}
+
+static void print_messages(const struct sensor *s, FILE *out)
+{
+	struct sensor_stats st;
+	sensor_get_stats(s, &st);
+	fprintf(out, "\nSMB messages\n");
+	fprintf(out, "  %-40s %llu\n", "messages decoded", (unsigned long long)st.frames);
+	fprintf(out, "  %-40s %llu\n", "sessions set up", (unsigned long long)st.sessions);
+	fprintf(out, "  %-40s %llu\n", "READ requests", (unsigned long long)st.reads);
+	fprintf(out, "  %-40s %llu\n", "WRITE requests", (unsigned long long)st.writes);
+	fprintf(out, "  %-40s %llu\n", "frames over the buffer (body skipped)",
+		(unsigned long long)st.oversize_frames);
+}
+
 void summary_print(const struct sensor *s, const struct summary *m, FILE *out)
 {
 	char addr[48];
@@ -155,4 +231,6 @@ void summary_print(const struct sensor *s, const struct summary *m, FILE *out)
 	fprintf(out, "\nTop sources of failed logons (%zu)\n", n);
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "  %-40s %llu\n", top[i], (unsigned long long)cnt[i]);
+	print_messages(s, out);
+	print_alerts(m, out);
 }

@@ -8,28 +8,22 @@
 /* RFC 1002 4.3.2: each encoded name is 0x20, 32 half-ASCII bytes, 0x00. */
 #define NB_ENCODED_NAME_LEN 34
 
-int nbss_frame_decode(const uint8_t *buf, size_t len, struct nbss_frame *f)
+int nbss_header_decode(const uint8_t *buf, size_t len, uint8_t *type, size_t *body_len)
 {
 	struct rd r;
-	uint8_t type, flags;
+	uint8_t flags;
 	uint16_t len16;
-	size_t body_len;
 
-	f->type = 0;
-	f->frame_len = 0;
-	f->neg_error = 0;
-	rd_init(&f->payload, NULL, 0);
 	rd_init(&r, buf, len);
-	if (!rd_u8(&r, &type) || !rd_u8(&r, &flags) || !rd_u16be(&r, &len16))
+	if (!rd_u8(&r, type) || !rd_u8(&r, &flags) || !rd_u16be(&r, &len16))
 		return r.err;
-
-	switch (type) {
+	switch (*type) {
 	case NBSS_MESSAGE:
 		/* MS-SMB2 2.1: direct TCP uses 0x00 + 24-bit length; the
 		 * RFC 1002 17-bit form (flags bit 0 = length bit 16) is a
 		 * subset of it, so one rule serves both ports. */
-		body_len = (size_t)flags << 16 | len16;
-		break;
+		*body_len = (size_t)flags << 16 | len16;
+		return WIRE_OK;
 	case NBSS_REQUEST:
 	case NBSS_POSITIVE:
 	case NBSS_NEGATIVE:
@@ -38,11 +32,30 @@ int nbss_frame_decode(const uint8_t *buf, size_t len, struct nbss_frame *f)
 		/* RFC 1002 4.3.1: only the E bit (0x01) of FLAGS is defined */
 		if (flags & 0xFE)
 			return WIRE_MALFORMED;
-		body_len = (size_t)(flags & 0x01) << 16 | len16;
-		break;
+		*body_len = (size_t)(flags & 0x01) << 16 | len16;
+		return WIRE_OK;
 	default:
 		return WIRE_MALFORMED;
 	}
+}
+
+int nbss_frame_decode(const uint8_t *buf, size_t len, struct nbss_frame *f)
+{
+	struct rd r;
+	uint8_t type;
+	size_t body_len;
+	int rc;
+
+	f->type = 0;
+	f->frame_len = 0;
+	f->neg_error = 0;
+	rd_init(&f->payload, NULL, 0);
+	rc = nbss_header_decode(buf, len, &type, &body_len);
+	if (rc != WIRE_OK)
+		return rc;
+	rd_init(&r, buf, len);
+	if (!rd_skip(&r, 4))
+		return r.err;
 	/* checked from the header alone, before anyone buffers the body */
 	if (body_len > WIRE_MAX_FRAME)
 		return WIRE_TOO_LARGE;

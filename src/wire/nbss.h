@@ -24,6 +24,13 @@ struct nbss_frame {
 	uint8_t neg_error;    /* NBSS_NEGATIVE: error code (0x80..0x8F), else 0 */
 };
 
+/* Read the 4-byte header at the start of buf[0..len): type and declared
+ * body length (24 bits for type 0x00, 17 bits otherwise), with no limit
+ * applied - for a reader that skips what it will not buffer. Returns
+ * WIRE_OK, WIRE_TRUNCATED (fewer than 4 bytes) or WIRE_MALFORMED (unknown
+ * type, undefined flag bits). */
+int nbss_header_decode(const uint8_t *buf, size_t len, uint8_t *type, size_t *body_len);
+
 /* Find one whole frame at the start of buf[0..len).
  * Returns WIRE_OK with *f filled; WIRE_TRUNCATED if more bytes are needed;
  * WIRE_MALFORMED for an unknown type; WIRE_TOO_LARGE when the declared length

@@ -351,7 +351,9 @@ const char *smb2_dialect_name(uint16_t dialect)
 	case SMB2_DIALECT_300: return "3.0";
 	case SMB2_DIALECT_302: return "3.0.2";
 	case SMB2_DIALECT_311: return "3.1.1";
-	case SMB2_DIALECT_WILDCARD: return "2.???";
+	/* MS-SMB2 2.2.4: the answer to an SMB1 multi-protocol NEGOTIATE
+	 * that offered "SMB 2.???": the client must negotiate again */
+	case SMB2_DIALECT_WILDCARD: return "2.x (multi-protocol)";
 	default: return NULL;
 	}
 }

@@ -132,7 +132,8 @@ int smb2_session_setup_resp_decode(struct rd *msg, struct smb2_session_setup_res
 
 /* Names for dialects, ciphers etc. (static strings; "0xNNNN" never
  * returned: unknown values give NULL). */
-const char *smb2_dialect_name(uint16_t dialect);      /* "2.0.2", ..., "3.1.1" */
+/* "2.0.2", ..., "3.1.1", "2.x (multi-protocol)" for 0x02FF; NULL if unknown */
+const char *smb2_dialect_name(uint16_t dialect);
 const char *smb2_cipher_name(uint16_t id);            /* "AES-128-CCM", ... */
 const char *smb2_compression_name(uint16_t id);       /* "NONE","LZNT1","LZ77","LZ77+Huffman","Pattern_V1","LZ4" */
 const char *smb2_signing_alg_name(uint16_t id);       /* "HMAC-SHA256","AES-CMAC","AES-GMAC" */

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # smbwatch sensor as a command: JSON Lines shape, -o, --summary, and clear
-# errors (no crash) on truncated, corrupt and missing captures. Reads the
-# real captures vendored in tests/data/pcaps (README.md there: provenance);
-# a missing one fails the test. TAP output.
+# errors (no crash) on truncated, corrupt and missing captures, and large
+# SMB frames (issue 23: one 128-256 KiB frame crashed the sensor). Reads the
+# real captures vendored in tests/data/pcaps (README.md there: provenance)
+# and captures generated here by tests/lib/gen_frames_pcap.py (python3); a
+# missing one, or a missing python3, fails the test. TAP output.
 set -u
 cd "$(dirname "$0")/../.."
 SMBWATCH=${SMBWATCH:-build/smbwatch}
@@ -100,5 +102,45 @@ t $? "--sink syslog:SOCKET: one RFC 3164 message per alert ($n_sys of $n_std)"
 "$SMBWATCH" sensor -r "$PCAPS/doublepulsar-backdoor-connect-win7.pcap" --sink nowhere >/dev/null 2>"$tmp/e"
 [ $? = 2 ] && grep -q "bad sink" "$tmp/e"
 t $? "unknown sink: usage error naming it"
+
+# --- large frames (issue 23, defect 1) -------------------------------------
+# One connection per capture, 1,448-byte segments: a WRITE request and a READ
+# response each declaring BODY bytes, then a NEGOTIATE each way (the server
+# chooses 0x02FF). Bodies around the 128 KiB buffer (frame = 4 + body) and
+# well beyond it; every one must exit 0 and still see the NEGOTIATEs behind.
+GEN=tests/lib/gen_frames_pcap.py
+if ! command -v python3 >/dev/null 2>&1 || [ ! -r "$GEN" ]; then
+	t 1 "python3 and $GEN are needed to generate the large-frame captures"
+else
+	for body in 0 65536 131067 131068 131069 131077 200000 262144 262145 1048576 8388608; do
+		python3 "$GEN" "$tmp/f$body.pcap" "$body"
+		"$SMBWATCH" sensor -r "$tmp/f$body.pcap" --summary >"$tmp/f.out" 2>"$tmp/f.err"
+		rc=$?
+		big=0
+		[ $((body + 4)) -gt 131072 ] && big=2
+		writes=1
+		[ "$body" -lt 112 ] && writes=0
+		grep -Eq '^  198\.18\.1\.12 +445 +1 +optional +2\.x \(multi-protocol\)$' "$tmp/f.out" &&
+			grep -Eq "^  WRITE requests +$writes\$" "$tmp/f.out" &&
+			grep -Eq "^  frames over the buffer \(body skipped\) +$big\$" "$tmp/f.out" &&
+			grep -Eq '^Alerts \(0\)$' "$tmp/f.out"
+		t $((rc + $?)) "frame body $body: exit 0 (got $rc), NEGOTIATEs behind it decoded, $writes WRITE counted, $big frames over the buffer, no alert"
+	done
+	# the issue's reproduction: SYN, SYN-ACK, 200,000 bytes of 00 03 0d 40 FE 'SMB' 00...
+	python3 "$GEN" "$tmp/raw.pcap" 200000 --raw --seg 1400
+	"$SMBWATCH" sensor -r "$tmp/raw.pcap" >"$tmp/raw.jsonl" 2>"$tmp/f.err"
+	rc=$?
+	[ "$rc" = 0 ] && [ "$(jq -r .id "$tmp/raw.jsonl")" = MS17_010_EXPLOIT ]
+	t $? "issue 23 reproduction (200,000 bytes behind 00 03 0d 40 FE 'SMB'): exit 0 (got $rc), seen as grooming"
+fi
+
+# --- summary: alert totals by kind and severity (issue 23, defect 6) -------
+"$SMBWATCH" sensor -r "$PCAPS/wannacry.pcap" --summary >"$tmp/sum2"
+want=$(grep '^{' "$tmp/sum2" | jq -r -s 'group_by([.id, .severity]) | map("\(.[0].id) \(.[0].severity) \(length)") | sort | .[]')
+got=$(sed -n '/^Alerts (/,$p' "$tmp/sum2" | tail -n +2 | awk '{print $1, $2, $3}' | sort)
+total=$(grep -c '^{' "$tmp/sum2")
+[ -n "$want" ] && [ "$want" = "$got" ] && grep -q "^Alerts ($total)\$" "$tmp/sum2" &&
+	[ "$(sed -n '/^Alerts (/{n;p}' "$tmp/sum2" | awk '{print $2}')" = critical ]
+t $? "--summary: alert totals by kind and severity equal the alerts printed ($total), most severe first"
 echo "1..$n"
 exit $fail

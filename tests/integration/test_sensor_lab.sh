@@ -9,6 +9,13 @@
 #      NULL_SESSION_USED; ten -L in a row           -> still no SMB_BRUTE_FORCE
 #   c. 12 failed logons, 5 account names            -> SMB_BRUTE_FORCE naming them
 #   d. an SMB1 (NT1) share listing of .10           -> SMB1_IN_USE client/server
+#   f. smbclient -m SMB3 copies 100 KB, 200 KB, 300 KB and 20 MiB to and from
+#      a writable guest share of .14 (SMB 3.1.1: frames below, inside and
+#      above the sensor's 128 KiB buffer, 4-8 MiB READ/WRITE frames), then an
+#      anonymous -L of .12 (control)  -> exit 0, every session and every
+#      READ/WRITE counted (as tshark counts them), only the control's
+#      ANONYMOUS_IPC and NULL_SESSION_USED (issue 23: a 200 KB copy crashed
+#      the sensor)
 #   e. live (-i on the veth, as nobody): SYNs to 8 silent addresses, then
 #      silence                                      -> SMB_SCAN ~30 s later
 #      then the scan of a live                      -> SMB1_IN_USE .10, .11
@@ -51,7 +58,8 @@ ok "lab up (prefix $SMBW_LAB_PREFIX)"
 # cap_start NAME: tshark on the scanner end of the veth, inside the scanner
 # namespace, SMB ports only; returns once the capture is running.
 cap_start() {
-	ip netns exec "$NS_SCAN" tshark -q -n -i "$VETH" -F pcap -f 'tcp port 445 or tcp port 139' \
+	# -B 128: a 20 MiB copy at ~80 MB/s overflows the default 2 MiB buffer
+	ip netns exec "$NS_SCAN" tshark -q -n -B 128 -i "$VETH" -F pcap -f 'tcp port 445 or tcp port 139' \
 		-w "$WORK/$1.pcap" >"$WORK/$1.tshark.log" 2>&1 &
 	CAP_PID=$!
 	for _ in $(seq 100); do
@@ -198,6 +206,67 @@ eq "smb1: evidence names client and server" \
 	"$(alerts smb1 SMB1_IN_USE 'map(.evidence | test("client 198\\.18\\.0\\.1 and server 198\\.18\\.1\\.10 negotiated SMB1"))')" '[true]'
 eq "smb1: no SCAN, BRUTE, MS17 or DOUBLEPULSAR alert" \
 	"$(jq -s -c '[.[].id | select(test("SMB_SCAN|SMB_BRUTE_FORCE|MS17|DOUBLEPULSAR"))]' "$WORK/smb1.jsonl")" '[]'
+
+# --- f. file copies over SMB 3.1.1 with large READ/WRITE frames -------------
+"$LAB" add-share guest rw writable >/dev/null
+SIZES=(100000 200000 300000 20971520)
+for s in "${SIZES[@]}"; do head -c "$s" /dev/urandom >"$WORK/file$s"; done
+do_copies() {
+	local s
+	: >"$WORK/copies.rc"
+	for s in "${SIZES[@]}"; do
+		# .14 maps an unknown user to guest: a real (non-anonymous) logon
+		(cd "$WORK" && timeout 60 "$LAB" exec smbclient -m SMB3 //198.18.1.14/rw -U nosuch%x \
+			-c "put file$s f$s; get f$s back$s") >>"$WORK/copies.out" 2>&1
+		echo "$? $(cmp -s "$WORK/file$s" "$WORK/back$s" && echo same)" >>"$WORK/copies.rc"
+	done
+	# the positive control: an anonymous share listing of .12 alerts
+	lab smbclient -m SMB3 -N -L //198.18.1.12 >>"$WORK/copies.out" 2>&1
+	echo "$?" >>"$WORK/copies.rc"
+}
+capture copies do_copies
+eq "copies: 4 x put + get over SMB3 exit 0 and bring the same bytes back, the control -L exits 0" \
+	"$(tr '\n' ' ' <"$WORK/copies.rc")" "0 same 0 same 0 same 0 same 0 "
+# what tshark sees: SMB2 messages by command, request/response and status
+tshark -r "$WORK/copies.pcap" -T fields -e smb2.cmd -e smb2.flags.response -e smb2.nt_status \
+	-e smb2.read_length -e smb2.write_length -e nbss.length 2>/dev/null | awk -F'\t' '
+	{ nc = split($1, c, ","); split($2, r, ","); split($3, st, ",")
+	  for (i = 1; i <= nc; i++) {
+		resp = (r[i] == "1" || r[i] == "True")
+		if (c[i] == 8 && !resp) reads++
+		if (c[i] == 9 && !resp) writes++
+		if (c[i] == 1 && resp && st[i] + 0 == 0 && st[i] != "") sessions++
+	  }
+	  n = split($4 "," $5, len, ",")
+	  for (i = 1; i <= n; i++) if (len[i] + 0 > max) max = len[i] + 0
+	  for (i = 1; i <= n; i++) if (len[i] + 0 > 131068 && len[i] + 0 <= 262140) inside++
+	  n = split($6, nb, ",")
+	  for (i = 1; i <= n; i++) if (nb[i] + 4 > 131072) over++ }
+	END { printf "%d %d %d %d %d %d\n", reads, writes, sessions, max, inside, over }' >"$WORK/copies.tshark"
+read -r ts_reads ts_writes ts_sessions ts_max ts_inside ts_over <"$WORK/copies.tshark"
+"$SMBWATCH" sensor -r "$WORK/copies.pcap" --summary >"$WORK/copies.summary" 2>&1
+sum_n() { awk -v k="$1" 'index($0, "  " k " ") == 1 { print $NF }' "$WORK/copies.summary"; }
+if [ "$ts_max" -ge 1048576 ] && [ "$ts_max" -le 8388608 ] && [ "$ts_inside" -ge 2 ]; then
+	ok "copies: the capture holds READ/WRITE frames inside 128-256 KiB ($ts_inside) and of 1-8 MiB (largest $ts_max)"
+else
+	not_ok "copies: the capture holds READ/WRITE frames inside 128-256 KiB and of 1-8 MiB" \
+		"inside $ts_inside, largest $ts_max"
+fi
+eq "copies: every SESSION_SETUP success counted (tshark: $ts_sessions; 4 guest + 1 anonymous)" \
+	"$(sum_n "sessions set up")/$([ "$ts_sessions" -ge 5 ] && echo 5+)" "$ts_sessions/5+"
+eq "copies: every READ request counted (tshark: $ts_reads)" "$(sum_n "READ requests")" "$ts_reads"
+eq "copies: every WRITE request counted (tshark: $ts_writes)" "$(sum_n "WRITE requests")" "$ts_writes"
+if grep -Eq '^  198\.18\.1\.14 +445 +4 +optional +3\.1\.1$' "$WORK/copies.summary"; then
+	ok "copies: --summary: 4 flows to .14, SMB 3.1.1 negotiated"
+else
+	not_ok "copies: --summary: 4 flows to .14, SMB 3.1.1 negotiated" "$(grep 198.18.1.14 "$WORK/copies.summary")"
+fi
+eq "copies: every frame over the 128 KiB buffer counted (tshark: $ts_over NBSS frames)" \
+	"$(sum_n "frames over the buffer (body skipped)")/$([ "$ts_over" -ge 4 ] && echo 4+)" "$ts_over/4+"
+# nothing about the copies; the control's anonymous listing still alerts
+eq "copies: alerts are only the control's (ANONYMOUS_IPC, NULL_SESSION_USED to .12)" \
+	"$(jq -s -c '[.[] | [.id, .dst]] | unique' "$WORK/copies.jsonl")" \
+	'[["ANONYMOUS_IPC","198.18.1.12"],["NULL_SESSION_USED","198.18.1.12"]]'
 
 # --- e. live capture: unanswered probes, then a quiet interface ------------
 # SYNs to 8 silent addresses, then no packet at all: the probes count as

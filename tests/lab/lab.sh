@@ -10,8 +10,9 @@
 #   tests/lab/lab.sh reconfigure PERSONA 'key = value'...
 #                                  set [global] keys in the persona's smb.conf and
 #                                  make its smbd reload it (SIGHUP)
-#   tests/lab/lab.sh add-share PERSONA NAME
+#   tests/lab/lab.sh add-share PERSONA NAME [writable]
 #                                  add a guest-readable share NAME and reload
+#                                  (writable: guests may also write to it)
 #   tests/lab/lab.sh stop PERSONA  take the persona off the network (its addresses
 #                                  leave the hosts side: no answer, like a host
 #                                  switched off); smbd keeps running
@@ -235,15 +236,20 @@ cmd_reconfigure() {
 
 cmd_add_share() {
 	need_root
-	local name=$1 share=$2 dir
+	local name=$1 share=$2 mode=${3:-} dir ro=yes perm=755
 	persona_line "$name" >/dev/null
 	[[ $share =~ ^[A-Za-z0-9_-]+$ ]] || die "add-share: share name [A-Za-z0-9_-]"
+	case $mode in
+	"") ;;
+	writable) ro=no perm=1777 ;; # guests map to nobody: the directory must let them write
+	*) die "add-share: third argument is 'writable' or nothing" ;;
+	esac
 	dir=$(lab_dir)/$name
 	[ -f "$dir/smb.conf" ] || die "lab $PREFIX is not up"
 	mkdir -p "$dir/$share"
-	chmod 755 "$dir/$share"
-	printf '\n[%s]\n   path = %s\n   comment = added by lab.sh\n   read only = yes\n   guest ok = yes\n   browseable = yes\n' \
-		"$share" "$dir/$share" >>"$dir/smb.conf"
+	chmod "$perm" "$dir/$share"
+	printf '\n[%s]\n   path = %s\n   comment = added by lab.sh\n   read only = %s\n   guest ok = yes\n   browseable = yes\n' \
+		"$share" "$dir/$share" "$ro" >>"$dir/smb.conf"
 	reload_persona "$dir"
 	echo "lab: $name has share $share"
 }
@@ -267,7 +273,7 @@ cmd_stop_start() {
 }
 
 usage() {
-	sed -n '2,32p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -279,7 +285,7 @@ hosts) shift; [ $# -gt 0 ] || usage; ns_exec "$NS_HOSTS" "$@" ;;
 truth) cmd_truth ;;
 status) cmd_status ;;
 reconfigure) shift; [ $# -ge 2 ] || usage; cmd_reconfigure "$@" ;;
-add-share) [ $# -eq 3 ] || usage; cmd_add_share "$2" "$3" ;;
+add-share) [ $# -eq 3 ] || [ $# -eq 4 ] || usage; cmd_add_share "$2" "$3" "${4:-}" ;;
 stop | start) [ $# -eq 2 ] || usage; cmd_stop_start "$1" "$2" ;;
 *) usage ;;
 esac

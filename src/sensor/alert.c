@@ -37,6 +37,18 @@ static const struct alert_def alert_defs[] = {
 	 "Isolate the target and the source now. Apply MS17-010 (KB4013389), disable "
 	 "SMB1, check the target for DoublePulsar and lateral movement, and treat it as "
 	 "compromised if the exploit succeeded."},
+	{"SMB1_TRANS_GROOMING", "high", "SMB1 transaction grooming (Eternal* exploit set-up)",
+	 "Isolate the target and the source: this is the set-up of EternalRomance/Synergy/"
+	 "Champion. Apply MS17-010 (KB4013389), disable SMB1, and look for an exploitation "
+	 "alert and DoublePulsar from the same client."},
+	{"SMBGHOST_CHECK", "high", "SMBGhost (CVE-2020-0796) vulnerability probe",
+	 "Find the probing host (scanner or worm). Apply KB4551762 (CVE-2020-0796) to every "
+	 "Windows 10 / Server 1903-1909 host that answered with compression, or disable SMB "
+	 "3.1.1 compression (DisableCompression=1) until patched."},
+	{"SMBGHOST_EXPLOIT", "critical", "SMBGhost / SMBleed exploitation attempt",
+	 "Isolate the target and the source now. Apply KB4551762 (CVE-2020-0796) and "
+	 "KB4560960 (CVE-2020-1206), disable SMB compression meanwhile, and treat the target "
+	 "as compromised if it did not crash: the exploit gives kernel code execution."},
 	{"DOUBLEPULSAR", "high", "DoublePulsar backdoor knock",
 	 "Isolate the target: an answering implant means kernel-level compromise. "
 	 "Reboot removes the in-memory implant, but reinstall or restore and patch "

@@ -229,6 +229,8 @@ void sensor_packet(struct sensor *s, const struct pkt *p)
 			s->memory = (size_t)((long)s->memory + delta);
 		}
 	}
+	if ((p->flags & (PKT_TCP_FIN | PKT_TCP_RST)) && dir == FLOW_TO_SERVER && f->smb)
+		det_flow_client_closed(f->smb);
 	if (p->flags & PKT_TCP_FIN)
 		f->fin[dir] = true;
 	if (p->flags & PKT_TCP_RST)

@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "monitor/sink.h"
+#include "net/targets.h"
 #include "sensor/alert.h"
 #include "sensor/sensor.h"
 #include "sensor/source.h"
@@ -25,6 +26,7 @@ struct sensor_cli {
 	unsigned n_sinks;
 	const char *secret;
 	struct sink sinks[SENSOR_MAX_SINKS];
+	struct target_set *approved; /* --approved-scanners */
 };
 
 /* Alerts through the monitor's sinks, one JSON object per alert. */
@@ -72,7 +74,13 @@ static void usage(FILE *f)
 	      "      --spray-accounts N SMB_BRUTE_FORCE: distinct failing accounts (default 5)\n"
 	      "      --brute-window SEC SMB_BRUTE_FORCE window (default 300)\n"
 	      "      --max-flows N      concurrent flows tracked (default 65536)\n"
-	      "      --max-memory MB    buffered bytes over all flows (default 256)\n",
+	      "      --max-memory MB    buffered bytes over all flows (default 256)\n"
+	      "      --approved-scanners LIST|@FILE\n"
+	      "                         addresses/CIDRs (IPv4, IPv6; comma-separated, or one a\n"
+	      "                         line in FILE) whose probes (SMB_SCAN, MS17_010_CHECK,\n"
+	      "                         SMBGHOST_CHECK, DOUBLEPULSAR knock) are recorded at info\n"
+	      "                         with approved_scanner: true; their other alerts keep\n"
+	      "                         their severity\n",
 	      f);
 }
 
@@ -90,8 +98,30 @@ static int parse_num(const char *s, unsigned long max, unsigned long *out)
 enum {
 	OPT_BPF = 256, OPT_SUMMARY, OPT_STATS, OPT_USER, OPT_SCAN_HOSTS, OPT_SCAN_FAILED,
 	OPT_SCAN_WINDOW, OPT_BRUTE, OPT_SPRAY, OPT_BRUTE_WINDOW, OPT_MAX_FLOWS, OPT_MAX_MEMORY,
-	OPT_SINK, OPT_SECRET,
+	OPT_SINK, OPT_SECRET, OPT_APPROVED,
 };
+
+/* --approved-scanners LIST or @FILE through the scanner's target parser,
+ * names off: an address we would have to look up is not an approval. */
+static int parse_approved(struct sensor_cli *c, const char *arg)
+{
+	char err[512];
+	if (!c->approved) {
+		c->approved = targets_new();
+		if (!c->approved) {
+			fputs("smbwatch sensor: out of memory\n", stderr);
+			return -1;
+		}
+		targets_set_resolve(c->approved, false);
+	}
+	int rc = arg[0] == '@' ? targets_add_file(c->approved, arg + 1, err, sizeof err)
+			       : targets_add_list(c->approved, arg, err, sizeof err);
+	if (rc != 0) {
+		fprintf(stderr, "smbwatch sensor: --approved-scanners: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
 
 static int parse(int argc, char **argv, struct sensor_cli *c)
 {
@@ -113,6 +143,7 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 		{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 		{"sink", required_argument, NULL, OPT_SINK},
 		{"webhook-secret", required_argument, NULL, OPT_SECRET},
+		{"approved-scanners", required_argument, NULL, OPT_APPROVED},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -131,6 +162,10 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 		case OPT_STATS: c->stats = true; break;
 		case OPT_USER: c->user = optarg; break;
 		case OPT_SECRET: c->secret = optarg; break;
+		case OPT_APPROVED:
+			if (parse_approved(c, optarg) != 0)
+				return -1;
+			break;
 		case OPT_SINK:
 			if (c->n_sinks == SENSOR_MAX_SINKS) {
 				fputs("smbwatch sensor: too many --sink options\n", stderr);
@@ -169,6 +204,14 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 	if (optind < argc) {
 		fprintf(stderr, "smbwatch sensor: unexpected argument \"%s\"\n", argv[optind]);
 		return -1;
+	}
+	if (c->approved) {
+		targets_finalize(c->approved);
+		if (targets_count(c->approved) == 0) {
+			fputs("smbwatch sensor: --approved-scanners: no address given\n", stderr);
+			return -1;
+		}
+		c->cfg.approved_scanners = c->approved;
 	}
 	if (!!c->file == !!c->iface) {
 		fputs("smbwatch sensor: give exactly one of -r FILE or -i IFACE\n", stderr);
@@ -247,83 +290,92 @@ static int run(struct sensor_cli *c, struct sensor_source *src, struct sensor *s
 	return rc;
 }
 
+static int sensor_main(struct sensor_cli *c, int argc, char **argv);
+
 int cli_sensor(int argc, char **argv)
 {
 	struct sensor_cli c;
+	memset(&c, 0, sizeof c);
+	int rc = sensor_main(&c, argc, argv);
+	targets_free(c.approved);
+	return rc;
+}
+
+static int sensor_main(struct sensor_cli *c, int argc, char **argv)
+{
 	char err[512];
 	FILE *out = stdout;
 
-	memset(&c, 0, sizeof c);
-	sensor_config_defaults(&c.cfg);
-	int prc = parse(argc, argv, &c);
+	sensor_config_defaults(&c->cfg);
+	int prc = parse(argc, argv, c);
 	if (prc != 0)
 		return prc > 0 ? 0 : 2;
 
-	struct sensor_source *src = c.file ? source_open_file(c.file, err, sizeof err)
-					   : source_open_live(c.iface, err, sizeof err);
+	struct sensor_source *src = c->file ? source_open_file(c->file, err, sizeof err)
+					   : source_open_live(c->iface, err, sizeof err);
 	if (!src) {
 		fprintf(stderr, "smbwatch sensor: %s\n", err);
 		return 3;
 	}
-	const char *bpf = c.bpf ? c.bpf : (c.iface ? "tcp port 445 or tcp port 139" : NULL);
+	const char *bpf = c->bpf ? c->bpf : (c->iface ? "tcp port 445 or tcp port 139" : NULL);
 	if (bpf && source_set_filter(src, bpf, err, sizeof err) != 0) {
 		fprintf(stderr, "smbwatch sensor: %s\n", err);
 		source_close(src);
 		return 2;
 	}
 	/* the handle is open: give up root before the first untrusted byte */
-	if (c.iface && source_drop_privileges(c.user, err, sizeof err) != 0) {
+	if (c->iface && source_drop_privileges(c->user, err, sizeof err) != 0) {
 		fprintf(stderr, "smbwatch sensor: %s\n", err);
 		source_close(src);
 		return 3;
 	}
-	if (c.output && !(out = fopen(c.output, "a"))) {
-		fprintf(stderr, "smbwatch sensor: %s: %s\n", c.output, strerror(errno));
+	if (c->output && !(out = fopen(c->output, "a"))) {
+		fprintf(stderr, "smbwatch sensor: %s: %s\n", c->output, strerror(errno));
 		source_close(src);
 		return 3;
 	}
-	c.cfg.alert_fn = alert_sink_jsonl;
-	c.cfg.alert_ctx = out;
-	for (unsigned i = 0; i < c.n_sinks; i++) {
-		int src_rc = sink_parse(c.sink_specs[i], &c.sinks[i], err, sizeof err);
+	c->cfg.alert_fn = alert_sink_jsonl;
+	c->cfg.alert_ctx = out;
+	for (unsigned i = 0; i < c->n_sinks; i++) {
+		int src_rc = sink_parse(c->sink_specs[i], &c->sinks[i], err, sizeof err);
 		if (src_rc == 0) {
-			c.sinks[i].secret = c.secret;
-			src_rc = sink_open(&c.sinks[i], err, sizeof err);
+			c->sinks[i].secret = c->secret;
+			src_rc = sink_open(&c->sinks[i], err, sizeof err);
 		}
 		if (src_rc != 0) {
 			fprintf(stderr, "smbwatch sensor: %s\n", err);
 			for (unsigned j = 0; j < i; j++)
-				sink_close(&c.sinks[j]);
+				sink_close(&c->sinks[j]);
 			source_close(src);
 			if (out != stdout)
 				fclose(out);
 			return 2;
 		}
 	}
-	if (c.n_sinks) {
-		c.cfg.alert_fn = alert_to_sinks;
-		c.cfg.alert_ctx = &c;
+	if (c->n_sinks) {
+		c->cfg.alert_fn = alert_to_sinks;
+		c->cfg.alert_ctx = c;
 	}
-	struct sensor *s = sensor_new(&c.cfg);
+	struct sensor *s = sensor_new(&c->cfg);
 	if (!s) {
 		fputs("smbwatch sensor: out of memory\n", stderr);
 		source_close(src);
 		return 3;
 	}
-	if (c.iface) {
+	if (c->iface) {
 		sensor_live = src;
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 	}
-	int rc = run(&c, src, s);
+	int rc = run(c, src, s);
 	sensor_finish(s);
-	if (c.summary)
+	if (c->summary)
 		sensor_summary_print(s, stdout);
-	if (c.stats)
+	if (c->stats)
 		print_stats(s);
 	sensor_free(s);
-	for (unsigned i = 0; i < c.n_sinks; i++)
-		sink_close(&c.sinks[i]);
+	for (unsigned i = 0; i < c->n_sinks; i++)
+		sink_close(&c->sinks[i]);
 	sensor_live = NULL;
 	source_close(src);
 	if (out != stdout)

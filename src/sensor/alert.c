@@ -58,6 +58,13 @@ static const struct alert_def alert_defs[] = {
 	 "signing = mandatory) so NTLM relay to it fails."},
 };
 
+/* What a scanner does to find SMB hosts and their holes, as opposed to
+ * attacking them: an approved scanner's alerts of these kinds go to info
+ * (a DoublePulsar implant that answers is not a probe: the detector
+ * raises that one with its own severity and clears probe). */
+static const char *const probe_ids[] = {"SMB_SCAN", "MS17_010_CHECK", "SMBGHOST_CHECK",
+					"DOUBLEPULSAR"};
+
 void alert_init(struct sensor_alert *a, const char *id)
 {
 	memset(a, 0, sizeof *a);
@@ -73,6 +80,18 @@ void alert_init(struct sensor_alert *a, const char *id)
 			a->remediation = alert_defs[i].remediation;
 		}
 	}
+	for (size_t i = 0; i < sizeof probe_ids / sizeof probe_ids[0]; i++)
+		if (strcmp(probe_ids[i], id) == 0)
+			a->probe = true;
+}
+
+bool alert_approve_probe(struct sensor_alert *a)
+{
+	if (!a->probe)
+		return false;
+	a->severity = "info";
+	a->approved_scanner = true;
+	return true;
 }
 
 void alert_set_severity(struct sensor_alert *a, const char *severity)
@@ -112,6 +131,8 @@ json_t *alert_to_json(const struct sensor_alert *a)
 	if (a->details)
 		json_object_set(o, "details", a->details);
 	json_object_set_new(o, "remediation", json_string(a->remediation));
+	if (a->approved_scanner)
+		json_object_set_new(o, "approved_scanner", json_true());
 	return o;
 }
 

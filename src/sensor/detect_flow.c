@@ -125,8 +125,12 @@ det_raise(struct smb_conn *c, const char *id, const char *sev, const char *extra
 	struct sensor_alert a;
 	va_list ap;
 	alert_init(&a, id);
-	if (sev)
+	if (sev) {
+		/* only a DoublePulsar implant that answered overrides the table:
+		 * that is a compromise, not a probe, approved scanner or not */
 		alert_set_severity(&a, sev);
+		a.probe = false;
+	}
 	va_start(ap, fmt);
 	vsnprintf(a.evidence, sizeof a.evidence, fmt, ap);
 	va_end(ap);

@@ -19,6 +19,7 @@
 #include "sensor/packet.h"
 #include "sensor/sensor.h"
 #include "sensor/source.h"
+#include "net/targets.h"
 #include "wire/buf.h"
 
 #define MAX_ALERTS 32
@@ -26,6 +27,7 @@
 struct alerts {
 	char lines[MAX_ALERTS][96];
 	char evidence[MAX_ALERTS][768];
+	char json[MAX_ALERTS][1600];
 	unsigned n;
 };
 
@@ -35,6 +37,11 @@ static void collect(void *ctx, const struct sensor_alert *a)
 	if (g->n < MAX_ALERTS) {
 		snprintf(g->lines[g->n], sizeof g->lines[0], "%s %s", a->id, a->severity);
 		snprintf(g->evidence[g->n], sizeof g->evidence[0], "%s", a->evidence);
+		json_t *o = alert_to_json(a);
+		char *txt = json_dumps(o, JSON_COMPACT);
+		snprintf(g->json[g->n], sizeof g->json[0], "%s", txt ? txt : "");
+		free(txt);
+		json_decref(o);
 	}
 	g->n++;
 }
@@ -68,11 +75,14 @@ static void tf_send(struct tflow *t, int to_server, uint8_t flags, const uint8_t
 	sensor_packet(t->s, &k);
 }
 
+static const struct target_set *approved; /* --approved-scanners of the next run */
+
 static void tf_open(struct tflow *t)
 {
 	memset(t, 0, sizeof *t);
 	struct sensor_config cfg;
 	sensor_config_defaults(&cfg);
+	cfg.approved_scanners = approved;
 	cfg.alert_fn = collect;
 	cfg.alert_ctx = &t->got;
 	t->s = sensor_new(&cfg);
@@ -361,6 +371,7 @@ static uint64_t ghost_replay(const struct ghost_run *r, struct alerts *g)
 		fail_msg("%s", err);
 	struct sensor_config cfg;
 	sensor_config_defaults(&cfg);
+	cfg.approved_scanners = approved;
 	cfg.alert_fn = collect;
 	cfg.alert_ctx = g;
 	struct sensor *s = sensor_new(&cfg);
@@ -524,6 +535,63 @@ static void test_smbghost_exploit(void **state)
 	ghost_exploit_case(0x10000, 0x70, 0x400, NULL);
 }
 
+static struct target_set *approve(const char *list)
+{
+	char err[256];
+	struct target_set *t = targets_new();
+	assert_non_null(t);
+	targets_set_resolve(t, false);
+	if (targets_add_list(t, list, err, sizeof err) != 0)
+		fail_msg("%s", err);
+	targets_finalize(t);
+	return t;
+}
+
+/* --approved-scanners: the probe from an approved source is recorded at
+ * info with approved_scanner true; from any other source it keeps high;
+ * a non-probe alert from an approved source keeps its severity. */
+static void test_approved_scanner(void **state)
+{
+	(void)state;
+	struct alerts *g = calloc(1, sizeof *g);
+	assert_non_null(g);
+	struct ghost_run r = {.close = CLOSE_FIN};
+	static const char *const as_info[] = {"SMBGHOST_CHECK info"};
+	static const char *const as_high[] = {"SMBGHOST_CHECK high"};
+
+	struct target_set *in = approve("2001:2::/48, 10.0.0.0/24");
+	approved = in;
+	assert_int_equal(ghost_replay(&r, g), 2);
+	expect_alerts(g, as_info, 1);
+	assert_non_null(strstr(g->json[0], "\"approved_scanner\":true"));
+
+	/* control: approved, but not this source (neighbours and IPv6) */
+	struct target_set *out = approve("10.0.0.2,10.0.0.0/32,2001:2::1,::ffff:10.0.0.1");
+	approved = out;
+	memset(g, 0, sizeof *g);
+	assert_int_equal(ghost_replay(&r, g), 2);
+	expect_alerts(g, as_high, 1);
+	assert_null(strstr(g->json[0], "approved_scanner"));
+
+	/* an exploit from an approved address keeps its severity */
+	struct target_set *lab = approve("198.18.0.0/15");
+	approved = lab;
+	struct tflow t;
+	tf_open(&t);
+	groom(&t, 1, 20);
+	write_andx(&t, 3);
+	assert_true(tf_close(&t) >= 41);
+	static const char *const want[] = {"SMB1_TRANS_GROOMING high",
+					   "MS17_010_EXPLOIT critical"};
+	expect_alerts(&t.got, want, 2);
+	assert_null(strstr(t.got.json[1], "approved_scanner"));
+	approved = NULL;
+	targets_free(in);
+	targets_free(out);
+	targets_free(lab);
+	free(g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -534,6 +602,7 @@ int main(void)
 		cmocka_unit_test(test_smbghost_probe),
 		cmocka_unit_test(test_smbghost_real_client_quiet),
 		cmocka_unit_test(test_smbghost_exploit),
+		cmocka_unit_test(test_approved_scanner),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -26,7 +26,6 @@ struct sensor_cli {
 	unsigned n_sinks;
 	const char *secret;
 	struct sink sinks[SENSOR_MAX_SINKS];
-	struct target_set *approved; /* --approved-scanners */
 };
 
 /* Alerts through the monitor's sinks, one JSON object per alert. */
@@ -101,21 +100,24 @@ enum {
 	OPT_SINK, OPT_SECRET, OPT_APPROVED,
 };
 
-/* --approved-scanners LIST or @FILE through the scanner's target parser,
- * names off: an address we would have to look up is not an approval. */
-static int parse_approved(struct sensor_cli *c, const char *arg)
+/* --approved-scanners, accumulated over the options; freed by cli_sensor. */
+static struct target_set *approved_set;
+
+/* LIST or @FILE through the scanner's target parser, names off: an address
+ * we would have to look up is not an approval. */
+static int parse_approved(const char *arg)
 {
 	char err[512];
-	if (!c->approved) {
-		c->approved = targets_new();
-		if (!c->approved) {
+	if (!approved_set) {
+		approved_set = targets_new();
+		if (!approved_set) {
 			fputs("smbwatch sensor: out of memory\n", stderr);
 			return -1;
 		}
-		targets_set_resolve(c->approved, false);
+		targets_set_resolve(approved_set, false);
 	}
-	int rc = arg[0] == '@' ? targets_add_file(c->approved, arg + 1, err, sizeof err)
-			       : targets_add_list(c->approved, arg, err, sizeof err);
+	int rc = arg[0] == '@' ? targets_add_file(approved_set, arg + 1, err, sizeof err)
+			       : targets_add_list(approved_set, arg, err, sizeof err);
 	if (rc != 0) {
 		fprintf(stderr, "smbwatch sensor: --approved-scanners: %s\n", err);
 		return -1;
@@ -163,7 +165,7 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 		case OPT_USER: c->user = optarg; break;
 		case OPT_SECRET: c->secret = optarg; break;
 		case OPT_APPROVED:
-			if (parse_approved(c, optarg) != 0)
+			if (parse_approved(optarg) != 0)
 				return -1;
 			break;
 		case OPT_SINK:
@@ -205,13 +207,13 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 		fprintf(stderr, "smbwatch sensor: unexpected argument \"%s\"\n", argv[optind]);
 		return -1;
 	}
-	if (c->approved) {
-		targets_finalize(c->approved);
-		if (targets_count(c->approved) == 0) {
+	if (approved_set) {
+		targets_finalize(approved_set);
+		if (targets_count(approved_set) == 0) {
 			fputs("smbwatch sensor: --approved-scanners: no address given\n", stderr);
 			return -1;
 		}
-		c->cfg.approved_scanners = c->approved;
+		c->cfg.approved_scanners = approved_set;
 	}
 	if (!!c->file == !!c->iface) {
 		fputs("smbwatch sensor: give exactly one of -r FILE or -i IFACE\n", stderr);
@@ -290,92 +292,93 @@ static int run(struct sensor_cli *c, struct sensor_source *src, struct sensor *s
 	return rc;
 }
 
-static int sensor_main(struct sensor_cli *c, int argc, char **argv);
+static int sensor_main(int argc, char **argv);
 
 int cli_sensor(int argc, char **argv)
 {
-	struct sensor_cli c;
-	memset(&c, 0, sizeof c);
-	int rc = sensor_main(&c, argc, argv);
-	targets_free(c.approved);
+	int rc = sensor_main(argc, argv);
+	targets_free(approved_set);
+	approved_set = NULL;
 	return rc;
 }
 
-static int sensor_main(struct sensor_cli *c, int argc, char **argv)
+static int sensor_main(int argc, char **argv)
 {
+	struct sensor_cli c;
 	char err[512];
 	FILE *out = stdout;
 
-	sensor_config_defaults(&c->cfg);
-	int prc = parse(argc, argv, c);
+	memset(&c, 0, sizeof c);
+	sensor_config_defaults(&c.cfg);
+	int prc = parse(argc, argv, &c);
 	if (prc != 0)
 		return prc > 0 ? 0 : 2;
 
-	struct sensor_source *src = c->file ? source_open_file(c->file, err, sizeof err)
-					   : source_open_live(c->iface, err, sizeof err);
+	struct sensor_source *src = c.file ? source_open_file(c.file, err, sizeof err)
+					   : source_open_live(c.iface, err, sizeof err);
 	if (!src) {
 		fprintf(stderr, "smbwatch sensor: %s\n", err);
 		return 3;
 	}
-	const char *bpf = c->bpf ? c->bpf : (c->iface ? "tcp port 445 or tcp port 139" : NULL);
+	const char *bpf = c.bpf ? c.bpf : (c.iface ? "tcp port 445 or tcp port 139" : NULL);
 	if (bpf && source_set_filter(src, bpf, err, sizeof err) != 0) {
 		fprintf(stderr, "smbwatch sensor: %s\n", err);
 		source_close(src);
 		return 2;
 	}
 	/* the handle is open: give up root before the first untrusted byte */
-	if (c->iface && source_drop_privileges(c->user, err, sizeof err) != 0) {
+	if (c.iface && source_drop_privileges(c.user, err, sizeof err) != 0) {
 		fprintf(stderr, "smbwatch sensor: %s\n", err);
 		source_close(src);
 		return 3;
 	}
-	if (c->output && !(out = fopen(c->output, "a"))) {
-		fprintf(stderr, "smbwatch sensor: %s: %s\n", c->output, strerror(errno));
+	if (c.output && !(out = fopen(c.output, "a"))) {
+		fprintf(stderr, "smbwatch sensor: %s: %s\n", c.output, strerror(errno));
 		source_close(src);
 		return 3;
 	}
-	c->cfg.alert_fn = alert_sink_jsonl;
-	c->cfg.alert_ctx = out;
-	for (unsigned i = 0; i < c->n_sinks; i++) {
-		int src_rc = sink_parse(c->sink_specs[i], &c->sinks[i], err, sizeof err);
+	c.cfg.alert_fn = alert_sink_jsonl;
+	c.cfg.alert_ctx = out;
+	for (unsigned i = 0; i < c.n_sinks; i++) {
+		int src_rc = sink_parse(c.sink_specs[i], &c.sinks[i], err, sizeof err);
 		if (src_rc == 0) {
-			c->sinks[i].secret = c->secret;
-			src_rc = sink_open(&c->sinks[i], err, sizeof err);
+			c.sinks[i].secret = c.secret;
+			src_rc = sink_open(&c.sinks[i], err, sizeof err);
 		}
 		if (src_rc != 0) {
 			fprintf(stderr, "smbwatch sensor: %s\n", err);
 			for (unsigned j = 0; j < i; j++)
-				sink_close(&c->sinks[j]);
+				sink_close(&c.sinks[j]);
 			source_close(src);
 			if (out != stdout)
 				fclose(out);
 			return 2;
 		}
 	}
-	if (c->n_sinks) {
-		c->cfg.alert_fn = alert_to_sinks;
-		c->cfg.alert_ctx = c;
+	if (c.n_sinks) {
+		c.cfg.alert_fn = alert_to_sinks;
+		c.cfg.alert_ctx = &c;
 	}
-	struct sensor *s = sensor_new(&c->cfg);
+	struct sensor *s = sensor_new(&c.cfg);
 	if (!s) {
 		fputs("smbwatch sensor: out of memory\n", stderr);
 		source_close(src);
 		return 3;
 	}
-	if (c->iface) {
+	if (c.iface) {
 		sensor_live = src;
 		signal(SIGINT, on_signal);
 		signal(SIGTERM, on_signal);
 	}
-	int rc = run(c, src, s);
+	int rc = run(&c, src, s);
 	sensor_finish(s);
-	if (c->summary)
+	if (c.summary)
 		sensor_summary_print(s, stdout);
-	if (c->stats)
+	if (c.stats)
 		print_stats(s);
 	sensor_free(s);
-	for (unsigned i = 0; i < c->n_sinks; i++)
-		sink_close(&c->sinks[i]);
+	for (unsigned i = 0; i < c.n_sinks; i++)
+		sink_close(&c.sinks[i]);
 	sensor_live = NULL;
 	source_close(src);
 	if (out != stdout)

@@ -280,10 +280,8 @@ static void trans_open(struct smb_conn *c, const struct smb_event *ev)
 	struct det_trans *t = trans_find(d, (uint16_t)ev->mid);
 	if (!t)
 		t = trans_slot(c);
-	if (!t) {
-		d->tr_untracked++; /* the grooming alert has fired long before */
-		return;
-	}
+	if (!t)
+		return; /* DET_TRANS_MAX held: the grooming alert fired long before */
 	t->cmd = (uint8_t)ev->cmd;
 	t->mid = (uint16_t)ev->mid;
 	t->func = ev->setup0;
@@ -291,8 +289,6 @@ static void trans_open(struct smb_conn *c, const struct smb_event *ev)
 	t->got_data = ev->data_count;
 	t->total_param = ev->total_param;
 	t->got_param = ev->param_count;
-	if (d->n_tr > d->peak_tr)
-		d->peak_tr = d->n_tr;
 	groom_check(c);
 }
 

@@ -49,8 +49,6 @@ struct det_flow {
 	unsigned pend_next;
 	struct det_trans *tr;      /* open transactions, n_tr of cap_tr (heap) */
 	unsigned n_tr, cap_tr;
-	unsigned peak_tr;          /* most open at once */
-	uint64_t tr_untracked;     /* opened while DET_TRANS_MAX were held */
 	bool groom_raised;
 	bool check_pending;
 	uint64_t check_mid;

@@ -205,7 +205,13 @@ void smb_stream_compressed(struct smb_stream *s, struct smb_event *ev, struct rd
 	ev->version = 2;
 	ev->cmd = 0xffff;
 	ev->what = SMB_W_COMPRESSED;
-	if (smb2_compress_hdr_decode(msg, &ev->comp) < 0)
+	if (smb2_compress_hdr_decode(msg, &ev->comp) < 0) {
 		ev->what = SMB_W_NONE; /* shorter than the header: nothing to judge */
+	} else if (ev->frame_len > msg->len) {
+		/* only the start of a longer frame is here (a peeked header):
+		 * judge against what the frame declares, not what was kept */
+		ev->comp.data_len = ev->frame_len - SMB2_COMPRESS_HDR_LEN;
+		ev->comp.payload_overrun = false;
+	}
 	s->fn(s->ctx, ev);
 }

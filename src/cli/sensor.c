@@ -10,6 +10,7 @@
 
 #include "cli/cli.h"
 #include "monitor/sink.h"
+#include "net/targets.h"
 #include "sensor/alert.h"
 #include "sensor/sensor.h"
 #include "sensor/source.h"
@@ -73,7 +74,13 @@ static void usage(FILE *f)
 	      "      --spray-accounts N SMB_BRUTE_FORCE: distinct failing accounts (default 5)\n"
 	      "      --brute-window SEC SMB_BRUTE_FORCE window (default 300)\n"
 	      "      --max-flows N      concurrent flows tracked (default 65536)\n"
-	      "      --max-memory MB    buffered bytes over all flows (default 256)\n",
+	      "      --max-memory MB    buffered bytes over all flows (default 256)\n"
+	      "      --approved-scanners LIST|@FILE\n"
+	      "                         addresses/CIDRs (IPv4, IPv6; comma-separated, or one a\n"
+	      "                         line in FILE) whose probes (SMB_SCAN, MS17_010_CHECK,\n"
+	      "                         SMBGHOST_CHECK, DOUBLEPULSAR knock) are recorded at info\n"
+	      "                         with approved_scanner: true; their other alerts keep\n"
+	      "                         their severity\n",
 	      f);
 }
 
@@ -91,8 +98,33 @@ static int parse_num(const char *s, unsigned long max, unsigned long *out)
 enum {
 	OPT_BPF = 256, OPT_SUMMARY, OPT_STATS, OPT_USER, OPT_SCAN_HOSTS, OPT_SCAN_FAILED,
 	OPT_SCAN_WINDOW, OPT_BRUTE, OPT_SPRAY, OPT_BRUTE_WINDOW, OPT_MAX_FLOWS, OPT_MAX_MEMORY,
-	OPT_SINK, OPT_SECRET,
+	OPT_SINK, OPT_SECRET, OPT_APPROVED,
 };
+
+/* --approved-scanners, accumulated over the options; freed by cli_sensor. */
+static struct target_set *approved_set;
+
+/* LIST or @FILE through the scanner's target parser, names off: an address
+ * we would have to look up is not an approval. */
+static int parse_approved(const char *arg)
+{
+	char err[512];
+	if (!approved_set) {
+		approved_set = targets_new();
+		if (!approved_set) {
+			fputs("smbwatch sensor: out of memory\n", stderr);
+			return -1;
+		}
+		targets_set_resolve(approved_set, false);
+	}
+	int rc = arg[0] == '@' ? targets_add_file(approved_set, arg + 1, err, sizeof err)
+			       : targets_add_list(approved_set, arg, err, sizeof err);
+	if (rc != 0) {
+		fprintf(stderr, "smbwatch sensor: --approved-scanners: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
 
 static int parse(int argc, char **argv, struct sensor_cli *c)
 {
@@ -114,6 +146,7 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 		{"max-memory", required_argument, NULL, OPT_MAX_MEMORY},
 		{"sink", required_argument, NULL, OPT_SINK},
 		{"webhook-secret", required_argument, NULL, OPT_SECRET},
+		{"approved-scanners", required_argument, NULL, OPT_APPROVED},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -132,6 +165,10 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 		case OPT_STATS: c->stats = true; break;
 		case OPT_USER: c->user = optarg; break;
 		case OPT_SECRET: c->secret = optarg; break;
+		case OPT_APPROVED:
+			if (parse_approved(optarg) != 0)
+				return -1;
+			break;
 		case OPT_SINK:
 			if (c->n_sinks == SENSOR_MAX_SINKS) {
 				fputs("smbwatch sensor: too many --sink options\n", stderr);
@@ -170,6 +207,14 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 	if (optind < argc) {
 		fprintf(stderr, "smbwatch sensor: unexpected argument \"%s\"\n", argv[optind]);
 		return -1;
+	}
+	if (approved_set) {
+		targets_finalize(approved_set);
+		if (targets_count(approved_set) == 0) {
+			fputs("smbwatch sensor: --approved-scanners: no address given\n", stderr);
+			return -1;
+		}
+		c->cfg.approved_scanners = approved_set;
 	}
 	if (!!c->file == !!c->iface) {
 		fputs("smbwatch sensor: give exactly one of -r FILE or -i IFACE\n", stderr);
@@ -251,7 +296,17 @@ static int run(struct sensor_cli *c, struct sensor_source *src, struct sensor *s
 	return rc;
 }
 
+static int sensor_main(int argc, char **argv);
+
 int cli_sensor(int argc, char **argv)
+{
+	int rc = sensor_main(argc, argv);
+	targets_free(approved_set);
+	approved_set = NULL;
+	return rc;
+}
+
+static int sensor_main(int argc, char **argv)
 {
 	struct sensor_cli c;
 	char err[512];

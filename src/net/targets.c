@@ -431,6 +431,11 @@ static int add_items(struct target_set *t, bool exclude, const char *line, char 
 	return 0;
 }
 
+int targets_add_list(struct target_set *t, const char *list, char *err, size_t errsz)
+{
+	return add_items(t, false, list, err, errsz);
+}
+
 int targets_exclude_list(struct target_set *t, const char *list, char *err, size_t errsz)
 {
 	return add_items(t, true, list, err, errsz);
@@ -560,11 +565,14 @@ bool targets_get(const struct target_set *t, uint64_t idx, struct sockaddr_stora
 	return true;
 }
 
-bool targets_index(const struct target_set *t, const struct sockaddr_storage *ss, uint64_t *idx)
+/* The included range holding ss, or NULL; *fam_out and *a_out say what
+ * was looked up. */
+static const struct trange *range_of(const struct target_set *t,
+				     const struct sockaddr_storage *ss, int *fam_out,
+				     struct u128 *a_out, size_t *pos)
 {
-	*idx = 0;
 	if (!t->finalized || (ss->ss_family != AF_INET && ss->ss_family != AF_INET6))
-		return false;
+		return NULL;
 	int fam = ss->ss_family == AF_INET6;
 	struct u128 a = fam ? v6_to_u128(&((const struct sockaddr_in6 *)(const void *)ss)->sin6_addr)
 			    : v4_to_u128(&((const struct sockaddr_in *)(const void *)ss)->sin_addr);
@@ -579,11 +587,34 @@ bool targets_index(const struct target_set *t, const struct sockaddr_storage *ss
 			hi = mid;
 	}
 	if (lo == 0 || u128_cmp(a, l->r[lo - 1].last) > 0)
+		return NULL;
+	*fam_out = fam;
+	*a_out = a;
+	*pos = lo - 1;
+	return &l->r[lo - 1];
+}
+
+bool targets_contains(const struct target_set *t, const struct sockaddr_storage *ss)
+{
+	int fam;
+	struct u128 a;
+	size_t pos;
+	return range_of(t, ss, &fam, &a, &pos) != NULL;
+}
+
+bool targets_index(const struct target_set *t, const struct sockaddr_storage *ss, uint64_t *idx)
+{
+	int fam;
+	struct u128 a;
+	size_t pos;
+	*idx = 0;
+	const struct trange *r = range_of(t, ss, &fam, &a, &pos);
+	if (!r)
 		return false;
-	struct u128 off = u128_sub(a, l->r[lo - 1].first);
+	struct u128 off = u128_sub(a, r->first);
 	if (off.hi != 0)
 		return false; /* past the 2^64 indices a set can count */
-	*idx = (fam ? t->total[0] : 0) + t->cum[fam][lo - 1] + off.lo;
+	*idx = (fam ? t->total[0] : 0) + t->cum[fam][pos] + off.lo;
 	return true;
 }
 

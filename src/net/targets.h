@@ -34,7 +34,9 @@ void targets_set_resolve(struct target_set *t, bool on);
 int targets_add(struct target_set *t, const char *spec, char *err, size_t errsz);
 /* Same for an exclude (host names are resolved too). */
 int targets_exclude(struct target_set *t, const char *spec, char *err, size_t errsz);
-/* Comma- or whitespace-separated list of specs (for --exclude LIST). */
+/* Comma- or whitespace-separated list of specs (for --exclude LIST, and
+ * the sensor's --approved-scanners LIST). */
+int targets_add_list(struct target_set *t, const char *list, char *err, size_t errsz);
 int targets_exclude_list(struct target_set *t, const char *list, char *err, size_t errsz);
 /* One spec a line; '#' starts a comment; blank lines ignored. Errors name
  * the file and line ("hosts.txt:3: bad target 'foo..bar': ..."), or the
@@ -54,6 +56,9 @@ bool targets_get(const struct target_set *t, uint64_t idx, struct sockaddr_stora
 /* The inverse of targets_get: the index of the address in ss (port
  * ignored); false if the set does not hold it. O(log ranges). */
 bool targets_index(const struct target_set *t, const struct sockaddr_storage *ss, uint64_t *idx);
+/* Membership (port ignored), for sets of any size: unlike targets_index
+ * it also answers for IPv6 ranges wider than 2^64. */
+bool targets_contains(const struct target_set *t, const struct sockaddr_storage *ss);
 /* Addresses of one family (AF_INET, AF_INET6) after finalize; saturates. */
 uint64_t targets_count_family(const struct target_set *t, int family);
 /* True when the set is larger than a /16 of IPv4 (65,536 addresses) or a

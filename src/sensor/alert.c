@@ -37,6 +37,18 @@ static const struct alert_def alert_defs[] = {
 	 "Isolate the target and the source now. Apply MS17-010 (KB4013389), disable "
 	 "SMB1, check the target for DoublePulsar and lateral movement, and treat it as "
 	 "compromised if the exploit succeeded."},
+	{"SMB1_TRANS_GROOMING", "high", "SMB1 transaction grooming (Eternal* exploit set-up)",
+	 "Isolate the target and the source: this is the set-up of EternalRomance/Synergy/"
+	 "Champion. Apply MS17-010 (KB4013389), disable SMB1, and look for an exploitation "
+	 "alert and DoublePulsar from the same client."},
+	{"SMBGHOST_CHECK", "high", "SMBGhost (CVE-2020-0796) vulnerability probe",
+	 "Find the probing host (scanner or worm). Apply KB4551762 (CVE-2020-0796) to every "
+	 "Windows 10 / Server 1903-1909 host that answered with compression, or disable SMB "
+	 "3.1.1 compression (DisableCompression=1) until patched."},
+	{"SMBGHOST_EXPLOIT", "critical", "SMBGhost / SMBleed exploitation attempt",
+	 "Isolate the target and the source now. Apply KB4551762 (CVE-2020-0796) and "
+	 "KB4560960 (CVE-2020-1206), disable SMB compression meanwhile, and treat the target "
+	 "as compromised if it did not crash: the exploit gives kernel code execution."},
 	{"DOUBLEPULSAR", "high", "DoublePulsar backdoor knock",
 	 "Isolate the target: an answering implant means kernel-level compromise. "
 	 "Reboot removes the in-memory implant, but reinstall or restore and patch "
@@ -45,6 +57,13 @@ static const struct alert_def alert_defs[] = {
 	 "Require SMB signing on the server (RequireSecuritySignature=1; Samba: server "
 	 "signing = mandatory) so NTLM relay to it fails."},
 };
+
+/* What a scanner does to find SMB hosts and their holes, as opposed to
+ * attacking them: an approved scanner's alerts of these kinds go to info
+ * (a DoublePulsar implant that answers is not a probe: the detector
+ * raises that one with its own severity and clears probe). */
+static const char *const probe_ids[] = {"SMB_SCAN", "MS17_010_CHECK", "SMBGHOST_CHECK",
+					"DOUBLEPULSAR"};
 
 void alert_init(struct sensor_alert *a, const char *id)
 {
@@ -61,6 +80,18 @@ void alert_init(struct sensor_alert *a, const char *id)
 			a->remediation = alert_defs[i].remediation;
 		}
 	}
+	for (size_t i = 0; i < sizeof probe_ids / sizeof probe_ids[0]; i++)
+		if (strcmp(probe_ids[i], id) == 0)
+			a->probe = true;
+}
+
+bool alert_approve_probe(struct sensor_alert *a)
+{
+	if (!a->probe)
+		return false;
+	a->severity = "info";
+	a->approved_scanner = true;
+	return true;
 }
 
 void alert_set_severity(struct sensor_alert *a, const char *severity)
@@ -100,6 +131,8 @@ json_t *alert_to_json(const struct sensor_alert *a)
 	if (a->details)
 		json_object_set(o, "details", a->details);
 	json_object_set_new(o, "remediation", json_string(a->remediation));
+	if (a->approved_scanner)
+		json_object_set_new(o, "approved_scanner", json_true());
 	return o;
 }
 

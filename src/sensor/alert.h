@@ -22,20 +22,26 @@ struct sensor_alert {
 	uint16_t src_port, dst_port; /* 0 when not about one connection */
 	char evidence[768];
 	json_t *details;       /* optional structured evidence; alert_emit takes it */
+	bool probe;            /* a probe-type alert (scan, vulnerability check, knock) */
+	bool approved_scanner; /* from an approved scanner: recorded at info */
 };
 
 /* A sink: receives each alert once; must not keep the pointer. */
 typedef void (*sensor_alert_fn)(void *ctx, const struct sensor_alert *a);
 
-/* Fill id, severity, title and remediation from the built-in table;
- * zero the rest. Unknown ids get severity "info". */
+/* Fill id, severity, title, remediation and probe from the built-in
+ * table; zero the rest. Unknown ids get severity "info". */
 void alert_init(struct sensor_alert *a, const char *id);
 /* Override the table's severity (e.g. a confirmed DoublePulsar implant). */
 void alert_set_severity(struct sensor_alert *a, const char *severity);
+/* The alert comes from an approved scanner: a probe drops to "info" and is
+ * marked approved_scanner (never dropped); any other alert is unchanged.
+ * Returns whether it was downgraded. */
+bool alert_approve_probe(struct sensor_alert *a);
 
 /* The alert as a JSON object (new reference): type "alert", id, severity,
  * title, ts (RFC 3339 UTC, microseconds), src, dst, ports, evidence,
- * details, remediation. */
+ * details, remediation, and approved_scanner: true when set. */
 json_t *alert_to_json(const struct sensor_alert *a);
 
 /* The JSON Lines sink: ctx is a FILE *; one compact object per line,

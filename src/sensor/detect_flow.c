@@ -10,6 +10,7 @@
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "sensor/sensor_int.h"
@@ -33,6 +34,12 @@
 #define NT_RENAME_BIG 1024u
 /* EternalBlue's fake SRVNET buffers (grooming) declare ~64 KiB frames. */
 #define GROOM_MIN_FRAME 0x8000u
+
+/* SMBGHOST_EXPLOIT: a compressed message may hold the largest READ/WRITE
+ * negotiated plus its headers (and a compound); without a NEGOTIATE seen,
+ * no SMB2 server accepts more than 8 MiB, so 16 MiB is far beyond real. */
+#define COMPRESS_SLACK 0x10000u
+#define COMPRESS_MAX_UNNEGOTIATED (16u << 20)
 
 #define STATUS_INSUFF_SERVER_RESOURCES 0xC0000205u
 #define STATUS_ACCESS_DENIED 0xC0000022u
@@ -118,8 +125,12 @@ det_raise(struct smb_conn *c, const char *id, const char *sev, const char *extra
 	struct sensor_alert a;
 	va_list ap;
 	alert_init(&a, id);
-	if (sev)
+	if (sev) {
+		/* only a DoublePulsar implant that answered overrides the table:
+		 * that is a compromise, not a probe, approved scanner or not */
 		alert_set_severity(&a, sev);
+		a.probe = false;
+	}
 	va_start(ap, fmt);
 	vsnprintf(a.evidence, sizeof a.evidence, fmt, ap);
 	va_end(ap);
@@ -134,6 +145,12 @@ static void exploit(struct smb_conn *c, const char *variant, const char *what)
 static void on_negotiate_reply(struct smb_conn *c, const struct smb_event *ev)
 {
 	struct det_flow *d = &c->det;
+	d->negotiate_answered = true;
+	if (ev->version == 2) {
+		d->max_size = ev->max_size;
+		d->comp_answered = ev->compression;
+		copy_str(d->comp_algs, sizeof d->comp_algs, ev->compression_algs);
+	}
 	if (ev->dialect_name[0] == '\0')
 		return;
 	d->version = ev->version;
@@ -209,26 +226,85 @@ static void null_enum(struct smb_conn *c, const char *what)
 
 static struct det_trans *trans_find(struct det_flow *d, uint16_t mid)
 {
-	for (int i = 0; i < DET_TRANS; i++)
-		if (d->tr[i].used && d->tr[i].mid == mid)
+	for (unsigned i = 0; i < d->n_tr; i++)
+		if (d->tr[i].mid == mid)
 			return &d->tr[i];
 	return NULL;
 }
 
-static void trans_open(struct det_flow *d, const struct smb_event *ev)
+static void trans_release(struct smb_conn *c, struct det_trans *t)
 {
+	struct det_flow *d = &c->det;
+	*t = d->tr[--d->n_tr]; /* order does not matter: swap with the last */
+}
+
+/* Dozens of transactions left open by one client is the grooming phase of
+ * EternalRomance/Synergy/Champion: the server keeps a buffer per open
+ * transaction, and the exploit lays them out before it strikes. */
+static void groom_check(struct smb_conn *c)
+{
+	struct det_flow *d = &c->det;
+	if (d->groom_raised || d->n_tr < DET_TRANS_GROOM)
+		return;
+	d->groom_raised = true;
+	det_raise(c, "SMB1_TRANS_GROOMING", NULL, NULL,
+		  "%u SMB1 transactions left open at once on one connection (a client "
+		  "normally has one or two): heap grooming of the Eternal* exploits",
+		  d->n_tr);
+}
+
+static struct det_trans *trans_slot(struct smb_conn *c)
+{
+	struct det_flow *d = &c->det;
+	if (d->n_tr == d->cap_tr) {
+		if (d->cap_tr >= DET_TRANS_MAX)
+			return NULL;
+		unsigned ncap = d->cap_tr ? d->cap_tr * 2 : 4;
+		if (ncap > DET_TRANS_MAX)
+			ncap = DET_TRANS_MAX;
+		struct det_trans *nt = realloc(d->tr, ncap * sizeof *nt);
+		if (!nt)
+			return NULL;
+		c->s->memory += (ncap - d->cap_tr) * sizeof *nt;
+		d->tr = nt;
+		d->cap_tr = ncap;
+	}
+	return &d->tr[d->n_tr++];
+}
+
+static void trans_open(struct smb_conn *c, const struct smb_event *ev)
+{
+	struct det_flow *d = &c->det;
+	/* a MID reused while its transaction is open replaces it (MS-CIFS:
+	 * the server matches secondaries by MID) */
 	struct det_trans *t = trans_find(d, (uint16_t)ev->mid);
-	for (int i = 0; !t && i < DET_TRANS; i++)
-		if (!d->tr[i].used)
-			t = &d->tr[i];
 	if (!t)
-		t = &d->tr[ev->mid % DET_TRANS];
-	t->used = true;
+		t = trans_slot(c);
+	if (!t)
+		return; /* DET_TRANS_MAX held: the grooming alert fired long before */
 	t->cmd = (uint8_t)ev->cmd;
 	t->mid = (uint16_t)ev->mid;
 	t->func = ev->setup0;
 	t->total_data = ev->total_data;
 	t->got_data = ev->data_count;
+	t->total_param = ev->total_param;
+	t->got_param = ev->param_count;
+	groom_check(c);
+}
+
+static bool trans_complete(const struct det_trans *t)
+{
+	return t->got_data >= t->total_data && t->got_param >= t->total_param;
+}
+
+/* The server's answer to an open transaction's MID: an interim response
+ * (status 0 while data is still owed, MS-CIFS 3.3.5.57) keeps it open; the
+ * final response, or an error, ends it. */
+static void trans_reply(struct smb_conn *c, const struct smb_event *ev)
+{
+	struct det_trans *t = trans_find(&c->det, (uint16_t)ev->mid);
+	if (t && (ev->status != 0 || trans_complete(t)))
+		trans_release(c, t);
 }
 
 static void on_trans_request(struct smb_conn *c, const struct smb_event *ev)
@@ -271,7 +347,7 @@ static void on_trans_request(struct smb_conn *c, const struct smb_event *ev)
 		}
 	}
 	if (ev->total_data > ev->data_count || ev->total_param > ev->param_count)
-		trans_open(d, ev);
+		trans_open(c, ev);
 }
 
 static uint8_t primary_of(uint16_t secondary)
@@ -318,6 +394,7 @@ static void on_secondary(struct smb_conn *c, const struct smb_event *ev)
 		exploit(c, "EternalRomance/EternalSynergy: secondary out of bounds", num);
 	}
 	t->got_data += ev->data_count;
+	t->got_param += ev->param_count;
 }
 
 static void check_unsigned(struct smb_conn *c, const struct smb_event *ev)
@@ -346,7 +423,12 @@ static void on_request(struct smb_conn *c, const struct smb_event *ev)
 
 	check_unsigned(c, ev);
 	switch (ev->what) {
+	case SMB_W_NEGOTIATE:
+		if (ev->version == 2 && ev->compression)
+			d->comp_offered = true;
+		return;
 	case SMB_W_SESSION:
+		d->session_seen = true;
 		if (ev->has_auth) {
 			d->auth_pending = true;
 			d->auth_anon = ev->anonymous;
@@ -438,6 +520,8 @@ static void on_reply(struct smb_conn *c, const struct smb_event *ev)
 	}
 	if (ev->version != 1)
 		return;
+	if (ev->cmd == SMB1_TRANS || ev->cmd == SMB1_TRANS2 || ev->cmd == SMB1_NT_TRANS)
+		trans_reply(c, ev);
 	if (ev->cmd == SMB1_TRANS && d->check_pending && ev->mid == d->check_mid)
 		check_verdict(c, true, ev->status);
 	if (ev->cmd == SMB1_TRANS2 && d->n_knock) {
@@ -448,6 +532,70 @@ static void on_reply(struct smb_conn *c, const struct smb_event *ev)
 				knock_verdict(c, false, 0);
 		}
 	}
+}
+
+/* CVE-2020-0796 (SMBGhost): sizes in a COMPRESSION_TRANSFORM header that
+ * contradict each other or the frame; srv2.sys trusted them. Either
+ * direction: the client side (mrxsmb) had the same bug. */
+static void on_compressed(struct smb_conn *c, const struct smb_event *ev)
+{
+	const struct smb2_compress_hdr *h = &ev->comp;
+	uint64_t limit = c->det.max_size ? (uint64_t)c->det.max_size + COMPRESS_SLACK
+					 : COMPRESS_MAX_UNNEGOTIATED;
+	unsigned bad = smb2_compress_check(h, limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit);
+	if (!bad)
+		return;
+	char why[320] = "";
+	size_t used = 0;
+	for (unsigned bit = 1; bit <= SMB2_COMPRESS_BAD_CHAIN; bit <<= 1) {
+		if (!(bad & bit))
+			continue;
+		int k = snprintf(why + used, sizeof why - used, "%s%s", used ? "; " : "",
+				 smb2_compress_bad_text(bit));
+		if (k > 0 && (size_t)k < sizeof why - used)
+			used += (size_t)k;
+	}
+	const char *from = ev->dir == FLOW_TO_SERVER ? "client" : "server";
+	if (h->chained)
+		det_raise(c, "SMBGHOST_EXPLOIT", NULL, from,
+			  "chained COMPRESSION_TRANSFORM from the %s: OriginalCompressedSegmentSize "
+			  "%u, %u payloads declaring %llu bytes: %s (CVE-2020-0796)",
+			  from, h->original_size, h->n_payloads,
+			  (unsigned long long)h->sum_original, why);
+	else
+		det_raise(c, "SMBGHOST_EXPLOIT", NULL, from,
+			  "COMPRESSION_TRANSFORM from the %s: OriginalCompressedSegmentSize 0x%08X, "
+			  "Offset 0x%08X, %zu bytes follow, limit %llu: %s (CVE-2020-0796)",
+			  from, h->original_size, h->offset, h->data_len,
+			  (unsigned long long)limit, why);
+}
+
+/* The SMBGhost scanners' probe: offer compression in a 3.1.1 NEGOTIATE,
+ * read whether the server picks an algorithm, hang up. Windows 10+ clients
+ * offer compression too, but always go on to SESSION_SETUP. */
+static void ghost_verdict(struct smb_conn *c)
+{
+	struct det_flow *d = &c->det;
+	if (!d->comp_offered || d->session_seen || !d->client_closed)
+		return;
+	if (d->comp_answered)
+		det_raise(c, "SMBGHOST_CHECK", NULL, "compression",
+			  "3.1.1 NEGOTIATE offering compression, then the client closed without "
+			  "SESSION_SETUP; the server answered with compression (%s): target may "
+			  "be VULNERABLE to CVE-2020-0796 unless patched",
+			  d->comp_algs);
+	else
+		det_raise(c, "SMBGHOST_CHECK", NULL, "no compression",
+			  "3.1.1 NEGOTIATE offering compression, then the client closed without "
+			  "SESSION_SETUP; %s",
+			  d->negotiate_answered ? "the server answered without compression (not "
+						  "vulnerable)"
+						: "no answer from the server");
+}
+
+void det_flow_client_closed(struct smb_conn *c)
+{
+	c->det.client_closed = true;
 }
 
 void det_flow_event(struct smb_conn *c, const struct smb_event *ev)
@@ -469,6 +617,10 @@ void det_flow_event(struct smb_conn *c, const struct smb_event *ev)
 	default:
 		return;
 	}
+	if (ev->what == SMB_W_COMPRESSED) {
+		on_compressed(c, ev);
+		return;
+	}
 	if (ev->dir == FLOW_TO_SERVER && !ev->reply)
 		on_request(c, ev);
 	else if (ev->dir == FLOW_TO_CLIENT && ev->reply)
@@ -477,8 +629,14 @@ void det_flow_event(struct smb_conn *c, const struct smb_event *ev)
 
 void det_flow_close(struct smb_conn *c)
 {
+	struct det_flow *d = &c->det;
+	c->s->memory -= d->cap_tr * sizeof *d->tr;
+	free(d->tr);
+	d->tr = NULL;
+	d->n_tr = d->cap_tr = 0;
 	if (c->det.check_pending)
 		check_verdict(c, false, 0);
 	if (c->det.n_knock && !c->det.knock_answered)
 		knock_verdict(c, false, 0);
+	ghost_verdict(c);
 }

@@ -1,9 +1,12 @@
 /* sensor.c - packets to flows to SMB events to detectors; see sensor.h. */
 #include "sensor/sensor.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "net/targets.h"
 #include "sensor/sensor_int.h"
 
 /* Sources tracked for the scan and logon windows. */
@@ -65,9 +68,26 @@ void sensor_addr_str(const struct flow *f, bool server, char *out, size_t outsz)
 	pkt_addr_str(f->key.family, server ? f->key.srv : f->key.cli, out, outsz);
 }
 
+static bool approved_source(const struct sensor *s, const char *addr)
+{
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	struct sockaddr_in *v4 = (struct sockaddr_in *)(void *)&ss;
+	struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)(void *)&ss;
+	if (inet_pton(AF_INET, addr, &v4->sin_addr) == 1)
+		ss.ss_family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, &v6->sin6_addr) == 1)
+		ss.ss_family = AF_INET6;
+	else
+		return false;
+	return targets_contains(s->cfg.approved_scanners, &ss);
+}
+
 /* The one exit for alerts: swap alert_fn to route them elsewhere. */
 void sensor_alert_raw(struct sensor *s, struct sensor_alert *a)
 {
+	if (a->probe && s->cfg.approved_scanners && approved_source(s, a->src))
+		alert_approve_probe(a);
 	s->st.alerts++;
 	summary_alert(s->summary, a->id, a->severity);
 	if (s->cfg.alert_fn)
@@ -257,6 +277,8 @@ void sensor_packet(struct sensor *s, const struct pkt *p)
 			s->memory = (size_t)((long)s->memory + delta);
 		}
 	}
+	if ((p->flags & (PKT_TCP_FIN | PKT_TCP_RST)) && dir == FLOW_TO_SERVER && f->smb)
+		det_flow_client_closed(f->smb);
 	if (p->flags & PKT_TCP_FIN)
 		f->fin[dir] = true;
 	if (p->flags & PKT_TCP_RST)

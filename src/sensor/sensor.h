@@ -28,6 +28,10 @@ struct sensor_config {
 	unsigned spray_accounts;     /* ... or distinct accounts failing */
 	uint64_t brute_window_us;
 	uint64_t dedupe_window_us;   /* per-pair alerts (SMB1_IN_USE, ...) */
+	/* --approved-scanners: probe-type alerts whose source is in this set
+	 * are recorded at info with approved_scanner true (not owned; NULL =
+	 * none approved) */
+	const struct target_set *approved_scanners;
 	sensor_alert_fn alert_fn;
 	void *alert_ctx;
 };
@@ -44,6 +48,7 @@ struct sensor_stats {
 };
 
 struct sensor;
+struct target_set;
 
 /* Defaults: 65536 flows, 256 MiB, 256 KiB per direction, 600 s / 30 s,
  * scan 32 hosts or 8 unanswered in 300 s, brute force 10 failures or 5

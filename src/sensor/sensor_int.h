@@ -8,7 +8,11 @@
 #include "sensor/smb_stream.h"
 
 #define DET_PENDING 16
-#define DET_TRANS 8
+/* Open SMB1 transactions held per flow (grown on demand). A client with
+ * this many open at once is grooming the server (Eternal*); the alert
+ * fires at DET_TRANS_GROOM, so hitting the hard cap never hides anything. */
+#define DET_TRANS_MAX 1024
+#define DET_TRANS_GROOM 16
 #define DET_KNOCKS 4
 #define DET_USER 64
 
@@ -20,11 +24,13 @@ struct det_pending {
 	char name[24];    /* create: pipe name (lower case) */
 };
 
+/* One SMB1 transaction whose primary did not carry all its data or
+ * parameters: it stays open until its final response (or an error). */
 struct det_trans {
-	bool used;
 	uint8_t cmd;
 	uint16_t mid, func;
 	uint32_t total_data, got_data;
+	uint32_t total_param, got_param;
 };
 
 /* Per-connection detector state (detect_flow.c). */
@@ -41,13 +47,20 @@ struct det_flow {
 	bool anon_ipc;
 	struct det_pending pend[DET_PENDING];
 	unsigned pend_next;
-	struct det_trans tr[DET_TRANS];
+	struct det_trans *tr;      /* open transactions, n_tr of cap_tr (heap) */
+	unsigned n_tr, cap_tr;
+	bool groom_raised;
 	bool check_pending;
 	uint64_t check_mid;
 	uint16_t knock_mid[DET_KNOCKS];
 	unsigned n_knock;
 	uint32_t knock_timeout;
 	bool knock_answered;
+	/* SMBGhost: a 3.1.1 NEGOTIATE offering compression, then the client
+	 * hangs up before any SESSION_SETUP */
+	bool comp_offered, comp_answered, negotiate_answered, session_seen, client_closed;
+	char comp_algs[48];        /* what the server chose */
+	uint32_t max_size;         /* negotiated MaxTransact/Read/WriteSize, 0 unknown */
 };
 
 struct smb_conn {
@@ -71,6 +84,8 @@ struct sensor {
 /* detect_flow.c */
 void det_flow_event(struct smb_conn *c, const struct smb_event *ev);
 void det_flow_close(struct smb_conn *c);
+/* The client sent FIN or RST (called before the flow closes). */
+void det_flow_client_closed(struct smb_conn *c);
 
 /* detect_host.c: per-source windows for scanning and failed logons */
 struct host_table *host_table_new(size_t max_hosts);

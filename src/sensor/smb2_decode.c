@@ -2,10 +2,12 @@
  * compounded requests (NextCommand) and decodes NEGOTIATE, SESSION_SETUP,
  * TREE_CONNECT and CREATE; every other command is reported with its
  * header only (enough for the signing check). */
+#include <stdio.h>
 #include <string.h>
 
 #include "sensor/smb_stream.h"
 #include "wire/smb2.h"
+#include "wire/smb2_compress.h"
 
 #define SMB2_CMD_CREATE 0x0005
 #define SMB2_FLAGS_SIGNED 0x00000008u
@@ -20,14 +22,58 @@ static void utf16_at(struct rd *m, uint16_t off, uint16_t len, char *out, size_t
 		wire_utf16le_to_utf8(c.p, c.len, out, outsz);
 }
 
+/* Append an algorithm name to ev->compression_algs ("LZNT1,LZ77"). */
+static void add_alg_name(struct smb_event *ev, uint16_t id)
+{
+	const char *name = smb2_compression_name(id);
+	size_t used = strlen(ev->compression_algs);
+	snprintf(ev->compression_algs + used, sizeof ev->compression_algs - used, "%s%s",
+		 used ? "," : "", name ? name : "?");
+}
+
+/* MS-SMB2 2.2.3: a 3.1.1 request's negotiate contexts; we only ask whether
+ * one is SMB2_COMPRESSION_CAPABILITIES (2.2.3.1.3) and what it offers. */
+static void negotiate_req_contexts(struct smb_event *ev, struct rd *m)
+{
+	uint32_t ctx_off;
+	uint16_t count;
+	struct rd b = *m;
+	/* SecurityMode(2) Reserved(2) Capabilities(4) ClientGuid(16) */
+	if (!rd_skip(&b, 2 + 2 + 4 + 16) || !rd_u32le(&b, &ctx_off) || !rd_u16le(&b, &count))
+		return;
+	struct rd whole = *m, ctxs;
+	whole.off = 0;
+	whole.err = 0;
+	if (ctx_off < SMB2_HDR_LEN || !rd_at(&whole, ctx_off, whole.len - ctx_off, &ctxs))
+		return;
+	for (unsigned i = 0; i < count && i < 16; i++) {
+		uint16_t type, len, n, alg;
+		struct rd data;
+		/* 2.2.3.1: ContextType(2) DataLength(2) Reserved(4) Data, 8-aligned */
+		if ((i && !rd_align(&ctxs, 8)) || !rd_u16le(&ctxs, &type) || !rd_u16le(&ctxs, &len) ||
+		    !rd_skip(&ctxs, 4) || !rd_sub(&ctxs, len, &data))
+			return;
+		if (type != SMB2_CTX_COMPRESSION)
+			continue;
+		ev->compression = true;
+		/* CompressionAlgorithmCount(2) Padding(2) Flags(4) ids */
+		if (!rd_u16le(&data, &n) || !rd_skip(&data, 6))
+			continue;
+		for (unsigned k = 0; k < n && k < 8 && rd_u16le(&data, &alg); k++)
+			add_alg_name(ev, alg);
+	}
+}
+
 static void negotiate(struct smb_event *ev, struct rd *m)
 {
 	ev->what = SMB_W_NEGOTIATE;
 	if (!ev->reply) {
 		/* MS-SMB2 2.2.3: StructureSize(2) DialectCount(2) */
 		uint16_t ss, n;
-		if (rd_u16le(m, &ss) && rd_u16le(m, &n))
+		if (rd_u16le(m, &ss) && rd_u16le(m, &n)) {
 			ev->n_dialects = n;
+			negotiate_req_contexts(ev, m);
+		}
 		return;
 	}
 	struct smb2_negotiate_resp nr;
@@ -45,6 +91,19 @@ static void negotiate(struct smb_event *ev, struct rd *m)
 	}
 	ev->sign_enabled = (nr.security_mode & SMB2_SECMODE_SIGNING_ENABLED) != 0;
 	ev->sign_required = (nr.security_mode & SMB2_SECMODE_SIGNING_REQUIRED) != 0;
+	ev->max_size = nr.max_transact;
+	if (nr.max_read > ev->max_size)
+		ev->max_size = nr.max_read;
+	if (nr.max_write > ev->max_size)
+		ev->max_size = nr.max_write;
+	/* MS-SMB2 3.3.5.4: the server lists the algorithms it will use; NONE
+	 * alone means no compression */
+	for (unsigned i = 0; i < nr.n_compression; i++) {
+		if (nr.compression[i] == SMB2_COMPRESS_NONE)
+			continue;
+		ev->compression = true;
+		add_alg_name(ev, nr.compression[i]);
+	}
 }
 
 static void session_setup(struct smb_event *ev, struct rd *m)
@@ -139,4 +198,20 @@ void smb_stream_smb2(struct smb_stream *s, struct smb_event *ev, struct rd *msg)
 			return;
 		pos += h.next_command;
 	}
+}
+
+void smb_stream_compressed(struct smb_stream *s, struct smb_event *ev, struct rd *msg)
+{
+	ev->version = 2;
+	ev->cmd = 0xffff;
+	ev->what = SMB_W_COMPRESSED;
+	if (smb2_compress_hdr_decode(msg, &ev->comp) < 0) {
+		ev->what = SMB_W_NONE; /* shorter than the header: nothing to judge */
+	} else if (ev->frame_len > msg->len) {
+		/* only the start of a longer frame is here (a peeked header):
+		 * judge against what the frame declares, not what was kept */
+		ev->comp.data_len = ev->frame_len - SMB2_COMPRESS_HDR_LEN;
+		ev->comp.payload_overrun = false;
+	}
+	s->fn(s->ctx, ev);
 }

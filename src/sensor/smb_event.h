@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "wire/limits.h"
+#include "wire/smb2_compress.h"
 
 enum smb_ev_kind {
 	SMB_EV_MESSAGE,       /* any SMB message; the fields below say which */
@@ -30,6 +31,7 @@ enum smb_ev_what {
 	SMB_W_CREATE,
 	SMB_W_TRANS,      /* SMB1 TRANSACTION / TRANSACTION2 / NT_TRANSACT primary */
 	SMB_W_SECONDARY,  /* SMB1 *_SECONDARY */
+	SMB_W_COMPRESSED, /* SMB2 COMPRESSION_TRANSFORM (FC 'SMB'): ev->comp */
 };
 
 #define SMB_EV_MAX_DIALECTS 16
@@ -58,6 +60,11 @@ struct smb_event {
 	uint16_t dialect;     /* response: SMB2 dialect, or SMB1 index */
 	char dialect_name[32];/* response: "NT LM 0.12", "3.1.1", "" when none */
 	bool sign_enabled, sign_required;
+	/* SMB2 3.1.1 COMPRESSION_CAPABILITIES context: request offers it /
+	 * response selects an algorithm (names in compression_algs) */
+	bool compression;
+	char compression_algs[48];
+	uint32_t max_size;    /* response: largest of MaxTransact/Read/WriteSize */
 
 	/* SESSION_SETUP */
 	bool has_auth;        /* request carried an AUTHENTICATE / account */
@@ -80,6 +87,9 @@ struct smb_event {
 	uint32_t param_count, data_count;
 	uint32_t data_disp;
 	uint32_t timeout;
+
+	/* SMB_W_COMPRESSED */
+	struct smb2_compress_hdr comp;
 };
 
 typedef void (*smb_event_fn)(void *ctx, const struct smb_event *ev);

@@ -79,10 +79,7 @@ static void decode_message(struct smb_stream *s, int dir, const uint8_t *msg, si
 		s->fn(s->ctx, &ev);
 		break;
 	case SMB_MAGIC_COMPRESSED:
-		/* MS-SMB2 2.2.42: compressed messages carry no header we use */
-		ev.version = 2;
-		ev.cmd = 0xffff;
-		s->fn(s->ctx, &ev);
+		smb_stream_compressed(s, &ev, &r);
 		break;
 	default:
 		emit_simple(s, dir, SMB_EV_NOT_SMB, declared_len);

@@ -71,6 +71,7 @@ void smb_stream_message(struct smb_stream *s, int dir, const uint8_t *msg, size_
 /* Internal: the per-version decoders (smb1_decode.c, smb2_decode.c). */
 void smb_stream_smb1(struct smb_stream *s, struct smb_event *ev, struct rd *msg);
 void smb_stream_smb2(struct smb_stream *s, struct smb_event *ev, struct rd *msg);
+void smb_stream_compressed(struct smb_stream *s, struct smb_event *ev, struct rd *msg);
 /* Internal: extract user/domain/anonymous from a security blob. */
 void smb_stream_auth_blob(struct smb_event *ev, const struct rd *blob);
 

@@ -142,5 +142,47 @@ total=$(grep -c '^{' "$tmp/sum2")
 [ -n "$want" ] && [ "$want" = "$got" ] && grep -q "^Alerts ($total)\$" "$tmp/sum2" &&
 	[ "$(sed -n '/^Alerts (/{n;p}' "$tmp/sum2" | awk '{print $2}')" = critical ]
 t $? "--summary: alert totals by kind and severity equal the alerts printed ($total), most severe first"
+# --approved-scanners: an approved source's probes drop to info (kept, marked),
+# its other alerts keep their severity; other sources are untouched
+"$SMBWATCH" sensor -r "$PCAPS/wannacry.pcap" >"$tmp/wc0.jsonl"
+t $? "wannacry without --approved-scanners exits 0"
+"$SMBWATCH" sensor -r "$PCAPS/wannacry.pcap" --approved-scanners 192.168.116.149,2001:2::/48 \
+	>"$tmp/wc1.jsonl"
+t $? "wannacry with --approved-scanners exits 0"
+sel='select(.src=="192.168.116.149" and .id=="MS17_010_CHECK") | [.severity, .approved_scanner]'
+[ "$(jq -c "$sel" "$tmp/wc0.jsonl" | sort -u)" = '["high",null]' ] &&
+	[ "$(jq -c "$sel" "$tmp/wc1.jsonl" | sort -u)" = '["info",true]' ]
+t $? "MS17_010_CHECK from the approved scanner: high without the flag, info + approved_scanner with it"
+[ "$(wc -l <"$tmp/wc0.jsonl")" = "$(wc -l <"$tmp/wc1.jsonl")" ]
+t $? "approved probes are recorded, never dropped ($(wc -l <"$tmp/wc1.jsonl") alerts both ways)"
+sel='select(.src=="192.168.116.149" and .id=="DOUBLEPULSAR") | .severity'
+[ "$(jq -r "$sel" "$tmp/wc1.jsonl" | sort | uniq -c | awk '{printf "%s:%s ", $2, $1}')" = "critical:2 info:3 " ]
+t $? "DOUBLEPULSAR knocks of the approved scanner at info, implant answers stay critical"
+sel='select(.src=="192.168.116.149" and .id=="MS17_010_EXPLOIT") | .severity'
+[ "$(jq -r "$sel" "$tmp/wc1.jsonl" | sort -u)" = critical ]
+t $? "MS17_010_EXPLOIT from the approved address keeps critical"
+sel='select(.src!="192.168.116.149") | [.id,.severity,.src,.dst]'
+[ "$(jq -c "$sel" "$tmp/wc0.jsonl")" = "$(jq -c "$sel" "$tmp/wc1.jsonl")" ] &&
+	jq -e -s '[.[] | select(.src=="192.168.116.138" and .id=="MS17_010_CHECK")] | length > 0' \
+		"$tmp/wc1.jsonl" >/dev/null
+t $? "alerts from other sources unchanged (192.168.116.138's MS17_010_CHECK stays high)"
+printf '# approved\n10.0.0.0/24\n2001:2::1\n' >"$tmp/approved.txt"
+"$SMBWATCH" sensor -r "$PCAPS/zeek-SMBGhost.pcap" >"$tmp/g0.jsonl"
+"$SMBWATCH" sensor -r "$PCAPS/zeek-SMBGhost.pcap" --approved-scanners "@$tmp/approved.txt" >"$tmp/g1.jsonl"
+[ "$(jq -c '[.id,.severity,.approved_scanner]' "$tmp/g0.jsonl")" = '["SMBGHOST_CHECK","high",null]' ] &&
+	[ "$(jq -c '[.id,.severity,.approved_scanner]' "$tmp/g1.jsonl")" = '["SMBGHOST_CHECK","info",true]' ]
+t $? "SMBGHOST_CHECK: high, and info with --approved-scanners @FILE"
+"$SMBWATCH" sensor -r "$PCAPS/internet-445-syn-scan.pcap" --approved-scanners 176.192.150.0/24 >"$tmp/s1.jsonl"
+[ "$(jq -c '[.id,.severity,.approved_scanner]' "$tmp/s1.jsonl")" = '["SMB_SCAN","info",true]' ]
+t $? "SMB_SCAN from an approved CIDR at info"
+for bad in "192.168.116.149,not-an-address" "10.0.0.0/33" "2001:2::/129" "@$tmp/none.txt" ","; do
+	"$SMBWATCH" sensor -r "$PCAPS/wannacry.pcap" --approved-scanners "$bad" >"$tmp/o" 2>"$tmp/e"
+	rc=$?
+	item=${bad#*,}
+	item=${item#@}
+	[ "$rc" = 2 ] && [ ! -s "$tmp/o" ] && [ "$(wc -l <"$tmp/e")" = 1 ] &&
+		{ [ "$bad" = "," ] || grep -qF -- "$item" "$tmp/e"; }
+	t $? "--approved-scanners '$bad': exit 2 naming the item ($rc: $(cat "$tmp/e"))"
+done
 echo "1..$n"
 exit $fail

@@ -4,7 +4,9 @@
 # tshark captures on the scanner end of the veth (inside that namespace, so
 # only lab traffic is seen); the capture then goes through
 # `smbwatch sensor -r` and the alerts are checked by id with jq.
-#   a. smbwatch scan 198.18.1.0/24 -p 139,445       -> SMB_SCAN from 198.18.0.1
+#   a. smbwatch scan 198.18.1.0/24 -p 139,445       -> SMB_SCAN from 198.18.0.1,
+#      SMBGHOST_CHECK for its SMBGhost probe; with --approved-scanners its
+#      probe alerts at info, the others unchanged
 #   b. smbclient -N -L and a share listing (normal) -> only ANONYMOUS_IPC and
 #      NULL_SESSION_USED; ten -L in a row           -> still no SMB_BRUTE_FORCE
 #   c. 12 failed logons, 5 account names            -> SMB_BRUTE_FORCE naming them
@@ -128,6 +130,25 @@ eq "scan: SMB1_IN_USE for exactly the SMB1 personas .10 and .11" \
 # its logons carry no password: not a brute force; its MS17-010 check is not an exploit
 eq "scan: no SMB_BRUTE_FORCE, no MS17_010_EXPLOIT" \
 	"$(count scan SMB_BRUTE_FORCE)/$(count scan MS17_010_EXPLOIT)" "0/0"
+# smbwatch's own SMBGhost probe (3.1.1 NEGOTIATE offering compression, then
+# close without SESSION_SETUP) is the pattern SMBGHOST_CHECK looks for
+eq "scan: SMBGHOST_CHECK for smbwatch's own probe, from 198.18.0.1 only" \
+	"$(alerts scan SMBGHOST_CHECK 'map(.src) | unique')" '["198.18.0.1"]'
+# the same capture with the scanner approved: every probe alert kept, at
+# info and marked; every other alert keeps its severity
+"$SMBWATCH" sensor -r "$WORK/scan.pcap" --approved-scanners 198.18.0.1 >"$WORK/scan-approved.jsonl" \
+	2>"$WORK/scan-approved.err"
+eq "scan, --approved-scanners 198.18.0.1: exit 0" "$?" "0"
+probe_sel='select(.id | test("^(SMB_SCAN|MS17_010_CHECK|SMBGHOST_CHECK|DOUBLEPULSAR)$"))'
+eq "scan, approved: probe alerts at info with approved_scanner, none dropped" \
+	"$(jq -s -c "[.[] | $probe_sel] | [length, (map([.severity, .approved_scanner]) | unique)]" \
+		"$WORK/scan-approved.jsonl")" \
+	"[$(jq -s "[.[] | $probe_sel] | length" "$WORK/scan.jsonl"),[[\"info\",true]]]"
+eq "scan, approved: the other alerts unchanged" \
+	"$(jq -c "select(.id | test(\"^(SMB_SCAN|MS17_010_CHECK|SMBGHOST_CHECK|DOUBLEPULSAR)\$\") | not) | [.id,.severity,.dst]" \
+		"$WORK/scan-approved.jsonl")" \
+	"$(jq -c "select(.id | test(\"^(SMB_SCAN|MS17_010_CHECK|SMBGHOST_CHECK|DOUBLEPULSAR)\$\") | not) | [.id,.severity,.dst]" \
+		"$WORK/scan.jsonl")"
 
 # --- b. a normal anonymous listing and a share listing ----------------------
 do_normal() {

@@ -80,6 +80,9 @@ static const struct expect expected[] = {
 	{"wannacry.pcap", "MS17_010_EXPLOIT critical 192.168.116.138 192.168.116.172"},
 	{"wannacry.pcap", "DOUBLEPULSAR critical 192.168.116.138 192.168.116.172"},
 	{"wannacry.pcap", "DOUBLEPULSAR critical 192.168.116.149 192.168.116.172"},
+	/* the SMBGhost scanner's probe: NEGOTIATE offering LZNT1, answered with
+	 * LZNT1, client FIN before any SESSION_SETUP */
+	{"zeek-SMBGhost.pcap", "SMBGHOST_CHECK high 10.0.0.1 10.0.0.133"},
 	{"zeek-cifs_negotiate_lanman.pcap", "SMB1_IN_USE medium 10.0.0.2 10.0.0.1"},
 	{"zeek-raw_ntlm_in_smb.pcap", "SMB1_IN_USE medium 192.168.56.1 192.168.56.101"},
 	{"zeek-smb1_transaction_request.pcap", "SMB1_IN_USE medium 192.168.0.1 192.168.0.2"},
@@ -187,6 +190,8 @@ static void test_benign_quiet(void **state)
 		for (unsigned j = 0; j < g->n; j++)
 			if (strncmp(g->lines[j], "MS17", 4) == 0 ||
 			    strncmp(g->lines[j], "DOUBLEPULSAR", 12) == 0 ||
+			    strncmp(g->lines[j], "SMBGHOST", 8) == 0 ||
+			    strncmp(g->lines[j], "SMB1_TRANS_GROOMING", 19) == 0 ||
 			    strncmp(g->lines[j], "SMB_SCAN", 8) == 0)
 				fail_msg("%s: %s", benign[i], g->lines[j]);
 		free(g);

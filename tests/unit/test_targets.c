@@ -443,6 +443,44 @@ static void test_exclude_list_error(void **state)
 	targets_free(t);
 }
 
+static bool contains(const struct target_set *t, const char *addr)
+{
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	if (inet_pton(AF_INET, addr, &((struct sockaddr_in *)&ss)->sin_addr) == 1)
+		ss.ss_family = AF_INET;
+	else if (inet_pton(AF_INET6, addr, &((struct sockaddr_in6 *)&ss)->sin6_addr) == 1)
+		ss.ss_family = AF_INET6;
+	else
+		fail_msg("bad test address %s", addr);
+	return targets_contains(t, &ss);
+}
+
+/* targets_add_list + targets_contains (the sensor's --approved-scanners):
+ * membership also for IPv6 ranges wider than the 2^64 that index counts */
+static void test_add_list_contains(void **state)
+{
+	(void)state;
+	char e[256];
+	struct target_set *t = targets_new();
+	targets_set_resolve(t, false);
+	assert_int_equal(targets_add_list(t, "198.18.0.0/24, 198.19.1.7\t2001:2::/32", e,
+					  sizeof e), 0);
+	targets_finalize(t);
+	assert_true(contains(t, "198.18.0.0"));
+	assert_true(contains(t, "198.18.0.255"));
+	assert_false(contains(t, "198.18.1.0"));
+	assert_true(contains(t, "198.19.1.7"));
+	assert_false(contains(t, "198.19.1.8"));
+	assert_true(contains(t, "2001:2::1"));
+	assert_true(contains(t, "2001:2:ffff:ffff:ffff:ffff:ffff:ffff"));
+	assert_false(contains(t, "2001:3::"));
+	assert_false(contains(t, "::ffff:198.18.0.1")); /* mapped v6 is not v4 */
+	assert_int_equal(targets_add_list(t, "198.18.0.1,nope", e, sizeof e), -1);
+	assert_non_null(strstr(e, "'nope'"));
+	targets_free(t);
+}
+
 static void test_refinalize(void **state)
 {
 	(void)state;
@@ -464,6 +502,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_single_and_cidr),
+		cmocka_unit_test(test_add_list_contains),
 		cmocka_unit_test(test_cidr_host_bits),
 		cmocka_unit_test(test_cidr_edges),
 		cmocka_unit_test(test_ranges),

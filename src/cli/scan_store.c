@@ -57,10 +57,11 @@ int scan_store_open_existing(const char *db, const char *cmd, struct store **out
 
 static void options_json(const struct scan_cli *cli, char *out, size_t outsz)
 {
-	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s}", "checks",
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "checks",
 			      (json_int_t)cli->sopts.checks, "timeout_ms",
 			      (json_int_t)cli->sopts.deadline_ms, "read_timeout_ms",
-			      (json_int_t)cli->sopts.read_timeout_ms, "retries",
+			      (json_int_t)cli->sopts.read_timeout_ms, "rpc_timeout_ms",
+			      (json_int_t)cli->sopts.rpc_timeout_ms, "retries",
 			      (json_int_t)cli->sopts.retries, "rate", (json_int_t)cli->rate, "ports",
 			      cli->ports_text ? cli->ports_text : "");
 	char *txt = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;

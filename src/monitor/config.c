@@ -24,6 +24,7 @@ static const struct {
 	{"fail_on", "fail-on"},
 	{"timeout", "timeout"},
 	{"read_timeout", "read-timeout"},
+	{"rpc_timeout", "rpc-timeout"},
 	{"connect_timeout", "connect-timeout"},
 	{"rate", "rate"},
 	{"max_inflight", "max-inflight"},

@@ -21,6 +21,8 @@ static const struct {
 	{"sink", "sink"},
 	{"webhook_secret", "webhook-secret"},
 	{"gone_after", "gone-after"},
+	{"failing_after", "failing-after"},
+	{"flap_runs", "flap-runs"},
 	{"fail_on", "fail-on"},
 	{"timeout", "timeout"},
 	{"read_timeout", "read-timeout"},

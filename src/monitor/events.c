@@ -216,14 +216,17 @@ static int appeared(struct ctx *c, json_t *rec, unsigned gone_after)
 	return 0;
 }
 
-/* Is field f the same in a and b (as the diff sees it: a check that cannot
- * be compared counts as the same)? */
-static bool same_field(json_t *a, json_t *b, const char *f)
+/* Is field f the same in a and b? 1 yes, 0 no, -1 unknown (its check has
+ * no value in one of them). */
+static int same_field(json_t *a, json_t *b, const char *f)
 {
-	json_t *d = diff_records(a, b);
+	const char *check = diff_check_of_field(f);
+	if (check && (!diff_check_known(a, check) || !diff_check_known(b, check)))
+		return -1;
+	json_t *d = diff_records_known(a, b);
 	size_t n = strlen(f), i;
 	json_t *ch;
-	bool same = true;
+	int same = 1;
 	json_array_foreach(d, i, ch) {
 		const char *g = json_string_value(json_object_get(ch, "field"));
 		size_t m = g ? strlen(g) : 0;
@@ -232,7 +235,7 @@ static bool same_field(json_t *a, json_t *b, const char *f)
 		/* equal, or one is the other's parent (a whole object came or went) */
 		if (strcmp(f, g) == 0 || (m < n && strncmp(f, g, m) == 0 && f[m] == '.') ||
 		    (n < m && strncmp(g, f, n) == 0 && g[n] == '.')) {
-			same = false;
+			same = 0;
 			break;
 		}
 	}
@@ -250,7 +253,7 @@ struct track {
 
 static bool changed_at(const struct track *t, size_t i, const char *f)
 {
-	return i + 1 < t->n && !same_field(t->recs[i], t->recs[i + 1], f);
+	return i + 1 < t->n && same_field(t->recs[i + 1], t->recs[i], f) == 0;
 }
 
 /* Changed at run i to a value it had within the K runs before. */
@@ -259,18 +262,19 @@ static bool returned_at(const struct track *t, size_t i, const char *f)
 	if (!changed_at(t, i, f))
 		return false;
 	for (size_t j = i + 2; j <= i + t->k && j < t->n; j++)
-		if (same_field(t->recs[i], t->recs[j], f))
+		if (same_field(t->recs[j], t->recs[i], f) == 1)
 			return true;
 	return false;
 }
 
-/* The same value for K runs in a row, ending at run i. */
+/* The same value for K runs in a row, ending at run i (a run without an
+ * answer does not break it). */
 static bool settled_at(const struct track *t, size_t i, const char *f)
 {
 	if (i + t->k > t->n)
 		return false;
 	for (size_t j = i + 1; j < i + t->k; j++)
-		if (!same_field(t->recs[i], t->recs[j], f))
+		if (same_field(t->recs[j], t->recs[i], f) == 0)
 			return false;
 	return true;
 }
@@ -291,7 +295,9 @@ static json_t *values_seen(const struct track *t, const char *f, json_t *now)
 	json_t *vals = json_array();
 	json_array_append(vals, now ? now : json_null());
 	for (size_t j = 1; j <= t->k && j < t->n; j++) {
-		json_t *d = diff_records(t->recs[j], t->recs[0]);
+		if (same_field(t->recs[j], t->recs[0], f) < 0)
+			continue;
+		json_t *d = diff_records_known(t->recs[j], t->recs[0]);
 		json_t *v = now ? now : json_null();
 		size_t i;
 		json_t *ch;

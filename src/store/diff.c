@@ -269,7 +269,21 @@ static void walk(json_t *out, const char *path, json_t *a, json_t *b)
 	add_change(out, path, a, b);
 }
 
-json_t *diff_records(json_t *old_rec, json_t *new_rec)
+const char *diff_check_of_field(const char *field)
+{
+	for (size_t i = 0; i < N_CHECK_FIELDS; i++) {
+		char path[64];
+		snprintf(path, sizeof path, "%s%s%s",
+			 check_fields[i].parent ? check_fields[i].parent : "",
+			 check_fields[i].parent ? "." : "", check_fields[i].key);
+		size_t n = strlen(path);
+		if (strncmp(field, path, n) == 0 && (field[n] == '\0' || field[n] == '.'))
+			return check_fields[i].check;
+	}
+	return NULL;
+}
+
+static json_t *diff_mode(json_t *old_rec, json_t *new_rec, bool known_only)
 {
 	json_t *a = diff_normalize(old_rec);
 	json_t *b = diff_normalize(new_rec);
@@ -277,7 +291,9 @@ json_t *diff_records(json_t *old_rec, json_t *new_rec)
 	/* a check's fields count only when it answered in the new run and its
 	 * value was known before: "did not answer" is not "changed" */
 	for (size_t i = 0; old_rec && new_rec && diff_check_id(i); i++) {
-		if (diff_check_comparable(old_rec, new_rec, diff_check_id(i)))
+		const char *id = diff_check_id(i);
+		if (known_only ? diff_check_known(old_rec, id) && diff_check_known(new_rec, id)
+			       : diff_check_comparable(old_rec, new_rec, id))
 			continue;
 		drop_check_fields(a, diff_check_id(i));
 		drop_check_fields(b, diff_check_id(i));
@@ -290,6 +306,16 @@ json_t *diff_records(json_t *old_rec, json_t *new_rec)
 	json_decref(a);
 	json_decref(b);
 	return out;
+}
+
+json_t *diff_records(json_t *old_rec, json_t *new_rec)
+{
+	return diff_mode(old_rec, new_rec, false);
+}
+
+json_t *diff_records_known(json_t *old_rec, json_t *new_rec)
+{
+	return diff_mode(old_rec, new_rec, true);
 }
 
 void diff_value_text(json_t *v, char *out, size_t outsz)

@@ -27,6 +27,13 @@
  * service that appears or goes is not a field change). */
 json_t *diff_records(json_t *old_rec, json_t *new_rec);
 
+/* The same, comparing a check's fields whenever both records hold a value
+ * for it (answered or stale): for looking back over history. */
+json_t *diff_records_known(json_t *old_rec, json_t *new_rec);
+/* The check a dotted field belongs to ("shares.x" -> "shares"); NULL for
+ * fingerprint fields. */
+const char *diff_check_of_field(const char *field);
+
 /* True for fields that never count as a change (and anything below them). */
 bool diff_is_volatile(const char *field);
 

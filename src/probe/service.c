@@ -339,11 +339,10 @@ static void settle_cover(struct service *s, const struct conv_result *res)
 		enum rec_check_id id = (enum rec_check_id)i;
 		if (record_check_known(rec, id))
 			record_check_set(rec, id, RCHK_OK, NULL);
-		else if (res->connect == ECONN_OK && res->end == PROBE_END_DONE && !s->deadline_hit)
-			record_check_set(rec, id,
-					 rec->checks[i].status == RCHK_FAILED ? RCHK_FAILED : RCHK_OK,
-					 rec->checks[i].error);
-		else
+		else if (res->connect == ECONN_OK && res->end == PROBE_END_DONE && !s->deadline_hit) {
+			if (rec->checks[i].status != RCHK_FAILED)
+				record_check_set(rec, id, RCHK_OK, NULL);
+		} else
 			record_check_set(rec, id, RCHK_FAILED, end_reason(s, res));
 	}
 	s->cover = 0;

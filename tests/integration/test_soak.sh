@@ -24,7 +24,8 @@ ok "lab up"
 DB=$WORK/db/smbwatch.db
 QUIET_CYCLES=10
 # every persona: the SMB ones, the echo and mute listeners, the closed host
-TARGETS=(-p 139,445,8445 198.18.1.10-16 198.18.1.20-21 198.18.1.30 2001:2::10)
+PORTS=139,445,8445
+TARGETS=(-p "$PORTS" 198.18.1.10-16 198.18.1.20-21 198.18.1.30 2001:2::10)
 cycle() { # cycle N: one monitor --once with all checks; events to out.N
 	timeout 300 "$LAB" exec "$SMBWATCH" monitor --once --db "$DB" --no-progress \
 		"${TARGETS[@]}" >"$WORK/out.$1" 2>"$WORK/err.$1"

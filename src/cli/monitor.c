@@ -14,6 +14,7 @@
 
 #include "cli/cli.h"
 #include "cli/monitor.h"
+#include "monitor/events.h"
 #include "cli/scan_store.h"
 #include "monitor/config.h"
 
@@ -22,7 +23,8 @@ static const char monitor_usage[] =
 	"\n"
 	"Scan the targets every interval, store each run, and report what changed\n"
 	"as JSON events (docs/events.md): new, gone, back, changed, finding_opened,\n"
-	"finding_resolved. Takes every `smbwatch scan` target, port and check option.\n"
+	"finding_resolved, flapping, check_failing, check_recovered. A check that did\n"
+	"not answer (timeout) is no change: its last known value is kept. Takes every `smbwatch scan` target, port and check option.\n"
 	"\n"
 	"  --every T            interval between scan starts (default 1h; 30s, 5m, 2h)\n"
 	"  --once               one cycle, then exit (for cron): exit 1 when an event at\n"
@@ -30,6 +32,11 @@ static const char monitor_usage[] =
 	"  --config FILE        INI file: targets, ports, checks, view, interval, db,\n"
 	"                       sink, webhook_secret, gone_after, fail_on, ...\n"
 	"  --gone-after N       report a service gone after N runs without it (default 2)\n"
+	"  --failing-after N    report check_failing when a check has not answered N\n"
+	"                       runs in a row (default 3), check_recovered when it does\n"
+	"  --flap-runs K        a field back to a value it had within K runs is reported\n"
+	"                       once as flapping, then quiet until it holds K runs\n"
+	"                       (default 3; 0 = off)\n"
 	"  --sink SPEC          where events go (repeatable; default stdout):\n"
 	"                       stdout | file:PATH | syslog | webhook:URL | exec:COMMAND\n"
 	"  --webhook-secret S   sign webhook bodies: X-Smbwatch-Signature: sha256=HMAC\n"
@@ -49,6 +56,7 @@ struct mon_args {
 	const char *sinks[MONITOR_MAX_SINKS];
 	unsigned n_sinks;
 	const char *every, *gone_after, *secret, *sink_retries, *sink_backoff;
+	const char *failing_after, *flap_runs;
 	bool once, help;
 	char **scan_argv; /* "monitor" + scan options */
 	int scan_argc;
@@ -59,7 +67,7 @@ static int take_monitor_opts(int argc, char **argv, struct mon_args *a, char *er
 {
 	static const char *const valued[] = {"config",	   "sink",	   "every",
 					     "gone-after", "webhook-secret", "sink-retries",
-					     "sink-backoff"};
+					     "sink-backoff", "failing-after", "flap-runs"};
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
 		if (strcmp(s, "--") == 0) {
@@ -113,6 +121,10 @@ static int take_monitor_opts(int argc, char **argv, struct mon_args *a, char *er
 			a->secret = val;
 		else if (strcmp(name, "sink-retries") == 0)
 			a->sink_retries = val;
+		else if (strcmp(name, "failing-after") == 0)
+			a->failing_after = val;
+		else if (strcmp(name, "flap-runs") == 0)
+			a->flap_runs = val;
 		else
 			a->sink_backoff = val;
 	}
@@ -192,6 +204,16 @@ static int setup(struct monitor *m, struct mon_args *a, char *err, size_t errsz)
 	}
 	if (a->gone_after && parse_small(a->gone_after, 1, 1000, &m->gone_after) != 0) {
 		snprintf(err, errsz, "bad --gone-after '%s': 1-1000 runs", a->gone_after);
+		return -1;
+	}
+	m->failing_after = EVENTS_FAILING_AFTER;
+	m->flap_runs = EVENTS_FLAP_RUNS;
+	if (a->failing_after && parse_small(a->failing_after, 1, 1000, &m->failing_after) != 0) {
+		snprintf(err, errsz, "bad --failing-after '%s': 1-1000 runs", a->failing_after);
+		return -1;
+	}
+	if (a->flap_runs && parse_small(a->flap_runs, 0, 100, &m->flap_runs) != 0) {
+		snprintf(err, errsz, "bad --flap-runs '%s': 0-100 runs", a->flap_runs);
 		return -1;
 	}
 	unsigned retries = 3, backoff = 500;

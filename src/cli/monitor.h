@@ -19,6 +19,8 @@ struct monitor {
 	unsigned n_sinks;
 	long every_ms;
 	unsigned gone_after;
+	unsigned failing_after; /* check_failing after this many failed runs */
+	unsigned flap_runs;     /* flapping window; 0 = off */
 	bool once;
 	/* signals: watchers on a loop of our own, alive for the whole run, so
 	 * SIGTERM between scans is never the default (fatal) action */

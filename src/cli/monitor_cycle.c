@@ -35,7 +35,11 @@ int64_t monitor_last_run(struct monitor *m)
 
 int monitor_deliver_run(struct monitor *m, int64_t run_id, int fail_on)
 {
-	json_t *evs = events_for_run(m->st, run_id, m->gone_after);
+	struct events_opts eo = {.gone_after = m->gone_after,
+				 .failing_after = m->failing_after,
+				 .flap_runs = m->flap_runs,
+				 .flap_runs_off = m->flap_runs == 0};
+	json_t *evs = events_for_run_opts(m->st, run_id, &eo);
 	if (!evs) {
 		fprintf(stderr, "smbwatch monitor: database error: %s\n", store_error(m->st));
 		return -1;

@@ -29,6 +29,7 @@ enum {
 	OPT_RATE,
 	OPT_CONNECT_TIMEOUT,
 	OPT_READ_TIMEOUT,
+	OPT_RPC_TIMEOUT,
 	OPT_TIMEOUT,
 	OPT_RETRIES,
 	OPT_IL,
@@ -165,6 +166,7 @@ static const struct option long_opts[] = {
 	{"rate", required_argument, NULL, OPT_RATE},
 	{"connect-timeout", required_argument, NULL, OPT_CONNECT_TIMEOUT},
 	{"read-timeout", required_argument, NULL, OPT_READ_TIMEOUT},
+	{"rpc-timeout", required_argument, NULL, OPT_RPC_TIMEOUT},
 	{"timeout", required_argument, NULL, OPT_TIMEOUT},
 	{"retries", required_argument, NULL, OPT_RETRIES},
 	{"iL", required_argument, NULL, OPT_IL},
@@ -235,6 +237,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 {
 	memset(cli, 0, sizeof *cli);
 	cli->sopts.read_timeout_ms = 2000;
+	cli->sopts.rpc_timeout_ms = 10000;
 	cli->sopts.deadline_ms = 20000;
 	cli->sopts.retries = 1;
 	cli->sopts.checks = CHECK_ALL;
@@ -389,6 +392,10 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 			break;
 		case OPT_READ_TIMEOUT:
 			rc = set_duration("--read-timeout", optarg, &cli->sopts.read_timeout_ms, err,
+					  errsz);
+			break;
+		case OPT_RPC_TIMEOUT:
+			rc = set_duration("--rpc-timeout", optarg, &cli->sopts.rpc_timeout_ms, err,
 					  errsz);
 			break;
 		case OPT_TIMEOUT:

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "record/json.h"
+#include "store/diff.h"
 
 static int open_store(const char *db, const char *cmd, bool must_exist, struct store **out)
 {
@@ -57,10 +58,11 @@ int scan_store_open_existing(const char *db, const char *cmd, struct store **out
 
 static void options_json(const struct scan_cli *cli, char *out, size_t outsz)
 {
-	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:s}", "checks",
+	json_t *o = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:s}", "checks",
 			      (json_int_t)cli->sopts.checks, "timeout_ms",
 			      (json_int_t)cli->sopts.deadline_ms, "read_timeout_ms",
-			      (json_int_t)cli->sopts.read_timeout_ms, "retries",
+			      (json_int_t)cli->sopts.read_timeout_ms, "rpc_timeout_ms",
+			      (json_int_t)cli->sopts.rpc_timeout_ms, "retries",
 			      (json_int_t)cli->sopts.retries, "rate", (json_int_t)cli->rate, "ports",
 			      cli->ports_text ? cli->ports_text : "");
 	char *txt = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
@@ -109,11 +111,36 @@ int scan_store_begin(struct scan_recorder *rec, struct store *st, const struct s
 	return 0;
 }
 
+/* A check that did not answer keeps the value the last sighting knew, marked
+ * stale with the run it came from (docs/record.md): the store never forgets
+ * a share list because one bind timed out. */
+static int scan_store_carry_stale(struct scan_recorder *rec, const struct svc_record *r,
+				  json_t *o)
+{
+	bool failed = false;
+	for (unsigned i = 0; i < RCHK_N; i++)
+		failed |= r->checks[i].status == RCHK_FAILED;
+	if (!failed)
+		return 0; /* the common case costs no lookup */
+	json_t *prev = NULL;
+	int64_t prev_run = 0;
+	int rc = store_last_sighting(rec->st, r->ip, r->port, rec->run.scope, rec->run.view,
+				     rec->run.id, &prev, &prev_run);
+	if (rc < 0)
+		return -1;
+	if (rc == 0)
+		diff_carry_stale(o, prev, prev_run);
+	json_decref(prev);
+	return 0;
+}
+
 void scan_store_service(struct scan_recorder *rec, const struct svc_record *r)
 {
 	if (!rec->st || rec->failed)
 		return;
 	json_t *o = record_to_json(r);
+	if (o && scan_store_carry_stale(rec, r, o) != 0)
+		recorder_fail(rec, "reading the previous sighting");
 	char *txt = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	json_decref(o);
 	if (!txt) {

@@ -88,10 +88,25 @@ static json_t *finding_view(json_t *f)
 	return o;
 }
 
+/* Drop the findings that rest on a check that cannot be compared. */
+static void drop_unknown_findings(json_t *fmap, json_t *old_rec, json_t *new_rec)
+{
+	const char *id;
+	json_t *f;
+	void *tmp;
+	json_object_foreach_safe(fmap, tmp, id, f) {
+		const char *check = diff_check_of_finding(id);
+		if (check && !diff_check_comparable(old_rec, new_rec, check))
+			json_object_del(fmap, id);
+	}
+}
+
 /* finding_opened / finding_resolved between two sightings of one service. */
 static void finding_events(struct ctx *c, json_t *old_rec, json_t *new_rec, int64_t prev_run)
 {
 	json_t *a = diff_findings(old_rec), *b = diff_findings(new_rec);
+	drop_unknown_findings(a, old_rec, new_rec);
+	drop_unknown_findings(b, old_rec, new_rec);
 	const char *id;
 	json_t *f;
 	json_object_foreach(b, id, f) {
@@ -201,10 +216,211 @@ static int appeared(struct ctx *c, json_t *rec, unsigned gone_after)
 	return 0;
 }
 
+/* Is field f the same in a and b? 1 yes, 0 no, -1 unknown (its check has
+ * no value in one of them). */
+static int same_field(json_t *a, json_t *b, const char *f)
+{
+	const char *check = diff_check_of_field(f);
+	if (check && (!diff_check_known(a, check) || !diff_check_known(b, check)))
+		return -1;
+	json_t *d = diff_records_known(a, b);
+	size_t n = strlen(f), i;
+	json_t *ch;
+	int same = 1;
+	json_array_foreach(d, i, ch) {
+		const char *g = json_string_value(json_object_get(ch, "field"));
+		size_t m = g ? strlen(g) : 0;
+		if (!g)
+			continue;
+		/* equal, or one is the other's parent (a whole object came or went) */
+		if (strcmp(f, g) == 0 || (m < n && strncmp(f, g, m) == 0 && f[m] == '.') ||
+		    (n < m && strncmp(g, f, n) == 0 && g[n] == '.')) {
+			same = 0;
+			break;
+		}
+	}
+	json_decref(d);
+	return same;
+}
+
+/* The sightings of one service in the loaded runs, newest first, up to the
+ * first run it was absent from. */
+struct track {
+	json_t **recs;
+	size_t n;
+	unsigned k; /* --flap-runs */
+};
+
+static bool changed_at(const struct track *t, size_t i, const char *f)
+{
+	return i + 1 < t->n && same_field(t->recs[i + 1], t->recs[i], f) == 0;
+}
+
+/* Changed at run i to a value it had within the K runs before. */
+static bool returned_at(const struct track *t, size_t i, const char *f)
+{
+	if (!changed_at(t, i, f))
+		return false;
+	for (size_t j = i + 2; j <= i + t->k && j < t->n; j++)
+		if (same_field(t->recs[j], t->recs[i], f) == 1)
+			return true;
+	return false;
+}
+
+/* The same value for K runs in a row, ending at run i (a run without an
+ * answer does not break it). */
+static bool settled_at(const struct track *t, size_t i, const char *f)
+{
+	if (i + t->k > t->n)
+		return false;
+	for (size_t j = i + 1; j < i + t->k; j++)
+		if (same_field(t->recs[j], t->recs[i], f) == 0)
+			return false;
+	return true;
+}
+
+/* Flapping at run i: it returned, or it was flapping and has not settled.
+ * Beyond the loaded runs nothing flaps. */
+static bool flapping_at(const struct track *t, size_t i, const char *f)
+{
+	bool flap = false;
+	for (size_t j = t->n; j-- > i;)
+		flap = returned_at(t, j, f) || (flap && !settled_at(t, j, f));
+	return flap;
+}
+
+/* The distinct values f took over the last K+1 runs, newest first. */
+static json_t *values_seen(const struct track *t, const char *f, json_t *now)
+{
+	json_t *vals = json_array();
+	json_array_append(vals, now ? now : json_null());
+	for (size_t j = 1; j <= t->k && j < t->n; j++) {
+		if (same_field(t->recs[j], t->recs[0], f) < 0)
+			continue;
+		json_t *d = diff_records_known(t->recs[j], t->recs[0]);
+		json_t *v = now ? now : json_null();
+		size_t i;
+		json_t *ch;
+		json_array_foreach(d, i, ch) {
+			const char *g = json_string_value(json_object_get(ch, "field"));
+			if (g && strcmp(g, f) == 0)
+				v = json_object_get(ch, "old");
+			else if (g && strncmp(f, g, strlen(g)) == 0 && f[strlen(g)] == '.')
+				v = json_null(); /* its parent was absent */
+		}
+		bool dup = false;
+		size_t x;
+		json_t *have;
+		json_array_foreach(vals, x, have) dup |= json_equal(have, v);
+		if (!dup)
+			json_array_append(vals, v);
+		json_decref(d);
+	}
+	return vals;
+}
+
+/* changed (what is neither flapping nor quiet) and flapping events of one
+ * service seen in this run and the previous one. */
+static void change_events(struct ctx *c, const struct track *t, int64_t prev_run)
+{
+	json_t *rec = t->recs[0];
+	json_t *ch = field_changes(t->recs[1], rec);
+	json_t *keep = json_array();
+	size_t i;
+	json_t *e;
+	json_array_foreach(ch, i, e) {
+		const char *f = json_string_value(json_object_get(e, "field"));
+		if (!f || t->k < 2) {
+			json_array_append(keep, e);
+			continue;
+		}
+		if (flapping_at(t, 1, f))
+			continue; /* reported as flapping already: quiet until it settles */
+		if (!returned_at(t, 0, f)) {
+			json_array_append(keep, e);
+			continue;
+		}
+		json_t *ev = base(c, "flapping", rec, prev_run, SEV_INFO, f);
+		json_object_set_new(ev, "field", json_string(f));
+		json_object_set_new(ev, "values", values_seen(t, f, json_object_get(e, "new")));
+		json_t *one = json_array();
+		json_array_append(one, e);
+		json_object_set_new(ev, "changes", one);
+		json_array_append_new(c->out, ev);
+	}
+	json_decref(ch);
+	if (json_array_size(keep)) {
+		json_t *ev = base(c, "changed", rec, prev_run, SEV_INFO, NULL);
+		json_object_set_new(ev, "changes", keep);
+		/* before the flapping events of the same service: stable order */
+		size_t at = json_array_size(c->out);
+		while (at > 0) {
+			json_t *prev = json_array_get(c->out, at - 1);
+			const char *name = json_string_value(json_object_get(prev, "event"));
+			if (!name || strcmp(name, "flapping") != 0 ||
+			    !json_equal(json_object_get(prev, "ip"), json_object_get(rec, "ip")) ||
+			    !json_equal(json_object_get(prev, "port"), json_object_get(rec, "port")))
+				break;
+			at--;
+		}
+		json_array_insert_new(c->out, at, ev);
+	} else {
+		json_decref(keep);
+	}
+}
+
+/* check_failing once a check has failed failing_after runs in a row;
+ * check_recovered when it answers after that. */
+static void check_events(struct ctx *c, const struct track *t, const int64_t *run_ids,
+			 unsigned failing_after)
+{
+	json_t *rec = t->recs[0];
+	for (size_t k = 0; diff_check_id(k); k++) {
+		const char *id = diff_check_id(k);
+		const char *now = diff_check_status(rec, id);
+		size_t from = strcmp(now, "failed") == 0 ? 0 : 1;
+		if (from == 1 && strcmp(now, "ok") != 0)
+			continue;
+		size_t streak = 0;
+		while (from + streak < t->n &&
+		       strcmp(diff_check_status(t->recs[from + streak], id), "failed") == 0)
+			streak++;
+		json_t *cs = json_object_get(json_object_get(rec, "checks"), id);
+		if (from == 0 && streak == failing_after) {
+			json_t *ev = base(c, "check_failing", rec, 0, SEV_LOW, id);
+			json_object_set_new(ev, "check", json_string(id));
+			json_t *err = json_object_get(cs, "error");
+			json_object_set_new(ev, "error", json_string(json_is_string(err)
+									 ? json_string_value(err)
+									 : "no answer"));
+			json_object_set_new(ev, "failing_runs", json_integer((json_int_t)streak));
+			json_object_set_new(ev, "since_run", json_integer(run_ids[streak - 1]));
+			json_t *stale = json_object_get(cs, "stale_from_run");
+			if (stale)
+				json_object_set(ev, "stale_from_run", stale);
+			json_array_append_new(c->out, ev);
+		} else if (from == 1 && streak >= failing_after) {
+			json_t *ev = base(c, "check_recovered", rec, run_ids[1], SEV_INFO, id);
+			json_object_set_new(ev, "check", json_string(id));
+			json_object_set_new(ev, "failed_runs", json_integer((json_int_t)streak));
+			json_array_append_new(c->out, ev);
+		}
+	}
+}
+
 json_t *events_for_run(struct store *st, int64_t run_id, unsigned gone_after)
 {
-	if (gone_after == 0)
-		gone_after = 1;
+	struct events_opts o = {.gone_after = gone_after};
+	return events_for_run_opts(st, run_id, &o);
+}
+
+json_t *events_for_run_opts(struct store *st, int64_t run_id, const struct events_opts *opts)
+{
+	unsigned gone_after = opts->gone_after ? opts->gone_after : EVENTS_GONE_AFTER;
+	unsigned failing_after = opts->failing_after ? opts->failing_after : EVENTS_FAILING_AFTER;
+	unsigned flap_runs = opts->flap_runs ? opts->flap_runs : EVENTS_FLAP_RUNS;
+	if (opts->flap_runs_off)
+		flap_runs = 1;
 	struct store_run run;
 	int rc = store_run_get(st, run_id, &run);
 	if (rc < 0)
@@ -212,21 +428,32 @@ json_t *events_for_run(struct store *st, int64_t run_id, unsigned gone_after)
 	json_t *out = json_array();
 	if (rc > 0 || !run.complete)
 		return out;
+	/* enough history for each rule: gone, the failing streak, and the
+	 * flapping window (a flap, then K runs to settle, then K to look back) */
+	unsigned depth = gone_after + 1;
+	if (failing_after + 1 > depth)
+		depth = failing_after + 1;
+	if (3 * flap_runs + 1 > depth)
+		depth = 3 * flap_runs + 1;
 	struct run_list l = {0};
-	if (store_runs_list(st, run.scope, run.view, true, 0, run_id + 1, gone_after + 1,
-			    collect_run, &l) != 0 || l.n == 0 || l.runs[0].id != run_id) {
+	if (store_runs_list(st, run.scope, run.view, true, 0, run_id + 1, depth, collect_run,
+			    &l) != 0 ||
+	    l.n == 0 || l.runs[0].id != run_id) {
 		free(l.runs);
 		json_decref(out);
 		return NULL;
 	}
 	json_t **maps = calloc(l.n, sizeof *maps);
-	if (!maps)
+	json_t **recs = calloc(l.n, sizeof *recs);
+	int64_t *ids = calloc(l.n, sizeof *ids);
+	if (!maps || !recs || !ids)
 		abort();
 	struct ctx c = {.st = st, .run = &run, .out = out};
 	unix_to_rfc3339(run.ended_at, c.at, sizeof c.at);
 	bool ok = true;
 	for (size_t i = 0; i < l.n && ok; i++) {
 		maps[i] = store_run_services(st, l.runs[i].id);
+		ids[i] = l.runs[i].id;
 		ok = maps[i] != NULL;
 	}
 	const char *key;
@@ -241,19 +468,16 @@ json_t *events_for_run(struct store *st, int64_t run_id, unsigned gone_after)
 				}
 				continue;
 			}
-			json_t *ch = field_changes(prev, rec);
-			if (json_array_size(ch)) {
-				json_t *ev = base(&c, "changed", rec, l.runs[1].id, SEV_INFO, NULL);
-				json_object_set_new(ev, "changes", ch);
-				json_array_append_new(out, ev);
-			} else {
-				json_decref(ch);
-			}
+			struct track t = {.recs = recs, .k = flap_runs};
+			while (t.n < l.n && (recs[t.n] = json_object_get(maps[t.n], key)) != NULL)
+				t.n++;
+			change_events(&c, &t, l.runs[1].id);
 			finding_events(&c, prev, rec, l.runs[1].id);
+			check_events(&c, &t, ids, failing_after);
 		}
 	}
 	/* gone: present gone_after runs ago, absent in every run since */
-	if (ok && l.n == (size_t)gone_after + 1) {
+	if (ok && l.n >= (size_t)gone_after + 1) {
 		json_object_foreach(maps[gone_after], key, rec) {
 			bool absent = true;
 			for (size_t i = 0; i < gone_after && absent; i++)
@@ -267,6 +491,8 @@ json_t *events_for_run(struct store *st, int64_t run_id, unsigned gone_after)
 	for (size_t i = 0; i < l.n; i++)
 		json_decref(maps[i]);
 	free(maps);
+	free(recs);
+	free(ids);
 	free(l.runs);
 	if (!ok) {
 		json_decref(out);

@@ -14,20 +14,39 @@
  *  changed           fields differ from the previous sighting (diff.h)
  *  finding_opened    a finding id appears on a known service
  *  finding_resolved  a finding id disappears from a service still present
+ *  flapping          a field went back to a value it had within the last
+ *                    flap_runs runs (once; quiet until it settles that long)
+ *  check_failing     a check failed failing_after runs in a row (once)
+ *  check_recovered   it answered again after that
+ *
+ * A check's fields count only when the check answered (store/diff.h).
  */
 #ifndef SMBW_MONITOR_EVENTS_H
 #define SMBW_MONITOR_EVENTS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/store.h"
 
 #define EVENTS_SCHEMA 1
+#define EVENTS_GONE_AFTER 2
+#define EVENTS_FAILING_AFTER 3
+#define EVENTS_FLAP_RUNS 3
+
+struct events_opts {
+	unsigned gone_after;    /* 0 = EVENTS_GONE_AFTER */
+	unsigned failing_after; /* 0 = EVENTS_FAILING_AFTER */
+	unsigned flap_runs;     /* 0 = EVENTS_FLAP_RUNS */
+	bool flap_runs_off;     /* no flapping detection (--flap-runs 0) */
+};
 
 /* The events of complete run run_id as a new JSON array (stable order: by
  * service, then new/back/changed/gone, then findings by id). An incomplete
  * run has no events. NULL on a store error (store_error(st)). */
+json_t *events_for_run_opts(struct store *st, int64_t run_id, const struct events_opts *opts);
+/* The same with the defaults for all but gone_after. */
 json_t *events_for_run(struct store *st, int64_t run_id, unsigned gone_after);
 
 /* The event's severity (enum severity: 0 info .. 4 critical). */

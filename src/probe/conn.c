@@ -44,7 +44,7 @@ static void conv_end(struct conv *c, enum probe_end why)
 }
 
 /* Frame the SMB message in body[0..n) with the 4-byte header and send it. */
-static bool conv_send(struct conv *c, const uint8_t *body, size_t n)
+static bool conv_send(struct conv *c, const uint8_t *body, size_t n, bool rpc)
 {
 	uint8_t frame[CONV_OUT_MAX + 4];
 	struct wr w;
@@ -55,14 +55,17 @@ static bool conv_send(struct conv *c, const uint8_t *body, size_t n)
 		return false;
 	if (econn_write(c->ec, frame, w.len) != 0)
 		return false;
-	econn_set_read_timeout(c->ec, c->ctx->opts->read_timeout_ms);
+	unsigned wait = c->ctx->opts->read_timeout_ms;
+	if (rpc && c->ctx->opts->rpc_timeout_ms > wait)
+		wait = c->ctx->opts->rpc_timeout_ms;
+	econn_set_read_timeout(c->ec, wait);
 	return true;
 }
 
 static void conv_step(struct conv *c, int rc, struct wr *out)
 {
-	if (rc == PROBE_SEND) {
-		if (!conv_send(c, out->p, out->len))
+	if (rc == PROBE_SEND || rc == PROBE_SEND_RPC) {
+		if (!conv_send(c, out->p, out->len, rc == PROBE_SEND_RPC))
 			conv_end(c, PROBE_END_ABORTED);
 	} else if (rc == PROBE_DONE) {
 		conv_end(c, PROBE_END_DONE);

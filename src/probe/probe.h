@@ -22,6 +22,11 @@ enum probe_next {
 	PROBE_DONE = 0, /* conversation over: close the connection */
 	PROBE_SEND = 1, /* `out` holds the next SMB message to send */
 	PROBE_WAIT = 2, /* nothing to send, wait for more frames */
+	/* as PROBE_SEND, for a DCE/RPC step (pipe open, bind, an RPC call): the
+	 * answer may wait for the server to start its RPC service (Samba 4.17
+	 * forks samba-dcerpcd on demand), so it gets rpc_timeout_ms, not the
+	 * short read timeout meant to spot mute listeners */
+	PROBE_SEND_RPC = 3,
 };
 
 /* Why a conversation finished, passed to finish(). */
@@ -51,6 +56,7 @@ struct scan_opts {
 	unsigned checks;           /* CHECK_* */
 	struct limiter *limiter;   /* follow-up connections window, may be NULL */
 	unsigned read_timeout_ms;  /* per exchange */
+	unsigned rpc_timeout_ms;   /* per DCE/RPC exchange (PROBE_SEND_RPC); 0 = read_timeout_ms */
 	unsigned deadline_ms;      /* per service, all its connections */
 	unsigned retries;          /* retries of a timed-out connect */
 	bool dialects_each;        /* list dialects one by one (holes), not by range */

@@ -45,6 +45,14 @@ struct service {
 	unsigned drop_retries;   /* retries after accept-then-drop */
 	unsigned a_retries, b_retries, c_retries, check_retries; /* retries of later connections */
 	unsigned jitter;         /* xorshift state for backoff jitter */
+	/* the check conversation in flight: which record checks it answers
+	 * (bits of enum rec_check_id), what they said before it began (a retry
+	 * starts from there), and whether it already had its one retry after
+	 * a timeout */
+	unsigned cover;
+	struct rec_check before[RCHK_N];
+	unsigned errors_before;
+	bool timeout_retried;
 	/* range mode: the minimum dialect lies in ladder[range_lo..range_hi],
 	 * ladder[range_hi] is known supported, ladder[range_probe] is offered */
 	unsigned range_lo, range_hi, range_top, range_probe, range_asked;
@@ -106,12 +114,16 @@ static void timer_closed(uv_handle_t *h)
 		free(s);
 }
 
+static void settle_unrun_checks(struct service *s);
+
 static void service_finish(struct service *s)
 {
 	if (s->finished)
 		return;
 	s->finished = true;
 	uv_timer_stop(&s->deadline);
+	if (s->ctx.rec)
+		settle_unrun_checks(s);
 	struct svc_record *rec = NULL;
 	if (s->outcome == SVC_OPEN && s->ctx.smb_answer && s->ctx.rec) {
 		s->ctx.rec->scanned_at = (int64_t)time(NULL);
@@ -270,6 +282,111 @@ static void follow_up_end(struct service *s, const struct conv_result *res)
 
 static void check_done(const struct conv_result *res, void *ud);
 
+#define RBIT(id) (1u << (id))
+
+/* The record checks a check conversation answers, given --checks and what
+ * is known already. */
+static unsigned cover_of(const struct service *s, const struct probe_ops *ops)
+{
+	unsigned on = s->opts->checks, c = 0;
+	const struct svc_record *rec = s->ctx.rec;
+	bool shares = (on & CHECK_SHARES) && !(rec && rec->has_shares);
+	if (ops == &probe_anon2) {
+		if (on & CHECK_AUTH)
+			c |= RBIT(RCHK_AUTH) | RBIT(RCHK_GUEST); /* guest: as a second session */
+		if (shares)
+			c |= RBIT(RCHK_SHARES);
+	} else if (ops == &probe_guest2) {
+		c |= RBIT(RCHK_GUEST) | (shares ? RBIT(RCHK_SHARES) : 0);
+	} else if (ops == &probe_guest1) {
+		c |= RBIT(RCHK_GUEST);
+	} else if (ops == &probe_anon1) {
+		if (on & CHECK_AUTH)
+			c |= RBIT(RCHK_AUTH);
+		if (shares)
+			c |= RBIT(RCHK_SHARES);
+		if (on & CHECK_MS17_010)
+			c |= RBIT(RCHK_MS17_010);
+		if (on & CHECK_DOUBLEPULSAR)
+			c |= RBIT(RCHK_DOUBLEPULSAR);
+	}
+	return c;
+}
+
+static const char *end_reason(const struct service *s, const struct conv_result *res)
+{
+	if (s->deadline_hit)
+		return "deadline";
+	if (res->connect != ECONN_OK)
+		return econn_outcome_name(res->connect);
+	return probe_end_name(res->end);
+}
+
+/* A check conversation ended: a check whose field was learned is ok; one
+ * left without it is failed when the conversation was cut short, and ok
+ * when the server ended it with an answer (a refusal is a verdict) - unless
+ * an earlier conversation already failed it, which an answer without the
+ * field cannot undo (else a timed-out share list would become "no shares"
+ * and its return a false change). */
+static void settle_cover(struct service *s, const struct conv_result *res)
+{
+	struct svc_record *rec = s->ctx.rec;
+	if (!rec)
+		return;
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		if (!(s->cover & RBIT(i)))
+			continue;
+		enum rec_check_id id = (enum rec_check_id)i;
+		if (record_check_known(rec, id))
+			record_check_set(rec, id, RCHK_OK, NULL);
+		else if (res->connect == ECONN_OK && res->end == PROBE_END_DONE && !s->deadline_hit) {
+			if (rec->checks[i].status != RCHK_FAILED)
+				record_check_set(rec, id, RCHK_OK, NULL);
+		} else
+			record_check_set(rec, id, RCHK_FAILED, end_reason(s, res));
+	}
+	s->cover = 0;
+}
+
+/* At the end: the checks asked for that no conversation answered. */
+static void settle_unrun_checks(struct service *s)
+{
+	struct svc_record *rec = s->ctx.rec;
+	unsigned on = s->opts->checks, asked = 0;
+	if (on & CHECK_AUTH)
+		asked |= RBIT(RCHK_AUTH) | RBIT(RCHK_GUEST);
+	if (on & CHECK_SHARES)
+		asked |= RBIT(RCHK_SHARES);
+	if (on & CHECK_MS17_010)
+		asked |= RBIT(RCHK_MS17_010);
+	if (on & CHECK_DOUBLEPULSAR)
+		asked |= RBIT(RCHK_DOUBLEPULSAR);
+	if (on & CHECK_SMBGHOST)
+		asked |= RBIT(RCHK_CVE_2020_0796);
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		enum rec_check_id id = (enum rec_check_id)i;
+		if (!(asked & RBIT(i)) || rec->checks[i].status != RCHK_NOT_RUN)
+			continue;
+		if (record_check_known(rec, id)) {
+			record_check_set(rec, id, RCHK_OK, NULL);
+		} else if (s->deadline_hit) {
+			record_check_set(rec, id, RCHK_FAILED, "deadline");
+		} else if (id == RCHK_MS17_010 || id == RCHK_DOUBLEPULSAR) {
+			/* an SMB1 flaw: no SMB1 is the verdict; SMB1 unknown is none */
+			if (rec->smb1.enabled == TRI_NO)
+				record_check_set(rec, id, RCHK_OK, NULL);
+			else
+				record_check_set(rec, id, RCHK_FAILED,
+						 rec->smb1.enabled == TRI_UNKNOWN ? "no SMB1 answer"
+										 : "not reached");
+		} else if (id == RCHK_CVE_2020_0796) {
+			/* no SMB2 dialect seen: nothing to be vulnerable with */
+			record_check_set(rec, id, RCHK_OK, NULL);
+		}
+		/* auth, guest, shares with nothing to run them on stay not_run */
+	}
+}
+
 /* After the fingerprint: the security checks, one conversation each, in
  * order (each may build on what the previous one stored). */
 static void run_checks(struct service *s)
@@ -283,7 +400,22 @@ static void run_checks(struct service *s)
 		service_finish(s);
 		return;
 	}
-	follow_up(s, s->checks[s->next_check++], check_done);
+	const struct probe_ops *ops = s->checks[s->next_check++];
+	struct svc_record *rec = probe_ctx_record(&s->ctx);
+	s->cover = cover_of(s, ops);
+	memcpy(s->before, rec->checks, sizeof s->before);
+	s->errors_before = rec->n_errors;
+	follow_up(s, ops, check_done);
+}
+
+/* Forget what a failed attempt said, so its retry starts clean. */
+static void undo_attempt(struct service *s)
+{
+	struct svc_record *rec = probe_ctx_record(&s->ctx);
+	memcpy(rec->checks, s->before, sizeof rec->checks);
+	if (rec->n_errors > s->errors_before)
+		rec->n_errors = s->errors_before;
+	s->cover = 0;
 }
 
 static void check_done(const struct conv_result *res, void *ud)
@@ -292,10 +424,24 @@ static void check_done(const struct conv_result *res, void *ud)
 	s->c = NULL;
 	follow_up_end(s, res);
 	if (!s->deadline_hit && not_through(res) && s->check_retries < LATER_RETRIES) {
+		undo_attempt(s);
 		s->next_check--; /* the same check again */
 		later(s, run_checks, s->check_retries++);
 		return;
 	}
+	if (!s->deadline_hit && res->connect == ECONN_OK && res->end == PROBE_END_TIMEOUT &&
+	    !s->timeout_retried) {
+		/* the server answered, then went quiet (a busy server, an RPC
+		 * service starting): once more on a new connection before the
+		 * check is given up */
+		s->timeout_retried = true;
+		undo_attempt(s);
+		s->next_check--;
+		run_checks(s);
+		return;
+	}
+	settle_cover(s, res);
+	s->timeout_retried = false;
 	run_checks(s);
 }
 
@@ -303,8 +449,11 @@ static void plan_checks(struct service *s)
 {
 	unsigned on = s->opts->checks;
 	struct svc_record *rec = probe_ctx_record(&s->ctx);
-	if ((on & CHECK_SMBGHOST) && rec->smb2.present)
+	if ((on & CHECK_SMBGHOST) && rec->smb2.present) {
 		rec->cve_2020_0796 = smbghost_verdict(rec);
+		/* from the negotiate: settled here, even with no verdict */
+		record_check_set(rec, RCHK_CVE_2020_0796, RCHK_OK, NULL);
+	}
 	s->n_checks = 0;
 	if (rec->smb2.present && (on & (CHECK_AUTH | CHECK_SHARES)))
 		s->checks[s->n_checks++] = &probe_anon2;

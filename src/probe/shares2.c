@@ -83,7 +83,7 @@ static int transceive(struct shares2_state *s, const uint8_t *in, size_t n, stru
 	struct smb2_req_ctx rc = s->sess.rc;
 	rc.message_id = sess2_next_mid(&s->sess);
 	int r = smb2_ioctl_transceive_req_encode(out, &rc, s->pipe_id, in, (uint32_t)n, 4280);
-	return r < 0 ? r : PROBE_SEND;
+	return r < 0 ? r : PROBE_SEND_RPC;
 }
 
 /* Next disk share to check, or PROBE_DONE when none is left. */
@@ -180,7 +180,8 @@ static int shares2_step(struct shares2_state *s, struct probe_ctx *ctx, struct r
 		s->ipc_tree = t.hdr.tree_id;
 		s->sess.rc.tree_id = t.hdr.tree_id;
 		s->step = S_OPEN_PIPE;
-		return create(s, "srvsvc", PIPE_ACCESS, 0, out);
+		rc = create(s, "srvsvc", PIPE_ACCESS, 0, out);
+		return rc == PROBE_SEND ? PROBE_SEND_RPC : rc;
 	}
 	case S_OPEN_PIPE: {
 		struct smb2_create_resp c;
@@ -265,7 +266,7 @@ static int shares2_step(struct shares2_state *s, struct probe_ctx *ctx, struct r
 			r2.message_id = sess2_next_mid(&s->sess);
 			s->step = S_ENUM_READ;
 			rc = smb2_read_req_encode(out, &r2, s->pipe_id, 0, 4280);
-			return rc < 0 ? rc : PROBE_SEND;
+			return rc < 0 ? rc : PROBE_SEND_RPC;
 		}
 		return on_enum_stub(s, ctx, out);
 	}

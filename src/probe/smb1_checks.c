@@ -123,7 +123,7 @@ static int next_check(struct smb1_checks_state *s, struct probe_ctx *ctx, struct
 		s->step = S_OPEN_PIPE;
 		next_mid(s);
 		rc = smb1_nt_create_req_encode(out, &s->rc, "\\srvsvc", PIPE_ACCESS, 3, 1, 0);
-		return rc < 0 ? rc : PROBE_SEND;
+		return rc < 0 ? rc : PROBE_SEND_RPC;
 	}
 	if (s->step < S_SHARE_TREE && (checks & CHECK_SHARES) && next_disk_share(s, ctx->rec))
 		return share_tree(s, ctx, out);
@@ -143,7 +143,7 @@ static int pipe_call(struct smb1_checks_state *s, const uint8_t *data, size_t n,
 	uint16_t setup[2] = {TRANS_TRANSACT_NMPIPE, s->fid};
 	next_mid(s);
 	int rc = smb1_trans_req_encode(out, &s->rc, setup, 2, data, (uint16_t)n, 0, 4280);
-	return rc < 0 ? rc : PROBE_SEND;
+	return rc < 0 ? rc : PROBE_SEND_RPC;
 }
 
 static int on_logon(struct smb1_checks_state *s, struct probe_ctx *ctx, struct rd *msg,

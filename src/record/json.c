@@ -217,6 +217,18 @@ json_t *record_to_json(const struct svc_record *rec)
 	set_vuln(vulns, "doublepulsar", rec->doublepulsar);
 	set_nonempty(o, "vulns", vulns);
 
+	/* every check, always: a consumer must tell "no" from "did not answer" */
+	json_t *checks = json_object();
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		const struct rec_check *c = &rec->checks[i];
+		json_t *co = json_object();
+		json_object_set_new(co, "status", json_string(rec_check_status_name(c->status)));
+		if (c->status == RCHK_FAILED)
+			json_object_set_new(co, "error", jstr(c->error[0] ? c->error : "no answer"));
+		json_object_set_new(checks, rec_check_name((enum rec_check_id)i), co);
+	}
+	json_object_set_new(o, "checks", checks);
+
 	/* findings and errors are always present (possibly empty): they are
 	 * computed, never "unknown", and consumers iterate them directly */
 	json_t *fa = json_array();

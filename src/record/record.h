@@ -88,6 +88,29 @@ struct rec_share {
 	enum tri anonymous_read;
 };
 
+/* Whether each check ran, per the record's "checks" object: a field whose
+ * check did not answer is unknown, not absent (docs/record.md). */
+enum rec_check_id {
+	RCHK_AUTH = 0,     /* auth.anonymous_logon, auth.null_session */
+	RCHK_GUEST,        /* auth.guest */
+	RCHK_SHARES,       /* shares */
+	RCHK_MS17_010,     /* vulns.ms17_010 */
+	RCHK_DOUBLEPULSAR, /* vulns.doublepulsar */
+	RCHK_CVE_2020_0796,/* vulns.cve_2020_0796 */
+	RCHK_N
+};
+
+enum rec_check_status {
+	RCHK_NOT_RUN = 0, /* not asked for, or nothing to run it on */
+	RCHK_OK,          /* the server answered: the fields are its verdict */
+	RCHK_FAILED,      /* asked, but no answer (error says why): fields unknown */
+};
+
+struct rec_check {
+	enum rec_check_status status;
+	char error[48]; /* "timeout", "reset", "deadline", ... when failed */
+};
+
 struct rec_finding {
 	char id[32];
 	enum severity severity;
@@ -112,6 +135,8 @@ struct svc_record {
 	struct rec_share shares[REC_MAX_SHARES];
 	enum vuln ms17_010, cve_2020_0796, doublepulsar;
 
+	struct rec_check checks[RCHK_N];
+
 	unsigned n_findings;
 	struct rec_finding findings[REC_MAX_FINDINGS];
 	unsigned n_errors;
@@ -129,6 +154,15 @@ void record_add_dialect(struct svc_record *r, uint16_t dialect);
 bool record_has_dialect(const struct svc_record *r, uint16_t dialect);
 /* Is this an SMB service at all (some SMB answer seen)? */
 bool record_is_smb(const struct svc_record *r);
+
+/* "shares", "ms17_010", ... (the record's checks keys); NULL past RCHK_N. */
+const char *rec_check_name(enum rec_check_id id);
+/* "ok", "failed", "not_run" */
+const char *rec_check_status_name(enum rec_check_status st);
+/* Did the check learn its field(s)? (a verdict, whatever it is) */
+bool record_check_known(const struct svc_record *r, enum rec_check_id id);
+void record_check_set(struct svc_record *r, enum rec_check_id id, enum rec_check_status st,
+		      const char *error);
 
 const char *signing_name(enum signing s);  /* NULL for SIGN_UNKNOWN */
 const char *vuln_name(enum vuln v);

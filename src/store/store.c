@@ -205,3 +205,47 @@ json_t *store_run_services(struct store *st, int64_t run_id)
 	}
 	return all;
 }
+
+struct sighting {
+	struct store *st;
+	const char *scope, *view;
+	int64_t before, best;
+	char *record;
+};
+
+static int keep_last(const struct store_service *svc, void *ud)
+{
+	struct sighting *l = ud;
+	if ((l->before > 0 && svc->run_id >= l->before) || svc->run_id <= l->best)
+		return 0;
+	struct store_run r;
+	if (store_run_get(l->st, svc->run_id, &r) != 0 || !r.complete ||
+	    strcmp(r.scope, l->scope) != 0 || strcmp(r.view, l->view) != 0)
+		return 0;
+	free(l->record);
+	l->record = strdup(svc->record);
+	if (!l->record)
+		abort();
+	l->best = svc->run_id;
+	return 0;
+}
+
+int store_last_sighting(struct store *st, const char *ip, unsigned port, const char *scope,
+			const char *view, int64_t before_id, json_t **rec, int64_t *run_id)
+{
+	*rec = NULL;
+	*run_id = 0;
+	struct sighting l = {.st = st, .scope = scope, .view = view, .before = before_id};
+	if (store_service_history(st, ip, (int)port, keep_last, &l) != 0) {
+		free(l.record);
+		return -1;
+	}
+	if (!l.record)
+		return 1;
+	*rec = json_loads(l.record, 0, NULL);
+	free(l.record);
+	if (!*rec)
+		return store_fail(st, "service %s:%u: stored record is not JSON", ip, port);
+	*run_id = l.best;
+	return 0;
+}

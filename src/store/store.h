@@ -89,6 +89,12 @@ int store_services_of_run(struct store *st, int64_t run_id, store_service_cb cb,
 int store_service_history(struct store *st, const char *ip, int port, store_service_cb cb,
 			  void *ud);
 
+/* The last sighting of ip:port in a complete run of this scope and view
+ * before run before_id: its record (new reference) and run id. 0 when found,
+ * 1 when never seen, -1 on error. */
+int store_last_sighting(struct store *st, const char *ip, unsigned port, const char *scope,
+			const char *view, int64_t before_id, json_t **rec, int64_t *run_id);
+
 /* Delivery log of the monitor: has sink already got the event key? */
 int store_delivered_has(struct store *st, const char *key, const char *sink, bool *has);
 int store_delivered_put(struct store *st, const char *key, const char *sink, int64_t at);

@@ -28,6 +28,10 @@ static void test_json_full(void **state)
 	(void)state;
 	static struct svc_record r;
 	fill(&r);
+	record_check_set(&r, RCHK_AUTH, RCHK_OK, NULL);
+	record_check_set(&r, RCHK_SHARES, RCHK_OK, "ignored when ok");
+	record_check_set(&r, RCHK_MS17_010, RCHK_OK, NULL);
+	record_check_set(&r, RCHK_GUEST, RCHK_FAILED, "timeout");
 	char *s = dump(&r);
 	const char *want =
 		"{\"type\":\"service\",\"ip\":\"198.18.1.10\",\"port\":445,\"transport\":\"direct\","
@@ -50,6 +54,11 @@ static void test_json_full(void **state)
 		"\"shares\":[{\"name\":\"IPC$\",\"type\":\"ipc\",\"comment\":\"IPC Service\"},"
 		"{\"name\":\"public\",\"type\":\"disk\",\"anonymous_read\":true}],"
 		"\"vulns\":{\"ms17_010\":\"not_vulnerable\"},"
+		"\"checks\":{\"auth\":{\"status\":\"ok\"},"
+		"\"guest\":{\"status\":\"failed\",\"error\":\"timeout\"},"
+		"\"shares\":{\"status\":\"ok\"},\"ms17_010\":{\"status\":\"ok\"},"
+		"\"doublepulsar\":{\"status\":\"not_run\"},"
+		"\"cve_2020_0796\":{\"status\":\"not_run\"}},"
 		"\"findings\":[{\"id\":\"SMB1_ENABLED\",\"severity\":\"high\","
 		"\"title\":\"SMBv1 is enabled\",\"evidence\":\"NT LM 0.12 accepted\","
 		"\"remediation\":\"Disable SMBv1\"}],"
@@ -68,7 +77,12 @@ static void test_json_minimal(void **state)
 	r.netbios = true;
 	char *s = dump(&r);
 	assert_string_equal(s, "{\"type\":\"service\",\"ip\":\"2001:2::10\",\"port\":139,"
-			       "\"transport\":\"netbios\",\"findings\":[],\"errors\":[]}");
+			       "\"transport\":\"netbios\",\"checks\":{\"auth\":{\"status\":\"not_run\"},"
+			       "\"guest\":{\"status\":\"not_run\"},\"shares\":{\"status\":\"not_run\"},"
+			       "\"ms17_010\":{\"status\":\"not_run\"},"
+			       "\"doublepulsar\":{\"status\":\"not_run\"},"
+			       "\"cve_2020_0796\":{\"status\":\"not_run\"}},"
+			       "\"findings\":[],\"errors\":[]}");
 	free(s);
 
 	/* SMB1 known absent; SMB2 answered with nothing else learned; a
@@ -87,7 +101,13 @@ static void test_json_minimal(void **state)
 			       "\"smb2\":{\"dialects\":[],\"capabilities\":[],"
 			       "\"boot_time\":\"2023-11-14T22:13:20Z\"},\"auth\":{\"guest\":false},"
 			       "\"shares\":[],\"vulns\":{\"cve_2020_0796\":\"vulnerable\","
-			       "\"doublepulsar\":\"not_vulnerable\"},\"findings\":[],\"errors\":[]}");
+			       "\"doublepulsar\":\"not_vulnerable\"},"
+			       "\"checks\":{\"auth\":{\"status\":\"not_run\"},"
+			       "\"guest\":{\"status\":\"not_run\"},\"shares\":{\"status\":\"not_run\"},"
+			       "\"ms17_010\":{\"status\":\"not_run\"},"
+			       "\"doublepulsar\":{\"status\":\"not_run\"},"
+			       "\"cve_2020_0796\":{\"status\":\"not_run\"}},"
+			       "\"findings\":[],\"errors\":[]}");
 	free(s);
 }
 

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "wire/buf.h"
 #include "wire/limits.h"
 
 enum smb_ev_kind {
@@ -77,6 +78,13 @@ struct smb_event {
 	uint32_t param_count, data_count;
 	uint32_t data_disp;
 	uint32_t timeout;
+
+	/* Raw views for detectors that decode further (detect_lateral.c),
+	 * valid during the callback only. msg: the SMB1 message, or this SMB2
+	 * compound element, positioned after the header (offsets in SMB
+	 * fields are from msg.p); words: the SMB1 block's parameter words. */
+	struct rd msg;
+	struct rd words;
 };
 
 typedef void (*smb_event_fn)(void *ctx, const struct smb_event *ev);

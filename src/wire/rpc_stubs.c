@@ -170,7 +170,8 @@ static bool ndr_rrp_string(struct ndr *n, char *out, size_t outsz)
 	return ptr == 0 || ndr_string(n, 2, out, outsz);
 }
 
-/* The text between <tag> and </tag> in xml, cut to outsz; "" if absent. */
+/* The text between <tag> and </tag> in xml, cut to outsz; "" if absent
+ * or not closed (a cut XML would leave half a closing tag in it). */
 static void xml_element(const char *xml, const char *tag, char *out, size_t outsz)
 {
 	char open[32], close[32];
@@ -182,7 +183,9 @@ static void xml_element(const char *xml, const char *tag, char *out, size_t outs
 		return;
 	a += strlen(open);
 	const char *b = strstr(a, close);
-	size_t k = b ? (size_t)(b - a) : strlen(a);
+	if (!b)
+		return;
+	size_t k = (size_t)(b - a);
 	if (k >= outsz)
 		k = outsz - 1;
 	memcpy(out, a, k);

@@ -68,7 +68,8 @@ struct lat_rpc {
 	uint8_t buf[LAT_PREFIX];
 	size_t got;       /* bytes of the current fragment in buf */
 	size_t want;      /* how many of it we keep (0: header not read yet) */
-	size_t skip;      /* bytes of the current fragment to drop after buf */
+	size_t rest;      /* bytes of the current fragment past what we keep */
+	size_t skip;      /* of those, still to drop (once buf is full) */
 	uint8_t n_ctx;
 	struct dcerpc_ctx ctx[DCERPC_MAX_CTX];
 	char last_key[96]; /* winreg: last key opened or created */
@@ -452,7 +453,7 @@ static void rpc_pdu(struct smb_conn *c, struct lat_file *f, size_t len)
 
 static void rpc_reset(struct lat_rpc *x)
 {
-	x->got = x->want = x->skip = 0;
+	x->got = x->want = x->rest = x->skip = 0;
 }
 
 /* Bytes the client wrote to a pipe, in order. A pipe write has no
@@ -486,14 +487,14 @@ static void rpc_feed(struct smb_conn *c, struct lat_file *f, struct rd *data)
 				return;
 			}
 			x->want = frag_len < LAT_PREFIX ? frag_len : LAT_PREFIX;
-			x->skip = frag_len - x->want;
+			x->rest = frag_len - x->want;
 			if (x->got < x->want)
 				continue;
 		}
-		size_t skip = x->skip;
+		size_t rest = x->rest;
 		rpc_pdu(c, f, x->got);
 		rpc_reset(x);
-		x->skip = skip;
+		x->skip = rest;
 	}
 }
 

@@ -479,10 +479,11 @@ static void rpc_feed(struct smb_conn *c, struct lat_file *f, struct rd *data)
 		if (!x->want) {
 			/* C706 12.6.3.1: version 5, frag_length at offset 8 */
 			uint16_t frag_len;
+			uint8_t vers;
 			struct rd h;
 			rd_init(&h, x->buf, DCERPC_HDR);
-			if (x->buf[0] != 5 || !rd_skip(&h, 8) || !rd_u16le(&h, &frag_len) ||
-			    frag_len < DCERPC_HDR) {
+			if (!rd_u8(&h, &vers) || vers != 5 || !rd_skip(&h, 7) ||
+			    !rd_u16le(&h, &frag_len) || frag_len < DCERPC_HDR) {
 				rpc_reset(x); /* lost: resume at the next write */
 				return;
 			}

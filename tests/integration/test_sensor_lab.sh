@@ -12,7 +12,7 @@
 #   e. live (-i on the veth, as nobody): SYNs to 8 silent addresses, then
 #      silence                                      -> SMB_SCAN ~30 s later
 #      then the scan of a live                      -> SMB1_IN_USE .10, .11
-#   f. impacket psexec.py / smbexec.py, smbclient puts to C$ and to a plain
+#   g. impacket psexec.py / smbexec.py, smbclient puts to C$ and to a plain
 #      share                                        -> LATERAL_SERVICE_CREATE,
 #      ADMIN_SHARE_EXEC_WRITE (critical after psexec's service); plain: none
 # Prints TAP ("ok N - ...", "not ok N - ...", plan at the end).
@@ -233,7 +233,7 @@ wait "$LIVE_PID"
 eq "live: SIGINT ends the sensor, exit 0" "$?" 0
 LIVE_PID=
 
-# --- f. lateral movement (issue 23): impacket psexec/smbexec, admin shares --
+# --- g. lateral movement (issue 23): impacket psexec/smbexec, admin shares --
 # For this block only, .12 gets a Samba account (root, so Samba's service
 # manager lets it in: its CreateServiceW is then refused with a fault, but
 # the request is on the wire), a writable administrative share C$ (browseable,
@@ -241,11 +241,11 @@ LIVE_PID=
 # writable ordinary share "data", and no SMB3 encryption (impacket encrypts
 # when the server offers it; the sensor cannot read encrypted sessions).
 # smb.conf is restored at the end of the block.
-#   f1. impacket psexec.py  -> ADMIN_SHARE_EXEC_WRITE (its service exe, MZ, to
+#   g1. impacket psexec.py  -> ADMIN_SHARE_EXEC_WRITE (its service exe, MZ, to
 #       C$), LATERAL_SERVICE_CREATE, then ADMIN_SHARE_EXEC_WRITE critical
-#   f2. impacket smbexec.py -> LATERAL_SERVICE_CREATE "BTOBTO", no exec write
-#   f3. smbclient put of an MZ file to C$ -> one ADMIN_SHARE_EXEC_WRITE (high)
-#   f4. the same put to the ordinary share "data" -> none of these alerts
+#   g2. impacket smbexec.py -> LATERAL_SERVICE_CREATE "BTOBTO", no exec write
+#   g3. smbclient put of an MZ file to C$ -> one ADMIN_SHARE_EXEC_WRITE (high)
+#   g4. the same put to the ordinary share "data" -> none of these alerts
 IMPACKET_EXAMPLES=${IMPACKET_EXAMPLES:-/usr/share/doc/python3-impacket/examples}
 LAT_PW=Lab-Lateral-1
 LAT_DIR=$(ls -d /tmp/smbwatch-lab-"$SMBW_LAB_PREFIX".*/smb2-unsigned 2>/dev/null | head -1)

@@ -53,6 +53,25 @@ static const struct alert_def alert_defs[] = {
 	 "Isolate the target: an answering implant means kernel-level compromise. "
 	 "Reboot removes the in-memory implant, but reinstall or restore and patch "
 	 "MS17-010 before reconnecting; hunt for the source."},
+	{"LATERAL_SERVICE_CREATE", "high", "Service created remotely over SMB (svcctl)",
+	 "Confirm with the client's owner that this was an approved administrative action "
+	 "(PsExec, deployment tool); otherwise isolate both hosts, remove the service and "
+	 "its binary, and reset the credentials the client used. Restrict remote service "
+	 "control to admin jump hosts (host firewall on 445 from workstations)."},
+	{"LATERAL_TASK_CREATE", "high", "Scheduled task or job created remotely over SMB",
+	 "Confirm the job/task was an approved administrative action; otherwise isolate both "
+	 "hosts, delete the task, and reset the credentials the client used."},
+	{"REMOTE_REGISTRY_WRITE", "medium", "Registry written remotely over SMB (winreg)",
+	 "Check that the client is a management host; review the key/value written "
+	 "(Run keys, services, LSA settings are persistence and credential-theft targets) and "
+	 "disable the RemoteRegistry service where it is not needed."},
+	{"REMOTE_SECRETS_DUMP", "critical", "Registry hive saved remotely over SMB (secretsdump)",
+	 "Treat every local account and cached credential of the server as stolen: isolate "
+	 "the client, rotate the local administrator and machine passwords (LAPS), and hunt "
+	 "for reuse of those hashes."},
+	{"ADMIN_SHARE_EXEC_WRITE", "high", "Executable written to an administrative share",
+	 "Find out who copied the file and why; if not an approved deployment, isolate both "
+	 "hosts, quarantine the file, and look for the service or task that runs it."},
 	{"UNSIGNED_SESSION", "medium", "Authenticated SMB session without signing",
 	 "Require SMB signing on the server (RequireSecuritySignature=1; Samba: server "
 	 "signing = mandatory) so NTLM relay to it fails."},

@@ -60,6 +60,7 @@ void sensor_free(struct sensor *s)
 	alert_dedupe_free(s->dedupe);
 	host_table_free(s->hosts);
 	summary_free(s->summary);
+	det_lateral_free(s);
 	free(s);
 }
 
@@ -144,6 +145,7 @@ static void on_smb_event(void *ctx, const struct smb_event *ev)
 	c->s->st.frames++;
 	count_message(&c->s->st, ev);
 	det_flow_event(c, ev);
+	det_lateral_event(c, ev);
 }
 
 struct deliver_ctx {
@@ -187,6 +189,7 @@ static void on_flow_close(void *ctx, struct flow *f, enum flow_end why)
 			delta += reasm_flush(&f->rs[dir], on_bytes, &d);
 		}
 		det_flow_close(c);
+		det_lateral_close(c);
 		delta += smb_stream_free(&c->stream);
 		free(c);
 		delta -= (long)sizeof *c;

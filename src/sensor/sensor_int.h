@@ -66,6 +66,7 @@ struct det_flow {
 struct smb_conn {
 	struct smb_stream stream;
 	struct det_flow det;
+	struct det_lateral *lat; /* detect_lateral.c, made on first use */
 	struct sensor *s;
 	struct flow *f;
 };
@@ -76,6 +77,7 @@ struct sensor {
 	struct alert_dedupe *dedupe;
 	struct host_table *hosts;
 	struct summary *summary;
+	struct lateral_recent *lateral; /* detect_lateral.c, made on first use */
 	struct sensor_stats st;
 	size_t memory;
 	uint64_t now_us, last_expire_us;
@@ -86,6 +88,12 @@ void det_flow_event(struct smb_conn *c, const struct smb_event *ev);
 void det_flow_close(struct smb_conn *c);
 /* The client sent FIN or RST (called before the flow closes). */
 void det_flow_client_closed(struct smb_conn *c);
+
+/* detect_lateral.c: services and tasks created over RPC, remote registry
+ * writes and hive saves, executables written to administrative shares */
+void det_lateral_event(struct smb_conn *c, const struct smb_event *ev);
+void det_lateral_close(struct smb_conn *c);
+void det_lateral_free(struct sensor *s);
 
 /* detect_host.c: per-source windows for scanning and failed logons */
 struct host_table *host_table_new(size_t max_hosts);

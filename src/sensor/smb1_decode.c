@@ -244,6 +244,7 @@ static void secondary(struct smb_event *ev, struct smb1_block *b)
 /* Decode one command block into ev and report it. */
 static void command(struct smb_stream *s, struct smb_event *ev, struct smb1_block *b)
 {
+	ev->words = b->words;
 	switch (ev->cmd) {
 	case SMB1_CMD_NEGOTIATE: negotiate(s, ev, b); break;
 	case SMB1_CMD_SESSION_SETUP_ANDX: session_setup(ev, b); break;
@@ -288,6 +289,7 @@ void smb_stream_smb1(struct smb_stream *s, struct smb_event *ev, struct rd *msg)
 	ev->flags = h.flags;
 	ev->flags2 = h.flags2;
 	ev->is_signed = (h.flags2 & SMB1_FLAGS2_SECURITY_SIGNATURE) != 0;
+	ev->msg = m;
 	if (!block_read(&m, 0, &b)) {
 		s->fn(s->ctx, ev); /* header only: error replies, cut frames */
 		return;

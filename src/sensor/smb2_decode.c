@@ -177,6 +177,7 @@ void smb_stream_smb2(struct smb_stream *s, struct smb_event *ev, struct rd *msg)
 			rd_init(&whole, whole.p, h.next_command);
 		m.p = whole.p;
 		m.len = whole.len < m.len ? whole.len : m.len;
+		ev->msg = m;
 		ev->cmd = h.command;
 		ev->status = h.status;
 		ev->reply = (h.flags & SMB2_FLAGS_SERVER_TO_REDIR) != 0;

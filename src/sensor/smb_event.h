@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "wire/buf.h"
 #include "wire/limits.h"
 #include "wire/smb2_compress.h"
 
@@ -90,6 +91,12 @@ struct smb_event {
 
 	/* SMB_W_COMPRESSED */
 	struct smb2_compress_hdr comp;
+	/* Raw views for detectors that decode further (detect_lateral.c),
+	 * valid during the callback only. msg: the SMB1 message, or this SMB2
+	 * compound element, positioned after the header (offsets in SMB
+	 * fields are from msg.p); words: the SMB1 block's parameter words. */
+	struct rd msg;
+	struct rd words;
 };
 
 typedef void (*smb_event_fn)(void *ctx, const struct smb_event *ev);

@@ -30,6 +30,20 @@ const struct dcerpc_syntax dcerpc_ndr = {
 	.ver_minor = 0,
 };
 
+const struct dcerpc_syntax dcerpc_ndr64 = {
+	.uuid = {0x33, 0x05, 0x71, 0x71, 0xba, 0xbe, 0x37, 0x49, 0x83, 0x19, 0xb5, 0xdb, 0xef, 0x9c,
+		 0xcc, 0x36},
+	.ver_major = 1,
+	.ver_minor = 0,
+};
+
+/* Interfaces are matched on uuid and major version: a minor version is
+ * backwards compatible by definition (C706 12.6.3.1, MS-RPCE 3.3.1.5.3). */
+bool dcerpc_syntax_equal(const struct dcerpc_syntax *a, const struct dcerpc_syntax *b)
+{
+	return memcmp(a->uuid, b->uuid, sizeof a->uuid) == 0 && a->ver_major == b->ver_major;
+}
+
 /* Common header with a frag_len hole; *len_at receives its offset. */
 static bool hdr_encode(struct wr *w, uint8_t ptype, uint32_t call_id, size_t *len_at)
 {
@@ -93,13 +107,50 @@ int dcerpc_request_encode(struct wr *w, uint32_t call_id, uint16_t opnum, const 
 	return frag_patch(w, start, len_at);
 }
 
+static bool syntax_decode(struct rd *r, struct dcerpc_syntax *s)
+{
+	return rd_bytes(r, s->uuid, sizeof s->uuid) && rd_u16le(r, &s->ver_major) &&
+	       rd_u16le(r, &s->ver_minor);
+}
+
+/* bind / alter_context body (C706 12.6.4.3): max_xmit_frag, max_recv_frag,
+ * assoc_group_id, then p_cont_list_t. Contexts past DCERPC_MAX_CTX are
+ * read over but not kept. */
+static int bind_decode(struct rd *p, struct dcerpc_pdu *out)
+{
+	uint8_t n;
+
+	if (!rd_skip(p, 2 + 2 + 4) || !rd_u8(p, &n) || !rd_skip(p, 3))
+		return p->err;
+	for (unsigned i = 0; i < n; i++) {
+		struct dcerpc_ctx c = {.xfer = DCERPC_XFER_OTHER};
+		uint8_t n_xfer;
+		if (!rd_u16le(p, &c.id) || !rd_u8(p, &n_xfer) || !rd_skip(p, 1) ||
+		    !syntax_decode(p, &c.abstract))
+			return p->err;
+		for (unsigned j = 0; j < n_xfer; j++) {
+			struct dcerpc_syntax t;
+			if (!syntax_decode(p, &t))
+				return p->err;
+			if (c.xfer != DCERPC_XFER_OTHER)
+				continue;
+			if (dcerpc_syntax_equal(&t, &dcerpc_ndr))
+				c.xfer = DCERPC_XFER_NDR;
+			else if (dcerpc_syntax_equal(&t, &dcerpc_ndr64))
+				c.xfer = DCERPC_XFER_NDR64;
+		}
+		if (out->n_ctx < DCERPC_MAX_CTX)
+			out->ctx[out->n_ctx++] = c;
+	}
+	return WIRE_OK;
+}
+
 /* bind_ack body (C706 12.6.4.4): the secondary address is a counted port
  * string, then padding to 4, then the result list. */
 static int bind_ack_decode(struct rd *p, struct dcerpc_pdu *out)
 {
 	uint16_t sec_len, reason;
 	uint8_t n_results;
-
 
 	if (!rd_skip(p, 2 + 2 + 4) || !rd_u16le(p, &sec_len) || !rd_skip(p, sec_len) ||
 	    !rd_align(p, 4) || !rd_u8(p, &n_results) || !rd_skip(p, 3))
@@ -114,22 +165,38 @@ static int bind_ack_decode(struct rd *p, struct dcerpc_pdu *out)
 	return WIRE_OK;
 }
 
-/* Stub of a response: what is left of the fragment before the optional
- * auth verifier (C706 12.6.4.10; sec_trailer is 8 bytes + auth_len). */
-static int response_decode(struct rd *p, uint16_t auth_len, struct dcerpc_pdu *out)
+/* Stub of a request or response: the rest of the fragment before the
+ * optional auth verifier (C706 12.6.4.9/10; sec_trailer is 8 bytes +
+ * auth_len), cut to what p holds. p's window starts at the PDU. */
+static int stub_view(struct rd *p, uint16_t frag_len, uint16_t auth_len, struct dcerpc_pdu *out)
 {
 	size_t trailer = auth_len ? (size_t)auth_len + 8 : 0;
-
-	if (!rd_u32le(p, &out->alloc_hint) || !rd_skip(p, 2 + 1 + 1))
-		return p->err;
-	if (trailer > rd_left(p))
+	if (trailer > frag_len || frag_len - trailer < p->off)
 		return WIRE_MALFORMED;
-	if (!rd_sub(p, rd_left(p) - trailer, &out->stub))
+	size_t end = frag_len - trailer < p->len ? frag_len - trailer : p->len;
+	if (!rd_sub(p, end - p->off, &out->stub))
 		return p->err;
 	return WIRE_OK;
 }
 
-int dcerpc_pdu_decode(struct rd *r, struct dcerpc_pdu *out)
+static int response_decode(struct rd *p, uint16_t auth_len, struct dcerpc_pdu *out)
+{
+	if (!rd_u32le(p, &out->alloc_hint) || !rd_skip(p, 2 + 1 + 1))
+		return p->err;
+	return stub_view(p, out->frag_len, auth_len, out);
+}
+
+/* C706 12.6.4.9: alloc_hint, p_cont_id, opnum, object uuid if flagged */
+static int request_decode(struct rd *p, uint16_t auth_len, struct dcerpc_pdu *out)
+{
+	if (!rd_u32le(p, &out->alloc_hint) || !rd_u16le(p, &out->ctx_id) ||
+	    !rd_u16le(p, &out->opnum) ||
+	    ((out->flags & DCERPC_PFC_OBJECT_UUID) && !rd_skip(p, 16)))
+		return p->err;
+	return stub_view(p, out->frag_len, auth_len, out);
+}
+
+static int pdu_decode(struct rd *r, struct dcerpc_pdu *out, bool prefix)
 {
 	struct rd h, p;
 	uint8_t vers, minor, drep[4];
@@ -150,21 +217,31 @@ int dcerpc_pdu_decode(struct rd *r, struct dcerpc_pdu *out)
 	}
 	/* C706 12.6.3.1: rpc_vers 5, rpc_vers_minor 0 (MS-RPCE 2.2.2.1 also
 	 * allows minor 1) */
-	if (vers != 5 || minor > 1) {
+	if (vers != 5 || minor > 1 || out->frag_len < DCERPC_HDR_LEN) {
 		rd_fail(r, WIRE_MALFORMED);
 		return r->err;
 	}
-	/* the fragment must lie inside what the transport delivered */
-	if (out->frag_len < DCERPC_HDR_LEN || out->frag_len > rd_left(r)) {
-		rd_fail(r, WIRE_MALFORMED);
-		return r->err;
+	/* the fragment must lie inside what the transport delivered, unless
+	 * the caller says it holds a prefix */
+	size_t take = out->frag_len;
+	if (take > rd_left(r)) {
+		if (!prefix) {
+			rd_fail(r, WIRE_MALFORMED);
+			return r->err;
+		}
+		take = rd_left(r);
+		out->truncated = true;
 	}
-	if (!rd_sub(r, out->frag_len, &p) || !rd_skip(&p, DCERPC_HDR_LEN))
+	if (!rd_sub(r, take, &p) || !rd_skip(&p, DCERPC_HDR_LEN))
 		return r->err ? r->err : p.err;
 	/* big-endian or non-IEEE peers exist in theory only (C706 14.1) */
 	if ((drep[0] & 0xF0) != DCERPC_DREP_LE)
 		return WIRE_UNSUPPORTED;
 	switch (out->ptype) {
+	case DCERPC_PTYPE_BIND:
+	case DCERPC_PTYPE_ALTER_CONTEXT:
+		rc = bind_decode(&p, out);
+		break;
 	case DCERPC_PTYPE_BIND_ACK:
 		rc = bind_ack_decode(&p, out);
 		break;
@@ -175,6 +252,9 @@ int dcerpc_pdu_decode(struct rd *r, struct dcerpc_pdu *out)
 		out->status = reason;
 		break;
 	}
+	case DCERPC_PTYPE_REQUEST:
+		rc = request_decode(&p, auth_len, out);
+		break;
 	case DCERPC_PTYPE_RESPONSE:
 		rc = response_decode(&p, auth_len, out);
 		break;
@@ -189,9 +269,21 @@ int dcerpc_pdu_decode(struct rd *r, struct dcerpc_pdu *out)
 		rc = WIRE_UNSUPPORTED;
 		break;
 	}
+	if (rc == WIRE_TRUNCATED && out->truncated)
+		return WIRE_OK; /* a prefix: what it held is decoded */
 	/* a body shorter than its fixed fields inside a complete fragment is a
 	 * contradiction, not a need for more bytes */
 	if (rc == WIRE_TRUNCATED)
 		rc = WIRE_MALFORMED;
 	return rc;
+}
+
+int dcerpc_pdu_decode(struct rd *r, struct dcerpc_pdu *out)
+{
+	return pdu_decode(r, out, false);
+}
+
+int dcerpc_pdu_decode_prefix(struct rd *r, struct dcerpc_pdu *out)
+{
+	return pdu_decode(r, out, true);
 }

@@ -15,6 +15,11 @@
 #define DCERPC_PTYPE_BIND 11
 #define DCERPC_PTYPE_BIND_ACK 12
 #define DCERPC_PTYPE_BIND_NAK 13
+#define DCERPC_PTYPE_ALTER_CONTEXT 14
+
+#define DCERPC_PFC_OBJECT_UUID 0x80
+/* Presentation contexts kept from one bind (Metasploit offers 12). */
+#define DCERPC_MAX_CTX 16
 
 #define DCERPC_PFC_FIRST_FRAG 0x01
 #define DCERPC_PFC_LAST_FRAG 0x02
@@ -27,6 +32,26 @@ struct dcerpc_syntax {
 extern const struct dcerpc_syntax dcerpc_srvsvc;
 /* NDR 8a885d04-1ceb-11c9-9fe8-08002b104860 v2.0 */
 extern const struct dcerpc_syntax dcerpc_ndr;
+/* NDR64 71710533-beba-4937-8319-b5dbef9ccc36 v1.0 (MS-RPCE 2.2.5) */
+extern const struct dcerpc_syntax dcerpc_ndr64;
+
+bool dcerpc_syntax_equal(const struct dcerpc_syntax *a, const struct dcerpc_syntax *b);
+
+/* Transfer syntax of a presentation context. */
+enum dcerpc_xfer {
+	DCERPC_XFER_OTHER, /* e.g. the bind-time feature negotiation pseudo-syntax */
+	DCERPC_XFER_NDR,
+	DCERPC_XFER_NDR64,
+};
+
+/* One presentation context of a BIND / ALTER_CONTEXT (C706 12.6.3.1
+ * p_cont_elem_t): its id, abstract syntax, and the first transfer syntax
+ * offered that is NDR or NDR64 (clients offer one per context in practice). */
+struct dcerpc_ctx {
+	uint16_t id;
+	struct dcerpc_syntax abstract;
+	uint8_t xfer; /* enum dcerpc_xfer */
+};
 
 /* BIND with one context (id 0): abstract syntax, NDR transfer syntax,
  * max fragments 4280. */
@@ -37,19 +62,32 @@ struct dcerpc_pdu {
 	uint8_t flags;
 	uint16_t frag_len;
 	uint32_t call_id;
+	/* dcerpc_pdu_decode_prefix only: the fragment goes on past the bytes
+	 * given (the stub or context list is cut where they end) */
+	bool truncated;
+	/* bind / alter_context: the first DCERPC_MAX_CTX contexts */
+	uint8_t n_ctx;
+	struct dcerpc_ctx ctx[DCERPC_MAX_CTX];
+	/* request */
+	uint16_t ctx_id, opnum;
 	/* bind_ack */
 	uint16_t ack_result;   /* result of the first context: 0 = acceptance */
 	/* response */
 	uint32_t alloc_hint;
-	struct rd stub;        /* response stub data (view) */
+	struct rd stub;        /* request / response stub data (view) */
 	/* fault / bind_nak */
 	uint32_t status;
 };
 /* Decode one PDU at the start of r (r advances past frag_len). Accepts
- * bind_ack, bind_nak, response and fault; WIRE_UNSUPPORTED for others,
- * WIRE_MALFORMED for a bad version or a frag_len beyond the data,
- * WIRE_TRUNCATED when cut short. */
+ * bind, alter_context, bind_ack, bind_nak, request, response and fault;
+ * WIRE_UNSUPPORTED for others, WIRE_MALFORMED for a bad version or a
+ * frag_len beyond the data, WIRE_TRUNCATED when cut short. */
 int dcerpc_pdu_decode(struct rd *r, struct dcerpc_pdu *out);
+/* The same on the first bytes of a PDU only (a passive observer keeps a
+ * bounded prefix of each fragment): r may end before frag_len; what is
+ * present is decoded, out->truncated tells the rest is missing, r advances
+ * to its end. The 16-byte header must be whole (else WIRE_TRUNCATED). */
+int dcerpc_pdu_decode_prefix(struct rd *r, struct dcerpc_pdu *out);
 
 /* REQUEST, context 0, one fragment, with opnum and stub. */
 int dcerpc_request_encode(struct wr *w, uint32_t call_id, uint16_t opnum, const uint8_t *stub,

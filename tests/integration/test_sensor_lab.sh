@@ -21,6 +21,9 @@
 #   e. live (-i on the veth, as nobody): SYNs to 8 silent addresses, then
 #      silence                                      -> SMB_SCAN ~30 s later
 #      then the scan of a live                      -> SMB1_IN_USE .10, .11
+#   g. impacket psexec.py / smbexec.py, smbclient puts to C$ and to a plain
+#      share                                        -> LATERAL_SERVICE_CREATE,
+#      ADMIN_SHARE_EXEC_WRITE (critical after psexec's service); plain: none
 # Prints TAP ("ok N - ...", "not ok N - ...", plan at the end).
 #
 #   SMBWATCH=path/to/smbwatch tests/integration/test_sensor_lab.sh
@@ -39,7 +42,7 @@ T=20                     # seconds: any single client command
 SCAN_TIMEOUT=120
 
 need_root "integration test needs root (network namespaces, smbd, capture)"
-need_tools jq ip smbd smbclient tshark timeout
+need_tools jq ip smbd smbclient tshark timeout pdbedit
 need_smbwatch
 
 work_dir sensorlab
@@ -319,6 +322,82 @@ kill -INT "$LIVE_PID"
 wait "$LIVE_PID"
 eq "live: SIGINT ends the sensor, exit 0" "$?" 0
 LIVE_PID=
+
+# --- g. lateral movement (issue 23): impacket psexec/smbexec, admin shares --
+# For this block only, .12 gets a Samba account (root, so Samba's service
+# manager lets it in: its CreateServiceW is then refused with a fault, but
+# the request is on the wire), a writable administrative share C$ (browseable,
+# listed before "data", so psexec's search for a writable share picks it), a
+# writable ordinary share "data", and no SMB3 encryption (impacket encrypts
+# when the server offers it; the sensor cannot read encrypted sessions).
+# smb.conf is restored at the end of the block.
+#   g1. impacket psexec.py  -> ADMIN_SHARE_EXEC_WRITE (its service exe, MZ, to
+#       C$), LATERAL_SERVICE_CREATE, then ADMIN_SHARE_EXEC_WRITE critical
+#   g2. impacket smbexec.py -> LATERAL_SERVICE_CREATE "BTOBTO", no exec write
+#   g3. smbclient put of an MZ file to C$ -> one ADMIN_SHARE_EXEC_WRITE (high)
+#   g4. the same put to the ordinary share "data" -> none of these alerts
+IMPACKET_EXAMPLES=${IMPACKET_EXAMPLES:-/usr/share/doc/python3-impacket/examples}
+LAT_PW=Lab-Lateral-1
+LAT_DIR=$(ls -d /tmp/smbwatch-lab-"$SMBW_LAB_PREFIX".*/smb2-unsigned 2>/dev/null | head -1)
+LAT_IDS='LATERAL_SERVICE_CREATE|LATERAL_TASK_CREATE|REMOTE_REGISTRY_WRITE|REMOTE_SECRETS_DUMP|ADMIN_SHARE_EXEC_WRITE'
+# lat_ids NAME: the lateral-movement alert ids of a capture, in order
+lat_ids() { jq -s -c --arg re "$LAT_IDS" '[.[] | select(.id | test($re)) | [.id, .severity]]' "$WORK/$1.jsonl"; }
+impacket() { lab timeout "$T" /usr/bin/python3 "$IMPACKET_EXAMPLES/$1" "root:$LAT_PW@198.18.1.12" "${@:2}"; }
+if [ -z "$LAT_DIR" ] || [ ! -f "$IMPACKET_EXAMPLES/psexec.py" ] ||
+	! /usr/bin/python3 -c 'import impacket' 2>/dev/null; then
+	not_ok "lateral: lab persona dir and impacket (python3-impacket, scripts/deps.sh)" \
+		"dir '$LAT_DIR', examples in $IMPACKET_EXAMPLES"
+else
+	cp "$LAT_DIR/smb.conf" "$WORK/smb2-unsigned.conf"
+	mkdir -p "$LAT_DIR/cdollar" "$LAT_DIR/data"
+	chmod 777 "$LAT_DIR/cdollar" "$LAT_DIR/data"
+	printf '\n[C$]\n   path = %s\n   read only = no\n\n[data]\n   path = %s\n   read only = no\n' \
+		"$LAT_DIR/cdollar" "$LAT_DIR/data" >>"$LAT_DIR/smb.conf"
+	printf '%s\n%s\n' "$LAT_PW" "$LAT_PW" | pdbedit -s "$LAT_DIR/smb.conf" -a -t -u root >/dev/null 2>&1
+	"$LAB" reconfigure smb2-unsigned 'server smb encrypt = off' >/dev/null 2>&1 # HUPs smbd
+	# a small PE-looking file: "MZ", then padding
+	{ printf 'MZ\220\0'; head -c 4092 /dev/zero; } >"$WORK/tool.exe"
+
+	do_psexec() { impacket psexec.py 'cmd.exe /c whoami' >"$WORK/lateral_psexec.out" 2>&1 </dev/null; }
+	capture lateral_psexec do_psexec
+	has "psexec: impacket uploaded its service binary to C\$ and asked for a service" \
+		"$(cat "$WORK/lateral_psexec.out")" "Creating service"
+	eq "psexec: exec write to C\$ (high), LATERAL_SERVICE_CREATE, exec write escalated (critical)" \
+		"$(lat_ids lateral_psexec)" \
+		'[["ADMIN_SHARE_EXEC_WRITE","high"],["LATERAL_SERVICE_CREATE","high"],["ADMIN_SHARE_EXEC_WRITE","critical"]]'
+	eq "psexec: LATERAL_SERVICE_CREATE 198.18.0.1 -> 198.18.1.12, svcctl CreateServiceW (12), binary on C\$" \
+		"$(alerts lateral_psexec LATERAL_SERVICE_CREATE 'map([.src, .dst, .details.interface, .details.opnum, (.details.service | length > 0), (.details.binary_path | test("C\\$"))])')" \
+		'[["198.18.0.1","198.18.1.12","svcctl",12,true,true]]'
+	eq "psexec: the file written is an .exe on C\$ with an MZ header" \
+		"$(alerts lateral_psexec ADMIN_SHARE_EXEC_WRITE '.[0] | [(.details.file | test("^C\\$\\\\[A-Za-z]+\\.exe$")), .details.mz_header]')" \
+		'[true,true]'
+
+	do_smbexec() { impacket smbexec.py >"$WORK/lateral_smbexec.out" 2>&1 </dev/null; }
+	capture lateral_smbexec do_smbexec
+	eq "smbexec: exactly one LATERAL_SERVICE_CREATE, nothing else lateral" \
+		"$(lat_ids lateral_smbexec)" '[["LATERAL_SERVICE_CREATE","high"]]'
+	eq "smbexec: service BTOBTO whose binary is its execute.bat command line" \
+		"$(alerts lateral_smbexec LATERAL_SERVICE_CREATE 'map([.details.service, (.details.binary_path | test("execute\\.bat"))])')" \
+		'[["BTOBTO",true]]'
+
+	do_put_admin() { lab smbclient -U "root%$LAT_PW" '//198.18.1.12/C$' -c "put $WORK/tool.exe tool.exe" >"$WORK/lateral_put_admin.out" 2>&1; echo $? >"$WORK/lateral_put_admin.rc"; }
+	capture lateral_put_admin do_put_admin
+	eq "put to C\$: smbclient exit 0, file there" \
+		"$(cat "$WORK/lateral_put_admin.rc") $(cmp -s "$WORK/tool.exe" "$LAT_DIR/cdollar/tool.exe" && echo same)" "0 same"
+	eq "put to C\$: exactly one ADMIN_SHARE_EXEC_WRITE (high), C\$\\tool.exe, MZ" \
+		"$(alerts lateral_put_admin ADMIN_SHARE_EXEC_WRITE 'map([.severity, .details.file, .details.mz_header])')" \
+		'[["high","C$\\tool.exe",true]]'
+	eq "put to C\$: nothing else lateral" "$(lat_ids lateral_put_admin)" '[["ADMIN_SHARE_EXEC_WRITE","high"]]'
+
+	do_put_data() { lab smbclient -U "root%$LAT_PW" //198.18.1.12/data -c "put $WORK/tool.exe tool.exe" >"$WORK/lateral_put_data.out" 2>&1; echo $? >"$WORK/lateral_put_data.rc"; }
+	capture lateral_put_data do_put_data
+	eq "put to data: smbclient exit 0, file there" \
+		"$(cat "$WORK/lateral_put_data.rc") $(cmp -s "$WORK/tool.exe" "$LAT_DIR/data/tool.exe" && echo same)" "0 same"
+	eq "put to data (ordinary share): no lateral-movement alert" "$(lat_ids lateral_put_data)" '[]'
+
+	cp "$WORK/smb2-unsigned.conf" "$LAT_DIR/smb.conf"
+	kill -HUP "$(cat "$LAT_DIR/pid/smbd.pid")" 2>/dev/null
+fi
 
 echo "# scenarios took $(awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }') s"
 finish

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "captures.h"
+#include "captures_lateral.h"
 #include "wire/dcerpc.h"
 
 /* Where the PDU sits inside the captured SMB messages (the SMB2 IOCTL
@@ -182,8 +183,8 @@ static void test_malformed(void **state)
 		{"rpc_vers_minor 2", 1, 2, WIRE_MALFORMED},
 		{"frag_len beyond data", 8, 0x45, WIRE_MALFORMED},
 		{"frag_len below header", 8, 0x0f, WIRE_MALFORMED},
-		{"ptype request", 2, DCERPC_PTYPE_REQUEST, WIRE_UNSUPPORTED},
-		{"ptype bind", 2, DCERPC_PTYPE_BIND, WIRE_UNSUPPORTED},
+		{"ptype auth3", 2, 16, WIRE_UNSUPPORTED},
+		{"ptype shutdown", 2, 17, WIRE_UNSUPPORTED},
 		{"big-endian drep", 4, 0x00, WIRE_UNSUPPORTED},
 		{"no results", 40, 0, WIRE_MALFORMED},
 		{"sec_addr past end", 24, 0xff, WIRE_MALFORMED},
@@ -246,6 +247,122 @@ static void test_truncation(void **state)
 	sweep(nak_pdu, sizeof nak_pdu);
 }
 
+/* ---- BIND and REQUEST, as a passive observer sees them ---- */
+
+static void test_bind_decode_ndr64(void **state)
+{
+	(void)state;
+	/* `at` over SMB2 offers ATSVC three times: NDR, NDR64, feature negotiation */
+	struct dcerpc_pdu pdu;
+	assert_int_equal(decode(at_bind, sizeof at_bind, &pdu), WIRE_OK);
+	assert_int_equal(pdu.ptype, DCERPC_PTYPE_BIND);
+	assert_int_equal(pdu.call_id, 2);
+	assert_false(pdu.truncated);
+	assert_int_equal(pdu.n_ctx, 3);
+	static const uint8_t atsvc[16] = {0x82, 0x06, 0xf7, 0x1f, 0x51, 0x0a, 0xe8, 0x30,
+					  0x07, 0x6d, 0x74, 0x0b, 0xe8, 0xce, 0xe9, 0x8b};
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(pdu.ctx[i].id, i);
+		assert_memory_equal(pdu.ctx[i].abstract.uuid, atsvc, 16);
+		assert_int_equal(pdu.ctx[i].abstract.ver_major, 1);
+	}
+	assert_int_equal(pdu.ctx[0].xfer, DCERPC_XFER_NDR);
+	assert_int_equal(pdu.ctx[1].xfer, DCERPC_XFER_NDR64);
+	assert_int_equal(pdu.ctx[2].xfer, DCERPC_XFER_OTHER);
+	/* Windows 7's srvsvc bind (NDR only) */
+	assert_int_equal(decode(smb2_ioctl_req_bind + SMB2_IOCTL_REQ_DATA, 72, &pdu), WIRE_OK);
+	assert_int_equal(pdu.n_ctx, 1);
+	assert_true(dcerpc_syntax_equal(&pdu.ctx[0].abstract, &dcerpc_srvsvc));
+	assert_int_equal(pdu.ctx[0].xfer, DCERPC_XFER_NDR);
+}
+
+static void test_bind_decode_many(void **state)
+{
+	(void)state;
+	/* Metasploit offers 12 contexts, svcctl last (id 11) */
+	struct dcerpc_pdu pdu;
+	assert_int_equal(decode(msf_bind, sizeof msf_bind, &pdu), WIRE_OK);
+	assert_int_equal(pdu.n_ctx, 12);
+	assert_int_equal(pdu.ctx[11].id, 11);
+	assert_int_equal(pdu.ctx[11].abstract.ver_major, 2);
+	assert_int_equal(pdu.ctx[11].abstract.uuid[0], 0x81);
+	for (int i = 0; i < 12; i++)
+		assert_int_equal(pdu.ctx[i].xfer, DCERPC_XFER_NDR);
+	/* a context count beyond DCERPC_MAX_CTX is read over, the first kept */
+	uint8_t b[sizeof msf_bind + 0];
+	memcpy(b, msf_bind, sizeof b);
+	b[24] = 40; /* n_context_elem: more than the PDU holds -> malformed */
+	assert_int_equal(decode(b, sizeof b, &pdu), WIRE_MALFORMED);
+	struct rd r;
+	rd_init(&r, b, sizeof b);
+	/* as a prefix of a longer PDU the same count is a cut, not an error */
+	b[8] = 0xff;
+	b[9] = 0x0f;
+	assert_int_equal(dcerpc_pdu_decode_prefix(&r, &pdu), WIRE_OK);
+	assert_true(pdu.truncated);
+	assert_int_equal(pdu.n_ctx, 12);
+}
+
+static void test_request_decode(void **state)
+{
+	(void)state;
+	struct dcerpc_pdu pdu;
+	/* NetrJobAdd, whole */
+	assert_int_equal(decode(at_jobadd, sizeof at_jobadd, &pdu), WIRE_OK);
+	assert_int_equal(pdu.ptype, DCERPC_PTYPE_REQUEST);
+	assert_int_equal(pdu.ctx_id, 1);
+	assert_int_equal(pdu.opnum, 0);
+	assert_int_equal(pdu.stub.len, sizeof at_jobadd - 24);
+	/* Metasploit's CreateServiceW: the first write holds 419 of 4024 bytes */
+	assert_int_equal(decode(msf_create_prefix, sizeof msf_create_prefix, &pdu), WIRE_MALFORMED);
+	struct rd r;
+	rd_init(&r, msf_create_prefix, sizeof msf_create_prefix);
+	assert_int_equal(dcerpc_pdu_decode_prefix(&r, &pdu), WIRE_OK);
+	assert_true(pdu.truncated);
+	assert_int_equal(pdu.frag_len, 4024);
+	assert_int_equal(pdu.flags & (DCERPC_PFC_FIRST_FRAG | DCERPC_PFC_LAST_FRAG),
+			 DCERPC_PFC_FIRST_FRAG);
+	assert_int_equal(pdu.ctx_id, 11);
+	assert_int_equal(pdu.opnum, 12);
+	assert_int_equal(pdu.stub.len, sizeof msf_create_prefix - 24);
+	assert_int_equal(rd_left(&r), 0);
+	/* auth_len claiming more than the fragment */
+	uint8_t b[sizeof at_jobadd];
+	memcpy(b, at_jobadd, sizeof b);
+	b[10] = 0xf0;
+	assert_int_equal(decode(b, sizeof b, &pdu), WIRE_MALFORMED);
+	/* object UUID flag: 16 more header bytes before the stub */
+	memcpy(b, at_jobadd, sizeof b);
+	b[3] |= DCERPC_PFC_OBJECT_UUID;
+	assert_int_equal(decode(b, sizeof b, &pdu), WIRE_OK);
+	assert_int_equal(pdu.stub.len, sizeof at_jobadd - 24 - 16);
+}
+
+/* Every prefix of a PDU in prefix mode: inside the header it needs more,
+ * after it what is there is decoded and marked truncated. */
+static void prefix_sweep(const uint8_t *p, size_t n)
+{
+	struct dcerpc_pdu pdu;
+	for (size_t cut = 0; cut <= n; cut++) {
+		struct rd r;
+		rd_init(&r, p, cut);
+		int rc = dcerpc_pdu_decode_prefix(&r, &pdu);
+		if (cut < 16 && rc != WIRE_TRUNCATED)
+			fail_msg("prefix %zu inside the header: rc %d", cut, rc);
+		if (cut >= 16 && (rc != WIRE_OK || pdu.truncated != (cut < n)))
+			fail_msg("prefix %zu of %zu: rc %d truncated %d", cut, n, rc, pdu.truncated);
+	}
+}
+
+static void test_prefix_sweep(void **state)
+{
+	(void)state;
+	prefix_sweep(at_bind, sizeof at_bind);
+	prefix_sweep(at_jobadd, sizeof at_jobadd);
+	prefix_sweep(msf_bind, sizeof msf_bind);
+	prefix_sweep(smb2_ioctl_resp_bind_ack + SMB2_IOCTL_RESP_DATA, 0x44);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -253,6 +370,8 @@ int main(void)
 		cmocka_unit_test(test_bind_ack),    cmocka_unit_test(test_response),
 		cmocka_unit_test(test_advance),     cmocka_unit_test(test_fault_nak),
 		cmocka_unit_test(test_malformed),   cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_bind_decode_ndr64), cmocka_unit_test(test_bind_decode_many),
+		cmocka_unit_test(test_request_decode), cmocka_unit_test(test_prefix_sweep),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

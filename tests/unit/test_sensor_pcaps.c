@@ -25,7 +25,19 @@ struct expect {
 };
 
 static const struct expect expected[] = {
+	/* `at` over SMB2 \\atsvc, NDR64: NetrJobAdd of c:\\mimikatz.exe */
+	{"401trg-at-schedule.pcap", "LATERAL_TASK_CREATE high 192.168.10.31 192.168.10.30"},
+	/* Metasploit psexec over SMB1: CreateServiceW "PLYteGjx" scattered over 8 writes */
+	{"401trg-metasploit-psexec-pth-download-meterpreter.pcap", "SMB1_IN_USE medium 192.168.10.50 192.168.10.31"},
+	{"401trg-metasploit-psexec-pth-download-meterpreter.pcap", "LATERAL_SERVICE_CREATE high 192.168.10.50 192.168.10.31"},
+	/* 401trg-mimikatz-copy-to-host.pcap: nothing. Despite its name and the
+	 * README row, it holds no WRITE: the client opens C$\\temp\\mimikatz.exe
+	 * for reading (Disposition OPEN, access 0x120089) and READs it, i.e.
+	 * the copy goes from the admin share to the client. */
 	{"crackmapexec-win7.pcap", "UNSIGNED_SESSION medium 192.168.1.109 192.168.1.46"},
+	/* CrackMapExec's smbexec-style command: CreateServiceW "KPZbFwrLmh",
+	 * binary "%COMSPEC% /Q /c echo cd ... > %TEMP%\\BlMoxwgcLz.bat & ..." */
+	{"crackmapexec-win7.pcap", "LATERAL_SERVICE_CREATE high 192.168.1.109 192.168.1.46"},
 	{"doublepulsar-backdoor-connect-win7.pcap", "SMB1_IN_USE medium 192.168.198.203 192.168.198.204"},
 	{"doublepulsar-backdoor-connect-win7.pcap", "ANONYMOUS_IPC low 192.168.198.203 192.168.198.204"},
 	{"doublepulsar-backdoor-connect-win7.pcap", "NULL_SESSION_USED medium 192.168.198.203 192.168.198.204"},
@@ -91,6 +103,8 @@ static const struct expect expected[] = {
 };
 
 static const char *const all_files[] = {
+	"401trg-at-schedule.pcap", "401trg-metasploit-psexec-pth-download-meterpreter.pcap",
+	"401trg-mimikatz-copy-to-host.pcap",
 	"crackmapexec-win7.pcap", "doublepulsar-backdoor-connect-win7.pcap",
 	"eternalblue-failed-patched-win7.pcap", "eternalblue-success-unpatched-win7.pcap",
 	"internet-445-syn-scan.pcap", "suricata-smb1-anonymous-win2019.pcap",

@@ -225,11 +225,13 @@ void sensor_packet(struct sensor *s, const struct pkt *p)
 	bool syn = p->flags & PKT_TCP_SYN, ack = p->flags & PKT_TCP_ACK;
 	/* a stray RST or FIN for a flow we never saw opens nothing */
 	bool create = (syn && !ack) || p->payload_len > 0;
-	size_t before = flow_count(s->flows);
-	struct flow *f = flow_lookup(s->flows, &k, s->now_us, create);
+	/* not "the count grew": with the table full, a new flow replaces the
+	 * evicted one and the count stays the same */
+	bool created;
+	struct flow *f = flow_lookup(s->flows, &k, s->now_us, create, &created);
 	if (!f)
 		return;
-	if (flow_count(s->flows) > before) {
+	if (created) {
 		s->st.flows++;
 		s->memory += sizeof *f;
 	}

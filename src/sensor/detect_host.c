@@ -70,6 +70,16 @@ void host_table_free(struct host_table *t)
 	free(t);
 }
 
+size_t host_entry_bytes(void)
+{
+	return sizeof(struct host_src);
+}
+
+size_t host_table_count(const struct host_table *t)
+{
+	return t->n;
+}
+
 static uint32_t addr_hash(uint8_t family, const uint8_t *a)
 {
 	uint32_t h = 2166136261u ^ family;

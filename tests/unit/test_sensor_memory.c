@@ -11,7 +11,12 @@
  *
  * Each case feeds N flows (SYN, then half an SMB frame from the client, no
  * SYN-ACK: what a SYN flood with data leaves) from distinct sources and
- * checks the counters against the arithmetic. */
+ * checks the counters against the arithmetic.
+ *
+ * Second defect: the per-source table was outside --max-memory: up to
+ * 65,536 entries of ~3.5 KiB (230 MiB), never freed, so a flood from
+ * spoofed sources pushed RSS far past any cap. It now gets a quarter of
+ * the cap. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -118,12 +123,41 @@ static void test_memory_cap(void **state)
 	sensor_free(s);
 }
 
+/* a flood from spoofed sources: the per-source table (scan and logon
+ * windows, entries kept to the end) stays within a quarter of
+ * --max-memory, and flows plus sources within all of it; with the
+ * default cap it may still hold thousands of sources (positive control) */
+static void test_sources_within_cap(void **state)
+{
+	(void)state;
+	struct sensor_config cfg;
+	sensor_config_defaults(&cfg);
+	cfg.max_flows = 1u << 20;
+	cfg.max_memory = 1u << 20;
+	struct sensor *s = sensor_new(&cfg);
+	assert_non_null(s);
+	flood(s, 5000, true);
+	size_t hosts = host_table_count(s->hosts);
+	assert_true(hosts > 0);
+	assert_true(hosts * host_entry_bytes() <= cfg.max_memory / 4);
+	assert_true(s->memory + hosts * host_entry_bytes() <= cfg.max_memory);
+	sensor_free(s);
+
+	sensor_config_defaults(&cfg);
+	s = sensor_new(&cfg);
+	assert_non_null(s);
+	flood(s, 5000, false);
+	assert_int_equal(host_table_count(s->hosts), 5000);
+	sensor_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_flow_table_full),
 		cmocka_unit_test(test_flow_table_full_with_data),
 		cmocka_unit_test(test_memory_cap),
+		cmocka_unit_test(test_sources_within_cap),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -74,7 +74,7 @@ static void usage(FILE *f)
 	      "      --spray-accounts N SMB_BRUTE_FORCE: distinct failing accounts (default 5)\n"
 	      "      --brute-window SEC SMB_BRUTE_FORCE window (default 300)\n"
 	      "      --max-flows N      concurrent flows tracked (default 65536)\n"
-	      "      --max-memory MB    buffered bytes over all flows (default 256)\n"
+	      "      --max-memory MB    memory for flows and sources together (default 256)\n"
 	      "      --approved-scanners LIST|@FILE\n"
 	      "                         addresses/CIDRs (IPv4, IPv6; comma-separated, or one a\n"
 	      "                         line in FILE) whose probes (SMB_SCAN, MS17_010_CHECK,\n"

@@ -105,8 +105,10 @@ bool flow_evict_one(struct flow_table *t)
 }
 
 struct flow *flow_lookup(struct flow_table *t, const struct flow_key *key, uint64_t now_us,
-			 bool create)
+			 bool create, bool *created)
 {
+	if (created)
+		*created = false;
 	uint32_t h = key_hash(key);
 	struct flow *f = t->buckets[h & (t->nbuckets - 1)];
 	for (; f; f = f->hnext) {
@@ -133,6 +135,8 @@ struct flow *flow_lookup(struct flow_table *t, const struct flow_key *key, uint6
 	lru_append(t, f);
 	if (++t->count > t->peak)
 		t->peak = t->count;
+	if (created)
+		*created = true;
 	return f;
 }
 

@@ -58,10 +58,11 @@ struct flow_table *flow_table_new(size_t max_flows, flow_close_fn close_fn, void
 void flow_table_free(struct flow_table *t);
 
 /* Find the flow for key; when absent and create is true, make a zeroed one
- * (evicting the LRU flow when full). The flow moves to the LRU tail.
- * NULL when absent (create false) or out of memory. */
+ * (evicting the LRU flow when full) and set *created (may be NULL). The
+ * flow moves to the LRU tail. NULL when absent (create false) or out of
+ * memory. */
 struct flow *flow_lookup(struct flow_table *t, const struct flow_key *key, uint64_t now_us,
-			 bool create);
+			 bool create, bool *created);
 /* Close and free one flow now. */
 void flow_close(struct flow_table *t, struct flow *f, enum flow_end why);
 /* Close flows idle past their timeout: half-open ones (no SYN-ACK, or RST /

@@ -40,9 +40,25 @@ struct sensor *sensor_new(const struct sensor_config *cfg)
 	if (!s)
 		return NULL;
 	s->cfg = *cfg;
-	s->flows = flow_table_new(cfg->max_flows, on_flow_close, s);
+	/* --max-memory bounds the whole sensor, not only what flows buffer: a
+	 * flood from spoofed sources fills the per-source table (~3.5 KiB an
+	 * entry, 65,536 entries = 230 MiB), so it gets at most a quarter of
+	 * the cap and flows the rest; and no more hash buckets than flows that
+	 * fit in their share (--max-flows 4M alone meant 32 MiB of buckets) */
+	size_t max_hosts = cfg->max_memory / 4 / host_entry_bytes();
+	if (max_hosts > SENSOR_MAX_HOSTS)
+		max_hosts = SENSOR_MAX_HOSTS;
+	if (max_hosts < 1)
+		max_hosts = 1;
+	s->flow_memory_cap = cfg->max_memory > max_hosts * host_entry_bytes()
+				     ? cfg->max_memory - max_hosts * host_entry_bytes()
+				     : 0;
+	size_t max_flows = s->flow_memory_cap / sizeof(struct flow) + 1;
+	if (max_flows > cfg->max_flows)
+		max_flows = cfg->max_flows;
+	s->flows = flow_table_new(max_flows, on_flow_close, s);
 	s->dedupe = alert_dedupe_new(SENSOR_DEDUPE_KEYS);
-	s->hosts = host_table_new(SENSOR_MAX_HOSTS);
+	s->hosts = host_table_new(max_hosts);
 	s->summary = summary_new();
 	if (!s->flows || !s->dedupe || !s->hosts || !s->summary) {
 		sensor_free(s);
@@ -248,11 +264,13 @@ void sensor_packet(struct sensor *s, const struct pkt *p)
 	bool syn = p->flags & PKT_TCP_SYN, ack = p->flags & PKT_TCP_ACK;
 	/* a stray RST or FIN for a flow we never saw opens nothing */
 	bool create = (syn && !ack) || p->payload_len > 0;
-	size_t before = flow_count(s->flows);
-	struct flow *f = flow_lookup(s->flows, &k, s->now_us, create);
+	/* not "the count grew": with the table full, a new flow replaces the
+	 * evicted one and the count stays the same */
+	bool created;
+	struct flow *f = flow_lookup(s->flows, &k, s->now_us, create, &created);
 	if (!f)
 		return;
-	if (flow_count(s->flows) > before) {
+	if (created) {
 		s->st.flows++;
 		s->memory += sizeof *f;
 	}
@@ -290,7 +308,7 @@ void sensor_packet(struct sensor *s, const struct pkt *p)
 		s->st.peak_memory = s->memory;
 	if (f->rst || (f->fin[0] && f->fin[1]))
 		flow_close(s->flows, f, FLOW_END_CLOSED);
-	while (s->memory > s->cfg.max_memory && flow_evict_one(s->flows))
+	while (s->memory > s->flow_memory_cap && flow_evict_one(s->flows))
 		;
 }
 

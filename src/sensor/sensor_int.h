@@ -80,6 +80,7 @@ struct sensor {
 	struct lateral_recent *lateral; /* detect_lateral.c, made on first use */
 	struct sensor_stats st;
 	size_t memory;
+	size_t flow_memory_cap; /* --max-memory less the per-source table's share */
 	uint64_t now_us, last_expire_us;
 };
 
@@ -97,6 +98,9 @@ void det_lateral_free(struct sensor *s);
 
 /* detect_host.c: per-source windows for scanning and failed logons */
 struct host_table *host_table_new(size_t max_hosts);
+/* Bytes one tracked source costs (entries are never freed before the end). */
+size_t host_entry_bytes(void);
+size_t host_table_count(const struct host_table *t);
 void host_table_free(struct host_table *t);
 void host_connect_attempt(struct sensor *s, const struct flow *f);
 void host_connect_result(struct sensor *s, const struct flow *f);

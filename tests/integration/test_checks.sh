@@ -3,6 +3,8 @@
 # guest, anonymous logon, the exact share list and anonymous read per share,
 # MS17-010 / DoublePulsar / SMBGhost verdicts and the findings per persona.
 # Prints TAP. SMBWATCH defaults to ./build/smbwatch. Needs root (the lab).
+# smbw: loaded-pass (tests/run.sh runs it once more beside a CPU hog: it
+# exercises timeouts and diffs, which load must not change)
 set -uo pipefail
 # shellcheck source=tests/lib/lab_test.sh
 . "$(dirname "$0")/../lib/lab_test.sh"

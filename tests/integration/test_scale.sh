@@ -13,6 +13,8 @@
 # (disjoint, covering); two seeds; SIGINT + resume; 1% and 5% loss (tc netem,
 # or nftables random drop where the kernel has no netem: needs nftables);
 # --stats-every JSON lines. About 60 s. Without root: one skipped test.
+# smbw: loaded-pass (tests/run.sh runs it once more beside a CPU hog: it
+# exercises timeouts and diffs, which load must not change)
 set -uo pipefail # no -e: a failed assertion must not stop the test
 # shellcheck source=tests/lib/lab_test.sh
 . "$(dirname "$0")/../lib/lab_test.sh"

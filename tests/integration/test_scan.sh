@@ -8,6 +8,8 @@
 # SMBWATCH defaults to ./build/smbwatch. The test brings its own lab up under a
 # unique prefix (so parallel runs do not collide) and tears it down on exit.
 # Without root it prints one skipped test.
+# smbw: loaded-pass (tests/run.sh runs it once more beside a CPU hog: it
+# exercises timeouts and diffs, which load must not change)
 set -uo pipefail # no -e: a failed assertion must not stop the test
 # shellcheck source=tests/lib/lab_test.sh
 . "$(dirname "$0")/../lib/lab_test.sh"

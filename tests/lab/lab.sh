@@ -209,7 +209,7 @@ reload_persona() {
 	local dir=$1 pid before i
 	local mark='Reloading services after SIGHUP'
 	pid=$(cat "$dir/pid/smbd.pid" 2>/dev/null) || die "no smbd pid file in $dir/pid"
-	before=$(grep -c "$mark" "$dir/smbd.log" 2>/dev/null)
+	before=$(grep -c "$mark" "$dir/smbd.log" 2>/dev/null || true)
 	kill -HUP "$pid" || die "smbd $pid is not running"
 	for ((i = 0; i < 600; i++)); do # a hang bound, not a wait: 60 s
 		[ "$(grep -c "$mark" "$dir/smbd.log" 2>/dev/null)" -gt "${before:-0}" ] && return 0

@@ -169,5 +169,13 @@ eq "scan without targets: the message" "$(cat "$WORK/bad.err")" "smbwatch scan: 
 # A /8 must be refused without --force-large. Never scan it: the check stops
 # at the refusal (and the timeout guards against a scanner that starts).
 bad "scan 198.18.0.0/8 without --force-large" "" scan 198.18.0.0/8 -p 445
+# the positive control of "nothing sent": the same counters move, and the
+# exit status is 0, when the scan is valid
+before=$(sent)
+timeout "$BAD_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --checks none --no-progress -p 445 198.18.1.12 \
+	>/dev/null 2>&1
+rc=$?
+after=$(sent)
+eq "a valid scan: exit 0, the counters move" "$rc $([ $((after - before)) -gt 0 ] && echo moved)" "0 moved"
 
 finish

@@ -226,5 +226,8 @@ if [ -s "$failures" ]; then
 	echo "== failures"
 	cat "$failures"
 fi
+if grep -q '\] not root: .*NOT on' "$skips"; then
+	echo "(the lab tests need root: run make test as root, or make test-unit for the unit tests and replays alone)"
+fi
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -197,8 +197,10 @@ fi
 if [ -n "${FUZZ_BUILD:-}" ]; then
 	echo "== fuzz smoke (${FUZZ_SMOKE_SECONDS:-4}s per target)"
 	work=$(mktemp -d)
+	nfuzz=0
 	for t in "$FUZZ_BUILD"/tests/fuzz/fuzz_*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
+		nfuzz=$((nfuzz + 1))
 		n=${t##*/fuzz_}
 		mkdir -p "$work/$n"
 		[ -d "tests/fuzz/corpus/$n" ] && cp "tests/fuzz/corpus/$n"/* "$work/$n"/ 2>/dev/null
@@ -215,6 +217,10 @@ if [ -n "${FUZZ_BUILD:-}" ]; then
 		fi
 	done
 	rm -rf "$work"
+	if [ "$nfuzz" -eq 0 ]; then # a fuzz build with no target fuzzed nothing
+		echo "not ok 1 - fuzz smoke: no fuzz_* target in $FUZZ_BUILD/tests/fuzz" >"$log"
+		tally fuzz 1
+	fi
 else
 	skip_suite "fuzz" "FUZZ_BUILD not set"
 fi

@@ -89,24 +89,30 @@ t $? "--sink file: and exec: deliver the same alerts as stdout (exit $rc1, $rc2)
 grep -q '"DOUBLEPULSAR"' "$tmp/sink.jsonl"
 t $? "the DoublePulsar alert reaches the file sink"
 # syslog:SOCKET: RFC 3164 datagrams to a socket this test listens on
-python3 - "$tmp/log.sock" "$tmp/syslog.txt" <<'PY' &
-import socket, sys
+# (the receiver reads until the sender is done and the socket is drained:
+# told by a stop file, not by a silence of N seconds a loaded machine
+# outlasts; 300 s only bound a hang)
+python3 - "$tmp/log.sock" "$tmp/syslog.txt" "$tmp/stop" <<'PY' &
+import os, socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
-s.settimeout(5)
+s.settimeout(0.2)
+end = time.monotonic() + 300
 with open(sys.argv[2], "w") as out:
-    try:
-        while True:
+    while time.monotonic() < end:
+        try:
             out.write(s.recv(65536).decode() + "\n")
             out.flush()
-    except socket.timeout:
-        pass
+        except socket.timeout:
+            if os.path.exists(sys.argv[3]):
+                break
 PY
 rcv=$!
-for _ in 1 2 3 4 5 6 7 8 9 10; do [ -S "$tmp/log.sock" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -S "$tmp/log.sock" ] && break; sleep 0.1; done # until it listens (30 s: a hang bound)
 "$SMBWATCH" sensor -r "$PCAPS/doublepulsar-backdoor-connect-win7.pcap" --sink "syslog:$tmp/log.sock" \
 	>/dev/null 2>&1
 rc1=$?
+touch "$tmp/stop"
 wait "$rcv"
 n_sys=$(grep -c '^<28>smbwatch\[[0-9]*\]: {"type":"alert"' "$tmp/syslog.txt" 2>/dev/null)
 n_std=$(wc -l <"$tmp/std.jsonl")

@@ -106,9 +106,10 @@ tally() {
 }
 
 # run_lab_test TAG BUILD SCRIPT [TIMEOUT]: one integration script, tallied
-# as TAG/test_NAME with the seconds it took
+# as TAG/test_NAME with the seconds it took; TIMEOUT (default 900 s, the
+# slowest script takes a few minutes) only bounds a hang
 run_lab_test() {
-	local tag=$1 b=$2 t=$3 lim=${4:-600} t0 rc
+	local tag=$1 b=$2 t=$3 lim=${4:-900} t0 rc
 	t0=$SECONDS
 	SMBWATCH="$b/smbwatch" timeout "$lim" "$t" >"$log" 2>&1
 	rc=$?
@@ -186,7 +187,7 @@ if [ $# -gt 0 ]; then
 				tally "$ltag/$(basename "$t" .sh)" 1
 				continue
 			fi
-			run_lab_test "$ltag" "$lb" "$t" 900
+			run_lab_test "$ltag" "$lb" "$t" 1200
 		done
 		stop_hog
 	fi

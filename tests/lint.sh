@@ -23,9 +23,10 @@ addrs=$(grep -rhvE '^\s*#' tests/integration tests/lab tests/hostile bench tests
 [ -n "$addrs" ] && echo "$addrs" | sed 's/^/#   /'
 
 # every test source is built: meson lists unit tests and fuzz targets by
-# name (it cannot glob); a listed file that is missing stops meson, a file
-# not listed would never run. Every fuzz target has a corpus to replay.
-listed() { tr -d '\n' <"$1" | grep -oE "$2 *= *\[[^]]*\]" | grep -oE "'[^']*'" | tr -d "'"; }
+# name (it cannot glob; "NAMES += [...]" lines count too); a listed file
+# that is missing stops meson, a file not listed would never run. Every fuzz
+# target has a corpus to replay.
+listed() { tr -d '\n' <"$1" | grep -oE "$2 *\+?= *\[[^]]*\]" | grep -oE "'[^']*'" | tr -d "'"; }
 unlisted=""
 for f in tests/unit/test_*.c; do
 	nm=${f#tests/unit/test_}

@@ -11,7 +11,7 @@
 # "# smbw: loaded-pass" run once more against the first BUILD_DIR with a
 # CPU hog beside them (stress-ng --cpu 2), tallied as BUILD-loaded/test_NAME.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 passed=0
 failed=0
 skipped=0

@@ -69,7 +69,7 @@ export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
 # scan_one TAG BIN MODE IP : run one scan in the background-friendly way
 scan_one() {
-	local tag=$1 bin=$2 m=$3 ip=$4 f=$WORK/$tag.$3
+	local tag=$1 bin=$2 m=$3 ip=$4 f=$WORK/$1.$3
 	timeout -s KILL "$HANG_BOUND" /usr/bin/time -v -o "$f.time" "$bin" "${SCAN_ARGS[@]}" "$ip" \
 		>"$f.out" 2>"$f.err"
 	echo $? >"$f.rc"

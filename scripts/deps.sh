@@ -6,7 +6,7 @@ pkgs=(build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
       libuv1-dev libjansson-dev libcmocka-dev libpcap-dev libsqlite3-dev sqlite3
       libpq-dev postgresql libcurl4-openssl-dev libssl-dev
       samba smbclient iproute2 socat jq procps python3 tshark nftables
-      python3-impacket)
+      python3-impacket stress-ng) # stress-ng: the CPU hog of make test's loaded pass (tests/run.sh)
 [ "${1:-}" = "--bench" ] && pkgs+=(nmap masscan time)
 missing=()
 for p in "${pkgs[@]}"; do

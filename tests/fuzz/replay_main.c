@@ -1,6 +1,8 @@
 /* replay_main.c - run a fuzz target over files without libFuzzer, so the
  * corpus is a regression suite in every build (also under ASan+UBSan).
- * Usage: replay_NAME FILE_OR_DIR... ; prints "replayed N inputs". */
+ * Usage: replay_NAME FILE_OR_DIR... ; prints "replayed N inputs" (the files
+ * run; tests/run.sh checks N against the corpus). A directory with no input
+ * is an error: an empty corpus replays nothing and must not look like a pass. */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -48,6 +50,7 @@ int main(int argc, char **argv)
 		if (!d)
 			return 1;
 		struct dirent *e;
+		unsigned in_dir = 0;
 		while ((e = readdir(d)) != NULL) {
 			if (e->d_name[0] == '.')
 				continue;
@@ -58,8 +61,13 @@ int main(int argc, char **argv)
 				return 1;
 			}
 			count++;
+			in_dir++;
 		}
 		closedir(d);
+		if (in_dir == 0) {
+			fprintf(stderr, "replay: %s: no inputs\n", argv[i]);
+			return 1;
+		}
 	}
 	/* a few synthetic inputs too: empty and all-0xFF */
 	uint8_t ff[512];

@@ -5,6 +5,8 @@
 # started again) and the exact events and diffs are checked through every
 # sink: stdout, file, exec, webhook (a local receiver checking the HMAC).
 # Prints TAP.   SMBWATCH=path/to/smbwatch tests/integration/test_monitor.sh
+# smbw: loaded-pass (tests/run.sh runs it once more beside a CPU hog: it
+# exercises timeouts and diffs, which load must not change)
 set -uo pipefail
 # shellcheck source=tests/lib/lab_test.sh
 . "$(dirname "$0")/../lib/lab_test.sh"
@@ -27,7 +29,7 @@ SECRET=s3cret-for-test
 "$LAB" exec python3 "$ROOT/tests/integration/webhook_receiver.py" "$WORK/port" "$WORK/hook.jsonl" \
 	"$SECRET" >"$WORK/recv.log" 2>&1 &
 RECV_PID=$!
-for _ in $(seq 50); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+wait_for "$WORK/port" '^[0-9]+' 60 # until it listens (slow under load)
 PORT=$(cat "$WORK/port" 2>/dev/null)
 [ -n "$PORT" ] && ok "webhook receiver on 127.0.0.1:$PORT" || not_ok "webhook receiver starts"
 
@@ -85,13 +87,19 @@ eq "diff --format json: volatile fields never count" \
 	"$("$SMBWATCH" diff --db "$DB" --format json | jq -r 'select(.type=="diff") | .changes[]?.field' | grep -cE '^(scanned_at|smb2\.system_time|smb2\.boot_time|errors)')" 0
 
 cycle 3; rc=$?
+eq "cycle 3: exits 0" "$rc" 0
 eq "cycle 3 (.11 absent twice): exactly one gone event" "$(summary "$WORK/out.3" | tr '\n' ';')" "gone 198.18.1.11;"
 
 "$LAB" start smb1-only >/dev/null
 cycle 4; rc=$?
+eq "cycle 4: exits 0" "$rc" 0
 eq "cycle 4 (.11 started again): back" "$(summary "$WORK/out.4" | tr '\n' ';')" "back 198.18.1.11;"
 
+# "no events" means something only from a monitor that ran to the end: its
+# exit status here, its run in the history below ("same"); cycles 2-4 are
+# the positive control (the same command reports changes when there are)
 cycle 5; rc=$?
+eq "cycle 5: exits 0" "$rc" 0
 eq "cycle 5 (nothing changed): no events" "$(wc -l <"$WORK/out.5")" 0
 
 H=$("$SMBWATCH" history --db "$DB" 198.18.1.11:445 | awk 'NR>1 {print $4}' | tr '\n' ' ')
@@ -113,7 +121,8 @@ eq "webhook: X-Smbwatch-Event header = event" \
 	"$(jq -r 'select(.event_header != .body.event)' "$WORK/hook.jsonl" | wc -l)" 0
 
 # a restart (catch-up of the last run) sends nothing twice
-cycle 6
+cycle 6; rc=$?
+eq "restart: exits 0" "$rc" 0
 eq "restart: nothing delivered twice (file sink)" "$(jq -r .key "$WORK/file.jsonl" | sort | uniq -d | wc -l)" 0
 
 # --- --fail-on ------------------------------------------------------------

@@ -13,6 +13,8 @@
 # (disjoint, covering); two seeds; SIGINT + resume; 1% and 5% loss (tc netem,
 # or nftables random drop where the kernel has no netem: needs nftables);
 # --stats-every JSON lines. About 60 s. Without root: one skipped test.
+# smbw: loaded-pass (tests/run.sh runs it once more beside a CPU hog: it
+# exercises timeouts and diffs, which load must not change)
 set -uo pipefail # no -e: a failed assertion must not stop the test
 # shellcheck source=tests/lib/lab_test.sh
 . "$(dirname "$0")/../lib/lab_test.sh"
@@ -77,9 +79,19 @@ completeness "completeness, default settings: all $SMB_COUNT SMB addresses fully
 scan burst --seed 12 --rate 0 --checks none --stats-every 30
 completeness "completeness, --rate 0 (one burst): all $SMB_COUNT SMB addresses fully fingerprinted" burst
 final=$(grep '"final":true' "$WORK/burst.err" | tail -1)
-# how hard the burst hit depends on the machine (here: 1-2 halvings), so it
-# is reported, not asserted
-diag "burst: halvings $(jq -r .halvings <<<"$final" 2>/dev/null)"
+# how hard the burst hit depends on the machine and its load (here: 1-2
+# halvings idle, 23 in 81 s at load 30), so the bounds are the ones that
+# hold on any machine: the queue overflowed and the scan backed off at least
+# once, and never more than once per 500 ms (src/probe/limiter.h
+# LIMITER_HALVE_MS) of the scan's own uptime: no halving storm
+halvings=$(jq -r '.halvings // empty' <<<"$final" 2>/dev/null)
+hmax=$(jq -r '(.uptime // 0) * 1000 / 500 + 1 | floor' <<<"$final" 2>/dev/null)
+diag "burst: halvings ${halvings:-none} (at most ${hmax:-?} in its uptime)"
+if [[ $halvings =~ ^[0-9]+$ ]] && [[ $hmax =~ ^[0-9]+$ ]] && [ "$halvings" -ge 1 ] && [ "$halvings" -le "$hmax" ]; then
+	ok "--rate 0: the burst overflowed the listen queue and the scan backed off ($halvings halvings, 1..$hmax)"
+else
+	not_ok "--rate 0: the burst overflowed the listen queue and the scan backed off (1..${hmax:-?} halvings)" "$final"
+fi
 if jq -e '.open == 256 and .filtered == 256 and .errors == 0' >/dev/null 2>&1 <<<"$final"; then
 	ok "--rate 0: exact counts (256 open, 256 filtered, 0 errors)"
 else
@@ -104,9 +116,11 @@ else
 	not_ok "--stats-every 1: JSON lines with done/total, done_per_s and eta_s" \
 		"lines: $nstats, with a rate: $rated; bad: $bad"$'\n'"$(head -3 "$WORK/paced.err")"
 fi
-# the "uptime" field should count from the start of the scan
+# the "uptime" field should count from the start of the scan (a clock of
+# the wrong origin is off by the machine's uptime: the bound is generous, a
+# loaded machine may print fewer lines than seconds went by)
 last_up=$(printf '%s\n' "$stats" | tail -1 | jq -r '.uptime // 0' 2>/dev/null)
-if [ -n "$last_up" ] && awk -v u="$last_up" -v n="$nstats" 'BEGIN { exit !(u <= n + 2) }'; then
+if [ -n "$last_up" ] && awk -v u="$last_up" -v n="$nstats" 'BEGIN { exit !(u <= 2 * n + 10) }'; then
 	ok "--stats-every: uptime counts from the start of the scan ($last_up s after $nstats lines)"
 else
 	not_ok "--stats-every: uptime counts from the start of the scan" \
@@ -176,8 +190,15 @@ for loss in 1 5; do
 		continue
 	fi
 	scan "loss$loss" --seed 3 --checks none "${PACE[@]}"
-	diag "$how; packets dropped by nftables: $("$FARM" lossstat)"
+	dropped=$("$FARM" lossstat)
+	diag "$how; packets dropped: $dropped"
 	"$FARM" netem off >/dev/null
+	# the positive control of "found everything despite loss": there was loss
+	if [[ $dropped =~ ^[0-9]+$ ]] && [ "$dropped" -gt 0 ]; then
+		ok "loss $loss%: packets were dropped ($dropped)"
+	else
+		not_ok "loss $loss%: packets were dropped" "dropped: '$dropped' ($how)"
+	fi
 	if [ "$loss" = 1 ]; then
 		completeness "netem loss 1%, --checks none: 100% fully fingerprinted" loss1
 	else

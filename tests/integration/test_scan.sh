@@ -8,6 +8,8 @@
 # SMBWATCH defaults to ./build/smbwatch. The test brings its own lab up under a
 # unique prefix (so parallel runs do not collide) and tears it down on exit.
 # Without root it prints one skipped test.
+# smbw: loaded-pass (tests/run.sh runs it once more beside a CPU hog: it
+# exercises timeouts and diffs, which load must not change)
 set -uo pipefail # no -e: a failed assertion must not stop the test
 # shellcheck source=tests/lib/lab_test.sh
 . "$(dirname "$0")/../lib/lab_test.sh"
@@ -167,5 +169,13 @@ eq "scan without targets: the message" "$(cat "$WORK/bad.err")" "smbwatch scan: 
 # A /8 must be refused without --force-large. Never scan it: the check stops
 # at the refusal (and the timeout guards against a scanner that starts).
 bad "scan 198.18.0.0/8 without --force-large" "" scan 198.18.0.0/8 -p 445
+# the positive control of "nothing sent": the same counters move, and the
+# exit status is 0, when the scan is valid
+before=$(sent)
+timeout "$BAD_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --checks none --no-progress -p 445 198.18.1.12 \
+	>/dev/null 2>&1
+rc=$?
+after=$(sent)
+eq "a valid scan: exit 0, the counters move" "$rc $([ $((after - before)) -gt 0 ] && echo moved)" "0 moved"
 
 finish

@@ -14,6 +14,12 @@ fail=0
 t() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fail=1; fi; }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+# every capture read below is there: without it each case below would test
+# an empty input (and "no alert" would pass)
+for f in eternalblue-success-unpatched-win7 internet-445-syn-scan wannacry doublepulsar-backdoor-connect-win7; do
+	[ -s "$PCAPS/$f.pcap" ]
+	t $? "vendored capture $f.pcap is there"
+done
 
 out=$("$SMBWATCH" sensor -r "$PCAPS/eternalblue-success-unpatched-win7.pcap")
 t $? "sensor -r exits 0"
@@ -28,27 +34,31 @@ t $? "one MS17_010_EXPLOIT for one attack (not one per packet)"
 t $? "sensor -o FILE exits 0"
 [ ! -s "$tmp/stdout" ] && [ "$(jq -r .id "$tmp/a.jsonl")" = SMB_SCAN ]
 t $? "-o writes the alerts to the file, not stdout"
+# the same capture, the default thresholds (9 hosts >= 5): SMB_SCAN (the
+# positive control just above); raised to 10: a clean run with no alert
 "$SMBWATCH" sensor -r "$PCAPS/internet-445-syn-scan.pcap" --scan-failed 10 --scan-hosts 10 >"$tmp/b"
-[ ! -s "$tmp/b" ]
-t $? "scan thresholds are configurable (9 hosts < 10: no alert)"
+rc=$?
+[ "$rc" = 0 ] && [ ! -s "$tmp/b" ] && [ "$(jq -r .id "$tmp/a.jsonl" 2>/dev/null)" = SMB_SCAN ]
+t $? "scan thresholds are configurable (9 hosts < 10: exit 0, no alert; SMB_SCAN at the defaults) (exit $rc)"
 
 "$SMBWATCH" sensor -r "$PCAPS/wannacry.pcap" --summary >"$tmp/sum"
-grep -q "^SMB hosts seen" "$tmp/sum" && grep -q "^SMB1 talkers" "$tmp/sum" &&
+[ $? = 0 ] && grep -q "^SMB hosts seen" "$tmp/sum" && grep -q "^SMB1 talkers" "$tmp/sum" &&
 	grep -q "^Top sources of failed logons" "$tmp/sum" && grep -q "NT LM 0.12" "$tmp/sum"
 t $? "--summary prints hosts, dialects, SMB1 talkers, failed logons"
 
 # truncated: cut a capture mid-record
+# (the whole capture reads cleanly: the --summary case above)
 head -c 20000 "$PCAPS/wannacry.pcap" >"$tmp/cut.pcap"
 "$SMBWATCH" sensor -r "$tmp/cut.pcap" >"$tmp/o" 2>"$tmp/e"
 rc=$?
-[ "$rc" = 3 ] && grep -qi "truncated" "$tmp/e"
+[ "$(stat -c %s "$tmp/cut.pcap")" = 20000 ] && [ "$rc" = 3 ] && grep -qi "truncated" "$tmp/e"
 t $? "truncated capture: exit 3 and a clear 'truncated' message (got $rc: $(head -c 200 "$tmp/e"))"
 # corrupt: random bytes after a valid global header, and garbage alone
 head -c 24 "$PCAPS/wannacry.pcap" >"$tmp/bad.pcap"
 head -c 5000 /dev/urandom >>"$tmp/bad.pcap"
 "$SMBWATCH" sensor -r "$tmp/bad.pcap" >/dev/null 2>"$tmp/e"
 rc=$?
-[ "$rc" = 0 ] || [ "$rc" = 3 ]
+[ "$(stat -c %s "$tmp/bad.pcap")" = 5024 ] && { [ "$rc" = 0 ] || [ "$rc" = 3 ]; }
 t $? "corrupt records: no crash (exit $rc)"
 head -c 3000 /dev/urandom >"$tmp/junk.pcap"
 "$SMBWATCH" sensor -r "$tmp/junk.pcap" >/dev/null 2>"$tmp/e"
@@ -67,37 +77,46 @@ rc=$?
 t $? "bad BPF filter: clean error (exit $rc)"
 # alerts through the monitor's sinks: file and exec get exactly what stdout gets
 "$SMBWATCH" sensor -r "$PCAPS/doublepulsar-backdoor-connect-win7.pcap" >"$tmp/std.jsonl" 2>/dev/null
+rc1=$?
 "$SMBWATCH" sensor -r "$PCAPS/doublepulsar-backdoor-connect-win7.pcap" --sink "file:$tmp/sink.jsonl" \
 	--sink "exec:cat >>$tmp/exec.jsonl" >/dev/null 2>&1
+rc2=$?
 a=$(jq -c '[.id,.src,.dst]' "$tmp/std.jsonl" | sort | tr '\n' ' ')
 b=$(jq -c '[.id,.src,.dst]' "$tmp/sink.jsonl" 2>/dev/null | sort | tr '\n' ' ')
 c=$(jq -c '[.id,.src,.dst]' "$tmp/exec.jsonl" 2>/dev/null | sort | tr '\n' ' ')
-[ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" = "$c" ]
-t $? "--sink file: and exec: deliver the same alerts as stdout"
+[ "$rc1" = 0 ] && [ "$rc2" = 0 ] && [ -n "$a" ] && [ "$a" = "$b" ] && [ "$a" = "$c" ]
+t $? "--sink file: and exec: deliver the same alerts as stdout (exit $rc1, $rc2)"
 grep -q '"DOUBLEPULSAR"' "$tmp/sink.jsonl"
 t $? "the DoublePulsar alert reaches the file sink"
 # syslog:SOCKET: RFC 3164 datagrams to a socket this test listens on
-python3 - "$tmp/log.sock" "$tmp/syslog.txt" <<'PY' &
-import socket, sys
+# (the receiver reads until the sender is done and the socket is drained:
+# told by a stop file, not by a silence of N seconds a loaded machine
+# outlasts; 300 s only bound a hang)
+python3 - "$tmp/log.sock" "$tmp/syslog.txt" "$tmp/stop" <<'PY' &
+import os, socket, sys, time
 s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
 s.bind(sys.argv[1])
-s.settimeout(5)
+s.settimeout(0.2)
+end = time.monotonic() + 300
 with open(sys.argv[2], "w") as out:
-    try:
-        while True:
+    while time.monotonic() < end:
+        try:
             out.write(s.recv(65536).decode() + "\n")
             out.flush()
-    except socket.timeout:
-        pass
+        except socket.timeout:
+            if os.path.exists(sys.argv[3]):
+                break
 PY
 rcv=$!
-for _ in 1 2 3 4 5 6 7 8 9 10; do [ -S "$tmp/log.sock" ] && break; sleep 0.1; done
+for _ in $(seq 300); do [ -S "$tmp/log.sock" ] && break; sleep 0.1; done # until it listens (30 s: a hang bound)
 "$SMBWATCH" sensor -r "$PCAPS/doublepulsar-backdoor-connect-win7.pcap" --sink "syslog:$tmp/log.sock" \
 	>/dev/null 2>&1
+rc1=$?
+touch "$tmp/stop"
 wait "$rcv"
 n_sys=$(grep -c '^<28>smbwatch\[[0-9]*\]: {"type":"alert"' "$tmp/syslog.txt" 2>/dev/null)
 n_std=$(wc -l <"$tmp/std.jsonl")
-[ "$n_sys" = "$n_std" ] && grep -q '"DOUBLEPULSAR"' "$tmp/syslog.txt"
+[ "$rc1" = 0 ] && [ "$n_sys" = "$n_std" ] && grep -q '"DOUBLEPULSAR"' "$tmp/syslog.txt"
 t $? "--sink syslog:SOCKET: one RFC 3164 message per alert ($n_sys of $n_std)"
 "$SMBWATCH" sensor -r "$PCAPS/doublepulsar-backdoor-connect-win7.pcap" --sink nowhere >/dev/null 2>"$tmp/e"
 [ $? = 2 ] && grep -q "bad sink" "$tmp/e"

@@ -185,9 +185,14 @@ cmd_netem() {
 	echo "farm: no netem here; nftables drops $pct% of the packets arriving on $VETH_H"
 }
 
-# packets dropped by the nftables loss rule (0 when netem or no loss is used)
+# packets dropped by the loss set with `netem` (tc netem's qdisc counter, or
+# the nftables fallback's rule counter); 0 when no loss is set
 cmd_lossstat() {
-	in_hosts nft list table inet farmloss 2>/dev/null | grep -o 'packets [0-9]*' | awk '{print $2}' || echo 0
+	local n
+	n=$(ip netns exec "$NS_SCAN" tc -s qdisc show dev "$VETH_S" 2>/dev/null |
+		awk '/qdisc netem/ { q = 1 } q && /dropped/ { sub(/.*dropped /, ""); sub(/,.*/, ""); print; exit }')
+	[ -n "$n" ] || n=$(in_hosts nft list table inet farmloss 2>/dev/null | grep -o 'packets [0-9]*' | awk '{print $2}')
+	echo "${n:-0}"
 }
 
 cmd_info() {

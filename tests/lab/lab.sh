@@ -202,11 +202,20 @@ persona_line() {
 }
 
 # smbd re-reads smb.conf on SIGHUP; new connections get the new settings.
+# The reload is asynchronous: wait until smbd logs it (log level 1), not for
+# a fixed time a loaded machine outruns. smbd reloads in the same step as it
+# logs, before it accepts another connection, so the next scan sees it.
 reload_persona() {
-	local dir=$1 pid
+	local dir=$1 pid before i
+	local mark='Reloading services after SIGHUP'
 	pid=$(cat "$dir/pid/smbd.pid" 2>/dev/null) || die "no smbd pid file in $dir/pid"
+	before=$(grep -c "$mark" "$dir/smbd.log" 2>/dev/null || true)
 	kill -HUP "$pid" || die "smbd $pid is not running"
-	sleep 1 # the reload is asynchronous; give smbd a moment
+	for ((i = 0; i < 600; i++)); do # a hang bound, not a wait: 60 s
+		[ "$(grep -c "$mark" "$dir/smbd.log" 2>/dev/null)" -gt "${before:-0}" ] && return 0
+		sleep 0.1
+	done
+	die "smbd $pid did not log its reload within 60 s ($dir/smbd.log)"
 }
 
 cmd_reconfigure() {

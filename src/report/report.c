@@ -18,7 +18,10 @@ static const struct report_ops *const writers[] = {
 	[REPORT_LINE] = &report_line_ops,
 	[REPORT_JSONL] = &report_jsonl_ops,
 	[REPORT_CSV] = &report_csv_ops,
+	[REPORT_NMAP_XML] = &report_nmapxml_ops,
 };
+
+const char report_format_names[] = "text, line, jsonl, csv, nmap-xml";
 
 #define N_WRITERS (sizeof(writers) / sizeof(writers[0]))
 
@@ -46,6 +49,12 @@ struct report *report_new(enum report_format fmt, FILE *out)
 		return NULL;
 	}
 	return r;
+}
+
+void report_set_run(struct report *r, const struct report_run *run)
+{
+	if (r->ops->run)
+		r->ops->run(r->st, run);
 }
 
 void report_service(struct report *r, const struct svc_record *rec)

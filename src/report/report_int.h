@@ -14,6 +14,8 @@ struct report_ops {
 	const char *name;
 	/* per-writer state, or NULL on allocation failure */
 	void *(*open)(FILE *out);
+	/* optional: the run's context (report_set_run) */
+	void (*run)(void *st, const struct report_run *run);
 	void (*service)(void *st, const struct svc_record *rec);
 	void (*finish)(void *st, const struct scan_summary *sum);
 	void (*close)(void *st);
@@ -23,6 +25,8 @@ extern const struct report_ops report_text_ops;
 extern const struct report_ops report_line_ops;
 extern const struct report_ops report_jsonl_ops;
 extern const struct report_ops report_csv_ops;
+extern const struct report_ops report_nmapxml_ops;
+
 
 /* Copy s for a terminal: control bytes (ESC, CR, ...) from a hostile
  * server's strings become '?', so a NetBIOS name cannot rewrite the screen. */

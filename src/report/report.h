@@ -20,9 +20,11 @@ enum report_format {
 	REPORT_JSONL,
 	REPORT_CSV,
 	REPORT_NMAP_XML,
+	REPORT_DEFECTDOJO,
+	REPORT_ECS,
 };
 
-/* "text, line, jsonl, csv, nmap-xml": for messages. */
+/* "text, line, jsonl, csv, nmap-xml, defectdojo, ecs": for messages. */
 extern const char report_format_names[];
 
 /* Parse a format name (report_format_names); -1 if unknown. */

@@ -5,6 +5,11 @@
 #             service and script back, nmap.xsl renders it (xsltproc), and
 #             nmap's own -oX of the same lab beside ours agrees on the shared
 #             fields (tests/lib/nmapxml_check.py); -oA writes all three files.
+#   defectdojo: valid against a JSON Schema written from DefectDojo's Generic
+#             Findings Import documentation (python3-jsonschema), the same
+#             unique_id_from_tool set on a second run (tests/lib/exports_check.py).
+#   ecs:      every key an ECS 8.11 field of the vendored list
+#             (tests/data/ecs-fields-8.11.txt) with its type, or smbwatch.*.
 # Prints TAP. SMBWATCH=path/to/smbwatch tests/integration/test_exports.sh
 set -uo pipefail # no -e: a failed assertion must not stop the test
 # shellcheck source=tests/lib/lab_test.sh
@@ -18,8 +23,8 @@ XSL=/usr/share/nmap/nmap.xsl
 need_root "integration test needs root (network namespaces, smbd)"
 need_tools jq ip smbd timeout nmap xmllint xsltproc
 need_smbwatch
-if ! "$PY" -c 'import libnmap' 2>/dev/null; then
-	skip "python3-libnmap missing (scripts/deps.sh installs it)"
+if ! "$PY" -c 'import libnmap, jsonschema' 2>/dev/null; then
+	skip "python3-libnmap or python3-jsonschema missing (scripts/deps.sh installs them)"
 	finish
 	exit 0
 fi
@@ -80,5 +85,52 @@ sed 's/^/# /' "$WORK/compare.tap"
 sed 's/portid="445"/portid="4455"/' "$WORK/run.xml" >"$WORK/bad.xml"
 "$PY" "$ROOT/tests/lib/nmapxml_check.py" compare "$WORK/bad.xml" "$WORK/nmap.xml" >/dev/null
 eq "control: a changed port fails the comparison" "$?" "1"
+
+# --- DefectDojo Generic Findings ----------------------------------------------
+SCHEMA=$ROOT/tests/data/defectdojo-generic-findings.schema.json
+# (finding id/address/port) of a run's JSON Lines, sorted
+expected_ids() { jq -r '.ip as $ip | .port as $p | .findings[] | "\(.id)/\($ip)/\($p)"' "$1" | sort; }
+# two runs, each with its own JSON Lines (-oA) to compare with
+for i in 1 2; do
+	timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db -p 139,445 --format defectdojo \
+		-o "$WORK/dd$i.json" -oA "$WORK/dd$i" "$TARGETS" 2>"$WORK/dd$i.err"
+	eq "scan --format defectdojo (run $i) exits 0" "$?" "0"
+	eq "defectdojo run $i: one finding per (finding, service), id = ID/ADDRESS/PORT" \
+		"$(jq -r '.findings[].unique_id_from_tool' "$WORK/dd$i.json" | sort)" \
+		"$(expected_ids "$WORK/dd$i.jsonl")"
+done
+"$PY" "$ROOT/tests/lib/exports_check.py" defectdojo "$SCHEMA" "$WORK/dd1.json" >"$WORK/dd.tap"
+eq "defectdojo: schema-valid, promised fields, unique ids" "$?" "0"
+sed 's/^/# /' "$WORK/dd.tap"
+# the lab's servers answer alike on both runs (mostly: a loaded machine can
+# time a share listing out); when they did, the ids are the same set
+if [ "$(expected_ids "$WORK/dd1.jsonl")" = "$(expected_ids "$WORK/dd2.jsonl")" ]; then
+	eq "defectdojo: the same unique_id_from_tool set on the second run" \
+		"$(jq -r '.findings[].unique_id_from_tool' "$WORK/dd2.json" | sort)" \
+		"$(jq -r '.findings[].unique_id_from_tool' "$WORK/dd1.json" | sort)"
+else
+	skip "the lab answered differently on the two runs: id stability not comparable"
+fi
+# control: the schema rejects a wrong severity word
+jq '.findings[0].severity = "high"' "$WORK/dd1.json" >"$WORK/dd-bad.json"
+"$PY" "$ROOT/tests/lib/exports_check.py" defectdojo "$SCHEMA" "$WORK/dd-bad.json" >/dev/null
+eq "control: a lower-case severity fails the schema" "$?" "1"
+
+# --- Elastic Common Schema ------------------------------------------------------
+FIELDS=$ROOT/tests/data/ecs-fields-8.11.txt
+timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db -p 139,445 --format ecs \
+	-o "$WORK/ecs.jsonl" "$TARGETS" 2>"$WORK/ecs.err"
+eq "scan --format ecs exits 0" "$?" "0"
+"$PY" "$ROOT/tests/lib/exports_check.py" ecs "$FIELDS" "$WORK/ecs.jsonl" >"$WORK/ecs.tap"
+eq "ecs: only listed ECS fields (with their types) and smbwatch.*" "$?" "0"
+grep -v '^ok' "$WORK/ecs.tap" | head -20 | sed 's/^/# /'
+eq "ecs: one state event per service" "$(jq -s '[.[] | select(.event.kind == "state")] | length' "$WORK/ecs.jsonl")" "$n_svc"
+eq "ecs: one alert per finding of the services" \
+	"$(jq -r 'select(.event.kind == "alert") | "\(.rule.name)/\(.destination.ip)/\(.destination.port)"' "$WORK/ecs.jsonl" | sort)" \
+	"$(jq -r 'select(.event.kind == "state") | .smbwatch.service | .ip as $ip | .port as $p | .findings[] | "\(.id)/\($ip)/\($p)"' "$WORK/ecs.jsonl" | sort)"
+# control: a key outside ECS and smbwatch.* is caught
+head -1 "$WORK/ecs.jsonl" | jq -c '.host = {"nmae": "x"}' >"$WORK/ecs-bad.jsonl"
+"$PY" "$ROOT/tests/lib/exports_check.py" ecs "$FIELDS" "$WORK/ecs-bad.jsonl" >/dev/null
+eq "control: a key outside the list fails" "$?" "1"
 
 finish

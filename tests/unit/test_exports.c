@@ -250,6 +250,166 @@ static void test_nmapxml_hostile(void **state)
 	free(s);
 }
 
+/* the document run() printed, parsed */
+static json_t *parse_doc(const char *s)
+{
+	json_error_t jerr;
+	json_t *j = json_loads(s, 0, &jerr);
+	if (!j)
+		print_message("# json error: %s\n", jerr.text);
+	assert_non_null(j);
+	return j;
+}
+
+static void test_defectdojo_sample(void **state)
+{
+	(void)state;
+	static struct svc_record a, b;
+	fill(&a);
+	a.ms17_010 = VULN_VULNERABLE;
+	a.n_findings = 2;
+	record_set_str(a.findings[1].id, sizeof a.findings[1].id, "MS17_010");
+	a.findings[1].severity = SEV_CRITICAL;
+	a.findings[1].title = "Vulnerable to MS17-010";
+	a.findings[1].remediation = "Patch";
+	/* the same service an hour later: the same unique id */
+	b = a;
+	b.scanned_at = T_UNIX + 3600;
+	b.n_findings = 1;
+	const struct svc_record *recs[] = { &a, &b };
+	char *s = run(REPORT_DEFECTDOJO, recs, 2);
+	json_t *doc = parse_doc(s);
+	json_t *fs = json_object_get(doc, "findings");
+	assert_int_equal(json_array_size(fs), 3);
+	json_t *f = json_array_get(fs, 0);
+	assert_string_equal(json_string_value(json_object_get(f, "title")), "SMBv1 is enabled");
+	assert_string_equal(json_string_value(json_object_get(f, "severity")), "High");
+	assert_string_equal(json_string_value(json_object_get(f, "description")),
+			    "SMBv1 is enabled\n\n**Evidence:** NT LM 0.12 accepted\n\n**Service:** "
+			    "198.18.1.10 port 445/tcp (SMB over TCP), seen from view lab\n\n"
+			    "**NetBIOS name:** LAB-SMB1\n\n**Domain:** LAB");
+	assert_string_equal(json_string_value(json_object_get(f, "mitigation")), "Disable SMBv1");
+	assert_string_equal(json_string_value(json_object_get(f, "unique_id_from_tool")),
+			    "SMB1_ENABLED/198.18.1.10/445");
+	assert_string_equal(json_string_value(json_object_get(f, "vuln_id_from_tool")),
+			    "SMB1_ENABLED");
+	assert_string_equal(json_string_value(json_object_get(f, "date")), "2023-11-14");
+	assert_null(json_object_get(f, "cve"));
+	json_t *ep = json_array_get(json_object_get(f, "endpoints"), 0);
+	assert_string_equal(json_string_value(json_object_get(ep, "host")), "198.18.1.10");
+	assert_int_equal(json_integer_value(json_object_get(ep, "port")), 445);
+	assert_true(json_is_true(json_object_get(f, "active")));
+	assert_true(json_is_false(json_object_get(f, "static_finding")));
+	assert_true(json_is_true(json_object_get(f, "dynamic_finding")));
+	f = json_array_get(fs, 1);
+	assert_string_equal(json_string_value(json_object_get(f, "severity")), "Critical");
+	assert_string_equal(json_string_value(json_object_get(f, "cve")), "CVE-2017-0143");
+	assert_non_null(strstr(json_string_value(json_object_get(f, "references")), "ms17-010"));
+	/* stable across runs: time is not part of the id */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(fs, 2),
+							      "unique_id_from_tool")),
+			    "SMB1_ENABLED/198.18.1.10/445");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(fs, 2), "date")),
+			    "2023-11-14");
+	json_decref(doc);
+	free(s);
+
+	/* no finding: an empty list, still a document */
+	static struct svc_record c;
+	fill(&c);
+	c.n_findings = 0;
+	const struct svc_record *none[] = { &c };
+	s = run(REPORT_DEFECTDOJO, none, 1);
+	assert_string_equal(s, "{\n \"findings\": []\n}\n");
+	free(s);
+}
+
+static void test_defectdojo_hostile(void **state)
+{
+	(void)state;
+	static struct svc_record a;
+	fill_hostile(&a);
+	const struct svc_record *recs[] = { &a };
+	char *s = run(REPORT_DEFECTDOJO, recs, 1);
+	assert_null(strchr(s, '\x01'));
+	assert_null(strchr(s, '\x1b'));
+	json_t *doc = parse_doc(s); /* jansson refuses invalid UTF-8: it is valid */
+	const char *d = json_string_value(
+		json_object_get(json_array_get(json_object_get(doc, "findings"), 0), "description"));
+	assert_non_null(strstr(d, "**Evidence:** <script>a&b\"c'd\x01\x1b\x7f\xef\xbf\xbd\xef\xbf\xbd("));
+	json_decref(doc);
+	free(s);
+}
+
+static void test_ecs_sample(void **state)
+{
+	(void)state;
+	static struct svc_record a;
+	fill(&a);
+	const struct svc_record *recs[] = { &a };
+	char *s = run(REPORT_ECS, recs, 1);
+	char *nl = strchr(s, '\n');
+	assert_non_null(nl);
+	*nl = '\0';
+	json_t *st = parse_doc(s);
+	json_t *al = parse_doc(nl + 1);
+	assert_string_equal(strchr(nl + 1, '\n'), "\n"); /* two lines */
+	assert_string_equal(json_string_value(json_object_get(st, "@timestamp")),
+			    "2023-11-14T22:13:20Z");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(st, "ecs"), "version")),
+			    "8.11.0");
+	json_t *ev = json_object_get(st, "event");
+	assert_string_equal(json_string_value(json_object_get(ev, "kind")), "state");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(ev, "category"), 0)),
+			    "network");
+	assert_string_equal(json_string_value(json_object_get(ev, "dataset")), "smbwatch.scan");
+	json_t *d = json_object_get(st, "destination");
+	assert_string_equal(json_string_value(json_object_get(d, "ip")), "198.18.1.10");
+	assert_int_equal(json_integer_value(json_object_get(d, "port")), 445);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(st, "observer"), "name")),
+			    "smbwatch");
+	json_t *svc = json_object_get(json_object_get(st, "smbwatch"), "service");
+	assert_string_equal(json_string_value(json_object_get(svc, "ip")), "198.18.1.10");
+
+	ev = json_object_get(al, "event");
+	assert_string_equal(json_string_value(json_object_get(ev, "kind")), "alert");
+	assert_string_equal(json_string_value(json_array_get(json_object_get(ev, "category"), 0)),
+			    "vulnerability");
+	json_t *v = json_object_get(al, "vulnerability");
+	assert_string_equal(json_string_value(json_object_get(v, "id")), "SMB1_ENABLED");
+	assert_string_equal(json_string_value(json_object_get(v, "severity")), "High");
+	assert_string_equal(json_string_value(json_object_get(v, "description")),
+			    "SMBv1 is enabled: NT LM 0.12 accepted");
+	assert_string_equal(json_string_value(json_object_get(json_object_get(al, "rule"), "name")),
+			    "SMB1_ENABLED");
+	json_decref(st);
+	json_decref(al);
+	free(s);
+}
+
+static void test_ecs_hostile(void **state)
+{
+	(void)state;
+	static struct svc_record a;
+	fill_hostile(&a);
+	const struct svc_record *recs[] = { &a };
+	char *s = run(REPORT_ECS, recs, 1);
+	assert_null(strchr(s, '\x01'));
+	assert_null(strchr(s, '\x1b'));
+	/* two whole lines, each valid JSON (so valid UTF-8) */
+	char *nl = strchr(s, '\n');
+	assert_non_null(nl);
+	*nl = '\0';
+	json_decref(parse_doc(s));
+	char *nl2 = strchr(nl + 1, '\n');
+	assert_non_null(nl2);
+	*nl2 = '\0';
+	json_t *al = parse_doc(nl + 1);
+	assert_non_null(strstr(json_string_value(json_object_get(al, "message")), "<script>a&b"));
+	json_decref(al);
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -259,6 +419,10 @@ int main(void)
 		cmocka_unit_test(test_nmapxml_sample),
 		cmocka_unit_test(test_nmapxml_vulnerable),
 		cmocka_unit_test(test_nmapxml_hostile),
+		cmocka_unit_test(test_defectdojo_sample),
+		cmocka_unit_test(test_defectdojo_hostile),
+		cmocka_unit_test(test_ecs_sample),
+		cmocka_unit_test(test_ecs_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -219,6 +219,17 @@ static void test_nmapxml_vulnerable(void **state)
 	free(s);
 }
 
+/* A run that found nothing is still a valid nmap document. */
+static void test_nmapxml_empty(void **state)
+{
+	(void)state;
+	char *s = run(REPORT_NMAP_XML, NULL, 0);
+	assert_dtd_valid(s);
+	assert_null(strstr(s, "<host "));
+	assert_non_null(strstr(s, "<hosts up=\"0\" down=\"0\" total=\"0\"/>"));
+	free(s);
+}
+
 /* Every string an attacker's server controls, hostile, in one record. */
 static void fill_hostile(struct svc_record *r)
 {
@@ -419,6 +430,7 @@ int main(void)
 		cmocka_unit_test(test_nmapxml_sample),
 		cmocka_unit_test(test_nmapxml_vulnerable),
 		cmocka_unit_test(test_nmapxml_hostile),
+		cmocka_unit_test(test_nmapxml_empty),
 		cmocka_unit_test(test_defectdojo_sample),
 		cmocka_unit_test(test_defectdojo_hostile),
 		cmocka_unit_test(test_ecs_sample),

@@ -6,7 +6,13 @@ pkgs=(build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
       libuv1-dev libjansson-dev libcmocka-dev libpcap-dev libsqlite3-dev sqlite3
       libpq-dev postgresql libcurl4-openssl-dev libssl-dev
       samba smbclient iproute2 socat jq procps python3 tshark nftables
-      python3-impacket stress-ng) # stress-ng: the CPU hog of make test's loaded pass (tests/run.sh)
+      python3-impacket stress-ng
+      nmap libxml2-utils xsltproc python3-libnmap python3-jsonschema)
+# stress-ng: the CPU hog of make test's loaded pass (tests/run.sh).
+# nmap (nmap.dtd, nmap.xsl and nmap itself for the side-by-side test),
+# xmllint, xsltproc, python3-libnmap and python3-jsonschema check the export
+# formats (tests/integration/test_exports.sh); they are Debian's, for
+# /usr/bin/python3.
 [ "${1:-}" = "--bench" ] && pkgs+=(nmap masscan time)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -45,6 +45,8 @@ enum {
 	OPT_SYN,
 	OPT_SYN_IFACE,
 	OPT_SYN_QUEUE,
+	OPT_NMAP_OX,
+	OPT_NMAP_OA,
 };
 
 static const struct {
@@ -181,6 +183,8 @@ static const struct option long_opts[] = {
 	{"syn", no_argument, NULL, OPT_SYN},
 	{"syn-iface", required_argument, NULL, OPT_SYN_IFACE},
 	{"syn-queue", required_argument, NULL, OPT_SYN_QUEUE},
+	{"oX", required_argument, NULL, OPT_NMAP_OX},
+	{"oA", required_argument, NULL, OPT_NMAP_OA},
 	{NULL, 0, NULL, 0},
 };
 
@@ -194,6 +198,57 @@ static void rewrite_il(int argc, char **argv)
 		if (strcmp(argv[i], "-iL") == 0)
 			argv[i] = il;
 	}
+}
+
+/* nmap's -oX FILE and -oA BASE: getopt would read "-oX" as -o X, so they
+ * become --oX / --oA before it sees them (handled by add_nmap_outputs). */
+static void rewrite_nmap_outputs(int argc, char **argv)
+{
+	static char ox[] = "--oX", oa[] = "--oA";
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "-oX") == 0)
+			argv[i] = ox;
+		else if (strcmp(argv[i], "-oA") == 0)
+			argv[i] = oa;
+	}
+}
+
+static int add_file_output(struct scan_cli *cli, enum report_format fmt, const char *base,
+			   const char *suffix, char *err, size_t errsz)
+{
+	if (cli->n_files >= SCAN_MAX_FILE_OUTPUTS) {
+		snprintf(err, errsz, "too many -oX/-oA outputs (at most %d files)",
+			 SCAN_MAX_FILE_OUTPUTS);
+		return -1;
+	}
+	size_t n = strlen(base) + strlen(suffix) + 1;
+	char *path = malloc(n);
+	if (!path)
+		abort();
+	snprintf(path, n, "%s%s", base, suffix);
+	cli->files[cli->n_files].format = fmt;
+	cli->files[cli->n_files].path = path;
+	cli->n_files++;
+	return 0;
+}
+
+/* -oX FILE: nmap XML to FILE; -oA BASE: BASE.txt (text), BASE.jsonl and
+ * BASE.xml, like nmap's -oA. Written besides the --format/-o report. */
+static int add_nmap_outputs(struct scan_cli *cli, bool all, const char *arg, char *err,
+			    size_t errsz)
+{
+	if (arg[0] == '\0') {
+		snprintf(err, errsz, "bad %s: empty file name", all ? "-oA" : "-oX");
+		return -1;
+	}
+	if (!all)
+		return add_file_output(cli, REPORT_NMAP_XML, arg, "", err, errsz);
+	if (add_file_output(cli, REPORT_TEXT, arg, ".txt", err, errsz) != 0 ||
+	    add_file_output(cli, REPORT_JSONL, arg, ".jsonl", err, errsz) != 0)
+		return -1;
+	return add_file_output(cli, REPORT_NMAP_XML, arg, ".xml", err, errsz);
 }
 
 /* Append "word" to the target spec (space-separated), growing it. */
@@ -255,6 +310,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 	cli->targets = targets_new();
 
 	rewrite_il(argc, argv);
+	rewrite_nmap_outputs(argc, argv);
 	optind = 1;
 	opterr = 0;
 	int c;
@@ -288,8 +344,8 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 		case OPT_FORMAT: {
 			int f = report_format_parse(optarg);
 			if (f < 0) {
-				snprintf(err, errsz, "bad --format '%s': use text, line, jsonl or csv",
-					 optarg);
+				snprintf(err, errsz, "bad --format '%s': use %s", optarg,
+					 report_format_names);
 				return -1;
 			}
 			cli->format = (enum report_format)f;
@@ -303,6 +359,10 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 			record_set_str(cli->sopts.view, sizeof cli->sopts.view, optarg);
 			break;
 		case OPT_NO_PROGRESS: cli->no_progress = true; break;
+		case OPT_NMAP_OX:
+		case OPT_NMAP_OA:
+			rc = add_nmap_outputs(cli, c == OPT_NMAP_OA, optarg, err, errsz);
+			break;
 		case OPT_CHECKS:
 			rc = options_parse_checks(optarg, &cli->sopts.checks, err, errsz);
 			break;
@@ -472,6 +532,9 @@ void options_scan_free(struct scan_cli *cli)
 	free(cli->target_spec);
 	cli->target_spec = NULL;
 	ports_free(&cli->ports);
+	for (unsigned i = 0; i < cli->n_files; i++)
+		free(cli->files[i].path);
+	cli->n_files = 0;
 }
 
 int options_parse_text_json(const char *cmd, const char *arg, bool *json)

@@ -13,6 +13,7 @@
 #include "report/report.h"
 
 #define OPTIONS_HELP 1
+#define SCAN_MAX_FILE_OUTPUTS 6
 
 struct syn_io;
 
@@ -22,6 +23,12 @@ struct scan_cli {
 	struct scan_opts sopts;
 	enum report_format format;
 	const char *output;
+	/* more reports to files besides the one above: -oX FILE, -oA BASE */
+	unsigned n_files;
+	struct scan_file_output {
+		enum report_format format;
+		char *path; /* owned */
+	} files[SCAN_MAX_FILE_OUTPUTS];
 	unsigned max_inflight;
 	unsigned rate;
 	unsigned connect_timeout_ms;

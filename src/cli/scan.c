@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
@@ -45,8 +46,13 @@ static const char scan_usage[] =
 	"                        probed as SMB; 139 speaks NetBIOS session first\n"
 	"\n"
 	"output:\n"
-	"  --format FMT          text (default), line, jsonl, csv\n"
+	"  --format FMT          text (default), line, jsonl, csv, nmap-xml (nmap's -oX\n"
+	"                        format: Metasploit db_import, Faraday, libnmap),\n"
+	"                        defectdojo (Generic Findings Import JSON), ecs (Elastic\n"
+	"                        Common Schema JSON lines); see docs/exports.md\n"
 	"  -o, --output FILE     write the report to FILE instead of stdout\n"
+	"  -oX FILE              also write nmap XML to FILE (e.g. -oX lab.xml)\n"
+	"  -oA BASE              also write BASE.txt (text), BASE.jsonl and BASE.xml\n"
 	"  --view NAME           where this scan runs from (default internal)\n"
 	"  --no-progress         no progress line on stderr (shown only on a terminal)\n"
 	"  --fail-on SEVERITY    exit 1 when a finding is at or above SEVERITY\n"
@@ -107,6 +113,10 @@ static const char scan_usage[] =
 
 struct scan_output {
 	struct report *report;
+	/* -oX / -oA files, besides the main report */
+	unsigned n_files;
+	struct report *file_reports[SCAN_MAX_FILE_OUTPUTS];
+	FILE *files[SCAN_MAX_FILE_OUTPUTS];
 	struct scan_recorder rec;
 	int fail_on;
 	bool fail_hit;
@@ -118,6 +128,8 @@ static void on_service(struct svc_record *rec, void *ud)
 	if (o->fail_on >= 0 && assess_worst(rec) >= o->fail_on)
 		o->fail_hit = true;
 	report_service(o->report, rec);
+	for (unsigned i = 0; i < o->n_files; i++)
+		report_service(o->file_reports[i], rec);
 	scan_store_service(&o->rec, rec);
 }
 
@@ -202,6 +214,62 @@ static int syn_drop(const char *resume_file)
 	return 0;
 }
 
+/* "smbwatch scan ARG..." for the reports that record the command line. */
+static char *command_line(int argc, char **argv)
+{
+	size_t n = sizeof "smbwatch";
+	for (int i = 0; i < argc; i++)
+		n += strlen(argv[i]) + 1;
+	char *s = malloc(n);
+	if (!s)
+		return NULL;
+	size_t len = (size_t)snprintf(s, n, "smbwatch");
+	for (int i = 0; i < argc; i++)
+		len += (size_t)snprintf(s + len, n - len, " %s", argv[i]);
+	return s;
+}
+
+/* Open the -oX / -oA files and their reports; -1 with a message if one
+ * cannot be written. */
+static int open_file_outputs(const struct scan_cli *cli, struct scan_output *o, bool append)
+{
+	for (unsigned i = 0; i < cli->n_files; i++) {
+		FILE *f = fopen(cli->files[i].path, append ? "a" : "w");
+		if (!f) {
+			fprintf(stderr, "smbwatch scan: cannot write '%s': %s\n", cli->files[i].path,
+				strerror(errno));
+			return -1;
+		}
+		o->files[o->n_files] = f;
+		o->file_reports[o->n_files] = report_new(cli->files[i].format, f);
+		o->n_files++;
+		if (!o->file_reports[o->n_files - 1])
+			return -1;
+	}
+	return 0;
+}
+
+/* Finish and close the -oX / -oA files; -1 if one could not be written. */
+static int close_file_outputs(const struct scan_cli *cli, struct scan_output *o,
+			      const struct scan_summary *sum)
+{
+	int rc = 0;
+	for (unsigned i = 0; i < o->n_files; i++) {
+		if (o->file_reports[i]) {
+			if (sum)
+				report_finish(o->file_reports[i], sum);
+			report_free(o->file_reports[i]);
+		}
+		if (fclose(o->files[i]) != 0) {
+			fprintf(stderr, "smbwatch scan: writing '%s': %s\n", cli->files[i].path,
+				strerror(errno));
+			rc = -1;
+		}
+	}
+	o->n_files = 0;
+	return rc;
+}
+
 /* The run's counts on stderr, for formats whose stream holds services only. */
 static void print_summary(const struct scan_summary *sum)
 {
@@ -275,6 +343,26 @@ int cli_scan(int argc, char **argv)
 		.report = report_new(cli.format, out),
 		.fail_on = cli.fail_on,
 	};
+	if (open_file_outputs(&cli, &o, resume_path != NULL) != 0) {
+		close_file_outputs(&cli, &o, NULL);
+		report_free(o.report);
+		if (out != stdout)
+			fclose(out);
+		options_scan_free(&cli);
+		resume_free(&resume);
+		return EXIT_USAGE;
+	}
+	char *args = command_line(argc, argv);
+	struct report_run run = {
+		.args = args,
+		.ports = cli.ports_text,
+		.view = cli.sopts.view,
+		.start = (int64_t)time(NULL),
+	};
+	report_set_run(o.report, &run);
+	for (unsigned i = 0; i < o.n_files; i++)
+		report_set_run(o.file_reports[i], &run);
+	free(args);
 	/* A database that cannot be opened or written costs the history of this
 	 * run, never its results: scan anyway, exit 3 at the end. */
 	struct store *st = NULL;
@@ -298,6 +386,8 @@ int cli_scan(int argc, char **argv)
 	}
 	report_finish(o.report, &sum);
 	report_free(o.report);
+	if (close_file_outputs(&cli, &o, &sum) != 0)
+		status = EXIT_RUNTIME;
 	if (cli.format != REPORT_TEXT && status == EXIT_OK)
 		print_summary(&sum); /* the text report ends with it; the others have no place */
 	if (scan_store_end(&o.rec, &sum) != 0)

@@ -18,7 +18,12 @@ static const struct report_ops *const writers[] = {
 	[REPORT_LINE] = &report_line_ops,
 	[REPORT_JSONL] = &report_jsonl_ops,
 	[REPORT_CSV] = &report_csv_ops,
+	[REPORT_NMAP_XML] = &report_nmapxml_ops,
+	[REPORT_DEFECTDOJO] = &report_defectdojo_ops,
+	[REPORT_ECS] = &report_ecs_ops,
 };
+
+const char report_format_names[] = "text, line, jsonl, csv, nmap-xml, defectdojo, ecs";
 
 #define N_WRITERS (sizeof(writers) / sizeof(writers[0]))
 
@@ -46,6 +51,12 @@ struct report *report_new(enum report_format fmt, FILE *out)
 		return NULL;
 	}
 	return r;
+}
+
+void report_set_run(struct report *r, const struct report_run *run)
+{
+	if (r->ops->run)
+		r->ops->run(r->st, run);
 }
 
 void report_service(struct report *r, const struct svc_record *rec)
@@ -137,4 +148,30 @@ enum signing report_signing(const struct svc_record *r)
 	if (r->smb2.present && r->smb2.signing != SIGN_UNKNOWN)
 		return r->smb2.signing;
 	return r->smb1.signing;
+}
+
+/* Findings that are a published vulnerability (assess.c's ids). */
+static const struct {
+	const char *id, *cve, *ref;
+} finding_cves[] = {
+	{"MS17_010", "CVE-2017-0143",
+	 "https://learn.microsoft.com/en-us/security-updates/securitybulletins/2017/ms17-010"},
+	{"CVE_2020_0796", "CVE-2020-0796",
+	 "https://msrc.microsoft.com/update-guide/vulnerability/CVE-2020-0796"},
+};
+
+const char *report_finding_cve(const char *id)
+{
+	for (size_t i = 0; i < sizeof finding_cves / sizeof finding_cves[0]; i++)
+		if (strcmp(id, finding_cves[i].id) == 0)
+			return finding_cves[i].cve;
+	return NULL;
+}
+
+const char *report_finding_reference(const char *id)
+{
+	for (size_t i = 0; i < sizeof finding_cves / sizeof finding_cves[0]; i++)
+		if (strcmp(id, finding_cves[i].id) == 0)
+			return finding_cves[i].ref;
+	return NULL;
 }

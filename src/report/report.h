@@ -1,4 +1,5 @@
-/* report.h - output writers: text (default), line, jsonl, csv.
+/* report.h - output writers: text (default), line, jsonl, csv, and the
+ * formats other tools import: nmap-xml.
  *
  * Every writer has one interface so scan, monitor and sensor share them.
  * report_service() is called once per SMB service as soon as it is done
@@ -13,9 +14,20 @@
 
 #include "record/record.h"
 
-enum report_format { REPORT_TEXT = 0, REPORT_LINE, REPORT_JSONL, REPORT_CSV };
+enum report_format {
+	REPORT_TEXT = 0,
+	REPORT_LINE,
+	REPORT_JSONL,
+	REPORT_CSV,
+	REPORT_NMAP_XML,
+	REPORT_DEFECTDOJO,
+	REPORT_ECS,
+};
 
-/* Parse "text" | "line" | "jsonl" | "csv"; -1 if unknown. */
+/* "text, line, jsonl, csv, nmap-xml, defectdojo, ecs": for messages. */
+extern const char report_format_names[];
+
+/* Parse a format name (report_format_names); -1 if unknown. */
 int report_format_parse(const char *s);
 
 struct scan_summary {
@@ -28,6 +40,16 @@ struct scan_summary {
 
 struct report;
 struct report *report_new(enum report_format fmt, FILE *out);
+/* What the run was, for the writers whose format has a place for it (nmap
+ * XML's nmaprun args/start/scaninfo, ECS's observer). Call before the first
+ * report_service(); strings are copied. Any field may be NULL/0. */
+struct report_run {
+	const char *args;     /* the command line as typed */
+	const char *ports;    /* "445,139" */
+	const char *view;     /* --view: where the scan ran from */
+	int64_t start;        /* unix seconds */
+};
+void report_set_run(struct report *r, const struct report_run *run);
 void report_service(struct report *r, const struct svc_record *rec);
 void report_finish(struct report *r, const struct scan_summary *sum);
 void report_free(struct report *r);

@@ -14,6 +14,8 @@ struct report_ops {
 	const char *name;
 	/* per-writer state, or NULL on allocation failure */
 	void *(*open)(FILE *out);
+	/* optional: the run's context (report_set_run) */
+	void (*run)(void *st, const struct report_run *run);
 	void (*service)(void *st, const struct svc_record *rec);
 	void (*finish)(void *st, const struct scan_summary *sum);
 	void (*close)(void *st);
@@ -23,6 +25,10 @@ extern const struct report_ops report_text_ops;
 extern const struct report_ops report_line_ops;
 extern const struct report_ops report_jsonl_ops;
 extern const struct report_ops report_csv_ops;
+extern const struct report_ops report_nmapxml_ops;
+extern const struct report_ops report_defectdojo_ops;
+extern const struct report_ops report_ecs_ops;
+
 
 /* Copy s for a terminal: control bytes (ESC, CR, ...) from a hostile
  * server's strings become '?', so a NetBIOS name cannot rewrite the screen. */
@@ -37,6 +43,10 @@ void report_windows_version(const struct svc_record *r, const char *build_word, 
 			    size_t outsz);
 /* SMB2 dialect names joined by sep ("2.0.2 2.1"); "" when none. */
 void report_dialects(const struct svc_record *r, const char *sep, char *out, size_t outsz);
+/* The CVE a finding id stands for ("MS17_010" -> "CVE-2017-0143"), and a
+ * page about it; NULL when it has none. */
+const char *report_finding_cve(const char *id);
+const char *report_finding_reference(const char *id);
 /* Signing of the service: SMB2 when it answered, else SMB1. */
 enum signing report_signing(const struct svc_record *r);
 

@@ -133,6 +133,43 @@ static void test_refusals(void **state)
 	refused("scan 2001:2::/111", "--force-large");
 }
 
+/* nmap's -oX FILE and -oA BASE (getopt alone would read -oX as -o X) */
+static void test_nmap_outputs(void **state)
+{
+	(void)state;
+	struct scan_cli cli;
+	char err[256];
+	assert_int_equal(parse("scan -oX lab.xml -o out.txt --format jsonl 198.18.1.10", &cli, err,
+			       sizeof err), 0);
+	assert_string_equal(cli.output, "out.txt");
+	assert_int_equal(cli.format, REPORT_JSONL);
+	assert_int_equal(cli.n_files, 1);
+	assert_int_equal(cli.files[0].format, REPORT_NMAP_XML);
+	assert_string_equal(cli.files[0].path, "lab.xml");
+	options_scan_free(&cli);
+
+	assert_int_equal(parse("scan -oA runs/lab 198.18.1.10", &cli, err, sizeof err), 0);
+	assert_null(cli.output);
+	assert_int_equal(cli.format, REPORT_TEXT);
+	assert_int_equal(cli.n_files, 3);
+	assert_int_equal(cli.files[0].format, REPORT_TEXT);
+	assert_string_equal(cli.files[0].path, "runs/lab.txt");
+	assert_int_equal(cli.files[1].format, REPORT_JSONL);
+	assert_string_equal(cli.files[1].path, "runs/lab.jsonl");
+	assert_int_equal(cli.files[2].format, REPORT_NMAP_XML);
+	assert_string_equal(cli.files[2].path, "runs/lab.xml");
+	options_scan_free(&cli);
+
+	assert_int_equal(parse("scan --format nmap-xml 198.18.1.10", &cli, err, sizeof err), 0);
+	assert_int_equal(cli.format, REPORT_NMAP_XML);
+	assert_int_equal(cli.n_files, 0);
+	options_scan_free(&cli);
+
+	assert_int_equal(parse("scan -oA a -oA b -oX c 198.18.1.10", &cli, err, sizeof err), -1);
+	assert_string_equal(err, "too many -oX/-oA outputs (at most 6 files)");
+	options_scan_free(&cli);
+}
+
 static void test_force_large(void **state)
 {
 	(void)state;
@@ -149,6 +186,7 @@ int main(void)
 		cmocka_unit_test(test_durations),   cmocka_unit_test(test_checks),
 		cmocka_unit_test(test_defaults),    cmocka_unit_test(test_options_set),
 		cmocka_unit_test(test_refusals),    cmocka_unit_test(test_force_large),
+		cmocka_unit_test(test_nmap_outputs),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -69,6 +69,9 @@ static void test_format_parse(void **state)
 	assert_int_equal(report_format_parse("line"), REPORT_LINE);
 	assert_int_equal(report_format_parse("jsonl"), REPORT_JSONL);
 	assert_int_equal(report_format_parse("csv"), REPORT_CSV);
+	assert_int_equal(report_format_parse("nmap-xml"), REPORT_NMAP_XML);
+	assert_int_equal(report_format_parse("defectdojo"), REPORT_DEFECTDOJO);
+	assert_int_equal(report_format_parse("ecs"), REPORT_ECS);
 	assert_int_equal(report_format_parse("json"), -1);
 	assert_int_equal(report_format_parse(""), -1);
 	assert_int_equal(report_format_parse(NULL), -1);

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "assess/assess.h"
 #include "cli/scan_syn.h"
@@ -194,6 +195,80 @@ static void rewrite_il(int argc, char **argv)
 	}
 }
 
+/* nmap's -oX/-oN/-oG/-oA/-oS/-oM would parse as "-o X" (report to ./X) and
+ * the file name after them would become a target: refuse them with the
+ * spelling that works here. Returns -1 with err set. */
+static int refuse_nmap_output(int argc, char **argv, char *err, size_t errsz)
+{
+	static const struct {
+		char letter;
+		const char *what, *use;
+	} nmap_out[] = {
+		{'X', "XML output (not built yet)", "--format jsonl -o FILE"},
+		{'N', "normal output", "--format text -o FILE"},
+		{'G', "grepable output", "--format line -o FILE"},
+		{'A', "all-formats output", "--format FMT -o FILE, one format per run"},
+		{'S', "script kiddie output", "--format text -o FILE"},
+		{'M', "machine output", "--format line -o FILE"},
+	};
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strncmp(argv[i], "-o", 2) != 0 || strlen(argv[i]) != 3)
+			continue;
+		for (size_t k = 0; k < sizeof nmap_out / sizeof nmap_out[0]; k++) {
+			if (argv[i][2] != nmap_out[k].letter)
+				continue;
+			snprintf(err, errsz, "%s is nmap's %s; use %s", argv[i], nmap_out[k].what,
+				 nmap_out[k].use);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A target that is an existing file is a -iL forgotten (or "-oX FILE" cut
+ * short): refuse it rather than resolve its name. IP literals, ranges and
+ * prefixes are never taken for files. */
+static int refuse_file_target(const char *arg, char *err, size_t errsz)
+{
+	struct stat st;
+	if (strspn(arg, "0123456789abcdefABCDEF.:/-") == strlen(arg))
+		return 0;
+	if (stat(arg, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	snprintf(err, errsz,
+		 "target '%s' is a file: did you mean -iL %s? (a host of that name: "
+		 "write '%s.')",
+		 arg, arg, arg);
+	return -1;
+}
+
+/* Is w a cluster of short options ("-sV") holding letter c? */
+static bool short_cluster_has(const char *w, int c)
+{
+	return w && w[0] == '-' && w[1] != '-' && w[1] != '\0' && strchr(w + 1, c);
+}
+
+void options_unknown_option(char **argv, char *out, size_t outsz)
+{
+	/* getopt leaves optind on the word of an unknown short option while
+	 * letters are left in it ("-sV"), after it otherwise; a long option
+	 * (optopt 0, or its value beyond a char) has been stepped over */
+	const char *word = argv[optind - 1];
+	if (optopt > 0 && optopt < 128) {
+		if (short_cluster_has(argv[optind], optopt))
+			word = argv[optind];
+		else if (!short_cluster_has(word, optopt) && strncmp(word, "--", 2) != 0) {
+			snprintf(out, outsz, "-%c", optopt);
+			return;
+		}
+	}
+	/* "--db=x": the name only */
+	size_t n = strcspn(word, "=");
+	snprintf(out, outsz, "%.*s", (int)n, word);
+}
+
 /* Append "word" to the target spec (space-separated), growing it. */
 static void spec_add(struct scan_cli *cli, const char *prefix, const char *word)
 {
@@ -252,11 +327,16 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 	cli->targets = targets_new();
 
 	rewrite_il(argc, argv);
-	optind = 1;
+	if (refuse_nmap_output(argc, argv, err, errsz) != 0)
+		return -1;
+	/* 0, not 1: glibc then also forgets a cluster ("-sV") that a previous
+	 * parse stopped in the middle of */
+	optind = 0;
 	opterr = 0;
 	int c;
 	while ((c = getopt_long(argc, argv, ":hp:o:", long_opts, NULL)) != -1) {
 		int rc = 0;
+		cli->failed_at = optind - 1; /* the word just read, if this one is bad */
 		switch (c) {
 		case 'h': return OPTIONS_HELP;
 		case 'p': ports = optarg; break;
@@ -408,12 +488,18 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 				return -1;
 			}
 			break;
-		case ':':
-			snprintf(err, errsz, "option '%s' needs a value", argv[optind - 1]);
+		case ':': {
+			char name[64];
+			options_unknown_option(argv, name, sizeof name);
+			snprintf(err, errsz, "option '%s' needs a value", name);
 			return -1;
-		default:
-			snprintf(err, errsz, "unknown option '%s'", argv[optind - 1]);
+		}
+		default: {
+			char name[64];
+			options_unknown_option(argv, name, sizeof name);
+			snprintf(err, errsz, "unknown option '%s'", name);
 			return -1;
+		}
 		}
 		if (rc != 0 && (c == OPT_EXCLUDE || c == OPT_EXCLUDE_FILE)) {
 			/* say which list the bad item came from */
@@ -428,11 +514,16 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 	if (ports_parse(ports, &cli->ports, err, errsz) != 0)
 		return -1;
 	cli->ports_text = ports;
+	cli->failed_at = 0;
 	for (int i = optind; i < argc; i++) {
+		cli->failed_at = i;
+		if (refuse_file_target(argv[i], err, errsz) != 0)
+			return -1;
 		if (targets_add(cli->targets, argv[i], err, errsz) != 0)
 			return -1;
 		spec_add(cli, "", argv[i]);
 	}
+	cli->failed_at = 0;
 	targets_finalize(cli->targets);
 	if (targets_count(cli->targets) == 0) {
 		snprintf(err, errsz, optind < argc ? "no targets left after excludes"
@@ -479,7 +570,9 @@ int options_parse_text_json(const char *cmd, const char *arg, bool *json)
 
 void options_bad_option(const char *cmd, char **argv)
 {
-	fprintf(stderr, "smbwatch %s: bad option '%s' (see --help)\n", cmd, argv[optind - 1]);
+	char name[64];
+	options_unknown_option(argv, name, sizeof name);
+	fprintf(stderr, "smbwatch %s: bad option '%s' (see --help)\n", cmd, name);
 }
 
 /* A small open-addressing table; a full table simply forgets new names. */

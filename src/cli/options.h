@@ -46,6 +46,7 @@ struct scan_cli {
 	const char *syn_iface;      /* --syn-iface; NULL = the route's interface */
 	unsigned syn_queue;         /* --syn-queue; 0 = the default */
 	struct syn_io *syn_io;      /* opened by `scan` before the privilege drop */
+	int failed_at;              /* argv index of the word an error is about, or 0 */
 	int argc;                   /* the arguments as given, for the resume file */
 	char **argv;
 };
@@ -70,8 +71,12 @@ unsigned options_raise_nofile(void);
  * on stderr and -1. */
 int options_parse_text_json(const char *cmd, const char *arg, bool *json);
 /* "smbwatch CMD: bad option 'ARG' (see --help)" on stderr, after
- * getopt_long returned an unknown option (argv[optind - 1]). */
+ * getopt_long returned an unknown option ('?') or a missing value (':'). */
 void options_bad_option(const char *cmd, char **argv);
+/* The option getopt_long just refused, as the user typed it ("-sV", "-Pn",
+ * "--bogus"), from optind/optopt: argv[optind - 1] alone names the word
+ * before an unknown short option that has letters after it. */
+void options_unknown_option(char **argv, char *out, size_t outsz);
 
 /* ip -> NetBIOS name learned from NTLM (for the port 139 fallback). */
 struct nbname_cache;

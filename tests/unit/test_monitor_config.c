@@ -71,11 +71,36 @@ static void test_errors(void **state)
 	assert_non_null(strstr(err, "cannot read config"));
 }
 
+/* Issue 15: a bad value from the file is reported with its file:line. */
+static void test_where(void **state)
+{
+	(void)state;
+	write_ini("[monitor]\ntargets = 198.18.1.10 198.18.1.11\n\ninterval = soon\n");
+	struct config_args a;
+	char err[256];
+	assert_int_equal(config_load(path, &a, err, sizeof err), 0);
+	assert_int_equal(a.argc, 3);
+	assert_string_equal(a.argv[2], "--every=soon");
+	char want[128];
+	snprintf(want, sizeof want, "%s:4: interval", path);
+	/* the word itself and the value inside it ("--every=" + 8) */
+	assert_string_equal(config_where(&a, a.argv[2]), want);
+	assert_string_equal(config_where(&a, a.argv[2] + 8), want);
+	snprintf(want, sizeof want, "%s:2: targets", path);
+	assert_string_equal(config_where(&a, a.argv[1]), want);
+	/* a word from the command line is from no line */
+	static const char cmdline[] = "--every=soon";
+	assert_null(config_where(&a, cmdline));
+	assert_null(config_where(&a, NULL));
+	config_free(&a);
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys),
-		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_errors), cmocka_unit_test(test_where),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

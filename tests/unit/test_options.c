@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -143,12 +144,83 @@ static void test_force_large(void **state)
 	options_scan_free(&cli);
 }
 
+/* Issue 15, CLI traps: nmap's -oX/-oN/-oG/-oA/-oS are refused with the
+ * spelling that works here, never read as "-o X" with the file name after
+ * them taken for a target. */
+static void test_nmap_output_refused(void **state)
+{
+	(void)state;
+	refused("scan -oX out.xml 198.18.1.0/24", "-oX is nmap's XML output");
+	refused("scan -oX out.xml 198.18.1.0/24", "--format jsonl -o FILE");
+	refused("scan 198.18.1.0/24 -oN out.txt", "-oN is nmap's");
+	refused("scan -oG out.gnmap 198.18.1.1", "--format line -o FILE");
+	refused("scan -oA base 198.18.1.1", "-oA is nmap's");
+	refused("scan -oS x 198.18.1.1", "-oS is nmap's");
+	/* positive control: -o FILE and -oFILE still write a report */
+	struct scan_cli cli;
+	char err[300];
+	assert_int_equal(parse("scan -o out.xml 198.18.1.1", &cli, err, sizeof err), 0);
+	assert_string_equal(cli.output, "out.xml");
+	assert_int_equal(targets_count(cli.targets), 1);
+	options_scan_free(&cli);
+	assert_int_equal(parse("scan -oreport.txt 198.18.1.1", &cli, err, sizeof err), 0);
+	assert_string_equal(cli.output, "report.txt");
+	options_scan_free(&cli);
+}
+
+/* An existing file where a target belongs is a forgotten -iL. */
+static void test_file_target_refused(void **state)
+{
+	(void)state;
+	char path[64], line[160];
+	snprintf(path, sizeof path, "/tmp/smbw-opt-%d.xml", (int)getpid());
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("198.18.1.1\n", f);
+	fclose(f);
+	snprintf(line, sizeof line, "scan 198.18.1.2 %s", path);
+	refused(line, "did you mean -iL");
+	/* positive control: the same file through -iL is read */
+	struct scan_cli cli;
+	char err[300];
+	snprintf(line, sizeof line, "scan -iL %s", path);
+	assert_int_equal(parse(line, &cli, err, sizeof err), 0);
+	assert_int_equal(targets_count(cli.targets), 1);
+	options_scan_free(&cli);
+	unlink(path);
+}
+
+/* The error names the option itself, not the word before it. */
+static void test_unknown_option_named(void **state)
+{
+	(void)state;
+	refused("scan -sV 198.18.1.1", "unknown option '-sV'");
+	refused("scan 198.18.1.1 -Pn", "unknown option '-Pn'");
+	refused("scan --no-db -Pn 198.18.1.1", "unknown option '-Pn'");
+	refused("scan 198.18.1.1 -x", "unknown option '-x'");
+	refused("scan 198.18.1.1 --bogus=1", "unknown option '--bogus'");
+	refused("scan 198.18.1.1 -p", "option '-p' needs a value");
+	refused("scan 198.18.1.1 --db", "option '--db' needs a value");
+	/* and where it was: the monitor maps this index back to a config line */
+	struct scan_cli cli;
+	char err[300];
+	assert_int_equal(parse("scan 198.18.1.1 --rate=fast 198.18.1.2", &cli, err, sizeof err), -1);
+	assert_int_equal(cli.failed_at, 2);
+	options_scan_free(&cli);
+	assert_int_equal(parse("scan 198.18.1.1 198.18.1.300", &cli, err, sizeof err), -1);
+	assert_int_equal(cli.failed_at, 2);
+	options_scan_free(&cli);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_durations),   cmocka_unit_test(test_checks),
 		cmocka_unit_test(test_defaults),    cmocka_unit_test(test_options_set),
 		cmocka_unit_test(test_refusals),    cmocka_unit_test(test_force_large),
+		cmocka_unit_test(test_nmap_output_refused),
+		cmocka_unit_test(test_file_target_refused),
+		cmocka_unit_test(test_unknown_option_named),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

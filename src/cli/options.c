@@ -15,6 +15,7 @@
 #include "cli/scan_syn.h"
 #include "net/permute.h"
 #include "record/record.h"
+#include "store/store.h"
 
 /* ~2.5 KiB per connection in flight: 16k stay under 64 MiB */
 #define MAX_INFLIGHT_DEFAULT 16384
@@ -358,6 +359,8 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 				snprintf(err, errsz, "bad --db: empty path");
 				return -1;
 			}
+			if (store_check_where(optarg, err, errsz) != 0)
+				return -1;
 			cli->db = optarg;
 			break;
 		case OPT_NO_DB: cli->no_db = true; break;

@@ -99,8 +99,9 @@ static const char scan_usage[] =
 	"                        when full the SYN sender pauses; implies --syn\n"
 	"\n"
 	"exit status: 0 scan ran, 1 a finding at or above --fail-on, 2 bad usage or\n"
-	"input, 3 runtime failure (also a database that cannot be written: the\n"
-	"results are still printed)\n";
+	"input, 3 runtime failure (a database that cannot be opened: nothing is\n"
+	"scanned; one that fails later: the results are still printed), 130\n"
+	"interrupted (Ctrl-C; resume with --resume FILE)\n";
 
 struct scan_output {
 	struct report *report;
@@ -256,6 +257,25 @@ int cli_scan(int argc, char **argv)
 	if (cli.shard_n > 1)
 		fprintf(stderr, ", shard %u/%u\n", cli.shard_k, cli.shard_n);
 
+	struct scan_output o = {.fail_on = cli.fail_on};
+	/* The store is opened (created) and the run begun before the first
+	 * packet: a database that cannot be written would otherwise cost the
+	 * history of a whole scan, found out only at its end. A write that
+	 * fails later still costs only the history: exit 3 at the end. */
+	struct store *st = NULL;
+	int status_early = EXIT_OK;
+	bool db_failed = false;
+	if ((!cli.no_db && scan_store_open(&cli, "scan", &st) != 0) ||
+	    scan_store_begin(&o.rec, st, &cli, "scan") != 0) {
+		fprintf(stderr, "smbwatch scan: nothing scanned (--db PATH elsewhere, or --no-db "
+				"to scan without history)\n");
+		store_close(st);
+		syn_io_free(cli.syn_io);
+		options_scan_free(&cli);
+		resume_free(&resume);
+		return EXIT_RUNTIME;
+	}
+
 	FILE *out = stdout;
 	if (cli.output) {
 		/* a resumed scan adds to what the first part wrote */
@@ -263,22 +283,14 @@ int cli_scan(int argc, char **argv)
 		if (!out) {
 			fprintf(stderr, "smbwatch scan: cannot write '%s': %s\n", cli.output,
 				strerror(errno));
+			store_close(st);
+			syn_io_free(cli.syn_io);
 			options_scan_free(&cli);
 			resume_free(&resume);
 			return EXIT_USAGE;
 		}
 	}
-	struct scan_output o = {
-		.report = report_new(cli.format, out),
-		.fail_on = cli.fail_on,
-	};
-	/* A database that cannot be opened or written costs the history of this
-	 * run, never its results: scan anyway, exit 3 at the end. */
-	struct store *st = NULL;
-	int status_early = EXIT_OK;
-	bool db_failed = !cli.no_db && scan_store_open(&cli, "scan", &st) != 0;
-	if (scan_store_begin(&o.rec, st, &cli, "scan") != 0)
-		db_failed = true;
+	o.report = report_new(cli.format, out);
 	/* everything that needs root is open now (raw socket, capture, output,
 	 * database): give it up before the first packet is parsed */
 	if (cli.syn_io && syn_drop(cli.resume_file) != 0)

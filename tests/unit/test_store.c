@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
 #include "monitor/events.h"
 #include "store/diff.h"
@@ -247,7 +248,48 @@ static void test_open_errors(void **state)
 	/* a regular file where a directory must be */
 	snprintf(bad, sizeof bad, "%s/garbage.db/x.db", dbdir);
 	assert_int_equal(store_open(bad, &st, err, sizeof err), -1);
-	assert_non_null(strstr(err, "unable to open"));
+	assert_non_null(strstr(err, "Not a directory"));
+}
+
+/* Issue 15: an unknown URL scheme is an error, not a relative path that
+ * creates ./mysql:/x; sqlite: and postgres URLs stay accepted. */
+static void test_url_schemes(void **state)
+{
+	(void)state;
+	char err[300], cwd[4096];
+	struct store *st;
+	assert_int_equal(store_check_where("mysql://db.example/smb", err, sizeof err), -1);
+	assert_non_null(strstr(err, "unknown database URL scheme 'mysql://'"));
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(dbdir), 0);
+	assert_int_equal(store_open("mysql://x", &st, err, sizeof err), -1);
+	assert_null(st);
+	assert_int_not_equal(access("mysql:", F_OK), 0); /* nothing created */
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(store_check_where("postgres://u@h/db", err, sizeof err), 0);
+	assert_int_equal(store_check_where("postgresql://u@h/db", err, sizeof err), 0);
+	assert_int_equal(store_check_where("sqlite:/var/lib/x.db", err, sizeof err), 0);
+	assert_int_equal(store_check_where("/var/lib/smbwatch/x.db", err, sizeof err), 0);
+}
+
+/* Issue 15: the database (an inventory of every weakness found) is 0600,
+ * directories it creates 0700, whatever the umask. */
+static void test_modes(void **state)
+{
+	(void)state;
+	char path[200], dir[120], err[600];
+	struct store *st;
+	struct stat sb;
+	mode_t old = umask(022);
+	snprintf(dir, sizeof dir, "%s/modes", dbdir);
+	snprintf(path, sizeof path, "%s/smbwatch.db", dir);
+	assert_int_equal(store_open(path, &st, err, sizeof err), 0);
+	store_close(st);
+	umask(old);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
 }
 
 int main(void)
@@ -256,6 +298,8 @@ int main(void)
 		cmocka_unit_test(test_diff_volatile),
 		cmocka_unit_test(test_events_lifecycle),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_url_schemes),
+		cmocka_unit_test(test_modes),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

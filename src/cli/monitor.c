@@ -42,7 +42,8 @@ static const char monitor_usage[] =
 	"as incomplete; events already delivered are never sent again after a\n"
 	"restart.\n"
 	"exit status: 0 stopped cleanly, 1 --once and an event at or above --fail-on,\n"
-	"2 bad usage or config, 3 runtime failure (database)\n";
+	"2 bad usage or config, 3 runtime failure (database; with --once also an\n"
+	"event some sink did not take: it is kept and retried by the next run)\n";
 
 struct mon_args {
 	const char *config;
@@ -259,6 +260,13 @@ static int run_monitor(struct monitor *m)
 			fprintf(stderr, "smbwatch monitor: cycle failed: %s\n", store_error(m->st));
 			if (m->once)
 				return 3;
+		}
+		if (m->once && m->failed_deliveries > 0) {
+			fprintf(stderr,
+				"smbwatch monitor: %u event deliver%s failed; kept and retried by the "
+				"next run\n",
+				m->failed_deliveries, m->failed_deliveries == 1 ? "y" : "ies");
+			return 3;
 		}
 		if (m->once)
 			return hit ? 1 : 0;

@@ -39,6 +39,8 @@ struct scan_cli {
 	bool seed_given;
 	unsigned shard_k, shard_n;  /* 1/1 = the whole scan */
 	uint64_t start_position;    /* shard-relative; set by --resume */
+	const uint64_t *resume_done; /* finished above it (ascending), by --resume */
+	size_t n_resume_done;
 	const char *resume_file;    /* written when interrupted */
 	unsigned stats_every_s;     /* 0 = no JSON stats lines */
 	/* --syn: raw SYN discovery first (cli/scan_syn.h) */

@@ -27,6 +27,7 @@
 #define EXIT_FINDINGS 1
 #define EXIT_USAGE 2
 #define EXIT_RUNTIME 3
+#define EXIT_INTERRUPTED 130 /* 128 + SIGINT */
 
 static const char scan_usage[] =
 	"usage: smbwatch scan [options] TARGET...\n"
@@ -230,6 +231,8 @@ int cli_scan(int argc, char **argv)
 		cli.shard_k = resume.shard_k;
 		cli.shard_n = resume.shard_n;
 		cli.start_position = resume.position;
+		cli.resume_done = resume.done;
+		cli.n_resume_done = resume.n_done;
 		cli.resume_file = resume_path;
 	}
 	if (rc == OPTIONS_HELP) {
@@ -314,6 +317,10 @@ int cli_scan(int argc, char **argv)
 	store_close(st);
 	if (status == EXIT_OK && o.fail_hit)
 		status = EXIT_FINDINGS;
+	/* Ctrl-C: the shell's convention, so scripts see the scan is partial
+	 * (the resume hint was printed when the services in flight ended) */
+	if (status != EXIT_RUNTIME && sum.interrupted)
+		status = EXIT_INTERRUPTED;
 	if (db_failed)
 		status = EXIT_RUNTIME;
 	if (out != stdout) {

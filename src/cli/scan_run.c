@@ -30,6 +30,8 @@ struct scan_run {
 	uint64_t total;      /* targets x ports */
 	uint64_t shard_total; /* positions this shard owns */
 	uint64_t next, done; /* next shard-relative position; services finished */
+	const uint64_t *skip; /* positions an earlier part of a resumed scan finished */
+	size_t n_skip, skip_at;
 	unsigned active, max_active;
 	struct scan_space space; /* positions <-> (address, port) */
 	struct syn_stage *syn;   /* --syn: hits come from here, NULL otherwise */
@@ -170,6 +172,44 @@ static uint64_t resume_position(const struct scan_run *run)
 	return low;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The positions in [low, next) that finished: everything there but what is
+ * in flight or waiting for a retry. Without them the resumed run would scan
+ * and count them a second time. NULL (none listed) with --syn, whose hits
+ * come out of order from the SYN stage, or when it would be huge. */
+static uint64_t *finished_above(const struct scan_run *run, uint64_t low, size_t *n)
+{
+	*n = 0;
+	if (run->syn || run->next <= low || run->next - low > (1u << 22))
+		return NULL;
+	size_t n_open = 0;
+	uint64_t *open = malloc((run->max_active + run->retry_len + 1) * sizeof *open);
+	uint64_t *done = malloc((size_t)(run->next - low) * sizeof *done);
+	if (!open || !done)
+		abort();
+	for (unsigned i = 0; i < run->max_active; i++)
+		if (run->slots[i] != UINT64_MAX)
+			open[n_open++] = run->slots[i];
+	for (size_t i = 0; i < run->retry_len; i++)
+		open[n_open++] = run->retry[(run->retry_head + i) % run->retry_cap].j;
+	qsort(open, n_open, sizeof *open, cmp_u64);
+	size_t k = 0;
+	for (uint64_t j = low; j < run->next; j++) {
+		while (k < n_open && open[k] < j)
+			k++;
+		if (k < n_open && open[k] == j)
+			continue;
+		done[(*n)++] = j;
+	}
+	free(open);
+	return done;
+}
+
 static void write_resume(struct scan_run *run, bool announce)
 {
 	const struct scan_cli *cli = run->cli;
@@ -183,13 +223,29 @@ static void write_resume(struct scan_run *run, bool announce)
 		.argc = cli->argc,
 		.argv = cli->argv,
 	};
+	st.done = finished_above(run, st.position, &st.n_done);
 	if (resume_write(cli->resume_file, &st) != 0)
 		fprintf(stderr, "smbwatch: cannot write resume file '%s'\n", cli->resume_file);
 	else if (announce)
 		fprintf(stderr,
-			"smbwatch: %llu of %llu done; continue with: smbwatch scan --resume %s\n",
-			(unsigned long long)st.position, (unsigned long long)run->shard_total,
+			"smbwatch: interrupted: %llu of %llu done; continue with: smbwatch scan "
+			"--resume %s\n",
+			(unsigned long long)run->done, (unsigned long long)run->shard_total,
 			cli->resume_file);
+	free(st.done);
+}
+
+/* Step next over a position an earlier part of this scan finished. */
+static bool skip_finished(struct scan_run *run)
+{
+	while (run->skip_at < run->n_skip && run->skip[run->skip_at] < run->next)
+		run->skip_at++;
+	if (run->skip_at < run->n_skip && run->skip[run->skip_at] == run->next) {
+		run->skip_at++;
+		run->next++;
+		return true;
+	}
+	return false;
 }
 
 /* Start the service at shard-relative position j. */
@@ -291,6 +347,8 @@ static void feed(struct scan_run *run)
 				break; /* no hit waiting, or servers at capacity */
 			start_position(run, j, 0);
 		} else if (run->next < run->shard_total) {
+			if (skip_finished(run))
+				continue; /* counted in done at the start */
 			start_position(run, run->next++, 0);
 		} else {
 			break;
@@ -451,6 +509,11 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	run.shard_total = run.space.shard_total;
 	run.next = cli->start_position < run.shard_total ? cli->start_position : run.shard_total;
 	run.done = run.next;
+	run.skip = cli->resume_done;
+	run.n_skip = cli->n_resume_done;
+	for (size_t i = 0; i < run.n_skip; i++)
+		if (run.skip[i] >= run.next && run.skip[i] < run.shard_total)
+			run.done++;
 	run.names = nbname_cache_new();
 	uv_loop_t loop;
 	if (uv_loop_init(&loop) != 0) {
@@ -508,7 +571,8 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 		run.stopping = true; /* nothing was sent; the loop ends at once */
 	feed(&run);
 	uv_run(run.loop, UV_RUN_DEFAULT);
-	run.sum.targets = run.done;
+	/* this run's tries only: with a resumed scan's parts these add up */
+	run.sum.targets = run.sum.open + run.sum.closed + run.sum.filtered + run.sum.errors;
 	run.sum.seconds = (double)(uv_hrtime() - t0) / 1e9;
 	run.sum.interrupted = run.stopping && !failed;
 	if (run.stopping && !failed)

@@ -14,6 +14,9 @@ work_dir cli
 lab_up
 ok "lab up"
 scan() { timeout 120 "$LAB" exec "$SMBWATCH" scan --no-progress --checks none "$@"; }
+# the process at the end of the chain PID started (timeout -> lab.sh -> ip
+# netns exec -> the program): signals go to it alone, by pid
+leaf_pid() { local p=$1 c; while c=$(pgrep -P "$p" | head -1) && [ -n "$c" ]; do p=$c; done; echo "$p"; }
 ips() { jq -r '"\(.ip):\(.port)"' "$1" | sort | tr '\n' ' '; }
 
 # -iL with comments and blank lines, plus --exclude and --exclude-file; a
@@ -34,7 +37,7 @@ wait_for "$WORK/tshark.err" '^Capturing on' 30 || diag "tshark did not say it wa
 scan --format jsonl -iL "$WORK/hosts.txt" --exclude 198.18.1.12 --exclude-file "$WORK/excl.txt" \
 	>"$WORK/il.jsonl" 2>/dev/null
 sleep 0.5
-"$LAB" exec pkill -INT -x tshark >/dev/null 2>&1
+kill -INT "$(leaf_pid "$cap")" 2>/dev/null
 wait "$cap" 2>/dev/null
 eq "-iL with excludes: exactly the remaining services" "$(ips "$WORK/il.jsonl")" \
 	"198.18.1.10:445 198.18.1.13:445 2001:2::10:445 "
@@ -100,12 +103,22 @@ timeout 120 "$LAB" exec "$SMBWATCH" scan --no-progress --checks none --format js
 pid=$!
 # the first stats line comes from the running scan, after its signal handlers
 wait_for "$WORK/r.err" '"type":"stats"' 30
-pkill -INT -f "resume-file $WORK/r.resume" 2>/dev/null
+kill -INT "$(leaf_pid "$pid")" 2>/dev/null
 wait "$pid"
+rc=$?
 [ -s "$WORK/r.resume" ] && ok "SIGINT writes a resume file" || not_ok "SIGINT writes a resume file" "$(cat "$WORK/r.err")"
+eq "SIGINT: exit status 130" "$rc" "130"
+has "SIGINT: says how to resume" "$(cat "$WORK/r.err")" "continue with: smbwatch scan --resume $WORK/r.resume"
 first=$(jq -s length "$WORK/r.jsonl" 2>/dev/null || echo 0)
 timeout 120 "$LAB" exec "$SMBWATCH" scan --resume "$WORK/r.resume" --no-progress 2>>"$WORK/r.err" >/dev/null
+eq "resume: the resumed part exits 0" "$?" "0"
 got=$(jq -r '"\(.ip):\(.port)"' "$WORK/r.jsonl" | sort -u | tr '\n' ' ')
 eq "resume: the two parts together find all 7 services (first part had $first)" "$got" \
 	"198.18.1.10:445 198.18.1.11:445 198.18.1.12:445 198.18.1.13:445 198.18.1.14:445 198.18.1.15:8445 198.18.1.16:139 "
+eq "resume: no service reported by both parts" "$(jq -r '"\(.ip):\(.port)"' "$WORK/r.jsonl" | sort | uniq -d | wc -l | tr -d ' ')" "0"
+# the two parts' counts add up to 32 addresses x 3 ports, each tried once
+tried=$(grep -o 'Targets: [0-9]* tried: [0-9]* open, [0-9]* closed, [0-9]* filtered, [0-9]* errors' "$WORK/r.err" |
+	awk '{t += $2; o += $4 + $6 + $8 + $10} END {print NR, t, o}')
+eq "resume: two summaries whose tries add up to 96 (parts, tried, outcomes)" "$tried" "2 96 96"
+if grep -q '^done ' "$WORK/r.resume" 2>/dev/null; then diag "resume file listed $(grep -c '^done ' "$WORK/r.resume") positions finished above the resume point"; fi
 finish

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "cli/options.h"
+#include "net/resume.h"
 
 static int parse(const char *line, struct scan_cli *cli, char *err, size_t errsz)
 {
@@ -212,6 +213,41 @@ static void test_unknown_option_named(void **state)
 	options_scan_free(&cli);
 }
 
+/* Issue 15: an interrupted scan's resume file lists the positions above the
+ * resume point that finished, so the resumed part neither scans nor counts
+ * them again ("12 of 128 done" then "21 tried", then 128 more). */
+static void test_resume_done_positions(void **state)
+{
+	(void)state;
+	char path[64], err[300];
+	snprintf(path, sizeof path, "/tmp/smbw-resume-%d", (int)getpid());
+	char *argv[] = {"scan", "-p", "445", "198.18.1.0/27"};
+	uint64_t done[] = {13, 14, 20};
+	struct resume_state w = {.seed = 7, .shard_k = 1, .shard_n = 1, .position = 12,
+				 .done = done, .n_done = 3, .argc = 4, .argv = argv};
+	assert_int_equal(resume_write(path, &w), 0);
+	struct resume_state r;
+	assert_int_equal(resume_read(path, &r, err, sizeof err), 0);
+	assert_int_equal(r.position, 12);
+	assert_int_equal(r.n_done, 3);
+	assert_int_equal(r.done[0], 13);
+	assert_int_equal(r.done[2], 20);
+	assert_int_equal(r.argc, 4);
+	assert_string_equal(r.argv[3], "198.18.1.0/27");
+	resume_free(&r);
+	/* out of order, or below the resume point: not a file we wrote */
+	static const char *const bad[] = {"done 14\ndone 13\n", "done 3\n"};
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fprintf(f, "version 1\nseed 7\nshard 1/1\nposition 12\n%s", bad[i]);
+		fclose(f);
+		assert_int_equal(resume_read(path, &r, err, sizeof err), -1);
+		assert_non_null(strstr(err, "not understood"));
+	}
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -221,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_nmap_output_refused),
 		cmocka_unit_test(test_file_target_refused),
 		cmocka_unit_test(test_unknown_option_named),
+		cmocka_unit_test(test_resume_done_positions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

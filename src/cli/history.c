@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/change_text.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/scan_store.h"
@@ -122,11 +123,9 @@ static void line(bool json, const char *disp, const struct store_run *r, const c
 	size_t i;
 	json_t *ch;
 	json_array_foreach(changes, i, ch) {
-		char a[256], b[256];
-		diff_value_text(json_object_get(ch, "old"), a, sizeof a);
-		diff_value_text(json_object_get(ch, "new"), b, sizeof b);
-		printf("      %s: %s \u2192 %s\n", json_string_value(json_object_get(ch, "field")),
-		       a, b);
+		char text[700];
+		change_text(ch, text, sizeof text);
+		printf("      %s\n", text);
 	}
 }
 

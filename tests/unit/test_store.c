@@ -12,6 +12,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 
+#include "cli/change_text.h"
 #include "monitor/events.h"
 #include "store/diff.h"
 #include "store/store.h"
@@ -292,6 +293,37 @@ static void test_modes(void **state)
 	assert_int_equal(sb.st_mode & 0777, 0700);
 }
 
+/* Issue 15: history showed a finding change as raw JSON cut mid-string;
+ * each change is now one readable line. */
+static void test_change_text(void **state)
+{
+	(void)state;
+	char *a = rec("198.18.1.10", 0, "required", NULL, 0);
+	char *b = rec("198.18.1.10", 1, "enabled", NULL, 0);
+	json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL);
+	json_t *opened = diff_records(ja, jb), *resolved = diff_records(jb, ja);
+	char text[700], all[2048] = "";
+	size_t i;
+	json_t *ch;
+	json_array_foreach(opened, i, ch) {
+		change_text(ch, text, sizeof text);
+		strncat(all, text, sizeof all - strlen(all) - 2);
+		strcat(all, "|");
+	}
+	assert_string_equal(all, "opened SMB1_ENABLED (high): SMBv1 enabled|"
+				 "smb1.enabled: false \u2192 true|"
+				 "smb2.signing: required \u2192 enabled|");
+	assert_int_equal(json_array_size(resolved), 3);
+	change_text(json_array_get(resolved, 0), text, sizeof text);
+	assert_string_equal(text, "resolved SMB1_ENABLED (high): SMBv1 enabled");
+	json_decref(opened);
+	json_decref(resolved);
+	json_decref(ja);
+	json_decref(jb);
+	free(a);
+	free(b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -300,6 +332,7 @@ int main(void)
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_url_schemes),
 		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_change_text),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -154,6 +154,7 @@ unsigned options_raise_nofile(void)
 
 static const struct option long_opts[] = {
 	{"help", no_argument, NULL, 'h'},
+	{"verbose", no_argument, NULL, 'v'},
 	{"ports", required_argument, NULL, 'p'},
 	{"output", required_argument, NULL, 'o'},
 	{"exclude", required_argument, NULL, OPT_EXCLUDE},
@@ -335,11 +336,12 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 	optind = 0;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":hp:o:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hvp:o:", long_opts, NULL)) != -1) {
 		int rc = 0;
 		cli->failed_at = optind - 1; /* the word just read, if this one is bad */
 		switch (c) {
 		case 'h': return OPTIONS_HELP;
+		case 'v': cli->verbose = true; break;
 		case 'p': ports = optarg; break;
 		case 'o': cli->output = optarg; break;
 		case OPT_EXCLUDE:

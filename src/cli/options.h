@@ -28,6 +28,7 @@ struct scan_cli {
 	bool connect_timeout_given;  /* else it may grow when servers are overloaded */
 	bool force_large;
 	bool no_progress;
+	bool verbose;      /* -v: each error's target and reason on stderr */
 	int fail_on; /* enum severity, or -1 */
 	/* the store (store/store.h): --db PATH|URL, --no-db */
 	const char *db;    /* NULL = the default path */

@@ -50,6 +50,8 @@ static const char scan_usage[] =
 	"  -o, --output FILE     write the report to FILE instead of stdout\n"
 	"  --view NAME           where this scan runs from (default internal)\n"
 	"  --no-progress         no progress line on stderr (shown only on a terminal)\n"
+	"  -v, --verbose         each target that ended in an error, with the reason,\n"
+	"                        on stderr (the summary counts errors by reason)\n"
 	"  --fail-on SEVERITY    exit 1 when a finding is at or above SEVERITY\n"
 	"                        (critical, high, medium, low, info)\n"
 	"\n"
@@ -206,8 +208,7 @@ static void print_summary(const struct scan_summary *sum)
 {
 	fprintf(stderr, "smbwatch: %llu SMB service%s in %.1f s%s\n", (unsigned long long)sum->services,
 		sum->services == 1 ? "" : "s", sum->seconds, sum->interrupted ? " (interrupted)" : "");
-	fputs("smbwatch: ", stderr);
-	report_targets_line(stderr, sum);
+	report_targets_line(stderr, sum, "smbwatch: ");
 }
 
 int cli_scan(int argc, char **argv)

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -106,7 +107,25 @@ static bool retry_push(struct scan_run *run, uint64_t j, unsigned attempt)
 	return true;
 }
 
-static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
+/* An error is counted by reason for the summary, and with -v said at once. */
+static void count_error(struct scan_run *run, uint64_t j, const char *why)
+{
+	summary_add_error(&run->sum, why);
+	if (!run->cli->verbose)
+		return;
+	struct sockaddr_storage ss = {0};
+	char ip[64] = "?";
+	uint16_t port = 0;
+	if (space_addr(&run->space, j, &ss)) {
+		options_addr_text(&ss, ip, sizeof ip);
+		port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+						: ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
+	fprintf(stderr, "smbwatch: error %s%s%s port %u: %s\n", ss.ss_family == AF_INET6 ? "[" : "",
+		ip, ss.ss_family == AF_INET6 ? "]" : "", port, why);
+}
+
+static void service_done(enum svc_outcome o, struct svc_record *rec, const char *why, void *ud)
 {
 	struct slot_ref *ref = ud;
 	struct scan_run *run = ref->run;
@@ -136,8 +155,11 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
 		/* it answered our SYN, then refused every connection by silence:
 		 * not a filtered port, a failure (and said so at the end) */
 		o = SVC_ERROR;
+		why = "SYN-ACK, then no connection got through";
 		run->syn_no_connect++;
 	}
+	if (o == SVC_ERROR)
+		count_error(run, j, why ? why : "unknown");
 	run->done++;
 	switch (o) {
 	case SVC_OPEN: run->sum.open++; break;
@@ -384,15 +406,26 @@ static void print_stats(struct scan_run *run, bool final)
 		"{\"type\":\"stats\",\"done\":%llu,\"total\":%llu,\"found\":%llu,"
 		"\"inflight\":%u,\"syn_unanswered\":%llu,\"done_per_s\":%.0f,\"eta_s\":%s,"
 		"\"open\":%llu,\"closed\":%llu,\"filtered\":%llu,\"errors\":%llu,\"uptime\":%.1f,\"rate\":%u,\"window\":%.1f,"
-		"\"followups\":%u,\"waiting\":%u,\"halvings\":%llu%s}\n",
+		"\"followups\":%u,\"waiting\":%u,\"halvings\":%llu",
 		(unsigned long long)run->done, (unsigned long long)run->shard_total,
 		(unsigned long long)run->sum.services, engine_inflight(run->engine),
 		(unsigned long long)(run->syn ? syn_stage_unanswered(run->syn) : 0), per_s, eta_s,
 		(unsigned long long)run->sum.open, (unsigned long long)run->sum.closed,
 		(unsigned long long)run->sum.filtered, (unsigned long long)run->sum.errors, secs,
 		engine_rate(run->engine), run->limiter.window, run->limiter.inflight,
-		run->limiter.n_waiting, (unsigned long long)run->limiter.halvings,
-		final ? ",\"final\":true" : "");
+		run->limiter.n_waiting, (unsigned long long)run->limiter.halvings);
+	/* errors by reason (the reasons are libuv's and ours: no quoting needed,
+	 * but json_dumps keeps it honest) */
+	json_t *why = json_object();
+	for (unsigned i = 0; i < run->sum.n_reasons; i++)
+		json_object_set_new(why, run->sum.reasons[i].why,
+				    json_integer((json_int_t)run->sum.reasons[i].n));
+	if (run->sum.other_errors)
+		json_object_set_new(why, "other", json_integer((json_int_t)run->sum.other_errors));
+	char *txt = json_dumps(why, JSON_COMPACT);
+	fprintf(stderr, ",\"error_reasons\":%s%s}\n", txt ? txt : "{}", final ? ",\"final\":true" : "");
+	free(txt);
+	json_decref(why);
 }
 
 static void stats_tick(uv_timer_t *t)

@@ -514,7 +514,7 @@ static void text_finish(void *st, const struct scan_summary *sum)
 		fprintf(f, "Summary: %llu SMB service%s on %zu host%s in %.1f s\n",
 			(unsigned long long)sum->services, sum->services == 1 ? "" : "s", nh,
 			nh == 1 ? "" : "s", sum->seconds);
-		report_targets_line(f, sum);
+		report_targets_line(f, sum, "");
 	}
 	sev_counts(total, b, sizeof b);
 	if (b[0] && hosts) {

@@ -132,8 +132,9 @@ int monitor_cycle(struct monitor *m, bool *hit)
 		m->stop = true;
 		return 0;
 	}
-	fprintf(stderr, "smbwatch monitor: run %lld: %llu services in %.1f s\n",
-		(long long)rec.run.id, (unsigned long long)sum.services, sum.seconds);
+	fprintf(stderr, "smbwatch monitor: run %lld: %llu service%s in %.1f s\n",
+		(long long)rec.run.id, (unsigned long long)sum.services, sum.services == 1 ? "" : "s",
+		sum.seconds);
 	/* what earlier cycles could not deliver first, oldest first */
 	if (prev > 0)
 		set_pending(m, prev, true); /* a restart's catch-up may have missed it */

@@ -128,6 +128,14 @@ static int parse_uint(const char *s, unsigned long max, unsigned *out)
 	return 0;
 }
 
+void options_count_text(uint64_t n, char *out, size_t outsz)
+{
+	if (n == UINT64_MAX)
+		snprintf(out, outsz, "more than 2^64");
+	else
+		snprintf(out, outsz, "%llu", (unsigned long long)n);
+}
+
 void options_addr_text(const struct sockaddr_storage *ss, char *out, size_t outsz)
 {
 	out[0] = '\0';
@@ -536,10 +544,12 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 		return -1;
 	}
 	if (targets_is_large(cli->targets) && !cli->force_large) {
+		char n[32];
+		options_count_text(targets_count(cli->targets), n, sizeof n);
 		snprintf(err, errsz,
-			 "%llu addresses is more than a /16 (IPv4) or /112 (IPv6); "
+			 "%s addresses is more than a /16 (IPv4) or /112 (IPv6); "
 			 "add --force-large if you mean it",
-			 (unsigned long long)targets_count(cli->targets));
+			 n);
 		return -1;
 	}
 	if (cli->syn && check_syn(cli, err, errsz) != 0)

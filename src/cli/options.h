@@ -64,6 +64,9 @@ void options_scan_free(struct scan_cli *cli);
 
 /* "500ms", "2s", "1.5", "1m" -> milliseconds; -1 if malformed. */
 long options_parse_duration_ms(const char *s);
+/* An address count as text: targets_count() saturates at 2^64 - 1 (::/0
+ * has 2^128), which is shown as "more than 2^64", never as 18446744073709551615. */
+void options_count_text(uint64_t n, char *out, size_t outsz);
 /* The address part of a sockaddr as text (no port, no brackets). */
 void options_addr_text(const struct sockaddr_storage *ss, char *out, size_t outsz);
 /* Raise RLIMIT_NOFILE to its hard limit; returns the soft limit now. */

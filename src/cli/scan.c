@@ -255,7 +255,9 @@ int cli_scan(int argc, char **argv)
 	if (!cli.seed_given)
 		cli.seed = random_seed();
 	unsigned long long n_addr = targets_count(cli.targets);
-	fprintf(stderr, "smbwatch: %llu address%s x %u port%s, seed %llu%s", n_addr,
+	char n_text[32];
+	options_count_text(n_addr, n_text, sizeof n_text);
+	fprintf(stderr, "smbwatch: %s address%s x %u port%s, seed %llu%s", n_text,
 		n_addr == 1 ? "" : "es", cli.ports.n, cli.ports.n == 1 ? "" : "s",
 		(unsigned long long)cli.seed, cli.shard_n > 1 ? "" : "\n");
 	if (cli.shard_n > 1)

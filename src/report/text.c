@@ -361,8 +361,13 @@ static void service_facts(const struct svc_record *r, FILE *f, bool *first)
 	for (int i = 0; i < 3; i++) {
 		if (vv[i] == VULN_UNKNOWN)
 			continue;
+		/* DoublePulsar is an implant found, not a weakness: the same word
+		 * as the line format's (DoublePulsar:INFECTED) */
+		bool implant = i == 2;
 		snprintf(b, sizeof b, "%s" NBSP "%s", vnames[i],
-			 vv[i] == VULN_VULNERABLE ? "VULNERABLE" : "not" NBSP "vulnerable");
+			 vv[i] == VULN_VULNERABLE ? (implant ? "INFECTED" : "VULNERABLE")
+						  : (implant ? "not" NBSP "infected"
+							     : "not" NBSP "vulnerable"));
 		join(fact, sizeof fact, b);
 	}
 	if (fact[0])

@@ -133,6 +133,8 @@ static void test_refusals(void **state)
 	refused("scan --exclude 198.18.1.0/24 198.18.1.0/24", "no targets left");
 	refused("scan 198.18.0.0/15", "--force-large");
 	refused("scan 2001:2::/111", "--force-large");
+	/* 2^128 addresses, not the saturated 18446744073709551615 */
+	refused("scan ::/0", "more than 2^64 addresses");
 }
 
 static void test_force_large(void **state)

@@ -388,11 +388,36 @@ static void test_errors_by_reason(void **state)
 	assert_int_equal(many.other_errors, 3);
 }
 
+/* Issue 15: an implant found is "INFECTED" in text as in the line format,
+ * never "DoublePulsar VULNERABLE". */
+static void test_doublepulsar_words(void **state)
+{
+	(void)state;
+	sample();
+	rec_a.doublepulsar = VULN_VULNERABLE;
+	rec_a.ms17_010 = VULN_VULNERABLE;
+	const struct svc_record *recs[] = {&rec_a};
+	char *t = run(REPORT_TEXT, recs, 1, &sample_sum);
+	char *l = run(REPORT_LINE, recs, 1, &sample_sum);
+	assert_non_null(strstr(t, "DoublePulsar INFECTED"));
+	assert_null(strstr(t, "DoublePulsar VULNERABLE"));
+	assert_non_null(strstr(t, "MS17-010 VULNERABLE"));
+	assert_non_null(strstr(l, "(DoublePulsar:INFECTED)"));
+	free(t);
+	free(l);
+	rec_a.doublepulsar = VULN_NOT_VULNERABLE;
+	t = run(REPORT_TEXT, recs, 1, &sample_sum);
+	assert_non_null(strstr(t, "DoublePulsar not infected"));
+	free(t);
+	sample();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_parse),
 		cmocka_unit_test(test_errors_by_reason),
+		cmocka_unit_test(test_doublepulsar_words),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_text_empty),
 		cmocka_unit_test(test_line),

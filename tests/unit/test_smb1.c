@@ -629,6 +629,24 @@ static void test_sess_req_encode(void **state)
 	assert_int_equal(get16(buf, 57), 2 + 1 + 36);
 }
 
+/* Issue 15: a DOS-class status is not printed as an NT status. */
+static void test_status_text(void **state)
+{
+	(void)state;
+	char t[64];
+	struct smb1_header h = {.flags2 = SMB1_FLAGS2_NT_STATUS, .status = 0xC0000022u};
+	smb1_status_text(&h, t, sizeof t);
+	assert_string_equal(t, "NT status 0xC0000022");
+	/* ERRSRV (2) / ERRbadpw (0x0002): bytes 02 00 02 00 */
+	h.flags2 = 0;
+	h.status = 0x00020002u;
+	smb1_status_text(&h, t, sizeof t);
+	assert_string_equal(t, "DOS error ERRSRV/0x0002");
+	h.status = 0x00050001u; /* ERRDOS/ERRnoaccess */
+	smb1_status_text(&h, t, sizeof t);
+	assert_string_equal(t, "DOS error ERRDOS/0x0005");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -639,6 +657,7 @@ int main(void)
 		cmocka_unit_test(test_neg_malformed),
 		cmocka_unit_test(test_sess_ext),
 		cmocka_unit_test(test_sess_string_parity),
+		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_sess_basic_and_errors),
 		cmocka_unit_test(test_neg_req_encode),
 		cmocka_unit_test(test_sess_req_encode),

@@ -130,8 +130,10 @@ usage_case() { # usage_case DESC WANT_TEXT ARGS...
 	rc=$?
 	if [ "$rc" = 2 ] && grep -qF -- "$want" <<<"$out"; then ok "$d"; else not_ok "$d" "exit $rc: $out"; fi
 }
-(
-	cd "$WORK" || exit 1
+# (from $WORK: the relative names are looked up there; not a subshell, so
+# the TAP count goes on)
+cd "$WORK" || exit 1
+{
 	: >out.xml
 	usage_case "-oX is refused with the spelling that works (nothing scanned, no ./X)" \
 		"-oX is nmap's XML output (not built yet); use --format jsonl -o FILE" scan -oX out.xml 198.18.1.12
@@ -155,7 +157,8 @@ usage_case() { # usage_case DESC WANT_TEXT ARGS...
 	printf '[monitor]\ntargets = 198.18.1.12\n\ninterval = soon\n' >bad.ini
 	usage_case "a bad config value says file:line and key" "bad.ini:4: interval: bad --every 'soon'" \
 		monitor --once --config bad.ini
-)
+}
+cd "$ROOT" || exit 1
 # positive control: the same file with a good interval runs (in the lab)
 printf '[monitor]\ntargets = 198.18.1.12\nports = 445\nchecks = none\ninterval = 5m\n' >"$WORK/good.ini"
 timeout 120 "$LAB" exec "$SMBWATCH" monitor --once --config "$WORK/good.ini" --db "$WORK/mon/g.db" \

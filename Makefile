@@ -4,7 +4,7 @@ SAN   ?= build-san
 FUZZ  ?= build-fuzz
 MESON ?= meson
 
-.PHONY: all deps run test test-unit sanitize fuzz bench clean
+.PHONY: all deps run test test-unit sanitize fuzz bench install clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -57,6 +57,12 @@ fuzz: $(FUZZ)/build.ninja
 bench: all
 	./scripts/deps.sh --bench
 	./bench/run.sh
+
+# smbwatch, its man page, the monitor's systemd unit and example config
+# under PREFIX (meson's default /usr/local; e.g. make install PREFIX=/usr)
+install: all
+	$(if $(PREFIX),$(MESON) configure $(BUILD) -Dprefix=$(PREFIX) >/dev/null && ninja -C $(BUILD),)
+	$(MESON) install -C $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(SAN) $(FUZZ)

@@ -226,7 +226,15 @@ int cli_diff(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': fputs(diff_usage, stdout); return 0;
-		case 'd': db = optarg; break;
+		case 'd': {
+			char why[200];
+			if (store_check_where(optarg, why, sizeof why) != 0) {
+				fprintf(stderr, "smbwatch diff: %s\n", why);
+				return 2;
+			}
+			db = optarg;
+			break;
+		}
 		case 'f':
 			if (options_parse_text_json("diff", optarg, &json) != 0)
 				return 2;

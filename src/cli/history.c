@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/change_text.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/scan_store.h"
@@ -122,11 +123,9 @@ static void line(bool json, const char *disp, const struct store_run *r, const c
 	size_t i;
 	json_t *ch;
 	json_array_foreach(changes, i, ch) {
-		char a[256], b[256];
-		diff_value_text(json_object_get(ch, "old"), a, sizeof a);
-		diff_value_text(json_object_get(ch, "new"), b, sizeof b);
-		printf("      %s: %s \u2192 %s\n", json_string_value(json_object_get(ch, "field")),
-		       a, b);
+		char text[700];
+		change_text(ch, text, sizeof text);
+		printf("      %s\n", text);
 	}
 }
 
@@ -229,7 +228,15 @@ int cli_history(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'h': fputs(history_usage, stdout); return 0;
-		case 'd': db = optarg; break;
+		case 'd': {
+			char why[200];
+			if (store_check_where(optarg, why, sizeof why) != 0) {
+				fprintf(stderr, "smbwatch history: %s\n", why);
+				return 2;
+			}
+			db = optarg;
+			break;
+		}
 		case 'f':
 			if (options_parse_text_json("history", optarg, &json) != 0)
 				return 2;

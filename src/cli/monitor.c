@@ -49,7 +49,8 @@ static const char monitor_usage[] =
 	"as incomplete; events already delivered are never sent again after a\n"
 	"restart.\n"
 	"exit status: 0 stopped cleanly, 1 --once and an event at or above --fail-on,\n"
-	"2 bad usage or config, 3 runtime failure (database)\n";
+	"2 bad usage or config, 3 runtime failure (database; with --once also an\n"
+	"event some sink did not take: it is kept and retried by the next run)\n";
 
 struct mon_args {
 	const char *config;
@@ -58,6 +59,7 @@ struct mon_args {
 	const char *every, *gone_after, *secret, *sink_retries, *sink_backoff;
 	const char *failing_after, *flap_runs;
 	bool once, help;
+	const char *bad;  /* the value an error is about (config_where() finds its line) */
 	char **scan_argv; /* "monitor" + scan options */
 	int scan_argc;
 };
@@ -197,12 +199,14 @@ static int setup(struct monitor *m, struct mon_args *a, char *err, size_t errsz)
 	if (a->every) {
 		m->every_ms = options_parse_duration_ms(a->every);
 		if (m->every_ms < 1000) {
+			a->bad = a->every;
 			snprintf(err, errsz, "bad --every '%s': at least 1s (e.g. 30s, 5m, 1h)",
 				 a->every);
 			return -1;
 		}
 	}
 	if (a->gone_after && parse_small(a->gone_after, 1, 1000, &m->gone_after) != 0) {
+		a->bad = a->gone_after;
 		snprintf(err, errsz, "bad --gone-after '%s': 1-1000 runs", a->gone_after);
 		return -1;
 	}
@@ -218,12 +222,14 @@ static int setup(struct monitor *m, struct mon_args *a, char *err, size_t errsz)
 	}
 	unsigned retries = 3, backoff = 500;
 	if (a->sink_retries && parse_small(a->sink_retries, 0, 20, &retries) != 0) {
+		a->bad = a->sink_retries;
 		snprintf(err, errsz, "bad --sink-retries '%s': 0-20", a->sink_retries);
 		return -1;
 	}
 	if (a->sink_backoff) {
 		long ms = options_parse_duration_ms(a->sink_backoff);
 		if (ms < 0 || ms > 600000) {
+			a->bad = a->sink_backoff;
 			snprintf(err, errsz, "bad --sink-backoff '%s': e.g. 500ms, 2s",
 				 a->sink_backoff);
 			return -1;
@@ -234,8 +240,10 @@ static int setup(struct monitor *m, struct mon_args *a, char *err, size_t errsz)
 		a->sinks[a->n_sinks++] = "stdout";
 	for (unsigned i = 0; i < a->n_sinks; i++) {
 		struct sink *s = &m->sinks[m->n_sinks];
-		if (sink_parse(a->sinks[i], s, err, errsz) != 0)
+		if (sink_parse(a->sinks[i], s, err, errsz) != 0) {
+			a->bad = a->sinks[i];
 			return -1;
+		}
 		s->retries = retries;
 		s->backoff_ms = backoff;
 		s->secret = a->secret;
@@ -275,6 +283,13 @@ static int run_monitor(struct monitor *m)
 			if (m->once)
 				return 3;
 		}
+		if (m->once && m->failed_deliveries > 0) {
+			fprintf(stderr,
+				"smbwatch monitor: %u event deliver%s failed; kept and retried by the "
+				"next run\n",
+				m->failed_deliveries, m->failed_deliveries == 1 ? "y" : "ies");
+			return 3;
+		}
 		if (m->once)
 			return hit ? 1 : 0;
 		wait_next(m, start);
@@ -307,8 +322,13 @@ int cli_monitor(int argc, char **argv)
 		status = 0;
 		goto out_cli;
 	}
+	if (rc != 0 && m->cli.failed_at > 0 && m->cli.failed_at < a.scan_argc)
+		a.bad = a.scan_argv[m->cli.failed_at];
 	if (rc != 0 || setup(m, &a, err, sizeof err) != 0) {
-		fprintf(stderr, "smbwatch monitor: %s (see --help)\n", err);
+		/* a bad value from the config file: say where it was written */
+		const char *where = config_where(&cfg, a.bad);
+		fprintf(stderr, "smbwatch monitor: %s%s%s (see --help)\n", where ? where : "",
+			where ? ": " : "", err);
 		goto out_cli;
 	}
 	/* an interrupted cycle is stored as incomplete; the next one starts

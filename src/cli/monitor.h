@@ -11,6 +11,7 @@
 #include "store/store.h"
 
 #define MONITOR_MAX_SINKS 16
+#define MONITOR_MAX_PENDING 64
 
 struct monitor {
 	struct scan_cli cli;
@@ -28,6 +29,11 @@ struct monitor {
 	uv_signal_t sigterm, sigint;
 	uv_timer_t timer;
 	bool stop;
+	/* runs with an event some sink did not take (oldest first): retried
+	 * every cycle until taken; the delivery log keeps them from repeating */
+	int64_t pending[MONITOR_MAX_PENDING];
+	unsigned n_pending;
+	unsigned failed_deliveries; /* in this cycle: --once then exits 3 */
 };
 
 /* One cycle: scan into the store, then derive and deliver the run's events
@@ -38,7 +44,8 @@ int monitor_cycle(struct monitor *m, bool *hit);
 
 /* Deliver the undelivered events of a stored complete run to every sink.
  * Returns the number of events at or above fail_on (-1 = none counted), or
- * -1 on a store error. */
+ * -1 on a store error. A delivery that fails is counted in
+ * m->failed_deliveries and the run kept in m->pending for the next cycle. */
 int monitor_deliver_run(struct monitor *m, int64_t run_id, int fail_on);
 
 /* The newest complete run of this monitor's targets and view; 0 if none. */

@@ -33,8 +33,33 @@ int64_t monitor_last_run(struct monitor *m)
 	return id;
 }
 
+/* Remember (or forget) that run_id still has events some sink did not take. */
+static void set_pending(struct monitor *m, int64_t run_id, bool pending)
+{
+	unsigned i = 0;
+	while (i < m->n_pending && m->pending[i] != run_id)
+		i++;
+	if (!pending && i < m->n_pending) {
+		memmove(&m->pending[i], &m->pending[i + 1],
+			(m->n_pending - i - 1) * sizeof m->pending[0]);
+		m->n_pending--;
+	} else if (pending && i == m->n_pending) {
+		if (m->n_pending == MONITOR_MAX_PENDING) {
+			/* the oldest is given up on (it stays in the store: diff) */
+			fprintf(stderr, "smbwatch monitor: run %lld: undelivered events given up "
+					"after %d newer runs\n",
+				(long long)m->pending[0], MONITOR_MAX_PENDING);
+			memmove(&m->pending[0], &m->pending[1],
+				(m->n_pending - 1) * sizeof m->pending[0]);
+			m->n_pending--;
+		}
+		m->pending[m->n_pending++] = run_id;
+	}
+}
+
 int monitor_deliver_run(struct monitor *m, int64_t run_id, int fail_on)
 {
+	unsigned failed = 0;
 	struct events_opts eo = {.gone_after = m->gone_after,
 				 .failing_after = m->failing_after,
 				 .flap_runs = m->flap_runs,
@@ -66,8 +91,10 @@ int monitor_deliver_run(struct monitor *m, int64_t run_id, int fail_on)
 			if (done)
 				continue;
 			fresh = true;
-			if (sink_deliver(&m->sinks[s], text, name) != 0)
+			if (sink_deliver(&m->sinks[s], text, name) != 0) {
+				failed++;
 				continue;
+			}
 			/* recorded only after the sink took it: a crash in between
 			 * may repeat this one event, never lose it */
 			if (store_delivered_put(m->st, key, m->sinks[s].spec, (int64_t)time(NULL)) !=
@@ -80,6 +107,8 @@ int monitor_deliver_run(struct monitor *m, int64_t run_id, int fail_on)
 		free(text);
 	}
 	json_decref(evs);
+	m->failed_deliveries += failed;
+	set_pending(m, run_id, failed > 0);
 	return hits;
 }
 
@@ -107,11 +136,19 @@ int monitor_cycle(struct monitor *m, bool *hit)
 		m->stop = true;
 		return 0;
 	}
-	fprintf(stderr, "smbwatch monitor: run %lld: %llu services in %.1f s\n",
-		(long long)rec.run.id, (unsigned long long)sum.services, sum.seconds);
-	/* what the previous cycle could not deliver first, in order */
-	if (prev > 0 && monitor_deliver_run(m, prev, -1) < 0)
-		return -1;
+	fprintf(stderr, "smbwatch monitor: run %lld: %llu service%s in %.1f s\n",
+		(long long)rec.run.id, (unsigned long long)sum.services, sum.services == 1 ? "" : "s",
+		sum.seconds);
+	/* what earlier cycles could not deliver first, oldest first */
+	if (prev > 0)
+		set_pending(m, prev, true); /* a restart's catch-up may have missed it */
+	int64_t retry[MONITOR_MAX_PENDING];
+	unsigned n_retry = m->n_pending;
+	memcpy(retry, m->pending, sizeof retry[0] * n_retry);
+	m->failed_deliveries = 0;
+	for (unsigned i = 0; i < n_retry; i++)
+		if (monitor_deliver_run(m, retry[i], -1) < 0)
+			return -1;
 	int hits = monitor_deliver_run(m, rec.run.id, m->cli.fail_on);
 	if (hits < 0)
 		return -1;

@@ -9,11 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 
 #include "assess/assess.h"
 #include "cli/scan_syn.h"
 #include "net/permute.h"
 #include "record/record.h"
+#include "store/store.h"
 
 /* ~2.5 KiB per connection in flight: 16k stay under 64 MiB */
 #define MAX_INFLIGHT_DEFAULT 16384
@@ -129,6 +131,14 @@ static int parse_uint(const char *s, unsigned long max, unsigned *out)
 	return 0;
 }
 
+void options_count_text(uint64_t n, char *out, size_t outsz)
+{
+	if (n == UINT64_MAX)
+		snprintf(out, outsz, "more than 2^64");
+	else
+		snprintf(out, outsz, "%llu", (unsigned long long)n);
+}
+
 void options_addr_text(const struct sockaddr_storage *ss, char *out, size_t outsz)
 {
 	out[0] = '\0';
@@ -155,6 +165,7 @@ unsigned options_raise_nofile(void)
 
 static const struct option long_opts[] = {
 	{"help", no_argument, NULL, 'h'},
+	{"verbose", no_argument, NULL, 'v'},
 	{"ports", required_argument, NULL, 'p'},
 	{"output", required_argument, NULL, 'o'},
 	{"exclude", required_argument, NULL, OPT_EXCLUDE},
@@ -251,6 +262,79 @@ static int add_nmap_outputs(struct scan_cli *cli, bool all, const char *arg, cha
 	return add_file_output(cli, REPORT_NMAP_XML, arg, ".xml", err, errsz);
 }
 
+/* nmap's -oN/-oG/-oS/-oM would parse as "-o N" (report to ./N) and the
+ * file name after them would become a target: refuse them with the
+ * spelling that works here (-oX and -oA work: rewrite_nmap_outputs).
+ * Returns -1 with err set. */
+static int refuse_nmap_output(int argc, char **argv, char *err, size_t errsz)
+{
+	static const struct {
+		char letter;
+		const char *what, *use;
+	} nmap_out[] = {
+		{'N', "normal output", "--format text -o FILE"},
+		{'G', "grepable output", "--format line -o FILE"},
+		{'S', "script kiddie output", "--format text -o FILE"},
+		{'M', "machine output", "--format line -o FILE"},
+	};
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strncmp(argv[i], "-o", 2) != 0 || strlen(argv[i]) != 3)
+			continue;
+		for (size_t k = 0; k < sizeof nmap_out / sizeof nmap_out[0]; k++) {
+			if (argv[i][2] != nmap_out[k].letter)
+				continue;
+			snprintf(err, errsz, "%s is nmap's %s; use %s", argv[i], nmap_out[k].what,
+				 nmap_out[k].use);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* A target that is an existing file is a -iL forgotten (or "-oX FILE" cut
+ * short): refuse it rather than resolve its name. IP literals, ranges and
+ * prefixes are never taken for files. */
+static int refuse_file_target(const char *arg, char *err, size_t errsz)
+{
+	struct stat st;
+	if (strspn(arg, "0123456789abcdefABCDEF.:/-") == strlen(arg))
+		return 0;
+	if (stat(arg, &st) != 0 || !S_ISREG(st.st_mode))
+		return 0;
+	snprintf(err, errsz,
+		 "target '%s' is a file: did you mean -iL %s? (a host of that name: "
+		 "write '%s.')",
+		 arg, arg, arg);
+	return -1;
+}
+
+/* Is w a cluster of short options ("-sV") holding letter c? */
+static bool short_cluster_has(const char *w, int c)
+{
+	return w && w[0] == '-' && w[1] != '-' && w[1] != '\0' && strchr(w + 1, c);
+}
+
+void options_unknown_option(char **argv, char *out, size_t outsz)
+{
+	/* getopt leaves optind on the word of an unknown short option while
+	 * letters are left in it ("-sV"), after it otherwise; a long option
+	 * (optopt 0, or its value beyond a char) has been stepped over */
+	const char *word = argv[optind - 1];
+	if (optopt > 0 && optopt < 128) {
+		if (short_cluster_has(argv[optind], optopt))
+			word = argv[optind];
+		else if (!short_cluster_has(word, optopt) && strncmp(word, "--", 2) != 0) {
+			snprintf(out, outsz, "-%c", optopt);
+			return;
+		}
+	}
+	/* "--db=x": the name only */
+	size_t n = strcspn(word, "=");
+	snprintf(out, outsz, "%.*s", (int)n, word);
+}
+
 /* Append "word" to the target spec (space-separated), growing it. */
 static void spec_add(struct scan_cli *cli, const char *prefix, const char *word)
 {
@@ -311,13 +395,19 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 
 	rewrite_il(argc, argv);
 	rewrite_nmap_outputs(argc, argv);
-	optind = 1;
+	if (refuse_nmap_output(argc, argv, err, errsz) != 0)
+		return -1;
+	/* 0, not 1: glibc then also forgets a cluster ("-sV") that a previous
+	 * parse stopped in the middle of */
+	optind = 0;
 	opterr = 0;
 	int c;
-	while ((c = getopt_long(argc, argv, ":hp:o:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":hvp:o:", long_opts, NULL)) != -1) {
 		int rc = 0;
+		cli->failed_at = optind - 1; /* the word just read, if this one is bad */
 		switch (c) {
 		case 'h': return OPTIONS_HELP;
+		case 'v': cli->verbose = true; break;
 		case 'p': ports = optarg; break;
 		case 'o': cli->output = optarg; break;
 		case OPT_EXCLUDE:
@@ -337,6 +427,8 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 				snprintf(err, errsz, "bad --db: empty path");
 				return -1;
 			}
+			if (store_check_where(optarg, err, errsz) != 0)
+				return -1;
 			cli->db = optarg;
 			break;
 		case OPT_NO_DB: cli->no_db = true; break;
@@ -475,12 +567,18 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 				return -1;
 			}
 			break;
-		case ':':
-			snprintf(err, errsz, "option '%s' needs a value", argv[optind - 1]);
+		case ':': {
+			char name[64];
+			options_unknown_option(argv, name, sizeof name);
+			snprintf(err, errsz, "option '%s' needs a value", name);
 			return -1;
-		default:
-			snprintf(err, errsz, "unknown option '%s'", argv[optind - 1]);
+		}
+		default: {
+			char name[64];
+			options_unknown_option(argv, name, sizeof name);
+			snprintf(err, errsz, "unknown option '%s'", name);
 			return -1;
+		}
 		}
 		if (rc != 0 && (c == OPT_EXCLUDE || c == OPT_EXCLUDE_FILE)) {
 			/* say which list the bad item came from */
@@ -495,11 +593,16 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 	if (ports_parse(ports, &cli->ports, err, errsz) != 0)
 		return -1;
 	cli->ports_text = ports;
+	cli->failed_at = 0;
 	for (int i = optind; i < argc; i++) {
+		cli->failed_at = i;
+		if (refuse_file_target(argv[i], err, errsz) != 0)
+			return -1;
 		if (targets_add(cli->targets, argv[i], err, errsz) != 0)
 			return -1;
 		spec_add(cli, "", argv[i]);
 	}
+	cli->failed_at = 0;
 	targets_finalize(cli->targets);
 	if (targets_count(cli->targets) == 0) {
 		snprintf(err, errsz, optind < argc ? "no targets left after excludes"
@@ -507,10 +610,12 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 		return -1;
 	}
 	if (targets_is_large(cli->targets) && !cli->force_large) {
+		char n[32];
+		options_count_text(targets_count(cli->targets), n, sizeof n);
 		snprintf(err, errsz,
-			 "%llu addresses is more than a /16 (IPv4) or /112 (IPv6); "
+			 "%s addresses is more than a /16 (IPv4) or /112 (IPv6); "
 			 "add --force-large if you mean it",
-			 (unsigned long long)targets_count(cli->targets));
+			 n);
 		return -1;
 	}
 	if (cli->syn && check_syn(cli, err, errsz) != 0)
@@ -549,7 +654,9 @@ int options_parse_text_json(const char *cmd, const char *arg, bool *json)
 
 void options_bad_option(const char *cmd, char **argv)
 {
-	fprintf(stderr, "smbwatch %s: bad option '%s' (see --help)\n", cmd, argv[optind - 1]);
+	char name[64];
+	options_unknown_option(argv, name, sizeof name);
+	fprintf(stderr, "smbwatch %s: bad option '%s' (see --help)\n", cmd, name);
 }
 
 /* A small open-addressing table; a full table simply forgets new names. */

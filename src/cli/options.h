@@ -35,6 +35,7 @@ struct scan_cli {
 	bool connect_timeout_given;  /* else it may grow when servers are overloaded */
 	bool force_large;
 	bool no_progress;
+	bool verbose;      /* -v: each error's target and reason on stderr */
 	int fail_on; /* enum severity, or -1 */
 	/* the store (store/store.h): --db PATH|URL, --no-db */
 	const char *db;    /* NULL = the default path */
@@ -46,6 +47,8 @@ struct scan_cli {
 	bool seed_given;
 	unsigned shard_k, shard_n;  /* 1/1 = the whole scan */
 	uint64_t start_position;    /* shard-relative; set by --resume */
+	const uint64_t *resume_done; /* finished above it (ascending), by --resume */
+	size_t n_resume_done;
 	const char *resume_file;    /* written when interrupted */
 	unsigned stats_every_s;     /* 0 = no JSON stats lines */
 	/* --syn: raw SYN discovery first (cli/scan_syn.h) */
@@ -53,6 +56,7 @@ struct scan_cli {
 	const char *syn_iface;      /* --syn-iface; NULL = the route's interface */
 	unsigned syn_queue;         /* --syn-queue; 0 = the default */
 	struct syn_io *syn_io;      /* opened by `scan` before the privilege drop */
+	int failed_at;              /* argv index of the word an error is about, or 0 */
 	int argc;                   /* the arguments as given, for the resume file */
 	char **argv;
 };
@@ -67,6 +71,9 @@ void options_scan_free(struct scan_cli *cli);
 
 /* "500ms", "2s", "1.5", "1m" -> milliseconds; -1 if malformed. */
 long options_parse_duration_ms(const char *s);
+/* An address count as text: targets_count() saturates at 2^64 - 1 (::/0
+ * has 2^128), which is shown as "more than 2^64", never as 18446744073709551615. */
+void options_count_text(uint64_t n, char *out, size_t outsz);
 /* The address part of a sockaddr as text (no port, no brackets). */
 void options_addr_text(const struct sockaddr_storage *ss, char *out, size_t outsz);
 /* Raise RLIMIT_NOFILE to its hard limit; returns the soft limit now. */
@@ -77,8 +84,12 @@ unsigned options_raise_nofile(void);
  * on stderr and -1. */
 int options_parse_text_json(const char *cmd, const char *arg, bool *json);
 /* "smbwatch CMD: bad option 'ARG' (see --help)" on stderr, after
- * getopt_long returned an unknown option (argv[optind - 1]). */
+ * getopt_long returned an unknown option ('?') or a missing value (':'). */
 void options_bad_option(const char *cmd, char **argv);
+/* The option getopt_long just refused, as the user typed it ("-sV", "-Pn",
+ * "--bogus"), from optind/optopt: argv[optind - 1] alone names the word
+ * before an unknown short option that has letters after it. */
+void options_unknown_option(char **argv, char *out, size_t outsz);
 
 /* ip -> NetBIOS name learned from NTLM (for the port 139 fallback). */
 struct nbname_cache;

@@ -28,6 +28,7 @@
 #define EXIT_FINDINGS 1
 #define EXIT_USAGE 2
 #define EXIT_RUNTIME 3
+#define EXIT_INTERRUPTED 130 /* 128 + SIGINT */
 
 static const char scan_usage[] =
 	"usage: smbwatch scan [options] TARGET...\n"
@@ -55,6 +56,8 @@ static const char scan_usage[] =
 	"  -oA BASE              also write BASE.txt (text), BASE.jsonl and BASE.xml\n"
 	"  --view NAME           where this scan runs from (default internal)\n"
 	"  --no-progress         no progress line on stderr (shown only on a terminal)\n"
+	"  -v, --verbose         each target that ended in an error, with the reason,\n"
+	"                        on stderr (the summary counts errors by reason)\n"
 	"  --fail-on SEVERITY    exit 1 when a finding is at or above SEVERITY\n"
 	"                        (critical, high, medium, low, info)\n"
 	"\n"
@@ -108,8 +111,9 @@ static const char scan_usage[] =
 	"                        when full the SYN sender pauses; implies --syn\n"
 	"\n"
 	"exit status: 0 scan ran, 1 a finding at or above --fail-on, 2 bad usage or\n"
-	"input, 3 runtime failure (also a database that cannot be written: the\n"
-	"results are still printed)\n";
+	"input, 3 runtime failure (a database that cannot be opened: nothing is\n"
+	"scanned; one that fails later: the results are still printed), 130\n"
+	"interrupted (Ctrl-C; resume with --resume FILE)\n";
 
 struct scan_output {
 	struct report *report;
@@ -275,8 +279,7 @@ static void print_summary(const struct scan_summary *sum)
 {
 	fprintf(stderr, "smbwatch: %llu SMB service%s in %.1f s%s\n", (unsigned long long)sum->services,
 		sum->services == 1 ? "" : "s", sum->seconds, sum->interrupted ? " (interrupted)" : "");
-	fputs("smbwatch: ", stderr);
-	report_targets_line(stderr, sum);
+	report_targets_line(stderr, sum, "smbwatch: ");
 }
 
 int cli_scan(int argc, char **argv)
@@ -300,6 +303,8 @@ int cli_scan(int argc, char **argv)
 		cli.shard_k = resume.shard_k;
 		cli.shard_n = resume.shard_n;
 		cli.start_position = resume.position;
+		cli.resume_done = resume.done;
+		cli.n_resume_done = resume.n_done;
 		cli.resume_file = resume_path;
 	}
 	if (rc == OPTIONS_HELP) {
@@ -321,11 +326,32 @@ int cli_scan(int argc, char **argv)
 	if (!cli.seed_given)
 		cli.seed = random_seed();
 	unsigned long long n_addr = targets_count(cli.targets);
-	fprintf(stderr, "smbwatch: %llu address%s x %u port%s, seed %llu%s", n_addr,
+	char n_text[32];
+	options_count_text(n_addr, n_text, sizeof n_text);
+	fprintf(stderr, "smbwatch: %s address%s x %u port%s, seed %llu%s", n_text,
 		n_addr == 1 ? "" : "es", cli.ports.n, cli.ports.n == 1 ? "" : "s",
 		(unsigned long long)cli.seed, cli.shard_n > 1 ? "" : "\n");
 	if (cli.shard_n > 1)
 		fprintf(stderr, ", shard %u/%u\n", cli.shard_k, cli.shard_n);
+
+	struct scan_output o = {.fail_on = cli.fail_on};
+	/* The store is opened (created) and the run begun before the first
+	 * packet: a database that cannot be written would otherwise cost the
+	 * history of a whole scan, found out only at its end. A write that
+	 * fails later still costs only the history: exit 3 at the end. */
+	struct store *st = NULL;
+	int status_early = EXIT_OK;
+	bool db_failed = false;
+	if ((!cli.no_db && scan_store_open(&cli, "scan", &st) != 0) ||
+	    scan_store_begin(&o.rec, st, &cli, "scan") != 0) {
+		fprintf(stderr, "smbwatch scan: nothing scanned (--db PATH elsewhere, or --no-db "
+				"to scan without history)\n");
+		store_close(st);
+		syn_io_free(cli.syn_io);
+		options_scan_free(&cli);
+		resume_free(&resume);
+		return EXIT_RUNTIME;
+	}
 
 	FILE *out = stdout;
 	if (cli.output) {
@@ -334,20 +360,21 @@ int cli_scan(int argc, char **argv)
 		if (!out) {
 			fprintf(stderr, "smbwatch scan: cannot write '%s': %s\n", cli.output,
 				strerror(errno));
+			store_close(st);
+			syn_io_free(cli.syn_io);
 			options_scan_free(&cli);
 			resume_free(&resume);
 			return EXIT_USAGE;
 		}
 	}
-	struct scan_output o = {
-		.report = report_new(cli.format, out),
-		.fail_on = cli.fail_on,
-	};
+	o.report = report_new(cli.format, out);
 	if (open_file_outputs(&cli, &o, resume_path != NULL) != 0) {
 		close_file_outputs(&cli, &o, NULL);
 		report_free(o.report);
 		if (out != stdout)
 			fclose(out);
+		store_close(st);
+		syn_io_free(cli.syn_io);
 		options_scan_free(&cli);
 		resume_free(&resume);
 		return EXIT_USAGE;
@@ -363,13 +390,6 @@ int cli_scan(int argc, char **argv)
 	for (unsigned i = 0; i < o.n_files; i++)
 		report_set_run(o.file_reports[i], &run);
 	free(args);
-	/* A database that cannot be opened or written costs the history of this
-	 * run, never its results: scan anyway, exit 3 at the end. */
-	struct store *st = NULL;
-	int status_early = EXIT_OK;
-	bool db_failed = !cli.no_db && scan_store_open(&cli, "scan", &st) != 0;
-	if (scan_store_begin(&o.rec, st, &cli, "scan") != 0)
-		db_failed = true;
 	/* everything that needs root is open now (raw socket, capture, output,
 	 * database): give it up before the first packet is parsed */
 	if (cli.syn_io && syn_drop(cli.resume_file) != 0)
@@ -395,6 +415,10 @@ int cli_scan(int argc, char **argv)
 	store_close(st);
 	if (status == EXIT_OK && o.fail_hit)
 		status = EXIT_FINDINGS;
+	/* Ctrl-C: the shell's convention, so scripts see the scan is partial
+	 * (the resume hint was printed when the services in flight ended) */
+	if (status != EXIT_RUNTIME && sum.interrupted)
+		status = EXIT_INTERRUPTED;
 	if (db_failed)
 		status = EXIT_RUNTIME;
 	if (out != stdout) {

@@ -4,6 +4,7 @@
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,6 +31,8 @@ struct scan_run {
 	uint64_t total;      /* targets x ports */
 	uint64_t shard_total; /* positions this shard owns */
 	uint64_t next, done; /* next shard-relative position; services finished */
+	const uint64_t *skip; /* positions an earlier part of a resumed scan finished */
+	size_t n_skip, skip_at;
 	unsigned active, max_active;
 	struct scan_space space; /* positions <-> (address, port) */
 	struct syn_stage *syn;   /* --syn: hits come from here, NULL otherwise */
@@ -104,7 +107,25 @@ static bool retry_push(struct scan_run *run, uint64_t j, unsigned attempt)
 	return true;
 }
 
-static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
+/* An error is counted by reason for the summary, and with -v said at once. */
+static void count_error(struct scan_run *run, uint64_t j, const char *why)
+{
+	summary_add_error(&run->sum, why);
+	if (!run->cli->verbose)
+		return;
+	struct sockaddr_storage ss = {0};
+	char ip[64] = "?";
+	uint16_t port = 0;
+	if (space_addr(&run->space, j, &ss)) {
+		options_addr_text(&ss, ip, sizeof ip);
+		port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+						: ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	}
+	fprintf(stderr, "smbwatch: error %s%s%s port %u: %s\n", ss.ss_family == AF_INET6 ? "[" : "",
+		ip, ss.ss_family == AF_INET6 ? "]" : "", port, why);
+}
+
+static void service_done(enum svc_outcome o, struct svc_record *rec, const char *why, void *ud)
 {
 	struct slot_ref *ref = ud;
 	struct scan_run *run = ref->run;
@@ -134,8 +155,11 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, void *ud)
 		/* it answered our SYN, then refused every connection by silence:
 		 * not a filtered port, a failure (and said so at the end) */
 		o = SVC_ERROR;
+		why = "SYN-ACK, then no connection got through";
 		run->syn_no_connect++;
 	}
+	if (o == SVC_ERROR)
+		count_error(run, j, why ? why : "unknown");
 	run->done++;
 	switch (o) {
 	case SVC_OPEN: run->sum.open++; break;
@@ -170,6 +194,44 @@ static uint64_t resume_position(const struct scan_run *run)
 	return low;
 }
 
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* The positions in [low, next) that finished: everything there but what is
+ * in flight or waiting for a retry. Without them the resumed run would scan
+ * and count them a second time. NULL (none listed) with --syn, whose hits
+ * come out of order from the SYN stage, or when it would be huge. */
+static uint64_t *finished_above(const struct scan_run *run, uint64_t low, size_t *n)
+{
+	*n = 0;
+	if (run->syn || run->next <= low || run->next - low > (1u << 22))
+		return NULL;
+	size_t n_open = 0;
+	uint64_t *open = malloc((run->max_active + run->retry_len + 1) * sizeof *open);
+	uint64_t *done = malloc((size_t)(run->next - low) * sizeof *done);
+	if (!open || !done)
+		abort();
+	for (unsigned i = 0; i < run->max_active; i++)
+		if (run->slots[i] != UINT64_MAX)
+			open[n_open++] = run->slots[i];
+	for (size_t i = 0; i < run->retry_len; i++)
+		open[n_open++] = run->retry[(run->retry_head + i) % run->retry_cap].j;
+	qsort(open, n_open, sizeof *open, cmp_u64);
+	size_t k = 0;
+	for (uint64_t j = low; j < run->next; j++) {
+		while (k < n_open && open[k] < j)
+			k++;
+		if (k < n_open && open[k] == j)
+			continue;
+		done[(*n)++] = j;
+	}
+	free(open);
+	return done;
+}
+
 static void write_resume(struct scan_run *run, bool announce)
 {
 	const struct scan_cli *cli = run->cli;
@@ -183,13 +245,29 @@ static void write_resume(struct scan_run *run, bool announce)
 		.argc = cli->argc,
 		.argv = cli->argv,
 	};
+	st.done = finished_above(run, st.position, &st.n_done);
 	if (resume_write(cli->resume_file, &st) != 0)
 		fprintf(stderr, "smbwatch: cannot write resume file '%s'\n", cli->resume_file);
 	else if (announce)
 		fprintf(stderr,
-			"smbwatch: %llu of %llu done; continue with: smbwatch scan --resume %s\n",
-			(unsigned long long)st.position, (unsigned long long)run->shard_total,
+			"smbwatch: interrupted: %llu of %llu done; continue with: smbwatch scan "
+			"--resume %s\n",
+			(unsigned long long)run->done, (unsigned long long)run->shard_total,
 			cli->resume_file);
+	free(st.done);
+}
+
+/* Step next over a position an earlier part of this scan finished. */
+static bool skip_finished(struct scan_run *run)
+{
+	while (run->skip_at < run->n_skip && run->skip[run->skip_at] < run->next)
+		run->skip_at++;
+	if (run->skip_at < run->n_skip && run->skip[run->skip_at] == run->next) {
+		run->skip_at++;
+		run->next++;
+		return true;
+	}
+	return false;
 }
 
 /* Start the service at shard-relative position j. */
@@ -291,6 +369,8 @@ static void feed(struct scan_run *run)
 				break; /* no hit waiting, or servers at capacity */
 			start_position(run, j, 0);
 		} else if (run->next < run->shard_total) {
+			if (skip_finished(run))
+				continue; /* counted in done at the start */
 			start_position(run, run->next++, 0);
 		} else {
 			break;
@@ -326,15 +406,26 @@ static void print_stats(struct scan_run *run, bool final)
 		"{\"type\":\"stats\",\"done\":%llu,\"total\":%llu,\"found\":%llu,"
 		"\"inflight\":%u,\"syn_unanswered\":%llu,\"done_per_s\":%.0f,\"eta_s\":%s,"
 		"\"open\":%llu,\"closed\":%llu,\"filtered\":%llu,\"errors\":%llu,\"uptime\":%.1f,\"rate\":%u,\"window\":%.1f,"
-		"\"followups\":%u,\"waiting\":%u,\"halvings\":%llu%s}\n",
+		"\"followups\":%u,\"waiting\":%u,\"halvings\":%llu",
 		(unsigned long long)run->done, (unsigned long long)run->shard_total,
 		(unsigned long long)run->sum.services, engine_inflight(run->engine),
 		(unsigned long long)(run->syn ? syn_stage_unanswered(run->syn) : 0), per_s, eta_s,
 		(unsigned long long)run->sum.open, (unsigned long long)run->sum.closed,
 		(unsigned long long)run->sum.filtered, (unsigned long long)run->sum.errors, secs,
 		engine_rate(run->engine), run->limiter.window, run->limiter.inflight,
-		run->limiter.n_waiting, (unsigned long long)run->limiter.halvings,
-		final ? ",\"final\":true" : "");
+		run->limiter.n_waiting, (unsigned long long)run->limiter.halvings);
+	/* errors by reason (the reasons are libuv's and ours: no quoting needed,
+	 * but json_dumps keeps it honest) */
+	json_t *why = json_object();
+	for (unsigned i = 0; i < run->sum.n_reasons; i++)
+		json_object_set_new(why, run->sum.reasons[i].why,
+				    json_integer((json_int_t)run->sum.reasons[i].n));
+	if (run->sum.other_errors)
+		json_object_set_new(why, "other", json_integer((json_int_t)run->sum.other_errors));
+	char *txt = json_dumps(why, JSON_COMPACT);
+	fprintf(stderr, ",\"error_reasons\":%s%s}\n", txt ? txt : "{}", final ? ",\"final\":true" : "");
+	free(txt);
+	json_decref(why);
 }
 
 static void stats_tick(uv_timer_t *t)
@@ -451,6 +542,11 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	run.shard_total = run.space.shard_total;
 	run.next = cli->start_position < run.shard_total ? cli->start_position : run.shard_total;
 	run.done = run.next;
+	run.skip = cli->resume_done;
+	run.n_skip = cli->n_resume_done;
+	for (size_t i = 0; i < run.n_skip; i++)
+		if (run.skip[i] >= run.next && run.skip[i] < run.shard_total)
+			run.done++;
 	run.names = nbname_cache_new();
 	uv_loop_t loop;
 	if (uv_loop_init(&loop) != 0) {
@@ -508,7 +604,8 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 		run.stopping = true; /* nothing was sent; the loop ends at once */
 	feed(&run);
 	uv_run(run.loop, UV_RUN_DEFAULT);
-	run.sum.targets = run.done;
+	/* this run's tries only: with a resumed scan's parts these add up */
+	run.sum.targets = run.sum.open + run.sum.closed + run.sum.filtered + run.sum.errors;
 	run.sum.seconds = (double)(uv_hrtime() - t0) / 1e9;
 	run.sum.interrupted = run.stopping && !failed;
 	if (run.stopping && !failed)

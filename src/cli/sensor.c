@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
+#include "cli/options.h"
 #include "monitor/sink.h"
 #include "net/targets.h"
 #include "sensor/alert.h"
@@ -154,7 +155,8 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 	unsigned long v;
 
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "r:i:o:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":r:i:o:h", opts, NULL)) != -1) {
 		int bad = 0;
 		switch (ch) {
 		case 'r': c->file = optarg; break;
@@ -178,17 +180,28 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 			break;
 		case 'h': usage(stdout); return 1;
 		default:
-			if (ch == '?' || !optarg) {
-				fputs("smbwatch sensor: bad option (see smbwatch sensor --help)\n",
-				      stderr);
+			if (ch == '?' || ch == ':' || !optarg) {
+				char name[64];
+				options_unknown_option(argv, name, sizeof name);
+				fprintf(stderr,
+					ch == ':' ? "smbwatch sensor: option '%s' needs a value (see "
+						    "smbwatch sensor --help)\n"
+						  : "smbwatch sensor: unknown option '%s' (see smbwatch "
+						    "sensor --help)\n",
+					name);
 				return -1;
 			}
+			/* every threshold and limit is at least 1: 0 would switch a
+			 * detector off without saying so */
 			bad = parse_num(optarg, 100000000ul, &v);
-			if (!bad && v == 0 && ch != OPT_SCAN_HOSTS && ch != OPT_SCAN_FAILED &&
-			    ch != OPT_BRUTE && ch != OPT_SPRAY)
-				bad = -1;
-			if (bad) {
-				fprintf(stderr, "smbwatch sensor: bad number \"%s\"\n", optarg);
+			if (bad || v == 0) {
+				const char *name = "?";
+				for (size_t k = 0; opts[k].name; k++)
+					if (opts[k].val == ch)
+						name = opts[k].name;
+				fprintf(stderr,
+					"smbwatch sensor: bad --%s '%s': a whole number, 1-100000000\n",
+					name, optarg);
 				return -1;
 			}
 			switch (ch) {

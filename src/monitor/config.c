@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -36,15 +37,25 @@ static const struct {
 	{"sink_backoff", "sink-backoff"},
 };
 
-static void push(struct config_args *a, const char *s)
+static void push(struct config_args *a, const char *s, const char *path, unsigned ln,
+		 const char *key)
 {
 	char **n = realloc(a->argv, (size_t)(a->argc + 2) * sizeof *n);
+	char **w = n ? realloc(a->where, (size_t)(a->argc + 2) * sizeof *w) : NULL;
 	char *d = strdup(s);
-	if (!n || !d)
+	int wn = snprintf(NULL, 0, "%s:%u: %s", path, ln, key);
+	char *where = wn >= 0 ? malloc((size_t)wn + 1) : NULL;
+	if (n)
+		a->argv = n;
+	if (w)
+		a->where = w;
+	if (!n || !w || !d || !where)
 		abort();
-	a->argv = n;
+	snprintf(where, (size_t)wn + 1, "%s:%u: %s", path, ln, key);
+	a->where[a->argc] = where;
 	a->argv[a->argc++] = d;
 	a->argv[a->argc] = NULL;
+	a->where[a->argc] = NULL;
 }
 
 static char *trim(char *s)
@@ -84,7 +95,7 @@ static int line_of(const char *path, unsigned ln, char *line, struct config_args
 	if (strcmp(key, "targets") == 0 || strcmp(key, "target") == 0) {
 		char *save = NULL;
 		for (char *t = strtok_r(val, " \t,", &save); t; t = strtok_r(NULL, " \t,", &save))
-			push(out, t);
+			push(out, t, path, ln, key);
 		return 0;
 	}
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
@@ -95,7 +106,7 @@ static int line_of(const char *path, unsigned ln, char *line, struct config_args
 		if (!opt)
 			abort();
 		snprintf(opt, n, "--%s=%s", keys[i].opt, val);
-		push(out, opt);
+		push(out, opt, path, ln, key);
 		free(opt);
 		return 0;
 	}
@@ -135,9 +146,24 @@ int config_load(const char *path, struct config_args *out, char *err, size_t err
 
 void config_free(struct config_args *a)
 {
-	for (int i = 0; i < a->argc; i++)
+	for (int i = 0; i < a->argc; i++) {
 		free(a->argv[i]);
+		free(a->where[i]);
+	}
 	free(a->argv);
+	free(a->where);
 	a->argv = NULL;
+	a->where = NULL;
 	a->argc = 0;
+}
+
+const char *config_where(const struct config_args *a, const char *p)
+{
+	for (int i = 0; p && i < a->argc; i++) {
+		const char *s = a->argv[i];
+		/* pointer order only within one string: compare as addresses */
+		if ((uintptr_t)p >= (uintptr_t)s && (uintptr_t)p <= (uintptr_t)(s + strlen(s)))
+			return a->where[i];
+	}
+	return NULL;
 }

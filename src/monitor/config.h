@@ -22,6 +22,7 @@
 
 struct config_args {
 	char **argv; /* "--key=value" and bare targets, owned */
+	char **where; /* "FILE:LINE: key" of each argv entry, owned */
 	int argc;
 };
 
@@ -29,5 +30,9 @@ struct config_args {
  * unknown key). */
 int config_load(const char *path, struct config_args *out, char *err, size_t errsz);
 void config_free(struct config_args *a);
+/* "FILE:LINE: key" of the entry whose text p points into (an option word or
+ * the value inside it), or NULL when p came from the command line: errors
+ * about a config value then say where it was written. */
+const char *config_where(const struct config_args *a, const char *p);
 
 #endif

@@ -53,38 +53,20 @@ static void file_close(struct sink *s)
 	s->f = NULL;
 }
 
-static int syslog_open(struct sink *s, char *err, size_t errsz)
+/* syslog and syslog:SOCKET - the message, RFC 3164 framed, as one datagram
+ * to /dev/log or a Unix socket of the user's choice (a relay, a container's
+ * log socket). LOG_DAEMON|LOG_WARNING = <28>. Not syslog(3): it drops a
+ * message silently when /dev/log is missing, and an event that was not
+ * delivered must stay undelivered (retried next cycle, --once exits 3). */
+static const char *syslog_path(const struct sink *s)
 {
-	(void)s;
-	(void)err;
-	(void)errsz;
-	openlog("smbwatch", LOG_PID | LOG_NDELAY, LOG_DAEMON);
-	return 0;
+	return s->arg[0] ? s->arg : "/dev/log";
 }
 
-static int syslog_send(struct sink *s, const char *ev, const char *name, char *err, size_t errsz)
-{
-	(void)s;
-	(void)name;
-	(void)err;
-	(void)errsz;
-	syslog(LOG_WARNING, "%s", ev);
-	return 0;
-}
-
-static void syslog_close(struct sink *s)
-{
-	(void)s;
-	closelog();
-}
-
-/* syslog:SOCKET - the same message, RFC 3164 framed, as one datagram to a
- * Unix socket of the user's choice (a relay, a container's log socket).
- * LOG_DAEMON|LOG_WARNING = <28>. */
 static int syslog_sock_open(struct sink *s, char *err, size_t errsz)
 {
 	struct sockaddr_un sun;
-	if (strlen(s->arg) >= sizeof sun.sun_path) {
+	if (strlen(syslog_path(s)) >= sizeof sun.sun_path) {
 		snprintf(err, errsz, "bad sink '%s': socket path too long", s->spec);
 		return -1;
 	}
@@ -94,6 +76,11 @@ static int syslog_sock_open(struct sink *s, char *err, size_t errsz)
 		return -1;
 	}
 	s->fd = fd;
+	if (access(syslog_path(s), W_OK) != 0)
+		fprintf(stderr,
+			"smbwatch: warning: sink %s: %s: %s (events are kept and retried until "
+			"it is there)\n",
+			s->spec, syslog_path(s), strerror(errno));
 	return 0;
 }
 
@@ -102,7 +89,7 @@ static int syslog_sock_send(struct sink *s, const char *ev, const char *name, ch
 {
 	(void)name;
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
-	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", s->arg);
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", syslog_path(s));
 	char head[64];
 	int n = snprintf(head, sizeof head, "<%d>smbwatch[%d]: ", LOG_DAEMON | LOG_WARNING,
 			 (int)getpid());
@@ -110,7 +97,7 @@ static int syslog_sock_send(struct sink *s, const char *ev, const char *name, ch
 	struct msghdr mh = {.msg_name = &sun, .msg_namelen = sizeof sun, .msg_iov = iov,
 			    .msg_iovlen = 2};
 	if (sendmsg(s->fd, &mh, 0) < 0) {
-		snprintf(err, errsz, "%s", strerror(errno));
+		snprintf(err, errsz, "%s: %s", syslog_path(s), strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -136,9 +123,10 @@ static const struct sink_ops file_ops = {
 };
 static const struct sink_ops syslog_ops = {
 	.prefix = "syslog",
-	.open = syslog_open,
-	.send = syslog_send,
-	.close = syslog_close,
+	.open = syslog_sock_open,
+	.send = syslog_sock_send,
+	.close = syslog_sock_close,
+	.retry = true,
 };
 
 static const struct sink_ops syslog_sock_ops = {

@@ -26,6 +26,7 @@ struct econn {
 	bool connected;
 	bool closing;      /* econn_close or an end: no more callbacks */
 	unsigned connect_timeout_ms; /* 0: the engine's */
+	int uv_err;        /* what ended the connect, for econn_uv_error() */
 };
 
 struct engine {
@@ -225,6 +226,7 @@ static void connect_cb(uv_connect_t *req, int status)
 	if (c->closing)
 		return;
 	if (status != 0) {
+		c->uv_err = status;
 		end_with(c, outcome_of(status));
 		return;
 	}
@@ -263,6 +265,7 @@ static void econn_start(struct econn *c)
 	int rc = uv_tcp_init_ex(e->loop, &c->tcp, c->sa.ss_family);
 	if (rc != 0) {
 		/* out of descriptors or the like: report it, close the timer */
+		c->uv_err = rc;
 		c->closing = true;
 		if (c->cb.connected)
 			c->cb.connected(c, ECONN_ERROR, c->ud);
@@ -275,6 +278,7 @@ static void econn_start(struct econn *c)
 	c->creq.data = c;
 	rc = uv_tcp_connect(&c->creq, &c->tcp, (const struct sockaddr *)&c->sa, connect_cb);
 	if (rc != 0) {
+		c->uv_err = rc;
 		end_with(c, outcome_of(rc));
 		return;
 	}
@@ -389,6 +393,11 @@ void econn_set_read_timeout(struct econn *c, unsigned ms)
 	if (c->closing || !c->started)
 		return;
 	uv_timer_start(&c->timer, timer_cb, ms, 0);
+}
+
+int econn_uv_error(const struct econn *c)
+{
+	return c->uv_err;
 }
 
 void econn_close(struct econn *c)

@@ -73,5 +73,8 @@ void econn_set_connect_timeout(struct econn *c, unsigned ms);
 void econn_set_read_timeout(struct econn *c, unsigned ms);
 /* Close; no data/ended callbacks after this, closed() follows. Idempotent. */
 void econn_close(struct econn *c);
+/* The libuv error (UV_E*, < 0) that ended the connect, 0 if none: the reason
+ * behind ECONN_ERROR ("address not available", "network unreachable"). */
+int econn_uv_error(const struct econn *c);
 
 #endif

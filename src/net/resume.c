@@ -10,6 +10,7 @@
 
 #define RESUME_MAX_ARGS 1024
 #define RESUME_LINE_MAX 8192
+#define RESUME_MAX_DONE (1u << 24)
 
 int resume_write(const char *path, const struct resume_state *st)
 {
@@ -24,6 +25,8 @@ int resume_write(const char *path, const struct resume_state *st)
 		return -1;
 	fprintf(f, "version 1\nseed %" PRIu64 "\nshard %u/%u\nposition %" PRIu64 "\n", st->seed,
 		st->shard_k, st->shard_n, st->position);
+	for (size_t i = 0; i < st->n_done; i++)
+		fprintf(f, "done %" PRIu64 "\n", st->done[i]);
 	for (int i = 1; i < st->argc; i++) {
 		if (strchr(st->argv[i], '\n'))
 			continue; /* cannot be represented; never produced by a shell word */
@@ -78,6 +81,20 @@ int resume_read(const char *path, struct resume_state *st, char *err, size_t err
 		} else if (strcmp(line, "position") == 0) {
 			if (parse_u64(val, &st->position) != 0)
 				goto bad;
+		} else if (strcmp(line, "done") == 0) {
+			uint64_t j;
+			if (parse_u64(val, &j) != 0 || j < st->position ||
+			    (st->n_done && j <= st->done[st->n_done - 1]) ||
+			    st->n_done >= RESUME_MAX_DONE)
+				goto bad;
+			if ((st->n_done & (st->n_done - 1)) == 0) { /* grow at powers of two */
+				uint64_t *d = realloc(st->done, (st->n_done ? 2 * st->n_done : 1) *
+									sizeof *d);
+				if (!d)
+					abort();
+				st->done = d;
+			}
+			st->done[st->n_done++] = j;
 		} else if (strcmp(line, "shard") == 0) {
 			char *slash = strchr(val, '/');
 			uint64_t k, n;
@@ -121,4 +138,7 @@ void resume_free(struct resume_state *st)
 	}
 	st->argv = NULL;
 	st->argc = 0;
+	free(st->done);
+	st->done = NULL;
+	st->n_done = 0;
 }

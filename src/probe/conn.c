@@ -86,9 +86,9 @@ static void conv_begin_module(struct conv *c)
 static void on_connected(struct econn *ec, enum econn_outcome o, void *ud)
 {
 	struct conv *c = ud;
-	(void)ec;
 	c->res.connect = o;
 	if (o != ECONN_OK) {
+		c->res.uv_err = econn_uv_error(ec);
 		conv_finish(c, PROBE_END_ABORTED);
 		return;
 	}

@@ -16,6 +16,7 @@ struct conv_result {
 	bool answered;              /* at least one whole frame arrived */
 	bool nbss_negative;         /* NetBIOS session request refused */
 	uint8_t nbss_error;
+	int uv_err;                 /* connect failed: its libuv error, else 0 */
 };
 
 struct conv;

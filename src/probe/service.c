@@ -3,8 +3,10 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <uv.h>
 #include <sys/random.h>
 #include <time.h>
 
@@ -38,6 +40,7 @@ struct service {
 	struct conv_result a_res, b_res;
 	bool a_done, b_done;
 	enum svc_outcome outcome;
+	char why[80]; /* SVC_ERROR: the reason given to done() */
 	uv_timer_t deadline;
 	uv_timer_t backoff;      /* waits before a retry (see later()) */
 	void (*after_backoff)(struct service *s);
@@ -129,7 +132,8 @@ static void service_finish(struct service *s)
 		s->ctx.rec->scanned_at = (int64_t)time(NULL);
 		rec = s->ctx.rec;
 	}
-	s->done(s->outcome, rec, s->ud);
+	s->done(s->outcome, rec, s->outcome == SVC_ERROR ? (s->why[0] ? s->why : "unknown") : NULL,
+		s->ud);
 	free(s->ctx.rec);
 	s->ctx.rec = NULL;
 	uv_timer_stop(&s->backoff);
@@ -585,8 +589,10 @@ static void after_negotiates(struct service *s)
 		/* let in, never a word, retried, while servers choke: a host lost
 		 * to load, which the summary counts as an error, not as an open
 		 * port that does not speak SMB */
-		if (!s->ctx.smb_answer && overload && let_down(&s->a_res, overload))
+		if (!s->ctx.smb_answer && overload && let_down(&s->a_res, overload)) {
 			s->outcome = SVC_ERROR;
+			snprintf(s->why, sizeof s->why, "accepted, then silent (servers overloaded)");
+		}
 		service_finish(s);
 		return;
 	}
@@ -640,6 +646,9 @@ static void a_done(const struct conv_result *res, void *ud)
 		} else {
 			/* a timeout is retried by the scan, later (cli/scan_run.c) */
 			s->outcome = res->connect == ECONN_TIMEOUT ? SVC_FILTERED : SVC_ERROR;
+			snprintf(s->why, sizeof s->why, "connect: %s",
+				 res->uv_err ? uv_strerror(res->uv_err)
+					     : econn_outcome_name(res->connect));
 		}
 		service_finish(s);
 		return;

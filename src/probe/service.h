@@ -16,7 +16,10 @@ enum svc_outcome { SVC_OPEN = 0, SVC_CLOSED, SVC_FILTERED, SVC_ERROR };
 
 /* rec is NULL unless the port answered in SMB; it is valid only during the
  * call. */
-typedef void (*service_done_fn)(enum svc_outcome o, struct svc_record *rec, void *ud);
+/* why: for SVC_ERROR, a short reason ("connect: address not available"),
+ * else NULL. */
+typedef void (*service_done_fn)(enum svc_outcome o, struct svc_record *rec, const char *why,
+				void *ud);
 
 /* netbios: use the NetBIOS session service (port 139 style) with
  * "*SMBSERVER" as called name, then nb_fallback (may be NULL) if refused. */

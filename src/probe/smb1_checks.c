@@ -177,8 +177,9 @@ refused:
 		rec->auth.anonymous_logon = TRI_NO;
 	if (rec->auth.null_session == TRI_UNKNOWN)
 		rec->auth.null_session = TRI_NO;
-	record_add_error(rec, "ms17_010", "anonymous SMB1 logon refused (0x%08X): no verdict",
-			 ss.hdr.status);
+	char st[48];
+	smb1_status_text(&ss.hdr, st, sizeof st);
+	record_add_error(rec, "ms17_010", "anonymous SMB1 logon refused (%s): no verdict", st);
 	return PROBE_DONE;
 }
 
@@ -218,8 +219,10 @@ static int anon1_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struc
 		if (t.hdr.status != 0) {
 			if (rec->auth.null_session == TRI_UNKNOWN)
 				rec->auth.null_session = TRI_NO;
-			record_add_error(rec, "ms17_010",
-					 "anonymous IPC$ refused (0x%08X): no verdict", t.hdr.status);
+			char why[48];
+			smb1_status_text(&t.hdr, why, sizeof why);
+			record_add_error(rec, "ms17_010", "anonymous IPC$ refused (%s): no verdict",
+					 why);
 			return PROBE_DONE;
 		}
 		if (rec->auth.null_session == TRI_UNKNOWN)
@@ -240,8 +243,9 @@ static int anon1_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struc
 			   t.hdr.status == STATUS_INVALID_HANDLE) {
 			rec->ms17_010 = VULN_NOT_VULNERABLE;
 		} else {
-			record_add_error(rec, "ms17_010", "PeekNamedPipe answered 0x%08X: no verdict",
-					 t.hdr.status);
+			char why[48];
+			smb1_status_text(&t.hdr, why, sizeof why);
+			record_add_error(rec, "ms17_010", "PeekNamedPipe answered %s: no verdict", why);
 		}
 		return next_check(s, ctx, out);
 	}

@@ -77,12 +77,37 @@ void report_free(struct report *r)
 	free(r);
 }
 
-void report_targets_line(FILE *f, const struct scan_summary *sum)
+void summary_add_error(struct scan_summary *sum, const char *why)
 {
-	fprintf(f, "Targets: %llu tried: %llu open, %llu closed, %llu filtered, %llu errors\n",
-		(unsigned long long)sum->targets, (unsigned long long)sum->open,
+	unsigned i = 0;
+	while (i < sum->n_reasons && strcmp(sum->reasons[i].why, why) != 0)
+		i++;
+	if (i == sum->n_reasons) {
+		if (i == SUMMARY_MAX_REASONS) {
+			sum->other_errors++;
+			return;
+		}
+		snprintf(sum->reasons[i].why, sizeof sum->reasons[i].why, "%s", why);
+		sum->n_reasons++;
+	}
+	sum->reasons[i].n++;
+}
+
+void report_targets_line(FILE *f, const struct scan_summary *sum, const char *prefix)
+{
+	fprintf(f, "%sTargets: %llu tried: %llu open, %llu closed, %llu filtered, %llu error%s\n",
+		prefix, (unsigned long long)sum->targets, (unsigned long long)sum->open,
 		(unsigned long long)sum->closed, (unsigned long long)sum->filtered,
-		(unsigned long long)sum->errors);
+		(unsigned long long)sum->errors, sum->errors == 1 ? "" : "s");
+	if (sum->n_reasons == 0)
+		return;
+	fprintf(f, "%sErrors:", prefix);
+	for (unsigned i = 0; i < sum->n_reasons; i++)
+		fprintf(f, "%s %llu %s", i ? ";" : "", (unsigned long long)sum->reasons[i].n,
+			sum->reasons[i].why);
+	if (sum->other_errors)
+		fprintf(f, "; %llu other", (unsigned long long)sum->other_errors);
+	fputs(" (-v: each target)\n", f);
 }
 
 void report_clean(const char *s, char *out, size_t outsz)

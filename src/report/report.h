@@ -30,13 +30,26 @@ extern const char report_format_names[];
 /* Parse a format name (report_format_names); -1 if unknown. */
 int report_format_parse(const char *s);
 
+#define SUMMARY_MAX_REASONS 8
+
 struct scan_summary {
 	uint64_t targets;       /* addresses x ports attempted */
 	uint64_t open, closed, filtered, errors;
 	uint64_t services;      /* SMB services found */
 	double seconds;
 	bool interrupted;       /* stopped by a signal before the end */
+	/* errors by reason, most frequent first once sorted; reasons past the
+	 * table are counted in other_errors */
+	struct {
+		char why[80];
+		uint64_t n;
+	} reasons[SUMMARY_MAX_REASONS];
+	unsigned n_reasons;
+	uint64_t other_errors;
 };
+
+/* Count one error of reason why in sum (errors itself is the caller's). */
+void summary_add_error(struct scan_summary *sum, const char *why);
 
 struct report;
 struct report *report_new(enum report_format fmt, FILE *out);
@@ -54,8 +67,9 @@ void report_service(struct report *r, const struct svc_record *rec);
 void report_finish(struct report *r, const struct scan_summary *sum);
 void report_free(struct report *r);
 
-/* "Targets: N tried: O open, C closed, F filtered, E errors" and a newline:
- * the text report's closing line, and stderr's for the other formats. */
-void report_targets_line(FILE *f, const struct scan_summary *sum);
+/* "Targets: N tried: O open, C closed, F filtered, E errors" and a newline,
+ * then, when there were errors, "Errors: N reason; M reason": the text
+ * report's closing lines, and stderr's for the other formats. */
+void report_targets_line(FILE *f, const struct scan_summary *sum, const char *prefix);
 
 #endif

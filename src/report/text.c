@@ -361,8 +361,13 @@ static void service_facts(const struct svc_record *r, FILE *f, bool *first)
 	for (int i = 0; i < 3; i++) {
 		if (vv[i] == VULN_UNKNOWN)
 			continue;
+		/* DoublePulsar is an implant found, not a weakness: the same word
+		 * as the line format's (DoublePulsar:INFECTED) */
+		bool implant = i == 2;
 		snprintf(b, sizeof b, "%s" NBSP "%s", vnames[i],
-			 vv[i] == VULN_VULNERABLE ? "VULNERABLE" : "not" NBSP "vulnerable");
+			 vv[i] == VULN_VULNERABLE ? (implant ? "INFECTED" : "VULNERABLE")
+						  : (implant ? "not" NBSP "infected"
+							     : "not" NBSP "vulnerable"));
 		join(fact, sizeof fact, b);
 	}
 	if (fact[0])
@@ -514,7 +519,7 @@ static void text_finish(void *st, const struct scan_summary *sum)
 		fprintf(f, "Summary: %llu SMB service%s on %zu host%s in %.1f s\n",
 			(unsigned long long)sum->services, sum->services == 1 ? "" : "s", nh,
 			nh == 1 ? "" : "s", sum->seconds);
-		report_targets_line(f, sum);
+		report_targets_line(f, sum, "");
 	}
 	sev_counts(total, b, sizeof b);
 	if (b[0] && hosts) {

@@ -10,11 +10,13 @@
  * Schema versions are PRAGMA user_version; migrations[] below are applied in
  * order inside one IMMEDIATE transaction at open. */
 #include <errno.h>
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 #include <sys/stat.h>
 
 #include "record/record.h"
@@ -166,6 +168,12 @@ static int sq_open(struct store *st, const char *where)
 		where += 7;
 	if (make_parent(st, where) != 0)
 		return -1;
+	/* an inventory of every weakness found: owner-only (SQLite would create
+	 * it 0644 under the usual umask; its -wal and -shm copy this mode) */
+	int fd = open(where, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return store_fail(st, "%s: %s", where, strerror(errno));
+	close(fd);
 	sqlite3 *db = NULL;
 	int rc = sqlite3_open_v2(where, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
 	if (rc != SQLITE_OK) {

@@ -26,9 +26,23 @@ bool store_is_postgres(const char *where)
 	return strncmp(where, "postgres://", 11) == 0 || strncmp(where, "postgresql://", 13) == 0;
 }
 
+int store_check_where(const char *where, char *err, size_t errsz)
+{
+	const char *colon = strstr(where, "://");
+	if (!colon || store_is_postgres(where))
+		return 0;
+	snprintf(err, errsz,
+		 "unknown database URL scheme '%.*s://': use a file path, sqlite:PATH or "
+		 "postgres://...",
+		 (int)(colon - where > 20 ? 20 : colon - where), where);
+	return -1;
+}
+
 int store_open(const char *where, struct store **out, char *err, size_t errsz)
 {
 	*out = NULL;
+	if (store_check_where(where, err, errsz) != 0)
+		return -1;
 	const struct store_ops *ops = store_is_postgres(where) ? store_pg_ops : store_sqlite_ops;
 	if (!ops) {
 		snprintf(err, errsz, "%s: this build has no %s support", where,

@@ -60,6 +60,10 @@ typedef int (*store_service_cb)(const struct store_service *svc, void *ud);
 int store_open(const char *where, struct store **out, char *err, size_t errsz);
 /* True for a postgres:// or postgresql:// URL (else: a SQLite file). */
 bool store_is_postgres(const char *where);
+/* A URL whose scheme no backend speaks ("mysql://x") is refused here
+ * rather than taken for a relative file path (which created ./mysql:/x):
+ * 0, or -1 with a one-line message. */
+int store_check_where(const char *where, char *err, size_t errsz);
 void store_close(struct store *st);
 const char *store_error(const struct store *st);
 const char *store_backend(const struct store *st); /* "sqlite" | "postgres" */

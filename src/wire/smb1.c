@@ -1,6 +1,7 @@
 /* smb1.c - SMB1 header, NEGOTIATE and SESSION_SETUP_ANDX codecs; see smb1.h. */
 #include "wire/smb1.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const uint8_t smb1_magic[4] = {0xFF, 'S', 'M', 'B'};
@@ -104,6 +105,23 @@ static int rd_cstring(struct rd *r, bool unicode, char *out, size_t outsz)
 	if (unicode)
 		return wire_utf16le_to_utf8(p, n, out, outsz);
 	return wire_oem_to_utf8(p, n, out, outsz);
+}
+
+void smb1_status_text(const struct smb1_header *h, char *out, size_t outsz)
+{
+	if (h->flags2 & SMB1_FLAGS2_NT_STATUS) {
+		snprintf(out, outsz, "NT status 0x%08X", (unsigned)h->status);
+		return;
+	}
+	/* MS-CIFS 2.2.2.4: the error classes */
+	static const char *const classes[] = {NULL, "ERRDOS", "ERRSRV", "ERRHRD"};
+	unsigned cls = h->status & 0xFF, code = h->status >> 16;
+	if (cls < 4 && classes[cls])
+		snprintf(out, outsz, "DOS error %s/0x%04X", classes[cls], code);
+	else if (cls == 0xFF)
+		snprintf(out, outsz, "DOS error ERRCMD/0x%04X", code);
+	else
+		snprintf(out, outsz, "DOS error class 0x%02X/0x%04X", cls, code);
 }
 
 /* ByteCount and the byte area that follows the words (MS-CIFS 2.2.3.3).

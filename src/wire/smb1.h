@@ -49,6 +49,12 @@ struct smb1_header {
  * msg positioned after it. WIRE_MALFORMED unless the magic is FF 'SMB'. */
 int smb1_header_decode(struct rd *msg, struct smb1_header *h);
 
+/* The header's status as text: "NT status 0xC0000022" when FLAGS2_NT_STATUS
+ * is set, else the DOS form the same four bytes hold (MS-CIFS 2.2.3.1:
+ * ErrorClass, Reserved, ErrorCode), "DOS error ERRSRV/0x0002" - never a DOS
+ * error shown as if it were an NT status. */
+void smb1_status_text(const struct smb1_header *h, char *out, size_t outsz);
+
 /* Header for a request; body follows. */
 int smb1_header_encode(struct wr *w, uint8_t command, uint16_t flags2, uint16_t tid,
 		       uint16_t uid, uint16_t mid);

@@ -165,10 +165,10 @@ part1=$(ips resume | wc -l)
 diag "interrupted after the first stats line: exit $rc1, $part1 records, resume file: $(tr '\n' ' ' <"$RES" 2>/dev/null | cut -c1-120)"
 if [ -s "$RES" ] && grep -q '^position [0-9]' "$RES"; then ok "SIGINT writes the resume file"; else
 	not_ok "SIGINT writes the resume file" "$(cat "$WORK/resume1.err")"; fi
-if [ "$rc1" -lt 128 ] && [ "$part1" -lt "$SMB_COUNT" ]; then
-	ok "SIGINT: clean exit (status $rc1), scan cut short ($part1 of $SMB_COUNT)"
+if [ "$rc1" -eq 130 ] && [ "$part1" -lt "$SMB_COUNT" ]; then
+	ok "SIGINT: exit 130 after a clean stop, scan cut short ($part1 of $SMB_COUNT)"
 else
-	not_ok "SIGINT: clean exit, scan cut short" "status $rc1, $part1 records"
+	not_ok "SIGINT: exit 130 after a clean stop, scan cut short" "status $rc1, $part1 records"
 fi
 timeout "$SCAN_TIMEOUT" "$FARM" exec "$SMBWATCH" scan --resume "$RES" -o "$WORK/resume.jsonl" \
 	2>"$WORK/resume2.err"

@@ -4,8 +4,9 @@
 #    service intact, the run marked incomplete (SQLite, and PostgreSQL on a
 #    private server this test starts);
 #  - SIGTERM to the monitor during a scan: the scan in flight is checkpointed;
-#  - bad inputs: corrupt, locked and unwritable databases (exit 3, results
-#    still on stdout), unreadable config, bad interval, unreachable webhook
+#  - bad inputs: corrupt, locked and unwritable databases (exit 3 before the
+#    first packet: nothing scanned, so no scan whose history is lost),
+#    unreadable config, bad interval, unreachable webhook
 #    (retried, logged, the monitor keeps running).
 # Prints TAP.   SMBWATCH=path/to/smbwatch tests/integration/test_store.sh
 set -uo pipefail
@@ -77,8 +78,8 @@ head -c 65536 /dev/urandom >"$WORK/corrupt.db"
 timeout 60 "$LAB" exec "$SMBWATCH" "${FAST[@]}" --db "$WORK/corrupt.db" >"$WORK/c.out" 2>"$WORK/c.err"
 eq "corrupt database: exit 3" "$?" 3
 has "corrupt database: clear error" "$(cat "$WORK/c.err")" "not a database"
-eq "corrupt database: the results are still on stdout" "$(jq -r .ip "$WORK/c.out" | sort | tr '\n' ' ')" \
-	"198.18.1.10 198.18.1.11 198.18.1.12 198.18.1.13 198.18.1.14 "
+eq "corrupt database: nothing scanned (checked before the first packet)" \
+	"$(wc -c <"$WORK/c.out" | tr -d ' ') $(grep -c 'nothing scanned' "$WORK/c.err")" "0 1"
 
 DB=$WORK/locked.db
 timeout 60 "$LAB" exec "$SMBWATCH" "${FAST[@]}" --db "$DB" >/dev/null 2>&1
@@ -96,12 +97,16 @@ rc=$?
 kill "$LOCKER" 2>/dev/null; wait "$LOCKER" 2>/dev/null
 eq "database locked by another writer: exit 3" "$rc" 3
 has "database locked: clear error" "$(cat "$WORK/l.err")" "database is locked"
-eq "database locked: the results are still in -o" "$(jq -r .ip "$WORK/l.out" | wc -l)" 5
+eq "database locked: nothing scanned, no -o file" \
+	"$(test -e "$WORK/l.out" && echo exists || echo none) $(grep -c 'nothing scanned' "$WORK/l.err")" "none 1"
 
 timeout 60 "$LAB" exec "$SMBWATCH" "${FAST[@]}" --db "$WORK/c.out/sub/x.db" >"$WORK/u.out" 2>"$WORK/u.err"
 eq "unwritable database path: exit 3" "$?" 3
 has "unwritable database path: clear error" "$(cat "$WORK/u.err")" "database error"
-eq "unwritable database path: results still on stdout" "$(wc -l <"$WORK/u.out")" 5
+eq "unwritable database path: nothing scanned" "$(wc -l <"$WORK/u.out" | tr -d ' ')" 0
+# positive control: the same scan with a database it can write finds all 5
+timeout 60 "$LAB" exec "$SMBWATCH" "${FAST[@]}" --db "$WORK/ok/x.db" >"$WORK/ok.out" 2>/dev/null
+eq "positive control: a writable database, exit 0 and all 5 on stdout" "$? $(wc -l <"$WORK/ok.out" | tr -d ' ')" "0 5"
 # readers do not create a database at a mistyped path
 for cmd in diff "history 198.18.1.10"; do
 	# shellcheck disable=SC2086 # cmd holds the command and its argument
@@ -208,7 +213,7 @@ eq "postgres: two writers at once both land" "$(
 	wait; psqlq "SELECT count(*) FROM runs WHERE view IN ('wa','wb') AND complete")" 2
 pg_stop
 timeout 60 "$LAB" exec "$SMBWATCH" "${FAST[@]}" --db "$PG_URL" >"$WORK/pgdown.out" 2>"$WORK/pgdown.err"
-eq "postgres down: exit 3, results still on stdout" "$? $(wc -l <"$WORK/pgdown.out")" "3 5"
+eq "postgres down: exit 3, nothing scanned" "$? $(wc -l <"$WORK/pgdown.out" | tr -d ' ')" "3 0"
 has "postgres down: clear error" "$(cat "$WORK/pgdown.err")" "cannot connect to PostgreSQL"
 # libpq's message spans lines ("...refused", "\tIs the server running..."): one line here
 eq "postgres down: the error is one line (no continuation lines, no tabs)" \

@@ -174,8 +174,8 @@ wait "$pid"
 rc1=$?
 part1=$(ips resume | wc -l)
 diag "interrupted: exit $rc1, $part1 records, $(grep '^position' "$RES" 2>/dev/null)"
-[ "$rc1" -lt 128 ] && [ -s "$RES" ] && [ "$part1" -lt "$SMB_COUNT" ]
-check_rc $? "--syn, SIGINT: clean exit, resume file written, scan cut short" \
+[ "$rc1" -eq 130 ] && [ -s "$RES" ] && [ "$part1" -lt "$SMB_COUNT" ]
+check_rc $? "--syn, SIGINT: exit 130 after a clean stop, resume file written, scan cut short" \
 	"exit $rc1, $part1 records; $(tail -3 "$WORK/resume1.err")"
 timeout "$SCAN_TIMEOUT" "$FARM" exec "$SMBWATCH" scan --resume "$RES" -o "$WORK/resume.jsonl" \
 	2>"$WORK/resume2.err"

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """Tiny webhook receiver for the monitor tests (loopback only).
 
-    webhook_receiver.py PORTFILE OUTFILE SECRET
+    webhook_receiver.py PORTFILE OUTFILE SECRET [PORT]
 
-Listens on 127.0.0.1 (a free port, written to PORTFILE), and for every POST
+Listens on 127.0.0.1 (PORT, or a free port; written to PORTFILE), and for every POST
 appends one JSON line to OUTFILE: {"sig_ok": bool, "event_header": ...,
 "body": <the posted JSON>}. sig_ok checks X-Smbwatch-Signature against
 HMAC-SHA256(SECRET, body). Answers 200.
@@ -38,7 +38,8 @@ class H(http.server.BaseHTTPRequestHandler):
         pass
 
 
-srv = http.server.HTTPServer(("127.0.0.1", 0), H)
+http.server.HTTPServer.allow_reuse_address = True
+srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[4]) if len(sys.argv) > 4 else 0), H)
 with open(portfile + ".tmp", "w") as f:
     f.write(str(srv.server_address[1]))
 import os  # noqa: E402

@@ -95,7 +95,8 @@ static char *run(enum report_format fmt, const struct svc_record *const *recs, s
 	report_set_run(r, &run);
 	for (size_t i = 0; i < n; i++)
 		report_service(r, recs[i]);
-	struct scan_summary sum = { 4, 2, 1, 1, 0, 2, 1.5, false };
+	struct scan_summary sum = {.targets = 4, .open = 2, .closed = 1, .filtered = 1, .errors = 0,
+				   .services = 2, .seconds = 1.5};
 	report_finish(r, &sum);
 	report_free(r);
 	fclose(f);

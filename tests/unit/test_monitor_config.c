@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,11 +72,69 @@ static void test_errors(void **state)
 	assert_non_null(strstr(err, "cannot read config"));
 }
 
+/* Issue 15: a bad value from the file is reported with its file:line. */
+static void test_where(void **state)
+{
+	(void)state;
+	write_ini("[monitor]\ntargets = 198.18.1.10 198.18.1.11\n\ninterval = soon\n");
+	struct config_args a;
+	char err[256];
+	assert_int_equal(config_load(path, &a, err, sizeof err), 0);
+	assert_int_equal(a.argc, 3);
+	assert_string_equal(a.argv[2], "--every=soon");
+	char want[128];
+	snprintf(want, sizeof want, "%s:4: interval", path);
+	/* the word itself and the value inside it ("--every=" + 8) */
+	assert_string_equal(config_where(&a, a.argv[2]), want);
+	assert_string_equal(config_where(&a, a.argv[2] + 8), want);
+	snprintf(want, sizeof want, "%s:2: targets", path);
+	assert_string_equal(config_where(&a, a.argv[1]), want);
+	/* a word from the command line is from no line */
+	static const char cmdline[] = "--every=soon";
+	assert_null(config_where(&a, cmdline));
+	assert_null(config_where(&a, NULL));
+	config_free(&a);
+	unlink(path);
+}
+
+/* Issue 15: the shipped example config loads, and its db and file sink are
+ * where the systemd unit lets the monitor write (StateDirectory and
+ * LogsDirectory; with ProtectSystem=strict nothing else is writable). */
+static void test_contrib_example(void **state)
+{
+	(void)state;
+	char ini[512], unit[512], err[256];
+	snprintf(ini, sizeof ini, "%s/../../../contrib/monitor.ini", SMBW_PCAP_DIR);
+	snprintf(unit, sizeof unit, "%s/../../../contrib/smbwatch-monitor.service.in", SMBW_PCAP_DIR);
+	struct config_args a;
+	assert_int_equal(config_load(ini, &a, err, sizeof err), 0);
+	bool db = false, sink = false;
+	for (int i = 0; i < a.argc; i++) {
+		db |= strcmp(a.argv[i], "--db=/var/lib/smbwatch/smbwatch.db") == 0;
+		sink |= strcmp(a.argv[i], "--sink=file:/var/log/smbwatch/events.jsonl") == 0;
+	}
+	assert_true(db && sink);
+	config_free(&a);
+	FILE *f = fopen(unit, "r");
+	assert_non_null(f);
+	char line[512];
+	bool state_dir = false, logs_dir = false, dynamic = false, root = false;
+	while (fgets(line, sizeof line, f)) {
+		state_dir |= strcmp(line, "StateDirectory=smbwatch\n") == 0;
+		logs_dir |= strcmp(line, "LogsDirectory=smbwatch\n") == 0;
+		dynamic |= strcmp(line, "DynamicUser=yes\n") == 0;
+		root |= strcmp(line, "User=root\n") == 0;
+	}
+	fclose(f);
+	assert_true(state_dir && logs_dir && dynamic && !root);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_keys),
-		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_errors), cmocka_unit_test(test_where),
+		cmocka_unit_test(test_contrib_example),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

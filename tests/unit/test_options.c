@@ -6,10 +6,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "cli/options.h"
+#include "net/resume.h"
 
 static int parse(const char *line, struct scan_cli *cli, char *err, size_t errsz)
 {
@@ -131,6 +133,8 @@ static void test_refusals(void **state)
 	refused("scan --exclude 198.18.1.0/24 198.18.1.0/24", "no targets left");
 	refused("scan 198.18.0.0/15", "--force-large");
 	refused("scan 2001:2::/111", "--force-large");
+	/* 2^128 addresses, not the saturated 18446744073709551615 */
+	refused("scan ::/0", "more than 2^64 addresses");
 }
 
 /* nmap's -oX FILE and -oA BASE (getopt alone would read -oX as -o X) */
@@ -180,6 +184,107 @@ static void test_force_large(void **state)
 	options_scan_free(&cli);
 }
 
+/* Issue 15, CLI traps: nmap's -oX/-oN/-oG/-oA/-oS are refused with the
+ * spelling that works here, never read as "-o X" with the file name after
+ * them taken for a target. */
+static void test_nmap_output_refused(void **state)
+{
+	(void)state;
+	/* -oX and -oA work (test_nmap_outputs); the others are refused */
+	refused("scan 198.18.1.0/24 -oN out.txt", "-oN is nmap's");
+	refused("scan -oG out.gnmap 198.18.1.1", "--format line -o FILE");
+	refused("scan -oS x 198.18.1.1", "-oS is nmap's");
+	/* positive control: -o FILE and -oFILE still write a report */
+	struct scan_cli cli;
+	char err[300];
+	assert_int_equal(parse("scan -o out.xml 198.18.1.1", &cli, err, sizeof err), 0);
+	assert_string_equal(cli.output, "out.xml");
+	assert_int_equal(targets_count(cli.targets), 1);
+	options_scan_free(&cli);
+	assert_int_equal(parse("scan -oreport.txt 198.18.1.1", &cli, err, sizeof err), 0);
+	assert_string_equal(cli.output, "report.txt");
+	options_scan_free(&cli);
+}
+
+/* An existing file where a target belongs is a forgotten -iL. */
+static void test_file_target_refused(void **state)
+{
+	(void)state;
+	char path[64], line[160];
+	snprintf(path, sizeof path, "/tmp/smbw-opt-%d.xml", (int)getpid());
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs("198.18.1.1\n", f);
+	fclose(f);
+	snprintf(line, sizeof line, "scan 198.18.1.2 %s", path);
+	refused(line, "did you mean -iL");
+	/* positive control: the same file through -iL is read */
+	struct scan_cli cli;
+	char err[300];
+	snprintf(line, sizeof line, "scan -iL %s", path);
+	assert_int_equal(parse(line, &cli, err, sizeof err), 0);
+	assert_int_equal(targets_count(cli.targets), 1);
+	options_scan_free(&cli);
+	unlink(path);
+}
+
+/* The error names the option itself, not the word before it. */
+static void test_unknown_option_named(void **state)
+{
+	(void)state;
+	refused("scan -sV 198.18.1.1", "unknown option '-sV'");
+	refused("scan 198.18.1.1 -Pn", "unknown option '-Pn'");
+	refused("scan --no-db -Pn 198.18.1.1", "unknown option '-Pn'");
+	refused("scan 198.18.1.1 -x", "unknown option '-x'");
+	refused("scan 198.18.1.1 --bogus=1", "unknown option '--bogus'");
+	refused("scan 198.18.1.1 -p", "option '-p' needs a value");
+	refused("scan 198.18.1.1 --db", "option '--db' needs a value");
+	/* and where it was: the monitor maps this index back to a config line */
+	struct scan_cli cli;
+	char err[300];
+	assert_int_equal(parse("scan 198.18.1.1 --rate=fast 198.18.1.2", &cli, err, sizeof err), -1);
+	assert_int_equal(cli.failed_at, 2);
+	options_scan_free(&cli);
+	assert_int_equal(parse("scan 198.18.1.1 198.18.1.300", &cli, err, sizeof err), -1);
+	assert_int_equal(cli.failed_at, 2);
+	options_scan_free(&cli);
+}
+
+/* Issue 15: an interrupted scan's resume file lists the positions above the
+ * resume point that finished, so the resumed part neither scans nor counts
+ * them again ("12 of 128 done" then "21 tried", then 128 more). */
+static void test_resume_done_positions(void **state)
+{
+	(void)state;
+	char path[64], err[300];
+	snprintf(path, sizeof path, "/tmp/smbw-resume-%d", (int)getpid());
+	char *argv[] = {"scan", "-p", "445", "198.18.1.0/27"};
+	uint64_t done[] = {13, 14, 20};
+	struct resume_state w = {.seed = 7, .shard_k = 1, .shard_n = 1, .position = 12,
+				 .done = done, .n_done = 3, .argc = 4, .argv = argv};
+	assert_int_equal(resume_write(path, &w), 0);
+	struct resume_state r;
+	assert_int_equal(resume_read(path, &r, err, sizeof err), 0);
+	assert_int_equal(r.position, 12);
+	assert_int_equal(r.n_done, 3);
+	assert_int_equal(r.done[0], 13);
+	assert_int_equal(r.done[2], 20);
+	assert_int_equal(r.argc, 4);
+	assert_string_equal(r.argv[3], "198.18.1.0/27");
+	resume_free(&r);
+	/* out of order, or below the resume point: not a file we wrote */
+	static const char *const bad[] = {"done 14\ndone 13\n", "done 3\n"};
+	for (size_t i = 0; i < 2; i++) {
+		FILE *f = fopen(path, "w");
+		assert_non_null(f);
+		fprintf(f, "version 1\nseed 7\nshard 1/1\nposition 12\n%s", bad[i]);
+		fclose(f);
+		assert_int_equal(resume_read(path, &r, err, sizeof err), -1);
+		assert_non_null(strstr(err, "not understood"));
+	}
+	unlink(path);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -187,6 +292,10 @@ int main(void)
 		cmocka_unit_test(test_defaults),    cmocka_unit_test(test_options_set),
 		cmocka_unit_test(test_refusals),    cmocka_unit_test(test_force_large),
 		cmocka_unit_test(test_nmap_outputs),
+		cmocka_unit_test(test_nmap_output_refused),
+		cmocka_unit_test(test_file_target_refused),
+		cmocka_unit_test(test_unknown_option_named),
+		cmocka_unit_test(test_resume_done_positions),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -133,7 +133,8 @@ static void sample(void)
 	rec_c.netbios = true;
 }
 
-static const struct scan_summary sample_sum = { 6, 3, 2, 1, 0, 3, 1.25, false };
+static const struct scan_summary sample_sum = {
+	.targets = 6, .open = 3, .closed = 2, .filtered = 1, .services = 3, .seconds = 1.25};
 
 static void test_text(void **state)
 {
@@ -159,7 +160,7 @@ static void test_text(void **state)
 static void test_text_empty(void **state)
 {
 	(void)state;
-	struct scan_summary sum = { 256, 0, 250, 6, 0, 0, 3.0, false };
+	struct scan_summary sum = {.targets = 256, .closed = 250, .filtered = 6, .seconds = 3.0};
 	char *s = run(REPORT_TEXT, NULL, 0, &sum);
 	assert_string_equal(s, "No SMB services found.\n\n"
 			       "Summary: 0 SMB services on 0 hosts in 3.0 s\n"
@@ -354,10 +355,72 @@ static void test_progress_current_rate(void **state)
 	free(mem);
 }
 
+/* Issue 15: errors are explained (counts by reason) and counted in
+ * singular or plural as they come. */
+static void test_errors_by_reason(void **state)
+{
+	(void)state;
+	struct scan_summary sum = {.targets = 5, .closed = 2, .errors = 3};
+	summary_add_error(&sum, "connect: network is unreachable");
+	summary_add_error(&sum, "connect: host is unreachable");
+	summary_add_error(&sum, "connect: network is unreachable");
+	char *mem = NULL;
+	size_t sz = 0;
+	FILE *f = open_memstream(&mem, &sz);
+	report_targets_line(f, &sum, "smbwatch: ");
+	fclose(f);
+	assert_string_equal(mem, "smbwatch: Targets: 5 tried: 0 open, 2 closed, 0 filtered, 3 errors\n"
+				 "smbwatch: Errors: 2 connect: network is unreachable; 1 connect: "
+				 "host is unreachable (-v: each target)\n");
+	free(mem);
+	/* one error: singular; no reason table: no Errors line */
+	struct scan_summary one = {.targets = 1, .errors = 1};
+	f = open_memstream(&mem, &sz);
+	report_targets_line(f, &one, "");
+	fclose(f);
+	assert_string_equal(mem, "Targets: 1 tried: 0 open, 0 closed, 0 filtered, 1 error\n");
+	free(mem);
+	/* more reasons than the table holds: the rest are "other" */
+	struct scan_summary many = {0};
+	for (int i = 0; i < SUMMARY_MAX_REASONS + 3; i++) {
+		char why[32];
+		snprintf(why, sizeof why, "reason %d", i);
+		summary_add_error(&many, why);
+	}
+	assert_int_equal(many.n_reasons, SUMMARY_MAX_REASONS);
+	assert_int_equal(many.other_errors, 3);
+}
+
+/* Issue 15: an implant found is "INFECTED" in text as in the line format,
+ * never "DoublePulsar VULNERABLE". */
+static void test_doublepulsar_words(void **state)
+{
+	(void)state;
+	sample();
+	rec_a.doublepulsar = VULN_VULNERABLE;
+	rec_a.ms17_010 = VULN_VULNERABLE;
+	const struct svc_record *recs[] = {&rec_a};
+	char *t = run(REPORT_TEXT, recs, 1, &sample_sum);
+	char *l = run(REPORT_LINE, recs, 1, &sample_sum);
+	assert_non_null(strstr(t, "DoublePulsar INFECTED"));
+	assert_null(strstr(t, "DoublePulsar VULNERABLE"));
+	assert_non_null(strstr(t, "MS17-010 VULNERABLE"));
+	assert_non_null(strstr(l, "(DoublePulsar:INFECTED)"));
+	free(t);
+	free(l);
+	rec_a.doublepulsar = VULN_NOT_VULNERABLE;
+	t = run(REPORT_TEXT, recs, 1, &sample_sum);
+	assert_non_null(strstr(t, "DoublePulsar not infected"));
+	free(t);
+	sample();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_format_parse),
+		cmocka_unit_test(test_errors_by_reason),
+		cmocka_unit_test(test_doublepulsar_words),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_text_empty),
 		cmocka_unit_test(test_line),

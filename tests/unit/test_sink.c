@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/un.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "monitor/sink.h"
@@ -95,12 +97,53 @@ static void test_file_and_exec(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* Issue 15: a syslog socket that is not there is a failed delivery (kept
+ * and retried), never a silent drop as syslog(3) does; a listening socket
+ * gets the RFC 3164 framed event. */
+static void test_syslog_socket(void **state)
+{
+	(void)state;
+	char path[64], spec[80], err[256];
+	struct sink s;
+	snprintf(path, sizeof path, "/tmp/smbw-sink-log.%d", (int)getpid());
+	snprintf(spec, sizeof spec, "syslog:%s", path);
+	unlink(path);
+	assert_int_equal(sink_parse(spec, &s, err, sizeof err), 0);
+	s.retries = 0;
+	assert_int_equal(sink_open(&s, err, sizeof err), 0);
+	assert_int_equal(sink_deliver(&s, "{\"event\":\"new\"}", "new"), -1);
+	/* positive control: the same sink once the socket listens */
+	int fd = socket(AF_UNIX, SOCK_DGRAM, 0);
+	assert_true(fd >= 0);
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	snprintf(sun.sun_path, sizeof sun.sun_path, "%s", path);
+	assert_int_equal(bind(fd, (struct sockaddr *)&sun, sizeof sun), 0);
+	assert_int_equal(sink_deliver(&s, "{\"event\":\"new\"}", "new"), 0);
+	char got[256];
+	ssize_t n = recv(fd, got, sizeof got - 1, MSG_DONTWAIT);
+	assert_true(n > 0);
+	got[n] = '\0';
+	assert_int_equal(strncmp(got, "<28>smbwatch[", 13), 0);
+	assert_non_null(strstr(got, "]: {\"event\":\"new\"}"));
+	sink_close(&s);
+	close(fd);
+	unlink(path);
+	/* plain "syslog" is /dev/log by the same path: a failure when absent */
+	assert_int_equal(sink_parse("syslog", &s, err, sizeof err), 0);
+	s.retries = 0;
+	assert_int_equal(sink_open(&s, err, sizeof err), 0);
+	if (access("/dev/log", W_OK) != 0)
+		assert_int_equal(sink_deliver(&s, "{}", "new"), -1);
+	sink_close(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
 		cmocka_unit_test(test_hmac),
 		cmocka_unit_test(test_file_and_exec),
+		cmocka_unit_test(test_syslog_socket),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

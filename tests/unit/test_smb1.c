@@ -440,8 +440,9 @@ static void test_sess_ext(void **state)
 	assert_string_equal(o.native_lanman, "Windows 8.1 6.3");
 	assert_string_equal(o.primary_domain, "");
 
-	/* Windows XP: raw NTLMSSP blob of odd length (234): the strings start
-	 * after one pad byte, aligned from the SMB header */
+	/* Windows XP: raw NTLMSSP blob of even length (234): the byte area
+	 * starts at odd offset 43, so one pad byte aligns the strings to 2 from
+	 * the SMB header */
 	assert_int_equal(sess(winxp_sess_challenge, sizeof winxp_sess_challenge, &o), WIRE_OK);
 	assert_int_equal(o.security_blob.len, 234);
 	assert_memory_equal(o.security_blob.p, "NTLMSSP", 8);
@@ -449,6 +450,76 @@ static void test_sess_ext(void **state)
 	assert_string_equal(o.native_lanman, "Windows 2000 LAN Manager");
 	assert_string_equal(o.primary_domain, "");
 	sweep_prefixes(winxp_sess_challenge, sizeof winxp_sess_challenge, dec_sess, &o);
+}
+
+/* A real WordCount-4 SESSION_SETUP_ANDX reply rebuilt with a security blob
+ * `delta` bytes longer (a zero byte appended) or shorter (last byte dropped),
+ * and the pad before the Unicode strings set by the rule: present when the
+ * strings would otherwise start at an odd offset from the SMB header
+ * (MS-SMB 2.2.4.6.2). Servers' blobs vary in length between sessions, so
+ * the same server's reply comes in both parities. Returns the new length. */
+static size_t sess_reparity(const uint8_t *m, size_t n, int delta, uint8_t *out, size_t cap)
+{
+	const size_t words = 33, bytes = 43; /* header 32, WordCount, 4 words, ByteCount */
+	size_t blob = get16(m, words + 6);
+	size_t pad = (bytes + blob) & 1;
+	size_t strings = bytes + blob + pad;
+	size_t nblob = (size_t)((long)blob + delta);
+	size_t npad = (bytes + nblob) & 1;
+	size_t len = bytes + nblob + npad + (n - strings);
+	assert_true(m[32] == 4 && strings <= n && len <= cap);
+	memcpy(out, m, bytes);
+	memcpy(out + bytes, m + bytes, blob < nblob ? blob : nblob);
+	if (nblob > blob)
+		memset(out + bytes + blob, 0, nblob - blob);
+	if (npad)
+		out[bytes + nblob] = 0;
+	memcpy(out + bytes + nblob + npad, m + strings, n - strings);
+	put16(out, words + 6, (uint16_t)nblob);
+	put16(out, words + 8, (uint16_t)(len - bytes));
+	return len;
+}
+
+/* Issue 15, defect 2: the same server's strings decode the same whichever
+ * parity its blob has; decoding at the wrong parity gives "\u4d00..." */
+static void test_sess_string_parity(void **state)
+{
+	(void)state;
+	static const struct {
+		const uint8_t *m;
+		size_t n;
+		const char *os, *lm, *dom;
+	} real[] = {
+		/* blob 271: strings at even offset 314, no pad */
+		{win2019_sess_challenge, sizeof win2019_sess_challenge,
+		 "Windows Server 2019 Standard 17763", "Windows Server 2019 Standard 6.3", ""},
+		/* blob 161 (Samba 4.4 on QNAP) */
+		{qnap_sess_challenge, sizeof qnap_sess_challenge, "QTS", "Samba 4.4.16", "NAS"},
+		/* blob 29 */
+		{win81_sess_ok, sizeof win81_sess_ok, "Windows 8.1 9600", "Windows 8.1 6.3", ""},
+		/* blob 234: one pad byte */
+		{winxp_sess_challenge, sizeof winxp_sess_challenge, "Windows 5.1",
+		 "Windows 2000 LAN Manager", ""},
+	};
+	uint8_t buf[1024];
+	struct smb1_session_setup_resp o;
+	for (size_t i = 0; i < sizeof real / sizeof real[0]; i++) {
+		for (int delta = -1; delta <= 1; delta++) {
+			size_t n = sess_reparity(real[i].m, real[i].n, delta, buf, sizeof buf);
+			size_t blob = get16(real[i].m, 39) + (size_t)(long)delta;
+			/* the rebuild itself is right: a pad exactly when needed */
+			assert_int_equal(n, real[i].n + (size_t)(long)delta +
+						     ((43 + blob) & 1) - ((43 + blob - (size_t)(long)delta) & 1));
+			if (delta == 0)
+				assert_memory_equal(buf, real[i].m, real[i].n);
+			assert_int_equal(sess(buf, n, &o), WIRE_OK);
+			assert_int_equal(o.security_blob.len, blob);
+			assert_string_equal(o.native_os, real[i].os);
+			assert_string_equal(o.native_lanman, real[i].lm);
+			assert_string_equal(o.primary_domain, real[i].dom);
+			sweep_prefixes(buf, n, dec_sess, &o);
+		}
+	}
 }
 
 static void test_sess_basic_and_errors(void **state)
@@ -558,6 +629,24 @@ static void test_sess_req_encode(void **state)
 	assert_int_equal(get16(buf, 57), 2 + 1 + 36);
 }
 
+/* Issue 15: a DOS-class status is not printed as an NT status. */
+static void test_status_text(void **state)
+{
+	(void)state;
+	char t[64];
+	struct smb1_header h = {.flags2 = SMB1_FLAGS2_NT_STATUS, .status = 0xC0000022u};
+	smb1_status_text(&h, t, sizeof t);
+	assert_string_equal(t, "NT status 0xC0000022");
+	/* ERRSRV (2) / ERRbadpw (0x0002): bytes 02 00 02 00 */
+	h.flags2 = 0;
+	h.status = 0x00020002u;
+	smb1_status_text(&h, t, sizeof t);
+	assert_string_equal(t, "DOS error ERRSRV/0x0002");
+	h.status = 0x00050001u; /* ERRDOS/ERRnoaccess */
+	smb1_status_text(&h, t, sizeof t);
+	assert_string_equal(t, "DOS error ERRDOS/0x0005");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -567,6 +656,8 @@ int main(void)
 		cmocka_unit_test(test_neg_short_forms),
 		cmocka_unit_test(test_neg_malformed),
 		cmocka_unit_test(test_sess_ext),
+		cmocka_unit_test(test_sess_string_parity),
+		cmocka_unit_test(test_status_text),
 		cmocka_unit_test(test_sess_basic_and_errors),
 		cmocka_unit_test(test_neg_req_encode),
 		cmocka_unit_test(test_sess_req_encode),

@@ -10,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 
+#include "cli/change_text.h"
 #include "monitor/events.h"
 #include "store/diff.h"
 #include "store/store.h"
@@ -247,7 +249,79 @@ static void test_open_errors(void **state)
 	/* a regular file where a directory must be */
 	snprintf(bad, sizeof bad, "%s/garbage.db/x.db", dbdir);
 	assert_int_equal(store_open(bad, &st, err, sizeof err), -1);
-	assert_non_null(strstr(err, "unable to open"));
+	assert_non_null(strstr(err, "Not a directory"));
+}
+
+/* Issue 15: an unknown URL scheme is an error, not a relative path that
+ * creates ./mysql:/x; sqlite: and postgres URLs stay accepted. */
+static void test_url_schemes(void **state)
+{
+	(void)state;
+	char err[300], cwd[4096];
+	struct store *st;
+	assert_int_equal(store_check_where("mysql://db.example/smb", err, sizeof err), -1);
+	assert_non_null(strstr(err, "unknown database URL scheme 'mysql://'"));
+	assert_non_null(getcwd(cwd, sizeof cwd));
+	assert_int_equal(chdir(dbdir), 0);
+	assert_int_equal(store_open("mysql://x", &st, err, sizeof err), -1);
+	assert_null(st);
+	assert_int_not_equal(access("mysql:", F_OK), 0); /* nothing created */
+	assert_int_equal(chdir(cwd), 0);
+	assert_int_equal(store_check_where("postgres://u@h/db", err, sizeof err), 0);
+	assert_int_equal(store_check_where("postgresql://u@h/db", err, sizeof err), 0);
+	assert_int_equal(store_check_where("sqlite:/var/lib/x.db", err, sizeof err), 0);
+	assert_int_equal(store_check_where("/var/lib/smbwatch/x.db", err, sizeof err), 0);
+}
+
+/* Issue 15: the database (an inventory of every weakness found) is 0600,
+ * directories it creates 0700, whatever the umask. */
+static void test_modes(void **state)
+{
+	(void)state;
+	char path[200], dir[120], err[600];
+	struct store *st;
+	struct stat sb;
+	mode_t old = umask(022);
+	snprintf(dir, sizeof dir, "%s/modes", dbdir);
+	snprintf(path, sizeof path, "%s/smbwatch.db", dir);
+	assert_int_equal(store_open(path, &st, err, sizeof err), 0);
+	store_close(st);
+	umask(old);
+	assert_int_equal(stat(path, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0600);
+	assert_int_equal(stat(dir, &sb), 0);
+	assert_int_equal(sb.st_mode & 0777, 0700);
+}
+
+/* Issue 15: history showed a finding change as raw JSON cut mid-string;
+ * each change is now one readable line. */
+static void test_change_text(void **state)
+{
+	(void)state;
+	char *a = rec("198.18.1.10", 0, "required", NULL, 0);
+	char *b = rec("198.18.1.10", 1, "enabled", NULL, 0);
+	json_t *ja = json_loads(a, 0, NULL), *jb = json_loads(b, 0, NULL);
+	json_t *opened = diff_records(ja, jb), *resolved = diff_records(jb, ja);
+	char text[700], all[2048] = "";
+	size_t i;
+	json_t *ch;
+	json_array_foreach(opened, i, ch) {
+		change_text(ch, text, sizeof text);
+		strncat(all, text, sizeof all - strlen(all) - 2);
+		strcat(all, "|");
+	}
+	assert_string_equal(all, "opened SMB1_ENABLED (high): SMBv1 enabled|"
+				 "smb1.enabled: false \u2192 true|"
+				 "smb2.signing: required \u2192 enabled|");
+	assert_int_equal(json_array_size(resolved), 3);
+	change_text(json_array_get(resolved, 0), text, sizeof text);
+	assert_string_equal(text, "resolved SMB1_ENABLED (high): SMBv1 enabled");
+	json_decref(opened);
+	json_decref(resolved);
+	json_decref(ja);
+	json_decref(jb);
+	free(a);
+	free(b);
 }
 
 int main(void)
@@ -256,6 +330,9 @@ int main(void)
 		cmocka_unit_test(test_diff_volatile),
 		cmocka_unit_test(test_events_lifecycle),
 		cmocka_unit_test(test_open_errors),
+		cmocka_unit_test(test_url_schemes),
+		cmocka_unit_test(test_modes),
+		cmocka_unit_test(test_change_text),
 	};
 	return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -83,8 +83,8 @@ check_run() { # TAG MODE
 	if [ "$rc" = 0 ]; then ok "$tag $m: exit status 0"; else
 		not_ok "$tag $m: exit status 0" "rc=$rc"$'\n'"$(tail -20 "$f.err")"; fi
 	# ended by itself, with the target concluded: the summary line on
-	# stderr ("Targets: 1 tried: A open, B closed, C filtered, D errors")
-	counts=$(sed -n 's/^smbwatch: Targets: \([0-9]*\) tried: \([0-9]*\) open, \([0-9]*\) closed, \([0-9]*\) filtered, \([0-9]*\) errors$/\1 \2 \3 \4 \5/p' "$f.err")
+	# stderr ("Targets: 1 tried: A open, B closed, C filtered, D error(s)")
+	counts=$(sed -n 's/^smbwatch: Targets: \([0-9]*\) tried: \([0-9]*\) open, \([0-9]*\) closed, \([0-9]*\) filtered, \([0-9]*\) errors*$/\1 \2 \3 \4 \5/p' "$f.err")
 	if [ "$rc" = 137 ]; then
 		not_ok "$tag $m: ends by itself, the target accounted for" "still running after ${HANG_BOUND}s: killed"
 	elif [ -n "$counts" ] && awk -v c="$counts" 'BEGIN { split(c, a, " "); exit !(a[1] == 1 && a[2] + a[3] + a[4] + a[5] == 1) }'; then

@@ -13,8 +13,11 @@
 # (disjoint, covering); two seeds; SIGINT + resume; 1% and 5% loss (tc netem,
 # or nftables random drop where the kernel has no netem: needs nftables);
 # --stats-every JSON lines. About 60 s. Without root: one skipped test.
-# smbw: loaded-pass (tests/run.sh runs it once more beside a CPU hog: it
-# exercises timeouts and diffs, which load must not change)
+# Not in the loaded pass (no "smbw: loaded-pass" marker): its one forking
+# smbd serves all 256 addresses from the same 2 cores, so beside
+# stress-ng --cpu 2 it is the farm that cannot answer, not the scanner that
+# loses hosts (measured: 9 of 19 cases failed, every lost host "accepted,
+# then silent"). The loaded pass keeps scan, checks, monitor and soak.
 set -uo pipefail # no -e: a failed assertion must not stop the test
 # shellcheck source=tests/lib/lab_test.sh
 . "$(dirname "$0")/../lib/lab_test.sh"

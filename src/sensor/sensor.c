@@ -131,6 +131,7 @@ void sensor_alert_flow(struct sensor *s, const struct flow *f, struct sensor_ale
 
 #define SMB1_READ_ANDX 0x2E
 #define SMB1_WRITE_ANDX 0x2F
+#define SMB2_STATUS_PENDING 0x00000103u /* interim response to an async request */
 #define SMB2_READ 0x0008
 #define SMB2_WRITE 0x0009
 
@@ -160,6 +161,13 @@ static void on_smb_event(void *ctx, const struct smb_event *ev)
 	struct smb_conn *c = ctx;
 	c->s->st.frames++;
 	count_message(&c->s->st, ev);
+	/* An SMB2 interim response (STATUS_PENDING, async) says the server
+	 * is still working: smbd sends one when a pipe open waits for
+	 * samba-dcerpcd to start. The real answer follows with the same
+	 * MessageId, so the detectors must not take this one for it. */
+	if (ev->kind == SMB_EV_MESSAGE && ev->reply && ev->version == 2 &&
+	    ev->status == SMB2_STATUS_PENDING)
+		return;
 	det_flow_event(c, ev);
 	det_lateral_event(c, ev);
 }

@@ -51,6 +51,11 @@ struct scan_run {
 	uint64_t calm_since_ms; /* last rate cut, for the recovery */
 	struct retry_entry *retry;
 	size_t retry_cap, retry_head, retry_len;
+	/* Hosts lost to load ("accepted, then silent" while servers choked)
+	 * wait here for the end of the scan, when the servers are calm, and
+	 * are tried once more, a few at a time (the sweep). */
+	struct retry_entry *sweep;
+	size_t sweep_cap, sweep_len;
 	uv_timer_t stats_timer;
 	struct rate_meter stats_meter; /* done_per_s in the stats lines */
 	uv_timer_t feed_timer; /* retries feed() while the engine holds a queue */
@@ -67,20 +72,24 @@ struct retry_entry {
 	uint64_t j;        /* shard-relative position */
 	uint64_t ready_ms; /* uv_now() from which it may start */
 	unsigned attempt;  /* retries already made */
+	unsigned sweep_round; /* end-of-scan tries already made */
 };
 
 #define RETRY_QUEUE_MAX (1u << 20)
 #define OVERLOAD_CONNECT_TIMEOUT_MS 3500
 #define SYN_HIT_EXTRA_RETRIES 2
+#define SWEEP_ROUNDS 2      /* end-of-scan tries of a host lost to load */
+#define SWEEP_INFLIGHT 4    /* services running while the sweep starts one */
 
 struct slot_ref {
 	struct scan_run *run;
 	unsigned slot;
 	unsigned attempt;
+	unsigned sweep_round; /* 0, or which end-of-scan try this is */
 	bool hasty; /* connected with the short timeout before overload was seen */
 };
 
-static bool retry_push(struct scan_run *run, uint64_t j, unsigned attempt)
+static bool retry_push(struct scan_run *run, uint64_t j, unsigned attempt, unsigned sweep_round)
 {
 	if (run->retry_len == run->retry_cap) {
 		if (run->retry_cap >= RETRY_QUEUE_MAX)
@@ -103,7 +112,24 @@ static bool retry_push(struct scan_run *run, uint64_t j, unsigned attempt)
 	e->j = j;
 	e->ready_ms = uv_now(run->loop) + wait + (j * 2654435761u) % 250;
 	e->attempt = attempt;
+	e->sweep_round = sweep_round;
 	run->retry_len++;
+	return true;
+}
+
+static bool sweep_push(struct scan_run *run, uint64_t j, unsigned round)
+{
+	if (run->sweep_len == run->sweep_cap) {
+		if (run->sweep_cap >= RETRY_QUEUE_MAX)
+			return false;
+		size_t cap = run->sweep_cap ? run->sweep_cap * 2 : 64;
+		struct retry_entry *r = realloc(run->sweep, cap * sizeof *r);
+		if (!r)
+			return false;
+		run->sweep = r;
+		run->sweep_cap = cap;
+	}
+	run->sweep[run->sweep_len++] = (struct retry_entry){.j = j, .attempt = 1, .sweep_round = round};
 	return true;
 }
 
@@ -131,6 +157,7 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 	struct scan_run *run = ref->run;
 	uint64_t j = run->slots[ref->slot];
 	unsigned attempt = ref->attempt;
+	unsigned sweep_round = ref->sweep_round;
 	run->slots[ref->slot] = UINT64_MAX;
 	run->free_slots[run->n_free++] = ref->slot;
 	run->active--;
@@ -147,7 +174,7 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 	bool hasty = ref->hasty && run->patient;
 	free(ref);
 	if (o == SVC_FILTERED && (hasty || attempt < retries) && !run->stopping &&
-	    retry_push(run, j, hasty ? attempt : attempt + 1)) {
+	    retry_push(run, j, hasty ? attempt : attempt + 1, sweep_round)) {
 		feed(run);
 		return; /* not done yet: it comes back later */
 	}
@@ -157,6 +184,11 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 		o = SVC_ERROR;
 		why = "SYN-ACK, then no connection got through";
 		run->syn_no_connect++;
+	}
+	if (o == SVC_ERROR && why && strcmp(why, SVC_WHY_OVERLOADED) == 0 &&
+	    sweep_round < SWEEP_ROUNDS && !run->stopping && sweep_push(run, j, sweep_round + 1)) {
+		feed(run);
+		return; /* tried again at the end, when the servers are calm */
 	}
 	if (o == SVC_ERROR)
 		count_error(run, j, why ? why : "unknown");
@@ -191,6 +223,9 @@ static uint64_t resume_position(const struct scan_run *run)
 		if (e->j < low)
 			low = e->j;
 	}
+	for (size_t i = 0; i < run->sweep_len; i++)
+		if (run->sweep[i].j < low)
+			low = run->sweep[i].j;
 	return low;
 }
 
@@ -210,7 +245,8 @@ static uint64_t *finished_above(const struct scan_run *run, uint64_t low, size_t
 	if (run->syn || run->next <= low || run->next - low > (1u << 22))
 		return NULL;
 	size_t n_open = 0;
-	uint64_t *open = malloc((run->max_active + run->retry_len + 1) * sizeof *open);
+	uint64_t *open =
+		malloc((run->max_active + run->retry_len + run->sweep_len + 1) * sizeof *open);
 	uint64_t *done = malloc((size_t)(run->next - low) * sizeof *done);
 	if (!open || !done)
 		abort();
@@ -219,6 +255,8 @@ static uint64_t *finished_above(const struct scan_run *run, uint64_t low, size_t
 			open[n_open++] = run->slots[i];
 	for (size_t i = 0; i < run->retry_len; i++)
 		open[n_open++] = run->retry[(run->retry_head + i) % run->retry_cap].j;
+	for (size_t i = 0; i < run->sweep_len; i++)
+		open[n_open++] = run->sweep[i].j;
 	qsort(open, n_open, sizeof *open, cmp_u64);
 	size_t k = 0;
 	for (uint64_t j = low; j < run->next; j++) {
@@ -271,7 +309,8 @@ static bool skip_finished(struct scan_run *run)
 }
 
 /* Start the service at shard-relative position j. */
-static void start_position(struct scan_run *run, uint64_t j, unsigned attempt)
+static void start_position(struct scan_run *run, uint64_t j, unsigned attempt,
+			   unsigned sweep_round)
 {
 	struct sockaddr_storage ss;
 	if (!space_addr(&run->space, j, &ss)) {
@@ -288,12 +327,14 @@ static void start_position(struct scan_run *run, uint64_t j, unsigned attempt)
 	ref->run = run;
 	ref->slot = run->free_slots[--run->n_free];
 	ref->attempt = attempt;
+	ref->sweep_round = sweep_round;
 	run->slots[ref->slot] = j;
 	run->active++;
 	/* once servers were seen dropping connections, a retry waits long
 	 * enough for the kernel to resend its SYN twice (1 s, then 3 s): a full
 	 * listen queue drops SYNs just as a filter does */
-	unsigned patient = attempt && run->patient ? OVERLOAD_CONNECT_TIMEOUT_MS : 0;
+	unsigned patient =
+		(attempt || sweep_round) && run->patient ? OVERLOAD_CONNECT_TIMEOUT_MS : 0;
 	ref->hasty = !run->patient && !run->cli->connect_timeout_given;
 	service_start(run->engine, &run->sopts, (struct sockaddr *)&ss, port == 139,
 		      nbname_cache_get(run->names, ip), patient, service_done, ref);
@@ -357,7 +398,7 @@ static void feed(struct scan_run *run)
 			struct retry_entry e = run->retry[run->retry_head];
 			run->retry_head = (run->retry_head + 1) % run->retry_cap;
 			run->retry_len--;
-			start_position(run, e.j, e.attempt);
+			start_position(run, e.j, e.attempt, e.sweep_round);
 		} else if (run->syn) {
 			/* every hit is a host known to answer: its first connection
 			 * is a follow-up in all but name, so the services running
@@ -367,17 +408,26 @@ static void feed(struct scan_run *run)
 			if (run->active >= (unsigned)run->limiter.window + 1 ||
 			    !syn_stage_pop(run->syn, &j))
 				break; /* no hit waiting, or servers at capacity */
-			start_position(run, j, 0);
+			start_position(run, j, 0, 0);
 		} else if (run->next < run->shard_total) {
 			if (skip_finished(run))
 				continue; /* counted in done at the start */
-			start_position(run, run->next++, 0);
+			start_position(run, run->next++, 0, 0);
 		} else {
 			break;
 		}
 	}
 	bool left = run->syn ? !syn_stage_finished(run->syn) : run->next < run->shard_total;
-	if (run->active == 0 && ((!left && run->retry_len == 0) || run->stopping)) {
+	/* the sweep: everything else started and the retries drained, only a
+	 * few services still running; then the hosts lost to load, a few at
+	 * a time, so that they meet servers with time for them */
+	while (!run->stopping && !left && run->retry_len == 0 && run->sweep_len &&
+	       run->active < SWEEP_INFLIGHT && run->n_free) {
+		struct retry_entry e = run->sweep[--run->sweep_len];
+		start_position(run, e.j, e.attempt, e.sweep_round);
+	}
+	if (run->active == 0 &&
+	    ((!left && run->retry_len == 0 && run->sweep_len == 0) || run->stopping)) {
 		syn_stage_stop(run->syn);
 		uv_timer_stop(&run->feed_timer);
 		uv_timer_stop(&run->progress_timer);
@@ -631,6 +681,7 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	free(run.slots);
 	free(run.free_slots);
 	free(run.retry);
+	free(run.sweep);
 	*sum = run.sum;
 	return failed ? -1 : 0;
 }

@@ -591,7 +591,7 @@ static void after_negotiates(struct service *s)
 		 * port that does not speak SMB */
 		if (!s->ctx.smb_answer && overload && let_down(&s->a_res, overload)) {
 			s->outcome = SVC_ERROR;
-			snprintf(s->why, sizeof s->why, "accepted, then silent (servers overloaded)");
+			snprintf(s->why, sizeof s->why, "%s", SVC_WHY_OVERLOADED);
 		}
 		service_finish(s);
 		return;

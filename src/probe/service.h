@@ -18,6 +18,11 @@ enum svc_outcome { SVC_OPEN = 0, SVC_CLOSED, SVC_FILTERED, SVC_ERROR };
  * call. */
 /* why: for SVC_ERROR, a short reason ("connect: address not available"),
  * else NULL. */
+/* The SVC_ERROR reason of a host that let the connection in and then never
+ * said a word, retried, while servers were seen dropping connections: load,
+ * not an answer. The scan tries such hosts once more at its end. */
+#define SVC_WHY_OVERLOADED "accepted, then silent (servers overloaded)"
+
 typedef void (*service_done_fn)(enum svc_outcome o, struct svc_record *rec, const char *why,
 				void *ud);
 

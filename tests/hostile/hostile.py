@@ -326,7 +326,32 @@ def br_session_strings(req, a):
     return a
 
 
+CHOKE = {"n": 0, "limit": 0, "lock": threading.Lock()}
+
+
+def m_choke(c, req):
+    """An smbd over its limits, then calm: the first --choke connections
+    are let in and then dropped (odd ones, closed at once) or left without a
+    word (even ones); every later connection gets sane answers. Counted per
+    connection, so the scanner's own retries decide when calm comes."""
+    if not hasattr(c, "choked"):
+        with CHOKE["lock"]:
+            CHOKE["n"] += 1
+            n = CHOKE["n"]
+        c.choked = n <= CHOKE["limit"]
+        c.odd = n % 2 == 1
+        print(f"connection {n} {'choked' if c.choked else 'answered'}", file=sys.stderr, flush=True)
+    if c.choked:
+        return "close" if c.odd else "keep"
+    a = good_answer(req)
+    if a is None:
+        return "close"
+    c.send(frame(a))
+    return "keep"
+
+
 MODES = {
+    "choke": m_choke,
     "silent": m_silent,
     "truncated": m_truncated,
     "nbss-16m": m_nbss_16m,
@@ -399,11 +424,14 @@ def main():
     ap.add_argument("--lifetime", type=float, default=120)
     ap.add_argument("--idle", type=float, default=30)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--choke", type=int, default=0,
+                    help="choke mode: how many connections are let down first")
     a = ap.parse_args()
     if not ipaddress.ip_address(a.host).is_loopback:
         sys.exit(f"hostile: refusing to listen on non-loopback {a.host}")
     srv = Server((a.host, a.port), Handler)
     srv.mode, srv.idle, srv.seed = a.mode, a.idle, a.seed
+    CHOKE["limit"] = a.choke
     threading.Thread(target=srv.serve_forever, daemon=True).start()
     print(f"ready {a.host} {a.port}", flush=True)
     time.sleep(a.lifetime)

@@ -13,11 +13,14 @@
 # (disjoint, covering); two seeds; SIGINT + resume; 1% and 5% loss (tc netem,
 # or nftables random drop where the kernel has no netem: needs nftables);
 # --stats-every JSON lines. About 60 s. Without root: one skipped test.
-# Not in the loaded pass (no "smbw: loaded-pass" marker): its one forking
-# smbd serves all 256 addresses from the same 2 cores, so beside
-# stress-ng --cpu 2 it is the farm that cannot answer, not the scanner that
-# loses hosts (measured: 9 of 19 cases failed, every lost host "accepted,
-# then silent"). The loaded pass keeps scan, checks, monitor and soak.
+# smbw: loaded-pass (tests/run.sh runs it once more beside a CPU hog, with
+# SMBW_LOADED=1). There it runs the cases whose subject is load: the defaults,
+# the unpaced burst and the paced scan with its stats lines must still find
+# all 256 while the one forking smbd that serves them starves (hosts lost to
+# load come back in the scan's end-of-scan sweep). The shard, seed, resume and
+# packet-loss cases test other things and run in the unloaded passes only:
+# beside the hog and 1% nftables loss, a host whose every SYN met smbd's full
+# listen queue reads as filtered, which no scanner can tell from silence.
 set -uo pipefail # no -e: a failed assertion must not stop the test
 # shellcheck source=tests/lib/lab_test.sh
 . "$(dirname "$0")/../lib/lab_test.sh"
@@ -128,6 +131,12 @@ if [ -n "$last_up" ] && awk -v u="$last_up" -v n="$nstats" 'BEGIN { exit !(u <= 
 else
 	not_ok "--stats-every: uptime counts from the start of the scan" \
 		"last uptime $last_up s after $nstats one-second lines (the event loop's clock, not the scan's?)"
+fi
+
+if [ "${SMBW_LOADED:-0}" = 1 ]; then
+	diag "loaded pass: shards, seeds, resume and loss run in the unloaded passes (see the header)"
+	finish
+	exit
 fi
 
 # 4. shards: same seed, 3 slices, disjoint and covering

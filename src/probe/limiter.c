@@ -12,6 +12,7 @@ void limiter_init(struct limiter *l, unsigned start, unsigned min, unsigned max)
 	l->last_halve_ms = 0;
 	l->head = l->tail = NULL;
 	l->halvings = 0;
+	l->congestions = 0;
 	l->n_waiting = 0;
 	l->slow_start = true;
 }
@@ -62,6 +63,7 @@ void limiter_release(struct limiter *l, bool congested, uint64_t now_ms)
 	if (l->inflight)
 		l->inflight--;
 	if (congested) {
+		l->congestions++;
 		if (now_ms - l->last_halve_ms >= LIMITER_HALVE_MS || l->last_halve_ms == 0) {
 			l->window /= 2;
 			if (l->window < l->min)

@@ -30,6 +30,7 @@ struct limiter {
 	uint64_t last_halve_ms;
 	struct limiter_wait *head, *tail;
 	uint64_t halvings; /* for stats */
+	uint64_t congestions; /* follow-ups not let in, all hosts together */
 	unsigned n_waiting;
 	bool slow_start;   /* until the first congestion: +1 per success */
 };

@@ -46,6 +46,7 @@ struct service {
 	void (*after_backoff)(struct service *s);
 	int open_timers;
 	unsigned drop_retries;   /* retries after accept-then-drop */
+	uint64_t own_congestions; /* of the limiter's congestions, this host's */
 	unsigned a_retries, b_retries, c_retries, check_retries; /* retries of later connections */
 	unsigned jitter;         /* xorshift state for backoff jitter */
 	/* the check conversation in flight: which record checks it answers
@@ -280,7 +281,9 @@ static void follow_up_end(struct service *s, const struct conv_result *res)
 	if (!s->holding)
 		return;
 	s->holding = false;
-	limiter_release(s->opts->limiter, not_through(res), uv_now(engine_loop(s->e)));
+	bool congested = not_through(res);
+	s->own_congestions += congested;
+	limiter_release(s->opts->limiter, congested, uv_now(engine_loop(s->e)));
 }
 
 
@@ -558,11 +561,16 @@ static void after_negotiates(struct service *s)
 		return;
 	/* servers have been seen dropping connections: silence and closed
 	 * connections may be load, not answers */
-	bool overload = s->opts->limiter && s->opts->limiter->halvings > 0;
+	const struct limiter *lim = s->opts->limiter;
+	bool overload = lim && lim->halvings > 0;
+	/* Other hosts must have shown the load too: one that accepts and never
+	 * speaks (a tarpit, a mute service) halves the window by itself, and
+	 * is not thereby overloaded (it gets --retries, no more, and no sweep) */
+	bool others_choke = overload && lim->congestions > s->own_congestions;
 	/* while servers choke, a starved smbd child can stay mute through one
 	 * retry: such hosts get the follow-ups' budget (--retries 0: none) */
 	unsigned drop_budget = s->opts->retries;
-	if (overload && drop_budget && drop_budget < LATER_RETRIES)
+	if (others_choke && drop_budget && drop_budget < LATER_RETRIES)
 		drop_budget = LATER_RETRIES;
 	if (!s->deadline_hit && !s->ctx.smb_answer && let_down(&s->a_res, overload) &&
 	    (!s->b_started || let_down(&s->b_res, overload)) && s->drop_retries < drop_budget) {
@@ -589,7 +597,7 @@ static void after_negotiates(struct service *s)
 		/* let in, never a word, retried, while servers choke: a host lost
 		 * to load, which the summary counts as an error, not as an open
 		 * port that does not speak SMB */
-		if (!s->ctx.smb_answer && overload && let_down(&s->a_res, overload)) {
+		if (!s->ctx.smb_answer && others_choke && let_down(&s->a_res, overload)) {
 			s->outcome = SVC_ERROR;
 			snprintf(s->why, sizeof s->why, "%s", SVC_WHY_OVERLOADED);
 		}

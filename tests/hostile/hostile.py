@@ -427,15 +427,24 @@ def main():
     ap.add_argument("--choke", type=int, default=0,
                     help="choke mode: how many connections are let down first")
     a = ap.parse_args()
-    if not ipaddress.ip_address(a.host).is_loopback:
-        sys.exit(f"hostile: refusing to listen on non-loopback {a.host}")
-    srv = Server((a.host, a.port), Handler)
-    srv.mode, srv.idle, srv.seed = a.mode, a.idle, a.seed
+    # several comma-separated addresses: one server behind them all, as
+    # one smbd answering for a farm (choke mode counts their connections
+    # together)
+    hosts = a.host.split(",")
+    for h in hosts:
+        if not ipaddress.ip_address(h).is_loopback:
+            sys.exit(f"hostile: refusing to listen on non-loopback {h}")
     CHOKE["limit"] = a.choke
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    servers = []
+    for h in hosts:
+        srv = Server((h, a.port), Handler)
+        srv.mode, srv.idle, srv.seed = a.mode, a.idle, a.seed
+        threading.Thread(target=srv.serve_forever, daemon=True).start()
+        servers.append(srv)
     print(f"ready {a.host} {a.port}", flush=True)
     time.sleep(a.lifetime)
-    srv.shutdown()
+    for srv in servers:
+        srv.shutdown()
 
 
 if __name__ == "__main__":

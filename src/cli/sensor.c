@@ -13,6 +13,7 @@
 #include "monitor/sink.h"
 #include "net/targets.h"
 #include "sensor/alert.h"
+#include "sensor/memcap.h"
 #include "sensor/sensor.h"
 #include "sensor/source.h"
 
@@ -21,6 +22,7 @@
 struct sensor_cli {
 	const char *file, *iface, *bpf, *output, *user;
 	bool summary, stats;
+	struct memcap_plan mem; /* how --max-memory is split */
 	struct sensor_config cfg;
 	/* --sink: the monitor's sinks (stdout, file, syslog, webhook, exec) */
 	const char *sink_specs[SENSOR_MAX_SINKS];
@@ -75,7 +77,8 @@ static void usage(FILE *f)
 	      "      --spray-accounts N SMB_BRUTE_FORCE: distinct failing accounts (default 5)\n"
 	      "      --brute-window SEC SMB_BRUTE_FORCE window (default 300)\n"
 	      "      --max-flows N      concurrent flows tracked (default 65536)\n"
-	      "      --max-memory MB    memory for flows and sources together (default 256)\n"
+	      "      --max-memory MB    peak resident memory of the whole process (default 256);\n"
+	      "                         least recently used flows are evicted to stay under it\n"
 	      "      --approved-scanners LIST|@FILE\n"
 	      "                         addresses/CIDRs (IPv4, IPv6; comma-separated, or one a\n"
 	      "                         line in FILE) whose probes (SMB_SCAN, MS17_010_CHECK,\n"
@@ -236,7 +239,7 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 	return 0;
 }
 
-static void print_stats(const struct sensor *s)
+static void print_stats(const struct sensor *s, const struct memcap_plan *mem)
 {
 	struct sensor_stats st;
 	sensor_get_stats(s, &st);
@@ -252,6 +255,11 @@ static void print_stats(const struct sensor *s)
 		(unsigned long long)st.alerts, (unsigned long long)st.reads,
 		(unsigned long long)st.writes, (unsigned long long)st.sessions,
 		(unsigned long long)st.oversize_frames);
+	fprintf(stderr,
+		"sensor memory: --max-memory %zu KiB = program %zu + capture buffer %zu + "
+		"allocator slack %zu + tables %zu KiB; flows peaked at %zu KiB; peak RSS %zu KiB\n",
+		mem->cap >> 10, mem->program >> 10, mem->capture >> 10, mem->slack >> 10,
+		mem->budget >> 10, st.peak_memory >> 10, memcap_peak_rss() >> 10);
 }
 
 static int run(struct sensor_cli *c, struct sensor_source *src, struct sensor *s)
@@ -332,7 +340,8 @@ static int sensor_main(int argc, char **argv)
 		return prc > 0 ? 0 : 2;
 
 	struct sensor_source *src = c.file ? source_open_file(c.file, err, sizeof err)
-					   : source_open_live(c.iface, err, sizeof err);
+					   : source_open_live(c.iface, memcap_capture_buffer(c.cfg.max_memory),
+							      err, sizeof err);
 	if (!src) {
 		fprintf(stderr, "smbwatch sensor: %s\n", err);
 		return 3;
@@ -376,6 +385,25 @@ static int sensor_main(int argc, char **argv)
 		c.cfg.alert_fn = alert_to_sinks;
 		c.cfg.alert_ctx = &c;
 	}
+	/* --max-memory bounds the process, not only the tables the sensor
+	 * counts: reserve what is resident already, the capture ring and the
+	 * allocator's slack, and give the sensor the rest */
+	if (memcap_plan(c.cfg.max_memory, memcap_peak_rss(),
+			c.iface ? memcap_capture_buffer(c.cfg.max_memory) : 0, &c.mem) != 0) {
+		fprintf(stderr,
+			"smbwatch sensor: --max-memory %zu MiB is too small: this process takes "
+			"%zu MiB before the first packet (capture buffer %zu MiB, allocator slack "
+			"%zu MiB) and the sensor needs %zu MiB more\n",
+			c.mem.cap >> 20, (c.mem.program + (1u << 20) - 1) >> 20, c.mem.capture >> 20,
+			c.mem.slack >> 20, MEMCAP_MIN_BUDGET >> 20);
+		for (unsigned i = 0; i < c.n_sinks; i++)
+			sink_close(&c.sinks[i]);
+		source_close(src);
+		if (out != stdout)
+			fclose(out);
+		return 2;
+	}
+	c.cfg.max_memory = c.mem.budget;
 	struct sensor *s = sensor_new(&c.cfg);
 	if (!s) {
 		fputs("smbwatch sensor: out of memory\n", stderr);
@@ -392,7 +420,7 @@ static int sensor_main(int argc, char **argv)
 	if (c.summary)
 		sensor_summary_print(s, stdout);
 	if (c.stats)
-		print_stats(s);
+		print_stats(s, &c.mem);
 	sensor_free(s);
 	for (unsigned i = 0; i < c.n_sinks; i++)
 		sink_close(&c.sinks[i]);

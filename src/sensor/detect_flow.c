@@ -536,7 +536,8 @@ static void on_reply(struct smb_conn *c, const struct smb_event *ev)
 
 /* CVE-2020-0796 (SMBGhost): sizes in a COMPRESSION_TRANSFORM header that
  * contradict each other or the frame; srv2.sys trusted them. Either
- * direction: the client side (mrxsmb) had the same bug. */
+ * direction: the client side (mrxsmb) had the same bug. CVE-2020-1206
+ * (SMBleed): LZNT1 data that decompresses to less than the declared size. */
 static void on_compressed(struct smb_conn *c, const struct smb_event *ev)
 {
 	const struct smb2_compress_hdr *h = &ev->comp;
@@ -545,9 +546,9 @@ static void on_compressed(struct smb_conn *c, const struct smb_event *ev)
 	unsigned bad = smb2_compress_check(h, limit > UINT32_MAX ? UINT32_MAX : (uint32_t)limit);
 	if (!bad)
 		return;
-	char why[320] = "";
+	char why[512] = "";
 	size_t used = 0;
-	for (unsigned bit = 1; bit <= SMB2_COMPRESS_BAD_CHAIN; bit <<= 1) {
+	for (unsigned bit = 1; bit <= SMB2_COMPRESS_BAD_LAST; bit <<= 1) {
 		if (!(bad & bit))
 			continue;
 		int k = snprintf(why + used, sizeof why - used, "%s%s", used ? "; " : "",
@@ -562,12 +563,19 @@ static void on_compressed(struct smb_conn *c, const struct smb_event *ev)
 			  "%u, %u payloads declaring %llu bytes: %s (CVE-2020-0796)",
 			  from, h->original_size, h->n_payloads,
 			  (unsigned long long)h->sum_original, why);
-	else
+	else {
+		char sz[64] = "";
+		if (h->sized)
+			snprintf(sz, sizeof sz, " (LZNT1, decompressing to %llu)",
+				 (unsigned long long)h->decompressed);
 		det_raise(c, "SMBGHOST_EXPLOIT", NULL, from,
 			  "COMPRESSION_TRANSFORM from the %s: OriginalCompressedSegmentSize 0x%08X, "
-			  "Offset 0x%08X, %zu bytes follow, limit %llu: %s (CVE-2020-0796)",
-			  from, h->original_size, h->offset, h->data_len,
-			  (unsigned long long)limit, why);
+			  "Offset 0x%08X, %zu bytes follow%s, limit %llu: %s%s",
+			  from, h->original_size, h->offset, h->data_len, sz,
+			  (unsigned long long)limit, why,
+			  /* SMBleed's text names its CVE */
+			  bad & ~(unsigned)SMB2_COMPRESS_BAD_SHORT ? " (CVE-2020-0796)" : "");
+	}
 }
 
 /* The SMBGhost scanners' probe: offer compression in a 3.1.1 NEGOTIATE,

@@ -213,6 +213,7 @@ void smb_stream_compressed(struct smb_stream *s, struct smb_event *ev, struct rd
 		 * judge against what the frame declares, not what was kept */
 		ev->comp.data_len = ev->frame_len - SMB2_COMPRESS_HDR_LEN;
 		ev->comp.payload_overrun = false;
+		ev->comp.sized = false; /* the data is not all here */
 	}
 	s->fn(s->ctx, ev);
 }

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <grp.h>
+#include <limits.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <pwd.h>
@@ -52,7 +53,8 @@ struct sensor_source *source_open_file(const char *path, char *err, size_t errsz
 	return source_wrap(p, err, errsz);
 }
 
-struct sensor_source *source_open_live(const char *iface, char *err, size_t errsz)
+struct sensor_source *source_open_live(const char *iface, size_t buffer_bytes, char *err,
+				       size_t errsz)
 {
 	char perr[PCAP_ERRBUF_SIZE] = "";
 	pcap_t *p = pcap_create(iface, perr);
@@ -64,7 +66,7 @@ struct sensor_source *source_open_live(const char *iface, char *err, size_t errs
 	pcap_set_promisc(p, 1);
 	pcap_set_timeout(p, SOURCE_TIMEOUT_MS);
 	/* a larger kernel buffer rides out bursts while we parse */
-	pcap_set_buffer_size(p, 32 << 20);
+	pcap_set_buffer_size(p, buffer_bytes > INT_MAX ? INT_MAX : (int)buffer_bytes);
 	int rc = pcap_activate(p);
 	if (rc < 0) {
 		snprintf(err, errsz, "%s: %s", iface, pcap_geterr(p));

@@ -20,7 +20,10 @@ enum source_rc {
  * (missing file, not a capture, truncated header). */
 struct sensor_source *source_open_file(const char *path, char *err, size_t errsz);
 /* Open an interface in promiscuous mode with a 64 KiB snap length. */
-struct sensor_source *source_open_live(const char *iface, char *err, size_t errsz);
+/* buffer_bytes: the kernel capture ring (resident once filled: counted in
+ * --max-memory, see memcap.h). */
+struct sensor_source *source_open_live(const char *iface, size_t buffer_bytes, char *err,
+				       size_t errsz);
 /* Compile and install a BPF filter; -1 with err on a bad expression. */
 int source_set_filter(struct sensor_source *src, const char *bpf, char *err, size_t errsz);
 /* pcap LINKTYPE_* of the capture. */

@@ -43,6 +43,74 @@ static void walk_chain(struct rd *r, struct smb2_compress_hdr *out)
 	}
 }
 
+/* MS-XCA 2.5.1: chunk header bits 0-11 chunk size - 3 (with the 2-byte
+ * header), bit 15 compressed; a compressed chunk is flag bytes each ruling
+ * 8 tokens, a literal byte or a 16-bit copy token whose length/offset
+ * split moves with the position in the chunk (2.5.1.1). */
+#define LZNT1_CHUNK 4096u
+
+static bool lznt1_chunk(struct rd *c, size_t *pos_out)
+{
+	size_t pos = 0;
+	while (rd_left(c) > 0) {
+		uint8_t flags;
+		if (!rd_u8(c, &flags))
+			return false;
+		for (int i = 0; i < 8 && rd_left(c) > 0; i++) {
+			if (!(flags >> i & 1)) {
+				if (!rd_skip(c, 1))
+					return false;
+				pos++;
+			} else {
+				uint16_t tok;
+				if (!rd_u16le(c, &tok) || pos == 0)
+					return false;
+				unsigned shift = 12;
+				uint16_t mask = 0x0FFF;
+				for (size_t p = pos - 1; p >= 0x10; p >>= 1) {
+					shift--;
+					mask >>= 1;
+				}
+				size_t length = (size_t)(tok & mask) + 3;
+				size_t offset = (size_t)(tok >> shift) + 1;
+				if (offset > pos)
+					return false;
+				pos += length;
+			}
+			if (pos > LZNT1_CHUNK)
+				return false;
+		}
+	}
+	*pos_out = pos;
+	return true;
+}
+
+bool smb2_lznt1_size(struct rd *data, uint64_t *out)
+{
+	uint64_t total = 0;
+	while (rd_left(data) >= 2) {
+		uint16_t h;
+		struct rd c;
+		if (!rd_u16le(data, &h))
+			return false;
+		if (h == 0)
+			break;
+		size_t len = (size_t)(h & 0x0FFF) + 1;
+		if (!rd_sub(data, len, &c))
+			return false;
+		if (!(h & 0x8000)) {
+			total += len;
+			continue;
+		}
+		size_t pos;
+		if (!lznt1_chunk(&c, &pos))
+			return false;
+		total += pos;
+	}
+	*out = total;
+	return true;
+}
+
 int smb2_compress_hdr_decode(struct rd *msg, struct smb2_compress_hdr *out)
 {
 	uint8_t magic[4];
@@ -67,6 +135,9 @@ int smb2_compress_hdr_decode(struct rd *msg, struct smb2_compress_hdr *out)
 	if (!rd_u32le(msg, &out->offset))
 		return msg->err;
 	out->data_len = rd_left(msg);
+	struct rd data = *msg;
+	if (out->algorithm == SMB2_COMPRESS_LZNT1 && rd_skip(&data, out->offset))
+		out->sized = smb2_lznt1_size(&data, &out->decompressed);
 	return WIRE_OK;
 }
 
@@ -88,6 +159,8 @@ unsigned smb2_compress_check(const struct smb2_compress_hdr *h, uint32_t max_siz
 		bad |= SMB2_COMPRESS_BAD_OFFSET;
 	if (h->offset > h->data_len)
 		bad |= SMB2_COMPRESS_BAD_FRAME;
+	if (h->sized && h->decompressed < h->original_size)
+		bad |= SMB2_COMPRESS_BAD_SHORT;
 	return bad;
 }
 
@@ -101,6 +174,9 @@ const char *smb2_compress_bad_text(unsigned bit)
 		return "OriginalCompressedSegmentSize above the negotiated maximum";
 	case SMB2_COMPRESS_BAD_CHAIN:
 		return "chained payloads decompress to more than OriginalCompressedSegmentSize";
+	case SMB2_COMPRESS_BAD_SHORT:
+		return "LZNT1 data decompresses to less than OriginalCompressedSegmentSize: the rest "
+		       "of the server's buffer is uninitialised memory (SMBleed, CVE-2020-1206)";
 	default: return "";
 	}
 }

@@ -11,8 +11,13 @@
  *
  * CVE-2020-0796 (SMBGhost): srv2.sys allocated Offset +
  * OriginalCompressedSegmentSize in 32 bits, so a huge size wraps the sum to
- * a small buffer that decompression then overruns. The checks below name
- * every way the declared sizes can contradict each other or the frame. */
+ * a small buffer that decompression then overruns. CVE-2020-1206 (SMBleed):
+ * srv2.sys did not check that the data decompressed to the declared size,
+ * so the rest of the buffer (uninitialised kernel memory) was used as the
+ * message (a WRITE of it to a file, read back). The checks below name
+ * every way the declared sizes can contradict each other, the frame, or
+ * (LZNT1, the algorithm of the published SMBleed exploit) the size the
+ * data decompresses to, which is computed without decompressing. */
 #ifndef SMBW_WIRE_SMB2_COMPRESS_H
 #define SMBW_WIRE_SMB2_COMPRESS_H
 
@@ -43,6 +48,10 @@ struct smb2_compress_hdr {
 	unsigned n_payloads;    /* payload headers walked */
 	uint64_t sum_original;  /* sum of the payloads' original sizes */
 	bool payload_overrun;   /* a payload's Length runs past the message */
+	/* unchained LZNT1 whose data is all here and well formed: what the
+	 * data after the Offset prefix decompresses to */
+	bool sized;
+	uint64_t decompressed;
 };
 
 /* Decode the header at the start of msg (a whole NBSS payload). WIRE_OK,
@@ -55,6 +64,14 @@ int smb2_compress_hdr_decode(struct rd *msg, struct smb2_compress_hdr *out);
 #define SMB2_COMPRESS_BAD_FRAME 0x04  /* Offset past the message / a chained payload overruns */
 #define SMB2_COMPRESS_BAD_LIMIT 0x08  /* OriginalCompressedSegmentSize > max_size */
 #define SMB2_COMPRESS_BAD_CHAIN 0x10  /* chained: payload sizes sum past the declared size */
+#define SMB2_COMPRESS_BAD_SHORT 0x20  /* decompresses to less than declared (SMBleed) */
+#define SMB2_COMPRESS_BAD_LAST SMB2_COMPRESS_BAD_SHORT
+
+/* What LZNT1 data (MS-XCA 2.5) decompresses to, in bytes, walking its
+ * chunks and tokens without producing output. false when it is not well
+ * formed (a chunk past the data, a copy reaching before the chunk start or
+ * a chunk over 4,096 bytes). A zero chunk header ends the data. */
+bool smb2_lznt1_size(struct rd *data, uint64_t *out);
 
 /* Check h against itself and against max_size (the largest message the
  * connection negotiated, or a protocol-wide bound). */

@@ -24,6 +24,11 @@
 #   g. impacket psexec.py / smbexec.py, smbclient puts to C$ and to a plain
 #      share                                        -> LATERAL_SERVICE_CREATE,
 #      ADMIN_SHARE_EXEC_WRITE (critical after psexec's service); plain: none
+#   h. impacket reg.py against the same account: add of a value -> one
+#      REMOTE_REGISTRY_WRITE naming it; backup of SAM/SYSTEM/SECURITY ->
+#      REMOTE_SECRETS_DUMP (critical); query (read only, the control) -> no
+#      REMOTE_REGISTRY_WRITE, no REMOTE_SECRETS_DUMP
+# SMBW_SENSOR_LAB_ONLY="g h" runs only the scenarios listed.
 # Prints TAP ("ok N - ...", "not ok N - ...", plan at the end).
 #
 #   SMBWATCH=path/to/smbwatch tests/integration/test_sensor_lab.sh
@@ -112,14 +117,18 @@ count() { jq -s --arg id "$2" '[.[] | select(.id == $id)] | length' "$WORK/$1.js
 # alerts NAME ID FILTER: FILTER over the alerts with that id, compact, slurped
 alerts() { jq -s -c --arg id "$2" "[.[] | select(.id == \$id)] | $3" "$WORK/$1.jsonl"; }
 lab() { timeout "$T" "$LAB" exec "$@"; }
+# want X: scenario X runs (all of them unless SMBW_SENSOR_LAB_ONLY lists some,
+# e.g. SMBW_SENSOR_LAB_ONLY="g h": the lab is heavy, a scenario is not)
+want() { [ -z "${SMBW_SENSOR_LAB_ONLY:-}" ] || [[ " $SMBW_SENSOR_LAB_ONLY " == *" $1 "* ]]; }
+t0=$(date +%s.%N)
 
+if want a; then # (body not indented: the blocks read as before)
 # --- a. the scanner ---------------------------------------------------------
 do_scan() {
 	timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan 198.18.1.0/24 -p 139,445 \
 		>"$WORK/scan.out" 2>&1
 	echo $? >"$WORK/scan.rc"
 }
-t0=$(date +%s.%N)
 capture scan do_scan
 eq "scan: smbwatch scan exits 0" "$(cat "$WORK/scan.rc")" "0"
 eq "scan: exactly one SMB_SCAN" "$(count scan SMB_SCAN)" "1"
@@ -153,6 +162,8 @@ eq "scan, approved: the other alerts unchanged" \
 	"$(jq -c "select(.id | test(\"^(SMB_SCAN|MS17_010_CHECK|SMBGHOST_CHECK|DOUBLEPULSAR)\$\") | not) | [.id,.severity,.dst]" \
 		"$WORK/scan.jsonl")"
 
+fi # scenario a
+if want b; then # (body not indented: the blocks read as before)
 # --- b. a normal anonymous listing and a share listing ----------------------
 do_normal() {
 	lab smbclient -N -L //198.18.1.12 >"$WORK/normal.out1" 2>&1
@@ -188,6 +199,8 @@ else
 		"$(tail -3 "$WORK/listings.summary")"
 fi
 
+fi # scenario b
+if want c; then # (body not indented: the blocks read as before)
 # --- c. failed logons: one account guessed 8 times, then 4 more accounts -----
 USERS=(nosuchuser nosuchuser nosuchuser nosuchuser nosuchuser nosuchuser nosuchuser nosuchuser
 	svc_backup svc_sql jdoe administrator)
@@ -215,6 +228,8 @@ eq "brute (--brute-failures 100): spraying alert with the 5 accounts" \
 	"$(alerts spray SMB_BRUTE_FORCE 'map([(.evidence | startswith("password spraying")), .details.failures, (.details.accounts | length)])')" \
 	'[[true,12,5]]'
 
+fi # scenario c
+if want d; then # (body not indented: the blocks read as before)
 # --- d. SMB1 ----------------------------------------------------------------
 do_smb1() {
 	lab smbclient -m NT1 --option='client min protocol=NT1' -N -L //198.18.1.10 \
@@ -231,6 +246,8 @@ eq "smb1: evidence names client and server" \
 eq "smb1: no SCAN, BRUTE, MS17 or DOUBLEPULSAR alert" \
 	"$(jq -s -c '[.[].id | select(test("SMB_SCAN|SMB_BRUTE_FORCE|MS17|DOUBLEPULSAR"))]' "$WORK/smb1.jsonl")" '[]'
 
+fi # scenario d
+if want f; then # (body not indented: the blocks read as before)
 # --- f. file copies over SMB 3.1.1 with large READ/WRITE frames -------------
 "$LAB" add-share guest rw writable >/dev/null
 SIZES=(100000 200000 300000 20971520)
@@ -292,6 +309,8 @@ eq "copies: alerts are only the control's (ANONYMOUS_IPC, NULL_SESSION_USED to .
 	"$(jq -s -c '[.[] | [.id, .dst]] | unique' "$WORK/copies.jsonl")" \
 	'[["ANONYMOUS_IPC","198.18.1.12"],["NULL_SESSION_USED","198.18.1.12"]]'
 
+fi # scenario f
+if want e; then # (body not indented: the blocks read as before)
 # --- e. live capture: unanswered probes, then a quiet interface ------------
 # SYNs to 8 silent addresses, then no packet at all: the probes count as
 # unanswered only when their flows time out (30 s), which on a live
@@ -325,6 +344,7 @@ wait "$LIVE_PID"
 eq "live: SIGINT ends the sensor, exit 0" "$?" 0
 LIVE_PID=
 
+fi # scenario e
 # --- g. lateral movement (issue 23): impacket psexec/smbexec, admin shares --
 # For this block only, .12 gets a Samba account (root, so Samba's service
 # manager lets it in: its CreateServiceW is then refused with a fault, but
@@ -345,7 +365,9 @@ LAT_IDS='LATERAL_SERVICE_CREATE|LATERAL_TASK_CREATE|REMOTE_REGISTRY_WRITE|REMOTE
 # lat_ids NAME: the lateral-movement alert ids of a capture, in order
 lat_ids() { jq -s -c --arg re "$LAT_IDS" '[.[] | select(.id | test($re)) | [.id, .severity]]' "$WORK/$1.jsonl"; }
 impacket() { lab timeout "$T" /usr/bin/python3 "$IMPACKET_EXAMPLES/$1" "root:$LAT_PW@198.18.1.12" "${@:2}"; }
-if [ -z "$LAT_DIR" ] || [ ! -f "$IMPACKET_EXAMPLES/psexec.py" ] ||
+if ! want g && ! want h; then
+	: # neither lateral scenario asked for
+elif [ -z "$LAT_DIR" ] || [ ! -f "$IMPACKET_EXAMPLES/psexec.py" ] ||
 	! /usr/bin/python3 -c 'import impacket' 2>/dev/null; then
 	not_ok "lateral: lab persona dir and impacket (python3-impacket, scripts/deps.sh)" \
 		"dir '$LAT_DIR', examples in $IMPACKET_EXAMPLES"
@@ -359,6 +381,8 @@ else
 	"$LAB" reconfigure smb2-unsigned 'server smb encrypt = off' >/dev/null 2>&1 # HUPs smbd
 	# a small PE-looking file: "MZ", then padding
 	{ printf 'MZ\220\0'; head -c 4092 /dev/zero; } >"$WORK/tool.exe"
+
+	if want g; then # (body not indented)
 
 	do_psexec() { impacket psexec.py 'cmd.exe /c whoami' >"$WORK/lateral_psexec.out" 2>&1 </dev/null; }
 	capture lateral_psexec do_psexec
@@ -396,6 +420,46 @@ else
 	eq "put to data: smbclient exit 0, file there" \
 		"$(cat "$WORK/lateral_put_data.rc") $(cmp -s "$WORK/tool.exe" "$LAT_DIR/data/tool.exe" && echo same)" "0 same"
 	eq "put to data (ordinary share): no lateral-movement alert" "$(lat_ids lateral_put_data)" '[]'
+	fi # scenario g
+
+	# --- h. remote registry over \winreg: impacket reg.py ---------------------
+	# Samba serves winreg from its own registry.tdb: it may refuse a write or
+	# a save; the request on the wire is what the sensor must see. Before
+	# winreg, reg.py asks svcctl about RemoteRegistry (OpenSCManagerW,
+	# OpenServiceW): that is no service creation.
+	if want h; then # (body not indented)
+	reg() { impacket reg.py "$@" >"$WORK/reg_$1.out" 2>&1 </dev/null; echo $? >"$WORK/reg_$1.rc"; }
+	do_reg_add() { reg add -keyName 'HKLM\SOFTWARE' -v SmbwatchLabRun -vt REG_SZ -vd 'C:\Windows\Temp\x.exe'; }
+	capture registry_add do_reg_add
+	has "reg add: reg.py reached winreg and sent BaseRegSetValue" "$(cat "$WORK/reg_add.out")" "SmbwatchLabRun"
+	eq "reg add: exactly one REMOTE_REGISTRY_WRITE (medium), 198.18.0.1 -> 198.18.1.12, winreg BaseRegSetValue (22), value SmbwatchLabRun in key SOFTWARE; nothing else lateral" \
+		"$(lat_ids registry_add) $(alerts registry_add REMOTE_REGISTRY_WRITE 'map([.src, .dst, .details.interface, .details.opnum, .details.value, .details.key])')" \
+		'[["REMOTE_REGISTRY_WRITE","medium"]] [["198.18.0.1","198.18.1.12","winreg",22,"SmbwatchLabRun","SOFTWARE"]]'
+
+	do_reg_backup() { reg backup -o '\\198.18.0.1\share'; }
+	capture registry_backup do_reg_backup
+	# Samba has no SAM or SECURITY key (BaseRegOpenKey fails, so no save is
+	# asked for them); SYSTEM opens, and its BaseRegSaveKey is sent (and
+	# refused: ERROR_BAD_PATHNAME)
+	has "reg backup: reg.py asked to save HKLM\\SYSTEM" "$(cat "$WORK/reg_backup.out")" "save HKLM\\SYSTEM: RRP SessionError"
+	eq "reg backup: exactly one REMOTE_SECRETS_DUMP (critical), 198.18.0.1, winreg BaseRegSaveKey (20) of SYSTEM to its UNC path; nothing else lateral" \
+		"$(lat_ids registry_backup) $(alerts registry_backup REMOTE_SECRETS_DUMP 'map([.src, .details.interface, .details.opnum, .details.key, .details.file])')" \
+		'[["REMOTE_SECRETS_DUMP","critical"]] [["198.18.0.1","winreg",20,"SYSTEM","\\\\198.18.0.1\\share\\SYSTEM.save"]]'
+
+	# secretsdump.py itself is not run: its remote-registry path reads the
+	# boot key from SYSTEM\CurrentControlSet\Control\Lsa\JD (and Skew1, GBG,
+	# Data) before any save, Samba has no such key ("RemoteOperations failed:
+	# ERROR_FILE_NOT_FOUND"), and no BaseRegSaveKey reaches the wire (tshark:
+	# 0), so it could only show "no alert". reg.py backup above sends the
+	# same BaseRegOpenKey + BaseRegSaveKey pair for the hives that exist.
+
+	do_reg_query() { reg query -keyName 'HKLM\SOFTWARE'; }
+	capture registry_query do_reg_query
+	has "reg query: reg.py listed HKLM\\SOFTWARE (read only)" "$(cat "$WORK/reg_query.out")" 'HKLM\SOFTWARE'
+	# the capture line above asserts the sensor's exit 0; add and backup
+	# above are the positive controls
+	eq "reg query (control): no lateral-movement alert" "$(lat_ids registry_query)" '[]'
+	fi # scenario h
 
 	cp "$WORK/smb2-unsigned.conf" "$LAT_DIR/smb.conf"
 	kill -HUP "$(cat "$LAT_DIR/pid/smbd.pid")" 2>/dev/null

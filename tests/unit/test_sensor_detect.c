@@ -478,11 +478,16 @@ static void test_smbghost_real_client_quiet(void **state)
 }
 
 /* COMPRESSION_TRANSFORM (MS-SMB2 2.2.42.1, unchained) from the client
- * after the real negotiate: original size, Offset, then prefix + data. */
+ * after the real negotiate: original size, Offset, then prefix + data.
+ * With lznt1_chunks, body is Offset bytes of prefix and then that many
+ * real LZNT1 chunks (MS-XCA 2.5) of 4,096 bytes each: header 0xB003,
+ * flags 0x02, literal 'A', copy token 0x0FFC (offset 1, length 4,095). */
 static size_t compressed_frame(uint8_t *buf, size_t cap, uint32_t original, uint32_t offset,
-			       size_t body)
+			       size_t body, unsigned lznt1_chunks)
 {
 	struct wr w;
+	if (lznt1_chunks)
+		body = offset + 6u * lznt1_chunks;
 	wr_init(&w, buf, cap);
 	wr_u32be(&w, (uint32_t)(16 + body));
 	wr_bytes(&w, "\xfcSMB", 4);
@@ -490,14 +495,20 @@ static size_t compressed_frame(uint8_t *buf, size_t cap, uint32_t original, uint
 	wr_u16le(&w, 0x0001); /* LZNT1 */
 	wr_u16le(&w, 0);      /* Flags: unchained */
 	wr_u32le(&w, offset);
-	for (size_t i = 0; i < body; i++)
+	for (size_t i = 0; i < (lznt1_chunks ? offset : body); i++)
 		wr_u8(&w, (uint8_t)(0x41 + i % 26));
+	for (unsigned i = 0; i < lznt1_chunks; i++) {
+		wr_u16le(&w, 0xB003);
+		wr_u8(&w, 0x02);
+		wr_u8(&w, 'A');
+		wr_u16le(&w, 0x0FFC);
+	}
 	assert_int_equal(w.err, 0);
 	return w.len;
 }
 
-static void ghost_exploit_case(uint32_t original, uint32_t offset, size_t body,
-			       const char *why)
+static void ghost_exploit_lznt1(uint32_t original, uint32_t offset, size_t body,
+				unsigned lznt1_chunks, const char *why)
 {
 	uint8_t ss[128], cf[1200];
 	struct alerts g = {0};
@@ -505,7 +516,7 @@ static void ghost_exploit_case(uint32_t original, uint32_t offset, size_t body,
 	r.inject[0] = ss;
 	r.inject_len[0] = smb2_session_setup_frame(ss, sizeof ss);
 	r.inject[1] = cf;
-	r.inject_len[1] = compressed_frame(cf, sizeof cf, original, offset, body);
+	r.inject_len[1] = compressed_frame(cf, sizeof cf, original, offset, body, lznt1_chunks);
 	assert_int_equal(ghost_replay(&r, &g), 4);
 	if (!why) {
 		expect_alerts(&g, NULL, 0);
@@ -515,6 +526,12 @@ static void ghost_exploit_case(uint32_t original, uint32_t offset, size_t body,
 	expect_alerts(&g, want, 1);
 	if (!strstr(g.evidence[0], why))
 		fail_msg("evidence \"%s\" lacks \"%s\"", g.evidence[0], why);
+}
+
+static void ghost_exploit_case(uint32_t original, uint32_t offset, size_t body,
+			       const char *why)
+{
+	ghost_exploit_lznt1(original, offset, body, 0, why);
 }
 
 static void test_smbghost_exploit(void **state)
@@ -533,6 +550,23 @@ static void test_smbghost_exploit(void **state)
 	/* negative control: a plausible compressed WRITE (112-byte prefix,
 	 * 64 KiB decompressed) raises nothing */
 	ghost_exploit_case(0x10000, 0x70, 0x400, NULL);
+}
+
+/* CVE-2020-1206 (SMBleed): a compressed WRITE whose LZNT1 data
+ * decompresses to less than OriginalCompressedSegmentSize; the server
+ * used the uninitialised rest of its buffer. Built from MS-SMB2 2.2.42.1
+ * and MS-XCA 2.5 (no capture of the exploit is vendored). */
+static void test_smbleed(void **state)
+{
+	(void)state;
+	/* 16 chunks = 0x10000 bytes, declared 0x10000: nothing (control) */
+	ghost_exploit_lznt1(0x10000, 0x70, 0, 16, NULL);
+	/* 15 chunks = 0xF000 bytes, declared 0x10000: 4 KiB of the server's
+	 * memory would be taken as data */
+	ghost_exploit_lznt1(0x10000, 0x70, 0, 15, "memory (SMBleed, CVE-2020-1206)");
+	ghost_exploit_lznt1(0x10000, 0x70, 0, 15, "decompressing to 61440");
+	/* one chunk declared as 8 MiB (the negotiated maximum): still SMBleed */
+	ghost_exploit_lznt1(8u << 20, 0, 0, 1, "(SMBleed, CVE-2020-1206)");
 }
 
 static struct target_set *approve(const char *list)
@@ -720,6 +754,7 @@ int main(void)
 		cmocka_unit_test(test_smbghost_probe),
 		cmocka_unit_test(test_smbghost_real_client_quiet),
 		cmocka_unit_test(test_smbghost_exploit),
+		cmocka_unit_test(test_smbleed),
 		cmocka_unit_test(test_approved_scanner),
 		cmocka_unit_test(test_null_session_interim_reply),
 	};

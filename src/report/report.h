@@ -1,5 +1,6 @@
 /* report.h - output writers: text (default), line, jsonl, csv, and the
- * formats other tools import: nmap-xml.
+ * formats other tools import (nmap-xml, defectdojo, ecs), and a
+ * self-contained HTML report (html).
  *
  * Every writer has one interface so scan, monitor and sensor share them.
  * report_service() is called once per SMB service as soon as it is done
@@ -22,9 +23,10 @@ enum report_format {
 	REPORT_NMAP_XML,
 	REPORT_DEFECTDOJO,
 	REPORT_ECS,
+	REPORT_HTML,
 };
 
-/* "text, line, jsonl, csv, nmap-xml, defectdojo, ecs": for messages. */
+/* "text, line, jsonl, csv, nmap-xml, defectdojo, ecs, html": for messages. */
 extern const char report_format_names[];
 
 /* Parse a format name (report_format_names); -1 if unknown. */

@@ -159,15 +159,6 @@ static void h(FILE *f, const char *s)
 	html_escape(f, s);
 }
 
-/* A table cell whose sort key differs from its text (numbers, severities). */
-static void td_num(FILE *f, long long sortkey, const char *text, const char *cls)
-{
-	fprintf(f, "<td data-v=\"%lld\"%s%s%s>", sortkey, cls ? " class=\"" : "", cls ? cls : "",
-		cls ? "\"" : "");
-	h(f, text);
-	fputs("</td>", f);
-}
-
 static void td(FILE *f, const char *text)
 {
 	fputs("<td>", f);
@@ -175,13 +166,12 @@ static void td(FILE *f, const char *text)
 	fputs("</td>", f);
 }
 
+/* report.js sorts these by the rank its class names (no data-v: a /24's
+ * thousands of them are bytes the 1 MB bound counts) */
 static void sev_td(FILE *f, int sev)
 {
-	char cls[32];
-	snprintf(cls, sizeof cls, "sev sev-%s", sev >= 0 ? severity_name((enum severity)sev) : "none");
-	if (sev < 0)
-		snprintf(cls, sizeof cls, "sev sev-none");
-	td_num(f, sev, sev_label(sev), cls);
+	fprintf(f, "<td class=\"sev-%s\">%s</td>",
+		sev >= 0 ? severity_name((enum severity)sev) : "none", sev_label(sev));
 }
 
 /* --- the page ---------------------------------------------------------- */
@@ -298,8 +288,7 @@ static void write_charts(FILE *f, const struct counts *c)
 	for (int i = 0; i < N_SEV; i++)
 		sev[i] = c->sev[SEV_CRITICAL - i];
 	static const char *const smb1[3] = {"enabled", "disabled", "unknown"};
-	static const char *const sign[4] = {"required", "enabled, not required", "disabled",
-					    "unknown"};
+	static const char *const sign[4] = {"required", "not required", "disabled", "unknown"};
 	fputs("<section id=\"charts\">\n<h2>Charts</h2>\n<div class=\"charts\">\n"
 	      "<figure><div class=\"chart\"><canvas id=\"chart-severity\"></canvas></div>"
 	      "<figcaption>Findings by severity</figcaption></figure>\n"
@@ -364,13 +353,18 @@ static void write_hosts_table(FILE *f, const struct html_state *s, const struct 
 		sev_td(f, ho->worst);
 		char num[24];
 		snprintf(num, sizeof num, "%u", ho->n_findings);
-		td_num(f, ho->n_findings, num, NULL);
+		td(f, num);
+		/* sort addresses numerically: an IPv4 address as its number,
+		 * others by their 17-byte key in hex, after every IPv4 one */
 		uint8_t key[17];
 		addr_key(rs[0]->ip, key);
-		/* sort addresses numerically: the key's hex */
 		fputs("<td data-v=\"", f);
-		for (int k = 0; k < 17; k++)
-			fprintf(f, "%02x", key[k]);
+		if (key[0] == 4)
+			fprintf(f, "%lu", (unsigned long)key[1] << 24 | (unsigned long)key[2] << 16 |
+						  (unsigned long)key[3] << 8 | key[4]);
+		else /* 'v' sorts after every digit in report.js's text order */
+			for (int k = 0; k < 17; k++)
+				fprintf(f, "%s%02x", k ? "" : "v", key[k]);
 		fprintf(f, "\"><a href=\"#host-%zu\">", i + 1);
 		h(f, rs[0]->ip);
 		fputs("</a></td>", f);
@@ -412,6 +406,7 @@ static void write_hosts_table(FILE *f, const struct html_state *s, const struct 
 	fputs("</tbody>\n</table>\n</section>\n", f);
 }
 
+/* Severity, then the id (and CVE) over the title. */
 static void finding_cells(FILE *f, const struct rec_finding *fd)
 {
 	sev_td(f, (int)fd->severity);
@@ -429,35 +424,100 @@ static void finding_cells(FILE *f, const struct rec_finding *fd)
 		h(f, fd->title);
 	}
 	fputs("</td>", f);
-	td(f, fd->evidence);
-	td(f, fd->remediation ? fd->remediation : "");
+}
+
+/* An anchor name for a finding id: ids are [A-Z0-9_] (assess.c), anything
+ * else becomes '_' so the id attribute never needs escaping. */
+static void fix_anchor(FILE *f, const char *id)
+{
+	fputs("fix-", f);
+	for (const char *p = id; *p; p++)
+		fputc((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+			      (*p >= '0' && *p <= '9') ? *p : '_', f);
+}
+
+/* One row per finding id: the remediation text is long and the same for
+ * every host, so it is written once here and the hosts link to it (this
+ * is what keeps a /24 under 1 MB). */
+struct fix_row {
+	const struct rec_finding *fd; /* the first one seen: id, title, fix */
+	int worst;
+	unsigned hosts, services;
+	size_t last_host;
+};
+
+static int fix_cmp(const void *a, const void *b)
+{
+	const struct fix_row *x = a, *y = b;
+	if (x->worst != y->worst)
+		return y->worst - x->worst;
+	if (x->hosts != y->hosts)
+		return x->hosts < y->hosts ? 1 : -1;
+	return strcmp(x->fd->id, y->fd->id);
 }
 
 static void write_findings_table(FILE *f, const struct html_state *s,
 				 const struct html_host *hosts, size_t n_hosts)
 {
-	fputs("<section id=\"findings\">\n<h2>All findings</h2>\n", f);
-	filter_box(f, "findings-table", "findings");
-	fputs("<table id=\"findings-table\" class=\"sortable\">\n<thead><tr>"
-	      "<th>Severity</th><th>Finding</th><th>Evidence</th><th>Fix</th><th>Host</th>"
-	      "<th>Port</th></tr></thead>\n<tbody>\n",
-	      f);
+	size_t n_rows = 0, cap = 0;
+	struct fix_row *rows = NULL;
 	for (size_t i = 0; i < n_hosts; i++)
 		for (size_t j = 0; j < hosts[i].n; j++) {
 			const struct svc_record *r = s->recs[hosts[i].first + j];
 			for (unsigned k = 0; k < r->n_findings && k < REC_MAX_FINDINGS; k++) {
-				fputs("<tr>", f);
-				finding_cells(f, &r->findings[k]);
-				fprintf(f, "<td data-v=\"%zu\"><a href=\"#host-%zu\">", i, i + 1);
-				h(f, r->ip);
-				fputs("</a></td>", f);
-				char port[8];
-				snprintf(port, sizeof port, "%u", (unsigned)r->port);
-				td_num(f, r->port, port, NULL);
-				fputs("</tr>\n", f);
+				const struct rec_finding *fd = &r->findings[k];
+				size_t x = 0;
+				while (x < n_rows && strcmp(rows[x].fd->id, fd->id) != 0)
+					x++;
+				if (x == n_rows) {
+					if (n_rows == cap) {
+						cap = cap ? cap * 2 : 16;
+						struct fix_row *p = realloc(rows, cap * sizeof *p);
+						if (!p)
+							goto out;
+						rows = p;
+					}
+					rows[n_rows++] = (struct fix_row){.fd = fd, .worst = -1,
+									  .last_host = SIZE_MAX};
+				}
+				if ((int)fd->severity > rows[x].worst)
+					rows[x].worst = (int)fd->severity;
+				rows[x].services++;
+				if (rows[x].last_host != i) {
+					rows[x].hosts++;
+					rows[x].last_host = i;
+				}
 			}
 		}
-	fputs("</tbody>\n</table>\n</section>\n", f);
+	if (n_rows)
+		qsort(rows, n_rows, sizeof *rows, fix_cmp);
+	fputs("<section id=\"findings\">\n<h2>Findings and how to fix them</h2>\n", f);
+	filter_box(f, "findings-table", "findings");
+	fputs("<table id=\"findings-table\" class=\"sortable\">\n<thead><tr>"
+	      "<th>Severity</th><th>Finding</th><th>Hosts</th><th>Services</th><th>Fix</th>"
+	      "</tr></thead>\n<tbody>\n",
+	      f);
+	for (size_t x = 0; x < n_rows; x++) {
+		fputs("<tr id=\"", f);
+		fix_anchor(f, rows[x].fd->id);
+		fputs("\">", f);
+		struct rec_finding shown = *rows[x].fd;
+		shown.severity = (enum severity)rows[x].worst;
+		finding_cells(f, &shown);
+		char num[24];
+		snprintf(num, sizeof num, "%u", rows[x].hosts);
+		td(f, num);
+		snprintf(num, sizeof num, "%u", rows[x].services);
+		td(f, num);
+		td(f, rows[x].fd->remediation ? rows[x].fd->remediation : "");
+		fputs("</tr>\n", f);
+	}
+	fputs("</tbody>\n</table>\n", f);
+	if (n_rows == 0)
+		fputs("<p>No findings.</p>\n", f);
+	fputs("</section>\n", f);
+out:
+	free(rows);
 }
 
 static void fact(FILE *f, const char *label, const char *value)
@@ -490,21 +550,39 @@ static void write_service(FILE *f, const struct svc_record *r)
 	fact(f, "Signing", signing_label(report_signing(r)));
 	fact(f, "Anonymous logon", tri_label(r->auth.anonymous_logon));
 	fact(f, "Guest logon", tri_label(r->auth.guest));
-	fact(f, "MS17-010", vuln_name(r->ms17_010));
-	fact(f, "CVE-2020-0796", vuln_name(r->cve_2020_0796));
-	fact(f, "DoublePulsar", vuln_name(r->doublepulsar));
+	/* vulnerabilities only when checked (unknown says nothing) */
+	if (r->ms17_010 != VULN_UNKNOWN)
+		fact(f, "MS17-010", vuln_name(r->ms17_010));
+	if (r->cve_2020_0796 != VULN_UNKNOWN)
+		fact(f, "CVE-2020-0796", vuln_name(r->cve_2020_0796));
+	if (r->doublepulsar != VULN_UNKNOWN)
+		fact(f, "DoublePulsar", vuln_name(r->doublepulsar));
 	for (unsigned i = 0; i < r->n_errors && i < REC_MAX_ERRORS; i++) {
 		snprintf(buf, sizeof buf, "%s: %s", r->errors[i].stage, r->errors[i].message);
 		fact(f, "Error", buf);
 	}
 	fputs("</dl>\n", f);
 	if (r->n_findings) {
-		fputs("<table class=\"sortable\"><thead><tr><th>Severity</th><th>Finding</th>"
-		      "<th>Evidence</th><th>Fix</th></tr></thead>\n<tbody>\n",
+		fputs("<table class=\"sortable\"><thead><tr><th>Severity</th><th>Finding (its fix: "
+		      "click)</th><th>Evidence</th></tr></thead>\n<tbody>\n",
 		      f);
 		for (unsigned k = 0; k < r->n_findings && k < REC_MAX_FINDINGS; k++) {
+			const struct rec_finding *fd = &r->findings[k];
+			/* the finding links to its fix: the text is written once,
+			 * in the findings table */
 			fputs("<tr>", f);
-			finding_cells(f, &r->findings[k]);
+			sev_td(f, (int)fd->severity);
+			fputs("<td><a class=\"fid\" href=\"#", f);
+			fix_anchor(f, fd->id);
+			fputs("\">", f);
+			h(f, fd->id);
+			fputs("</a>", f);
+			if (fd->title) {
+				fputs("<br>", f);
+				h(f, fd->title);
+			}
+			fputs("</td>", f);
+			td(f, fd->evidence);
 			fputs("</tr>\n", f);
 		}
 		fputs("</tbody></table>\n", f);

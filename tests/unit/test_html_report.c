@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assess/assess.h"
 #include "record/record.h"
 #include "report/escape.h"
 #include "report/report.h"
@@ -210,6 +211,16 @@ static void test_html_writer_sample(void **state)
 	/* the worst host's ports, joined */
 	assert_non_null(strstr(w, "<td>139, 445</td>"));
 	assert_non_null(strstr(s, "CVE-2017-0143"));
+	/* findings by id, worst first, each fix written once and linked from
+	 * the hosts */
+	const char *ms = strstr(s, "<tr id=\"fix-MS17_010\"><td class=\"sev-critical\">Critical</td>");
+	const char *s1 = strstr(s, "<tr id=\"fix-SMB1_ENABLED\"><td class=\"sev-high\">High</td>");
+	assert_non_null(ms);
+	assert_non_null(s1);
+	assert_true(ms < s1);
+	assert_int_equal(count(s, "<td>Disable SMBv1</td>"), 2);
+	assert_int_equal(count(s, "<a class=\"fid\" href=\"#fix-MS17_010\">MS17_010</a>"), 1);
+	assert_int_equal(count(s, "<a class=\"fid\" href=\"#fix-SMB1_ENABLED\">SMB1_ENABLED</a>"), 1);
 	/* the charts' data: severity Critical..Info, dialects, SMB1, signing */
 	assert_non_null(strstr(s, "\"severity\":{\"labels\":[\"Critical\",\"High\",\"Medium\","
 				  "\"Low\",\"Info\"],\"counts\":[1,1,0,0,0]}"));
@@ -221,6 +232,44 @@ static void test_html_writer_sample(void **state)
 	assert_non_null(strstr(s, "<table id=\"hosts-table\" class=\"sortable\">"));
 	assert_non_null(strstr(s, "@media print"));
 	assert_non_null(strstr(s, "Chart.js v4.5.1"));
+	free(s);
+}
+
+/* A /24 of old Samba-like hosts with every finding assess.c gives them,
+ * three shares each: the report stays under 1 MB (the issue's bound). */
+static void test_html_writer_slash24_size(void **state)
+{
+	(void)state;
+	static struct svc_record recs[254];
+	const struct svc_record *p[254];
+	for (size_t i = 0; i < 254; i++) {
+		fill(&recs[i]);
+		snprintf(recs[i].ip, sizeof recs[i].ip, "198.18.7.%zu", i + 1);
+		snprintf(recs[i].ntlm.netbios_computer, REC_STR, "HOST-%03zu", i + 1);
+		recs[i].smb2.signing = SIGN_DISABLED;
+		recs[i].auth.guest = TRI_YES;
+		recs[i].n_shares = 3;
+		record_set_str(recs[i].shares[2].name, sizeof recs[i].shares[2].name, "scans");
+		record_set_str(recs[i].shares[2].type, sizeof recs[i].shares[2].type, "disk");
+		record_set_str(recs[i].shares[2].comment, REC_STR, "Scanner drop folder, 3rd floor");
+		recs[i].shares[2].anonymous_read = TRI_YES;
+		recs[i].n_findings = 0;
+		assess_record(&recs[i]);
+		p[i] = &recs[i];
+	}
+	assert_true(recs[0].n_findings >= 4);
+	char *s = run_html(p, 254);
+	size_t len = strlen(s);
+	print_message("# a /24 of %u findings per host: %zu bytes\n", recs[0].n_findings, len);
+	if (getenv("HTML_REPORT_DUMP")) {
+		FILE *d = fopen(getenv("HTML_REPORT_DUMP"), "w");
+		if (d) {
+			fputs(s, d);
+			fclose(d);
+		}
+	}
+	assert_true(len < 1024 * 1024);
+	assert_non_null(strstr(s, "HOST-254"));
 	free(s);
 }
 
@@ -240,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_json_script_dump),
 		cmocka_unit_test(test_html_writer_hostile),
 		cmocka_unit_test(test_html_writer_sample),
+		cmocka_unit_test(test_html_writer_slash24_size),
 		cmocka_unit_test(test_html_writer_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

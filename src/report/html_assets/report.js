@@ -30,7 +30,7 @@
 			new Chart(c, {
 				type: "doughnut",
 				data: { labels: d.labels, datasets: [{ data: d.counts, backgroundColor: colors }] },
-				options: Object.assign({}, common, { plugins: { legend: { position: "right" } } })
+				options: Object.assign({}, common, { plugins: { legend: { position: "bottom" } } })
 			});
 		}
 		bar("chart-severity", data.severity, sevColors);
@@ -39,11 +39,16 @@
 		doughnut("chart-signing", data.signing, ["#2e7d32", "#f9a825", "#c62828", "#90a4ae"]);
 	}
 
-	/* a cell's sort key: data-v when present (numbers, severities), else its text */
+	/* a cell's sort key: data-v when present (addresses), a severity's rank
+	 * for a sev-* cell, else its text */
+	var sevRank = { critical: "4", high: "3", medium: "2", low: "1", info: "0", none: "-1" };
 	function key(td) {
 		if (!td) return "";
 		var v = td.getAttribute("data-v");
-		return v !== null ? v : td.textContent.trim().toLowerCase();
+		if (v !== null) return v;
+		var m = /^sev-(\w+)$/.exec(td.className);
+		if (m && sevRank.hasOwnProperty(m[1])) return sevRank[m[1]];
+		return td.textContent.trim().toLowerCase();
 	}
 	function compare(a, b) {
 		var na = Number(a), nb = Number(b);

@@ -94,8 +94,10 @@ eq "</style> only once (the page's own)" "$(grep -oF '</style>' <<<"$html" | wc 
 eq "</script> only three times (the page's own)" "$(grep -oF '</script>' <<<"$html" | wc -l)" "3"
 
 # --- in the browser -------------------------------------------------------------
-shot=$ARTIFACTS/html-report-lab.png
-cp "$WORK/report.html" "$ARTIFACTS/html-report-lab.html"
+# one pair per build (make test runs this for build and build-san)
+build_tag=$(basename "$(dirname "$SMBWATCH")")
+shot=$ARTIFACTS/html-report-lab-$build_tag.png
+cp "$WORK/report.html" "$ARTIFACTS/html-report-lab-$build_tag.html"
 if check_page "$WORK/report.html" "$shot" "$P1" "$P2" "$P3" "$P4" >"$WORK/page.json" 2>"$WORK/page.err"; then
 	ok "chromium opened the report"
 else
@@ -126,7 +128,7 @@ eq "filter: the row left is the one that matches" \
 if [ -s "$shot" ]; then
 	ok "screenshot kept"
 	diag "screenshot: $shot"
-	diag "report: $ARTIFACTS/html-report-lab.html"
+	diag "report: $ARTIFACTS/html-report-lab-$build_tag.html"
 else
 	not_ok "screenshot kept" "$shot missing"
 fi

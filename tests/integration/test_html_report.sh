@@ -3,7 +3,9 @@
 # real browser. The lab's "guest" persona gets a server string made of the
 # payloads an attacker would use (<script>, "><img onerror>, </style>,
 # </script>): Samba sends it as the IPC$ share comment, so it reaches the
-# report from the network. Then Debian's chromium (headless, driven by
+# report from the network; names and OS strings (too long for NetBIOS names)
+# come from a loopback responder (tests/hostile/hostile.py --mode
+# markup-strings). Then Debian's chromium (headless, driven by
 # puppeteer-core from tests/browser/, `npm ci` by scripts/deps.sh) opens the
 # file and tests/browser/check_report.js measures it:
 #   no console or page error, no request but the file itself, no dialog;
@@ -104,16 +106,21 @@ else
 	not_ok "chromium opened the report" "$(tail -20 "$WORK/page.err")"
 fi
 j=$WORK/page.json
-eq "no console error" "$(jq -c '.console_errors' "$j")" "[]"
-eq "no page error" "$(jq -c '.page_errors' "$j")" "[]"
-eq "no request but the file itself" "$(jq -c '.requests' "$j")" "[]"
-eq "no dialog (alert) fired" "$(jq -c '.dialogs' "$j")" "[]"
-eq "four charts" "$(jq -c '.charts | keys' "$j")" '["chart-dialect","chart-severity","chart-signing","chart-smb1"]'
-eq "every chart has painted pixels (> 500 each)" "$(jq -c '[.charts[] | . > 500] | all' "$j")" "true"
-diag "painted pixels: $(jq -c '.charts' "$j")"
-eq "no <img> element, no inline event handler" "$(jq -c '[.img_count, .inline_handlers]' "$j")" "[0,0]"
-eq "three scripts (chart data, Chart.js, the report's)" "$(jq '.script_count' "$j")" "3"
-eq "each payload is in the page as text" "$(jq -c '.payloads_in_text' "$j")" "[true,true,true,true]"
+# page_checks WHAT JSON: what every report must show in the browser
+page_checks() {
+	local w=$1 j=$2
+	eq "$w: no console error" "$(jq -c '.console_errors' "$j")" "[]"
+	eq "$w: no page error" "$(jq -c '.page_errors' "$j")" "[]"
+	eq "$w: no request but the file itself" "$(jq -c '.requests' "$j")" "[]"
+	eq "$w: no dialog (alert) fired" "$(jq -c '.dialogs' "$j")" "[]"
+	eq "$w: four charts" "$(jq -c '.charts | keys' "$j")" '["chart-dialect","chart-severity","chart-signing","chart-smb1"]'
+	eq "$w: every chart has painted pixels (> 500 each)" "$(jq -c '[.charts[] | . > 500] | all' "$j")" "true"
+	diag "$w: painted pixels: $(jq -c '.charts' "$j")"
+	eq "$w: no <img> element, no inline event handler" "$(jq -c '[.img_count, .inline_handlers]' "$j")" "[0,0]"
+	eq "$w: three scripts (chart data, Chart.js, the report's)" "$(jq '.script_count' "$j")" "3"
+	eq "$w: each payload is in the page as text" "$(jq -c '.payloads_in_text' "$j")" "[true,true,true,true]"
+}
+page_checks "lab" "$j"
 # sorting: a click on Address sorts ascending (numerically), another descending
 want_asc=$(jq -c '.hosts_initial | sort_by(split(".") | map(tonumber))' "$j")
 eq "hosts: the first click on Address sorts ascending" "$(jq -c '.hosts_after_click' "$j")" "$want_asc"
@@ -131,6 +138,35 @@ if [ -s "$shot" ]; then
 	diag "report: $ARTIFACTS/html-report-lab-$build_tag.html"
 else
 	not_ok "screenshot kept" "$shot missing"
+fi
+
+# --- names and OS strings: a loopback responder ----------------------------------
+# NetBIOS names are too short for the payloads: tests/hostile/hostile.py
+# --mode markup-strings is an SMB1 server whose DomainName, ServerName,
+# NativeOS, NativeLanMan and PrimaryDomain are all four payloads.
+RESP_IP=127.77.$((($$ >> 8) % 250 + 1)).$(($$ % 250 + 1))
+serve markup python3 "$ROOT/tests/hostile/hostile.py" --mode markup-strings --host "$RESP_IP" \
+	--port 10445 --lifetime 300
+ready markup "markup-strings responder ready"
+timeout "$SCAN_TIMEOUT" "$SMBWATCH" scan --no-db --no-progress -p 10445 --format html \
+	-o "$WORK/names.html" -oA "$WORK/names" "$RESP_IP" 2>"$WORK/names.err"
+eq "scan of the responder --format html exits 0" "$?" "0"
+eq "its record has the payloads as name, domain, OS and LAN manager (from the server)" \
+	"$(jq -c --arg e "$EVIL" '[.smb1.server_name, .smb1.domain, .smb1.native_os, .smb1.native_lanman] | map(. == $e)' "$WORK/names.jsonl")" \
+	"[true,true,true,true]"
+nhtml=$(cat "$WORK/names.html")
+for p in "$P1" "$P2"; do
+	if grep -qF -- "$p" <<<"$nhtml"; then not_ok "names: payload not raw in the file: $p"; else ok "names: payload not raw in the file: $p"; fi
+done
+eq "names: </style> once, </script> three times" \
+	"$(grep -oF '</style>' <<<"$nhtml" | wc -l) $(grep -oF '</script>' <<<"$nhtml" | wc -l)" "1 3"
+nshot=$ARTIFACTS/html-report-names-$build_tag.png
+if check_page "$WORK/names.html" "$nshot" "$P1" "$P2" "$P3" "$P4" >"$WORK/names.json" 2>"$WORK/names-page.err"; then
+	ok "chromium opened the responder's report"
+	page_checks "names" "$WORK/names.json"
+	diag "screenshot: $nshot"
+else
+	not_ok "chromium opened the responder's report" "$(tail -20 "$WORK/names-page.err")"
 fi
 
 finish

@@ -60,6 +60,8 @@ async function main() {
 			});
 			return r;
 		});
+		// the artefact: the page as opened, before the clicks and typing below
+		await page.screenshot({ path: shot, fullPage: true });
 		out.img_count = await page.evaluate(() => document.querySelectorAll("img").length);
 		out.inline_handlers = await page.evaluate(() =>
 			Array.from(document.querySelectorAll("*")).filter((e) =>
@@ -101,7 +103,6 @@ async function main() {
 					.map((r) => r.textContent));
 			out.filter_total = names.length;
 		}
-		await page.screenshot({ path: shot, fullPage: true });
 	} finally {
 		await browser.close();
 		fs.rmSync(profile, { recursive: true, force: true });

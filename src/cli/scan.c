@@ -18,6 +18,7 @@
 #include "cli/options.h"
 #include "cli/scan_run.h"
 #include "cli/scan_store.h"
+#include "cli/scan_trend.h"
 #include "net/privdrop.h"
 #include "net/resume.h"
 #include "net/syn.h"
@@ -382,11 +383,21 @@ int cli_scan(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	char *args = command_line(argc, argv);
+	/* the HTML report charts the findings of this scan's earlier runs */
+	struct report_trend_point trend[30];
+	size_t n_trend = 0;
+	bool want_trend = cli.format == REPORT_HTML;
+	for (unsigned i = 0; i < cli.n_files; i++)
+		want_trend = want_trend || cli.files[i].format == REPORT_HTML;
+	if (want_trend && !o.rec.failed)
+		n_trend = scan_trend_load(o.rec.st, &o.rec.run, trend, sizeof trend / sizeof trend[0]);
 	struct report_run run = {
 		.args = args,
 		.ports = cli.ports_text,
 		.view = cli.sopts.view,
 		.start = (int64_t)time(NULL),
+		.trend = trend,
+		.n_trend = n_trend,
 	};
 	report_set_run(o.report, &run);
 	for (unsigned i = 0; i < o.n_files; i++)

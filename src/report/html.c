@@ -41,6 +41,8 @@ struct html_state {
 	size_t n, cap;
 	char view[32];
 	int64_t start;
+	struct report_trend_point *trend; /* earlier runs, oldest first */
+	size_t n_trend;
 };
 
 static void *html_open(FILE *out)
@@ -57,6 +59,16 @@ static void html_run(void *st, const struct report_run *run)
 	if (run->view)
 		snprintf(s->view, sizeof s->view, "%s", run->view);
 	s->start = run->start;
+	free(s->trend);
+	s->trend = NULL;
+	s->n_trend = 0;
+	if (run->n_trend && run->trend) {
+		s->trend = malloc(run->n_trend * sizeof *s->trend);
+		if (s->trend) {
+			memcpy(s->trend, run->trend, run->n_trend * sizeof *s->trend);
+			s->n_trend = run->n_trend;
+		}
+	}
 }
 
 static void html_service(void *st, const struct svc_record *rec)
@@ -281,7 +293,34 @@ static void write_summary(FILE *f, const struct html_state *s, const struct coun
 	fputs("</section>\n", f);
 }
 
-static void write_charts(FILE *f, const struct counts *c)
+/* Findings over time: the earlier runs and this one, by severity
+ * (Critical first, as in the severity chart); NULL when there is no
+ * earlier run to compare with. */
+static json_t *trend_chart(const struct html_state *s, const struct counts *c)
+{
+	if (s->n_trend == 0)
+		return NULL;
+	json_t *labels = json_array(), *series = json_array();
+	for (size_t i = 0; i <= s->n_trend; i++) {
+		char when[40] = "";
+		int64_t at = i < s->n_trend ? s->trend[i].at : s->start;
+		unix_to_rfc3339(at, when, sizeof when);
+		when[16] = '\0'; /* YYYY-MM-DDTHH:MM */
+		if (when[10] == 'T')
+			when[10] = ' ';
+		json_array_append_new(labels, json_string(when));
+	}
+	for (int sv = SEV_CRITICAL; sv >= SEV_INFO; sv--) {
+		json_t *v = json_array();
+		for (size_t i = 0; i < s->n_trend; i++)
+			json_array_append_new(v, json_integer(s->trend[i].sev[sv]));
+		json_array_append_new(v, json_integer(c->sev[sv]));
+		json_array_append_new(series, v);
+	}
+	return json_pack("{soso}", "labels", labels, "series", series);
+}
+
+static void write_charts(FILE *f, const struct html_state *s, const struct counts *c)
 {
 	static const char *const sev_names[N_SEV] = {"Critical", "High", "Medium", "Low", "Info"};
 	unsigned sev[N_SEV];
@@ -297,12 +336,22 @@ static void write_charts(FILE *f, const struct counts *c)
 	      "<figure><div class=\"chart\"><canvas id=\"chart-smb1\"></canvas></div>"
 	      "<figcaption>SMB1 on services</figcaption></figure>\n"
 	      "<figure><div class=\"chart\"><canvas id=\"chart-signing\"></canvas></div>"
-	      "<figcaption>Signing on services</figcaption></figure>\n"
-	      "</div>\n</section>\n",
+	      "<figcaption>Signing on services</figcaption></figure>\n",
 	      f);
+	json_t *trend = trend_chart(s, c);
+	if (trend)
+		fputs("<figure class=\"wide\"><div class=\"chart\"><canvas id=\"chart-trend\">"
+		      "</canvas></div><figcaption>Findings over time (this scan's earlier runs "
+		      "from the store, and this one)</figcaption></figure>\n",
+		      f);
+	fputs("</div>\n</section>\n", f);
 	json_t *data = json_pack("{s:o,s:o,s:o,s:o}", "severity", chart(sev_names, sev, N_SEV),
 				 "dialect", chart(dialect_bins, c->dialect, 7), "smb1",
 				 chart(smb1, c->smb1, 3), "signing", chart(sign, c->signing, 4));
+	if (data && trend)
+		json_object_set_new(data, "trend", trend);
+	else
+		json_decref(trend);
 	fputs("<script type=\"application/json\" id=\"chart-data\">", f);
 	if (data)
 		json_script_dump(f, data);
@@ -674,7 +723,7 @@ static void html_finish(void *st, const struct scan_summary *sum)
 
 	write_head(f);
 	write_summary(f, s, &c, sum);
-	write_charts(f, &c);
+	write_charts(f, s, &c);
 	write_hosts_table(f, s, hosts, n_hosts);
 	write_findings_table(f, s, hosts, n_hosts);
 	write_details(f, s, hosts, n_hosts);
@@ -693,6 +742,7 @@ static void html_close(void *st)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->recs[i]);
 	free(s->recs);
+	free(s->trend);
 	free(s);
 }
 

@@ -58,11 +58,20 @@ struct report *report_new(enum report_format fmt, FILE *out);
 /* What the run was, for the writers whose format has a place for it (nmap
  * XML's nmaprun args/start/scaninfo, ECS's observer). Call before the first
  * report_service(); strings are copied. Any field may be NULL/0. */
+/* Findings of one earlier run, by severity (enum severity index). */
+struct report_trend_point {
+	int64_t at;           /* unix seconds the run started */
+	unsigned sev[SEV_CRITICAL + 1];
+};
 struct report_run {
 	const char *args;     /* the command line as typed */
 	const char *ports;    /* "445,139" */
 	const char *view;     /* --view: where the scan ran from */
 	int64_t start;        /* unix seconds */
+	/* earlier complete runs of the same targets, ports and view, oldest
+	 * first (copied): the HTML report charts them with this run */
+	const struct report_trend_point *trend;
+	size_t n_trend;
 };
 void report_set_run(struct report *r, const struct report_run *run);
 void report_service(struct report *r, const struct svc_record *rec);

@@ -106,14 +106,15 @@ else
 	not_ok "chromium opened the report" "$(tail -20 "$WORK/page.err")"
 fi
 j=$WORK/page.json
-# page_checks WHAT JSON: what every report must show in the browser
+# page_checks WHAT JSON [CHARTS]: what every report must show in the browser
+FOUR_CHARTS='["chart-dialect","chart-severity","chart-signing","chart-smb1"]'
 page_checks() {
-	local w=$1 j=$2
+	local w=$1 j=$2 charts=${3:-$FOUR_CHARTS}
 	eq "$w: no console error" "$(jq -c '.console_errors' "$j")" "[]"
 	eq "$w: no page error" "$(jq -c '.page_errors' "$j")" "[]"
 	eq "$w: no request but the file itself" "$(jq -c '.requests' "$j")" "[]"
 	eq "$w: no dialog (alert) fired" "$(jq -c '.dialogs' "$j")" "[]"
-	eq "$w: four charts" "$(jq -c '.charts | keys' "$j")" '["chart-dialect","chart-severity","chart-signing","chart-smb1"]'
+	eq "$w: the charts" "$(jq -c '.charts | keys' "$j")" "$charts"
 	eq "$w: every chart has painted pixels (> 500 each)" "$(jq -c '[.charts[] | . > 500] | all' "$j")" "true"
 	diag "$w: painted pixels: $(jq -c '.charts' "$j")"
 	eq "$w: no <img> element, no inline event handler" "$(jq -c '[.img_count, .inline_handlers]' "$j")" "[0,0]"
@@ -167,6 +168,29 @@ if check_page "$WORK/names.html" "$nshot" "$P1" "$P2" "$P3" "$P4" >"$WORK/names.
 	diag "screenshot: $nshot"
 else
 	not_ok "chromium opened the responder's report" "$(tail -20 "$WORK/names-page.err")"
+fi
+
+# --- findings over time: a second stored run of the same scan -------------------
+for i in 1 2; do
+	timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --db "$WORK/trend.db" --no-progress -p 445 \
+		--format html -o "$WORK/trend$i.html" 198.18.1.10-14 2>"$WORK/trend$i.err"
+	eq "stored scan $i --format html exits 0" "$?" "0"
+done
+eq "first run: no earlier run, no findings-over-time chart" \
+	"$(grep -c '<canvas id="chart-trend">' "$WORK/trend1.html")" "0"
+eq "second run: the chart, with both runs" \
+	"$(grep -o '"trend":{"labels":\[[^]]*\]' "$WORK/trend2.html" | grep -o '"20[0-9-]* [0-9:]*"' | wc -l)" "2"
+tshot=$ARTIFACTS/html-report-trend-$build_tag.png
+if check_page "$WORK/trend2.html" "$tshot" "LAB-GUEST" >"$WORK/trend.json" 2>"$WORK/trend-page.err"; then
+	ok "chromium opened the second run's report"
+	eq "trend: no console error, request or dialog" \
+		"$(jq -c '[.console_errors, .page_errors, .requests, .dialogs]' "$WORK/trend.json")" "[[],[],[],[]]"
+	eq "trend: five charts, each with painted pixels (> 500)" \
+		"$(jq -c '[(.charts | keys), ([.charts[] | . > 500] | all)]' "$WORK/trend.json")" \
+		'[["chart-dialect","chart-severity","chart-signing","chart-smb1","chart-trend"],true]'
+	diag "trend: painted pixels: $(jq -c '.charts' "$WORK/trend.json"); screenshot: $tshot"
+else
+	not_ok "chromium opened the second run's report" "$(tail -20 "$WORK/trend-page.err")"
 fi
 
 finish

@@ -93,7 +93,8 @@ static void test_json_script_dump(void **state)
 	free(mem);
 }
 
-static char *run_html(const struct svc_record *const *recs, size_t n)
+static char *run_html_trend(const struct svc_record *const *recs, size_t n,
+			    const struct report_trend_point *trend, size_t n_trend)
 {
 	char *mem = NULL;
 	size_t sz = 0;
@@ -104,7 +105,7 @@ static char *run_html(const struct svc_record *const *recs, size_t n)
 	struct report *r = report_new((enum report_format)fmt, f);
 	assert_non_null(r);
 	struct report_run run = {.args = "smbwatch scan", .ports = "445", .view = "lab",
-				 .start = T_UNIX};
+				 .start = T_UNIX, .trend = trend, .n_trend = n_trend};
 	report_set_run(r, &run);
 	for (size_t i = 0; i < n; i++)
 		report_service(r, recs[i]);
@@ -113,6 +114,11 @@ static char *run_html(const struct svc_record *const *recs, size_t n)
 	report_free(r);
 	fclose(f);
 	return mem;
+}
+
+static char *run_html(const struct svc_record *const *recs, size_t n)
+{
+	return run_html_trend(recs, n, NULL, 0);
 }
 
 static size_t count(const char *hay, const char *needle)
@@ -273,6 +279,29 @@ static void test_html_writer_slash24_size(void **state)
 	free(s);
 }
 
+/* Findings over time: only with earlier runs; their counts, then this run's. */
+static void test_html_writer_trend(void **state)
+{
+	(void)state;
+	static struct svc_record a;
+	fill(&a); /* one high finding */
+	const struct svc_record *recs[] = {&a};
+	char *s = run_html(recs, 1);
+	assert_null(strstr(s, "<canvas id=\"chart-trend\">"));
+	assert_null(strstr(s, "\"trend\""));
+	free(s);
+	struct report_trend_point pts[2] = {
+		{.at = T_UNIX - 7200, .sev = {[SEV_HIGH] = 3, [SEV_INFO] = 1}},
+		{.at = T_UNIX - 3600, .sev = {[SEV_CRITICAL] = 1, [SEV_HIGH] = 2}},
+	};
+	s = run_html_trend(recs, 1, pts, 2);
+	assert_int_equal(count(s, "<canvas id=\"chart-trend\">"), 1);
+	assert_non_null(strstr(s, "\"trend\":{\"labels\":[\"2023-11-14 20:13\",\"2023-11-14 21:13\","
+				  "\"2023-11-14 22:13\"],\"series\":[[0,1,0],[3,2,1],[0,0,0],[0,0,0],"
+				  "[1,0,0]]}"));
+	free(s);
+}
+
 static void test_html_writer_empty(void **state)
 {
 	(void)state;
@@ -290,6 +319,7 @@ int main(void)
 		cmocka_unit_test(test_html_writer_hostile),
 		cmocka_unit_test(test_html_writer_sample),
 		cmocka_unit_test(test_html_writer_slash24_size),
+		cmocka_unit_test(test_html_writer_trend),
 		cmocka_unit_test(test_html_writer_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

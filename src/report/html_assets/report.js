@@ -33,6 +33,22 @@
 				options: Object.assign({}, common, { plugins: { legend: { position: "bottom" } } })
 			});
 		}
+		var t = data.trend, tc = document.getElementById("chart-trend");
+		if (t && tc) {
+			var names = ["Critical", "High", "Medium", "Low", "Info"];
+			new Chart(tc, {
+				type: "bar",
+				data: {
+					labels: t.labels,
+					datasets: t.series.map(function (v, i) {
+						return { label: names[i], data: v, backgroundColor: sevColors[i] };
+					})
+				},
+				options: Object.assign({}, common, {
+					scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } }
+				})
+			});
+		}
 		bar("chart-severity", data.severity, sevColors);
 		bar("chart-dialect", data.dialect, "#1565c0");
 		doughnut("chart-smb1", data.smb1, ["#c62828", "#2e7d32", "#90a4ae"]);

@@ -14,6 +14,7 @@
  * Records are collected and the page is written at report_finish(), since
  * the summary comes first and hosts are ordered by how bad they are. */
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,27 @@ extern const char html_asset_chartjs_sha256[], html_asset_js_sha256[];
 
 #define N_SEV (SEV_CRITICAL + 1)
 
+/* What the page needs of one service, taken at report_service(): the
+ * record itself (33 KB, most of it the share table) is not kept, so a big
+ * scan costs a few KB per service. Its detail block is rendered then. */
+struct html_finding {
+	char id[32];
+	enum severity severity;
+	const char *title, *remediation; /* static text from assess/ */
+};
+struct html_svc {
+	char ip[64];
+	uint16_t port;
+	int64_t scanned_at;
+	char name[REC_STR], domain[REC_STR], os[REC_STR * 2];
+	enum tri smb1;
+	enum signing signing;
+	char top[16]; /* top_dialect() */
+	unsigned n_findings;
+	struct html_finding findings[REC_MAX_FINDINGS];
+	char *detail; /* write_service()'s HTML */
+};
+
 struct html_host {
 	size_t first, n;  /* its services: recs[first .. first + n) */
 	int worst;        /* worst severity of its findings, -1 when none */
@@ -37,7 +59,7 @@ struct html_host {
 
 struct html_state {
 	FILE *out;
-	struct svc_record **recs;
+	struct html_svc **recs;
 	size_t n, cap;
 	char view[32];
 	int64_t start;
@@ -71,24 +93,6 @@ static void html_run(void *st, const struct report_run *run)
 	}
 }
 
-static void html_service(void *st, const struct svc_record *rec)
-{
-	struct html_state *s = st;
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? s->cap * 2 : 64;
-		struct svc_record **p = realloc(s->recs, cap * sizeof *p);
-		if (!p)
-			return; /* out of memory: this service is left out */
-		s->recs = p;
-		s->cap = cap;
-	}
-	struct svc_record *copy = malloc(sizeof *copy);
-	if (!copy)
-		return;
-	*copy = *rec;
-	s->recs[s->n++] = copy;
-}
-
 /* --- ordering -------------------------------------------------------------- */
 
 /* Addresses sort numerically, IPv4 before IPv6; unparsable ones last. */
@@ -105,8 +109,8 @@ static void addr_key(const char *ip, uint8_t key[17])
 
 static int svc_cmp(const void *a, const void *b)
 {
-	const struct svc_record *x = *(struct svc_record *const *)a;
-	const struct svc_record *y = *(struct svc_record *const *)b;
+	const struct html_svc *x = *(struct html_svc *const *)a;
+	const struct html_svc *y = *(struct html_svc *const *)b;
 	uint8_t kx[17], ky[17];
 	addr_key(x->ip, kx);
 	addr_key(y->ip, ky);
@@ -118,8 +122,9 @@ static int svc_cmp(const void *a, const void *b)
 	return c;
 }
 
-/* Worst first: worst severity, then number of findings, then address. */
-static struct svc_record **cmp_recs;
+/* Worst first: worst severity, then number of findings, then address.
+ * (qsort passes no context: the services the hosts index are here.) */
+static struct html_svc **cmp_recs;
 static int host_cmp(const void *a, const void *b)
 {
 	const struct html_host *x = a, *y = b;
@@ -223,25 +228,22 @@ struct counts {
 static const char *const dialect_bins[7] = {"SMB1 only", "2.0.2", "2.1", "3.0", "3.0.2", "3.1.1",
 					    "unknown"};
 
-static void count_service(struct counts *c, const struct svc_record *r)
+static void count_service(struct counts *c, const struct html_svc *r)
 {
-	for (unsigned i = 0; i < r->n_findings && i < REC_MAX_FINDINGS; i++) {
-		unsigned sv = (unsigned)r->findings[i].severity;
-		c->sev[sv < N_SEV ? sv : 0]++;
+	for (unsigned i = 0; i < r->n_findings; i++) {
+		c->sev[r->findings[i].severity]++;
 		c->findings++;
 	}
-	c->smb1[r->smb1.enabled == TRI_YES ? 0 : r->smb1.enabled == TRI_NO ? 1 : 2]++;
-	switch (report_signing(r)) {
+	c->smb1[r->smb1 == TRI_YES ? 0 : r->smb1 == TRI_NO ? 1 : 2]++;
+	switch (r->signing) {
 	case SIGN_REQUIRED: c->signing[0]++; break;
 	case SIGN_ENABLED: c->signing[1]++; break;
 	case SIGN_DISABLED: c->signing[2]++; break;
 	default: c->signing[3]++; break;
 	}
-	char d[16];
-	top_dialect(r, d, sizeof d);
 	unsigned bin = 6;
 	for (unsigned i = 0; i < 6; i++)
-		if (strcmp(d, dialect_bins[i]) == 0)
+		if (strcmp(r->top, dialect_bins[i]) == 0)
 			bin = i;
 	c->dialect[bin]++;
 }
@@ -361,20 +363,15 @@ static void write_charts(FILE *f, const struct html_state *s, const struct count
 	json_decref(data);
 }
 
-static const char *first_nonempty_name(struct svc_record *const *recs, size_t n,
-				       const char *(*fn)(const struct svc_record *))
+/* A host's name, domain or OS: the first of its services that knows it. */
+static const char *host_field(struct html_svc *const *rs, size_t n, size_t offset)
 {
-	for (size_t i = 0; i < n; i++)
-		if (fn(recs[i])[0])
-			return fn(recs[i]);
+	for (size_t i = 0; i < n; i++) {
+		const char *v = (const char *)rs[i] + offset;
+		if (v[0])
+			return v;
+	}
 	return "";
-}
-
-static void host_os(struct svc_record *const *recs, size_t n, char *out, size_t outsz)
-{
-	out[0] = '\0';
-	for (size_t i = 0; i < n && !out[0]; i++)
-		osname_describe(recs[i], out, outsz);
 }
 
 static void filter_box(FILE *f, const char *table, const char *what)
@@ -397,7 +394,7 @@ static void write_hosts_table(FILE *f, const struct html_state *s, const struct 
 	      f);
 	for (size_t i = 0; i < n_hosts; i++) {
 		const struct html_host *ho = &hosts[i];
-		struct svc_record *const *rs = &s->recs[ho->first];
+		struct html_svc *const *rs = &s->recs[ho->first];
 		fputs("<tr>", f);
 		sev_td(f, ho->worst);
 		char num[24];
@@ -417,11 +414,9 @@ static void write_hosts_table(FILE *f, const struct html_state *s, const struct 
 		fprintf(f, "\"><a href=\"#host-%zu\">", i + 1);
 		h(f, rs[0]->ip);
 		fputs("</a></td>", f);
-		td(f, first_nonempty_name(rs, ho->n, report_host_name));
-		td(f, first_nonempty_name(rs, ho->n, report_domain));
-		char os[REC_STR * 2];
-		host_os(rs, ho->n, os, sizeof os);
-		td(f, os);
+		td(f, host_field(rs, ho->n, offsetof(struct html_svc, name)));
+		td(f, host_field(rs, ho->n, offsetof(struct html_svc, domain)));
+		td(f, host_field(rs, ho->n, offsetof(struct html_svc, os)));
 		char ports[128] = "";
 		size_t len = 0;
 		enum tri smb1 = TRI_UNKNOWN;
@@ -432,14 +427,12 @@ static void write_hosts_table(FILE *f, const struct html_state *s, const struct 
 					 (unsigned)rs[j]->port);
 			if (w > 0 && (size_t)w < sizeof ports - len)
 				len += (size_t)w;
-			if (rs[j]->smb1.enabled == TRI_YES ||
-			    (rs[j]->smb1.enabled == TRI_NO && smb1 == TRI_UNKNOWN))
-				smb1 = rs[j]->smb1.enabled;
-			enum signing sg = report_signing(rs[j]);
+			if (rs[j]->smb1 == TRI_YES || (rs[j]->smb1 == TRI_NO && smb1 == TRI_UNKNOWN))
+				smb1 = rs[j]->smb1;
+			enum signing sg = rs[j]->signing;
 			if (sg != SIGN_UNKNOWN && (weakest == SIGN_UNKNOWN || sg < weakest))
 				weakest = sg;
-			char d[16];
-			top_dialect(rs[j], d, sizeof d);
+			const char *d = rs[j]->top;
 			/* dialect names compare in order ("2.0.2" < "3.1.1"); SMB1 only lowest */
 			if (strcmp(best, "unknown") == 0 ||
 			    (strcmp(d, "unknown") != 0 && strcmp(d, "SMB1 only") != 0 &&
@@ -456,7 +449,7 @@ static void write_hosts_table(FILE *f, const struct html_state *s, const struct 
 }
 
 /* Severity, then the id (and CVE) over the title. */
-static void finding_cells(FILE *f, const struct rec_finding *fd)
+static void finding_cells(FILE *f, const struct html_finding *fd)
 {
 	sev_td(f, (int)fd->severity);
 	fputs("<td><span class=\"fid\">", f);
@@ -489,7 +482,7 @@ static void fix_anchor(FILE *f, const char *id)
  * every host, so it is written once here and the hosts link to it (this
  * is what keeps a /24 under 1 MB). */
 struct fix_row {
-	const struct rec_finding *fd; /* the first one seen: id, title, fix */
+	const struct html_finding *fd; /* the first one seen: id, title, fix */
 	int worst;
 	unsigned hosts, services;
 	size_t last_host;
@@ -512,9 +505,9 @@ static void write_findings_table(FILE *f, const struct html_state *s,
 	struct fix_row *rows = NULL;
 	for (size_t i = 0; i < n_hosts; i++)
 		for (size_t j = 0; j < hosts[i].n; j++) {
-			const struct svc_record *r = s->recs[hosts[i].first + j];
-			for (unsigned k = 0; k < r->n_findings && k < REC_MAX_FINDINGS; k++) {
-				const struct rec_finding *fd = &r->findings[k];
+			const struct html_svc *r = s->recs[hosts[i].first + j];
+			for (unsigned k = 0; k < r->n_findings; k++) {
+				const struct html_finding *fd = &r->findings[k];
 				size_t x = 0;
 				while (x < n_rows && strcmp(rows[x].fd->id, fd->id) != 0)
 					x++;
@@ -550,7 +543,7 @@ static void write_findings_table(FILE *f, const struct html_state *s,
 		fputs("<tr id=\"", f);
 		fix_anchor(f, rows[x].fd->id);
 		fputs("\">", f);
-		struct rec_finding shown = *rows[x].fd;
+		struct html_finding shown = *rows[x].fd;
 		shown.severity = (enum severity)rows[x].worst;
 		finding_cells(f, &shown);
 		char num[24];
@@ -656,13 +649,53 @@ static void write_service(FILE *f, const struct svc_record *r)
 	fputs("</div>\n", f);
 }
 
+static void html_service(void *st, const struct svc_record *rec)
+{
+	struct html_state *s = st;
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? s->cap * 2 : 64;
+		struct html_svc **p = realloc(s->recs, cap * sizeof *p);
+		if (!p)
+			return; /* out of memory: this service is left out */
+		s->recs = p;
+		s->cap = cap;
+	}
+	struct html_svc *v = calloc(1, sizeof *v);
+	if (!v)
+		return;
+	snprintf(v->ip, sizeof v->ip, "%s", rec->ip);
+	v->port = rec->port;
+	v->scanned_at = rec->scanned_at;
+	snprintf(v->name, sizeof v->name, "%s", report_host_name(rec));
+	snprintf(v->domain, sizeof v->domain, "%s", report_domain(rec));
+	osname_describe(rec, v->os, sizeof v->os);
+	v->smb1 = rec->smb1.enabled;
+	v->signing = report_signing(rec);
+	top_dialect(rec, v->top, sizeof v->top);
+	for (unsigned i = 0; i < rec->n_findings && i < REC_MAX_FINDINGS; i++) {
+		const struct rec_finding *fd = &rec->findings[i];
+		struct html_finding *hf = &v->findings[v->n_findings++];
+		snprintf(hf->id, sizeof hf->id, "%s", fd->id);
+		hf->severity = fd->severity <= SEV_CRITICAL ? fd->severity : SEV_INFO;
+		hf->title = fd->title;
+		hf->remediation = fd->remediation;
+	}
+	size_t sz = 0;
+	FILE *f = open_memstream(&v->detail, &sz);
+	if (f) {
+		write_service(f, rec);
+		fclose(f);
+	}
+	s->recs[s->n++] = v;
+}
+
 static void write_details(FILE *f, const struct html_state *s, const struct html_host *hosts,
 			  size_t n_hosts)
 {
 	fputs("<section id=\"details\">\n<h2>Hosts in detail</h2>\n", f);
 	for (size_t i = 0; i < n_hosts; i++) {
-		struct svc_record *const *rs = &s->recs[hosts[i].first];
-		const char *name = first_nonempty_name(rs, hosts[i].n, report_host_name);
+		struct html_svc *const *rs = &s->recs[hosts[i].first];
+		const char *name = host_field(rs, hosts[i].n, offsetof(struct html_svc, name));
 		fprintf(f, "<article class=\"host\" id=\"host-%zu\">\n<h3>", i + 1);
 		h(f, rs[0]->ip);
 		if (name[0]) {
@@ -674,7 +707,8 @@ static void write_details(FILE *f, const struct html_state *s, const struct html
 		h(f, sev_label(hosts[i].worst));
 		fputs("</span></h3>\n", f);
 		for (size_t j = 0; j < hosts[i].n; j++)
-			write_service(f, rs[j]);
+			if (rs[j]->detail)
+				fputs(rs[j]->detail, f);
 		fputs("</article>\n", f);
 	}
 	if (n_hosts == 0)
@@ -705,12 +739,12 @@ static void html_finish(void *st, const struct scan_summary *sum)
 	struct counts c = {0};
 	size_t n_hosts = 0;
 	for (size_t i = 0; i < s->n; i++) {
-		const struct svc_record *r = s->recs[i];
+		const struct html_svc *r = s->recs[i];
 		if (i == 0 || strcmp(r->ip, s->recs[i - 1]->ip) != 0)
 			hosts[n_hosts++] = (struct html_host){.first = i, .worst = -1};
 		struct html_host *ho = &hosts[n_hosts - 1];
 		ho->n++;
-		for (unsigned k = 0; k < r->n_findings && k < REC_MAX_FINDINGS; k++) {
+		for (unsigned k = 0; k < r->n_findings; k++) {
 			ho->n_findings++;
 			if ((int)r->findings[k].severity > ho->worst)
 				ho->worst = (int)r->findings[k].severity;
@@ -739,8 +773,10 @@ static void html_finish(void *st, const struct scan_summary *sum)
 static void html_close(void *st)
 {
 	struct html_state *s = st;
-	for (size_t i = 0; i < s->n; i++)
+	for (size_t i = 0; i < s->n; i++) {
+		free(s->recs[i]->detail);
 		free(s->recs[i]);
+	}
 	free(s->recs);
 	free(s->trend);
 	free(s);

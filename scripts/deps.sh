@@ -14,6 +14,23 @@ pkgs=(build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
 # formats (tests/integration/test_exports.sh); they are Debian's, for
 # /usr/bin/python3.
 [ "${1:-}" = "--bench" ] && pkgs+=(nmap masscan time)
+# The HTML report's browser test (tests/integration/test_html_report.sh):
+# Debian's chromium and node (npm too where node does not bring its own),
+# then `npm ci` in tests/browser (puppeteer-core, pinned by package-lock.json)
+# when the lock file changed, also on a run that had no package to install.
+browser_pkgs=(chromium nodejs)
+command -v npm >/dev/null 2>&1 || browser_pkgs+=(npm)
+pkgs+=("${browser_pkgs[@]}")
+browser_npm_ci() {
+	local dir lock stamp
+	dir=$(cd "$(dirname "${BASH_SOURCE[0]}")/../tests/browser" && pwd)
+	lock=$(sha256sum "$dir/package-lock.json" | cut -d' ' -f1)
+	stamp=$dir/node_modules/.smbwatch-lock.sha256
+	[ "$(cat "$stamp" 2>/dev/null)" = "$lock" ] && return 0
+	echo "deps: npm ci in tests/browser" >&2
+	(cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null) && echo "$lock" >"$stamp"
+}
+trap 'rc=$?; if [ "$rc" -eq 0 ]; then browser_npm_ci || rc=1; fi; exit "$rc"' EXIT
 missing=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -18,6 +18,7 @@
 #include "cli/options.h"
 #include "cli/scan_run.h"
 #include "cli/scan_store.h"
+#include "cli/scan_trend.h"
 #include "net/privdrop.h"
 #include "net/resume.h"
 #include "net/syn.h"
@@ -50,7 +51,9 @@ static const char scan_usage[] =
 	"  --format FMT          text (default), line, jsonl, csv, nmap-xml (nmap's -oX\n"
 	"                        format: Metasploit db_import, Faraday, libnmap),\n"
 	"                        defectdojo (Generic Findings Import JSON), ecs (Elastic\n"
-	"                        Common Schema JSON lines); see docs/exports.md\n"
+	"                        Common Schema JSON lines), html (one self-contained\n"
+	"                        page: charts, hosts worst first, sortable tables;\n"
+	"                        e.g. --format html -o report.html); see docs/exports.md\n"
 	"  -o, --output FILE     write the report to FILE instead of stdout\n"
 	"  -oX FILE              also write nmap XML to FILE (e.g. -oX lab.xml)\n"
 	"  -oA BASE              also write BASE.txt (text), BASE.jsonl and BASE.xml\n"
@@ -380,11 +383,21 @@ int cli_scan(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	char *args = command_line(argc, argv);
+	/* the HTML report charts the findings of this scan's earlier runs */
+	struct report_trend_point trend[30];
+	size_t n_trend = 0;
+	bool want_trend = cli.format == REPORT_HTML;
+	for (unsigned i = 0; i < cli.n_files; i++)
+		want_trend = want_trend || cli.files[i].format == REPORT_HTML;
+	if (want_trend && !o.rec.failed)
+		n_trend = scan_trend_load(o.rec.st, &o.rec.run, trend, sizeof trend / sizeof trend[0]);
 	struct report_run run = {
 		.args = args,
 		.ports = cli.ports_text,
 		.view = cli.sopts.view,
 		.start = (int64_t)time(NULL),
+		.trend = trend,
+		.n_trend = n_trend,
 	};
 	report_set_run(o.report, &run);
 	for (unsigned i = 0; i < o.n_files; i++)

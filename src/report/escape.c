@@ -90,3 +90,48 @@ json_t *json_string_lossy(const char *s)
 	free(clean);
 	return j;
 }
+
+void html_escape(FILE *f, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	while (*p) {
+		unsigned char c = *p;
+		switch (c) {
+		case '&': fputs("&amp;", f); p++; continue;
+		case '<': fputs("&lt;", f); p++; continue;
+		case '>': fputs("&gt;", f); p++; continue;
+		case '"': fputs("&quot;", f); p++; continue;
+		case '\'': fputs("&#39;", f); p++; continue;
+		case '\t': case '\n': case '\r': fputc(c, f); p++; continue;
+		default: break;
+		}
+		size_t n = (c < 0x20 || c == 0x7f) ? 0 : utf8_seq_len(p);
+		if (n == 0) {
+			fputs("\xef\xbf\xbd", f); /* U+FFFD */
+			p++;
+			continue;
+		}
+		fwrite(p, 1, n, f);
+		p += n;
+	}
+}
+
+int json_script_dump(FILE *f, const json_t *j)
+{
+	char *text = json_dumps(j, JSON_COMPACT | JSON_ENSURE_ASCII);
+	if (!text)
+		return -1;
+	/* JSON_ENSURE_ASCII already writes U+2028/U+2029 as \u escapes; the
+	 * three ASCII characters that matter to the HTML parser remain. Outside
+	 * strings JSON has none of them, so each is inside a string here. */
+	for (const char *p = text; *p; p++) {
+		switch (*p) {
+		case '<': fputs("\\u003c", f); break;
+		case '>': fputs("\\u003e", f); break;
+		case '&': fputs("\\u0026", f); break;
+		default: fputc(*p, f); break;
+		}
+	}
+	free(text);
+	return 0;
+}

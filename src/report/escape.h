@@ -26,4 +26,17 @@ void xml_escape(FILE *f, const char *s);
  * escapes quotes, backslashes and control bytes when it dumps. */
 json_t *json_string_lossy(const char *s);
 
+/* Write s as HTML text, safe both as element content and inside a quoted
+ * attribute value: & < > " ' become entities (so no tag, attribute or
+ * end-of-element such as </script> or </style> can be opened by a string);
+ * tab, LF and CR are kept; other control bytes and bytes that are not UTF-8
+ * become U+FFFD, so the page is always valid UTF-8. */
+void html_escape(FILE *f, const char *s);
+
+/* Write the JSON text of j for a <script type="application/json"> block:
+ * compact JSON in which every < > & and U+2028/U+2029 is written as a \uXXXX
+ * escape, so the text cannot end the script element ("</script>") or open a
+ * comment ("<!--"), whatever strings it holds. Returns 0, -1 on failure. */
+int json_script_dump(FILE *f, const json_t *j);
+
 #endif

@@ -21,9 +21,10 @@ static const struct report_ops *const writers[] = {
 	[REPORT_NMAP_XML] = &report_nmapxml_ops,
 	[REPORT_DEFECTDOJO] = &report_defectdojo_ops,
 	[REPORT_ECS] = &report_ecs_ops,
+	[REPORT_HTML] = &report_html_ops,
 };
 
-const char report_format_names[] = "text, line, jsonl, csv, nmap-xml, defectdojo, ecs";
+const char report_format_names[] = "text, line, jsonl, csv, nmap-xml, defectdojo, ecs, html";
 
 #define N_WRITERS (sizeof(writers) / sizeof(writers[0]))
 

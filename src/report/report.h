@@ -1,5 +1,6 @@
 /* report.h - output writers: text (default), line, jsonl, csv, and the
- * formats other tools import: nmap-xml.
+ * formats other tools import (nmap-xml, defectdojo, ecs), and a
+ * self-contained HTML report (html).
  *
  * Every writer has one interface so scan, monitor and sensor share them.
  * report_service() is called once per SMB service as soon as it is done
@@ -22,9 +23,10 @@ enum report_format {
 	REPORT_NMAP_XML,
 	REPORT_DEFECTDOJO,
 	REPORT_ECS,
+	REPORT_HTML,
 };
 
-/* "text, line, jsonl, csv, nmap-xml, defectdojo, ecs": for messages. */
+/* "text, line, jsonl, csv, nmap-xml, defectdojo, ecs, html": for messages. */
 extern const char report_format_names[];
 
 /* Parse a format name (report_format_names); -1 if unknown. */
@@ -56,11 +58,20 @@ struct report *report_new(enum report_format fmt, FILE *out);
 /* What the run was, for the writers whose format has a place for it (nmap
  * XML's nmaprun args/start/scaninfo, ECS's observer). Call before the first
  * report_service(); strings are copied. Any field may be NULL/0. */
+/* Findings of one earlier run, by severity (enum severity index). */
+struct report_trend_point {
+	int64_t at;           /* unix seconds the run started */
+	unsigned sev[SEV_CRITICAL + 1];
+};
 struct report_run {
 	const char *args;     /* the command line as typed */
 	const char *ports;    /* "445,139" */
 	const char *view;     /* --view: where the scan ran from */
 	int64_t start;        /* unix seconds */
+	/* earlier complete runs of the same targets, ports and view, oldest
+	 * first (copied): the HTML report charts them with this run */
+	const struct report_trend_point *trend;
+	size_t n_trend;
 };
 void report_set_run(struct report *r, const struct report_run *run);
 void report_service(struct report *r, const struct svc_record *rec);

@@ -1,7 +1,10 @@
-/* fuzz_escape.c - the XML and JSON escaping of strings off the wire
+/* fuzz_escape.c - the XML, JSON and HTML escaping of strings off the wire
  * (src/report/escape.c), and the export writers around it: whatever bytes a
  * server sends as a name or comment, the XML has only characters XML allows
- * (valid UTF-8, no control byte) and the JSON string exists and is UTF-8. */
+ * (valid UTF-8, no control byte), the JSON string exists and is UTF-8, the
+ * HTML text has no markup character and is UTF-8, the JSON for a <script>
+ * has no < > & and parses back to the same string, and the HTML report
+ * closes its <script> and <style> elements only where it opens them. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +27,28 @@ static void check_xml_chars(const char *s)
 	}
 }
 
+/* tab, LF and CR allowed; otherwise well-formed UTF-8 without controls */
+static void check_utf8(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	while (*p) {
+		if (*p < 0x20 && *p != '\n' && *p != '\t' && *p != '\r')
+			abort();
+		size_t n = utf8_seq_len(p);
+		if (n == 0)
+			abort();
+		p += n;
+	}
+}
+
+static size_t count(const char *hay, const char *needle)
+{
+	size_t n = 0;
+	for (const char *p = strcasestr(hay, needle); p; p = strcasestr(p + 1, needle))
+		n++;
+	return n;
+}
+
 static void run_writer(enum report_format fmt, const struct svc_record *r)
 {
 	char *mem = NULL;
@@ -40,6 +65,11 @@ static void run_writer(enum report_format fmt, const struct svc_record *r)
 	fclose(f);
 	if (fmt == REPORT_NMAP_XML && mem)
 		check_xml_chars(mem);
+	if (fmt == REPORT_HTML && mem) {
+		check_utf8(mem);
+		if (count(mem, "</script") != 3 || count(mem, "</style") != 1 || strstr(mem, "<img"))
+			abort();
+	}
 	free(mem);
 }
 
@@ -63,9 +93,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	free(mem);
 
+	mem = NULL;
+	f = open_memstream(&mem, &sz);
+	if (!f)
+		return 0;
+	html_escape(f, s);
+	fclose(f);
+	check_utf8(mem);
+	if (strpbrk(mem, "<>\"'"))
+		abort();
+	free(mem);
+
 	json_t *j = json_string_lossy(s);
 	if (!j)
 		abort();
+	mem = NULL;
+	f = open_memstream(&mem, &sz);
+	if (!f)
+		return 0;
+	json_t *arr = json_pack("[O]", j);
+	if (!arr || json_script_dump(f, arr) != 0)
+		abort();
+	fclose(f);
+	if (strpbrk(mem, "<>&") || strstr(mem, "\xe2\x80\xa8") || strstr(mem, "\xe2\x80\xa9"))
+		abort();
+	json_t *back = json_loads(mem, 0, NULL);
+	if (!back || !json_equal(back, arr))
+		abort();
+	json_decref(back);
+	json_decref(arr);
+	free(mem);
 	json_decref(j);
 
 	static struct svc_record r;
@@ -86,5 +143,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	run_writer(REPORT_NMAP_XML, &r);
 	run_writer(REPORT_DEFECTDOJO, &r);
 	run_writer(REPORT_ECS, &r);
+	run_writer(REPORT_HTML, &r);
 	return 0;
 }

@@ -326,6 +326,45 @@ def br_session_strings(req, a):
     return a
 
 
+# markup-strings: the HTML report's payloads (tests/integration/
+# test_html_report.sh) in every string an SMB1 server names itself with;
+# each field gets the payloads joined, so any field shown raw breaks the page.
+MARKUP = '<script>alert(1)</script> "><img src=x onerror=alert(1)> </style> </script>'
+
+
+def utf16z(s):
+    return s.encode("utf-16le") + b"\x00\x00"
+
+
+def with_bytes(a, data):
+    """SMB1 message a with its data bytes (after ByteCount) replaced."""
+    bc = 33 + 2 * a[32]
+    m = bytearray(a[:bc]) + struct.pack("<H", len(data)) + data
+    return m
+
+
+def m_markup_strings(c, req):
+    """Windows 7 over SMB1 (SMB2 NEGOTIATE closed, like pre-SMB2 Windows)
+    whose NEGOTIATE DomainName and ServerName and SESSION_SETUP NativeOS,
+    NativeLanMan and PrimaryDomain are MARKUP: the names and OS strings of
+    the report."""
+    if smb_kind(req) == "smb2":
+        return "close"
+    a = good_answer(req)
+    if a is None:
+        return "close"
+    if req[4] == 0x72 and a[32] == 17:  # NT LM 0.12, non-extended security
+        bc = 33 + 2 * 17
+        chal = bytes(a[bc + 2:bc + 2 + a[33 + 33]])  # ChallengeLength (byte 34 of the words)
+        a = with_bytes(a, chal + utf16z(MARKUP) + utf16z(MARKUP))
+    elif req[4] == 0x73 and a[32] == 3:
+        # pad byte: the strings start at an even offset from the header
+        a = with_bytes(a, b"\x00" + utf16z(MARKUP) + utf16z(MARKUP) + utf16z(MARKUP))
+        struct.pack_into("<H", a, 33 + 2, len(a))  # AndXOffset: the end
+    c.send(frame(a))
+    return "keep"
+
+
 CHOKE = {"n": 0, "limit": 0, "lock": threading.Lock()}
 
 
@@ -380,6 +419,7 @@ MODES = {
     "smb1-neg-bytecount": smb1_mode(br_neg_bytecount),
     "smb1-peek-wordcount": smb1_mode(br_peek_wordcount),
     "smb1-session-bytecount": smb1_mode(br_session_strings),
+    "markup-strings": m_markup_strings,
 }
 
 

@@ -49,6 +49,7 @@ enum {
 	OPT_SYN_QUEUE,
 	OPT_NMAP_OX,
 	OPT_NMAP_OA,
+	OPT_RELAY_LIST,
 };
 
 static const struct {
@@ -196,6 +197,7 @@ static const struct option long_opts[] = {
 	{"syn-queue", required_argument, NULL, OPT_SYN_QUEUE},
 	{"oX", required_argument, NULL, OPT_NMAP_OX},
 	{"oA", required_argument, NULL, OPT_NMAP_OA},
+	{"relay-list", required_argument, NULL, OPT_RELAY_LIST},
 	{NULL, 0, NULL, 0},
 };
 
@@ -230,7 +232,7 @@ static int add_file_output(struct scan_cli *cli, enum report_format fmt, const c
 			   const char *suffix, char *err, size_t errsz)
 {
 	if (cli->n_files >= SCAN_MAX_FILE_OUTPUTS) {
-		snprintf(err, errsz, "too many -oX/-oA outputs (at most %d files)",
+		snprintf(err, errsz, "too many -oX/-oA/--relay-list outputs (at most %d files)",
 			 SCAN_MAX_FILE_OUTPUTS);
 		return -1;
 	}
@@ -454,6 +456,13 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 		case OPT_NMAP_OX:
 		case OPT_NMAP_OA:
 			rc = add_nmap_outputs(cli, c == OPT_NMAP_OA, optarg, err, errsz);
+			break;
+		case OPT_RELAY_LIST:
+			if (optarg[0] == '\0') {
+				snprintf(err, errsz, "bad --relay-list: empty file name");
+				return -1;
+			}
+			rc = add_file_output(cli, REPORT_RELAY, optarg, "", err, errsz);
 			break;
 		case OPT_CHECKS:
 			rc = options_parse_checks(optarg, &cli->sopts.checks, err, errsz);

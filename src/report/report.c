@@ -22,9 +22,10 @@ static const struct report_ops *const writers[] = {
 	[REPORT_DEFECTDOJO] = &report_defectdojo_ops,
 	[REPORT_ECS] = &report_ecs_ops,
 	[REPORT_HTML] = &report_html_ops,
+	[REPORT_RELAY] = &report_relay_ops,
 };
 
-const char report_format_names[] = "text, line, jsonl, csv, nmap-xml, defectdojo, ecs, html";
+const char report_format_names[] = "text, line, jsonl, csv, nmap-xml, defectdojo, ecs, html, relay";
 
 #define N_WRITERS (sizeof(writers) / sizeof(writers[0]))
 

@@ -24,9 +24,10 @@ enum report_format {
 	REPORT_DEFECTDOJO,
 	REPORT_ECS,
 	REPORT_HTML,
+	REPORT_RELAY, /* NTLM relay targets (--relay-list) */
 };
 
-/* "text, line, jsonl, csv, nmap-xml, defectdojo, ecs, html": for messages. */
+/* "text, line, jsonl, csv, nmap-xml, defectdojo, ecs, html, relay": for messages. */
 extern const char report_format_names[];
 
 /* Parse a format name (report_format_names); -1 if unknown. */

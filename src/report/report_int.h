@@ -29,6 +29,7 @@ extern const struct report_ops report_nmapxml_ops;
 extern const struct report_ops report_defectdojo_ops;
 extern const struct report_ops report_ecs_ops;
 extern const struct report_ops report_html_ops;
+extern const struct report_ops report_relay_ops;
 
 
 /* Copy s for a terminal: control bytes (ESC, CR, ...) from a hostile

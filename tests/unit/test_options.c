@@ -170,7 +170,7 @@ static void test_nmap_outputs(void **state)
 	options_scan_free(&cli);
 
 	assert_int_equal(parse("scan -oA a -oA b -oX c 198.18.1.10", &cli, err, sizeof err), -1);
-	assert_string_equal(err, "too many -oX/-oA outputs (at most 6 files)");
+	assert_string_equal(err, "too many -oX/-oA/--relay-list outputs (at most 6 files)");
 	options_scan_free(&cli);
 }
 

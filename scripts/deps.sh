@@ -8,6 +8,9 @@ pkgs=(build-essential pkg-config meson ninja-build clang libclang-rt-14-dev
       samba smbclient iproute2 socat jq procps python3 tshark nftables
       python3-impacket stress-ng
       nmap libxml2-utils xsltproc python3-libnmap python3-jsonschema)
+# monitor --metrics-listen: the HTTP server, and promtool to check its output
+pkgs+=(libmicrohttpd-dev)
+pkgs+=(prometheus curl)
 # stress-ng: the CPU hog of make test's loaded pass (tests/run.sh).
 # nmap (nmap.dtd, nmap.xsl and nmap itself for the side-by-side test),
 # xmllint, xsltproc, python3-libnmap and python3-jsonschema check the export
@@ -49,6 +52,8 @@ apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 for s in smbd nmbd samba-ad-dc postgresql; do
 	systemctl disable --now "$s" >/dev/null 2>&1 || true
 done
+# the prometheus package is here for promtool only: its server stays off
+systemctl disable --now prometheus >/dev/null 2>&1 || true
 # Without systemd the package's init scripts started them: stop those by
 # their pid files (never by name: other servers may run on the machine).
 for d in smbd nmbd; do

@@ -17,6 +17,7 @@
 #include "monitor/events.h"
 #include "cli/scan_store.h"
 #include "monitor/config.h"
+#include "monitor/metrics_http.h"
 
 static const char monitor_usage[] =
 	"usage: smbwatch monitor [options] [scan options] TARGET...\n"
@@ -42,6 +43,12 @@ static const char monitor_usage[] =
 	"  --webhook-secret S   sign webhook bodies: X-Smbwatch-Signature: sha256=HMAC\n"
 	"  --sink-retries N     extra attempts of a failed webhook/exec (default 3)\n"
 	"  --sink-backoff T     wait before the first retry, doubled each time (0.5s)\n"
+	"  --metrics-listen ADDR serve Prometheus metrics on http://ADDR/metrics\n"
+	"                       (e.g. 127.0.0.1:9466; docs/metrics.md): services by\n"
+	"                       view and severity, open findings, last run time and\n"
+	"                       duration, events by kind, sink failures\n"
+	"  --metrics-allow-remote  allow a non-loopback --metrics-listen address (the\n"
+	"                       page names hosts and their findings: firewall it)\n"
 	"  --db PATH|URL        the store (required: events come from it; default\n"
 	"                       $XDG_DATA_HOME/smbwatch/smbwatch.db)\n"
 	"\n"
@@ -57,8 +64,8 @@ struct mon_args {
 	const char *sinks[MONITOR_MAX_SINKS];
 	unsigned n_sinks;
 	const char *every, *gone_after, *secret, *sink_retries, *sink_backoff;
-	const char *failing_after, *flap_runs;
-	bool once, help;
+	const char *failing_after, *flap_runs, *metrics_listen;
+	bool once, help, metrics_allow_remote;
 	const char *bad;  /* the value an error is about (config_where() finds its line) */
 	char **scan_argv; /* "monitor" + scan options */
 	int scan_argc;
@@ -69,7 +76,8 @@ static int take_monitor_opts(int argc, char **argv, struct mon_args *a, char *er
 {
 	static const char *const valued[] = {"config",	   "sink",	   "every",
 					     "gone-after", "webhook-secret", "sink-retries",
-					     "sink-backoff", "failing-after", "flap-runs"};
+					     "sink-backoff", "failing-after", "flap-runs",
+					     "metrics-listen"};
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
 		if (strcmp(s, "--") == 0) {
@@ -79,6 +87,10 @@ static int take_monitor_opts(int argc, char **argv, struct mon_args *a, char *er
 		}
 		if (strcmp(s, "--once") == 0) {
 			a->once = true;
+			continue;
+		}
+		if (strcmp(s, "--metrics-allow-remote") == 0) {
+			a->metrics_allow_remote = true;
 			continue;
 		}
 		if (strcmp(s, "--help") == 0 || strcmp(s, "-h") == 0) {
@@ -127,6 +139,8 @@ static int take_monitor_opts(int argc, char **argv, struct mon_args *a, char *er
 			a->failing_after = val;
 		else if (strcmp(name, "flap-runs") == 0)
 			a->flap_runs = val;
+		else if (strcmp(name, "metrics-listen") == 0)
+			a->metrics_listen = val;
 		else
 			a->sink_backoff = val;
 	}
@@ -236,6 +250,14 @@ static int setup(struct monitor *m, struct mon_args *a, char *err, size_t errsz)
 		}
 		backoff = (unsigned)ms;
 	}
+	if (a->metrics_listen) {
+		struct sockaddr_storage ss;
+		if (metrics_listen_parse(a->metrics_listen, a->metrics_allow_remote, &ss, err,
+					 errsz) != 0) {
+			a->bad = a->metrics_listen;
+			return -1;
+		}
+	}
 	if (a->n_sinks == 0)
 		a->sinks[a->n_sinks++] = "stdout";
 	for (unsigned i = 0; i < a->n_sinks; i++) {
@@ -307,6 +329,7 @@ int cli_monitor(int argc, char **argv)
 	if (!m)
 		abort();
 	int status = 2;
+	struct metrics_http *http = NULL;
 	if (build_args(argc, argv, &a, &cfg, err, sizeof err) != 0) {
 		fprintf(stderr, "smbwatch monitor: %s\n", err);
 		goto out;
@@ -354,6 +377,24 @@ int cli_monitor(int argc, char **argv)
 			goto out_sinks;
 		}
 	}
+	if (a.metrics_listen) {
+		m->metrics = metrics_new(METRICS_MONITOR);
+		const char *kinds[MONITOR_MAX_SINKS];
+		for (unsigned i = 0; i < m->n_sinks; i++)
+			kinds[i] = sink_kind(&m->sinks[i]);
+		if (m->metrics)
+			metrics_set_sinks(m->metrics, kinds, m->n_sinks);
+		http = m->metrics ? metrics_http_start(a.metrics_listen, a.metrics_allow_remote,
+						       m->metrics, err, sizeof err)
+				  : NULL;
+		if (!http) {
+			fprintf(stderr, "smbwatch monitor: --metrics-listen: %s\n",
+				m->metrics ? err : "out of memory");
+			goto out_sinks;
+		}
+		fprintf(stderr, "smbwatch monitor: metrics on http://%s/metrics\n",
+			a.metrics_listen);
+	}
 	/* an exec sink whose command exits early must not kill us */
 	signal(SIGPIPE, SIG_IGN);
 	uv_loop_init(&m->loop);
@@ -370,6 +411,8 @@ int cli_monitor(int argc, char **argv)
 	uv_run(&m->loop, UV_RUN_DEFAULT);
 	uv_loop_close(&m->loop);
 out_sinks:
+	metrics_http_stop(http);
+	metrics_free(m->metrics);
 	for (unsigned i = 0; i < opened; i++)
 		sink_close(&m->sinks[i]);
 	store_close(m->st);

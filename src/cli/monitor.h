@@ -7,6 +7,7 @@
 #include <uv.h>
 
 #include "cli/options.h"
+#include "monitor/metrics.h"
 #include "monitor/sink.h"
 #include "store/store.h"
 
@@ -34,6 +35,7 @@ struct monitor {
 	int64_t pending[MONITOR_MAX_PENDING];
 	unsigned n_pending;
 	unsigned failed_deliveries; /* in this cycle: --once then exits 3 */
+	struct metrics *metrics;    /* --metrics-listen; NULL = not served */
 };
 
 /* One cycle: scan into the store, then derive and deliver the run's events

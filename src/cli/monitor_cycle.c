@@ -9,9 +9,17 @@
 #include "cli/scan_store.h"
 #include "monitor/events.h"
 
+struct cycle_ctx {
+	struct monitor *m;
+	struct scan_recorder *rec;
+};
+
 static void on_service(struct svc_record *rec, void *ud)
 {
-	scan_store_service(ud, rec);
+	struct cycle_ctx *c = ud;
+	scan_store_service(c->rec, rec);
+	if (c->m->metrics)
+		metrics_run_service(c->m->metrics, rec, c->m->cli.sopts.view);
 }
 
 static int newest(const struct store_run *run, void *ud)
@@ -57,7 +65,9 @@ static void set_pending(struct monitor *m, int64_t run_id, bool pending)
 	}
 }
 
-int monitor_deliver_run(struct monitor *m, int64_t run_id, int fail_on)
+/* count: this is the run's own first delivery, whose events the metrics
+ * count (retries of earlier runs would count them twice). */
+static int deliver_run(struct monitor *m, int64_t run_id, int fail_on, bool count)
 {
 	unsigned failed = 0;
 	struct events_opts eo = {.gone_after = m->gone_after,
@@ -93,6 +103,8 @@ int monitor_deliver_run(struct monitor *m, int64_t run_id, int fail_on)
 			fresh = true;
 			if (sink_deliver(&m->sinks[s], text, name) != 0) {
 				failed++;
+				if (m->metrics)
+					metrics_sink_failure(m->metrics, s);
 				continue;
 			}
 			/* recorded only after the sink took it: a crash in between
@@ -104,6 +116,8 @@ int monitor_deliver_run(struct monitor *m, int64_t run_id, int fail_on)
 		}
 		if (fresh && fail_on >= 0 && events_severity(ev) >= fail_on)
 			hits++;
+		if (fresh && count && m->metrics)
+			metrics_event(m->metrics, name);
 		free(text);
 	}
 	json_decref(evs);
@@ -112,21 +126,39 @@ int monitor_deliver_run(struct monitor *m, int64_t run_id, int fail_on)
 	return hits;
 }
 
+int monitor_deliver_run(struct monitor *m, int64_t run_id, int fail_on)
+{
+	return deliver_run(m, run_id, fail_on, false);
+}
+
+/* A cycle that ended before its run was stored: counted, then -1. */
+static int cycle_failed(struct monitor *m)
+{
+	if (m->metrics)
+		metrics_run_failed(m->metrics);
+	return -1;
+}
+
 int monitor_cycle(struct monitor *m, bool *hit)
 {
 	*hit = false;
 	int64_t prev = monitor_last_run(m);
 	struct scan_recorder rec;
 	if (scan_store_begin(&rec, m->st, &m->cli, "monitor") != 0)
-		return -1;
-	struct scan_hooks hooks = {.service = on_service, .ud = &rec};
+		return cycle_failed(m);
+	struct cycle_ctx ctx = {.m = m, .rec = &rec};
+	struct scan_hooks hooks = {.service = on_service, .ud = &ctx};
 	struct scan_summary sum;
+	if (m->metrics)
+		metrics_run_begin(m->metrics);
 	if (scan_execute(&m->cli, &hooks, false, &sum) != 0) {
 		fprintf(stderr, "smbwatch monitor: cannot start the event loop\n");
-		return -1;
+		return cycle_failed(m);
 	}
 	if (scan_store_end(&rec, &sum) != 0)
-		return -1;
+		return cycle_failed(m);
+	if (m->metrics)
+		metrics_run_end(m->metrics, !sum.interrupted, (int64_t)time(NULL), sum.seconds);
 	if (sum.interrupted) {
 		/* the services done so far are stored; the run stays incomplete
 		 * and produces no events (a partial run would report "gone") */
@@ -149,7 +181,7 @@ int monitor_cycle(struct monitor *m, bool *hit)
 	for (unsigned i = 0; i < n_retry; i++)
 		if (monitor_deliver_run(m, retry[i], -1) < 0)
 			return -1;
-	int hits = monitor_deliver_run(m, rec.run.id, m->cli.fail_on);
+	int hits = deliver_run(m, rec.run.id, m->cli.fail_on, true);
 	if (hits < 0)
 		return -1;
 	*hit = hits > 0;

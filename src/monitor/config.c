@@ -35,6 +35,7 @@ static const struct {
 	{"exclude", "exclude"},
 	{"sink_retries", "sink-retries"},
 	{"sink_backoff", "sink-backoff"},
+	{"metrics_listen", "metrics-listen"},
 };
 
 static void push(struct config_args *a, const char *s, const char *path, unsigned ln,

@@ -184,6 +184,18 @@ void sink_close(struct sink *s)
 		s->ops->close(s);
 }
 
+const char *sink_kind(const struct sink *s)
+{
+	static const struct {
+		const char *prefix, *kind;
+	} kinds[] = {{"stdout", "stdout"},   {"file:", "file"},	  {"syslog:", "syslog"},
+		     {"syslog", "syslog"},   {"webhook:", "webhook"}, {"exec:", "exec"}};
+	for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+		if (s->ops && strcmp(s->ops->prefix, kinds[i].prefix) == 0)
+			return kinds[i].kind;
+	return "sink";
+}
+
 static void sleep_ms(unsigned ms)
 {
 	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};

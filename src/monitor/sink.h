@@ -56,6 +56,9 @@ int sink_open(struct sink *s, char *err, size_t errsz);
  * SINK: ...". 0 delivered, -1 given up. */
 int sink_deliver(struct sink *s, const char *event_json, const char *event_name);
 void sink_close(struct sink *s);
+/* The sink's kind without its argument ("webhook", "file", "stdout"): what
+ * may be shown where the spec (a URL's token) may not. */
+const char *sink_kind(const struct sink *s);
 
 /* HMAC-SHA256(key, msg) as 64 lowercase hex digits + NUL. */
 void sink_hmac_hex(const char *key, const char *msg, size_t len, char out[65]);

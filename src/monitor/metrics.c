@@ -53,14 +53,12 @@ static double *series_at(struct series *s, const char *a, const char *b)
 		if (strncmp(s->e[i].a, a, sizeof s->e[i].a - 1) == 0 &&
 		    strncmp(s->e[i].b, b, sizeof s->e[i].b - 1) == 0)
 			return &s->e[i].v;
-	if (s->n == METRICS_MAX_KEYS) {
+	if (s->n >= METRICS_MAX_KEYS - 1) {
+		/* the last slot is kept for "other" */
 		a = "other";
 		b = "";
-		for (unsigned i = 0; i < s->n; i++)
-			if (strcmp(s->e[i].a, a) == 0)
-				return &s->e[i].v;
-		s->n--; /* the last slot becomes "other" */
-		s->e[s->n].v = 0;
+		if (s->n == METRICS_MAX_KEYS)
+			return &s->e[s->n - 1].v;
 	}
 	unsigned i = s->n++;
 	snprintf(s->e[i].a, sizeof s->e[i].a, "%s", a);

@@ -8,6 +8,7 @@
 #include "cli/scan_run.h"
 #include "cli/scan_store.h"
 #include "monitor/events.h"
+#include "monitor/events_ecs.h"
 
 struct cycle_ctx {
 	struct monitor *m;
@@ -86,6 +87,7 @@ static int deliver_run(struct monitor *m, int64_t run_id, int fail_on, bool coun
 		const char *key = json_string_value(json_object_get(ev, "key"));
 		const char *name = json_string_value(json_object_get(ev, "event"));
 		char *text = json_dumps(ev, JSON_COMPACT);
+		char *ecs_text = NULL; /* made for the first ecs+ sink that needs it */
 		if (!key || !name || !text) {
 			free(text);
 			continue;
@@ -101,7 +103,13 @@ static int deliver_run(struct monitor *m, int64_t run_id, int fail_on, bool coun
 			if (done)
 				continue;
 			fresh = true;
-			if (sink_deliver(&m->sinks[s], text, name) != 0) {
+			if (m->sinks[s].encoding == SINK_ECS && !ecs_text) {
+				json_t *doc = events_to_ecs(ev);
+				ecs_text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
+				json_decref(doc);
+			}
+			const char *body = m->sinks[s].encoding == SINK_ECS ? ecs_text : text;
+			if (!body || sink_deliver(&m->sinks[s], body, name) != 0) {
 				failed++;
 				if (m->metrics)
 					metrics_sink_failure(m->metrics, s);
@@ -119,6 +127,7 @@ static int deliver_run(struct monitor *m, int64_t run_id, int fail_on, bool coun
 		if (fresh && count && m->metrics)
 			metrics_event(m->metrics, name);
 		free(text);
+		free(ecs_text);
 	}
 	json_decref(evs);
 	m->failed_deliveries += failed;

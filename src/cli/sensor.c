@@ -10,10 +10,12 @@
 
 #include "cli/cli.h"
 #include "cli/options.h"
+#include "monitor/metrics_http.h"
 #include "monitor/sink.h"
 #include "net/targets.h"
 #include "sensor/alert.h"
 #include "sensor/memcap.h"
+#include "sensor/alert_ecs.h"
 #include "sensor/sensor.h"
 #include "sensor/source.h"
 
@@ -29,20 +31,45 @@ struct sensor_cli {
 	unsigned n_sinks;
 	const char *secret;
 	struct sink sinks[SENSOR_MAX_SINKS];
+	bool ecs;                  /* --format ecs for stdout / -o */
+	FILE *out;                 /* stdout or -o FILE, when there is no --sink */
+	const char *metrics_listen; /* --metrics-listen */
+	bool metrics_allow_remote;
+	struct metrics *metrics;   /* alerts by kind; NULL = not served */
 };
 
-/* Alerts through the monitor's sinks, one JSON object per alert. */
-static void alert_to_sinks(void *ctx, const struct sensor_alert *a)
+/* Alerts through the monitor's sinks, one JSON object (or, for an ecs+
+ * sink, one ECS document) per alert. */
+static void alert_to_sinks(struct sensor_cli *c, const struct sensor_alert *a)
+{
+	char *text[2] = {NULL, NULL}; /* by enum sink_encoding, made when needed */
+	for (unsigned i = 0; i < c->n_sinks; i++) {
+		enum sink_encoding enc = c->sinks[i].encoding;
+		if (!text[enc]) {
+			json_t *o = enc == SINK_ECS ? alert_to_ecs(a) : alert_to_json(a);
+			text[enc] = o ? json_dumps(o, JSON_COMPACT) : NULL;
+			json_decref(o);
+		}
+		if (text[enc])
+			(void)sink_deliver(&c->sinks[i], text[enc], a->id);
+	}
+	free(text[0]);
+	free(text[1]);
+}
+
+/* Every alert: counted for /metrics, then to the sinks, or else to stdout
+ * or -o FILE in --format. */
+static void on_alert(void *ctx, const struct sensor_alert *a)
 {
 	struct sensor_cli *c = ctx;
-	json_t *o = alert_to_json(a);
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-	if (text) {
-		for (unsigned i = 0; i < c->n_sinks; i++)
-			(void)sink_deliver(&c->sinks[i], text, a->id);
-	}
-	free(text);
-	json_decref(o);
+	if (c->metrics)
+		metrics_sensor_alert(c->metrics, a->id, a->severity);
+	if (c->n_sinks)
+		alert_to_sinks(c, a);
+	else if (c->ecs)
+		alert_sink_ecs(c->out, a);
+	else
+		alert_sink_jsonl(c->out, a);
 }
 
 static volatile sig_atomic_t sensor_stop;
@@ -63,8 +90,14 @@ static void usage(FILE *f)
 	      "  -i, --interface IFACE  capture live (needs root or CAP_NET_RAW)\n"
 	      "      --bpf FILTER       BPF filter (default: tcp port 445 or tcp port 139)\n"
 	      "  -o, --output FILE      write alerts (JSON Lines) to FILE instead of stdout\n"
+	      "      --format FMT       json (default) or ecs: Elastic Common Schema documents\n"
+	      "                         (Filebeat / Elastic Agent read them as they are)\n"
 	      "      --sink SPEC        send alerts where monitor sends events (repeatable):\n"
-	      "                         stdout | file:PATH | syslog | webhook:URL | exec:COMMAND\n"
+	      "                         stdout | file:PATH | syslog | webhook:URL | exec:COMMAND,\n"
+	      "                         with ecs+ before it for ECS (ecs+file:PATH)\n"
+	      "      --metrics-listen ADDR  serve Prometheus metrics (alerts by id and\n"
+	      "                         severity) on http://ADDR/metrics, e.g. 127.0.0.1:9467\n"
+	      "      --metrics-allow-remote allow a non-loopback --metrics-listen address\n"
 	      "      --webhook-secret S sign webhook bodies (X-Smbwatch-Signature)\n"
 	      "      --summary          print hosts, dialects, SMB1 talkers, failed logons,\n"
 	      "                         message counts and alerts by kind at the end\n"
@@ -102,7 +135,7 @@ static int parse_num(const char *s, unsigned long max, unsigned long *out)
 enum {
 	OPT_BPF = 256, OPT_SUMMARY, OPT_STATS, OPT_USER, OPT_SCAN_HOSTS, OPT_SCAN_FAILED,
 	OPT_SCAN_WINDOW, OPT_BRUTE, OPT_SPRAY, OPT_BRUTE_WINDOW, OPT_MAX_FLOWS, OPT_MAX_MEMORY,
-	OPT_SINK, OPT_SECRET, OPT_APPROVED,
+	OPT_SINK, OPT_SECRET, OPT_APPROVED, OPT_FORMAT, OPT_METRICS_LISTEN, OPT_METRICS_REMOTE,
 };
 
 /* --approved-scanners, accumulated over the options; freed by cli_sensor. */
@@ -151,6 +184,9 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 		{"sink", required_argument, NULL, OPT_SINK},
 		{"webhook-secret", required_argument, NULL, OPT_SECRET},
 		{"approved-scanners", required_argument, NULL, OPT_APPROVED},
+		{"format", required_argument, NULL, OPT_FORMAT},
+		{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
+		{"metrics-allow-remote", no_argument, NULL, OPT_METRICS_REMOTE},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -170,6 +206,16 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 		case OPT_STATS: c->stats = true; break;
 		case OPT_USER: c->user = optarg; break;
 		case OPT_SECRET: c->secret = optarg; break;
+		case OPT_FORMAT:
+			if (strcmp(optarg, "json") != 0 && strcmp(optarg, "ecs") != 0) {
+				fprintf(stderr, "smbwatch sensor: bad --format '%s': json or ecs\n",
+					optarg);
+				return -1;
+			}
+			c->ecs = strcmp(optarg, "ecs") == 0;
+			break;
+		case OPT_METRICS_LISTEN: c->metrics_listen = optarg; break;
+		case OPT_METRICS_REMOTE: c->metrics_allow_remote = true; break;
 		case OPT_APPROVED:
 			if (parse_approved(optarg) != 0)
 				return -1;
@@ -235,6 +281,15 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 	if (!!c->file == !!c->iface) {
 		fputs("smbwatch sensor: give exactly one of -r FILE or -i IFACE\n", stderr);
 		return -1;
+	}
+	if (c->metrics_listen) {
+		struct sockaddr_storage ss;
+		char err[512];
+		if (metrics_listen_parse(c->metrics_listen, c->metrics_allow_remote, &ss, err,
+					 sizeof err) != 0) {
+			fprintf(stderr, "smbwatch sensor: %s\n", err);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -363,8 +418,9 @@ static int sensor_main(int argc, char **argv)
 		source_close(src);
 		return 3;
 	}
-	c.cfg.alert_fn = alert_sink_jsonl;
-	c.cfg.alert_ctx = out;
+	c.out = out;
+	c.cfg.alert_fn = on_alert;
+	c.cfg.alert_ctx = &c;
 	for (unsigned i = 0; i < c.n_sinks; i++) {
 		int src_rc = sink_parse(c.sink_specs[i], &c.sinks[i], err, sizeof err);
 		if (src_rc == 0) {
@@ -380,10 +436,6 @@ static int sensor_main(int argc, char **argv)
 				fclose(out);
 			return 2;
 		}
-	}
-	if (c.n_sinks) {
-		c.cfg.alert_fn = alert_to_sinks;
-		c.cfg.alert_ctx = &c;
 	}
 	/* --max-memory bounds the process, not only the tables the sensor
 	 * counts: reserve what is resident already, the capture ring and the
@@ -404,10 +456,27 @@ static int sensor_main(int argc, char **argv)
 		return 2;
 	}
 	c.cfg.max_memory = c.mem.budget;
-	struct sensor *s = sensor_new(&c.cfg);
+	struct metrics_http *http = NULL;
+	if (c.metrics_listen) {
+		c.metrics = metrics_new(METRICS_SENSOR);
+		http = c.metrics ? metrics_http_start(c.metrics_listen, c.metrics_allow_remote,
+						      c.metrics, err, sizeof err)
+				 : NULL;
+		if (!http)
+			fprintf(stderr, "smbwatch sensor: --metrics-listen: %s\n",
+				c.metrics ? err : "out of memory");
+	}
+	struct sensor *s = (c.metrics_listen && !http) ? NULL : sensor_new(&c.cfg);
 	if (!s) {
-		fputs("smbwatch sensor: out of memory\n", stderr);
+		if (!c.metrics_listen || http)
+			fputs("smbwatch sensor: out of memory\n", stderr);
+		metrics_http_stop(http);
+		metrics_free(c.metrics);
+		for (unsigned i = 0; i < c.n_sinks; i++)
+			sink_close(&c.sinks[i]);
 		source_close(src);
+		if (out != stdout)
+			fclose(out);
 		return 3;
 	}
 	if (c.iface) {
@@ -422,6 +491,8 @@ static int sensor_main(int argc, char **argv)
 	if (c.stats)
 		print_stats(s, &c.mem);
 	sensor_free(s);
+	metrics_http_stop(http);
+	metrics_free(c.metrics);
 	for (unsigned i = 0; i < c.n_sinks; i++)
 		sink_close(&c.sinks[i]);
 	sensor_live = NULL;

@@ -150,17 +150,26 @@ int sink_parse(const char *spec, struct sink *s, char *err, size_t errsz)
 		return -1;
 	}
 	snprintf(s->spec, sizeof s->spec, "%s", spec);
+	/* the encoding is part of the spec, hence of the delivery log's key:
+	 * an ecs+file: sink is another sink than file: on the same path */
+	size_t skip = 0;
+	if (strncmp(spec, "ecs+", 4) == 0) {
+		s->encoding = SINK_ECS;
+		skip = 4;
+	}
+	const char *full = spec;
+	spec += skip;
 	for (size_t i = 0; i < sizeof sinks / sizeof sinks[0]; i++) {
 		const struct sink_ops *o = sinks[i];
 		size_t n = strlen(o->prefix);
 		if (o->takes_arg ? strncmp(spec, o->prefix, n) != 0 : strcmp(spec, o->prefix) != 0)
 			continue;
 		if (o->takes_arg && spec[n] == '\0') {
-			snprintf(err, errsz, "bad sink '%s': %s needs a value", spec, o->prefix);
+			snprintf(err, errsz, "bad sink '%s': %s needs a value", full, o->prefix);
 			return -1;
 		}
 		s->ops = o;
-		s->arg = s->spec + n;
+		s->arg = s->spec + skip + n;
 		s->retries = 3;
 		s->backoff_ms = 500;
 		s->timeout_ms = 5000;
@@ -168,8 +177,8 @@ int sink_parse(const char *spec, struct sink *s, char *err, size_t errsz)
 	}
 	snprintf(err, errsz,
 		 "bad sink '%s': use stdout, file:PATH, syslog, syslog:SOCKET, webhook:URL or "
-		 "exec:COMMAND",
-		 spec);
+		 "exec:COMMAND, with ecs+ before it for ECS documents",
+		 full);
 	return -1;
 }
 

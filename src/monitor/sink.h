@@ -9,6 +9,11 @@
  *   exec:COMMAND      /bin/sh -c COMMAND with the event JSON on stdin;
  *                     exit status 0 means delivered
  *
+ * Any of them with "ecs+" before it (ecs+file:PATH, ecs+webhook:URL) gets
+ * the event as an Elastic Common Schema document instead of smbwatch's own
+ * JSON (monitor/events_ecs.h, sensor/alert_ecs.h): the caller encodes, by
+ * the sink's encoding.
+ *
  * Webhook and exec deliveries are retried with exponential backoff; every
  * failed attempt is logged on stderr. A sink's spec text is its identity in
  * the store's delivery log, so keep it stable across restarts. */
@@ -32,9 +37,15 @@ struct sink_ops {
 	bool retry;          /* failures are worth another attempt */
 };
 
+enum sink_encoding {
+	SINK_JSON = 0, /* smbwatch's own event / alert JSON */
+	SINK_ECS,      /* "ecs+SPEC": an ECS 8.11 document */
+};
+
 struct sink {
 	const struct sink_ops *ops;
-	char spec[1024];     /* as given: the delivery log's key */
+	enum sink_encoding encoding;
+	char spec[1024];     /* as given, ecs+ too: the delivery log's key */
 	const char *arg;     /* the part after the prefix (inside spec) */
 	const char *secret;  /* webhook HMAC key, NULL = no signature */
 	unsigned retries;    /* extra attempts after the first */

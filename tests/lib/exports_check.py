@@ -6,10 +6,14 @@
       Generic Findings Import documentation), every finding has the fields
       docs/exports.md promises, unique_id_from_tool is unique in the run;
       with RUN2 (a second run of the same scan) the ids are the same set.
-  exports_check.py ecs FIELDS.txt EVENTS.jsonl
+  exports_check.py ecs FIELDS.txt EVENTS.jsonl [scan|monitor|sensor]
       every line is a JSON object whose keys are all ECS fields in FIELDS.txt
       (pinned ECS version) or under smbwatch.*, each value of the field's ECS
-      type, the required fields present, allowed values as ECS 8.11 lists.
+      type, the required fields present, allowed values as ECS 8.11 lists;
+      event.dataset is smbwatch.WHAT (default scan) and the kinds are the
+      ones that source writes: scan state + alert, monitor event + alert
+      (finding_opened), sensor alert (source.ip; destination only when the
+      alert is about one server).
 Prints "ok"/"not ok" lines (TAP body, no plan); exit 1 on any failure."""
 import ipaddress
 import json
@@ -72,6 +76,13 @@ ALLOWED = {
 }
 REQUIRED = ["@timestamp", "ecs.version", "event.kind", "event.category", "event.type",
             "event.dataset", "destination.ip", "destination.port", "observer.name"]
+# what each source writes besides: required fields, event kinds
+BY_SOURCE = {
+    "scan": (REQUIRED, {"state", "alert"}),
+    "monitor": (REQUIRED + ["event.action", "event.id"], {"event", "alert"}),
+    "sensor": ([k for k in REQUIRED if not k.startswith("destination.")] +
+               ["source.ip", "event.action", "rule.name"], {"alert"}),
+}
 RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
 
 
@@ -106,7 +117,8 @@ def type_ok(t, v):
     return True
 
 
-def ecs(fields_path, events_path):
+def ecs(fields_path, events_path, source="scan"):
+    required, want_kinds = BY_SOURCE[source]
     fields, version = {}, None
     for line in open(fields_path):
         m = re.search(r"version (\d+\.\d+)", line)
@@ -127,26 +139,28 @@ def ecs(fields_path, events_path):
         check(not stray, f"event {i}: no key outside the ECS list and smbwatch.*", stray)
         wrong = [(k, flat[k], fields[k]) for k in flat if k in fields and not type_ok(fields[k], flat[k])]
         check(not wrong, f"event {i}: every value has its ECS type", wrong)
-        absent = [k for k in REQUIRED if k not in flat]
+        absent = [k for k in required if k not in flat]
         check(not absent, f"event {i}: the required fields are there", absent)
         check(flat.get("ecs.version", "").startswith(version + "."),
               f"event {i}: ecs.version is {version}.x", flat.get("ecs.version"))
         bad = [(k, flat[k]) for k in ALLOWED if k in flat and
                not set(flat[k] if isinstance(flat[k], list) else [flat[k]]) <= ALLOWED[k]]
         check(not bad, f"event {i}: event.kind/category/type are ECS allowed values", bad)
+        check(flat.get("event.dataset") == "smbwatch." + source,
+              f"event {i}: event.dataset is smbwatch.{source}", flat.get("event.dataset"))
         kinds.add(flat.get("event.kind"))
-        if flat.get("event.kind") == "alert":
+        if "vulnerability.id" in flat or (source != "sensor" and flat.get("event.kind") == "alert"):
             check(all(k in flat for k in ("vulnerability.id", "vulnerability.severity",
                                           "vulnerability.description", "rule.name")),
                   f"event {i}: a finding has vulnerability.* and rule.name")
-    check(kinds == {"state", "alert"}, "services are state events, findings alerts", kinds)
+    check(kinds == want_kinds, f"the {source}'s event kinds are {sorted(want_kinds)}", kinds)
 
 
 if __name__ == "__main__":
     if len(sys.argv) >= 4 and sys.argv[1] == "defectdojo":
         defectdojo(*sys.argv[2:5])
-    elif len(sys.argv) == 4 and sys.argv[1] == "ecs":
-        ecs(sys.argv[2], sys.argv[3])
+    elif len(sys.argv) in (4, 5) and sys.argv[1] == "ecs" and sys.argv[4:] in ([], ["scan"], ["monitor"], ["sensor"]):
+        ecs(*sys.argv[2:5])
     else:
         sys.exit(__doc__)
     sys.exit(1 if failures else 0)

@@ -7,7 +7,10 @@
 # open findings = what the monitor's own events say, the last-run time
 # advances, events are counted when the lab changes, a failing sink is
 # counted. Also: a non-loopback address is refused without
-# --metrics-allow-remote. Prints TAP.
+# --metrics-allow-remote; and the same monitor's ecs+file: sink writes every
+# event the file: sink got as an ECS document, each key an ECS 8.11 field of
+# tests/data/ecs-fields-8.11.txt or smbwatch.* (tests/lib/exports_check.py).
+# Prints TAP.
 #   SMBWATCH=path/to/smbwatch tests/integration/test_metrics.sh
 set -uo pipefail # no -e: a failed assertion must not stop the test
 # shellcheck source=tests/lib/lab_test.sh
@@ -34,10 +37,12 @@ TARGETS=(198.18.1.10-16 -p 139,445,8445)
 eq "--metrics-listen 0.0.0.0 without --metrics-allow-remote: exit 2" "$?" 2
 has "... and says why" "$(cat "$WORK/refused.err")" "--metrics-allow-remote"
 
-# the monitor: file sink, and an exec sink that always fails (no retries)
+# the monitor: file sink, an exec sink that always fails (no retries), and
+# the file sink again in ECS
 "$LAB" exec sh -c 'echo $$ >"$0"; exec "$@"' "$WORK/mon.pid" "$SMBWATCH" monitor --every 3s \
 	--db "$DB" --no-progress --metrics-listen "$ADDR" --sink "file:$WORK/events.jsonl" \
-	--sink "exec:exit 1" --sink-retries 0 "${TARGETS[@]}" >"$WORK/mon.out" 2>"$WORK/mon.err" &
+	--sink "exec:exit 1" --sink "ecs+file:$WORK/ecs.jsonl" --sink-retries 0 "${TARGETS[@]}" \
+	>"$WORK/mon.out" 2>"$WORK/mon.err" &
 wait_for "$WORK/mon.pid" '^[0-9]+$' 30
 MON_PID=$(cat "$WORK/mon.pid" 2>/dev/null)
 [ -n "$MON_PID" ] && ok "monitor started (pid $MON_PID)" || not_ok "monitor started"
@@ -121,6 +126,29 @@ if promtool check metrics <"$WORK/m2" >"$WORK/promtool.2" 2>&1; then
 else
 	not_ok "promtool check metrics (second scrape): no problem" "$(cat "$WORK/promtool.2")"
 fi
+
+eq "sink failures: the ecs+file sink (position 2) = 0" \
+	"$(val "$WORK/m2" 'smbwatch_sink_failures_total{sink="file",position="2"}')" 0
+
+# --- the ecs+file: sink --------------------------------------------------------
+FIELDS=$ROOT/tests/data/ecs-fields-8.11.txt
+/usr/bin/python3 "$ROOT/tests/lib/exports_check.py" ecs "$FIELDS" "$WORK/ecs.jsonl" monitor >"$WORK/ecs.tap"
+eq "ecs+file: only listed ECS fields (with their types) and smbwatch.*" "$?" 0
+grep -v '^ok' "$WORK/ecs.tap" | head -20 | sed 's/^/# /'
+eq "ecs+file: one document per event of the file: sink (event.id = key)" \
+	"$(jq -r '.event.id' "$WORK/ecs.jsonl" | sort)" "$(jq -r .key "$WORK/events.jsonl" | sort)"
+eq "ecs+file: event.action is the event's name" \
+	"$(jq -r '"\(.event.id) \(.event.action)"' "$WORK/ecs.jsonl" | sort)" \
+	"$(jq -r '"\(.key) \(.event)"' "$WORK/events.jsonl" | sort)"
+eq "ecs+file: finding_opened of SMB1 on .12 is an alert with vulnerability.* and rule.name" \
+	"$(jq -c 'select(.event.action == "finding_opened" and .destination.ip == "198.18.1.12" and .rule.name == "SMB1_ENABLED") | [.event.kind, .vulnerability.severity, .smbwatch.monitor.finding.id]' "$WORK/ecs.jsonl")" \
+	'["alert","High","SMB1_ENABLED"]'
+eq "ecs+file: the change's old/new are text (smb1.enabled false -> true)" \
+	"$(jq -c 'select(.event.action == "changed" and .destination.ip == "198.18.1.12") | .smbwatch.monitor.changes[] | select(.field == "smb1.enabled") | [.old, .new]' "$WORK/ecs.jsonl")" \
+	'["false","true"]'
+# control: the monitor's own JSON is not ECS, and the check says so
+/usr/bin/python3 "$ROOT/tests/lib/exports_check.py" ecs "$FIELDS" "$WORK/events.jsonl" monitor >/dev/null
+eq "control: the file: sink's native events fail the ECS check" "$?" 1
 
 # stop: SIGTERM ends it cleanly, the port is closed
 kill -TERM "$MON_PID"

@@ -137,10 +137,43 @@ static void test_syslog_socket(void **state)
 	sink_close(&s);
 }
 
+/* ecs+SPEC: the same sink kind with the ECS encoding; the prefix stays in
+ * the spec (the delivery log's key) and out of the argument */
+static void test_parse_ecs(void **state)
+{
+	(void)state;
+	struct sink s;
+	char err[256];
+	assert_int_equal(sink_parse("file:/tmp/x.jsonl", &s, err, sizeof err), 0);
+	assert_int_equal(s.encoding, SINK_JSON);
+	assert_int_equal(sink_parse("ecs+file:/tmp/x.jsonl", &s, err, sizeof err), 0);
+	assert_int_equal(s.encoding, SINK_ECS);
+	assert_string_equal(s.ops->prefix, "file:");
+	assert_string_equal(s.arg, "/tmp/x.jsonl");
+	assert_string_equal(s.spec, "ecs+file:/tmp/x.jsonl");
+	assert_string_equal(sink_kind(&s), "file");
+	assert_int_equal(sink_parse("ecs+stdout", &s, err, sizeof err), 0);
+	assert_int_equal(s.encoding, SINK_ECS);
+	assert_string_equal(sink_kind(&s), "stdout");
+	assert_int_equal(sink_parse("ecs+webhook:http://127.0.0.1:9/", &s, err, sizeof err), 0);
+	assert_string_equal(sink_kind(&s), "webhook");
+	assert_string_equal(s.arg, "http://127.0.0.1:9/");
+	/* the encoding alone is no sink */
+	assert_int_equal(sink_parse("ecs+", &s, err, sizeof err), -1);
+	assert_non_null(strstr(err, "ecs+"));
+	assert_int_equal(sink_parse("ecs+file:", &s, err, sizeof err), -1);
+	assert_non_null(strstr(err, "needs a value"));
+	assert_int_equal(sink_parse("ecs", &s, err, sizeof err), -1);
+	/* a parse after an ecs+ one starts from JSON again */
+	assert_int_equal(sink_parse("stdout", &s, err, sizeof err), 0);
+	assert_int_equal(s.encoding, SINK_JSON);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse),
+		cmocka_unit_test(test_parse_ecs),
 		cmocka_unit_test(test_hmac),
 		cmocka_unit_test(test_file_and_exec),
 		cmocka_unit_test(test_syslog_socket),

@@ -9,7 +9,8 @@
  *   view = internal
  *   interval = 5m        (or: every = 5m)
  *   db = /var/lib/smbwatch/smbwatch.db
- *   sink = webhook:https://alerts.example/smb     (repeatable)
+ *   sink = webhook:https://alerts.example/smb     (repeatable; ecs+SPEC for ECS)
+ *   metrics_listen = 127.0.0.1:9466
  *   webhook_secret = s3cret
  *   gone_after = 2
  *   fail_on = high

@@ -69,7 +69,9 @@ static json_t *stringify_values(json_t *ev)
 	}
 	json_t *values = json_object_get(copy, "values");
 	json_t *v;
-	json_array_foreach(values, i, v) json_array_set_new(values, i, as_text(v));
+	json_array_foreach(values, i, v) {
+		json_array_set_new(values, i, as_text(v));
+	}
 	return copy;
 }
 

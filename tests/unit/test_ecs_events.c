@@ -124,6 +124,23 @@ static void test_changed_values_as_text(void **state)
 	assert_true(json_is_false(json_object_get(json_array_get(json_object_get(ev, "changes"), 0), "old")));
 	json_decref(e);
 	json_decref(ev);
+
+	/* flapping's values seen, alike */
+	ev = json_loads("{\"event\":\"flapping\",\"key\":\"k\",\"ip\":\"198.18.1.10\","
+			"\"port\":445,\"at\":\"2026-11-25T13:51:48Z\",\"field\":\"smb1.enabled\","
+			"\"values\":[true,false,null]}",
+			0, NULL);
+	assert_non_null(ev);
+	e = events_to_ecs(ev);
+	assert_non_null(e);
+	json_t *vals = get(e, "smbwatch.monitor.values");
+	assert_int_equal(json_array_size(vals), 3);
+	assert_string_equal(json_string_value(json_array_get(vals, 0)), "true");
+	assert_string_equal(json_string_value(json_array_get(vals, 1)), "false");
+	assert_true(json_is_null(json_array_get(vals, 2)));
+	assert_string_equal(get_str(e, "event.kind"), "event");
+	json_decref(e);
+	json_decref(ev);
 }
 
 static void test_kinds(void **state)

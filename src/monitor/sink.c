@@ -145,31 +145,31 @@ static const struct sink_ops *const sinks[] = {
 int sink_parse(const char *spec, struct sink *s, char *err, size_t errsz)
 {
 	memset(s, 0, sizeof *s);
-	if (strlen(spec) >= sizeof s->spec) {
+	size_t len = strlen(spec);
+	if (len >= sizeof s->spec) {
 		snprintf(err, errsz, "bad sink: too long");
 		return -1;
 	}
-	snprintf(s->spec, sizeof s->spec, "%s", spec);
+	memcpy(s->spec, spec, len + 1);
 	/* the encoding is part of the spec, hence of the delivery log's key:
 	 * an ecs+file: sink is another sink than file: on the same path */
 	size_t skip = 0;
-	if (strncmp(spec, "ecs+", 4) == 0) {
+	if (strncmp(s->spec, "ecs+", 4) == 0) {
 		s->encoding = SINK_ECS;
 		skip = 4;
 	}
-	const char *full = spec;
-	spec += skip;
+	const char *kind = s->spec + skip; /* the spec without its encoding */
 	for (size_t i = 0; i < sizeof sinks / sizeof sinks[0]; i++) {
 		const struct sink_ops *o = sinks[i];
 		size_t n = strlen(o->prefix);
-		if (o->takes_arg ? strncmp(spec, o->prefix, n) != 0 : strcmp(spec, o->prefix) != 0)
+		if (o->takes_arg ? strncmp(kind, o->prefix, n) != 0 : strcmp(kind, o->prefix) != 0)
 			continue;
-		if (o->takes_arg && spec[n] == '\0') {
-			snprintf(err, errsz, "bad sink '%s': %s needs a value", full, o->prefix);
+		if (o->takes_arg && kind[n] == '\0') {
+			snprintf(err, errsz, "bad sink '%s': %s needs a value", s->spec, o->prefix);
 			return -1;
 		}
 		s->ops = o;
-		s->arg = s->spec + skip + n;
+		s->arg = kind + n;
 		s->retries = 3;
 		s->backoff_ms = 500;
 		s->timeout_ms = 5000;
@@ -178,7 +178,7 @@ int sink_parse(const char *spec, struct sink *s, char *err, size_t errsz)
 	snprintf(err, errsz,
 		 "bad sink '%s': use stdout, file:PATH, syslog, syslog:SOCKET, webhook:URL or "
 		 "exec:COMMAND, with ecs+ before it for ECS documents",
-		 full);
+		 s->spec);
 	return -1;
 }
 

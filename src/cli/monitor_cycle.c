@@ -148,6 +148,16 @@ static int cycle_failed(struct monitor *m)
 	return -1;
 }
 
+/* The run's gauges go public only after its events were handed out: a
+ * scrape sees a run together with its events, never the one without the
+ * other. ended is when the scan ended. */
+static int run_done(struct monitor *m, const struct scan_summary *sum, time_t ended, int rc)
+{
+	if (m->metrics)
+		metrics_run_end(m->metrics, !sum->interrupted, (int64_t)ended, sum->seconds);
+	return rc;
+}
+
 int monitor_cycle(struct monitor *m, bool *hit)
 {
 	*hit = false;
@@ -166,8 +176,7 @@ int monitor_cycle(struct monitor *m, bool *hit)
 	}
 	if (scan_store_end(&rec, &sum) != 0)
 		return cycle_failed(m);
-	if (m->metrics)
-		metrics_run_end(m->metrics, !sum.interrupted, (int64_t)time(NULL), sum.seconds);
+	time_t ended = time(NULL);
 	if (sum.interrupted) {
 		/* the services done so far are stored; the run stays incomplete
 		 * and produces no events (a partial run would report "gone") */
@@ -175,7 +184,7 @@ int monitor_cycle(struct monitor *m, bool *hit)
 				"run marked incomplete\n",
 			(long long)rec.run.id, (unsigned long long)rec.stored);
 		m->stop = true;
-		return 0;
+		return run_done(m, &sum, ended, 0);
 	}
 	fprintf(stderr, "smbwatch monitor: run %lld: %llu service%s in %.1f s\n",
 		(long long)rec.run.id, (unsigned long long)sum.services, sum.services == 1 ? "" : "s",
@@ -189,10 +198,10 @@ int monitor_cycle(struct monitor *m, bool *hit)
 	m->failed_deliveries = 0;
 	for (unsigned i = 0; i < n_retry; i++)
 		if (monitor_deliver_run(m, retry[i], -1) < 0)
-			return -1;
+			return run_done(m, &sum, ended, -1);
 	int hits = deliver_run(m, rec.run.id, m->cli.fail_on, true);
 	if (hits < 0)
-		return -1;
+		return run_done(m, &sum, ended, -1);
 	*hit = hits > 0;
-	return 0;
+	return run_done(m, &sum, ended, 0);
 }

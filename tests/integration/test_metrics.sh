@@ -43,6 +43,7 @@ has "... and says why" "$(cat "$WORK/refused.err")" "--metrics-allow-remote"
 	--db "$DB" --no-progress --metrics-listen "$ADDR" --sink "file:$WORK/events.jsonl" \
 	--sink "exec:exit 1" --sink "ecs+file:$WORK/ecs.jsonl" --sink-retries 0 "${TARGETS[@]}" \
 	>"$WORK/mon.out" 2>"$WORK/mon.err" &
+LAB_PID=$!
 wait_for "$WORK/mon.pid" '^[0-9]+$' 30
 MON_PID=$(cat "$WORK/mon.pid" 2>/dev/null)
 [ -n "$MON_PID" ] && ok "monitor started (pid $MON_PID)" || not_ok "monitor started"
@@ -152,9 +153,12 @@ eq "control: the file: sink's native events fail the ECS check" "$?" 1
 
 # stop: SIGTERM ends it cleanly, the port is closed
 kill -TERM "$MON_PID"
-for ((i = 0; i < 600; i++)); do kill -0 "$MON_PID" 2>/dev/null || break; sleep 0.2; done
+timeout 120 tail --pid="$MON_PID" -f /dev/null
+wait "$LAB_PID"
+eq "monitor exits 0 on SIGTERM" "$?" 0
 MON_PID=""
 has "monitor stopped on SIGTERM" "$(cat "$WORK/mon.err")" "smbwatch monitor: stopped"
+eq "no sanitizer report on the monitor's stderr" "$(grep -c 'Sanitizer' "$WORK/mon.err")" 0
 "$LAB" exec curl -sf --max-time 5 "http://$ADDR/metrics" >/dev/null 2>&1
 check "the metrics port is closed after the monitor stopped" test $? -ne 0
 

@@ -97,6 +97,7 @@ fi
 exec 3>&- # end of the capture: the sensor finishes
 wait "$SENSOR_PID"
 eq "the sensor exits 0 at the end of the capture" "$?" 0
+eq "no sanitizer report on the sensor's stderr" "$(grep -c 'Sanitizer' "$WORK/live.err")" 0
 SENSOR_PID=""
 curl -sf --max-time 5 "http://$ADDR/metrics" >/dev/null 2>&1
 check "the metrics port is closed after the sensor ended" test $? -ne 0

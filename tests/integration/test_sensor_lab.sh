@@ -302,8 +302,25 @@ if grep -Eq '^  198\.18\.1\.14 +445 +4 +optional +3\.1\.1$' "$WORK/copies.summar
 else
 	not_ok "copies: --summary: 4 flows to .14, SMB 3.1.1 negotiated" "$(grep 198.18.1.14 "$WORK/copies.summary")"
 fi
-eq "copies: every frame over the 128 KiB buffer counted (tshark: $ts_over NBSS frames)" \
-	"$(sum_n "frames over the buffer (body skipped)")/$([ "$ts_over" -ge 4 ] && echo 4+)" "$ts_over/4+"
+# tshark is the reference only where it saw the whole stream: a segment the
+# capture missed (tshark -B 128 on a busy machine; CI once: sensor 10, tshark
+# 9) hides a frame header from one or both. Exact without holes; with holes,
+# within one frame per hole, and said.
+ts_lost=$(tshark -r "$WORK/copies.pcap" -Y 'tcp.analysis.lost_segment' -T fields -e frame.number 2>/dev/null | grep -c .)
+s_over=$(sum_n "frames over the buffer (body skipped)")
+if [ "$ts_lost" -eq 0 ]; then
+	eq "copies: every frame over the 128 KiB buffer counted (tshark: $ts_over NBSS frames)" \
+		"$s_over/$([ "$ts_over" -ge 4 ] && echo 4+)" "$ts_over/4+"
+else
+	diag "copies: the capture missed $ts_lost segment(s) (tcp.analysis.lost_segment): sensor $s_over, tshark $ts_over frames over the buffer"
+	if [ "$ts_over" -ge 4 ] && [[ $s_over =~ ^[0-9]+$ ]] && [ "$s_over" -ge $((ts_over - ts_lost)) ] &&
+		[ "$s_over" -le $((ts_over + ts_lost)) ]; then
+		ok "copies: frames over the 128 KiB buffer counted, within the capture's $ts_lost hole(s) (sensor $s_over, tshark $ts_over)"
+	else
+		not_ok "copies: frames over the 128 KiB buffer counted, within the capture's holes" \
+			"sensor $s_over, tshark $ts_over, lost segments $ts_lost"
+	fi
+fi
 # nothing about the copies; the control's anonymous listing still alerts
 eq "copies: alerts are only the control's (ANONYMOUS_IPC, NULL_SESSION_USED to .12)" \
 	"$(jq -s -c '[.[] | [.id, .dst]] | unique' "$WORK/copies.jsonl")" \

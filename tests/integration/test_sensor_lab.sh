@@ -293,34 +293,36 @@ else
 	not_ok "copies: the capture holds READ/WRITE frames inside 128-256 KiB and of 1-8 MiB" \
 		"inside $ts_inside, largest $ts_max"
 fi
-eq "copies: every SESSION_SETUP success counted (tshark: $ts_sessions; 4 guest + 1 anonymous)" \
-	"$(sum_n "sessions set up")/$([ "$ts_sessions" -ge 5 ] && echo 5+)" "$ts_sessions/5+"
-eq "copies: every READ request counted (tshark: $ts_reads)" "$(sum_n "READ requests")" "$ts_reads"
-eq "copies: every WRITE request counted (tshark: $ts_writes)" "$(sum_n "WRITE requests")" "$ts_writes"
+# tshark is the reference only where it saw the whole stream: a segment the
+# capture missed (tshark -B 128 on a busy machine; CI saw sensor 10, tshark 9
+# frames, and once a SESSION_SETUP reply lost to both) hides a header from one
+# or both. Exact on a whole capture; with holes, within one per hole, and said.
+ts_lost=$(tshark -r "$WORK/copies.pcap" -Y 'tcp.analysis.lost_segment' -T fields -e frame.number 2>/dev/null | grep -c .)
+[ "$ts_lost" -eq 0 ] || diag "copies: the capture missed $ts_lost segment(s) (tcp.analysis.lost_segment); counts below are within that many"
+# like_tshark WHAT SENSOR TSHARK MIN: the sensor's count is tshark's (within
+# the holes), and tshark saw at least MIN (fewer by the holes at most)
+like_tshark() {
+	local what=$1 got=$2 ref=$3 min=$4
+	if [ "$ts_lost" -eq 0 ]; then
+		eq "copies: every $what counted (tshark: $ref)" "$got/$([ "$ref" -ge "$min" ] && echo "$min+")" "$ref/$min+"
+	elif [[ $got =~ ^[0-9]+$ ]] && [ "$got" -ge $((ref - ts_lost)) ] && [ "$got" -le $((ref + ts_lost)) ] &&
+		[ "$ref" -ge $((min - ts_lost)) ]; then
+		ok "copies: $what counted within the capture's $ts_lost hole(s) (sensor $got, tshark $ref, at least $min sent)"
+	else
+		not_ok "copies: $what counted within the capture's holes" \
+			"sensor $got, tshark $ref, at least $min sent, lost segments $ts_lost"
+	fi
+}
+# 4 guest logons + 1 anonymous; 4 gets and 4 puts at least
+like_tshark "SESSION_SETUP success" "$(sum_n "sessions set up")" "$ts_sessions" 5
+like_tshark "READ request" "$(sum_n "READ requests")" "$ts_reads" 4
+like_tshark "WRITE request" "$(sum_n "WRITE requests")" "$ts_writes" 4
 if grep -Eq '^  198\.18\.1\.14 +445 +4 +optional +3\.1\.1$' "$WORK/copies.summary"; then
 	ok "copies: --summary: 4 flows to .14, SMB 3.1.1 negotiated"
 else
 	not_ok "copies: --summary: 4 flows to .14, SMB 3.1.1 negotiated" "$(grep 198.18.1.14 "$WORK/copies.summary")"
 fi
-# tshark is the reference only where it saw the whole stream: a segment the
-# capture missed (tshark -B 128 on a busy machine; CI once: sensor 10, tshark
-# 9) hides a frame header from one or both. Exact without holes; with holes,
-# within one frame per hole, and said.
-ts_lost=$(tshark -r "$WORK/copies.pcap" -Y 'tcp.analysis.lost_segment' -T fields -e frame.number 2>/dev/null | grep -c .)
-s_over=$(sum_n "frames over the buffer (body skipped)")
-if [ "$ts_lost" -eq 0 ]; then
-	eq "copies: every frame over the 128 KiB buffer counted (tshark: $ts_over NBSS frames)" \
-		"$s_over/$([ "$ts_over" -ge 4 ] && echo 4+)" "$ts_over/4+"
-else
-	diag "copies: the capture missed $ts_lost segment(s) (tcp.analysis.lost_segment): sensor $s_over, tshark $ts_over frames over the buffer"
-	if [ "$ts_over" -ge 4 ] && [[ $s_over =~ ^[0-9]+$ ]] && [ "$s_over" -ge $((ts_over - ts_lost)) ] &&
-		[ "$s_over" -le $((ts_over + ts_lost)) ]; then
-		ok "copies: frames over the 128 KiB buffer counted, within the capture's $ts_lost hole(s) (sensor $s_over, tshark $ts_over)"
-	else
-		not_ok "copies: frames over the 128 KiB buffer counted, within the capture's holes" \
-			"sensor $s_over, tshark $ts_over, lost segments $ts_lost"
-	fi
-fi
+like_tshark "NBSS frame over the 128 KiB buffer" "$(sum_n "frames over the buffer (body skipped)")" "$ts_over" 4
 # nothing about the copies; the control's anonymous listing still alerts
 eq "copies: alerts are only the control's (ANONYMOUS_IPC, NULL_SESSION_USED to .12)" \
 	"$(jq -s -c '[.[] | [.id, .dst]] | unique' "$WORK/copies.jsonl")" \

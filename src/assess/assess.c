@@ -1,80 +1,24 @@
-/* assess.c - findings from a record; see assess.h. The remediation texts
- * live here, next to the rule that raises them. */
+/* assess.c - findings from a record; see assess.h. The rules live here,
+ * what each finding means in findings.c. */
 #include "assess/assess.h"
+
+#include "assess/findings.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-struct rule_text {
-	const char *id;
-	enum severity severity;
-	const char *title;
-	const char *remediation;
-};
-
-static const struct rule_text texts[] = {
-	{"SMB_EXPOSED_PUBLIC", SEV_CRITICAL, "SMB reachable on a globally routable address",
-	 "Block inbound TCP 445 and 139 (and any port SMB was moved to) at the perimeter "
-	 "firewall and the host firewall; give remote users VPN or an SMB-over-QUIC gateway "
-	 "instead of exposing SMB to the internet."},
-	{"MS17_010", SEV_CRITICAL, "Vulnerable to MS17-010 (EternalBlue, WannaCry)",
-	 "Install MS17-010 (March 2017) or any later cumulative update now, disable SMBv1, and "
-	 "isolate the host until it is patched; check it for compromise (DoublePulsar)."},
-	{"DOUBLEPULSAR", SEV_CRITICAL, "DoublePulsar implant answers on this host",
-	 "The host is compromised: isolate it from the network, investigate, rebuild it from "
-	 "known-good media and patch MS17-010 before reconnecting."},
-	{"CVE_2020_0796", SEV_CRITICAL,
-	 "SMBGhost (CVE-2020-0796): affected Windows build with SMB 3.1.1 compression",
-	 "Install KB4551762 (March 2020) or later; until then set DisableCompression=1 under "
-	 "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanmanServer\\Parameters (ADV200005) and "
-	 "block TCP 445 from untrusted networks. Patch level is not visible remotely."},
-	{"SMB1_ENABLED", SEV_HIGH, "SMBv1 is enabled",
-	 "SMBv1 cannot be fixed, only disabled. Windows: Set-SmbServerConfiguration "
-	 "-EnableSMB1Protocol $false (or Disable-WindowsOptionalFeature -Online -FeatureName "
-	 "SMB1Protocol). Samba: server min protocol = SMB2_02 (the default since 4.11)."},
-	{"NULL_SESSION", SEV_HIGH, "Anonymous (null) session can connect to IPC$",
-	 "Restrict anonymous access. Windows: RestrictAnonymous=1, RestrictNullSessAccess=1 and "
-	 "empty NullSessionPipes/NullSessionShares (GPO: Network access: Do not allow anonymous "
-	 "enumeration of SAM accounts and shares). Samba: restrict anonymous = 2."},
-	{"ANON_SHARE_READABLE", SEV_HIGH, "A disk share can be listed without credentials",
-	 "Remove guest/anonymous access from the share (Samba: guest ok = no; Windows: remove "
-	 "Everyone/ANONYMOUS LOGON/Guest from share and NTFS permissions) unless it is meant to be "
-	 "public, and then make sure it holds nothing sensitive."},
-	{"GUEST_ACCESS", SEV_MEDIUM, "Logons with unknown user names are mapped to guest",
-	 "Samba: map to guest = Never (and no guest ok shares). Windows: disable the Guest "
-	 "account and insecure guest logons (AllowInsecureGuestAuth=0)."},
-	{"SIGNING_NOT_REQUIRED", SEV_MEDIUM, "SMB signing is not required (NTLM relay possible)",
-	 "Require signing. Windows GPO: Microsoft network server: Digitally sign communications "
-	 "(always) = Enabled (RequireSecuritySignature=1). Samba: server signing = mandatory."},
-	{"NONSTANDARD_PORT", SEV_LOW, "SMB answers on a non-standard port",
-	 "Moving SMB to another port is not protection: scanners find it by what it answers. "
-	 "Firewall it like 445 and apply the same hardening."},
-	{"NO_ENCRYPTION", SEV_LOW, "No SMB 3.x dialect: traffic cannot be encrypted",
-	 "Enable SMB 3.0 or later (Samba: server max protocol = SMB3) and require encryption on "
-	 "sensitive shares (Set-SmbServerConfiguration -EncryptData $true; Samba: server smb "
-	 "encrypt = required)."},
-	{"SMB_EXPOSED", SEV_INFO, "SMB reachable from this view",
-	 "Make sure only the networks that need file sharing can reach this port (segment, "
-	 "host firewall)."},
-};
-
-static const struct rule_text *text_of(const char *id)
-{
-	for (size_t i = 0; i < sizeof texts / sizeof texts[0]; i++)
-		if (strcmp(texts[i].id, id) == 0)
-			return &texts[i];
-	return NULL;
-}
-
-static void add(struct svc_record *rec, const char *id, const char *fmt, ...)
+/* Raise finding `id` with its evidence. The id is an enum: a rule cannot
+ * name a finding that does not exist. Past REC_MAX_FINDINGS the rest are
+ * dropped (the record has room for every finding of the table). */
+static void add(struct svc_record *rec, enum finding_id id, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-static void add(struct svc_record *rec, const char *id, const char *fmt, ...)
+static void add(struct svc_record *rec, enum finding_id id, const char *fmt, ...)
 {
-	const struct rule_text *t = text_of(id);
-	if (!t || rec->n_findings >= REC_MAX_FINDINGS)
+	const struct finding_info *t = finding_info(id);
+	if (rec->n_findings >= REC_MAX_FINDINGS)
 		return;
 	struct rec_finding *f = &rec->findings[rec->n_findings++];
 	memset(f, 0, sizeof *f);
@@ -146,24 +90,24 @@ void assess_record(struct svc_record *rec)
 	if (!record_is_smb(rec))
 		return;
 	if (rec->doublepulsar == VULN_VULNERABLE)
-		add(rec, "DOUBLEPULSAR", "Trans2 SESSION_SETUP knock answered with multiplex id 81");
+		add(rec, FIND_DOUBLEPULSAR, "Trans2 SESSION_SETUP knock answered with multiplex id 81");
 	if (rec->ms17_010 == VULN_VULNERABLE)
-		add(rec, "MS17_010",
+		add(rec, FIND_MS17_010,
 		    "PeekNamedPipe on FID 0 over anonymous IPC$ returned "
 		    "STATUS_INSUFF_SERVER_RESOURCES (0xC0000205)");
 	if (rec->cve_2020_0796 == VULN_VULNERABLE) {
 		char v[32];
 		record_os_version(rec, v, sizeof v);
-		add(rec, "CVE_2020_0796", "SMB 3.1.1 with compression offered, NTLM OS version %s",
+		add(rec, FIND_CVE_2020_0796, "SMB 3.1.1 with compression offered, NTLM OS version %s",
 		    v);
 	}
 	if (assess_ip_is_public(rec->ip))
-		add(rec, "SMB_EXPOSED_PUBLIC", "SMB answered on %s port %u (view %s)", rec->ip,
+		add(rec, FIND_SMB_EXPOSED_PUBLIC, "SMB answered on %s port %u (view %s)", rec->ip,
 		    (unsigned)rec->port, rec->view);
 	if (rec->smb1.enabled == TRI_YES)
-		add(rec, "SMB1_ENABLED", "SMB1-only NEGOTIATE accepted: dialect NT LM 0.12 chosen");
+		add(rec, FIND_SMB1_ENABLED, "SMB1-only NEGOTIATE accepted: dialect NT LM 0.12 chosen");
 	if (rec->auth.null_session == TRI_YES)
-		add(rec, "NULL_SESSION", "anonymous SESSION_SETUP and TREE_CONNECT to IPC$ succeeded");
+		add(rec, FIND_NULL_SESSION, "anonymous SESSION_SETUP and TREE_CONNECT to IPC$ succeeded");
 	if (rec->has_shares) {
 		char names[200] = "";
 		size_t o = 0;
@@ -178,16 +122,16 @@ void assess_record(struct svc_record *rec)
 			n++;
 		}
 		if (n)
-			add(rec, "ANON_SHARE_READABLE", "listed without credentials: %s", names);
+			add(rec, FIND_ANON_SHARE_READABLE, "listed without credentials: %s", names);
 	}
 	if (rec->auth.guest == TRI_YES)
-		add(rec, "GUEST_ACCESS", "logon as a random non-existent user was accepted as guest");
+		add(rec, FIND_GUEST_ACCESS, "logon as a random non-existent user was accepted as guest");
 	bool smb2_unsigned = rec->smb2.present && rec->smb2.signing != SIGN_REQUIRED &&
 			     rec->smb2.signing != SIGN_UNKNOWN;
 	bool smb1_unsigned = rec->smb1.enabled == TRI_YES && rec->smb1.signing != SIGN_REQUIRED &&
 			     rec->smb1.signing != SIGN_UNKNOWN;
 	if (smb2_unsigned || smb1_unsigned)
-		add(rec, "SIGNING_NOT_REQUIRED", "%s%s%s%s",
+		add(rec, FIND_SIGNING_NOT_REQUIRED, "%s%s%s%s",
 		    smb2_unsigned ? "SMB2 security mode: signing " : "",
 		    smb2_unsigned ? signing_name(rec->smb2.signing) : "",
 		    smb2_unsigned && smb1_unsigned ? "; " : "",
@@ -196,13 +140,13 @@ void assess_record(struct svc_record *rec)
 					     : "SMB1 security mode: signing enabled, not required")
 				  : "");
 	if (!is_standard_port(rec))
-		add(rec, "NONSTANDARD_PORT", "SMB answered on TCP port %u", (unsigned)rec->port);
+		add(rec, FIND_NONSTANDARD_PORT, "SMB answered on TCP port %u", (unsigned)rec->port);
 	if (rec->smb2.present && rec->smb2.n_dialects && max_dialect(rec) < 0x0300)
-		add(rec, "NO_ENCRYPTION", "highest SMB dialect is %s",
+		add(rec, FIND_NO_ENCRYPTION, "highest SMB dialect is %s",
 		    max_dialect(rec) == 0x0210 ? "2.1" : "2.0.2");
 	else if (!rec->smb2.present && rec->smb1.enabled == TRI_YES)
-		add(rec, "NO_ENCRYPTION", "only SMB1 is spoken");
-	add(rec, "SMB_EXPOSED", "SMB answered on %s port %u (view %s)", rec->ip,
+		add(rec, FIND_NO_ENCRYPTION, "only SMB1 is spoken");
+	add(rec, FIND_SMB_EXPOSED, "SMB answered on %s port %u (view %s)", rec->ip,
 	    (unsigned)rec->port, rec->view);
 }
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "assess/findings.h"
 #include "report/report_int.h"
 
 struct report {
@@ -177,28 +178,16 @@ enum signing report_signing(const struct svc_record *r)
 	return r->smb1.signing;
 }
 
-/* Findings that are a published vulnerability (assess.c's ids). */
-static const struct {
-	const char *id, *cve, *ref;
-} finding_cves[] = {
-	{"MS17_010", "CVE-2017-0143",
-	 "https://learn.microsoft.com/en-us/security-updates/securitybulletins/2017/ms17-010"},
-	{"CVE_2020_0796", "CVE-2020-0796",
-	 "https://msrc.microsoft.com/update-guide/vulnerability/CVE-2020-0796"},
-};
-
+/* A finding's CVE and reference page come from the one finding table
+ * (assess/findings.c); ids read back from a store may be unknown here. */
 const char *report_finding_cve(const char *id)
 {
-	for (size_t i = 0; i < sizeof finding_cves / sizeof finding_cves[0]; i++)
-		if (strcmp(id, finding_cves[i].id) == 0)
-			return finding_cves[i].cve;
-	return NULL;
+	const struct finding_info *f = finding_info_by_name(id);
+	return f ? f->cve : NULL;
 }
 
 const char *report_finding_reference(const char *id)
 {
-	for (size_t i = 0; i < sizeof finding_cves / sizeof finding_cves[0]; i++)
-		if (strcmp(id, finding_cves[i].id) == 0)
-			return finding_cves[i].ref;
-	return NULL;
+	const struct finding_info *f = finding_info_by_name(id);
+	return f ? f->reference : NULL;
 }

@@ -1,0 +1,77 @@
+/* findings.c - the one table of findings; see findings.h. The texts live
+ * here, the rules that raise them in assess.c. */
+#include "assess/findings.h"
+
+#include <stddef.h>
+#include <string.h>
+
+static const struct finding_info table[FIND_N] = {
+	[FIND_SMB_EXPOSED_PUBLIC] = {"SMB_EXPOSED_PUBLIC", SEV_CRITICAL, "SMB reachable on a globally routable address",
+	 "Block inbound TCP 445 and 139 (and any port SMB was moved to) at the perimeter "
+	 "firewall and the host firewall; give remote users VPN or an SMB-over-QUIC gateway "
+	 "instead of exposing SMB to the internet.",
+		NULL, NULL},
+	[FIND_MS17_010] = {"MS17_010", SEV_CRITICAL, "Vulnerable to MS17-010 (EternalBlue, WannaCry)",
+	 "Install MS17-010 (March 2017) or any later cumulative update now, disable SMBv1, and "
+	 "isolate the host until it is patched; check it for compromise (DoublePulsar).",
+		"CVE-2017-0143", "https://learn.microsoft.com/en-us/security-updates/securitybulletins/2017/ms17-010"},
+	[FIND_DOUBLEPULSAR] = {"DOUBLEPULSAR", SEV_CRITICAL, "DoublePulsar implant answers on this host",
+	 "The host is compromised: isolate it from the network, investigate, rebuild it from "
+	 "known-good media and patch MS17-010 before reconnecting.",
+		NULL, NULL},
+	[FIND_CVE_2020_0796] = {"CVE_2020_0796", SEV_CRITICAL,
+	 "SMBGhost (CVE-2020-0796): affected Windows build with SMB 3.1.1 compression",
+	 "Install KB4551762 (March 2020) or later; until then set DisableCompression=1 under "
+	 "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanmanServer\\Parameters (ADV200005) and "
+	 "block TCP 445 from untrusted networks. Patch level is not visible remotely.",
+		"CVE-2020-0796", "https://msrc.microsoft.com/update-guide/vulnerability/CVE-2020-0796"},
+	[FIND_SMB1_ENABLED] = {"SMB1_ENABLED", SEV_HIGH, "SMBv1 is enabled",
+	 "SMBv1 cannot be fixed, only disabled. Windows: Set-SmbServerConfiguration "
+	 "-EnableSMB1Protocol $false (or Disable-WindowsOptionalFeature -Online -FeatureName "
+	 "SMB1Protocol). Samba: server min protocol = SMB2_02 (the default since 4.11).",
+		NULL, NULL},
+	[FIND_NULL_SESSION] = {"NULL_SESSION", SEV_HIGH, "Anonymous (null) session can connect to IPC$",
+	 "Restrict anonymous access. Windows: RestrictAnonymous=1, RestrictNullSessAccess=1 and "
+	 "empty NullSessionPipes/NullSessionShares (GPO: Network access: Do not allow anonymous "
+	 "enumeration of SAM accounts and shares). Samba: restrict anonymous = 2.",
+		NULL, NULL},
+	[FIND_ANON_SHARE_READABLE] = {"ANON_SHARE_READABLE", SEV_HIGH, "A disk share can be listed without credentials",
+	 "Remove guest/anonymous access from the share (Samba: guest ok = no; Windows: remove "
+	 "Everyone/ANONYMOUS LOGON/Guest from share and NTFS permissions) unless it is meant to be "
+	 "public, and then make sure it holds nothing sensitive.",
+		NULL, NULL},
+	[FIND_GUEST_ACCESS] = {"GUEST_ACCESS", SEV_MEDIUM, "Logons with unknown user names are mapped to guest",
+	 "Samba: map to guest = Never (and no guest ok shares). Windows: disable the Guest "
+	 "account and insecure guest logons (AllowInsecureGuestAuth=0).",
+		NULL, NULL},
+	[FIND_SIGNING_NOT_REQUIRED] = {"SIGNING_NOT_REQUIRED", SEV_MEDIUM, "SMB signing is not required (NTLM relay possible)",
+	 "Require signing. Windows GPO: Microsoft network server: Digitally sign communications "
+	 "(always) = Enabled (RequireSecuritySignature=1). Samba: server signing = mandatory.",
+		NULL, NULL},
+	[FIND_NONSTANDARD_PORT] = {"NONSTANDARD_PORT", SEV_LOW, "SMB answers on a non-standard port",
+	 "Moving SMB to another port is not protection: scanners find it by what it answers. "
+	 "Firewall it like 445 and apply the same hardening.",
+		NULL, NULL},
+	[FIND_NO_ENCRYPTION] = {"NO_ENCRYPTION", SEV_LOW, "No SMB 3.x dialect: traffic cannot be encrypted",
+	 "Enable SMB 3.0 or later (Samba: server max protocol = SMB3) and require encryption on "
+	 "sensitive shares (Set-SmbServerConfiguration -EncryptData $true; Samba: server smb "
+	 "encrypt = required).",
+		NULL, NULL},
+	[FIND_SMB_EXPOSED] = {"SMB_EXPOSED", SEV_INFO, "SMB reachable from this view",
+	 "Make sure only the networks that need file sharing can reach this port (segment, "
+	 "host firewall).",
+		NULL, NULL},
+};
+
+const struct finding_info *finding_info(enum finding_id id)
+{
+	return (unsigned)id < FIND_N ? &table[id] : NULL;
+}
+
+const struct finding_info *finding_info_by_name(const char *id)
+{
+	for (size_t i = 0; i < FIND_N; i++)
+		if (table[i].id && strcmp(table[i].id, id) == 0)
+			return &table[i];
+	return NULL;
+}

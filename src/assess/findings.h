@@ -1,0 +1,46 @@
+/* findings.h - every finding smbwatch can raise, as an enum, and the one
+ * table of what each means (id string, severity, title, remediation,
+ * references).
+ *
+ * Rules raise findings by enum (assess.c), so an id that does not exist
+ * cannot compile; the id strings are the stable contract of
+ * docs/record.md that reports, stores and alerts key on. Adding a finding =
+ * one enum value and one row in findings.c (test_checks checks the table
+ * has no hole). */
+#ifndef SMBW_ASSESS_FINDINGS_H
+#define SMBW_ASSESS_FINDINGS_H
+
+#include "record/record.h"
+
+enum finding_id {
+	FIND_SMB_EXPOSED_PUBLIC = 0,
+	FIND_MS17_010,
+	FIND_DOUBLEPULSAR,
+	FIND_CVE_2020_0796,
+	FIND_SMB1_ENABLED,
+	FIND_NULL_SESSION,
+	FIND_ANON_SHARE_READABLE,
+	FIND_GUEST_ACCESS,
+	FIND_SIGNING_NOT_REQUIRED,
+	FIND_NONSTANDARD_PORT,
+	FIND_NO_ENCRYPTION,
+	FIND_SMB_EXPOSED,
+	FIND_N
+};
+
+struct finding_info {
+	const char *id;          /* "MS17_010": the record's findings[].id */
+	enum severity severity;
+	const char *title;
+	const char *remediation;
+	const char *cve;         /* the published vulnerability, or NULL */
+	const char *reference;   /* a page about it, or NULL */
+};
+
+/* The row of a finding; never NULL for a value below FIND_N. */
+const struct finding_info *finding_info(enum finding_id id);
+/* The row of an id string read back from a record (a store, a file);
+ * NULL for an id this build does not know. */
+const struct finding_info *finding_info_by_name(const char *id);
+
+#endif

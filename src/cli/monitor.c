@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/check.h"
 #include "cli/cli.h"
 #include "cli/monitor.h"
 #include "monitor/events.h"
@@ -340,8 +341,11 @@ int cli_monitor(int argc, char **argv)
 		goto out;
 	}
 	int rc = options_parse_scan(a.scan_argc, a.scan_argv, &m->cli, err, sizeof err);
-	if (rc == OPTIONS_HELP) {
-		fputs(monitor_usage, stdout);
+	if (rc == OPTIONS_HELP || rc == OPTIONS_LIST_CHECKS) {
+		if (rc == OPTIONS_LIST_CHECKS)
+			check_print_list(stdout);
+		else
+			fputs(monitor_usage, stdout);
 		status = 0;
 		goto out_cli;
 	}

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include "assess/assess.h"
+#include "check/check.h"
 #include "cli/scan_syn.h"
 #include "net/permute.h"
 #include "record/record.h"
@@ -36,6 +37,7 @@ enum {
 	OPT_RETRIES,
 	OPT_IL,
 	OPT_CHECKS,
+	OPT_LIST_CHECKS,
 	OPT_FAIL_ON,
 	OPT_DB,
 	OPT_NO_DB,
@@ -52,51 +54,9 @@ enum {
 	OPT_RELAY_LIST,
 };
 
-static const struct {
-	const char *name;
-	unsigned bit;
-} check_names[] = {
-	{"auth", CHECK_AUTH},
-	{"shares", CHECK_SHARES},
-	{"ms17_010", CHECK_MS17_010},
-	{"doublepulsar", CHECK_DOUBLEPULSAR},
-	{"cve_2020_0796", CHECK_SMBGHOST},
-};
-
 int options_parse_checks(const char *list, unsigned *out, char *err, size_t errsz)
 {
-	*out = 0;
-	char buf[256];
-	if (strlen(list) >= sizeof buf) {
-		snprintf(err, errsz, "bad --checks: list too long");
-		return -1;
-	}
-	record_set_str(buf, sizeof buf, list);
-	char *save = NULL;
-	for (char *tok = strtok_r(buf, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		if (strcmp(tok, "all") == 0) {
-			*out |= CHECK_ALL;
-			continue;
-		}
-		if (strcmp(tok, "none") == 0)
-			continue;
-		bool found = false;
-		for (size_t i = 0; i < sizeof check_names / sizeof check_names[0]; i++) {
-			if (strcmp(tok, check_names[i].name) == 0 ||
-			    (strcmp(tok, "smbghost") == 0 && check_names[i].bit == CHECK_SMBGHOST)) {
-				*out |= check_names[i].bit;
-				found = true;
-			}
-		}
-		if (!found) {
-			snprintf(err, errsz,
-				 "bad check '%s': use auth, shares, ms17_010, doublepulsar, "
-				 "cve_2020_0796, all or none",
-				 tok);
-			return -1;
-		}
-	}
-	return 0;
+	return check_parse_list(list, out, err, errsz);
 }
 
 long options_parse_duration_ms(const char *s)
@@ -185,6 +145,7 @@ static const struct option long_opts[] = {
 	{"retries", required_argument, NULL, OPT_RETRIES},
 	{"iL", required_argument, NULL, OPT_IL},
 	{"checks", required_argument, NULL, OPT_CHECKS},
+	{"list-checks", no_argument, NULL, OPT_LIST_CHECKS},
 	{"fail-on", required_argument, NULL, OPT_FAIL_ON},
 	{"db", required_argument, NULL, OPT_DB},
 	{"no-db", no_argument, NULL, OPT_NO_DB},
@@ -409,6 +370,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 		cli->failed_at = optind - 1; /* the word just read, if this one is bad */
 		switch (c) {
 		case 'h': return OPTIONS_HELP;
+		case OPT_LIST_CHECKS: return OPTIONS_LIST_CHECKS;
 		case 'v': cli->verbose = true; break;
 		case 'p': ports = optarg; break;
 		case 'o': cli->output = optarg; break;

@@ -13,6 +13,7 @@
 #include "report/report.h"
 
 #define OPTIONS_HELP 1
+#define OPTIONS_LIST_CHECKS 2 /* --list-checks: print check/check.h's table */
 #define SCAN_MAX_FILE_OUTPUTS 6
 
 struct syn_io;
@@ -61,10 +62,12 @@ struct scan_cli {
 	char **argv;
 };
 
-/* "auth,shares" -> CHECK_* bits; "all" and "none" too; -1 if unknown. */
+/* "auth,shares" -> CHECK_BIT set (check/check.h); "all" and "none" too;
+ * -1 if unknown. */
 int options_parse_checks(const char *list, unsigned *out, char *err, size_t errsz);
 
-/* Parse argv (argv[0] = "scan"). Returns 0, OPTIONS_HELP for --help, or -1
+/* Parse argv (argv[0] = "scan"). Returns 0, OPTIONS_HELP for --help,
+ * OPTIONS_LIST_CHECKS for --list-checks, or -1
  * with a one-line message in err. Resolves names and reads files. */
 int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, size_t errsz);
 void options_scan_free(struct scan_cli *cli);

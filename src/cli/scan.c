@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "assess/assess.h"
+#include "check/check.h"
 #include "cli/cli.h"
 #include "cli/options.h"
 #include "cli/scan_run.h"
@@ -75,8 +76,9 @@ static const char scan_usage[] =
 	"  --no-db               do not store this scan\n"
 	"\n"
 	"checks (all safe: no exploit, no write, no brute force):\n"
-	"  --checks LIST         auth, shares, ms17_010, doublepulsar, cve_2020_0796,\n"
+	"  --checks LIST         comma-separated check names (see --list-checks),\n"
 	"                        all (default) or none (fingerprint only)\n"
+	"  --list-checks         print every check with what it does, and exit\n"
 	"\n"
 	"speed and politeness:\n"
 	"  --max-inflight N      connections at once (default: from the open-file limit,\n"
@@ -313,6 +315,12 @@ int cli_scan(int argc, char **argv)
 		cli.resume_done = resume.done;
 		cli.n_resume_done = resume.n_done;
 		cli.resume_file = resume_path;
+	}
+	if (rc == OPTIONS_LIST_CHECKS) {
+		check_print_list(stdout);
+		options_scan_free(&cli);
+		resume_free(&resume);
+		return EXIT_OK;
 	}
 	if (rc == OPTIONS_HELP) {
 		fputs(scan_usage, stdout);

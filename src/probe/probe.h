@@ -39,21 +39,13 @@ enum probe_end {
 	PROBE_END_ABORTED,  /* the service deadline hit, or a local error */
 };
 
-/* --checks bits */
-#define CHECK_AUTH 0x01u         /* null session, guest */
-#define CHECK_SHARES 0x02u       /* anonymous share list and read access */
-#define CHECK_MS17_010 0x04u
-#define CHECK_DOUBLEPULSAR 0x08u
-#define CHECK_SMBGHOST 0x10u
-#define CHECK_ALL 0x1Fu
-
 /* "timeout", "closed by peer", "reset", "malformed answer", ... */
 const char *probe_end_name(enum probe_end why);
 
 struct limiter;
 
 struct scan_opts {
-	unsigned checks;           /* CHECK_* */
+	unsigned checks;           /* CHECK_BIT(enum rec_check_id) set, check/check.h */
 	struct limiter *limiter;   /* follow-up connections window, may be NULL */
 	unsigned read_timeout_ms;  /* per exchange */
 	unsigned rpc_timeout_ms;   /* per DCE/RPC exchange (PROBE_SEND_RPC); 0 = read_timeout_ms */
@@ -109,10 +101,5 @@ extern const struct probe_ops probe_anon1;   /* SMB1 null session, MS17-010, Dou
 
 /* The service record, allocated and filled with ip/port/view on first use. */
 struct svc_record *probe_ctx_record(struct probe_ctx *ctx);
-
-/* Look a module up by name; NULL if unknown. */
-const struct probe_ops *probe_find(const char *name);
-/* Every module, NULL-terminated (for --list-checks). */
-const struct probe_ops *const *probe_all(void);
 
 #endif

@@ -10,15 +10,18 @@
 #include <sys/random.h>
 #include <time.h>
 
+#include "check/check.h"
 #include "probe/conn.h"
 #include "probe/limiter.h"
-#include "probe/smbghost.h"
 #include "wire/smb2.h"
 
 static const uint16_t ladder[] = {
 	SMB2_DIALECT_202, SMB2_DIALECT_210, SMB2_DIALECT_300, SMB2_DIALECT_302, SMB2_DIALECT_311,
 };
 #define LADDER_N (sizeof ladder / sizeof ladder[0])
+
+/* anonymous and guest, over SMB2 and SMB1 (shared_convs below) */
+#define N_SHARED_CONVS 4
 
 struct service {
 	struct engine *e;
@@ -34,7 +37,8 @@ struct service {
 
 	struct probe_ctx ctx;   /* ctx.rec: the record, once the service spoke */
 	struct conv *a, *b, *c; /* smb2, smb1, dialect/check conversations */
-	const struct probe_ops *checks[5]; /* check conversations still to run */
+	const struct probe_ops *convs[N_SHARED_CONVS + RCHK_N]; /* check conversations to run */
+	unsigned conv_cover[N_SHARED_CONVS + RCHK_N]; /* own conversations: their check */
 	unsigned n_checks, next_check;
 	bool b_started;
 	struct conv_result a_res, b_res;
@@ -289,34 +293,16 @@ static void follow_up_end(struct service *s, const struct conv_result *res)
 
 static void check_done(const struct conv_result *res, void *ud);
 
-#define RBIT(id) (1u << (id))
+#define RBIT(id) CHECK_BIT(id)
 
 /* The record checks a check conversation answers, given --checks and what
- * is known already. */
-static unsigned cover_of(const struct service *s, const struct probe_ops *ops)
+ * is known already (a share list is taken once). */
+static unsigned cover_of(const struct service *s, unsigned conv)
 {
-	unsigned on = s->opts->checks, c = 0;
+	unsigned on = s->opts->checks, c = s->conv_cover[conv] & on;
 	const struct svc_record *rec = s->ctx.rec;
-	bool shares = (on & CHECK_SHARES) && !(rec && rec->has_shares);
-	if (ops == &probe_anon2) {
-		if (on & CHECK_AUTH)
-			c |= RBIT(RCHK_AUTH) | RBIT(RCHK_GUEST); /* guest: as a second session */
-		if (shares)
-			c |= RBIT(RCHK_SHARES);
-	} else if (ops == &probe_guest2) {
-		c |= RBIT(RCHK_GUEST) | (shares ? RBIT(RCHK_SHARES) : 0);
-	} else if (ops == &probe_guest1) {
-		c |= RBIT(RCHK_GUEST);
-	} else if (ops == &probe_anon1) {
-		if (on & CHECK_AUTH)
-			c |= RBIT(RCHK_AUTH);
-		if (shares)
-			c |= RBIT(RCHK_SHARES);
-		if (on & CHECK_MS17_010)
-			c |= RBIT(RCHK_MS17_010);
-		if (on & CHECK_DOUBLEPULSAR)
-			c |= RBIT(RCHK_DOUBLEPULSAR);
-	}
+	if (rec && rec->has_shares)
+		c &= ~RBIT(RCHK_SHARES);
 	return c;
 }
 
@@ -344,7 +330,7 @@ static void settle_cover(struct service *s, const struct conv_result *res)
 		if (!(s->cover & RBIT(i)))
 			continue;
 		enum rec_check_id id = (enum rec_check_id)i;
-		if (record_check_known(rec, id))
+		if (all_checks[i]->known(rec))
 			record_check_set(rec, id, RCHK_OK, NULL);
 		else if (res->connect == ECONN_OK && res->end == PROBE_END_DONE && !s->deadline_hit) {
 			if (rec->checks[i].status != RCHK_FAILED)
@@ -355,30 +341,20 @@ static void settle_cover(struct service *s, const struct conv_result *res)
 	s->cover = 0;
 }
 
-/* At the end: the checks asked for that no conversation answered. */
+/* At the end: the checks asked for that no conversation answered. What
+ * "nothing ran" means depends on what the check needs (check/check.h). */
 static void settle_unrun_checks(struct service *s)
 {
 	struct svc_record *rec = s->ctx.rec;
-	unsigned on = s->opts->checks, asked = 0;
-	if (on & CHECK_AUTH)
-		asked |= RBIT(RCHK_AUTH) | RBIT(RCHK_GUEST);
-	if (on & CHECK_SHARES)
-		asked |= RBIT(RCHK_SHARES);
-	if (on & CHECK_MS17_010)
-		asked |= RBIT(RCHK_MS17_010);
-	if (on & CHECK_DOUBLEPULSAR)
-		asked |= RBIT(RCHK_DOUBLEPULSAR);
-	if (on & CHECK_SMBGHOST)
-		asked |= RBIT(RCHK_CVE_2020_0796);
 	for (unsigned i = 0; i < RCHK_N; i++) {
 		enum rec_check_id id = (enum rec_check_id)i;
-		if (!(asked & RBIT(i)) || rec->checks[i].status != RCHK_NOT_RUN)
+		if (!(s->opts->checks & RBIT(i)) || rec->checks[i].status != RCHK_NOT_RUN)
 			continue;
-		if (record_check_known(rec, id)) {
+		if (all_checks[i]->known(rec)) {
 			record_check_set(rec, id, RCHK_OK, NULL);
 		} else if (s->deadline_hit) {
 			record_check_set(rec, id, RCHK_FAILED, "deadline");
-		} else if (id == RCHK_MS17_010 || id == RCHK_DOUBLEPULSAR) {
+		} else if (all_checks[i]->needs == NEEDS_SMB1) {
 			/* an SMB1 flaw: no SMB1 is the verdict; SMB1 unknown is none */
 			if (rec->smb1.enabled == TRI_NO)
 				record_check_set(rec, id, RCHK_OK, NULL);
@@ -386,11 +362,12 @@ static void settle_unrun_checks(struct service *s)
 				record_check_set(rec, id, RCHK_FAILED,
 						 rec->smb1.enabled == TRI_UNKNOWN ? "no SMB1 answer"
 										 : "not reached");
-		} else if (id == RCHK_CVE_2020_0796) {
+		} else if (all_checks[i]->needs == NEEDS_SMB2) {
 			/* no SMB2 dialect seen: nothing to be vulnerable with */
 			record_check_set(rec, id, RCHK_OK, NULL);
 		}
-		/* auth, guest, shares with nothing to run them on stay not_run */
+		/* checks that need a session, with nothing to run them on, stay
+		 * not_run */
 	}
 }
 
@@ -400,16 +377,17 @@ static void run_checks(struct service *s)
 {
 	/* the anonymous check does the guest logon too when it can (a second
 	 * session on its connection): the guest check then has nothing to do */
-	if (s->next_check < s->n_checks && s->checks[s->next_check] == &probe_guest2 &&
+	if (s->next_check < s->n_checks && s->convs[s->next_check] == &probe_guest2 &&
 	    probe_ctx_record(&s->ctx)->auth.guest != TRI_UNKNOWN)
 		s->next_check++;
 	if (s->deadline_hit || s->next_check >= s->n_checks) {
 		service_finish(s);
 		return;
 	}
-	const struct probe_ops *ops = s->checks[s->next_check++];
+	unsigned conv = s->next_check++;
+	const struct probe_ops *ops = s->convs[conv];
 	struct svc_record *rec = probe_ctx_record(&s->ctx);
-	s->cover = cover_of(s, ops);
+	s->cover = cover_of(s, conv);
 	memcpy(s->before, rec->checks, sizeof s->before);
 	s->errors_before = rec->n_errors;
 	follow_up(s, ops, check_done);
@@ -452,25 +430,83 @@ static void check_done(const struct conv_result *res, void *ud)
 	run_checks(s);
 }
 
+/* Is what a check or conversation needs there, after the fingerprint? */
+static bool needs_met(const struct svc_record *rec, enum check_needs needs)
+{
+	switch (needs) {
+	case NEEDS_SESSION:
+		return rec->smb2.present || rec->smb1.enabled == TRI_YES;
+	case NEEDS_SMB1:
+		return rec->smb1.enabled == TRI_YES;
+	case NEEDS_SMB2:
+		return rec->smb2.present;
+	}
+	return false;
+}
+
+static void plan_add(struct service *s, const struct probe_ops *ops, unsigned cover)
+{
+	s->convs[s->n_checks] = ops;
+	s->conv_cover[s->n_checks++] = cover;
+}
+
+/* The conversations several checks share, in order: each may build on what
+ * the previous one stored (the anonymous SMB2 session also tries the guest
+ * logon; the guest conversation is then skipped, see run_checks). A
+ * conversation runs when one of `runs_for` was asked for; it answers
+ * `answers` (of those asked for). A new check with a conversation of its
+ * own does not come here: it sets check.conv. */
+struct shared_conv {
+	const struct probe_ops *ops;
+	bool (*applies)(const struct svc_record *rec);
+	unsigned runs_for, answers;
+};
+
+static bool has_smb2(const struct svc_record *rec)
+{
+	return rec->smb2.present;
+}
+
+static bool smb1_only(const struct svc_record *rec)
+{
+	return !rec->smb2.present && rec->smb1.enabled == TRI_YES;
+}
+
+static bool has_smb1(const struct svc_record *rec)
+{
+	return rec->smb1.enabled == TRI_YES;
+}
+
+static const struct shared_conv shared_convs[N_SHARED_CONVS] = {
+	{&probe_anon2, has_smb2, RBIT(RCHK_AUTH) | RBIT(RCHK_GUEST) | RBIT(RCHK_SHARES),
+	 RBIT(RCHK_AUTH) | RBIT(RCHK_GUEST) | RBIT(RCHK_SHARES)},
+	{&probe_guest2, has_smb2, RBIT(RCHK_GUEST), RBIT(RCHK_GUEST) | RBIT(RCHK_SHARES)},
+	{&probe_guest1, smb1_only, RBIT(RCHK_GUEST), RBIT(RCHK_GUEST)},
+	{&probe_anon1, has_smb1,
+	 RBIT(RCHK_AUTH) | RBIT(RCHK_SHARES) | RBIT(RCHK_MS17_010) | RBIT(RCHK_DOUBLEPULSAR),
+	 RBIT(RCHK_AUTH) | RBIT(RCHK_SHARES) | RBIT(RCHK_MS17_010) | RBIT(RCHK_DOUBLEPULSAR)},
+};
+
+/* After the fingerprint: settle the checks it already answers (derive),
+ * then line up the conversations of the checks asked for. */
 static void plan_checks(struct service *s)
 {
 	unsigned on = s->opts->checks;
 	struct svc_record *rec = probe_ctx_record(&s->ctx);
-	if ((on & CHECK_SMBGHOST) && rec->smb2.present) {
-		rec->cve_2020_0796 = smbghost_verdict(rec);
-		/* from the negotiate: settled here, even with no verdict */
-		record_check_set(rec, RCHK_CVE_2020_0796, RCHK_OK, NULL);
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		if (!(on & RBIT(i)) || !all_checks[i]->derive || !needs_met(rec, all_checks[i]->needs))
+			continue;
+		all_checks[i]->derive(rec);
+		/* from the fingerprint: settled here, even with no verdict */
+		record_check_set(rec, (enum rec_check_id)i, RCHK_OK, NULL);
 	}
 	s->n_checks = 0;
-	if (rec->smb2.present && (on & (CHECK_AUTH | CHECK_SHARES)))
-		s->checks[s->n_checks++] = &probe_anon2;
-	if (rec->smb2.present && (on & CHECK_AUTH))
-		s->checks[s->n_checks++] = &probe_guest2;
-	if (!rec->smb2.present && rec->smb1.enabled == TRI_YES && (on & CHECK_AUTH))
-		s->checks[s->n_checks++] = &probe_guest1;
-	if (rec->smb1.enabled == TRI_YES &&
-	    (on & (CHECK_AUTH | CHECK_SHARES | CHECK_MS17_010 | CHECK_DOUBLEPULSAR)))
-		s->checks[s->n_checks++] = &probe_anon1;
+	for (unsigned i = 0; i < N_SHARED_CONVS; i++)
+		if ((on & shared_convs[i].runs_for) && shared_convs[i].applies(rec))
+			plan_add(s, shared_convs[i].ops, shared_convs[i].answers);
+	for (unsigned i = 0; i < RCHK_N; i++)
+		if ((on & RBIT(i)) && all_checks[i]->conv && needs_met(rec, all_checks[i]->needs))
+			plan_add(s, all_checks[i]->conv, RBIT(i));
 	s->next_check = 0;
 	run_checks(s);
 }

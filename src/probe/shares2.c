@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/random.h>
 
+#include "check/check.h"
 #include "probe/probe.h"
 #include "probe/session2.h"
 #include "probe/smb_client.h"
@@ -133,7 +134,7 @@ static int after_session(struct shares2_state *s, struct probe_ctx *ctx, struct 
 			return PROBE_DONE;
 		/* a random user can only be accepted through guest mapping */
 		rec->auth.guest = s->sess.step == SESS2_READY ? TRI_YES : TRI_NO;
-		if (s->sess.step != SESS2_READY || !(ctx->opts->checks & CHECK_SHARES) ||
+		if (s->sess.step != SESS2_READY || !(ctx->opts->checks & CHECK_BIT(RCHK_SHARES)) ||
 		    rec->has_shares)
 			return PROBE_DONE;
 	} else {
@@ -175,7 +176,7 @@ static int shares2_step(struct shares2_state *s, struct probe_ctx *ctx, struct r
 			return rc;
 		if (!s->guest)
 			rec->auth.null_session = t.hdr.status == 0 ? TRI_YES : TRI_NO;
-		if (t.hdr.status != 0 || !(ctx->opts->checks & CHECK_SHARES) || rec->has_shares)
+		if (t.hdr.status != 0 || !(ctx->opts->checks & CHECK_BIT(RCHK_SHARES)) || rec->has_shares)
 			return PROBE_DONE;
 		s->ipc_tree = t.hdr.tree_id;
 		s->sess.rc.tree_id = t.hdr.tree_id;
@@ -347,7 +348,7 @@ static int anon2_start(void *st, struct probe_ctx *ctx, struct wr *out)
 {
 	struct shares2_state *s = st;
 	int rc = sess2_start(&s->sess, ctx, NULL, out);
-	s->then_guest = (ctx->opts->checks & CHECK_AUTH) != 0;
+	s->then_guest = (ctx->opts->checks & CHECK_BIT(RCHK_GUEST)) != 0;
 	return rc;
 }
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "probe/ntlm_info.h"
+#include "check/check.h"
 #include "probe/probe.h"
 #include "probe/smb_client.h"
 #include "probe/sharelist.h"
@@ -109,9 +110,9 @@ static int share_tree(struct smb1_checks_state *s, struct probe_ctx *ctx, struct
 /* After IPC$: the checks that were asked for, in a fixed order. */
 static int next_check(struct smb1_checks_state *s, struct probe_ctx *ctx, struct wr *out)
 {
-	unsigned checks = ctx->opts->checks;
+	unsigned wanted = ctx->opts->checks;
 	int rc;
-	if (s->step < S_PEEK && (checks & CHECK_MS17_010)) {
+	if (s->step < S_PEEK && (wanted & CHECK_BIT(RCHK_MS17_010))) {
 		/* TRANS PEEK_NMPIPE on FID 0 (smb-facts.md 6.2) */
 		static const uint16_t setup[2] = {TRANS_PEEK_NMPIPE, 0};
 		s->step = S_PEEK;
@@ -119,15 +120,15 @@ static int next_check(struct smb1_checks_state *s, struct probe_ctx *ctx, struct
 		rc = smb1_trans_req_encode(out, &s->rc, setup, 2, NULL, 0, 0xFFFF, 0xFFFF);
 		return rc < 0 ? rc : PROBE_SEND;
 	}
-	if (s->step < S_OPEN_PIPE && (checks & CHECK_SHARES) && !ctx->rec->has_shares) {
+	if (s->step < S_OPEN_PIPE && (wanted & CHECK_BIT(RCHK_SHARES)) && !ctx->rec->has_shares) {
 		s->step = S_OPEN_PIPE;
 		next_mid(s);
 		rc = smb1_nt_create_req_encode(out, &s->rc, "\\srvsvc", PIPE_ACCESS, 3, 1, 0);
 		return rc < 0 ? rc : PROBE_SEND_RPC;
 	}
-	if (s->step < S_SHARE_TREE && (checks & CHECK_SHARES) && next_disk_share(s, ctx->rec))
+	if (s->step < S_SHARE_TREE && (wanted & CHECK_BIT(RCHK_SHARES)) && next_disk_share(s, ctx->rec))
 		return share_tree(s, ctx, out);
-	if (s->step < S_KNOCK && (checks & CHECK_DOUBLEPULSAR)) {
+	if (s->step < S_KNOCK && (wanted & CHECK_BIT(RCHK_DOUBLEPULSAR))) {
 		s->step = S_KNOCK;
 		struct smb1_req_ctx k = s->rc;
 		k.tid = s->ipc_tid;

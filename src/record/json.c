@@ -4,13 +4,15 @@
  * VULN_UNKNOWN all mean "absent". */
 #include "record/json.h"
 
+#include "check/check.h"
+
 #include <stdio.h>
 #include <string.h>
 
 /* A JSON string for s. Strings that came off the wire may not be valid
  * UTF-8 (jansson then refuses them); such bytes become '?' rather than
  * dropping the whole field. */
-static json_t *jstr(const char *s)
+json_t *record_json_str(const char *s)
 {
 	json_t *j = json_string(s);
 	if (j)
@@ -23,17 +25,10 @@ static json_t *jstr(const char *s)
 	return json_string(clean);
 }
 
-/* Set key to a string unless s is empty. */
-static void set_str(json_t *o, const char *key, const char *s)
+void record_json_set_str(json_t *o, const char *key, const char *s)
 {
 	if (s && s[0])
-		json_object_set_new(o, key, jstr(s));
-}
-
-static void set_tri(json_t *o, const char *key, enum tri v)
-{
-	if (v != TRI_UNKNOWN)
-		json_object_set_new(o, key, json_boolean(v == TRI_YES));
+		json_object_set_new(o, key, record_json_str(s));
 }
 
 /* Name from a table, or "0x%04x" for a value we have no name for, so an
@@ -77,12 +72,12 @@ static json_t *smb1_json(const struct rec_smb1 *s)
 {
 	json_t *o = json_object();
 	json_object_set_new(o, "enabled", json_boolean(s->enabled == TRI_YES));
-	set_str(o, "dialect", s->dialect);
-	set_str(o, "signing", signing_name(s->signing));
-	set_str(o, "native_os", s->native_os);
-	set_str(o, "native_lanman", s->native_lanman);
-	set_str(o, "domain", s->domain);
-	set_str(o, "server_name", s->server_name);
+	record_json_set_str(o, "dialect", s->dialect);
+	record_json_set_str(o, "signing", signing_name(s->signing));
+	record_json_set_str(o, "native_os", s->native_os);
+	record_json_set_str(o, "native_lanman", s->native_lanman);
+	record_json_set_str(o, "domain", s->domain);
+	record_json_set_str(o, "server_name", s->server_name);
 	if (s->has_capabilities)
 		json_object_set_new(o, "capabilities", cap_array(s->capabilities, rec_smb1_cap_name));
 	return o;
@@ -102,11 +97,11 @@ static json_t *smb2_json(const struct rec_smb2 *s)
 	char buf[64];
 	json_object_set_new(o, "dialects", id_array(s->dialects, s->n_dialects, rec_dialect_name));
 	if (s->n_dialects > 1)
-		set_str(o, "dialects_method", s->dialects_by_range ? "range" : "each");
-	set_str(o, "signing", signing_name(s->signing));
+		record_json_set_str(o, "dialects_method", s->dialects_by_range ? "range" : "each");
+	record_json_set_str(o, "signing", signing_name(s->signing));
 	if (guid_known(s->server_guid)) {
 		guid_to_string(s->server_guid, buf, sizeof buf);
-		set_str(o, "server_guid", buf);
+		record_json_set_str(o, "server_guid", buf);
 	}
 	json_object_set_new(o, "capabilities", cap_array(s->capabilities, rec_smb2_cap_name));
 	/* zero sizes mean "not learned" (MS-SMB2 2.2.4 sizes are never 0) */
@@ -117,10 +112,10 @@ static json_t *smb2_json(const struct rec_smb2 *s)
 	if (s->max_transact)
 		json_object_set_new(o, "max_transact", json_integer(s->max_transact));
 	filetime_to_rfc3339(s->system_time, buf, sizeof buf);
-	set_str(o, "system_time", buf);
+	record_json_set_str(o, "system_time", buf);
 	/* ServerStartTime is 0 on Samba and modern Windows (smb-facts 2.2) */
 	filetime_to_rfc3339(s->boot_time, buf, sizeof buf);
-	set_str(o, "boot_time", buf);
+	record_json_set_str(o, "boot_time", buf);
 	if (s->has_contexts) {
 		json_object_set_new(o, "preauth_hashes",
 				    id_array(s->preauth, s->n_preauth, rec_hash_name));
@@ -138,47 +133,42 @@ static json_t *ntlm_json(const struct svc_record *r)
 	const struct rec_ntlm *n = &r->ntlm;
 	json_t *o = json_object();
 	char ver[32];
-	set_str(o, "netbios_computer", n->netbios_computer);
-	set_str(o, "netbios_domain", n->netbios_domain);
-	set_str(o, "dns_computer", n->dns_computer);
-	set_str(o, "dns_domain", n->dns_domain);
-	set_str(o, "dns_tree", n->dns_tree);
+	record_json_set_str(o, "netbios_computer", n->netbios_computer);
+	record_json_set_str(o, "netbios_domain", n->netbios_domain);
+	record_json_set_str(o, "dns_computer", n->dns_computer);
+	record_json_set_str(o, "dns_domain", n->dns_domain);
+	record_json_set_str(o, "dns_tree", n->dns_tree);
 	record_os_version(r, ver, sizeof ver);
-	set_str(o, "os_version", ver);
+	record_json_set_str(o, "os_version", ver);
 	/* MS-NLMP 2.2.2.10: NTLMRevisionCurrent is part of VERSION */
 	if (n->has_version)
 		json_object_set_new(o, "ntlm_revision", json_integer(n->ntlm_revision));
 	return o;
 }
 
-static json_t *shares_json(const struct svc_record *r)
+json_t *record_json_tri(enum tri v)
 {
-	json_t *a = json_array();
-	for (unsigned i = 0; i < r->n_shares && i < REC_MAX_SHARES; i++) {
-		const struct rec_share *s = &r->shares[i];
-		json_t *o = json_object();
-		json_object_set_new(o, "name", jstr(s->name));
-		set_str(o, "type", s->type);
-		set_str(o, "comment", s->comment);
-		set_tri(o, "anonymous_read", s->anonymous_read);
-		json_array_append_new(a, o);
+	return v == TRI_UNKNOWN ? NULL : json_boolean(v == TRI_YES);
+}
+
+json_t *record_json_vuln(enum vuln v)
+{
+	return v == VULN_UNKNOWN ? NULL : json_string(vuln_name(v));
+}
+
+void record_json_put(json_t *root, const char *parent, const char *key, json_t *val)
+{
+	if (!val)
+		return;
+	json_t *o = root;
+	if (parent) {
+		o = json_object_get(root, parent);
+		if (!json_is_object(o)) {
+			o = json_object();
+			json_object_set_new(root, parent, o);
+		}
 	}
-	return a;
-}
-
-/* Attach o under key when it has any member, else drop it. */
-static void set_nonempty(json_t *parent, const char *key, json_t *o)
-{
-	if (json_object_size(o) > 0)
-		json_object_set_new(parent, key, o);
-	else
-		json_decref(o);
-}
-
-static void set_vuln(json_t *o, const char *key, enum vuln v)
-{
-	if (v != VULN_UNKNOWN)
-		json_object_set_new(o, key, json_string(vuln_name(v)));
+	json_object_set_new(o, key, val);
 }
 
 json_t *record_to_json(const struct svc_record *rec)
@@ -187,13 +177,13 @@ json_t *record_to_json(const struct svc_record *rec)
 	char buf[64];
 
 	json_object_set_new(o, "type", json_string("service"));
-	json_object_set_new(o, "ip", jstr(rec->ip));
+	json_object_set_new(o, "ip", record_json_str(rec->ip));
 	json_object_set_new(o, "port", json_integer(rec->port));
 	json_object_set_new(o, "transport", json_string(rec->netbios ? "netbios" : "direct"));
-	set_str(o, "view", rec->view);
+	record_json_set_str(o, "view", rec->view);
 	if (rec->scanned_at) {
 		unix_to_rfc3339(rec->scanned_at, buf, sizeof buf);
-		set_str(o, "scanned_at", buf);
+		record_json_set_str(o, "scanned_at", buf);
 	}
 	if (rec->smb1.enabled != TRI_UNKNOWN)
 		json_object_set_new(o, "smb1", smb1_json(&rec->smb1));
@@ -202,32 +192,21 @@ json_t *record_to_json(const struct svc_record *rec)
 	if (rec->ntlm.present)
 		json_object_set_new(o, "ntlm", ntlm_json(rec));
 
-	json_t *auth = json_object();
-	set_tri(auth, "anonymous_logon", rec->auth.anonymous_logon);
-	set_tri(auth, "null_session", rec->auth.null_session);
-	set_tri(auth, "guest", rec->auth.guest);
-	set_nonempty(o, "auth", auth);
-
-	if (rec->has_shares)
-		json_object_set_new(o, "shares", shares_json(rec));
-
-	json_t *vulns = json_object();
-	set_vuln(vulns, "ms17_010", rec->ms17_010);
-	set_vuln(vulns, "cve_2020_0796", rec->cve_2020_0796);
-	set_vuln(vulns, "doublepulsar", rec->doublepulsar);
-	set_nonempty(o, "vulns", vulns);
+	/* each check's fields, in table order (check/checks.c) */
+	for (unsigned i = 0; i < RCHK_N; i++)
+		all_checks[i]->to_json(rec, o);
 
 	/* every check, always: a consumer must tell "no" from "did not answer" */
-	json_t *checks = json_object();
+	json_t *jchecks = json_object();
 	for (unsigned i = 0; i < RCHK_N; i++) {
 		const struct rec_check *c = &rec->checks[i];
 		json_t *co = json_object();
 		json_object_set_new(co, "status", json_string(rec_check_status_name(c->status)));
 		if (c->status == RCHK_FAILED)
-			json_object_set_new(co, "error", jstr(c->error[0] ? c->error : "no answer"));
-		json_object_set_new(checks, rec_check_name((enum rec_check_id)i), co);
+			json_object_set_new(co, "error", record_json_str(c->error[0] ? c->error : "no answer"));
+		json_object_set_new(jchecks, all_checks[i]->id, co);
 	}
-	json_object_set_new(o, "checks", checks);
+	json_object_set_new(o, "checks", jchecks);
 
 	/* findings and errors are always present (possibly empty): they are
 	 * computed, never "unknown", and consumers iterate them directly */
@@ -235,11 +214,11 @@ json_t *record_to_json(const struct svc_record *rec)
 	for (unsigned i = 0; i < rec->n_findings && i < REC_MAX_FINDINGS; i++) {
 		const struct rec_finding *f = &rec->findings[i];
 		json_t *fo = json_object();
-		json_object_set_new(fo, "id", jstr(f->id));
+		json_object_set_new(fo, "id", record_json_str(f->id));
 		json_object_set_new(fo, "severity", json_string(severity_name(f->severity)));
-		set_str(fo, "title", f->title);
-		set_str(fo, "evidence", f->evidence);
-		set_str(fo, "remediation", f->remediation);
+		record_json_set_str(fo, "title", f->title);
+		record_json_set_str(fo, "evidence", f->evidence);
+		record_json_set_str(fo, "remediation", f->remediation);
 		json_array_append_new(fa, fo);
 	}
 	json_object_set_new(o, "findings", fa);
@@ -247,8 +226,8 @@ json_t *record_to_json(const struct svc_record *rec)
 	json_t *ea = json_array();
 	for (unsigned i = 0; i < rec->n_errors && i < REC_MAX_ERRORS; i++) {
 		json_t *eo = json_object();
-		json_object_set_new(eo, "stage", jstr(rec->errors[i].stage));
-		json_object_set_new(eo, "message", jstr(rec->errors[i].message));
+		json_object_set_new(eo, "stage", record_json_str(rec->errors[i].stage));
+		json_object_set_new(eo, "message", record_json_str(rec->errors[i].message));
 		json_array_append_new(ea, eo);
 	}
 	json_object_set_new(o, "errors", ea);

@@ -66,14 +66,6 @@ bool record_is_smb(const struct svc_record *r)
 	return r->smb1.enabled != TRI_UNKNOWN || r->smb2.present;
 }
 
-const char *rec_check_name(enum rec_check_id id)
-{
-	static const char *const names[RCHK_N] = {
-		"auth", "guest", "shares", "ms17_010", "doublepulsar", "cve_2020_0796",
-	};
-	return (unsigned)id < RCHK_N ? names[id] : NULL;
-}
-
 const char *rec_check_status_name(enum rec_check_status st)
 {
 	switch (st) {
@@ -85,29 +77,6 @@ const char *rec_check_status_name(enum rec_check_status st)
 		break;
 	}
 	return "not_run";
-}
-
-bool record_check_known(const struct svc_record *r, enum rec_check_id id)
-{
-	switch (id) {
-	case RCHK_AUTH:
-		/* a refused logon settles both; an accepted one needs IPC$ */
-		return r->auth.anonymous_logon == TRI_NO ||
-		       (r->auth.anonymous_logon == TRI_YES && r->auth.null_session != TRI_UNKNOWN);
-	case RCHK_GUEST:
-		return r->auth.guest != TRI_UNKNOWN;
-	case RCHK_SHARES:
-		return r->has_shares;
-	case RCHK_MS17_010:
-		return r->ms17_010 != VULN_UNKNOWN;
-	case RCHK_DOUBLEPULSAR:
-		return r->doublepulsar != VULN_UNKNOWN;
-	case RCHK_CVE_2020_0796:
-		return r->cve_2020_0796 != VULN_UNKNOWN;
-	case RCHK_N:
-		break;
-	}
-	return false;
 }
 
 void record_check_set(struct svc_record *r, enum rec_check_id id, enum rec_check_status st,

@@ -88,15 +88,16 @@ struct rec_share {
 	enum tri anonymous_read;
 };
 
-/* Whether each check ran, per the record's "checks" object: a field whose
+/* The checks (check/check.h: one row each in all_checks[], in this order),
+ * and whether each ran, per the record's "checks" object: a field whose
  * check did not answer is unknown, not absent (docs/record.md). */
 enum rec_check_id {
 	RCHK_AUTH = 0,     /* auth.anonymous_logon, auth.null_session */
 	RCHK_GUEST,        /* auth.guest */
 	RCHK_SHARES,       /* shares */
 	RCHK_MS17_010,     /* vulns.ms17_010 */
+	RCHK_CVE_2020_0796,/* vulns.cve_2020_0796 (SMBGhost) */
 	RCHK_DOUBLEPULSAR, /* vulns.doublepulsar */
-	RCHK_CVE_2020_0796,/* vulns.cve_2020_0796 */
 	RCHK_N
 };
 
@@ -155,12 +156,8 @@ bool record_has_dialect(const struct svc_record *r, uint16_t dialect);
 /* Is this an SMB service at all (some SMB answer seen)? */
 bool record_is_smb(const struct svc_record *r);
 
-/* "shares", "ms17_010", ... (the record's checks keys); NULL past RCHK_N. */
-const char *rec_check_name(enum rec_check_id id);
 /* "ok", "failed", "not_run" */
 const char *rec_check_status_name(enum rec_check_status st);
-/* Did the check learn its field(s)? (a verdict, whatever it is) */
-bool record_check_known(const struct svc_record *r, enum rec_check_id id);
 void record_check_set(struct svc_record *r, enum rec_check_id id, enum rec_check_status st,
 		      const char *error);
 

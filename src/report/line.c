@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/check.h"
 #include "report/report_int.h"
 
 struct line_state {
@@ -82,16 +83,9 @@ static void line_service(void *st, const struct svc_record *rec)
 		fprintf(f, " (signing:%s)", sg == SIGN_REQUIRED ? "True" : "False");
 	if (rec->smb1.enabled != TRI_UNKNOWN)
 		fprintf(f, " (SMBv1:%s)", tf(rec->smb1.enabled));
-	if (rec->auth.null_session != TRI_UNKNOWN)
-		fprintf(f, " (null_session:%s)", tf(rec->auth.null_session));
-	if (rec->auth.guest != TRI_UNKNOWN)
-		fprintf(f, " (guest:%s)", tf(rec->auth.guest));
-	if (rec->ms17_010 == VULN_VULNERABLE)
-		fputs(" (MS17-010:VULNERABLE)", f);
-	if (rec->cve_2020_0796 == VULN_VULNERABLE)
-		fputs(" (SMBGhost:VULNERABLE)", f);
-	if (rec->doublepulsar == VULN_VULNERABLE)
-		fputs(" (DoublePulsar:INFECTED)", f);
+	for (unsigned i = 0; i < RCHK_N; i++)
+		if (all_checks[i]->to_line)
+			all_checks[i]->to_line(rec, f);
 	fputc('\n', f);
 	fflush(f);
 }

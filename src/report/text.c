@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "assess/osname.h"
+#include "check/check.h"
 #include "report/report_int.h"
 
 #define TEXT_WIDTH 80
@@ -101,7 +102,7 @@ static void tw_word(struct tw *w, const char *word, size_t len)
 
 /* Inside a fact, NBSP joins words that must stay on one line ("time"
  * and its date); it prints as a space. */
-#define NBSP "\x1f"
+#define NBSP CHECK_NBSP
 
 /* One fact: the cursor is already at column `at`; words of text wrap.
  * Control bytes from hostile strings print as '?' (NBSP as a space). */
@@ -330,48 +331,20 @@ static void service_facts(const struct svc_record *r, FILE *f, bool *first)
 		}
 		EMIT();
 	}
-	fact[0] = '\0';
-	if (r->auth.anonymous_logon != TRI_UNKNOWN) {
-		snprintf(b, sizeof b, "anonymous" NBSP "logon" NBSP "%s", yes_no(r->auth.anonymous_logon));
-		join(fact, sizeof fact, b);
-	}
-	if (r->auth.null_session != TRI_UNKNOWN) {
-		snprintf(b, sizeof b, "null" NBSP "session" NBSP "%s", yes_no(r->auth.null_session));
-		join(fact, sizeof fact, b);
-	}
-	if (r->auth.guest != TRI_UNKNOWN) {
-		snprintf(b, sizeof b, "guest" NBSP "%s", yes_no(r->auth.guest));
-		join(fact, sizeof fact, b);
-	}
-	if (fact[0])
-		EMIT();
-	if (r->has_shares) {
-		snprintf(fact, sizeof fact, "shares%s", r->n_shares ? "" : " none");
-		for (unsigned i = 0; i < r->n_shares && i < REC_MAX_SHARES; i++) {
-			const struct rec_share *sh = &r->shares[i];
-			size_t len = strlen(fact);
-			snprintf(fact + len, sizeof fact - len, "%s %.96s%s", i ? "," : "", sh->name,
-				 sh->anonymous_read == TRI_YES ? " (anonymous read)" : "");
-		}
-		EMIT();
-	}
-	static const char *const vnames[] = { "MS17-010", "SMBGhost", "DoublePulsar" };
-	const enum vuln vv[] = { r->ms17_010, r->cve_2020_0796, r->doublepulsar };
-	fact[0] = '\0';
-	for (int i = 0; i < 3; i++) {
-		if (vv[i] == VULN_UNKNOWN)
+	/* each check's words, one line per text group, in table order */
+	unsigned done_groups = 0;
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		enum check_text_group g = all_checks[i]->text_group;
+		if (done_groups & (1u << g))
 			continue;
-		/* DoublePulsar is an implant found, not a weakness: the same word
-		 * as the line format's (DoublePulsar:INFECTED) */
-		bool implant = i == 2;
-		snprintf(b, sizeof b, "%s" NBSP "%s", vnames[i],
-			 vv[i] == VULN_VULNERABLE ? (implant ? "INFECTED" : "VULNERABLE")
-						  : (implant ? "not" NBSP "infected"
-							     : "not" NBSP "vulnerable"));
-		join(fact, sizeof fact, b);
+		done_groups |= 1u << g;
+		fact[0] = '\0';
+		for (unsigned k = i; k < RCHK_N; k++)
+			if (all_checks[k]->text_group == g)
+				all_checks[k]->to_text(r, fact, sizeof fact);
+		if (fact[0])
+			EMIT();
 	}
-	if (fact[0])
-		EMIT();
 	for (unsigned i = 0; i < r->n_errors && i < REC_MAX_ERRORS; i++) {
 		snprintf(fact, sizeof fact, "error %s: %s", r->errors[i].stage, r->errors[i].message);
 		EMIT();

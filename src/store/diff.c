@@ -1,6 +1,8 @@
 /* diff.c - field-level comparison of service records; see diff.h. */
 #include "store/diff.h"
 
+#include "check/check.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,36 +16,55 @@ static const char *const volatile_fields[] = {
 	"checks",
 };
 
-/* Which record fields (and findings) each check produces: one row per
- * field. parent NULL = a top-level key. */
-static const struct {
-	const char *check, *parent, *key, *finding;
-} check_fields[] = {
-	{"auth", "auth", "anonymous_logon", NULL},
-	{"auth", "auth", "null_session", "NULL_SESSION"},
-	{"guest", "auth", "guest", "GUEST_ACCESS"},
-	{"shares", NULL, "shares", "ANON_SHARE_READABLE"},
-	{"ms17_010", "vulns", "ms17_010", "MS17_010"},
-	{"doublepulsar", "vulns", "doublepulsar", "DOUBLEPULSAR"},
-	{"cve_2020_0796", "vulns", "cve_2020_0796", "CVE_2020_0796"},
-};
-#define N_CHECK_FIELDS (sizeof check_fields / sizeof check_fields[0])
-
-static const char *const check_ids[] = {
-	"auth", "guest", "shares", "ms17_010", "doublepulsar", "cve_2020_0796",
-};
+/* Which record fields and findings each check produces: its row in
+ * check/checks.c (fields as "parent.key" or "key"). */
 
 const char *diff_check_id(size_t i)
 {
-	return i < sizeof check_ids / sizeof check_ids[0] ? check_ids[i] : NULL;
+	return i < RCHK_N ? all_checks[i]->id : NULL;
 }
 
 const char *diff_check_of_finding(const char *finding_id)
 {
-	for (size_t i = 0; i < N_CHECK_FIELDS; i++)
-		if (check_fields[i].finding && strcmp(check_fields[i].finding, finding_id) == 0)
-			return check_fields[i].check;
-	return NULL;
+	const struct check *c = check_of_finding(finding_id);
+	return c ? c->id : NULL;
+}
+
+/* "auth.guest" -> the object holding it in rec ("auth"; rec itself for a
+ * top-level key), its key in key[]; NULL when that object is absent and
+ * create is false. */
+static json_t *field_parent(json_t *rec, const char *path, char *key, size_t keysz, bool create)
+{
+	const char *dot = strchr(path, '.');
+	snprintf(key, keysz, "%s", dot ? dot + 1 : path);
+	if (!dot)
+		return rec;
+	char parent[32];
+	snprintf(parent, sizeof parent, "%.*s", (int)(dot - path), path);
+	json_t *p = json_object_get(rec, parent);
+	if (!json_is_object(p) && create) {
+		p = json_object();
+		json_object_set_new(rec, parent, p);
+	}
+	return json_is_object(p) ? p : NULL;
+}
+
+/* An object emptied here was not emptied by the server: drop the parents
+ * of check fields that are left empty. */
+static void drop_empty_parents(json_t *rec)
+{
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		for (const char *const *f = all_checks[i]->fields; *f; f++) {
+			const char *dot = strchr(*f, '.');
+			if (!dot)
+				continue;
+			char parent[32];
+			snprintf(parent, sizeof parent, "%.*s", (int)(dot - *f), *f);
+			json_t *p = json_object_get(rec, parent);
+			if (json_is_object(p) && json_object_size(p) == 0)
+				json_object_del(rec, parent);
+		}
+	}
 }
 
 const char *diff_check_status(json_t *rec, const char *check)
@@ -71,48 +92,38 @@ bool diff_check_comparable(json_t *old_rec, json_t *new_rec, const char *check)
 }
 
 /* Remove from a normalized record what check produced. */
-static void drop_check_fields(json_t *n, const char *check)
+static void drop_check_fields(json_t *n, const char *check_id)
 {
+	const struct check *c = check_find(check_id);
 	json_t *findings = json_object_get(n, "findings");
-	for (size_t i = 0; i < N_CHECK_FIELDS; i++) {
-		if (strcmp(check_fields[i].check, check) != 0)
-			continue;
-		json_t *parent = check_fields[i].parent ? json_object_get(n, check_fields[i].parent) : n;
-		if (json_is_object(parent))
-			json_object_del(parent, check_fields[i].key);
-		if (check_fields[i].finding && json_is_object(findings))
-			json_object_del(findings, check_fields[i].finding);
+	char key[64];
+	for (const char *const *f = c->fields; *f; f++) {
+		json_t *parent = field_parent(n, *f, key, sizeof key, false);
+		if (parent)
+			json_object_del(parent, key);
 	}
-	/* an object emptied here was not emptied by the server */
-	static const char *const parents[] = {"auth", "vulns"};
-	for (size_t i = 0; i < 2; i++) {
-		json_t *p = json_object_get(n, parents[i]);
-		if (json_is_object(p) && json_object_size(p) == 0)
-			json_object_del(n, parents[i]);
-	}
+	for (const enum finding_id *fi = c->findings; *fi != FIND_N; fi++)
+		if (json_is_object(findings))
+			json_object_del(findings, finding_info(*fi)->id);
+	drop_empty_parents(n);
 }
 
 /* Copy what check produced from one raw record into another, replacing. */
-static void copy_check_fields(json_t *dst, json_t *src, const char *check)
+static void copy_check_fields(json_t *dst, json_t *src, const char *check_id)
 {
-	for (size_t i = 0; i < N_CHECK_FIELDS; i++) {
-		if (strcmp(check_fields[i].check, check) != 0)
-			continue;
-		const char *pk = check_fields[i].parent;
-		json_t *sp = pk ? json_object_get(src, pk) : src;
-		json_t *dp = pk ? json_object_get(dst, pk) : dst;
-		if (pk && !json_is_object(dp)) {
-			dp = json_object();
-			json_object_set_new(dst, pk, dp);
-		}
-		json_t *v = json_is_object(sp) ? json_object_get(sp, check_fields[i].key) : NULL;
+	const struct check *c = check_find(check_id);
+	char key[64];
+	for (const char *const *f = c->fields; *f; f++) {
+		json_t *sp = field_parent(src, *f, key, sizeof key, false);
+		json_t *v = sp ? json_object_get(sp, key) : NULL;
+		json_t *dp = field_parent(dst, *f, key, sizeof key, v != NULL);
 		if (v)
-			json_object_set_new(dp, check_fields[i].key, json_deep_copy(v));
-		else
-			json_object_del(dp, check_fields[i].key);
-		const char *fid = check_fields[i].finding;
-		if (!fid)
-			continue;
+			json_object_set_new(dp, key, json_deep_copy(v));
+		else if (dp)
+			json_object_del(dp, key);
+	}
+	for (const enum finding_id *fi = c->findings; *fi != FIND_N; fi++) {
+		const char *fid = finding_info(*fi)->id;
 		json_t *df = json_object_get(dst, "findings");
 		if (!json_is_array(df)) {
 			df = json_array();
@@ -131,12 +142,7 @@ static void copy_check_fields(json_t *dst, json_t *src, const char *check)
 				json_array_append_new(df, json_deep_copy(f));
 		}
 	}
-	static const char *const parents[] = {"auth", "vulns"};
-	for (size_t i = 0; i < 2; i++) {
-		json_t *p = json_object_get(dst, parents[i]);
-		if (json_is_object(p) && json_object_size(p) == 0)
-			json_object_del(dst, parents[i]);
-	}
+	drop_empty_parents(dst);
 }
 
 int diff_carry_stale(json_t *new_rec, json_t *prev_rec, int64_t prev_run)
@@ -271,14 +277,12 @@ static void walk(json_t *out, const char *path, json_t *a, json_t *b)
 
 const char *diff_check_of_field(const char *field)
 {
-	for (size_t i = 0; i < N_CHECK_FIELDS; i++) {
-		char path[64];
-		snprintf(path, sizeof path, "%s%s%s",
-			 check_fields[i].parent ? check_fields[i].parent : "",
-			 check_fields[i].parent ? "." : "", check_fields[i].key);
-		size_t n = strlen(path);
-		if (strncmp(field, path, n) == 0 && (field[n] == '\0' || field[n] == '.'))
-			return check_fields[i].check;
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		for (const char *const *f = all_checks[i]->fields; *f; f++) {
+			size_t n = strlen(*f);
+			if (strncmp(field, *f, n) == 0 && (field[n] == '\0' || field[n] == '.'))
+				return all_checks[i]->id;
+		}
 	}
 	return NULL;
 }

@@ -10,7 +10,7 @@
 
 #include "assess/assess.h"
 #include "assess/osname.h"
-#include "probe/smbghost.h"
+#include "assess/smbghost.h"
 
 static bool has(const struct svc_record *r, const char *id)
 {

@@ -10,6 +10,7 @@
 
 #include <cmocka.h>
 
+#include "check/check.h"
 #include "cli/options.h"
 #include "net/resume.h"
 
@@ -44,7 +45,8 @@ static void test_checks(void **state)
 	unsigned c;
 	char err[200];
 	assert_int_equal(options_parse_checks("auth,shares", &c, err, sizeof err), 0);
-	assert_int_equal(c, CHECK_AUTH | CHECK_SHARES);
+	/* "auth" is the auth check and selects guest too, as it always did */
+	assert_int_equal(c, CHECK_BIT(RCHK_AUTH) | CHECK_BIT(RCHK_GUEST) | CHECK_BIT(RCHK_SHARES));
 	assert_int_equal(options_parse_checks("all", &c, err, sizeof err), 0);
 	assert_int_equal(c, CHECK_ALL);
 	assert_int_equal(options_parse_checks("none", &c, err, sizeof err), 0);
@@ -97,7 +99,7 @@ static void test_options_set(void **state)
 	assert_int_equal(cli.seed, 7);
 	assert_int_equal(cli.shard_k, 2);
 	assert_int_equal(cli.shard_n, 3);
-	assert_int_equal(cli.sopts.checks, CHECK_AUTH);
+	assert_int_equal(cli.sopts.checks, CHECK_BIT(RCHK_AUTH) | CHECK_BIT(RCHK_GUEST));
 	assert_int_equal(cli.fail_on, SEV_HIGH);
 	assert_int_equal(targets_count(cli.targets), 3);
 	options_scan_free(&cli);

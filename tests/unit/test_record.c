@@ -57,8 +57,8 @@ static void test_json_full(void **state)
 		"\"checks\":{\"auth\":{\"status\":\"ok\"},"
 		"\"guest\":{\"status\":\"failed\",\"error\":\"timeout\"},"
 		"\"shares\":{\"status\":\"ok\"},\"ms17_010\":{\"status\":\"ok\"},"
-		"\"doublepulsar\":{\"status\":\"not_run\"},"
-		"\"cve_2020_0796\":{\"status\":\"not_run\"}},"
+		"\"cve_2020_0796\":{\"status\":\"not_run\"},"
+		"\"doublepulsar\":{\"status\":\"not_run\"}},"
 		"\"findings\":[{\"id\":\"SMB1_ENABLED\",\"severity\":\"high\","
 		"\"title\":\"SMBv1 is enabled\",\"evidence\":\"NT LM 0.12 accepted\","
 		"\"remediation\":\"Disable SMBv1\"}],"
@@ -80,8 +80,8 @@ static void test_json_minimal(void **state)
 			       "\"transport\":\"netbios\",\"checks\":{\"auth\":{\"status\":\"not_run\"},"
 			       "\"guest\":{\"status\":\"not_run\"},\"shares\":{\"status\":\"not_run\"},"
 			       "\"ms17_010\":{\"status\":\"not_run\"},"
-			       "\"doublepulsar\":{\"status\":\"not_run\"},"
-			       "\"cve_2020_0796\":{\"status\":\"not_run\"}},"
+			       "\"cve_2020_0796\":{\"status\":\"not_run\"},"
+			       "\"doublepulsar\":{\"status\":\"not_run\"}},"
 			       "\"findings\":[],\"errors\":[]}");
 	free(s);
 
@@ -105,8 +105,8 @@ static void test_json_minimal(void **state)
 			       "\"checks\":{\"auth\":{\"status\":\"not_run\"},"
 			       "\"guest\":{\"status\":\"not_run\"},\"shares\":{\"status\":\"not_run\"},"
 			       "\"ms17_010\":{\"status\":\"not_run\"},"
-			       "\"doublepulsar\":{\"status\":\"not_run\"},"
-			       "\"cve_2020_0796\":{\"status\":\"not_run\"}},"
+			       "\"cve_2020_0796\":{\"status\":\"not_run\"},"
+			       "\"doublepulsar\":{\"status\":\"not_run\"}},"
 			       "\"findings\":[],\"errors\":[]}");
 	free(s);
 }

@@ -1,34 +1,10 @@
-/* registry.c - the one table of probe modules. Adding a check = one file
- * plus one row here. */
+/* probe.c - what all probe modules share; see probe.h. (The checks they
+ * answer are rows of check/checks.c.) */
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "probe/probe.h"
-
-static const struct probe_ops *const probes[] = {
-	&probe_smb2_negotiate,
-	&probe_smb1_negotiate,
-	&probe_dialect,
-	&probe_anon2,
-	&probe_guest2,
-	&probe_guest1,
-	&probe_anon1,
-	NULL,
-};
-
-const struct probe_ops *probe_find(const char *name)
-{
-	for (size_t i = 0; probes[i]; i++)
-		if (strcmp(probes[i]->name, name) == 0)
-			return probes[i];
-	return NULL;
-}
-
-const struct probe_ops *const *probe_all(void)
-{
-	return probes;
-}
 
 const char *probe_end_name(enum probe_end why)
 {

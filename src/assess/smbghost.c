@@ -1,5 +1,5 @@
 /* smbghost.c - CVE-2020-0796 verdict; the rules are in smbghost.h. */
-#include "probe/smbghost.h"
+#include "assess/smbghost.h"
 
 #include "wire/smb2.h"
 

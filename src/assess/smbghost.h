@@ -12,8 +12,8 @@
  * unknown        = 3.1.1 with compression but no OS version to judge by.
  * The compression context alone never makes a host vulnerable
  * (Windows 10 2004+ and Samba negotiate compression and are not affected). */
-#ifndef SMBW_PROBE_SMBGHOST_H
-#define SMBW_PROBE_SMBGHOST_H
+#ifndef SMBW_ASSESS_SMBGHOST_H
+#define SMBW_ASSESS_SMBGHOST_H
 
 #include "record/record.h"
 

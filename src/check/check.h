@@ -1,0 +1,97 @@
+/* check.h - the security checks as rows of one table.
+ *
+ * A check is what the user names with --checks and sees with
+ * --list-checks, a slot of the record's "checks" object, its fields in the
+ * record and the findings its fields can raise. Everything that deals with
+ * checks walks all_checks[] instead of naming them: the option parser, the
+ * planner (probe/service.c), the record's JSON, the text and line writers.
+ *
+ * Adding a check (docs/architecture.md):
+ *   1. a value in enum rec_check_id (record/record.h), before RCHK_N;
+ *   2. one file src/check/NAME.c defining `const struct check check_NAME`,
+ *      and its row in all_checks[] (check/checks.c) plus the file in meson.build;
+ *   3. its conversation (a probe_ops in probe/, set as .conv) unless a shared
+ *      conversation answers it, or .derive when the fingerprint already has
+ *      the answer;
+ *   4. its rules in assess/assess.c and its findings in assess/findings.c;
+ *   5. its tests. */
+#ifndef SMBW_CHECK_H
+#define SMBW_CHECK_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "assess/findings.h"
+#include "record/record.h"
+
+struct probe_ops;
+
+/* What must be known before a check can run (from the fingerprint). */
+enum check_needs {
+	NEEDS_SESSION = 0, /* a logon over SMB1 or SMB2; nothing to run on: not_run */
+	NEEDS_SMB1,        /* an SMB1 flaw: SMB1 off is the verdict "not vulnerable" */
+	NEEDS_SMB2,        /* an SMB2 property: no SMB2 is the verdict */
+};
+
+/* The bit of a check in a --checks set (scan_opts.checks). */
+#define CHECK_BIT(id) (1u << (id))
+#define CHECK_ALL ((1u << RCHK_N) - 1u)
+
+/* Text report: checks with the same group share one line, in table order. */
+enum check_text_group { TEXT_AUTH = 0, TEXT_SHARES, TEXT_VULNS };
+
+/* Words that must stay on one line in the text report ("not vulnerable"):
+ * joined with this byte, printed as a space. */
+#define CHECK_NBSP "\x1f"
+
+#define CHECK_MAX_FINDINGS 4
+#define CHECK_MAX_FIELDS 4
+
+struct check {
+	const char *id;                /* --checks name, record "checks" key */
+	const char *summary;           /* one line: --list-checks, docs */
+	const char *const *aliases;    /* other --checks names, NULL-terminated; may be NULL */
+	enum check_needs needs;
+	/* Its own conversation, run by the planner once the fingerprint is
+	 * done; NULL when a shared conversation answers it (probe/service.c
+	 * lists those) or when derive does. */
+	const struct probe_ops *conv;
+	/* Decide from the fingerprint alone, nothing sent; NULL if it sends. */
+	void (*derive)(struct svc_record *rec);
+	/* Did the check learn its field(s)? (a verdict, whatever it is) */
+	bool (*known)(const struct svc_record *rec);
+	/* Its fields in the record's JSON ("auth.guest", "shares"),
+	 * NULL-terminated: what the store's diff compares, drops and carries
+	 * per check (store/diff.c). */
+	const char *fields[CHECK_MAX_FIELDS];
+	/* Its fields into the record's JSON object root (parents such as
+	 * "auth" or "vulns" via record_json_child()). */
+	void (*to_json)(const struct svc_record *rec, json_t *root);
+	/* Its words for the text report, appended to line with ", " between
+	 * (report_join-style); nothing when unknown. */
+	enum check_text_group text_group;
+	void (*to_text)(const struct svc_record *rec, char *line, size_t linesz);
+	/* Its " (key:Value)" part of the line report; NULL: none. */
+	void (*to_line)(const struct svc_record *rec, FILE *f);
+	/* The findings its fields can raise (assess.c), FIND_N-terminated. */
+	enum finding_id findings[CHECK_MAX_FINDINGS];
+};
+
+/* The one list, indexed by enum rec_check_id. */
+extern const struct check *const all_checks[RCHK_N];
+
+/* The check whose id or alias is name; NULL if none. */
+const struct check *check_find(const char *name);
+/* The check that may raise a finding (by id string); NULL if none. */
+const struct check *check_of_finding(const char *finding_id);
+/* "auth,shares" -> CHECK_BIT set; "all" and "none" too. -1 with err set on
+ * an unknown name (the message lists the valid ones). */
+int check_parse_list(const char *list, unsigned *out, char *err, size_t errsz);
+/* --list-checks: every check with its summary, one a line. */
+void check_print_list(FILE *f);
+/* Append ", text" (just text when line is empty) to line; used by to_text. */
+void check_join(char *line, size_t linesz, const char *text);
+
+#endif

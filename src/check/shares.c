@@ -1,0 +1,57 @@
+/* shares.c - the share list (SRVSVC NetShareEnumAll over the IPC$ pipe)
+ * and, per disk share, whether its root can be listed without
+ * credentials. Answered by the shared anonymous and guest conversations. */
+#include <stdio.h>
+#include <string.h>
+
+#include "check/check.h"
+#include "record/json.h"
+
+static bool shares_known(const struct svc_record *r)
+{
+	return r->has_shares;
+}
+
+static void shares_json(const struct svc_record *r, json_t *root)
+{
+	if (!r->has_shares)
+		return;
+	json_t *a = json_array();
+	for (unsigned i = 0; i < r->n_shares && i < REC_MAX_SHARES; i++) {
+		const struct rec_share *s = &r->shares[i];
+		json_t *o = json_object();
+		json_object_set_new(o, "name", record_json_str(s->name));
+		record_json_set_str(o, "type", s->type);
+		record_json_set_str(o, "comment", s->comment);
+		record_json_put(o, NULL, "anonymous_read", record_json_tri(s->anonymous_read));
+		json_array_append_new(a, o);
+	}
+	json_object_set_new(root, "shares", a);
+}
+
+static void shares_text(const struct svc_record *r, char *line, size_t linesz)
+{
+	if (!r->has_shares)
+		return;
+	char words[2048];
+	snprintf(words, sizeof words, "shares%s", r->n_shares ? "" : " none");
+	for (unsigned i = 0; i < r->n_shares && i < REC_MAX_SHARES; i++) {
+		const struct rec_share *sh = &r->shares[i];
+		size_t len = strlen(words);
+		snprintf(words + len, sizeof words - len, "%s %.96s%s", i ? "," : "", sh->name,
+			 sh->anonymous_read == TRI_YES ? " (anonymous read)" : "");
+	}
+	check_join(line, linesz, words);
+}
+
+const struct check check_shares = {
+	.id = "shares",
+	.summary = "anonymous share list (SRVSVC) and which disk shares can be listed",
+	.needs = NEEDS_SESSION,
+	.fields = {"shares", NULL},
+	.known = shares_known,
+	.to_json = shares_json,
+	.text_group = TEXT_SHARES,
+	.to_text = shares_text,
+	.findings = {FIND_ANON_SHARE_READABLE, FIND_N},
+};

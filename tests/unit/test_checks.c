@@ -1,0 +1,274 @@
+/* test_checks.c - the check table (check/check.h) and the finding table
+ * (assess/findings.h): every row complete, every finding a check names
+ * exists, --checks accepts every name and alias, --list-checks lists every
+ * check, and each check's declared fields are what its to_json writes. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "assess/assess.h"
+#include "assess/findings.h"
+#include "check/check.h"
+#include "cli/options.h"
+#include "record/json.h"
+
+static void test_every_check_complete(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		const struct check *c = all_checks[i];
+		assert_non_null(c);
+		assert_non_null(c->id);
+		assert_true(c->id[0] != '\0');
+		assert_non_null(c->summary);
+		assert_true(strlen(c->summary) > 10);
+		/* one line of --list-checks: id column + summary in 100 columns */
+		assert_true(strlen(c->summary) <= 84);
+		assert_non_null(c->known);
+		assert_non_null(c->to_json);
+		assert_non_null(c->to_text);
+		assert_non_null(c->fields[0]);
+		/* a check sends (conv or a shared conversation) or derives, not both */
+		assert_false(c->conv && c->derive);
+		for (unsigned k = 0; k < i; k++)
+			assert_string_not_equal(all_checks[k]->id, c->id);
+	}
+}
+
+static void test_finding_table_complete(void **state)
+{
+	(void)state;
+	for (unsigned i = 0; i < FIND_N; i++) {
+		const struct finding_info *f = finding_info((enum finding_id)i);
+		assert_non_null(f);
+		assert_non_null(f->id); /* no hole in the designated initializers */
+		assert_non_null(f->title);
+		assert_non_null(f->remediation);
+		assert_true(f->severity <= SEV_CRITICAL);
+		assert_ptr_equal(finding_info_by_name(f->id), f);
+		for (unsigned k = 0; k < i; k++)
+			assert_string_not_equal(finding_info((enum finding_id)k)->id, f->id);
+	}
+	assert_null(finding_info_by_name("NO_SUCH_FINDING"));
+}
+
+static void test_check_findings_exist(void **state)
+{
+	(void)state;
+	unsigned raised = 0;
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		const struct check *c = all_checks[i];
+		unsigned n = 0;
+		for (const enum finding_id *f = c->findings; *f != FIND_N; f++, n++) {
+			assert_true(n < CHECK_MAX_FINDINGS);
+			assert_true((unsigned)*f < FIND_N);
+			assert_ptr_equal(check_of_finding(finding_info(*f)->id), c);
+			raised++;
+		}
+		assert_true(n >= 1);
+	}
+	assert_int_equal(raised, RCHK_N);
+	/* fingerprint findings belong to no check */
+	assert_null(check_of_finding("SMB1_ENABLED"));
+	assert_null(check_of_finding("SMB_EXPOSED"));
+}
+
+static void test_parse_every_name(void **state)
+{
+	(void)state;
+	char err[300];
+	unsigned bits;
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		const struct check *c = all_checks[i];
+		assert_int_equal(check_parse_list(c->id, &bits, err, sizeof err), 0);
+		assert_true(bits & CHECK_BIT(i));
+		assert_ptr_equal(check_find(c->id), c);
+		for (const char *const *a = c->aliases; a && *a; a++) {
+			assert_int_equal(check_parse_list(*a, &bits, err, sizeof err), 0);
+			assert_true(bits & CHECK_BIT(i));
+		}
+	}
+	/* the names the docs and tests use, and what each selects */
+	static const struct {
+		const char *list;
+		unsigned bits;
+	} cases[] = {
+		{"auth", CHECK_BIT(RCHK_AUTH) | CHECK_BIT(RCHK_GUEST)},
+		{"guest", CHECK_BIT(RCHK_GUEST)},
+		{"shares", CHECK_BIT(RCHK_SHARES)},
+		{"ms17_010", CHECK_BIT(RCHK_MS17_010)},
+		{"doublepulsar", CHECK_BIT(RCHK_DOUBLEPULSAR)},
+		{"cve_2020_0796", CHECK_BIT(RCHK_CVE_2020_0796)},
+		{"smbghost", CHECK_BIT(RCHK_CVE_2020_0796)},
+		{"ms17_010, smbghost", CHECK_BIT(RCHK_MS17_010) | CHECK_BIT(RCHK_CVE_2020_0796)},
+		{"all", CHECK_ALL},
+		{"none", 0},
+		{"none,shares", CHECK_BIT(RCHK_SHARES)},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		assert_int_equal(options_parse_checks(cases[i].list, &bits, err, sizeof err), 0);
+		assert_int_equal(bits, cases[i].bits);
+	}
+	assert_int_equal(CHECK_ALL, (1u << RCHK_N) - 1);
+}
+
+static void test_parse_unknown(void **state)
+{
+	(void)state;
+	char err[300];
+	unsigned bits;
+	assert_int_equal(check_parse_list("shares,smbghots", &bits, err, sizeof err), -1);
+	assert_non_null(strstr(err, "'smbghots'"));
+	/* the message names every check */
+	for (unsigned i = 0; i < RCHK_N; i++)
+		assert_non_null(strstr(err, all_checks[i]->id));
+	assert_null(check_find("bogus"));
+}
+
+static void test_list_checks_output(void **state)
+{
+	(void)state;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	check_print_list(f);
+	fclose(f);
+	unsigned lines = 0;
+	for (const char *p = buf; *p; p++)
+		lines += *p == '\n';
+	assert_int_equal(lines, RCHK_N);
+	const char *line = buf;
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		/* in table order, each line "id  summary" */
+		assert_int_equal(strncmp(line, all_checks[i]->id, strlen(all_checks[i]->id)), 0);
+		const char *eol = strchr(line, '\n');
+		char one[512];
+		snprintf(one, sizeof one, "%.*s", (int)(eol - line), line);
+		assert_non_null(strstr(one, all_checks[i]->summary));
+		line = eol + 1;
+	}
+	assert_non_null(strstr(buf, "(also selected by: smbghost)"));
+	free(buf);
+}
+
+/* A record where every check learned its field(s). */
+static void full_record(struct svc_record *r)
+{
+	record_init(r);
+	record_set_str(r->ip, sizeof r->ip, "198.18.1.10");
+	r->port = 445;
+	r->smb2.present = true;
+	r->auth.anonymous_logon = TRI_YES;
+	r->auth.null_session = TRI_YES;
+	r->auth.guest = TRI_NO;
+	r->has_shares = true;
+	r->n_shares = 1;
+	record_set_str(r->shares[0].name, sizeof r->shares[0].name, "public");
+	record_set_str(r->shares[0].type, sizeof r->shares[0].type, "disk");
+	r->shares[0].anonymous_read = TRI_YES;
+	r->ms17_010 = VULN_VULNERABLE;
+	r->cve_2020_0796 = VULN_NOT_VULNERABLE;
+	r->doublepulsar = VULN_NOT_VULNERABLE;
+}
+
+static json_t *at_path(json_t *root, const char *path)
+{
+	const char *dot = strchr(path, '.');
+	if (!dot)
+		return json_object_get(root, path);
+	char parent[32];
+	snprintf(parent, sizeof parent, "%.*s", (int)(dot - path), path);
+	return json_object_get(json_object_get(root, parent), dot + 1);
+}
+
+static void test_fields_match_json(void **state)
+{
+	(void)state;
+	static struct svc_record r;
+	full_record(&r);
+	json_t *all = record_to_json(&r);
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		const struct check *c = all_checks[i];
+		assert_true(c->known(&r));
+		json_t *mine = json_object();
+		c->to_json(&r, mine);
+		for (const char *const *f = c->fields; *f; f++) {
+			/* its own JSON holds each declared field, and so does the record's */
+			assert_non_null(at_path(mine, *f));
+			assert_non_null(at_path(all, *f));
+			assert_true(json_equal(at_path(mine, *f), at_path(all, *f)));
+		}
+		json_decref(mine);
+	}
+	json_decref(all);
+	/* an unknown record: nothing known, no field written */
+	record_init(&r);
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		json_t *mine = json_object();
+		assert_false(all_checks[i]->known(&r));
+		all_checks[i]->to_json(&r, mine);
+		assert_int_equal(json_object_size(mine), 0);
+		json_decref(mine);
+	}
+}
+
+static void test_text_words(void **state)
+{
+	(void)state;
+	static struct svc_record r;
+	full_record(&r);
+	char line[512] = "";
+	all_checks[RCHK_MS17_010]->to_text(&r, line, sizeof line);
+	all_checks[RCHK_CVE_2020_0796]->to_text(&r, line, sizeof line);
+	all_checks[RCHK_DOUBLEPULSAR]->to_text(&r, line, sizeof line);
+	assert_string_equal(line, "MS17-010" CHECK_NBSP "VULNERABLE, SMBGhost" CHECK_NBSP
+				  "not" CHECK_NBSP "vulnerable, DoublePulsar" CHECK_NBSP
+				  "not" CHECK_NBSP "infected");
+	line[0] = '\0';
+	all_checks[RCHK_SHARES]->to_text(&r, line, sizeof line);
+	assert_string_equal(line, "shares public (anonymous read)");
+}
+
+/* Every finding a check can raise is raised by assess for a record that
+ * proves it: a row whose rule is missing would be dead. */
+static void test_assess_raises_check_findings(void **state)
+{
+	(void)state;
+	static struct svc_record r;
+	full_record(&r);
+	r.auth.guest = TRI_YES;
+	r.cve_2020_0796 = VULN_VULNERABLE;
+	r.doublepulsar = VULN_VULNERABLE;
+	assess_record(&r);
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		for (const enum finding_id *f = all_checks[i]->findings; *f != FIND_N; f++) {
+			bool seen = false;
+			for (unsigned k = 0; k < r.n_findings; k++)
+				seen |= strcmp(r.findings[k].id, finding_info(*f)->id) == 0;
+			assert_true(seen);
+		}
+	}
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_every_check_complete),
+		cmocka_unit_test(test_finding_table_complete),
+		cmocka_unit_test(test_check_findings_exist),
+		cmocka_unit_test(test_parse_every_name),
+		cmocka_unit_test(test_parse_unknown),
+		cmocka_unit_test(test_list_checks_output),
+		cmocka_unit_test(test_fields_match_json),
+		cmocka_unit_test(test_text_words),
+		cmocka_unit_test(test_assess_raises_check_findings),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -16,7 +16,7 @@ struct smb2_state {
 static int smb2_start(void *st, struct probe_ctx *ctx, struct wr *out)
 {
 	(void)st;
-	int rc = smbw_negotiate2_encode(ctx, smbw_smb2_dialects, 5, 0, out);
+	int rc = smbw_negotiate2_encode(ctx, smb2_dialects, SMB2_N_DIALECTS, 0, out);
 	return rc < 0 ? rc : PROBE_SEND;
 }
 

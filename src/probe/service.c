@@ -15,10 +15,6 @@
 #include "probe/limiter.h"
 #include "wire/smb2.h"
 
-static const uint16_t ladder[] = {
-	SMB2_DIALECT_202, SMB2_DIALECT_210, SMB2_DIALECT_300, SMB2_DIALECT_302, SMB2_DIALECT_311,
-};
-#define LADDER_N (sizeof ladder / sizeof ladder[0])
 
 /* anonymous and guest, over SMB2 and SMB1 (shared_convs below) */
 #define N_SHARED_CONVS 4
@@ -61,8 +57,8 @@ struct service {
 	struct rec_check before[RCHK_N];
 	unsigned errors_before;
 	bool timeout_retried;
-	/* range mode: the minimum dialect lies in ladder[range_lo..range_hi],
-	 * ladder[range_hi] is known supported, ladder[range_probe] is offered */
+	/* range mode: the minimum dialect lies in smb2_dialects[range_lo..range_hi],
+	 * smb2_dialects[range_hi] is known supported, smb2_dialects[range_probe] is offered */
 	unsigned range_lo, range_hi, range_top, range_probe, range_asked;
 	/* the follow-up window (probe/limiter.h): B, C and the checks wait
 	 * for a slot; at most one of them holds one at a time */
@@ -171,15 +167,15 @@ static void deadline_cb(uv_timer_t *t)
 static bool offer_below(struct service *s, uint16_t below)
 {
 	s->ctx.n_offer = 0;
-	for (unsigned i = 0; i < LADDER_N; i++)
-		if (ladder[i] < below && !record_has_dialect(s->ctx.rec, ladder[i]))
-			s->ctx.offer[s->ctx.n_offer++] = ladder[i];
+	for (unsigned i = 0; i < SMB2_N_DIALECTS; i++)
+		if (smb2_dialects[i] < below && !record_has_dialect(s->ctx.rec, smb2_dialects[i]))
+			s->ctx.offer[s->ctx.n_offer++] = smb2_dialects[i];
 	return s->ctx.n_offer > 0;
 }
 
 static bool offer_one(struct service *s, unsigned i)
 {
-	s->ctx.offer[0] = ladder[i];
+	s->ctx.offer[0] = smb2_dialects[i];
 	s->ctx.n_offer = 1;
 	s->range_probe = i;
 	return true;
@@ -199,16 +195,16 @@ static bool first_dialect_probe(struct service *s)
 	if (s->opts->dialects_each)
 		return offer_below(s, s->ctx.smb2_max);
 	unsigned top = 0;
-	while (top < LADDER_N && ladder[top] != s->ctx.smb2_max)
+	while (top < SMB2_N_DIALECTS && smb2_dialects[top] != s->ctx.smb2_max)
 		top++;
-	if (top == 0 || top >= LADDER_N)
+	if (top == 0 || top >= SMB2_N_DIALECTS)
 		return false;
 	struct svc_record *rec = probe_ctx_record(&s->ctx);
 	if (rec->smb1.enabled == TRI_YES) {
 		/* SMB1 answered: the range reaches below SMB2, so every SMB2
 		 * dialect up to the max is in it (a connection saved) */
 		for (unsigned i = 0; i < top; i++)
-			record_add_dialect(rec, ladder[i]);
+			record_add_dialect(rec, smb2_dialects[i]);
 		rec->smb2.dialects_by_range = true;
 		return false;
 	}
@@ -237,7 +233,7 @@ static bool next_dialect_probe(struct service *s, uint16_t chosen)
 		return offer_one(s, s->range_asked++ == 1 ? s->range_hi - 1
 							 : (s->range_lo + s->range_hi) / 2);
 	for (unsigned i = s->range_hi; i < s->range_top; i++)
-		record_add_dialect(rec, ladder[i]);
+		record_add_dialect(rec, smb2_dialects[i]);
 	rec->smb2.dialects_by_range = true;
 	return false;
 }

@@ -22,7 +22,7 @@ int sess2_start(struct sess2 *s, struct probe_ctx *ctx, const char *user, struct
 {
 	memset(s, 0, sizeof *s);
 	s->user = user;
-	int rc = smbw_negotiate2_encode(ctx, smbw_smb2_dialects, 5, sess2_next_mid(s), out);
+	int rc = smbw_negotiate2_encode(ctx, smb2_dialects, SMB2_N_DIALECTS, sess2_next_mid(s), out);
 	return rc < 0 ? rc : PROBE_SEND;
 }
 

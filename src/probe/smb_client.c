@@ -5,10 +5,6 @@
 
 #include "wire/smb2.h"
 
-const uint16_t smbw_smb2_dialects[5] = {
-	SMB2_DIALECT_202, SMB2_DIALECT_210, SMB2_DIALECT_300, SMB2_DIALECT_302, SMB2_DIALECT_311,
-};
-
 int smbw_negotiate2_encode(const struct probe_ctx *ctx, const uint16_t *dialects, unsigned n,
 			   uint64_t message_id, struct wr *out)
 {

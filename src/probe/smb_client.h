@@ -8,14 +8,9 @@
 
 #include "probe/probe.h"
 #include "wire/buf.h"
+#include "wire/ntstatus.h"
 #include "wire/smb1.h"
-
-/* NT status codes (MS-ERREF 2.3.1) */
-#define STATUS_PENDING 0x00000103u
-#define STATUS_MORE_PROCESSING_REQUIRED 0xC0000016u
-#define STATUS_INVALID_HANDLE 0xC0000008u
-#define STATUS_ACCESS_DENIED 0xC0000022u
-#define STATUS_INSUFF_SERVER_RESOURCES 0xC0000205u
+#include "wire/smb2.h"
 
 /* SMB1 SESSION_SETUP capabilities (MS-CIFS 2.2.4.53.1): EXTENDED_SECURITY,
  * UNICODE, NT_STATUS, LARGE_FILES, NT_SMBS, LEVEL_II_OPLOCKS. */
@@ -30,9 +25,6 @@
  * MULTI_CHANNEL, PERSISTENT_HANDLES, DIRECTORY_LEASING, ENCRYPTION - what a
  * Windows 10 client sends, so servers answer as they would to Windows. */
 #define SMBW_SMB2_CAPS 0x0000007Fu
-
-/* Every SMB2 dialect we know, ascending. */
-extern const uint16_t smbw_smb2_dialects[5];
 
 /* SMB2 NEGOTIATE offering dialects[0..n) with signing enabled, our
  * capabilities and the service's client GUID and preauth salt (3.1.1

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "sensor/sensor_int.h"
+#include "wire/ntstatus.h"
 
 #define SMB1_TRANS 0x25
 #define SMB1_TRANS_SEC 0x26
@@ -41,24 +42,21 @@
 #define COMPRESS_SLACK 0x10000u
 #define COMPRESS_MAX_UNNEGOTIATED (16u << 20)
 
-#define STATUS_INSUFF_SERVER_RESOURCES 0xC0000205u
-#define STATUS_ACCESS_DENIED 0xC0000022u
-#define STATUS_INVALID_HANDLE 0xC0000008u
 
 static bool logon_failure(uint32_t st)
 {
 	switch (st) {
-	case 0xC000006Du: /* LOGON_FAILURE */
-	case 0xC000006Au: /* WRONG_PASSWORD */
-	case 0xC0000064u: /* NO_SUCH_USER */
-	case 0xC000006Eu: /* ACCOUNT_RESTRICTION */
-	case 0xC000006Fu: /* INVALID_LOGON_HOURS */
-	case 0xC0000070u: /* INVALID_WORKSTATION */
-	case 0xC0000071u: /* PASSWORD_EXPIRED */
-	case 0xC0000072u: /* ACCOUNT_DISABLED */
-	case 0xC0000193u: /* ACCOUNT_EXPIRED */
-	case 0xC0000224u: /* PASSWORD_MUST_CHANGE */
-	case 0xC0000234u: /* ACCOUNT_LOCKED_OUT */
+	case STATUS_LOGON_FAILURE:
+	case STATUS_WRONG_PASSWORD:
+	case STATUS_NO_SUCH_USER:
+	case STATUS_ACCOUNT_RESTRICTION:
+	case STATUS_INVALID_LOGON_HOURS:
+	case STATUS_INVALID_WORKSTATION:
+	case STATUS_PASSWORD_EXPIRED:
+	case STATUS_ACCOUNT_DISABLED:
+	case STATUS_ACCOUNT_EXPIRED:
+	case STATUS_PASSWORD_MUST_CHANGE:
+	case STATUS_ACCOUNT_LOCKED_OUT:
 	case STATUS_ACCESS_DENIED:
 		return true;
 	default:
@@ -173,7 +171,7 @@ static void on_negotiate_reply(struct smb_conn *c, const struct smb_event *ev)
 static void on_session_reply(struct smb_conn *c, const struct smb_event *ev)
 {
 	struct det_flow *d = &c->det;
-	if (ev->status == 0xC0000016u) /* MORE_PROCESSING_REQUIRED: not final */
+	if (ev->status == STATUS_MORE_PROCESSING_REQUIRED) /* not final */
 		return;
 	if (ev->status == 0) {
 		if (d->auth_pending && (d->auth_anon || ev->null_flag)) {

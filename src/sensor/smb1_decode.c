@@ -7,11 +7,6 @@
 #include "sensor/smb_stream.h"
 #include "wire/smb1.h"
 
-#define SMB1_CMD_TRANS_SECONDARY 0x26
-#define SMB1_CMD_TRANS2_SECONDARY 0x33
-#define SMB1_CMD_NT_TRANSACT 0xA0
-#define SMB1_CMD_NT_TRANSACT_SECONDARY 0xA1
-#define SMB1_CMD_NT_CREATE_ANDX 0xA2
 #define SMB1_FLAGS2_SECURITY_SIGNATURE 0x0004
 /* AndX chains longer than this are hostile (Zeek: SMB::max_andx_depth 10). */
 #define SMB1_MAX_ANDX 4

@@ -9,7 +9,6 @@
 #include "wire/smb2.h"
 #include "wire/smb2_compress.h"
 
-#define SMB2_CMD_CREATE 0x0005
 #define SMB2_FLAGS_SIGNED 0x00000008u
 /* Compounds longer than this are not something a client sends. */
 #define SMB2_MAX_COMPOUND 32

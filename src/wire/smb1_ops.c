@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "wire/limits.h"
+#include "wire/ntstatus.h"
 
 #define SMB1_FLAGS2_REQ (SMB1_FLAGS2_UNICODE | SMB1_FLAGS2_NT_STATUS | SMB1_FLAGS2_LONG_NAMES)
 /* MS-CIFS 2.2.4.53.1 Capabilities: UNICODE, LARGE_FILES, NT_SMBS, STATUS32 */
@@ -18,7 +19,6 @@
 /* offset of the PID field in the header (MS-CIFS 2.2.3.1) */
 #define SMB1_HDR_PID_AT 26
 /* STATUS_BUFFER_OVERFLOW: a pipe transaction with more data waiting */
-#define SMB1_STATUS_BUFFER_OVERFLOW 0x80000005u
 /* Longest path or name we send, in characters. */
 #define SMB1_MAX_NAME 512
 /* smb-facts.md 6.4: the Timeout value DoublePulsar knocks with */
@@ -279,7 +279,7 @@ int smb1_trans_resp_decode(struct rd *msg, struct smb1_trans_resp *out)
 	 * interim response (2.2.4.33.2) carry no words */
 	if (wct == 0)
 		return WIRE_OK;
-	if (out->hdr.status != 0 && out->hdr.status != SMB1_STATUS_BUFFER_OVERFLOW)
+	if (out->hdr.status != 0 && out->hdr.status != STATUS_BUFFER_OVERFLOW)
 		return WIRE_OK;
 	/* MS-CIFS 2.2.4.33.2: WordCount 10 + SetupCount */
 	if (!rd_u16le(&words, &total_param) || !rd_u16le(&words, &total_data) ||

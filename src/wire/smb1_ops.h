@@ -14,7 +14,6 @@
 #include "wire/buf.h"
 #include "wire/smb1.h"
 
-#define SMB1_CMD_NT_CREATE_ANDX 0xA2
 
 #define TRANS_TRANSACT_NMPIPE 0x0026
 #define TRANS_PEEK_NMPIPE 0x0023

@@ -3,12 +3,17 @@
 
 #include <string.h>
 
+#include "wire/ntstatus.h"
+
+const uint16_t smb2_dialects[SMB2_N_DIALECTS] = {
+	SMB2_DIALECT_202, SMB2_DIALECT_210, SMB2_DIALECT_300, SMB2_DIALECT_302, SMB2_DIALECT_311,
+};
+
 /* Dialects we are willing to put in one request (MS-SMB2 2.2.3 has no
  * limit; five are defined plus the wildcard). */
 #define SMB2_MAX_REQ_DIALECTS 16
 /* MS-SMB2 2.2.3.1.1: SHA-512 salt we send is 32 bytes */
 #define SMB2_SALT_LEN 32
-#define SMB2_STATUS_MORE_PROCESSING 0xC0000016u
 #define SMB2_FLAGS_ASYNC 0x00000002u
 
 static const uint8_t smb2_magic[4] = {0xFE, 'S', 'M', 'B'};
@@ -333,7 +338,7 @@ int smb2_session_setup_resp_decode(struct rd *msg, struct smb2_session_setup_res
 		return WIRE_MALFORMED;
 	/* MS-SMB2 3.3.4.4: any status but success and MORE_PROCESSING comes
 	 * with the 2.2.2 error body; nothing more to read */
-	if (out->hdr.status != 0 && out->hdr.status != SMB2_STATUS_MORE_PROCESSING)
+	if (out->hdr.status != 0 && out->hdr.status != STATUS_MORE_PROCESSING_REQUIRED)
 		return WIRE_OK;
 	/* MS-SMB2 2.2.6: StructureSize MUST be 9 */
 	if (!rd_expect_u16le(msg, 9) || !rd_u16le(msg, &out->session_flags) ||

@@ -10,9 +10,18 @@
 #include "wire/limits.h"
 
 #define SMB2_HDR_LEN 64
+/* MS-SMB2 2.2.1: the commands, defined once (probe/, sensor/, wire/) */
 #define SMB2_CMD_NEGOTIATE 0x0000
 #define SMB2_CMD_SESSION_SETUP 0x0001
+#define SMB2_CMD_LOGOFF 0x0002
 #define SMB2_CMD_TREE_CONNECT 0x0003
+#define SMB2_CMD_TREE_DISCONNECT 0x0004
+#define SMB2_CMD_CREATE 0x0005
+#define SMB2_CMD_CLOSE 0x0006
+#define SMB2_CMD_READ 0x0008
+#define SMB2_CMD_WRITE 0x0009
+#define SMB2_CMD_IOCTL 0x000B
+#define SMB2_CMD_QUERY_DIRECTORY 0x000E
 
 #define SMB2_FLAGS_SERVER_TO_REDIR 0x00000001u
 
@@ -25,6 +34,10 @@
 #define SMB2_DIALECT_302 0x0302
 #define SMB2_DIALECT_311 0x0311
 #define SMB2_DIALECT_WILDCARD 0x02FF
+/* The dialects smbwatch speaks, ascending: what a full negotiate offers
+ * and the ladder the dialect probes walk. */
+#define SMB2_N_DIALECTS 5
+extern const uint16_t smb2_dialects[SMB2_N_DIALECTS];
 
 #define SMB2_CTX_PREAUTH 0x0001
 #define SMB2_CTX_ENCRYPTION 0x0002

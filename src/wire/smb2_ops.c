@@ -7,7 +7,6 @@
 #include "wire/limits.h"
 
 #ifndef SMB2_CMD_CREATE
-#define SMB2_CMD_CREATE 0x0005
 #endif
 /* MS-SMB2 2.2.31: Flags SMB2_0_IOCTL_IS_FSCTL */
 #define SMB2_IOCTL_IS_FSCTL 0x00000001u

@@ -10,13 +10,8 @@
 #include <stdint.h>
 
 #include "wire/buf.h"
+#include "wire/ntstatus.h"
 #include "wire/smb2.h"
-
-#define SMB2_CMD_CLOSE 0x0006
-#define SMB2_CMD_READ 0x0008
-#define SMB2_CMD_WRITE 0x0009
-#define SMB2_CMD_IOCTL 0x000B
-#define SMB2_CMD_QUERY_DIRECTORY 0x000E
 
 #define SMB2_SHARE_TYPE_DISK 0x01
 #define SMB2_SHARE_TYPE_PIPE 0x02
@@ -24,8 +19,6 @@
 
 #define FSCTL_PIPE_TRANSCEIVE 0x0011C017u
 
-#define STATUS_BUFFER_OVERFLOW 0x80000005u
-#define STATUS_NO_MORE_FILES 0x80000006u
 
 /* Common request context: every request carries these header fields. */
 struct smb2_req_ctx {

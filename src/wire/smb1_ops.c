@@ -1,6 +1,7 @@
 /* smb1_ops.c - SMB1 SESSION_SETUP_ANDX (anonymous, non-extended),
- * TREE_CONNECT_ANDX, NT_CREATE_ANDX, TRANSACTION and the TRANSACTION2
- * DoublePulsar knock (MS-CIFS 2.2.4.33, .46, .53, .55, .64); see smb1_ops.h. */
+ * TREE_CONNECT_ANDX, NT_CREATE_ANDX, TRANSACTION, the TRANSACTION2
+ * DoublePulsar knock and FIND_FIRST2, READ_ANDX (MS-CIFS 2.2.4.33, .42,
+ * .46, .53, .55, .64, 2.2.6.2); see smb1_ops.h. */
 #include "wire/smb1_ops.h"
 
 #include <string.h>
@@ -316,4 +317,98 @@ int smb1_trans2_doublepulsar_req_encode(struct wr *w, const struct smb1_req_ctx 
 	if (!wr_u8(w, 0) || !wr_zeros(w, 12))
 		return w->err;
 	return bytes_end(w, bc_at);
+}
+
+/* MS-CIFS 2.2.6.2.1: SMB_FILE_ATTRIBUTE_HIDDEN|SYSTEM|DIRECTORY, what
+ * clients search with; Flags CLOSE_AFTER_REQUEST|CLOSE_AT_EOS (no search
+ * handle left open); InformationLevel SMB_FIND_FILE_BOTH_DIRECTORY_INFO */
+#define FIND_ATTRIBUTES 0x0016
+#define FIND_FLAGS 0x0003
+#define FIND_LEVEL 0x0104
+#define FIND_COUNT 16
+
+int smb1_find_first2_req_encode(struct wr *w, const struct smb1_req_ctx *c, const char *pattern,
+				uint16_t max_data)
+{
+	size_t base, bc_at, poff_at, doff_at, pcount_at, tpcount_at;
+	int rc = check_name(pattern);
+	if (rc < 0)
+		return rc;
+	rc = hdr(w, SMB1_CMD_TRANSACTION2, SMB1_FLAGS2_REQ, c, &base);
+	if (rc < 0)
+		return rc;
+	/* MS-CIFS 2.2.4.46.1, WordCount 15: TotalParameterCount, TotalDataCount
+	 * 0, MaxParameterCount, MaxDataCount, MaxSetupCount 0, Reserved1,
+	 * Flags 0, Timeout 0, Reserved2, ParameterCount, ParameterOffset,
+	 * DataCount 0, DataOffset, SetupCount 1, Reserved3, Setup FIND_FIRST2 */
+	if (!wr_u8(w, 15) || !wr_hole(w, 2, &tpcount_at) || !wr_u16le(w, 0) ||
+	    !wr_u16le(w, 10) || !wr_u16le(w, max_data) || !wr_u8(w, 0) || !wr_u8(w, 0) ||
+	    !wr_u16le(w, 0) || !wr_u32le(w, 0) || !wr_u16le(w, 0) || !wr_hole(w, 2, &pcount_at) ||
+	    !wr_hole(w, 2, &poff_at) || !wr_u16le(w, 0) || !wr_hole(w, 2, &doff_at) ||
+	    !wr_u8(w, 1) || !wr_u8(w, 0) || !wr_u16le(w, TRANS2_FIND_FIRST2) ||
+	    !bytes_begin(w, &bc_at))
+		return w->err;
+	/* Bytes: Name (a Unicode NUL, 16-bit aligned), Pad1 to 4, then the
+	 * parameters: SearchAttributes, SearchCount, Flags, InformationLevel,
+	 * SearchStorageType, FileName (Unicode, NUL) */
+	if (!wr_align(w, base, 2) || !wr_u16le(w, 0) || !wr_align(w, base, 4))
+		return w->err;
+	size_t params_at = w->len;
+	if (!wr_u16le(w, FIND_ATTRIBUTES) || !wr_u16le(w, FIND_COUNT) || !wr_u16le(w, FIND_FLAGS) ||
+	    !wr_u16le(w, FIND_LEVEL) || !wr_u32le(w, 0) || !wr_utf16le_ascii(w, pattern) ||
+	    !wr_u16le(w, 0))
+		return w->err;
+	size_t pcount = w->len - params_at, poff = params_at - base, doff = w->len - base;
+	if (doff > UINT16_MAX)
+		return WIRE_TOO_LARGE;
+	if (!wr_patch_u16le(w, tpcount_at, (uint16_t)pcount) ||
+	    !wr_patch_u16le(w, pcount_at, (uint16_t)pcount) ||
+	    !wr_patch_u16le(w, poff_at, (uint16_t)poff) || !wr_patch_u16le(w, doff_at, (uint16_t)doff))
+		return w->err;
+	return bytes_end(w, bc_at);
+}
+
+int smb1_read_andx_req_encode(struct wr *w, const struct smb1_req_ctx *c, uint16_t fid,
+			      uint16_t max_count)
+{
+	size_t base, bc_at;
+	int rc = hdr(w, SMB1_CMD_READ_ANDX, SMB1_FLAGS2_REQ, c, &base);
+	if (rc < 0)
+		return rc;
+	/* MS-CIFS 2.2.4.42.1, WordCount 12: no AndX, FID, Offset 0,
+	 * MaxCountOfBytesToReturn, MinCountOfBytesToReturn, Timeout 0,
+	 * Remaining 0, OffsetHigh 0; no bytes */
+	if (!wr_u8(w, 12) || !wr_u8(w, 0xFF) || !wr_u8(w, 0) || !wr_u16le(w, 0) ||
+	    !wr_u16le(w, fid) || !wr_u32le(w, 0) || !wr_u16le(w, max_count) ||
+	    !wr_u16le(w, max_count) || !wr_u32le(w, 0) || !wr_u16le(w, 0) || !wr_u32le(w, 0) ||
+	    !bytes_begin(w, &bc_at))
+		return w->err;
+	return bytes_end(w, bc_at);
+}
+
+int smb1_read_andx_resp_decode(struct rd *msg, struct smb1_read_andx_resp *out)
+{
+	struct rd m, words, bytes;
+	uint8_t wct;
+	uint16_t dlen, doff;
+	int rc;
+
+	memset(out, 0, sizeof *out);
+	rd_init(&out->data, NULL, 0);
+	rc = resp_begin(msg, &m, &out->hdr, SMB1_CMD_READ_ANDX, SMB1_CMD_READ_ANDX, &wct, &words,
+			&bytes);
+	if (rc < 0)
+		return rc;
+	if (out->hdr.status != 0 && out->hdr.status != STATUS_BUFFER_OVERFLOW)
+		return WIRE_OK; /* an error answer: the status is all there is */
+	/* MS-CIFS 2.2.4.42.2, WordCount 12: AndX block, Available,
+	 * DataCompactionMode, Reserved1, DataLength, DataOffset, Reserved2 */
+	if (wct != 12)
+		return WIRE_MALFORMED;
+	if (!rd_skip(&words, 4 + 2 + 2 + 2) || !rd_u16le(&words, &dlen) || !rd_u16le(&words, &doff))
+		return words.err;
+	/* the offset counts from the start of the SMB header */
+	if (!rd_at(&m, doff, dlen, &out->data))
+		return m.err;
+	return WIRE_OK;
 }

@@ -17,6 +17,7 @@
 
 #define TRANS_TRANSACT_NMPIPE 0x0026
 #define TRANS_PEEK_NMPIPE 0x0023
+#define TRANS2_FIND_FIRST2 0x0001
 #define TRANS2_SESSION_SETUP 0x000E
 
 struct smb1_req_ctx {
@@ -62,5 +63,24 @@ int smb1_trans_resp_decode(struct rd *msg, struct smb1_trans_resp *out);
 /* The DoublePulsar knock (smb-facts.md 6.4): TRANS2 SESSION_SETUP, 12 zero
  * parameter bytes, Timeout 0x00A4D9A6, on the IPC$ tree, with c->mid (65). */
 int smb1_trans2_doublepulsar_req_encode(struct wr *w, const struct smb1_req_ctx *c);
+
+/* TRANS2 FIND_FIRST2 (MS-CIFS 2.2.6.2.1) of pattern ("\\*": the root of
+ * the tree c->tid), SMB_FIND_FILE_BOTH_DIRECTORY_INFO, closed after this
+ * one answer: does the session may list that directory? The answer is read
+ * with smb1_trans_resp_decode (same layout). */
+int smb1_find_first2_req_encode(struct wr *w, const struct smb1_req_ctx *c, const char *pattern,
+				uint16_t max_data);
+
+/* READ_ANDX (MS-CIFS 2.2.4.42) of up to max_count bytes at offset 0 of fid:
+ * the rest of a pipe answer that TRANSACTION reported with
+ * STATUS_BUFFER_OVERFLOW. */
+int smb1_read_andx_req_encode(struct wr *w, const struct smb1_req_ctx *c, uint16_t fid,
+			      uint16_t max_count);
+struct smb1_read_andx_resp {
+	struct smb1_header hdr;
+	struct rd data; /* a view into msg (may be empty) */
+};
+/* Decodes the body for status 0 and STATUS_BUFFER_OVERFLOW. */
+int smb1_read_andx_resp_decode(struct rd *msg, struct smb1_read_andx_resp *out);
 
 #endif

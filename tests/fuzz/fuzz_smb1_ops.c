@@ -19,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct smb1_tree_connect_resp t;
 	struct smb1_nt_create_resp c;
 	struct smb1_trans_resp tr;
+	struct smb1_read_andx_resp ra;
 	struct rd r;
 	rd_init(&r, data, size);
 	if (smb1_tree_connect_resp_decode(&r, &t) == WIRE_OK &&
@@ -31,5 +32,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		inside(&tr.params, data, size);
 		inside(&tr.data, data, size);
 	}
+	rd_init(&r, data, size);
+	if (smb1_read_andx_resp_decode(&r, &ra) == WIRE_OK)
+		inside(&ra.data, data, size);
 	return 0;
 }

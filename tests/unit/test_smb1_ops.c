@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "captures.h"
+#include "wire/ntstatus.h"
 #include "wire/smb1_ops.h"
 
 static struct rd rd_of(const uint8_t *p, size_t n)
@@ -172,6 +173,97 @@ static void test_trans_pipe(void **state)
 	assert_int_equal(smb1_trans_resp_decode(&r, &t), WIRE_MALFORMED);
 }
 
+/* The share walk over SMB1 (probe/sharewalk.c): FIND_FIRST2 of the share
+ * root, and READ_ANDX for the rest of a pipe answer. */
+static void test_find_first2(void **state)
+{
+	(void)state;
+	uint8_t buf[256];
+	struct wr w;
+	const struct smb1_req_ctx c = {.uid = 0x0800, .tid = 0x0801, .mid = 9};
+	wr_init(&w, buf, sizeof buf);
+	assert_int_equal(smb1_find_first2_req_encode(&w, &c, "\\*", 4096), WIRE_OK);
+	assert_int_equal(buf[4], SMB1_CMD_TRANSACTION2);
+	assert_int_equal(buf[32], 15);             /* WordCount */
+	assert_int_equal(le16(buf + 33), 18);      /* TotalParameterCount */
+	assert_int_equal(le16(buf + 39), 4096);    /* MaxDataCount */
+	assert_int_equal(le16(buf + 51), 18);      /* ParameterCount */
+	assert_int_equal(le16(buf + 53), 68);      /* ParameterOffset, aligned to 4 */
+	assert_int_equal(le16(buf + 55), 0);       /* DataCount */
+	assert_int_equal(le16(buf + 57), 86);      /* DataOffset */
+	assert_int_equal(buf[59], 1);              /* SetupCount */
+	assert_int_equal(le16(buf + 61), TRANS2_FIND_FIRST2);
+	assert_int_equal(le16(buf + 63), 86 - 65); /* ByteCount */
+	assert_int_equal(le16(buf + 66), 0);       /* Name: a Unicode NUL */
+	assert_int_equal(le16(buf + 68 + 6), 0x0104); /* InformationLevel */
+	static const uint8_t pattern[] = {'\\', 0, '*', 0, 0, 0};
+	assert_memory_equal(buf + 68 + 12, pattern, sizeof pattern);
+	assert_int_equal(w.len, 86);
+}
+
+/* A READ_ANDX answer: 32-byte header (from a real TRANSACTION answer,
+ * command changed), WordCount 12, DataOffset 60, then "hello". */
+static size_t read_andx_answer(uint8_t *m, uint32_t status, uint16_t doff)
+{
+	memset(m, 0, 80);
+	memcpy(m, smb1_trans_resp_enum, 32);
+	m[4] = SMB1_CMD_READ_ANDX;
+	m[5] = (uint8_t)status;
+	m[6] = (uint8_t)(status >> 8);
+	m[7] = (uint8_t)(status >> 16);
+	m[8] = (uint8_t)(status >> 24);
+	m[32] = 12;
+	m[33] = 0xFF;
+	m[33 + 10] = 5;             /* DataLength */
+	m[33 + 12] = (uint8_t)doff; /* DataOffset */
+	m[57] = 6;                  /* ByteCount: pad + 5 */
+	memcpy(m + 60, "hello", 5);
+	return 65;
+}
+
+static void test_read_andx(void **state)
+{
+	(void)state;
+	uint8_t buf[64];
+	struct wr w;
+	const struct smb1_req_ctx c = {.uid = 0x0800, .tid = 0x0801, .mid = 10};
+	wr_init(&w, buf, sizeof buf);
+	assert_int_equal(smb1_read_andx_req_encode(&w, &c, 0x4000, 4280), WIRE_OK);
+	assert_int_equal(buf[4], SMB1_CMD_READ_ANDX);
+	assert_int_equal(buf[32], 12);
+	assert_int_equal(le16(buf + 33 + 4), 0x4000); /* FID */
+	assert_int_equal(le16(buf + 33 + 10), 4280);  /* MaxCountOfBytesToReturn */
+	assert_int_equal(w.len, 33 + 24 + 2);
+
+	uint8_t m[80];
+	struct smb1_read_andx_resp ra;
+	size_t n = read_andx_answer(m, 0, 60);
+	struct rd r = rd_of(m, n);
+	assert_int_equal(smb1_read_andx_resp_decode(&r, &ra), WIRE_OK);
+	assert_int_equal(ra.data.len, 5);
+	assert_ptr_equal(ra.data.p, m + 60);
+	/* more still waiting in the pipe: the data is there all the same */
+	n = read_andx_answer(m, STATUS_BUFFER_OVERFLOW, 60);
+	r = rd_of(m, n);
+	assert_int_equal(smb1_read_andx_resp_decode(&r, &ra), WIRE_OK);
+	assert_int_equal(ra.hdr.status, STATUS_BUFFER_OVERFLOW);
+	assert_int_equal(ra.data.len, 5);
+	/* DataOffset past the message */
+	n = read_andx_answer(m, 0, 62);
+	r = rd_of(m, n);
+	assert_true(smb1_read_andx_resp_decode(&r, &ra) < 0);
+	/* an error answer carries only its status */
+	n = read_andx_answer(m, STATUS_ACCESS_DENIED, 60);
+	r = rd_of(m, n);
+	assert_int_equal(smb1_read_andx_resp_decode(&r, &ra), WIRE_OK);
+	assert_int_equal(ra.data.len, 0);
+	/* a wrong WordCount */
+	n = read_andx_answer(m, 0, 60);
+	m[32] = 10;
+	r = rd_of(m, n);
+	assert_true(smb1_read_andx_resp_decode(&r, &ra) < 0);
+}
+
 static void test_tree_connect(void **state)
 {
 	(void)state;
@@ -310,6 +402,7 @@ int main(void)
 		cmocka_unit_test(test_peek_nmpipe),  cmocka_unit_test(test_doublepulsar),
 		cmocka_unit_test(test_trans_pipe),   cmocka_unit_test(test_tree_connect),
 		cmocka_unit_test(test_nt_create_and_session), cmocka_unit_test(test_truncation),
+		cmocka_unit_test(test_find_first2), cmocka_unit_test(test_read_andx),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -12,7 +12,8 @@
 #include "probe/probe.h"
 #include "probe/session2.h"
 #include "probe/smb_client.h"
-#include "probe/sharelist.h"
+#include "probe/sharewalk.h"
+#include "wire/ntstatus.h"
 
 /* MS-SMB2 2.2.13.1: what we ask for on the pipe and on a share root. */
 #define PIPE_ACCESS 0x0012019Fu      /* generic read/write on a pipe, as smbclient */
@@ -20,19 +21,11 @@
 #define SHARE_RW 0x00000003u
 #define FILE_OPEN 1u
 #define FILE_DIRECTORY_FILE 1u
-#define MAX_SHARE_CHECKS 32
-#define RPC_BUF_MAX 65536
 
 enum step {
 	S_SESSION = 0,
 	S_TREE_IPC,
-	S_OPEN_PIPE,
-	S_BIND,
-	S_ENUM,
-	S_ENUM_READ,
-	S_SHARE_TREE,
-	S_SHARE_OPEN,
-	S_SHARE_LIST,
+	S_WALK, /* the share walk (probe/sharewalk.c) over this session */
 };
 
 struct shares2_state {
@@ -44,11 +37,9 @@ struct shares2_state {
 	char user[24];
 	uint8_t pipe_id[16];
 	uint8_t dir_id[16];
-	unsigned share_idx;
 	uint32_t ipc_tree;
-	size_t rpc_len;
-	uint8_t *rpc; /* RPC answer being gathered, RPC_BUF_MAX at most; heap so
-		       * that a check in flight costs little until it needs it */
+	struct probe_ctx *ctx; /* for the walk's requests (share UNC names) */
+	struct share_walk walk;
 };
 
 static int tree_connect(struct shares2_state *s, struct probe_ctx *ctx, const char *share,
@@ -87,41 +78,95 @@ static int transceive(struct shares2_state *s, const uint8_t *in, size_t n, stru
 	return r < 0 ? r : PROBE_SEND_RPC;
 }
 
-/* Next disk share to check, or PROBE_DONE when none is left. */
-static int next_share(struct shares2_state *s, struct probe_ctx *ctx, struct wr *out)
+/* The share walk's SMB2 transport: requests on this session, IOCTL pipe
+ * transceive for DCE/RPC, READ for the rest of an answer. */
+static int walk2_request(void *t, enum walk_req req, const char *share, const uint8_t *data,
+			 size_t n, struct wr *out)
 {
-	struct svc_record *rec = ctx->rec;
-	while (s->share_idx < rec->n_shares && s->share_idx < MAX_SHARE_CHECKS) {
-		struct rec_share *sh = &rec->shares[s->share_idx];
-		if (strcmp(sh->type, "disk") == 0) {
-			s->step = S_SHARE_TREE;
-			return tree_connect(s, ctx, sh->name, out);
-		}
-		s->share_idx++;
+	struct shares2_state *s = t;
+	struct smb2_req_ctx r2;
+	int rc;
+	switch (req) {
+	case WALK_OPEN_PIPE:
+		s->sess.rc.tree_id = s->ipc_tree;
+		rc = create(s, "srvsvc", PIPE_ACCESS, 0, out);
+		break;
+	case WALK_PIPE_CALL:
+		rc = transceive(s, data, n, out);
+		break;
+	case WALK_PIPE_READ:
+		r2 = s->sess.rc;
+		r2.message_id = sess2_next_mid(&s->sess);
+		rc = smb2_read_req_encode(out, &r2, s->pipe_id, 0, 4280);
+		break;
+	case WALK_TREE:
+		rc = tree_connect(s, s->ctx, share, out);
+		break;
+	case WALK_OPEN_ROOT:
+		rc = create(s, "", DIR_LIST_ACCESS, FILE_DIRECTORY_FILE, out);
+		break;
+	case WALK_LIST_ROOT:
+		r2 = s->sess.rc;
+		r2.message_id = sess2_next_mid(&s->sess);
+		rc = smb2_query_directory_req_encode(out, &r2, s->dir_id, 4096);
+		break;
+	default:
+		return WIRE_MALFORMED;
 	}
-	return PROBE_DONE;
+	return rc < 0 ? rc : WIRE_OK;
 }
 
-static void share_result(struct shares2_state *s, struct probe_ctx *ctx, enum tri t)
+static int walk2_answer(void *t, enum walk_req req, struct rd *msg, struct walk_answer *a)
 {
-	struct rec_share *sh = &ctx->rec->shares[s->share_idx];
-	if (sh->anonymous_read != TRI_YES)
-		sh->anonymous_read = t;
-	s->share_idx++;
+	struct shares2_state *s = t;
+	int rc = WIRE_OK;
+	switch (req) {
+	case WALK_OPEN_PIPE:
+	case WALK_OPEN_ROOT: {
+		struct smb2_create_resp c;
+		rc = smb2_create_resp_decode(msg, &c);
+		a->status = c.hdr.status;
+		if (rc == WIRE_OK && c.hdr.status == 0)
+			memcpy(req == WALK_OPEN_PIPE ? s->pipe_id : s->dir_id, c.file_id, 16);
+		break;
+	}
+	case WALK_PIPE_CALL: {
+		struct smb2_ioctl_resp io;
+		rc = smb2_ioctl_resp_decode(msg, &io);
+		a->status = io.hdr.status;
+		a->data = io.output;
+		break;
+	}
+	case WALK_PIPE_READ: {
+		struct smb2_read_resp rr;
+		rc = smb2_read_resp_decode(msg, &rr);
+		a->status = rr.hdr.status;
+		a->data = rr.data;
+		break;
+	}
+	case WALK_TREE: {
+		struct smb2_tree_connect_resp tc;
+		rc = smb2_tree_connect_resp_decode(msg, &tc);
+		a->status = tc.hdr.status;
+		if (rc == WIRE_OK && tc.hdr.status == 0)
+			s->sess.rc.tree_id = tc.hdr.tree_id;
+		break;
+	}
+	case WALK_LIST_ROOT: {
+		struct smb2_query_directory_resp q;
+		rc = smb2_query_directory_resp_decode(msg, &q);
+		a->status = q.hdr.status;
+		break;
+	}
+	}
+	return rc;
 }
 
-static int on_enum_stub(struct shares2_state *s, struct probe_ctx *ctx, struct wr *out)
-{
-	struct srvsvc_share_enum_resp *e = malloc(sizeof *e);
-	if (!e)
-		abort();
-	bool ok = sharelist_store(ctx->rec, s->rpc, s->rpc_len, e);
-	free(e);
-	if (!ok)
-		return PROBE_DONE;
-	s->share_idx = 0;
-	return next_share(s, ctx, out);
-}
+static const struct share_transport walk2 = {
+	.name = "SMB2",
+	.request = walk2_request,
+	.answer = walk2_answer,
+};
 
 static int after_session(struct shares2_state *s, struct probe_ctx *ctx, struct wr *out)
 {
@@ -180,136 +225,12 @@ static int shares2_step(struct shares2_state *s, struct probe_ctx *ctx, struct r
 			return PROBE_DONE;
 		s->ipc_tree = t.hdr.tree_id;
 		s->sess.rc.tree_id = t.hdr.tree_id;
-		s->step = S_OPEN_PIPE;
-		rc = create(s, "srvsvc", PIPE_ACCESS, 0, out);
-		return rc == PROBE_SEND ? PROBE_SEND_RPC : rc;
+		s->step = S_WALK;
+		s->ctx = ctx;
+		return walk_start(&s->walk, &walk2, s, ctx, true, out);
 	}
-	case S_OPEN_PIPE: {
-		struct smb2_create_resp c;
-		rc = smb2_create_resp_decode(msg, &c);
-		if (rc < 0)
-			return rc;
-		if (c.hdr.status != 0) {
-			record_add_error(rec, "shares", "cannot open \\srvsvc: status 0x%08X",
-					 c.hdr.status);
-			return PROBE_DONE;
-		}
-		memcpy(s->pipe_id, c.file_id, 16);
-		uint8_t bind[128];
-		struct wr wb;
-		wr_init(&wb, bind, sizeof bind);
-		rc = sharelist_bind_encode(&wb);
-		if (rc < 0)
-			return rc;
-		s->step = S_BIND;
-		return transceive(s, wb.p, wb.len, out);
-	}
-	case S_BIND: {
-		struct smb2_ioctl_resp io;
-		rc = smb2_ioctl_resp_decode(msg, &io);
-		if (rc < 0)
-			return rc;
-		if (io.hdr.status != 0 || !sharelist_bind_ok(&io.output)) {
-			record_add_error(rec, "shares", "SRVSVC bind refused (status 0x%08X)",
-					 io.hdr.status);
-			return PROBE_DONE;
-		}
-		uint8_t req[400];
-		struct wr wq;
-		wr_init(&wq, req, sizeof req);
-		rc = sharelist_request_encode(&wq, rec->ip);
-		if (rc < 0)
-			return rc;
-		s->step = S_ENUM;
-		s->rpc_len = 0;
-		return transceive(s, wq.p, wq.len, out);
-	}
-	case S_ENUM:
-	case S_ENUM_READ: {
-		uint32_t status;
-		struct rd data;
-		if (s->step == S_ENUM) {
-			struct smb2_ioctl_resp io;
-			rc = smb2_ioctl_resp_decode(msg, &io);
-			if (rc < 0)
-				return rc;
-			status = io.hdr.status;
-			data = io.output;
-		} else {
-			struct smb2_read_resp rr;
-			rc = smb2_read_resp_decode(msg, &rr);
-			if (rc < 0)
-				return rc;
-			status = rr.hdr.status;
-			data = rr.data;
-		}
-		if (status != 0 && status != STATUS_BUFFER_OVERFLOW) {
-			record_add_error(rec, "shares", "NetShareEnumAll: status 0x%08X", status);
-			return PROBE_DONE;
-		}
-		size_t n = rd_left(&data);
-		if (n > RPC_BUF_MAX - s->rpc_len) {
-			record_add_error(rec, "shares", "share list larger than %u bytes",
-					 (unsigned)RPC_BUF_MAX);
-			return PROBE_DONE;
-		}
-		if (!s->rpc) {
-			s->rpc = malloc(RPC_BUF_MAX);
-			if (!s->rpc)
-				abort();
-		}
-		if (!rd_bytes(&data, s->rpc + s->rpc_len, n))
-			return data.err;
-		s->rpc_len += n;
-		if (status == STATUS_BUFFER_OVERFLOW) {
-			/* the rest of the PDU waits in the pipe (MS-SMB2 3.3.4.4) */
-			struct smb2_req_ctx r2 = s->sess.rc;
-			r2.message_id = sess2_next_mid(&s->sess);
-			s->step = S_ENUM_READ;
-			rc = smb2_read_req_encode(out, &r2, s->pipe_id, 0, 4280);
-			return rc < 0 ? rc : PROBE_SEND_RPC;
-		}
-		return on_enum_stub(s, ctx, out);
-	}
-	case S_SHARE_TREE: {
-		struct smb2_tree_connect_resp t;
-		rc = smb2_tree_connect_resp_decode(msg, &t);
-		if (rc < 0)
-			return rc;
-		if (t.hdr.status != 0) {
-			share_result(s, ctx, TRI_NO);
-			return next_share(s, ctx, out);
-		}
-		s->sess.rc.tree_id = t.hdr.tree_id;
-		s->step = S_SHARE_OPEN;
-		return create(s, "", DIR_LIST_ACCESS, FILE_DIRECTORY_FILE, out);
-	}
-	case S_SHARE_OPEN: {
-		struct smb2_create_resp c;
-		rc = smb2_create_resp_decode(msg, &c);
-		if (rc < 0)
-			return rc;
-		if (c.hdr.status != 0) {
-			share_result(s, ctx, TRI_NO);
-			return next_share(s, ctx, out);
-		}
-		memcpy(s->dir_id, c.file_id, 16);
-		struct smb2_req_ctx r2 = s->sess.rc;
-		r2.message_id = sess2_next_mid(&s->sess);
-		s->step = S_SHARE_LIST;
-		rc = smb2_query_directory_req_encode(out, &r2, s->dir_id, 4096);
-		return rc < 0 ? rc : PROBE_SEND;
-	}
-	case S_SHARE_LIST: {
-		struct smb2_query_directory_resp q;
-		rc = smb2_query_directory_resp_decode(msg, &q);
-		if (rc < 0)
-			return rc;
-		/* an empty share answers NO_MORE_FILES: still listable */
-		bool ok = q.hdr.status == 0 || q.hdr.status == STATUS_NO_MORE_FILES;
-		share_result(s, ctx, ok ? TRI_YES : TRI_NO);
-		return next_share(s, ctx, out);
-	}
+	case S_WALK:
+		return walk_on_frame(&s->walk, ctx, msg, out);
 	default:
 		return PROBE_DONE;
 	}
@@ -335,9 +256,7 @@ static int shares2_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, str
 		s->then_guest = false;
 		s->relogon = true;
 		s->step = S_SESSION;
-		free(s->rpc);
-		s->rpc = NULL;
-		s->rpc_len = 0;
+		walk_free(&s->walk);
 		pick_guest_user(s);
 		return sess2_relogon(&s->sess, s->user, out);
 	}
@@ -362,8 +281,7 @@ static int guest2_start(void *st, struct probe_ctx *ctx, struct wr *out)
 static void shares2_finish(void *st, struct probe_ctx *ctx, enum probe_end why)
 {
 	struct shares2_state *s = st;
-	free(s->rpc);
-	s->rpc = NULL;
+	walk_free(&s->walk);
 	if (why == PROBE_END_DONE)
 		return;
 	if (s->relogon && s->step == S_SESSION)

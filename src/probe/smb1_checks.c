@@ -12,7 +12,8 @@
 #include "check/check.h"
 #include "probe/probe.h"
 #include "probe/smb_client.h"
-#include "probe/sharelist.h"
+#include "probe/sharewalk.h"
+#include "wire/ntstatus.h"
 #include "wire/smb1.h"
 #include "wire/smb1_ops.h"
 #include "wire/smb2.h"
@@ -20,6 +21,11 @@
 #define DOUBLEPULSAR_MID 65
 #define DOUBLEPULSAR_ANSWER_MID (DOUBLEPULSAR_MID + 0x10)
 #define PIPE_ACCESS 0x0002019Fu
+/* FILE_LIST_DIRECTORY|FILE_READ_ATTRIBUTES|SYNCHRONIZE, as over SMB2 */
+#define DIR_LIST_ACCESS 0x00100081u
+#define SHARE_RW 3u
+#define FILE_OPEN 1u
+#define FILE_DIRECTORY_FILE 1u
 
 enum step {
 	S_NEGOTIATE = 0,
@@ -28,19 +34,18 @@ enum step {
 	S_LOGON_NTLM2,   /* extended: anonymous AUTHENTICATE */
 	S_TREE_IPC,
 	S_PEEK,
-	S_OPEN_PIPE,
-	S_BIND,
-	S_ENUM,
-	S_SHARE_TREE, /* per disk share: can the anonymous session connect to it? */
+	S_WALK,  /* the share walk (probe/sharewalk.c): list, then each root */
 	S_KNOCK, /* last: an implant-free server may drop the session after it */
 };
 
 struct smb1_checks_state {
 	enum step step;
 	struct smb1_req_ctx rc;
-	uint16_t fid;
+	uint16_t fid;       /* \srvsvc */
 	uint16_t ipc_tid;
-	unsigned share_idx;
+	uint16_t share_tid; /* the share the walk is in */
+	struct probe_ctx *ctx;
+	struct share_walk walk;
 };
 
 static uint16_t next_mid(struct smb1_checks_state *s)
@@ -83,29 +88,98 @@ static int tree_ipc(struct smb1_checks_state *s, struct probe_ctx *ctx, struct w
 	return rc < 0 ? rc : PROBE_SEND;
 }
 
-/* Next disk share whose read access is unknown; false when none is left. */
-static bool next_disk_share(struct smb1_checks_state *s, const struct svc_record *rec)
+static int pipe_call(struct smb1_checks_state *s, const uint8_t *data, size_t n, struct wr *out);
+
+/* The share walk's SMB1 transport: TransactNmPipe on \srvsvc (READ_ANDX
+ * for the rest of an answer), a tree per share, NT_CREATE_ANDX and
+ * FIND_FIRST2 on its root. Pipe requests run on IPC$ (s->rc), share
+ * requests on share_tid, so the DoublePulsar knock after the walk is still
+ * on IPC$. */
+static int walk1_request(void *t, enum walk_req req, const char *share, const uint8_t *data,
+			 size_t n, struct wr *out)
 {
-	for (; s->share_idx < rec->n_shares; s->share_idx++) {
-		const struct rec_share *sh = &rec->shares[s->share_idx];
-		if (strcmp(sh->type, "disk") == 0 && sh->anonymous_read == TRI_UNKNOWN)
-			return true;
+	struct smb1_checks_state *s = t;
+	struct smb1_req_ctx c = s->rc;
+	char unc[160];
+	int rc;
+	if (req == WALK_PIPE_CALL) {
+		rc = pipe_call(s, data, n, out);
+		return rc < 0 ? rc : WIRE_OK;
 	}
-	return false;
+	c.mid = next_mid(s);
+	switch (req) {
+	case WALK_OPEN_PIPE:
+		rc = smb1_nt_create_req_encode(out, &c, "\\srvsvc", PIPE_ACCESS, SHARE_RW, FILE_OPEN, 0);
+		break;
+	case WALK_PIPE_READ:
+		rc = smb1_read_andx_req_encode(out, &c, s->fid, 4280);
+		break;
+	case WALK_TREE:
+		snprintf(unc, sizeof unc, "\\\\%s\\%s", s->ctx->rec->ip, share);
+		c.tid = 0;
+		rc = smb1_tree_connect_req_encode(out, &c, unc);
+		break;
+	case WALK_OPEN_ROOT:
+		c.tid = s->share_tid;
+		rc = smb1_nt_create_req_encode(out, &c, "", DIR_LIST_ACCESS, SHARE_RW, FILE_OPEN,
+					       FILE_DIRECTORY_FILE);
+		break;
+	case WALK_LIST_ROOT:
+		c.tid = s->share_tid;
+		rc = smb1_find_first2_req_encode(out, &c, "\\*", 4096);
+		break;
+	default:
+		return WIRE_MALFORMED;
+	}
+	return rc < 0 ? rc : WIRE_OK;
 }
 
-static int share_tree(struct smb1_checks_state *s, struct probe_ctx *ctx, struct wr *out)
+static int walk1_answer(void *t, enum walk_req req, struct rd *msg, struct walk_answer *a)
 {
-	char unc[160];
-	snprintf(unc, sizeof unc, "\\\\%s\\%s", ctx->rec->ip,
-		 ctx->rec->shares[s->share_idx].name);
-	s->step = S_SHARE_TREE;
-	next_mid(s);
-	struct smb1_req_ctx c = s->rc;
-	c.tid = 0;
-	int rc = smb1_tree_connect_req_encode(out, &c, unc);
-	return rc < 0 ? rc : PROBE_SEND;
+	struct smb1_checks_state *s = t;
+	int rc = WIRE_OK;
+	switch (req) {
+	case WALK_OPEN_PIPE:
+	case WALK_OPEN_ROOT: {
+		struct smb1_nt_create_resp c;
+		rc = smb1_nt_create_resp_decode(msg, &c);
+		a->status = c.hdr.status;
+		if (rc == WIRE_OK && c.hdr.status == 0 && req == WALK_OPEN_PIPE)
+			s->fid = c.fid;
+		break;
+	}
+	case WALK_PIPE_CALL:
+	case WALK_LIST_ROOT: { /* TRANSACTION, and TRANSACTION2 FIND_FIRST2 */
+		struct smb1_trans_resp tr;
+		rc = smb1_trans_resp_decode(msg, &tr);
+		a->status = tr.hdr.status;
+		a->data = tr.data;
+		break;
+	}
+	case WALK_PIPE_READ: {
+		struct smb1_read_andx_resp ra;
+		rc = smb1_read_andx_resp_decode(msg, &ra);
+		a->status = ra.hdr.status;
+		a->data = ra.data;
+		break;
+	}
+	case WALK_TREE: {
+		struct smb1_tree_connect_resp tc;
+		rc = smb1_tree_connect_resp_decode(msg, &tc);
+		a->status = tc.hdr.status;
+		if (rc == WIRE_OK && tc.hdr.status == 0)
+			s->share_tid = tc.hdr.tid;
+		break;
+	}
+	}
+	return rc;
 }
+
+static const struct share_transport walk1 = {
+	.name = "SMB1",
+	.request = walk1_request,
+	.answer = walk1_answer,
+};
 
 /* After IPC$: the checks that were asked for, in a fixed order. */
 static int next_check(struct smb1_checks_state *s, struct probe_ctx *ctx, struct wr *out)
@@ -120,14 +194,15 @@ static int next_check(struct smb1_checks_state *s, struct probe_ctx *ctx, struct
 		rc = smb1_trans_req_encode(out, &s->rc, setup, 2, NULL, 0, 0xFFFF, 0xFFFF);
 		return rc < 0 ? rc : PROBE_SEND;
 	}
-	if (s->step < S_OPEN_PIPE && (wanted & CHECK_BIT(RCHK_SHARES)) && !ctx->rec->has_shares) {
-		s->step = S_OPEN_PIPE;
-		next_mid(s);
-		rc = smb1_nt_create_req_encode(out, &s->rc, "\\srvsvc", PIPE_ACCESS, 3, 1, 0);
-		return rc < 0 ? rc : PROBE_SEND_RPC;
+	if (s->step < S_WALK && (wanted & CHECK_BIT(RCHK_SHARES))) {
+		/* the list unless an SMB2 session gave it, then the roots whose
+		 * access is still unknown */
+		s->step = S_WALK;
+		s->ctx = ctx;
+		rc = walk_start(&s->walk, &walk1, s, ctx, !ctx->rec->has_shares, out);
+		if (rc != PROBE_DONE)
+			return rc;
 	}
-	if (s->step < S_SHARE_TREE && (wanted & CHECK_BIT(RCHK_SHARES)) && next_disk_share(s, ctx->rec))
-		return share_tree(s, ctx, out);
 	if (s->step < S_KNOCK && (wanted & CHECK_BIT(RCHK_DOUBLEPULSAR))) {
 		s->step = S_KNOCK;
 		struct smb1_req_ctx k = s->rc;
@@ -250,19 +325,9 @@ static int anon1_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struc
 		}
 		return next_check(s, ctx, out);
 	}
-	case S_SHARE_TREE: {
-		/* SMB1 read access = the anonymous session may connect to the share
-		 * (nmap's definition); over SMB2 we list the root as well */
-		struct smb1_tree_connect_resp t;
-		rc = smb1_tree_connect_resp_decode(msg, &t);
-		if (rc < 0)
-			return rc;
-		rec->shares[s->share_idx].anonymous_read = t.hdr.status == 0 ? TRI_YES : TRI_NO;
-		s->share_idx++;
-		if (next_disk_share(s, rec))
-			return share_tree(s, ctx, out);
-		return next_check(s, ctx, out);
-	}
+	case S_WALK:
+		rc = walk_on_frame(&s->walk, ctx, msg, out);
+		return rc == PROBE_DONE ? next_check(s, ctx, out) : rc;
 	case S_KNOCK: {
 		struct smb1_header h;
 		struct rd m = *msg;
@@ -274,67 +339,6 @@ static int anon1_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struc
 			h.mid == DOUBLEPULSAR_ANSWER_MID ? VULN_VULNERABLE : VULN_NOT_VULNERABLE;
 		return next_check(s, ctx, out);
 	}
-	case S_OPEN_PIPE: {
-		struct smb1_nt_create_resp c;
-		rc = smb1_nt_create_resp_decode(msg, &c);
-		if (rc < 0)
-			return rc;
-		if (c.hdr.status != 0) {
-			record_add_error(rec, "shares", "cannot open \\srvsvc over SMB1 (0x%08X)",
-					 c.hdr.status);
-			return next_check(s, ctx, out);
-		}
-		s->fid = c.fid;
-		uint8_t bind[128];
-		struct wr wb;
-		wr_init(&wb, bind, sizeof bind);
-		rc = sharelist_bind_encode(&wb);
-		if (rc < 0)
-			return rc;
-		s->step = S_BIND;
-		return pipe_call(s, wb.p, wb.len, out);
-	}
-	case S_BIND: {
-		struct smb1_trans_resp t;
-		rc = smb1_trans_resp_decode(msg, &t);
-		if (rc < 0)
-			return rc;
-		if (t.hdr.status != 0 || !sharelist_bind_ok(&t.data)) {
-			record_add_error(rec, "shares", "SRVSVC bind over SMB1 refused (0x%08X)",
-					 t.hdr.status);
-			s->step = S_ENUM;
-			return next_check(s, ctx, out);
-		}
-		uint8_t req[400];
-		struct wr wq;
-		wr_init(&wq, req, sizeof req);
-		rc = sharelist_request_encode(&wq, rec->ip);
-		if (rc < 0)
-			return rc;
-		s->step = S_ENUM;
-		return pipe_call(s, wq.p, wq.len, out);
-	}
-	case S_ENUM: {
-		struct smb1_trans_resp t;
-		rc = smb1_trans_resp_decode(msg, &t);
-		if (rc < 0)
-			return rc;
-		if (t.hdr.status != 0) {
-			record_add_error(rec, "shares", "NetShareEnumAll over SMB1: 0x%08X",
-					 t.hdr.status);
-			return next_check(s, ctx, out);
-		}
-		const uint8_t *p;
-		size_t n = rd_left(&t.data);
-		if (!rd_view(&t.data, n, &p))
-			return t.data.err;
-		struct srvsvc_share_enum_resp *e = malloc(sizeof *e);
-		if (!e)
-			abort();
-		sharelist_store(rec, p, n, e);
-		free(e);
-		return next_check(s, ctx, out);
-	}
 	}
 	return PROBE_DONE;
 }
@@ -342,6 +346,7 @@ static int anon1_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struc
 static void anon1_finish(void *st, struct probe_ctx *ctx, enum probe_end why)
 {
 	struct smb1_checks_state *s = st;
+	walk_free(&s->walk);
 	if (why == PROBE_END_DONE)
 		return;
 	if (s->step == S_KNOCK && (why == PROBE_END_RESET || why == PROBE_END_CLOSED))

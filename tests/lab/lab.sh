@@ -10,7 +10,7 @@
 #   tests/lab/lab.sh reconfigure PERSONA 'key = value'...
 #                                  set [global] keys in the persona's smb.conf and
 #                                  make its smbd reload it (SIGHUP)
-#   tests/lab/lab.sh add-share PERSONA NAME [writable]
+#   tests/lab/lab.sh add-share PERSONA NAME [writable|unlistable]
 #                                  add a guest-readable share NAME and reload
 #                                  (writable: guests may also write to it)
 #   tests/lab/lab.sh stop PERSONA  take the persona off the network (its addresses
@@ -251,7 +251,9 @@ cmd_add_share() {
 	case $mode in
 	"") ;;
 	writable) ro=no perm=1777 ;; # guests map to nobody: the directory must let them write
-	*) die "add-share: third argument is 'writable' or nothing" ;;
+	# guests may enter (tree connect works) but not list the root
+	unlistable) perm=711 ;;
+	*) die "add-share: third argument is 'writable', 'unlistable' or nothing" ;;
 	esac
 	dir=$(lab_dir)/$name
 	[ -f "$dir/smb.conf" ] || die "lab $PREFIX is not up"

@@ -19,16 +19,11 @@ static void auth_json(const struct svc_record *r, json_t *root)
 
 static void auth_text(const struct svc_record *r, char *line, size_t linesz)
 {
-	if (r->auth.anonymous_logon != TRI_UNKNOWN)
-		check_join(line, linesz,
-			   r->auth.anonymous_logon == TRI_YES
-				   ? "anonymous" CHECK_NBSP "logon" CHECK_NBSP "yes"
-				   : "anonymous" CHECK_NBSP "logon" CHECK_NBSP "no");
-	if (r->auth.null_session != TRI_UNKNOWN)
-		check_join(line, linesz,
-			   r->auth.null_session == TRI_YES
-				   ? "null" CHECK_NBSP "session" CHECK_NBSP "yes"
-				   : "null" CHECK_NBSP "session" CHECK_NBSP "no");
+	check_join_tri(line, linesz, r->auth.anonymous_logon,
+		       "anonymous" CHECK_NBSP "logon" CHECK_NBSP "yes",
+		       "anonymous" CHECK_NBSP "logon" CHECK_NBSP "no");
+	check_join_tri(line, linesz, r->auth.null_session, "null" CHECK_NBSP "session" CHECK_NBSP "yes",
+		       "null" CHECK_NBSP "session" CHECK_NBSP "no");
 }
 
 static void auth_line(const struct svc_record *r, FILE *f)

@@ -93,5 +93,10 @@ int check_parse_list(const char *list, unsigned *out, char *err, size_t errsz);
 void check_print_list(FILE *f);
 /* Append ", text" (just text when line is empty) to line; used by to_text. */
 void check_join(char *line, size_t linesz, const char *text);
+/* to_text of a yes/no or vulnerable/not field: the words for its value,
+ * nothing when unknown. */
+void check_join_tri(char *line, size_t linesz, enum tri v, const char *yes, const char *no);
+void check_join_vuln(char *line, size_t linesz, enum vuln v, const char *vulnerable,
+		     const char *not_vulnerable);
 
 #endif

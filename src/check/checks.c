@@ -51,6 +51,19 @@ void check_join(char *line, size_t linesz, const char *text)
 	snprintf(line + len, linesz - len, "%s%s", len ? ", " : "", text);
 }
 
+void check_join_tri(char *line, size_t linesz, enum tri v, const char *yes, const char *no)
+{
+	if (v != TRI_UNKNOWN)
+		check_join(line, linesz, v == TRI_YES ? yes : no);
+}
+
+void check_join_vuln(char *line, size_t linesz, enum vuln v, const char *vulnerable,
+		     const char *not_vulnerable)
+{
+	if (v != VULN_UNKNOWN)
+		check_join(line, linesz, v == VULN_VULNERABLE ? vulnerable : not_vulnerable);
+}
+
 /* "auth, guest, ..., all or none" for the error message. */
 static void valid_names(char *out, size_t outsz)
 {

@@ -17,11 +17,8 @@ static void dp_json(const struct svc_record *r, json_t *root)
 /* An implant found, not a weakness: "INFECTED", as the line format says. */
 static void dp_text(const struct svc_record *r, char *line, size_t linesz)
 {
-	if (r->doublepulsar != VULN_UNKNOWN)
-		check_join(line, linesz,
-			   r->doublepulsar == VULN_VULNERABLE
-				   ? "DoublePulsar" CHECK_NBSP "INFECTED"
-				   : "DoublePulsar" CHECK_NBSP "not" CHECK_NBSP "infected");
+	check_join_vuln(line, linesz, r->doublepulsar, "DoublePulsar" CHECK_NBSP "INFECTED",
+			"DoublePulsar" CHECK_NBSP "not" CHECK_NBSP "infected");
 }
 
 static void dp_line(const struct svc_record *r, FILE *f)

@@ -20,10 +20,7 @@ static void guest_json(const struct svc_record *r, json_t *root)
 
 static void guest_text(const struct svc_record *r, char *line, size_t linesz)
 {
-	if (r->auth.guest != TRI_UNKNOWN)
-		check_join(line, linesz,
-			   r->auth.guest == TRI_YES ? "guest" CHECK_NBSP "yes"
-						    : "guest" CHECK_NBSP "no");
+	check_join_tri(line, linesz, r->auth.guest, "guest" CHECK_NBSP "yes", "guest" CHECK_NBSP "no");
 }
 
 static void guest_line(const struct svc_record *r, FILE *f)

@@ -16,11 +16,8 @@ static void ms17_json(const struct svc_record *r, json_t *root)
 
 static void ms17_text(const struct svc_record *r, char *line, size_t linesz)
 {
-	if (r->ms17_010 != VULN_UNKNOWN)
-		check_join(line, linesz,
-			   r->ms17_010 == VULN_VULNERABLE ? "MS17-010" CHECK_NBSP "VULNERABLE"
-							  : "MS17-010" CHECK_NBSP "not" CHECK_NBSP
-							    "vulnerable");
+	check_join_vuln(line, linesz, r->ms17_010, "MS17-010" CHECK_NBSP "VULNERABLE",
+			"MS17-010" CHECK_NBSP "not" CHECK_NBSP "vulnerable");
 }
 
 static void ms17_line(const struct svc_record *r, FILE *f)

@@ -25,11 +25,8 @@ static void smbghost_json(const struct svc_record *r, json_t *root)
 
 static void smbghost_text(const struct svc_record *r, char *line, size_t linesz)
 {
-	if (r->cve_2020_0796 != VULN_UNKNOWN)
-		check_join(line, linesz,
-			   r->cve_2020_0796 == VULN_VULNERABLE
-				   ? "SMBGhost" CHECK_NBSP "VULNERABLE"
-				   : "SMBGhost" CHECK_NBSP "not" CHECK_NBSP "vulnerable");
+	check_join_vuln(line, linesz, r->cve_2020_0796, "SMBGhost" CHECK_NBSP "VULNERABLE",
+			"SMBGhost" CHECK_NBSP "not" CHECK_NBSP "vulnerable");
 }
 
 static void smbghost_line(const struct svc_record *r, FILE *f)

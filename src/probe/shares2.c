@@ -123,7 +123,7 @@ static int walk2_answer(void *t, enum walk_req req, struct rd *msg, struct walk_
 	switch (req) {
 	case WALK_OPEN_PIPE:
 	case WALK_OPEN_ROOT: {
-		struct smb2_create_resp c;
+		struct smb2_create_resp c = {0};
 		rc = smb2_create_resp_decode(msg, &c);
 		a->status = c.hdr.status;
 		if (rc == WIRE_OK && c.hdr.status == 0)
@@ -131,21 +131,21 @@ static int walk2_answer(void *t, enum walk_req req, struct rd *msg, struct walk_
 		break;
 	}
 	case WALK_PIPE_CALL: {
-		struct smb2_ioctl_resp io;
+		struct smb2_ioctl_resp io = {0};
 		rc = smb2_ioctl_resp_decode(msg, &io);
 		a->status = io.hdr.status;
 		a->data = io.output;
 		break;
 	}
 	case WALK_PIPE_READ: {
-		struct smb2_read_resp rr;
+		struct smb2_read_resp rr = {0};
 		rc = smb2_read_resp_decode(msg, &rr);
 		a->status = rr.hdr.status;
 		a->data = rr.data;
 		break;
 	}
 	case WALK_TREE: {
-		struct smb2_tree_connect_resp tc;
+		struct smb2_tree_connect_resp tc = {0};
 		rc = smb2_tree_connect_resp_decode(msg, &tc);
 		a->status = tc.hdr.status;
 		if (rc == WIRE_OK && tc.hdr.status == 0)
@@ -153,7 +153,7 @@ static int walk2_answer(void *t, enum walk_req req, struct rd *msg, struct walk_
 		break;
 	}
 	case WALK_LIST_ROOT: {
-		struct smb2_query_directory_resp q;
+		struct smb2_query_directory_resp q = {0};
 		rc = smb2_query_directory_resp_decode(msg, &q);
 		a->status = q.hdr.status;
 		break;

@@ -141,7 +141,7 @@ static int walk1_answer(void *t, enum walk_req req, struct rd *msg, struct walk_
 	switch (req) {
 	case WALK_OPEN_PIPE:
 	case WALK_OPEN_ROOT: {
-		struct smb1_nt_create_resp c;
+		struct smb1_nt_create_resp c = {0};
 		rc = smb1_nt_create_resp_decode(msg, &c);
 		a->status = c.hdr.status;
 		if (rc == WIRE_OK && c.hdr.status == 0 && req == WALK_OPEN_PIPE)
@@ -150,21 +150,21 @@ static int walk1_answer(void *t, enum walk_req req, struct rd *msg, struct walk_
 	}
 	case WALK_PIPE_CALL:
 	case WALK_LIST_ROOT: { /* TRANSACTION, and TRANSACTION2 FIND_FIRST2 */
-		struct smb1_trans_resp tr;
+		struct smb1_trans_resp tr = {0};
 		rc = smb1_trans_resp_decode(msg, &tr);
 		a->status = tr.hdr.status;
 		a->data = tr.data;
 		break;
 	}
 	case WALK_PIPE_READ: {
-		struct smb1_read_andx_resp ra;
+		struct smb1_read_andx_resp ra = {0};
 		rc = smb1_read_andx_resp_decode(msg, &ra);
 		a->status = ra.hdr.status;
 		a->data = ra.data;
 		break;
 	}
 	case WALK_TREE: {
-		struct smb1_tree_connect_resp tc;
+		struct smb1_tree_connect_resp tc = {0};
 		rc = smb1_tree_connect_resp_decode(msg, &tc);
 		a->status = tc.hdr.status;
 		if (rc == WIRE_OK && tc.hdr.status == 0)

@@ -15,7 +15,6 @@
 #include "probe/limiter.h"
 #include "wire/smb2.h"
 
-
 /* anonymous and guest, over SMB2 and SMB1 (shared_convs below) */
 #define N_SHARED_CONVS 4
 
@@ -33,8 +32,10 @@ struct service {
 
 	struct probe_ctx ctx;   /* ctx.rec: the record, once the service spoke */
 	struct conv *a, *b, *c; /* smb2, smb1, dialect/check conversations */
-	const struct probe_ops *convs[N_SHARED_CONVS + RCHK_N]; /* check conversations to run */
-	unsigned conv_cover[N_SHARED_CONVS + RCHK_N]; /* own conversations: their check */
+	/* the check conversations to run (plan_checks), and the checks
+	 * (CHECK_BIT set) each can answer */
+	const struct probe_ops *convs[N_SHARED_CONVS + RCHK_N];
+	unsigned conv_cover[N_SHARED_CONVS + RCHK_N];
 	unsigned n_checks, next_check;
 	bool b_started;
 	struct conv_result a_res, b_res;

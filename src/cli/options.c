@@ -54,11 +54,6 @@ enum {
 	OPT_RELAY_LIST,
 };
 
-int options_parse_checks(const char *list, unsigned *out, char *err, size_t errsz)
-{
-	return check_parse_list(list, out, err, errsz);
-}
-
 long options_parse_duration_ms(const char *s)
 {
 	char *end;
@@ -427,7 +422,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 			rc = add_file_output(cli, REPORT_RELAY, optarg, "", err, errsz);
 			break;
 		case OPT_CHECKS:
-			rc = options_parse_checks(optarg, &cli->sopts.checks, err, errsz);
+			rc = check_parse_list(optarg, &cli->sopts.checks, err, errsz);
 			break;
 		case OPT_SEED: {
 			char *end;

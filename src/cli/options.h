@@ -62,10 +62,6 @@ struct scan_cli {
 	char **argv;
 };
 
-/* "auth,shares" -> CHECK_BIT set (check/check.h); "all" and "none" too;
- * -1 if unknown. */
-int options_parse_checks(const char *list, unsigned *out, char *err, size_t errsz);
-
 /* Parse argv (argv[0] = "scan"). Returns 0, OPTIONS_HELP for --help,
  * OPTIONS_LIST_CHECKS for --list-checks, or -1
  * with a one-line message in err. Resolves names and reads files. */

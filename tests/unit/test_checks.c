@@ -15,7 +15,6 @@
 #include "assess/assess.h"
 #include "assess/findings.h"
 #include "check/check.h"
-#include "cli/options.h"
 #include "record/json.h"
 
 static void test_every_check_complete(void **state)
@@ -112,7 +111,7 @@ static void test_parse_every_name(void **state)
 		{"none,shares", CHECK_BIT(RCHK_SHARES)},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		assert_int_equal(options_parse_checks(cases[i].list, &bits, err, sizeof err), 0);
+		assert_int_equal(check_parse_list(cases[i].list, &bits, err, sizeof err), 0);
 		assert_int_equal(bits, cases[i].bits);
 	}
 	assert_int_equal(CHECK_ALL, (1u << RCHK_N) - 1);

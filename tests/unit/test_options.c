@@ -44,14 +44,14 @@ static void test_checks(void **state)
 	(void)state;
 	unsigned c;
 	char err[200];
-	assert_int_equal(options_parse_checks("auth,shares", &c, err, sizeof err), 0);
+	assert_int_equal(check_parse_list("auth,shares", &c, err, sizeof err), 0);
 	/* "auth" is the auth check and selects guest too, as it always did */
 	assert_int_equal(c, CHECK_BIT(RCHK_AUTH) | CHECK_BIT(RCHK_GUEST) | CHECK_BIT(RCHK_SHARES));
-	assert_int_equal(options_parse_checks("all", &c, err, sizeof err), 0);
+	assert_int_equal(check_parse_list("all", &c, err, sizeof err), 0);
 	assert_int_equal(c, CHECK_ALL);
-	assert_int_equal(options_parse_checks("none", &c, err, sizeof err), 0);
+	assert_int_equal(check_parse_list("none", &c, err, sizeof err), 0);
 	assert_int_equal(c, 0);
-	assert_int_equal(options_parse_checks("auth,bogus", &c, err, sizeof err), -1);
+	assert_int_equal(check_parse_list("auth,bogus", &c, err, sizeof err), -1);
 	assert_non_null(strstr(err, "'bogus'"));
 }
 

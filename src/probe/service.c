@@ -475,7 +475,8 @@ static bool has_smb1(const struct svc_record *rec)
 }
 
 static const struct shared_conv shared_convs[N_SHARED_CONVS] = {
-	{&probe_anon2, has_smb2, RBIT(RCHK_AUTH) | RBIT(RCHK_GUEST) | RBIT(RCHK_SHARES),
+	/* guest alone (--checks guest) needs no anonymous session first */
+	{&probe_anon2, has_smb2, RBIT(RCHK_AUTH) | RBIT(RCHK_SHARES),
 	 RBIT(RCHK_AUTH) | RBIT(RCHK_GUEST) | RBIT(RCHK_SHARES)},
 	{&probe_guest2, has_smb2, RBIT(RCHK_GUEST), RBIT(RCHK_GUEST) | RBIT(RCHK_SHARES)},
 	{&probe_guest1, smb1_only, RBIT(RCHK_GUEST), RBIT(RCHK_GUEST)},

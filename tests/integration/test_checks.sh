@@ -110,6 +110,22 @@ rc=$?
 eq "--checks none: exit 0, no auth, shares or ms17 verdicts" \
 	"$rc $(jq -c '[.auth, .shares, .vulns.ms17_010]' "$WORK/none.jsonl")" '0 [null,null,null]'
 
+# --checks guest (a check of its own since the check table; auth selects it
+# too): only the guest logon, no anonymous session, no share list
+timeout 60 "$LAB" exec "$SMBWATCH" scan --format jsonl --no-progress --checks guest 198.18.1.14 \
+	>"$WORK/guest.jsonl" 2>/dev/null
+rc=$?
+eq "--checks guest: exit 0, guest true, nothing else asked" \
+	"$rc $(jq -c '[.auth, .shares, .checks.guest.status, .checks.auth.status, .checks.shares.status]' "$WORK/guest.jsonl")" \
+	'0 [{"guest":true},null,"ok","not_run","not_run"]'
+# --checks smbghost is cve_2020_0796 (nothing sent: the negotiate decides)
+timeout 60 "$LAB" exec "$SMBWATCH" scan --format jsonl --no-progress --checks smbghost 198.18.1.12 \
+	>"$WORK/ghost.jsonl" 2>/dev/null
+rc=$?
+eq "--checks smbghost: exit 0, the cve_2020_0796 verdict only" \
+	"$rc $(jq -c '[.vulns, .auth, .checks.cve_2020_0796.status]' "$WORK/ghost.jsonl")" \
+	'0 [{"cve_2020_0796":"not_vulnerable"},null,"ok"]'
+
 # --fail-on: exit 1 when a finding is at or above the threshold, else 0
 timeout 60 "$LAB" exec "$SMBWATCH" scan --no-progress --fail-on high 198.18.1.10 >/dev/null 2>&1
 eq "--fail-on high with SMB1 enabled exits 1" "$?" "1"

@@ -65,12 +65,12 @@ static const struct finding_info table[FIND_N] = {
 
 const struct finding_info *finding_info(enum finding_id id)
 {
-	return (unsigned)id < FIND_N ? &table[id] : NULL;
+	return id != FIND_NONE && (unsigned)id < FIND_N ? &table[id] : NULL;
 }
 
 const struct finding_info *finding_info_by_name(const char *id)
 {
-	for (size_t i = 0; i < FIND_N; i++)
+	for (size_t i = FIND_NONE + 1; i < FIND_N; i++)
 		if (table[i].id && strcmp(table[i].id, id) == 0)
 			return &table[i];
 	return NULL;

@@ -13,7 +13,8 @@
 #include "record/record.h"
 
 enum finding_id {
-	FIND_SMB_EXPOSED_PUBLIC = 0,
+	FIND_NONE = 0, /* no finding: ends a list (a zeroed list is empty) */
+	FIND_SMB_EXPOSED_PUBLIC,
 	FIND_MS17_010,
 	FIND_DOUBLEPULSAR,
 	FIND_CVE_2020_0796,
@@ -37,7 +38,7 @@ struct finding_info {
 	const char *reference;   /* a page about it, or NULL */
 };
 
-/* The row of a finding; never NULL for a value below FIND_N. */
+/* The row of a finding; NULL only for FIND_NONE (or past FIND_N). */
 const struct finding_info *finding_info(enum finding_id id);
 /* The row of an id string read back from a record (a store, a file);
  * NULL for an id this build does not know. */

@@ -42,5 +42,5 @@ const struct check check_auth = {
 	.text_group = TEXT_AUTH,
 	.to_text = auth_text,
 	.to_line = auth_line,
-	.findings = {FIND_NULL_SESSION, FIND_N},
+	.findings = {FIND_NULL_SESSION},
 };

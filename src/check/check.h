@@ -75,9 +75,14 @@ struct check {
 	void (*to_text)(const struct svc_record *rec, char *line, size_t linesz);
 	/* Its " (key:Value)" part of the line report; NULL: none. */
 	void (*to_line)(const struct svc_record *rec, FILE *f);
-	/* The findings its fields can raise (assess.c), FIND_N-terminated. */
+	/* The findings its fields can raise (assess.c), FIND_NONE-terminated
+	 * (walk them with CHECK_FOR_EACH_FINDING). */
 	enum finding_id findings[CHECK_MAX_FINDINGS];
 };
+
+#define CHECK_FOR_EACH_FINDING(c, f)                                                    \
+	for (const enum finding_id *f = (c)->findings;                                   \
+	     f < (c)->findings + CHECK_MAX_FINDINGS && *f != FIND_NONE; f++)
 
 /* The one list, indexed by enum rec_check_id. */
 extern const struct check *const all_checks[RCHK_N];

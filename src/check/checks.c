@@ -37,7 +37,7 @@ const struct check *check_find(const char *name)
 const struct check *check_of_finding(const char *finding_id)
 {
 	for (unsigned i = 0; i < RCHK_N; i++)
-		for (const enum finding_id *f = all_checks[i]->findings; *f != FIND_N; f++)
+		CHECK_FOR_EACH_FINDING(all_checks[i], f)
 			if (strcmp(finding_info(*f)->id, finding_id) == 0)
 				return all_checks[i];
 	return NULL;

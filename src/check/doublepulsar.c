@@ -37,5 +37,5 @@ const struct check check_doublepulsar = {
 	.text_group = TEXT_VULNS,
 	.to_text = dp_text,
 	.to_line = dp_line,
-	.findings = {FIND_DOUBLEPULSAR, FIND_N},
+	.findings = {FIND_DOUBLEPULSAR},
 };

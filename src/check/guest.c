@@ -40,5 +40,5 @@ const struct check check_guest = {
 	.text_group = TEXT_AUTH,
 	.to_text = guest_text,
 	.to_line = guest_line,
-	.findings = {FIND_GUEST_ACCESS, FIND_N},
+	.findings = {FIND_GUEST_ACCESS},
 };

@@ -36,5 +36,5 @@ const struct check check_ms17_010 = {
 	.text_group = TEXT_VULNS,
 	.to_text = ms17_text,
 	.to_line = ms17_line,
-	.findings = {FIND_MS17_010, FIND_N},
+	.findings = {FIND_MS17_010},
 };

@@ -53,5 +53,5 @@ const struct check check_shares = {
 	.to_json = shares_json,
 	.text_group = TEXT_SHARES,
 	.to_text = shares_text,
-	.findings = {FIND_ANON_SHARE_READABLE, FIND_N},
+	.findings = {FIND_ANON_SHARE_READABLE},
 };

@@ -47,5 +47,5 @@ const struct check check_smbghost = {
 	.text_group = TEXT_VULNS,
 	.to_text = smbghost_text,
 	.to_line = smbghost_line,
-	.findings = {FIND_CVE_2020_0796, FIND_N},
+	.findings = {FIND_CVE_2020_0796},
 };

@@ -102,7 +102,7 @@ static void drop_check_fields(json_t *n, const char *check_id)
 		if (parent)
 			json_object_del(parent, key);
 	}
-	for (const enum finding_id *fi = c->findings; *fi != FIND_N; fi++)
+	CHECK_FOR_EACH_FINDING(c, fi)
 		if (json_is_object(findings))
 			json_object_del(findings, finding_info(*fi)->id);
 	drop_empty_parents(n);
@@ -122,7 +122,7 @@ static void copy_check_fields(json_t *dst, json_t *src, const char *check_id)
 		else if (dp)
 			json_object_del(dp, key);
 	}
-	for (const enum finding_id *fi = c->findings; *fi != FIND_N; fi++) {
+	CHECK_FOR_EACH_FINDING(c, fi) {
 		const char *fid = finding_info(*fi)->id;
 		json_t *df = json_object_get(dst, "findings");
 		if (!json_is_array(df)) {

@@ -16,6 +16,7 @@
 #include "assess/findings.h"
 #include "check/check.h"
 #include "record/json.h"
+#include "record_fixture.h"
 
 static void test_every_check_complete(void **state)
 {
@@ -158,21 +159,12 @@ static void test_list_checks_output(void **state)
 	free(buf);
 }
 
-/* A record where every check learned its field(s). */
+/* A record where every check learned its field(s): the shared sample
+ * (record_fixture.h) plus the fields it leaves unknown. */
 static void full_record(struct svc_record *r)
 {
-	record_init(r);
-	record_set_str(r->ip, sizeof r->ip, "198.18.1.10");
-	r->port = 445;
-	r->smb2.present = true;
-	r->auth.anonymous_logon = TRI_YES;
-	r->auth.null_session = TRI_YES;
+	fill(r);
 	r->auth.guest = TRI_NO;
-	r->has_shares = true;
-	r->n_shares = 1;
-	record_set_str(r->shares[0].name, sizeof r->shares[0].name, "public");
-	record_set_str(r->shares[0].type, sizeof r->shares[0].type, "disk");
-	r->shares[0].anonymous_read = TRI_YES;
 	r->ms17_010 = VULN_VULNERABLE;
 	r->cve_2020_0796 = VULN_NOT_VULNERABLE;
 	r->doublepulsar = VULN_NOT_VULNERABLE;
@@ -233,7 +225,7 @@ static void test_text_words(void **state)
 				  "not" CHECK_NBSP "infected");
 	line[0] = '\0';
 	all_checks[RCHK_SHARES]->to_text(&r, line, sizeof line);
-	assert_string_equal(line, "shares public (anonymous read)");
+	assert_string_equal(line, "shares IPC$, public (anonymous read)");
 }
 
 /* Every finding a check can raise is raised by assess for a record that

@@ -1,6 +1,7 @@
 /* assess.c - findings from a record; see assess.h. The remediation texts
  * live here, next to the rule that raises them. */
 #include "assess/assess.h"
+#include "assess/relay_verdict.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -48,6 +49,14 @@ static const struct rule_text texts[] = {
 	{"SIGNING_NOT_REQUIRED", SEV_MEDIUM, "SMB signing is not required (NTLM relay possible)",
 	 "Require signing. Windows GPO: Microsoft network server: Digitally sign communications "
 	 "(always) = Enabled (RequireSecuritySignature=1). Samba: server signing = mandatory."},
+	/* --- issue 16 part 2 (relay, writable shares, Samba CVEs, SMB1 security mode) */
+	{"RELAY_TARGET", SEV_HIGH, "NTLM can be relayed to this service",
+	 "Require signing (Windows: RequireSecuritySignature=1; Samba: server signing = "
+	 "mandatory), or require encryption (Set-SmbServerConfiguration -EncryptData $true "
+	 "-RejectUnencryptedAccess $true; Samba: server smb encrypt = required), or turn NTLM "
+	 "off for SMB where Kerberos is available. Only an AUTHENTICATE with a real account "
+	 "shows whether NTLM is refused late (Samba ntlm auth = disabled)."},
+	/* --- end of issue 16 part 2 rows */
 	{"NONSTANDARD_PORT", SEV_LOW, "SMB answers on a non-standard port",
 	 "Moving SMB to another port is not protection: scanners find it by what it answers. "
 	 "Firewall it like 445 and apply the same hardening."},
@@ -130,6 +139,30 @@ bool assess_ip_is_public(const char *ip)
 	return false;
 }
 
+/* Seen from outside: --view external, or a globally routable address. */
+static bool external_view(const struct svc_record *rec)
+{
+	return strcmp(rec->view, "external") == 0 || assess_ip_is_public(rec->ip);
+}
+
+/* The last finding added, raised to critical from the external view. */
+static void critical_if_external(struct svc_record *rec, unsigned before)
+{
+	if (rec->n_findings > before && external_view(rec))
+		rec->findings[rec->n_findings - 1].severity = SEV_CRITICAL;
+}
+
+/* issue 16 part 2: the relay verdict (assess/relay_verdict.c) */
+static void assess_relay(struct svc_record *rec)
+{
+	struct relay_verdict v;
+	relay_verdict_of(rec, &v);
+	unsigned before = rec->n_findings;
+	if (v.target)
+		add(rec, "RELAY_TARGET", "%s", v.why);
+	critical_if_external(rec, before);
+}
+
 static uint16_t max_dialect(const struct svc_record *rec)
 {
 	return rec->smb2.n_dialects ? rec->smb2.dialects[rec->smb2.n_dialects - 1] : 0;
@@ -195,6 +228,7 @@ void assess_record(struct svc_record *rec)
 					     ? "SMB1 security mode: signing disabled"
 					     : "SMB1 security mode: signing enabled, not required")
 				  : "");
+	assess_relay(rec);
 	if (!is_standard_port(rec))
 		add(rec, "NONSTANDARD_PORT", "SMB answered on TCP port %u", (unsigned)rec->port);
 	if (rec->smb2.present && rec->smb2.n_dialects && max_dialect(rec) < 0x0300)

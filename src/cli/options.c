@@ -61,6 +61,7 @@ static const struct {
 	{"ms17_010", CHECK_MS17_010},
 	{"doublepulsar", CHECK_DOUBLEPULSAR},
 	{"cve_2020_0796", CHECK_SMBGHOST},
+	{"relay", CHECK_RELAY},
 };
 
 int options_parse_checks(const char *list, unsigned *out, char *err, size_t errsz)
@@ -91,7 +92,7 @@ int options_parse_checks(const char *list, unsigned *out, char *err, size_t errs
 		if (!found) {
 			snprintf(err, errsz,
 				 "bad check '%s': use auth, shares, ms17_010, doublepulsar, "
-				 "cve_2020_0796, all or none",
+				 "cve_2020_0796, relay, all or none",
 				 tok);
 			return -1;
 		}

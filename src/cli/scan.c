@@ -76,6 +76,7 @@ static const char scan_usage[] =
 	"\n"
 	"checks (all safe: no exploit, no write, no brute force):\n"
 	"  --checks LIST         auth, shares, ms17_010, doublepulsar, cve_2020_0796,\n"
+	"                        relay (a 2.0.2/2.1-only logon: is encryption forced?),\n"
 	"                        all (default) or none (fingerprint only)\n"
 	"\n"
 	"speed and politeness:\n"

@@ -6,6 +6,7 @@
 
 #include "probe/ntlm_info.h"
 #include "probe/probe.h"
+#include "probe/relay.h"
 #include "probe/smb_client.h"
 #include "wire/smb2.h"
 
@@ -87,6 +88,7 @@ static int smb2_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct
 			return PROBE_DONE;
 		}
 		copy_negotiate(rec, &n);
+		relay_note_mechtypes(rec, &n.security_blob);
 		record_add_dialect(rec, n.dialect);
 		ctx->smb2_max = n.dialect;
 		s->step = 1;
@@ -99,6 +101,7 @@ static int smb2_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct
 		record_add_error(rec, "ntlm", "session setup response: %s", wire_strerror(rc));
 		return rc;
 	}
+	relay_note_challenge(rec, ss.hdr.status == STATUS_MORE_PROCESSING_REQUIRED, ss.hdr.status);
 	if (ss.hdr.status != STATUS_MORE_PROCESSING_REQUIRED) {
 		record_add_error(rec, "ntlm", "session setup refused: status 0x%08X", ss.hdr.status);
 		return PROBE_DONE;

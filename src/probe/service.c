@@ -466,6 +466,10 @@ static void plan_checks(struct service *s)
 		s->checks[s->n_checks++] = &probe_anon2;
 	if (rec->smb2.present && (on & CHECK_AUTH))
 		s->checks[s->n_checks++] = &probe_guest2;
+	/* relay: after the anonymous check, whose IPC$ answer it compares with */
+	if ((on & CHECK_RELAY) && (record_has_dialect(rec, SMB2_DIALECT_202) ||
+				   record_has_dialect(rec, SMB2_DIALECT_210)))
+		s->checks[s->n_checks++] = &probe_relay_legacy;
 	if (!rec->smb2.present && rec->smb1.enabled == TRI_YES && (on & CHECK_AUTH))
 		s->checks[s->n_checks++] = &probe_guest1;
 	if (rec->smb1.enabled == TRI_YES &&

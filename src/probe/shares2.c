@@ -9,6 +9,7 @@
 #include <sys/random.h>
 
 #include "probe/probe.h"
+#include "probe/relay.h"
 #include "probe/session2.h"
 #include "probe/smb_client.h"
 #include "probe/sharelist.h"
@@ -125,6 +126,7 @@ static int on_enum_stub(struct shares2_state *s, struct probe_ctx *ctx, struct w
 static int after_session(struct shares2_state *s, struct probe_ctx *ctx, struct wr *out)
 {
 	struct svc_record *rec = ctx->rec;
+	relay_note_session(rec, &s->sess);
 	if (s->guest) {
 		/* a server that will not open a second session on a connection
 		 * has not said anything about guests: a connection of its own

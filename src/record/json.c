@@ -4,6 +4,8 @@
  * VULN_UNKNOWN all mean "absent". */
 #include "record/json.h"
 
+#include "assess/relay_verdict.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -166,6 +168,25 @@ static json_t *shares_json(const struct svc_record *r)
 	return a;
 }
 
+/* issue 16 part 2: the relay check's facts and verdict (docs/checks.md) */
+static json_t *relay_json(const struct svc_record *r)
+{
+	struct relay_verdict v;
+	relay_verdict_of(r, &v);
+	json_t *o = json_object();
+	const char *ntlm = relay_ntlm_name(v.ntlm), *enc = relay_encryption_name(v.encryption);
+	if (ntlm)
+		json_object_set_new(o, "ntlm", json_string(ntlm));
+	set_tri(o, "ntlm_in_mechtypes", r->relay.ntlm_offered);
+	set_tri(o, "ntlm_challenge", r->relay.ntlm_challenge);
+	if (enc)
+		json_object_set_new(o, "encryption", json_string(enc));
+	set_tri(o, "session_encrypt_data", r->relay.session_encrypt);
+	set_tri(o, "legacy_client_refused", r->relay.legacy_refused);
+	json_object_set_new(o, "target", json_boolean(v.target));
+	return o;
+}
+
 /* Attach o under key when it has any member, else drop it. */
 static void set_nonempty(json_t *parent, const char *key, json_t *o)
 {
@@ -210,6 +231,9 @@ json_t *record_to_json(const struct svc_record *rec)
 
 	if (rec->has_shares)
 		json_object_set_new(o, "shares", shares_json(rec));
+	const struct rec_relay *rl = &rec->relay;
+	if (rl->ntlm_offered || rl->ntlm_challenge || rl->session_encrypt || rl->legacy_refused)
+		json_object_set_new(o, "relay", relay_json(rec)); /* only once something is known */
 
 	json_t *vulns = json_object();
 	set_vuln(vulns, "ms17_010", rec->ms17_010);

@@ -56,6 +56,11 @@ static const struct rule_text texts[] = {
 	 "-RejectUnencryptedAccess $true; Samba: server smb encrypt = required), or turn NTLM "
 	 "off for SMB where Kerberos is available. Only an AUTHENTICATE with a real account "
 	 "shows whether NTLM is refused late (Samba ntlm auth = disabled)."},
+	{"ANON_SHARE_WRITABLE", SEV_HIGH, "A disk share is writable without credentials",
+	 "Remove write access for guests and anonymous users (Samba: read only = yes or guest "
+	 "ok = no, and check the directory's permissions; Windows: remove Everyone/ANONYMOUS "
+	 "LOGON/Guest write from the share and NTFS permissions). Anyone who can reach it can "
+	 "plant files (malware, SambaCry payloads) or destroy data."},
 	/* --- end of issue 16 part 2 rows */
 	{"NONSTANDARD_PORT", SEV_LOW, "SMB answers on a non-standard port",
 	 "Moving SMB to another port is not protection: scanners find it by what it answers. "
@@ -163,6 +168,30 @@ static void assess_relay(struct svc_record *rec)
 	critical_if_external(rec, before);
 }
 
+/* issue 16 part 2: shares whose maximal access for the anonymous/guest
+ * session includes writing (probe/share_access.c) */
+static void assess_writable_shares(struct svc_record *rec)
+{
+	char names[200] = "";
+	size_t o = 0;
+	unsigned n = 0;
+	for (unsigned i = 0; i < rec->n_shares; i++) {
+		const struct rec_share *sh = &rec->shares[i];
+		if (sh->anonymous_write != TRI_YES)
+			continue;
+		int w = snprintf(names + o, sizeof names - o, "%s%s (0x%08x)", n ? ", " : "",
+				 sh->name, (unsigned)sh->max_access);
+		if (w > 0 && (size_t)w < sizeof names - o)
+			o += (size_t)w;
+		n++;
+	}
+	unsigned before = rec->n_findings;
+	if (n)
+		add(rec, "ANON_SHARE_WRITABLE",
+		    "maximal access of the anonymous/guest session allows writing: %s", names);
+	critical_if_external(rec, before);
+}
+
 static uint16_t max_dialect(const struct svc_record *rec)
 {
 	return rec->smb2.n_dialects ? rec->smb2.dialects[rec->smb2.n_dialects - 1] : 0;
@@ -213,6 +242,8 @@ void assess_record(struct svc_record *rec)
 		if (n)
 			add(rec, "ANON_SHARE_READABLE", "listed without credentials: %s", names);
 	}
+	if (rec->has_shares)
+		assess_writable_shares(rec);
 	if (rec->auth.guest == TRI_YES)
 		add(rec, "GUEST_ACCESS", "logon as a random non-existent user was accepted as guest");
 	bool smb2_unsigned = rec->smb2.present && rec->smb2.signing != SIGN_REQUIRED &&

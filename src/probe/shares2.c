@@ -10,6 +10,7 @@
 
 #include "probe/probe.h"
 #include "probe/relay.h"
+#include "probe/share_access.h"
 #include "probe/session2.h"
 #include "probe/smb_client.h"
 #include "probe/sharelist.h"
@@ -281,6 +282,7 @@ static int shares2_step(struct shares2_state *s, struct probe_ctx *ctx, struct r
 			share_result(s, ctx, TRI_NO);
 			return next_share(s, ctx, out);
 		}
+		share_access_note(&rec->shares[s->share_idx], t.maximal_access);
 		s->sess.rc.tree_id = t.hdr.tree_id;
 		s->step = S_SHARE_OPEN;
 		return create(s, "", DIR_LIST_ACCESS, FILE_DIRECTORY_FILE, out);

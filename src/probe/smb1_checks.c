@@ -11,6 +11,7 @@
 #include "probe/ntlm_info.h"
 #include "probe/probe.h"
 #include "probe/smb_client.h"
+#include "probe/share_access.h"
 #include "probe/sharelist.h"
 #include "wire/smb1.h"
 #include "wire/smb1_ops.h"
@@ -257,6 +258,8 @@ static int anon1_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struc
 		if (rc < 0)
 			return rc;
 		rec->shares[s->share_idx].anonymous_read = t.hdr.status == 0 ? TRI_YES : TRI_NO;
+		if (t.hdr.status == 0 && t.has_max_access)
+			share_access_note(&rec->shares[s->share_idx], t.max_access);
 		s->share_idx++;
 		if (next_disk_share(s, rec))
 			return share_tree(s, ctx, out);

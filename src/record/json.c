@@ -163,6 +163,12 @@ static json_t *shares_json(const struct svc_record *r)
 		set_str(o, "type", s->type);
 		set_str(o, "comment", s->comment);
 		set_tri(o, "anonymous_read", s->anonymous_read);
+		set_tri(o, "anonymous_write", s->anonymous_write); /* from maximal access */
+		if (s->has_max_access) {
+			char hex[16];
+			snprintf(hex, sizeof hex, "0x%08x", (unsigned)s->max_access);
+			json_object_set_new(o, "maximal_access", json_string(hex));
+		}
 		json_array_append_new(a, o);
 	}
 	return a;

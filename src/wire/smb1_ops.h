@@ -30,9 +30,13 @@ int smb1_session_setup_anon_req_encode(struct wr *w, const struct smb1_req_ctx *
 
 /* path "\\\\198.18.1.10\\IPC$", service "?????". */
 int smb1_tree_connect_req_encode(struct wr *w, const struct smb1_req_ctx *c, const char *path);
+/* MS-SMB 2.2.4.7.1 TREE_CONNECT_ANDX Flags */
+#define SMB1_TREE_CONNECT_EXTENDED_RESPONSE 0x0008u
 struct smb1_tree_connect_resp {
 	struct smb1_header hdr; /* hdr.tid is the new tree */
 	char service[16];       /* "IPC", "A:" ... */
+	bool has_max_access;    /* the extended response (WordCount 7) */
+	uint32_t max_access, guest_max_access;
 };
 int smb1_tree_connect_resp_decode(struct rd *msg, struct smb1_tree_connect_resp *out);
 

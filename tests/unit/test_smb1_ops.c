@@ -181,10 +181,10 @@ static void test_tree_connect(void **state)
 	wr_init(&w, buf, sizeof buf);
 	assert_int_equal(smb1_tree_connect_req_encode(&w, &c, "\\\\192.168.56.101\\IPC$"),
 			 WIRE_OK);
-	/* the macOS client's request (frame 25), but for its Flags 0x0008 */
+	/* the macOS client's request (frame 25) byte for byte, Flags 0x0008
+	 * (EXTENDED_RESPONSE: the answer carries the maximal access) too */
 	assert_int_equal(w.len, sizeof smb1_tree_req_macos);
-	assert_int_equal(le16(buf + 37), 0);
-	buf[37] = 0x08;
+	assert_int_equal(le16(buf + 37), SMB1_TREE_CONNECT_EXTENDED_RESPONSE);
 	assert_memory_equal(buf + 32, smb1_tree_req_macos + 32, w.len - 32);
 	assert_int_equal(smb1_tree_connect_req_encode(&w, &c, NULL), WIRE_MALFORMED);
 

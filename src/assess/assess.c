@@ -2,6 +2,7 @@
  * live here, next to the rule that raises them. */
 #include "assess/assess.h"
 #include "assess/relay_verdict.h"
+#include "assess/samba_version.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -61,6 +62,27 @@ static const struct rule_text texts[] = {
 	 "ok = no, and check the directory's permissions; Windows: remove Everyone/ANONYMOUS "
 	 "LOGON/Guest write from the share and NTFS permissions). Anyone who can reach it can "
 	 "plant files (malware, SambaCry payloads) or destroy data."},
+	{"SAMBA_CVE_2017_7494", SEV_MEDIUM,
+	 "Samba version indicates CVE-2017-7494 (SambaCry), with a writable share",
+	 "Upgrade Samba (4.6.4, 4.5.10, 4.4.14 or later) or install the distribution's fixed "
+	 "package; until then set nt pipe support = no in [global] and remove anonymous write "
+	 "access. Version-indicated, not probed: distributions backport fixes without changing "
+	 "the version."},
+	{"SAMBA_CVE_2021_44142", SEV_MEDIUM,
+	 "Samba version indicates CVE-2021-44142 (vfs_fruit heap overflow)",
+	 "Upgrade Samba (4.15.5, 4.14.12, 4.13.17 or later) or install the distribution's fixed "
+	 "package; until then remove fruit from vfs objects. Version-indicated, not probed: "
+	 "distributions backport fixes without changing the version, and only shares with "
+	 "vfs_fruit are affected."},
+	{"SMB1_PLAINTEXT_PASSWORDS", SEV_CRITICAL,
+	 "SMB1 asks for plaintext passwords (no challenge/response)",
+	 "Every logon sends the password in clear text over the network. Samba: remove encrypt "
+	 "passwords = no (the default is yes) and disable SMB1 (server min protocol = SMB2_02); "
+	 "Windows/NAS: enable encrypted passwords and disable SMBv1."},
+	{"SMB1_SHARE_LEVEL", SEV_CRITICAL, "SMB1 share-level security (one password per share)",
+	 "Share-level security has no user accounts: a share password is all it takes, and it "
+	 "is shared by everyone. Move to user-level security (Samba 4 has no other) and disable "
+	 "SMB1."},
 	/* --- end of issue 16 part 2 rows */
 	{"NONSTANDARD_PORT", SEV_LOW, "SMB answers on a non-standard port",
 	 "Moving SMB to another port is not protection: scanners find it by what it answers. "
@@ -192,6 +214,46 @@ static void assess_writable_shares(struct svc_record *rec)
 	critical_if_external(rec, before);
 }
 
+static bool any_share_writable(const struct svc_record *rec)
+{
+	for (unsigned i = 0; i < rec->n_shares; i++)
+		if (rec->shares[i].anonymous_write == TRI_YES)
+			return true;
+	return false;
+}
+
+/* issue 16 part 2: CVEs the Samba version indicates (assess/samba_version.c) */
+static void assess_samba_version(struct svc_record *rec)
+{
+	struct samba_version v;
+	if (!samba_version_of(rec, &v))
+		return;
+	const char *caveat = v.distro_suffix ? "; a distribution build: fixes may be backported"
+					     : "; backported fixes keep the version";
+	if (samba_cve_2017_7494(&v) && any_share_writable(rec))
+		add(rec, "SAMBA_CVE_2017_7494",
+		    "Samba %s (%s) and a share writable without credentials: version-indicated, "
+		    "not probed%s",
+		    v.text, v.source, caveat);
+	if (samba_cve_2021_44142(&v))
+		add(rec, "SAMBA_CVE_2021_44142", "Samba %s (%s): version-indicated, not probed%s",
+		    v.text, v.source, caveat);
+}
+
+/* issue 16 part 2: SMB1 NEGOTIATE SecurityMode (MS-CIFS 2.2.4.52.2) */
+static void assess_smb1_security_mode(struct svc_record *rec)
+{
+	if (rec->smb1.enabled != TRI_YES || !rec->smb1.has_security_mode)
+		return;
+	uint8_t m = rec->smb1.security_mode;
+	if (!(m & 0x02))
+		add(rec, "SMB1_PLAINTEXT_PASSWORDS",
+		    "SMB1 NEGOTIATE SecurityMode 0x%02x: ENCRYPT_PASSWORDS (0x02) clear", m);
+	if (!(m & 0x01))
+		add(rec, "SMB1_SHARE_LEVEL", "SMB1 NEGOTIATE SecurityMode 0x%02x: USER_SECURITY (0x01) clear",
+		    m);
+}
+
 static uint16_t max_dialect(const struct svc_record *rec)
 {
 	return rec->smb2.n_dialects ? rec->smb2.dialects[rec->smb2.n_dialects - 1] : 0;
@@ -222,6 +284,8 @@ void assess_record(struct svc_record *rec)
 	if (assess_ip_is_public(rec->ip))
 		add(rec, "SMB_EXPOSED_PUBLIC", "SMB answered on %s port %u (view %s)", rec->ip,
 		    (unsigned)rec->port, rec->view);
+	assess_smb1_security_mode(rec);
+	assess_samba_version(rec);
 	if (rec->smb1.enabled == TRI_YES)
 		add(rec, "SMB1_ENABLED", "SMB1-only NEGOTIATE accepted: dialect NT LM 0.12 chosen");
 	if (rec->auth.null_session == TRI_YES)

@@ -90,7 +90,7 @@ void relay_verdict_of(const struct svc_record *rec, struct relay_verdict *v)
 
 const char *relay_ntlm_name(enum relay_ntlm n)
 {
-	return n == RELAY_NTLM_OFFERED ? "offered" : n == RELAY_NTLM_REFUSED ? "refused" : NULL;
+	return n == RELAY_NTLM_OFFERED ? "offered" : n == RELAY_NTLM_REFUSED ? "not_offered" : NULL;
 }
 
 const char *relay_encryption_name(enum relay_encryption e)

@@ -32,7 +32,7 @@ struct relay_verdict {
 };
 
 void relay_verdict_of(const struct svc_record *rec, struct relay_verdict *v);
-/* "offered", "refused", NULL when unknown */
+/* "offered", "not_offered", NULL when unknown */
 const char *relay_ntlm_name(enum relay_ntlm n);
 /* "required", "not_required", NULL when unknown */
 const char *relay_encryption_name(enum relay_encryption e);

@@ -5,6 +5,7 @@
 #include "record/json.h"
 
 #include "assess/relay_verdict.h"
+#include "assess/samba_version.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -237,6 +238,13 @@ json_t *record_to_json(const struct svc_record *rec)
 
 	if (rec->has_shares)
 		json_object_set_new(o, "shares", shares_json(rec));
+	struct samba_version sv; /* issue 16 part 2: version-indicated CVEs */
+	if (samba_version_of(rec, &sv)) {
+		json_t *so = json_object();
+		json_object_set_new(so, "version", jstr(sv.text));
+		json_object_set_new(so, "source", json_string(sv.source));
+		json_object_set_new(o, "samba", so);
+	}
 	const struct rec_relay *rl = &rec->relay;
 	if (rl->ntlm_offered || rl->ntlm_challenge || rl->session_encrypt || rl->legacy_refused)
 		json_object_set_new(o, "relay", relay_json(rec)); /* only once something is known */

@@ -185,6 +185,9 @@ static const struct {
 	 "https://learn.microsoft.com/en-us/security-updates/securitybulletins/2017/ms17-010"},
 	{"CVE_2020_0796", "CVE-2020-0796",
 	 "https://msrc.microsoft.com/update-guide/vulnerability/CVE-2020-0796"},
+	{"SAMBA_CVE_2017_7494", "CVE-2017-7494", "https://www.samba.org/samba/security/CVE-2017-7494.html"},
+	{"SAMBA_CVE_2021_44142", "CVE-2021-44142",
+	 "https://www.samba.org/samba/security/CVE-2021-44142.html"},
 };
 
 const char *report_finding_cve(const char *id)

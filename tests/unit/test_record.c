@@ -53,6 +53,8 @@ static void test_json_full(void **state)
 		"\"auth\":{\"anonymous_logon\":true,\"null_session\":true},"
 		"\"shares\":[{\"name\":\"IPC$\",\"type\":\"ipc\",\"comment\":\"IPC Service\"},"
 		"{\"name\":\"public\",\"type\":\"disk\",\"anonymous_read\":true}],"
+		/* the version NativeLanMan tells (assess/samba_version.c) */
+		"\"samba\":{\"version\":\"4.17.12-Debian\",\"source\":\"smb1_native_lanman\"},"
 		"\"vulns\":{\"ms17_010\":\"not_vulnerable\"},"
 		"\"checks\":{\"auth\":{\"status\":\"ok\"},"
 		"\"guest\":{\"status\":\"failed\",\"error\":\"timeout\"},"

@@ -31,6 +31,9 @@ Personas:
   smbghost-no-compression  build 18362, negotiate without the compression context
   no-smb1                SMB2 only (Server 2019, 17763); SMB1 NEGOTIATE -> RST
   no-smb1-silent         same, but SMB1 NEGOTIATE is ignored (no answer)
+  share-level            the ms17-patched Windows 7 host, its NEGOTIATE
+                         SecurityMode 0x03 -> 0x02: USER_SECURITY clear
+                         (share-level security, gone from Samba 4)
   kerberos-only          SMB 2.1, signing enabled not required; the NEGOTIATE's
                          SPNEGO mechTypes list only Kerberos (MS KRB5, KRB5),
                          an NTLMSSP SESSION_SETUP -> STATUS_NOT_SUPPORTED (NTLM
@@ -239,6 +242,17 @@ def negotiate21(blob):
     return struct.pack(">I", len(m)) + m
 
 
+def share_level_negotiate():
+    """wannacry.pcap's SMB1 NEGOTIATE answer with SecurityMode (word-area
+    byte 2, MS-CIFS 2.2.4.52.2) 0x03 -> 0x02: challenge/response passwords,
+    but share-level security. The one synthetic byte of this persona."""
+    m = bytearray(C.W7_NEGOTIATE)
+    at = 4 + 32 + 1 + 2  # NBSS, SMB header, WordCount, DialectIndex
+    assert m[at] == 0x03
+    m[at] = 0x02
+    return bytes(m)
+
+
 # ---- personas --------------------------------------------------------------
 
 class Persona:
@@ -265,11 +279,14 @@ class Persona:
 def persona(name):
     p = Persona()
     smb1_names = ("ms17-vulnerable", "ms17-patched", "ms17-patched-invalid-handle",
-                  "doublepulsar-infected", "doublepulsar-clean", "anon-denied", "ipc-denied")
+                  "doublepulsar-infected", "doublepulsar-clean", "anon-denied", "ipc-denied",
+                  "share-level")
     if name in smb1_names:
         p.smb1 = True
-    if name == "ms17-patched":
+    if name in ("ms17-patched", "share-level"):
         p.peek_status = STATUS_ACCESS_DENIED  # patched: no captured TRANS answer
+    if name == "share-level":
+        p.negotiate = share_level_negotiate()
     elif name == "ms17-patched-invalid-handle":
         p.peek_status = STATUS_INVALID_HANDLE
     elif name in ("doublepulsar-infected", "doublepulsar-clean"):
@@ -310,7 +327,7 @@ def persona(name):
 PERSONAS = ["ms17-vulnerable", "ms17-patched", "ms17-patched-invalid-handle",
             "doublepulsar-infected", "doublepulsar-clean", "anon-denied", "ipc-denied",
             "smbghost-vulnerable", "smbghost-patched-build", "smbghost-no-compression",
-            "no-smb1", "no-smb1-silent", "kerberos-only", "ntlm-offered"]
+            "no-smb1", "no-smb1-silent", "kerberos-only", "ntlm-offered", "share-level"]
 
 
 class Close(Exception):

@@ -197,6 +197,11 @@ static void test_tree_connect(void **state)
 	r = rd_of(smb1_tree_resp_disk, sizeof smb1_tree_resp_disk);
 	assert_int_equal(smb1_tree_connect_resp_decode(&r, &t), WIRE_OK);
 	assert_string_equal(t.service, "A:");
+	/* its extended response (WordCount 7): the session's maximal access
+	 * 0x001200a9 (read, no FILE_WRITE_DATA/APPEND_DATA), guest 0 */
+	assert_true(t.has_max_access);
+	assert_int_equal(t.max_access, 0x001200a9);
+	assert_int_equal(t.guest_max_access, 0);
 	r = rd_of(smb1_tree_resp_ascii, sizeof smb1_tree_resp_ascii);
 	assert_int_equal(smb1_tree_connect_resp_decode(&r, &t), WIRE_OK);
 	assert_string_equal(t.service, "IPC");

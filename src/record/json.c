@@ -192,7 +192,7 @@ static json_t *relay_json(const struct svc_record *r)
 	if (enc)
 		json_object_set_new(o, "encryption", json_string(enc));
 	set_tri(o, "session_encrypt_data", r->relay.session_encrypt);
-	set_tri(o, "legacy_client_refused", r->relay.legacy_refused);
+	set_tri(o, "legacy_client_refused", relay_legacy_refused(r));
 	json_object_set_new(o, "target", json_boolean(v.target));
 	return o;
 }
@@ -249,7 +249,7 @@ json_t *record_to_json(const struct svc_record *rec)
 		json_object_set_new(o, "samba", so);
 	}
 	const struct rec_relay *rl = &rec->relay;
-	if (rl->ntlm_offered || rl->ntlm_challenge || rl->session_encrypt || rl->legacy_refused)
+	if (rl->ntlm_offered || rl->ntlm_challenge || rl->session_encrypt || rl->legacy_tried)
 		json_object_set_new(o, "relay", relay_json(rec)); /* only once something is known */
 
 	json_t *vulns = json_object();

@@ -105,8 +105,12 @@ struct rec_relay {
 	uint32_t ntlm_refused_status; /* the status instead of a CHALLENGE */
 	enum tri session_encrypt; /* SessionFlags ENCRYPT_DATA on the anonymous/guest session */
 	uint32_t anon_refused_status; /* 3.x anonymous logon refused after the CHALLENGE */
-	enum tri legacy_refused;  /* a 2.0.2/2.1-only anonymous client got ACCESS_DENIED */
-	uint32_t legacy_status;   /* what the 2.x-only client got (0 = accepted) */
+	/* the 2.0.2/2.1-only anonymous client (probe/relay.c): what it got, at
+	 * SESSION_SETUP or at TREE_CONNECT IPC$ (0 = let in); the verdict
+	 * reads it with the 3.x answers (relay_legacy_refused) */
+	bool legacy_tried;
+	bool legacy_at_tree;
+	uint32_t legacy_status;
 };
 
 /* Whether each check ran, per the record's "checks" object: a field whose

@@ -45,7 +45,7 @@ static void relayable(struct svc_record *r, const char *ip)
 	r->relay.ntlm_offered = TRI_YES;
 	r->relay.ntlm_challenge = TRI_YES;
 	r->relay.session_encrypt = TRI_NO;
-	r->relay.legacy_refused = TRI_NO;
+	r->relay.legacy_tried = true; /* let in */
 	r->auth.anonymous_logon = TRI_YES;
 }
 
@@ -106,7 +106,7 @@ static void test_relay_not_target(void **state)
 
 	relayable(&r, "198.18.1.41"); /* 2.x client refused, 3.x accepted (Windows) */
 	r.relay.session_encrypt = TRI_UNKNOWN;
-	r.relay.legacy_refused = TRI_YES;
+	r.relay.legacy_status = ACCESS_DENIED; /* at SESSION_SETUP */
 	relay_verdict_of(&r, &v);
 	assert_int_equal(v.encryption, RELAY_ENC_REQUIRED);
 	assert_false(v.target);

@@ -125,6 +125,24 @@ static void test_relay_not_target(void **state)
 	assert_true(v.target);
 }
 
+static void test_relay_legacy_at_tree(void **state)
+{
+	(void)state;
+	struct svc_record r;
+	relayable(&r, "198.18.1.12");
+	r.relay.legacy_at_tree = true; /* logon let in, IPC$ refused */
+	r.relay.legacy_status = ACCESS_DENIED;
+	r.auth.null_session = TRI_YES; /* the 3.x client got IPC$ */
+	assert_int_equal(relay_legacy_refused(&r), TRI_YES);
+	r.auth.null_session = TRI_NO; /* refused for everyone: not the dialect */
+	assert_int_equal(relay_legacy_refused(&r), TRI_UNKNOWN);
+	r.relay.legacy_tried = false;
+	assert_int_equal(relay_legacy_refused(&r), TRI_UNKNOWN);
+	r.relay.legacy_tried = true;
+	r.relay.legacy_status = 0;
+	assert_int_equal(relay_legacy_refused(&r), TRI_NO);
+}
+
 static void test_relay_unknowns(void **state)
 {
 	(void)state;
@@ -416,6 +434,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_relay_target),	   cmocka_unit_test(test_relay_not_target),
 		cmocka_unit_test(test_relay_unknowns),	   cmocka_unit_test(test_relay_notes),
+		cmocka_unit_test(test_relay_legacy_at_tree),
 		cmocka_unit_test(test_share_access),	   cmocka_unit_test(test_writable_finding),
 		cmocka_unit_test(test_samba_version_parse), cmocka_unit_test(test_samba_cves),
 		cmocka_unit_test(test_samba_findings),	   cmocka_unit_test(test_smb1_security_mode),

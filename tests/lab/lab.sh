@@ -97,36 +97,17 @@ write_conf() {
 		$(smbd_private_conf "$dir" 1)
 		EOF
 		printf '%b\n' "$extra" | sed 's/^/   /'
-		cat <<-EOF
-
-		[public]
-		   path = $dir/share
-		   comment = lab public share
-		   read only = yes
-		   guest ok = yes
-		   browseable = yes
-		EOF
-		if [ "$name" = guest ]; then
-			cat <<-EOF
-
-			[guest]
-			   path = $dir/guest
-			   comment = guest share
-			   read only = yes
-			   guest ok = yes
-			EOF
-		fi
-		if [ "$name" = writable ]; then
-			cat <<-EOF
-
-			[drop]
-			   path = $dir/drop
-			   comment = writable by guests
-			   read only = no
-			   guest ok = yes
-			EOF
-		fi
+		share_conf public "$dir/share" "lab public share" yes "browseable = yes"
+		if [ "$name" = guest ]; then share_conf guest "$dir/guest" "guest share" yes; fi
+		if [ "$name" = writable ]; then share_conf drop "$dir/drop" "writable by guests" no; fi
 	} >"$dir/smb.conf"
+}
+
+# One guest-accessible share stanza: NAME PATH COMMENT READ_ONLY [LINE]
+share_conf() {
+	printf '\n[%s]\n   path = %s\n   comment = %s\n   read only = %s\n   guest ok = yes\n' \
+		"$1" "$2" "$3" "$4"
+	[ -z "${5:-}" ] || printf '   %s\n' "$5"
 }
 
 cmd_up() {
@@ -280,8 +261,7 @@ cmd_add_share() {
 	[ -f "$dir/smb.conf" ] || die "lab $PREFIX is not up"
 	mkdir -p "$dir/$share"
 	chmod "$perm" "$dir/$share"
-	printf '\n[%s]\n   path = %s\n   comment = added by lab.sh\n   read only = %s\n   guest ok = yes\n   browseable = yes\n' \
-		"$share" "$dir/$share" "$ro" >>"$dir/smb.conf"
+	share_conf "$share" "$dir/$share" "added by lab.sh" "$ro" "browseable = yes" >>"$dir/smb.conf"
 	reload_persona "$dir"
 	echo "lab: $name has share $share"
 }

@@ -4,6 +4,7 @@
  * inside its buffer and is a prefix of what followed "Samba ", and a record
  * carrying the string in both places assesses without fault. */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,10 +14,8 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char s[REC_STR];
-	size_t n = size < sizeof s - 1 ? size : sizeof s - 1;
-	memcpy(s, data, n);
-	s[n] = '\0';
+	char s[REC_STR]; /* a record string: cut at REC_STR, or at a NUL */
+	snprintf(s, sizeof s, "%.*s", (int)(size < sizeof s ? size : sizeof s), (const char *)data);
 
 	struct samba_version v;
 	if (samba_version_parse(s, &v)) {

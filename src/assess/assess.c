@@ -3,6 +3,9 @@
 #include "assess/assess.h"
 
 #include "assess/findings.h"
+#include "assess/relay_verdict.h"
+#include "assess/samba_version.h"
+#include "wire/smb1.h"
 
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -74,6 +77,94 @@ bool assess_ip_is_public(const char *ip)
 	return false;
 }
 
+/* Seen from outside: --view external, or a globally routable address. */
+static bool external_view(const struct svc_record *rec)
+{
+	return strcmp(rec->view, "external") == 0 || assess_ip_is_public(rec->ip);
+}
+
+/* The last finding added, raised to critical from the external view. */
+static void critical_if_external(struct svc_record *rec, unsigned before)
+{
+	if (rec->n_findings > before && external_view(rec))
+		rec->findings[rec->n_findings - 1].severity = SEV_CRITICAL;
+}
+
+/* The relay verdict (assess/relay_verdict.c) */
+static void assess_relay(struct svc_record *rec)
+{
+	struct relay_verdict v;
+	relay_verdict_of(rec, &v);
+	unsigned before = rec->n_findings;
+	if (v.target)
+		add(rec, FIND_RELAY_TARGET, "%s", v.why);
+	critical_if_external(rec, before);
+}
+
+/* Shares whose maximal access for the anonymous/guest
+ * session includes writing (probe/share_access.c) */
+static void assess_writable_shares(struct svc_record *rec)
+{
+	char names[200] = "";
+	size_t o = 0;
+	unsigned n = 0;
+	for (unsigned i = 0; i < rec->n_shares; i++) {
+		const struct rec_share *sh = &rec->shares[i];
+		if (sh->anonymous_write != TRI_YES)
+			continue;
+		int w = snprintf(names + o, sizeof names - o, "%s%s (0x%08x)", n ? ", " : "",
+				 sh->name, (unsigned)sh->max_access);
+		if (w > 0 && (size_t)w < sizeof names - o)
+			o += (size_t)w;
+		n++;
+	}
+	unsigned before = rec->n_findings;
+	if (n)
+		add(rec, FIND_ANON_SHARE_WRITABLE,
+		    "maximal access of the anonymous/guest session allows writing: %s", names);
+	critical_if_external(rec, before);
+}
+
+static bool any_share_writable(const struct svc_record *rec)
+{
+	for (unsigned i = 0; i < rec->n_shares; i++)
+		if (rec->shares[i].anonymous_write == TRI_YES)
+			return true;
+	return false;
+}
+
+/* CVEs the Samba version indicates (assess/samba_version.c) */
+static void assess_samba_version(struct svc_record *rec)
+{
+	struct samba_version v;
+	if (!samba_version_of(rec, &v))
+		return;
+	const char *caveat = v.distro_suffix ? "; a distribution build: fixes may be backported"
+					     : "; backported fixes keep the version";
+	if (samba_cve_2017_7494(&v) && any_share_writable(rec))
+		add(rec, FIND_SAMBA_CVE_2017_7494,
+		    "Samba %s (%s) and a share writable without credentials: version-indicated, "
+		    "not probed%s",
+		    v.text, v.source, caveat);
+	if (samba_cve_2021_44142(&v))
+		add(rec, FIND_SAMBA_CVE_2021_44142, "Samba %s (%s): version-indicated, not probed%s",
+		    v.text, v.source, caveat);
+}
+
+/* SMB1 NEGOTIATE SecurityMode (MS-CIFS 2.2.4.52.2) */
+static void assess_smb1_security_mode(struct svc_record *rec)
+{
+	if (rec->smb1.enabled != TRI_YES || !rec->smb1.has_security_mode)
+		return;
+	uint8_t m = rec->smb1.security_mode;
+	if (!(m & SMB1_SECMODE_ENCRYPT))
+		add(rec, FIND_SMB1_PLAINTEXT_PASSWORDS,
+		    "SMB1 NEGOTIATE SecurityMode 0x%02x: ENCRYPT_PASSWORDS (0x02) clear", m);
+	if (!(m & SMB1_SECMODE_USER))
+		add(rec, FIND_SMB1_SHARE_LEVEL, "SMB1 NEGOTIATE SecurityMode 0x%02x: USER_SECURITY (0x01) clear",
+		    m);
+}
+
 static uint16_t max_dialect(const struct svc_record *rec)
 {
 	return rec->smb2.n_dialects ? rec->smb2.dialects[rec->smb2.n_dialects - 1] : 0;
@@ -104,6 +195,8 @@ void assess_record(struct svc_record *rec)
 	if (assess_ip_is_public(rec->ip))
 		add(rec, FIND_SMB_EXPOSED_PUBLIC, "SMB answered on %s port %u (view %s)", rec->ip,
 		    (unsigned)rec->port, rec->view);
+	assess_smb1_security_mode(rec);
+	assess_samba_version(rec);
 	if (rec->smb1.enabled == TRI_YES)
 		add(rec, FIND_SMB1_ENABLED, "SMB1-only NEGOTIATE accepted: dialect NT LM 0.12 chosen");
 	if (rec->auth.null_session == TRI_YES)
@@ -124,6 +217,8 @@ void assess_record(struct svc_record *rec)
 		if (n)
 			add(rec, FIND_ANON_SHARE_READABLE, "listed without credentials: %s", names);
 	}
+	if (rec->has_shares)
+		assess_writable_shares(rec);
 	if (rec->auth.guest == TRI_YES)
 		add(rec, FIND_GUEST_ACCESS, "logon as a random non-existent user was accepted as guest");
 	bool smb2_unsigned = rec->smb2.present && rec->smb2.signing != SIGN_REQUIRED &&
@@ -139,6 +234,7 @@ void assess_record(struct svc_record *rec)
 					     ? "SMB1 security mode: signing disabled"
 					     : "SMB1 security mode: signing enabled, not required")
 				  : "");
+	assess_relay(rec);
 	if (!is_standard_port(rec))
 		add(rec, FIND_NONSTANDARD_PORT, "SMB answered on TCP port %u", (unsigned)rec->port);
 	if (rec->smb2.present && rec->smb2.n_dialects && max_dialect(rec) < 0x0300)

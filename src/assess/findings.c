@@ -25,6 +25,31 @@ static const struct finding_info table[FIND_N] = {
 	 "HKLM\\SYSTEM\\CurrentControlSet\\Services\\LanmanServer\\Parameters (ADV200005) and "
 	 "block TCP 445 from untrusted networks. Patch level is not visible remotely.",
 		"CVE-2020-0796", "https://msrc.microsoft.com/update-guide/vulnerability/CVE-2020-0796"},
+	[FIND_SMB1_PLAINTEXT_PASSWORDS] = {"SMB1_PLAINTEXT_PASSWORDS", SEV_CRITICAL,
+	 "SMB1 asks for plaintext passwords (no challenge/response)",
+	 "Every logon sends the password in clear text over the network. Samba: remove encrypt "
+	 "passwords = no (the default is yes) and disable SMB1 (server min protocol = SMB2_02); "
+	 "Windows/NAS: enable encrypted passwords and disable SMBv1.",
+		NULL, NULL},
+	[FIND_SMB1_SHARE_LEVEL] = {"SMB1_SHARE_LEVEL", SEV_CRITICAL, "SMB1 share-level security (one password per share)",
+	 "Share-level security has no user accounts: a share password is all it takes, and it "
+	 "is shared by everyone. Move to user-level security (Samba 4 has no other) and disable "
+	 "SMB1.",
+		NULL, NULL},
+	[FIND_SAMBA_CVE_2017_7494] = {"SAMBA_CVE_2017_7494", SEV_MEDIUM,
+	 "Samba version indicates CVE-2017-7494 (SambaCry), with a writable share",
+	 "Upgrade Samba (4.6.4, 4.5.10, 4.4.14 or later) or install the distribution's fixed "
+	 "package; until then set nt pipe support = no in [global] and remove anonymous write "
+	 "access. Version-indicated, not probed: distributions backport fixes without changing "
+	 "the version.",
+		"CVE-2017-7494", "https://www.samba.org/samba/security/CVE-2017-7494.html"},
+	[FIND_SAMBA_CVE_2021_44142] = {"SAMBA_CVE_2021_44142", SEV_MEDIUM,
+	 "Samba version indicates CVE-2021-44142 (vfs_fruit heap overflow)",
+	 "Upgrade Samba (4.15.5, 4.14.12, 4.13.17 or later) or install the distribution's fixed "
+	 "package; until then remove fruit from vfs objects. Version-indicated, not probed: "
+	 "distributions backport fixes without changing the version, and only shares with "
+	 "vfs_fruit are affected.",
+		"CVE-2021-44142", "https://www.samba.org/samba/security/CVE-2021-44142.html"},
 	[FIND_SMB1_ENABLED] = {"SMB1_ENABLED", SEV_HIGH, "SMBv1 is enabled",
 	 "SMBv1 cannot be fixed, only disabled. Windows: Set-SmbServerConfiguration "
 	 "-EnableSMB1Protocol $false (or Disable-WindowsOptionalFeature -Online -FeatureName "
@@ -40,6 +65,12 @@ static const struct finding_info table[FIND_N] = {
 	 "Everyone/ANONYMOUS LOGON/Guest from share and NTFS permissions) unless it is meant to be "
 	 "public, and then make sure it holds nothing sensitive.",
 		NULL, NULL},
+	[FIND_ANON_SHARE_WRITABLE] = {"ANON_SHARE_WRITABLE", SEV_HIGH, "A disk share is writable without credentials",
+	 "Remove write access for guests and anonymous users (Samba: read only = yes or guest "
+	 "ok = no, and check the directory's permissions; Windows: remove Everyone/ANONYMOUS "
+	 "LOGON/Guest write from the share and NTFS permissions). Anyone who can reach it can "
+	 "plant files (malware, SambaCry payloads) or destroy data.",
+		NULL, NULL},
 	[FIND_GUEST_ACCESS] = {"GUEST_ACCESS", SEV_MEDIUM, "Logons with unknown user names are mapped to guest",
 	 "Samba: map to guest = Never (and no guest ok shares). Windows: disable the Guest "
 	 "account and insecure guest logons (AllowInsecureGuestAuth=0).",
@@ -47,6 +78,13 @@ static const struct finding_info table[FIND_N] = {
 	[FIND_SIGNING_NOT_REQUIRED] = {"SIGNING_NOT_REQUIRED", SEV_MEDIUM, "SMB signing is not required (NTLM relay possible)",
 	 "Require signing. Windows GPO: Microsoft network server: Digitally sign communications "
 	 "(always) = Enabled (RequireSecuritySignature=1). Samba: server signing = mandatory.",
+		NULL, NULL},
+	[FIND_RELAY_TARGET] = {"RELAY_TARGET", SEV_HIGH, "NTLM can be relayed to this service",
+	 "Require signing (Windows: RequireSecuritySignature=1; Samba: server signing = "
+	 "mandatory), or require encryption (Set-SmbServerConfiguration -EncryptData $true "
+	 "-RejectUnencryptedAccess $true; Samba: server smb encrypt = required), or turn NTLM "
+	 "off for SMB where Kerberos is available. Only an AUTHENTICATE with a real account "
+	 "shows whether NTLM is refused late (Samba ntlm auth = disabled).",
 		NULL, NULL},
 	[FIND_NONSTANDARD_PORT] = {"NONSTANDARD_PORT", SEV_LOW, "SMB answers on a non-standard port",
 	 "Moving SMB to another port is not protection: scanners find it by what it answers. "

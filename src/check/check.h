@@ -58,6 +58,10 @@ struct check {
 	 * done; NULL when a shared conversation answers it (probe/service.c
 	 * lists those) or when derive does. */
 	const struct probe_ops *conv;
+	/* Is conv worth a connection on this service? NULL: whenever needs is
+	 * met. (The relay check's 2.x-only logon runs only where no earlier
+	 * conversation made it and a 2.x dialect is spoken.) */
+	bool (*conv_applies)(const struct svc_record *rec);
 	/* Decide from the fingerprint alone, nothing sent; NULL if it sends. */
 	void (*derive)(struct svc_record *rec);
 	/* Did the check learn its field(s)? (a verdict, whatever it is) */

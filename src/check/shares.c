@@ -1,6 +1,7 @@
 /* shares.c - the share list (SRVSVC NetShareEnumAll over the IPC$ pipe)
  * and, per disk share, whether its root can be listed without
- * credentials. Answered by the shared anonymous and guest conversations. */
+ * credentials, and whether the session's maximal access there allows
+ * writing (seen, never tried). Answered by the shared anonymous and guest conversations. */
 #include <stdio.h>
 #include <string.h>
 
@@ -24,6 +25,13 @@ static void shares_json(const struct svc_record *r, json_t *root)
 		record_json_set_str(o, "type", s->type);
 		record_json_set_str(o, "comment", s->comment);
 		record_json_put(o, NULL, "anonymous_read", record_json_tri(s->anonymous_read));
+		/* from the tree connect's maximal access (probe/share_access.h) */
+		record_json_put(o, NULL, "anonymous_write", record_json_tri(s->anonymous_write));
+		if (s->has_max_access) {
+			char hex[16];
+			snprintf(hex, sizeof hex, "0x%08x", (unsigned)s->max_access);
+			json_object_set_new(o, "maximal_access", json_string(hex));
+		}
 		json_array_append_new(a, o);
 	}
 	json_object_set_new(root, "shares", a);
@@ -53,5 +61,5 @@ const struct check check_shares = {
 	.to_json = shares_json,
 	.text_group = TEXT_SHARES,
 	.to_text = shares_text,
-	.findings = {FIND_ANON_SHARE_READABLE},
+	.findings = {FIND_ANON_SHARE_READABLE, FIND_ANON_SHARE_WRITABLE},
 };

@@ -4,8 +4,10 @@
  * dialect the server supports. */
 #include <string.h>
 
+#include "check/check.h"
 #include "probe/ntlm_info.h"
 #include "probe/probe.h"
+#include "probe/relay.h"
 #include "probe/smb_client.h"
 #include "wire/smb2.h"
 
@@ -87,6 +89,7 @@ static int smb2_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct
 			return PROBE_DONE;
 		}
 		copy_negotiate(rec, &n);
+		relay_note_mechtypes(rec, &n.security_blob);
 		record_add_dialect(rec, n.dialect);
 		ctx->smb2_max = n.dialect;
 		s->step = 1;
@@ -99,6 +102,7 @@ static int smb2_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct
 		record_add_error(rec, "ntlm", "session setup response: %s", wire_strerror(rc));
 		return rc;
 	}
+	relay_note_challenge(rec, ss.hdr.status == STATUS_MORE_PROCESSING_REQUIRED, ss.hdr.status);
 	if (ss.hdr.status != STATUS_MORE_PROCESSING_REQUIRED) {
 		record_add_error(rec, "ntlm", "session setup refused: status 0x%08X", ss.hdr.status);
 		return PROBE_DONE;
@@ -130,7 +134,7 @@ const struct probe_ops probe_smb2_negotiate = {
 
 static int dialect_start(void *st, struct probe_ctx *ctx, struct wr *out)
 {
-	(void)st;
+	memset(st, 0, sizeof(struct relay_legacy));
 	ctx->chosen = 0;
 	int rc = smbw_negotiate2_encode(ctx, ctx->offer, ctx->n_offer, 0, out);
 	return rc < 0 ? rc : PROBE_SEND;
@@ -138,8 +142,9 @@ static int dialect_start(void *st, struct probe_ctx *ctx, struct wr *out)
 
 static int dialect_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct wr *out)
 {
-	(void)st;
-	(void)out;
+	struct relay_legacy *legacy = st;
+	if (legacy->active)
+		return relay_legacy_step(legacy, ctx, msg, out);
 	if (smb_magic_of(msg) != SMB_MAGIC_SMB2)
 		return WIRE_UNSUPPORTED;
 	struct smb2_negotiate_resp n;
@@ -151,20 +156,26 @@ static int dialect_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, str
 	for (unsigned i = 0; i < ctx->n_offer; i++)
 		if (ctx->offer[i] == n.dialect)
 			ctx->chosen = n.dialect;
+	/* relay check: 2.0.2 alone accepted is the client that cannot
+	 * encrypt; its logon goes on here rather than on a connection of
+	 * its own (probe/relay.c) */
+	if (ctx->chosen == SMB2_DIALECT_202 && (ctx->opts->checks & CHECK_BIT(RCHK_RELAY)) &&
+	    !ctx->rec->relay.legacy_tried) {
+		rc = relay_legacy_begin(legacy, out);
+		return rc < 0 ? rc : PROBE_SEND;
+	}
 	return PROBE_DONE;
 }
 
 static void dialect_finish(void *st, struct probe_ctx *ctx, enum probe_end why)
 {
-	(void)st;
-	(void)ctx;
-	(void)why;
+	relay_legacy_end(st, ctx, why);
 }
 
 const struct probe_ops probe_dialect = {
 	.name = "dialects",
 	.help = "list every SMB2/3 dialect (one negotiate per supported dialect)",
-	.state_size = 1,
+	.state_size = sizeof(struct relay_legacy),
 	.start = dialect_start,
 	.on_frame = dialect_on_frame,
 	.finish = dialect_finish,

@@ -98,6 +98,7 @@ extern const struct probe_ops probe_anon2;   /* SMB2 null session, IPC$, shares 
 extern const struct probe_ops probe_guest2;  /* SMB2 guest logon (random user), shares */
 extern const struct probe_ops probe_guest1;  /* SMB1 guest logon, hosts without SMB2 */
 extern const struct probe_ops probe_anon1;   /* SMB1 null session, MS17-010, DoublePulsar, shares */
+extern const struct probe_ops probe_relay_legacy; /* 2.0.2/2.1-only anonymous logon (relay.c) */
 
 /* The service record, allocated and filled with ip/port/view on first use. */
 struct svc_record *probe_ctx_record(struct probe_ctx *ctx);

@@ -503,7 +503,8 @@ static void plan_checks(struct service *s)
 		if ((on & shared_convs[i].runs_for) && shared_convs[i].applies(rec))
 			plan_add(s, shared_convs[i].ops, shared_convs[i].answers);
 	for (unsigned i = 0; i < RCHK_N; i++)
-		if ((on & RBIT(i)) && all_checks[i]->conv && needs_met(rec, all_checks[i]->needs))
+		if ((on & RBIT(i)) && all_checks[i]->conv && needs_met(rec, all_checks[i]->needs) &&
+		    (!all_checks[i]->conv_applies || all_checks[i]->conv_applies(rec)))
 			plan_add(s, all_checks[i]->conv, RBIT(i));
 	s->next_check = 0;
 	run_checks(s);

@@ -10,6 +10,7 @@
 
 #include "check/check.h"
 #include "probe/probe.h"
+#include "probe/relay.h"
 #include "probe/session2.h"
 #include "probe/smb_client.h"
 #include "probe/sharewalk.h"
@@ -148,8 +149,11 @@ static int walk2_answer(void *t, enum walk_req req, struct rd *msg, struct walk_
 		struct smb2_tree_connect_resp tc = {0};
 		rc = smb2_tree_connect_resp_decode(msg, &tc);
 		a->status = tc.hdr.status;
-		if (rc == WIRE_OK && tc.hdr.status == 0)
+		if (rc == WIRE_OK && tc.hdr.status == 0) {
 			s->sess.rc.tree_id = tc.hdr.tree_id;
+			a->has_max_access = true; /* MS-SMB2 2.2.10 MaximalAccess */
+			a->max_access = tc.maximal_access;
+		}
 		break;
 	}
 	case WALK_LIST_ROOT: {
@@ -171,6 +175,7 @@ static const struct share_transport walk2 = {
 static int after_session(struct shares2_state *s, struct probe_ctx *ctx, struct wr *out)
 {
 	struct svc_record *rec = ctx->rec;
+	relay_note_session(rec, &s->sess);
 	if (s->guest) {
 		/* a server that will not open a second session on a connection
 		 * has not said anything about guests: a connection of its own

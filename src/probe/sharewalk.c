@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "probe/share_access.h"
 #include "probe/sharelist.h"
 #include "wire/ntstatus.h"
 
@@ -148,6 +149,8 @@ int walk_on_frame(struct share_walk *w, struct probe_ctx *ctx, struct rd *msg, s
 	case WALK_TREE:
 		if (a.status != 0)
 			return share_result(w, ctx, TRI_NO, out);
+		if (a.has_max_access)
+			share_access_note(&ctx->rec->shares[w->share_idx], a.max_access);
 		return ask(w, WALK_OPEN_ROOT, NULL, NULL, 0, out);
 	case WALK_OPEN_ROOT:
 		if (a.status != 0)

@@ -4,7 +4,9 @@
  * then for each disk share whose access is unknown, connect to it, open its
  * root directory and list it. anonymous_read means one thing on both: the
  * root of the share can be listed (MS-SMB2 QUERY_DIRECTORY, MS-CIFS
- * FIND_FIRST2). Read-only: nothing is created, written or deleted.
+ * FIND_FIRST2). anonymous_write likewise: the maximal access the tree
+ * connect grants allows writing (probe/share_access.h). Read-only: nothing
+ * is created, written or deleted.
  *
  * What differs between dialects is behind struct share_transport: how a
  * request is framed and how its answer is read (shares2.c, smb1_checks.c).
@@ -33,6 +35,10 @@ enum walk_req {
 struct walk_answer {
 	uint32_t status; /* NT status */
 	struct rd data;  /* WALK_PIPE_CALL / WALK_PIPE_READ: the bytes (a view) */
+	/* WALK_TREE: the session's maximal access on the share, when the
+	 * answer carries it (SMB2 always; SMB1 the extended response) */
+	bool has_max_access;
+	uint32_t max_access;
 };
 
 struct share_transport {

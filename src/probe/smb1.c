@@ -9,6 +9,7 @@
 
 #include "probe/ntlm_info.h"
 #include "probe/probe.h"
+#include "probe/relay.h"
 #include "probe/smb_client.h"
 #include "wire/smb1.h"
 #include "wire/smb2.h"
@@ -73,6 +74,8 @@ static int on_negotiate(struct smb1_state *s, struct probe_ctx *ctx, struct rd *
 	m->enabled = TRI_YES;
 	record_set_str(m->dialect, sizeof m->dialect, "NT LM 0.12");
 	m->signing = smb1_signing(n.security_mode);
+	m->has_security_mode = true; /* share-level, plaintext: assess/smb1_security.c */
+	m->security_mode = n.security_mode;
 	m->has_capabilities = true;
 	m->capabilities = n.capabilities;
 	if (!n.extended_security) {
@@ -113,6 +116,8 @@ static int smb1_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct
 	record_set_str(m->native_lanman, sizeof m->native_lanman, ss.native_lanman);
 	if (ss.primary_domain[0])
 		record_set_str(m->domain, sizeof m->domain, ss.primary_domain);
+	if (ss.hdr.status == STATUS_MORE_PROCESSING_REQUIRED)
+		relay_note_challenge(rec, true, 0); /* NTLM answered over SMB1 */
 	if (ss.hdr.status == STATUS_MORE_PROCESSING_REQUIRED && !rec->ntlm.present &&
 	    rd_left(&ss.security_blob) > 0)
 		ntlm_info_from_blob(rec, &ss.security_blob);

@@ -167,8 +167,11 @@ static int walk1_answer(void *t, enum walk_req req, struct rd *msg, struct walk_
 		struct smb1_tree_connect_resp tc = {0};
 		rc = smb1_tree_connect_resp_decode(msg, &tc);
 		a->status = tc.hdr.status;
-		if (rc == WIRE_OK && tc.hdr.status == 0)
+		if (rc == WIRE_OK && tc.hdr.status == 0) {
 			s->share_tid = tc.hdr.tid;
+			a->has_max_access = tc.has_max_access; /* extended response only */
+			a->max_access = tc.max_access;
+		}
 		break;
 	}
 	}

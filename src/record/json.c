@@ -5,6 +5,7 @@
 #include "record/json.h"
 
 #include "check/check.h"
+#include "assess/samba_version.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -80,6 +81,9 @@ static json_t *smb1_json(const struct rec_smb1 *s)
 	record_json_set_str(o, "server_name", s->server_name);
 	if (s->has_capabilities)
 		json_object_set_new(o, "capabilities", cap_array(s->capabilities, rec_smb1_cap_name));
+	/* issue 16 part 2: the raw NEGOTIATE SecurityMode (share-level, plaintext) */
+	if (s->has_security_mode)
+		json_object_set_new(o, "security_mode", json_integer(s->security_mode));
 	return o;
 }
 
@@ -195,6 +199,15 @@ json_t *record_to_json(const struct svc_record *rec)
 	/* each check's fields, in table order (check/checks.c) */
 	for (unsigned i = 0; i < RCHK_N; i++)
 		all_checks[i]->to_json(rec, o);
+
+	/* not a check: read off the fingerprint (assess/samba_version.c) */
+	struct samba_version sv;
+	if (samba_version_of(rec, &sv)) {
+		json_t *so = json_object();
+		json_object_set_new(so, "version", record_json_str(sv.text));
+		json_object_set_new(so, "source", json_string(sv.source));
+		json_object_set_new(o, "samba", so);
+	}
 
 	/* every check, always: a consumer must tell "no" from "did not answer" */
 	json_t *jchecks = json_object();

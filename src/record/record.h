@@ -17,7 +17,7 @@
 #define REC_MAX_ALGS 8
 #define REC_MAX_ERRORS 8
 #define REC_MAX_SHARES 64
-#define REC_MAX_FINDINGS 16
+#define REC_MAX_FINDINGS 24
 
 enum tri { TRI_UNKNOWN = 0, TRI_NO, TRI_YES };
 
@@ -42,6 +42,10 @@ struct rec_smb1 {
 	char server_name[REC_STR];
 	bool has_capabilities;
 	uint32_t capabilities;
+	/* NEGOTIATE SecurityMode (MS-CIFS 2.2.4.52.2): bit 0x01 clear =
+	 * share-level security, 0x02 clear = plaintext passwords */
+	bool has_security_mode;
+	uint8_t security_mode;
 };
 
 struct rec_smb2 {
@@ -86,6 +90,27 @@ struct rec_share {
 	char type[16];
 	char comment[REC_STR];
 	enum tri anonymous_read;
+	/* MaximalAccess of the anonymous/guest session on this share (SMB2
+	 * TREE_CONNECT, SMB1 extended TREE_CONNECT_ANDX): seen, never tried */
+	bool has_max_access;
+	uint32_t max_access;
+	enum tri anonymous_write;
+};
+
+/* What decides whether NTLM can be relayed to the service (relay check,
+ * probe/relay.c; the verdict is assess/relay_verdict.c). */
+struct rec_relay {
+	enum tri ntlm_offered;    /* NTLMSSP OID in the NEGOTIATE's SPNEGO mechTypes */
+	enum tri ntlm_challenge;  /* an NTLMSSP NEGOTIATE got a CHALLENGE back */
+	uint32_t ntlm_refused_status; /* the status instead of a CHALLENGE */
+	enum tri session_encrypt; /* SessionFlags ENCRYPT_DATA on the anonymous/guest session */
+	uint32_t anon_refused_status; /* 3.x anonymous logon refused after the CHALLENGE */
+	/* the 2.0.2/2.1-only anonymous client (probe/relay.c): what it got, at
+	 * SESSION_SETUP or at TREE_CONNECT IPC$ (0 = let in); the verdict
+	 * reads it with the 3.x answers (relay_legacy_refused) */
+	bool legacy_tried;
+	bool legacy_at_tree;
+	uint32_t legacy_status;
 };
 
 /* The checks (check/check.h: one row each in all_checks[], in this order),
@@ -98,6 +123,7 @@ enum rec_check_id {
 	RCHK_MS17_010,     /* vulns.ms17_010 */
 	RCHK_CVE_2020_0796,/* vulns.cve_2020_0796 (SMBGhost) */
 	RCHK_DOUBLEPULSAR, /* vulns.doublepulsar */
+	RCHK_RELAY,        /* relay (NTLM, encryption, the verdict) */
 	RCHK_N
 };
 
@@ -131,6 +157,7 @@ struct svc_record {
 	struct rec_smb2 smb2;
 	struct rec_ntlm ntlm;
 	struct rec_auth auth;
+	struct rec_relay relay;
 	bool has_shares;
 	unsigned n_shares;
 	struct rec_share shares[REC_MAX_SHARES];

@@ -1,12 +1,14 @@
 /* relay.c - the NTLM relay target list (--relay-list FILE, --format
- * relay): one line per SMB service that does not require signing, "ip" for
- * port 445 and "ip:port" otherwise, the form ntlmrelayx -tf and
- * CrackMapExec's --gen-relay-list read. A service whose signing is unknown
- * (the negotiate did not answer) is left out: the list names what is
- * known to be relayable, nothing guessed. */
+ * relay): one line per relay target (assess/relay_verdict.c: signing not
+ * required, NTLM not refused, encryption not required), "ip" for port 445
+ * and "ip:port" otherwise, the form ntlmrelayx -tf and NetExec's
+ * --gen-relay-list read. A service whose signing is unknown (the negotiate
+ * did not answer) is left out: the list names what is known to be
+ * relayable, nothing guessed. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "assess/relay_verdict.h"
 #include "report/report_int.h"
 
 struct relay_state {
@@ -21,12 +23,11 @@ static void *relay_open(FILE *out)
 	return s;
 }
 
-/* True when a relayed NTLM logon to this service would not be refused for
- * lack of a signature. */
 static bool relay_target(const struct svc_record *r)
 {
-	enum signing sg = report_signing(r);
-	return sg == SIGN_DISABLED || sg == SIGN_ENABLED;
+	struct relay_verdict v;
+	relay_verdict_of(r, &v);
+	return v.target;
 }
 
 static void relay_service(void *st, const struct svc_record *r)

@@ -37,6 +37,10 @@
 
 #define SMB1_CAP_EXTENDED_SECURITY 0x80000000u
 
+/* TREE_CONNECT_ANDX request Flags (MS-SMB 2.2.4.7.1): ask for the extended
+ * response, which carries the session's maximal access on the share. */
+#define SMB1_TREE_CONNECT_EXTENDED_RESPONSE 0x0008u
+
 /* DialectIndex a server sends when it supports none of the offered
  * dialects (Samba with SMB1 disabled does this, then closes). */
 #define SMB1_NO_DIALECT 0xFFFF

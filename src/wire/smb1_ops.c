@@ -97,10 +97,13 @@ int smb1_tree_connect_req_encode(struct wr *w, const struct smb1_req_ctx *c, con
 	rc = hdr(w, SMB1_CMD_TREE_CONNECT_ANDX, SMB1_FLAGS2_REQ, c, &base);
 	if (rc < 0)
 		return rc;
-	/* MS-CIFS 2.2.4.55.1, WordCount 4: no AndX, Flags 0, PasswordLength 1
-	 * (user-level security: the password is one NUL byte) */
+	/* MS-CIFS 2.2.4.55.1, WordCount 4: no AndX, Flags
+	 * EXTENDED_RESPONSE (MS-SMB 2.2.4.7.1: the answer carries the
+	 * session's maximal access), PasswordLength 1 (user-level security:
+	 * the password is one NUL byte) */
 	if (!wr_u8(w, 4) || !wr_u8(w, 0xFF) || !wr_u8(w, 0) || !wr_u16le(w, 0) ||
-	    !wr_u16le(w, 0) || !wr_u16le(w, 1) || !bytes_begin(w, &bc_at))
+	    !wr_u16le(w, SMB1_TREE_CONNECT_EXTENDED_RESPONSE) || !wr_u16le(w, 1) ||
+	    !bytes_begin(w, &bc_at))
 		return w->err;
 	/* Password, pad to 2, Path (Unicode, NUL), Service (always OEM):
 	 * "?????" matches any share type */
@@ -155,6 +158,15 @@ int smb1_tree_connect_resp_decode(struct rd *msg, struct smb1_tree_connect_resp 
 	 * extended response (maximal access rights) */
 	if (wct != 3 && wct != 7)
 		return WIRE_MALFORMED;
+	if (wct == 7) {
+		/* AndX(4), OptionalSupport(2), MaximalShareAccessRights(4),
+		 * GuestMaximalShareAccessRights(4) */
+		struct rd w = words;
+		if (!rd_skip(&w, 6) || !rd_u32le(&w, &out->max_access) ||
+		    !rd_u32le(&w, &out->guest_max_access))
+			return w.err;
+		out->has_max_access = true;
+	}
 	/* Service: NUL-terminated OEM string at the start of the bytes */
 	scan = bytes;
 	while (rd_u8(&scan, &c) && c != 0)

@@ -33,6 +33,8 @@ int smb1_tree_connect_req_encode(struct wr *w, const struct smb1_req_ctx *c, con
 struct smb1_tree_connect_resp {
 	struct smb1_header hdr; /* hdr.tid is the new tree */
 	char service[16];       /* "IPC", "A:" ... */
+	bool has_max_access;    /* the extended response (WordCount 7) */
+	uint32_t max_access, guest_max_access;
 };
 int smb1_tree_connect_resp_decode(struct rd *msg, struct smb1_tree_connect_resp *out);
 

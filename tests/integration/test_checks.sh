@@ -56,7 +56,8 @@ eq "198.18.1.11 (SMB1 only) shares over SMB1, public readable" \
 eq "198.18.1.13 (restrict anonymous = 2): no share list" "$(get 198.18.1.13 445 '.shares')" "null"
 
 # Connections per host with every check (TCP ActiveOpens of the scanner
-# namespace): SMB2 negotiate + NTLM, SMB1 negotiate, 2.0.2 alone, then the
+# namespace): SMB2 negotiate + NTLM, SMB1 negotiate, 2.0.2 alone (and on it
+# the relay check's anonymous logon), then the
 # anonymous logon, shares and the guest logon as a second session on one
 # connection. The guest persona (guest true) and a plain one (guest false).
 active_opens() { "$LAB" exec awk '/^Tcp:/ { if (h) print $6; h = 1 }' /proc/net/snmp; }
@@ -69,15 +70,17 @@ for ip in 198.18.1.14 198.18.1.12; do
 	eq "$ip all checks: null session, guest, shares" "$out" "$want"
 	eq "$ip all checks in 4 connections" "$((after - before))" "4"
 done
-# SMB1 on (198.18.1.10): no dialect probe (the range starts below SMB2), and
-# the SMB1 checks (MS17-010, DoublePulsar) on their own connection: 4 as well
+# SMB1 on (198.18.1.10): no dialect probe (the range starts below SMB2), the
+# SMB1 checks (MS17-010, DoublePulsar) on their own connection, and the relay
+# check's 2.0.2/2.1-only logon on one more (on SMB2-only hosts it rides on the
+# dialect probe's 2.0.2 connection): 5
 before=$(active_opens)
 out=$(timeout 60 "$LAB" exec "$SMBWATCH" scan --format jsonl --no-progress -p 445 198.18.1.10 2>/dev/null |
 	jq -c 'select(.type == "service") | [.smb1.enabled, .smb2.dialects, .vulns.ms17_010, (.shares | length)]')
 after=$(active_opens)
 eq "198.18.1.10 (SMB1 on) all checks: SMB1, every dialect, MS17-010 verdict, shares" "$out" \
 	'[true,["2.0.2","2.1","3.0","3.0.2","3.1.1"],"not_vulnerable",2]'
-eq "198.18.1.10 (SMB1 on) all checks in 4 connections" "$((after - before))" "4"
+eq "198.18.1.10 (SMB1 on) all checks in 5 connections" "$((after - before))" "5"
 
 # vulnerabilities: nothing on Samba is vulnerable; unknown without SMB1
 eq "198.18.1.10 ms17_010 (Samba, SMB1 on)" "$(get 198.18.1.10 445 .vulns.ms17_010)" '"not_vulnerable"'
@@ -89,16 +92,17 @@ eq "198.18.1.12 cve_2020_0796 (no compression, Samba)" "$(get 198.18.1.12 445 .v
 vuln=$(jq -c 'select([.vulns[]?] | index("vulnerable"))' "$WORK/out.jsonl" | wc -l)
 eq "no Samba service reported vulnerable to anything" "$vuln" "0"
 
-# findings per persona
+# findings per persona (RELAY_TARGET: signing not required, NTLM offered,
+# encryption not required; tests/integration/test_surface.sh has the rest)
 eq "198.18.1.10 findings" "$(findings 198.18.1.10 445)" \
-	'["ANON_SHARE_READABLE","NULL_SESSION","SIGNING_NOT_REQUIRED","SMB1_ENABLED","SMB_EXPOSED"]'
+	'["ANON_SHARE_READABLE","NULL_SESSION","RELAY_TARGET","SIGNING_NOT_REQUIRED","SMB1_ENABLED","SMB_EXPOSED"]'
 eq "198.18.1.11 findings" "$(findings 198.18.1.11 445)" \
-	'["ANON_SHARE_READABLE","NO_ENCRYPTION","NULL_SESSION","SIGNING_NOT_REQUIRED","SMB1_ENABLED","SMB_EXPOSED"]'
+	'["ANON_SHARE_READABLE","NO_ENCRYPTION","NULL_SESSION","RELAY_TARGET","SIGNING_NOT_REQUIRED","SMB1_ENABLED","SMB_EXPOSED"]'
 eq "198.18.1.13 findings (hardened)" "$(findings 198.18.1.13 445)" '["SMB_EXPOSED"]'
 eq "198.18.1.14 findings" "$(findings 198.18.1.14 445)" \
-	'["ANON_SHARE_READABLE","GUEST_ACCESS","NULL_SESSION","SIGNING_NOT_REQUIRED","SMB_EXPOSED"]'
+	'["ANON_SHARE_READABLE","GUEST_ACCESS","NULL_SESSION","RELAY_TARGET","SIGNING_NOT_REQUIRED","SMB_EXPOSED"]'
 eq "198.18.1.15 findings" "$(findings 198.18.1.15 8445)" \
-	'["ANON_SHARE_READABLE","NONSTANDARD_PORT","NULL_SESSION","SIGNING_NOT_REQUIRED","SMB_EXPOSED"]'
+	'["ANON_SHARE_READABLE","NONSTANDARD_PORT","NULL_SESSION","RELAY_TARGET","SIGNING_NOT_REQUIRED","SMB_EXPOSED"]'
 ev=$(get 198.18.1.10 445 '.findings[] | select(.id == "SMB1_ENABLED") | (.severity + "|" + (.remediation | test("server min protocol")|tostring))')
 eq "SMB1_ENABLED is high and says how to disable it in Samba" "$ev" '"high|true"'
 

@@ -62,13 +62,13 @@ eq "lab changed (SMB1 on .12, signing auto on .13, share on .14, .11 stopped)" "
 cycle 2; rc=$?
 eq "cycle 2: exits 0" "$rc" 0
 eq "cycle 2: exact events" "$(summary "$WORK/out.2" | tr '\n' ';')" \
-	"changed 198.18.1.12;changed 198.18.1.13;changed 198.18.1.14;finding_opened 198.18.1.12 SMB1_ENABLED;finding_opened 198.18.1.13 SIGNING_NOT_REQUIRED;"
+	"changed 198.18.1.12;changed 198.18.1.13;changed 198.18.1.14;finding_opened 198.18.1.12 SMB1_ENABLED;finding_opened 198.18.1.13 RELAY_TARGET;finding_opened 198.18.1.13 SIGNING_NOT_REQUIRED;"
 eq "cycle 2: smb1.enabled false -> true on .12" \
 	"$(jq -c 'select(.event=="changed" and .ip=="198.18.1.12") | .changes[] | select(.field=="smb1.enabled")' "$WORK/out.2")" \
 	'{"field":"smb1.enabled","old":false,"new":true}'
-eq "cycle 2: smb2.signing required -> enabled on .13 (the only change)" \
+eq "cycle 2: smb2.signing required -> enabled on .13 (and with it the relay verdict: the only changes)" \
 	"$(jq -c 'select(.event=="changed" and .ip=="198.18.1.13") | .changes' "$WORK/out.2")" \
-	'[{"field":"smb2.signing","old":"required","new":"enabled"}]'
+	'[{"field":"relay.target","old":false,"new":true},{"field":"smb2.signing","old":"required","new":"enabled"}]'
 eq "cycle 2: new share on .14 (the only change)" \
 	"$(jq -c 'select(.event=="changed" and .ip=="198.18.1.14") | [.changes[] | [.field, .old, .new.type]]' "$WORK/out.2")" \
 	'[["shares.extra",null,"disk"]]'
@@ -111,7 +111,7 @@ eq "history --format json of .12: the smb1 change" \
 # --- every sink got the same events, exactly once --------------------------
 cat "$WORK"/out.[1-5] >"$WORK/stdout.all"
 want=$(jq -r .key "$WORK/stdout.all" | sort)
-eq "stdout: 12 events in all (5+5+1+1), keys unique" "$(wc -l <<<"$want") $(uniq -d <<<"$want" | wc -l)" "12 0"
+eq "stdout: 13 events in all (5+6+1+1), keys unique" "$(wc -l <<<"$want") $(uniq -d <<<"$want" | wc -l)" "13 0"
 eq "file sink: the same events" "$(jq -r .key "$WORK/file.jsonl" | sort)" "$want"
 eq "exec sink: the same events" "$(jq -r .key "$WORK/exec.jsonl" | sort)" "$want"
 eq "webhook sink: the same events" "$(jq -r .body.key "$WORK/hook.jsonl" | sort)" "$want"

@@ -84,7 +84,7 @@ C=$((QUIET_CYCLES + 2))
 cycle "$C"
 eq "cycle $C (after the change): monitor exits 0" "$?" 0
 eq "cycle $C: exactly the changed persona's events" "$(summary "$WORK/out.$C")" \
-	"changed 198.18.1.13 445;finding_opened 198.18.1.13 445 SIGNING_NOT_REQUIRED;finding_opened 198.18.1.13 445 SMB1_ENABLED;"
+	"changed 198.18.1.13 445;finding_opened 198.18.1.13 445 RELAY_TARGET;finding_opened 198.18.1.13 445 SIGNING_NOT_REQUIRED;finding_opened 198.18.1.13 445 SMB1_ENABLED;"
 eq "cycle $C: smb1.enabled false -> true" \
 	"$(jq -c 'select(.event=="changed") | .changes[] | select(.field=="smb1.enabled") | [.old, .new]' "$WORK/out.$C")" \
 	'[false,true]'

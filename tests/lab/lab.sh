@@ -30,6 +30,8 @@
 #                    prefixes can coexist (each in its own namespaces).
 #   SMBW_LAB_STATE   directory for the state file (default /run/smbwatch-lab)
 #   SMBW_LAB_KEEP=1  keep the lab dir (logs) on `down`
+#   SMBW_LAB_SURFACE=1  also the attack-surface personas (.40-.43, below);
+#                    set it for every lab.sh call of that lab
 set -euo pipefail
 
 KIND=lab
@@ -53,6 +55,16 @@ PERSONAS=(
 	"nonstandard-port|$NET.15|-|8445|LAB-8445|"
 	"netbios-139|$NET.16|-|139|LAB-139|"
 )
+# The attack-surface personas (issue 16 part 2, tests/integration/
+# test_surface.sh): off by default, so the other tests' lab stays as it is.
+if [ "${SMBW_LAB_SURFACE:-0}" = 1 ]; then
+	PERSONAS+=(
+		"signing-off|$NET.40|-|445|LAB-NOSIGN|server min protocol = NT1\nserver signing = disabled"
+		"encrypt-required|$NET.41|-|445|LAB-ENCRYPT|server smb encrypt = required"
+		"plaintext|$NET.42|-|445|LAB-PLAIN|server min protocol = NT1\nencrypt passwords = no"
+		"writable|$NET.43|-|445|LAB-WRITE|server min protocol = NT1\nmap to guest = Bad User"
+	)
+fi
 ECHO_IP=$NET.20   # socat echo on 445: answers with whatever it receives
 MUTE_IP=$NET.21   # accepts on 445 and never sends a byte
 CLOSED_IP=$NET.30 # address answers, no listener: RST on every port
@@ -63,7 +75,8 @@ write_conf() {
 	local ifaces="$ip4/32" netbios="yes"
 	[ "$ip6" != "-" ] && ifaces="$ifaces $ip6/128"
 	[ "$ports" = 139 ] && netbios="no"
-	mkdir -p "$dir"/{pid,lock,state,cache,private,ncalrpc,binddns,share,guest}
+	mkdir -p "$dir"/{pid,lock,state,cache,private,ncalrpc,binddns,share,guest,drop}
+	chmod 1777 "$dir/drop" # guests map to nobody: [drop] lets them write
 	chmod 755 "$dir" "$dir/share" "$dir/guest"
 	echo "smbwatch lab persona $name" >"$dir/share/README.txt"
 	echo "guest-readable file" >"$dir/guest/hello.txt"
@@ -84,26 +97,17 @@ write_conf() {
 		$(smbd_private_conf "$dir" 1)
 		EOF
 		printf '%b\n' "$extra" | sed 's/^/   /'
-		cat <<-EOF
-
-		[public]
-		   path = $dir/share
-		   comment = lab public share
-		   read only = yes
-		   guest ok = yes
-		   browseable = yes
-		EOF
-		if [ "$name" = guest ]; then
-			cat <<-EOF
-
-			[guest]
-			   path = $dir/guest
-			   comment = guest share
-			   read only = yes
-			   guest ok = yes
-			EOF
-		fi
+		share_conf public "$dir/share" "lab public share" yes "browseable = yes"
+		if [ "$name" = guest ]; then share_conf guest "$dir/guest" "guest share" yes; fi
+		if [ "$name" = writable ]; then share_conf drop "$dir/drop" "writable by guests" no; fi
 	} >"$dir/smb.conf"
+}
+
+# One guest-accessible share stanza: NAME PATH COMMENT READ_ONLY [LINE]
+share_conf() {
+	printf '\n[%s]\n   path = %s\n   comment = %s\n   read only = %s\n   guest ok = yes\n' \
+		"$1" "$2" "$3" "$4"
+	[ -z "${5:-}" ] || printf '   %s\n' "$5"
 }
 
 cmd_up() {
@@ -259,8 +263,7 @@ cmd_add_share() {
 	[ -f "$dir/smb.conf" ] || die "lab $PREFIX is not up"
 	mkdir -p "$dir/$share"
 	chmod "$perm" "$dir/$share"
-	printf '\n[%s]\n   path = %s\n   comment = added by lab.sh\n   read only = %s\n   guest ok = yes\n   browseable = yes\n' \
-		"$share" "$dir/$share" "$ro" >>"$dir/smb.conf"
+	share_conf "$share" "$dir/$share" "added by lab.sh" "$ro" "browseable = yes" >>"$dir/smb.conf"
 	reload_persona "$dir"
 	echo "lab: $name has share $share"
 }

@@ -31,6 +31,17 @@ Personas:
   smbghost-no-compression  build 18362, negotiate without the compression context
   no-smb1                SMB2 only (Server 2019, 17763); SMB1 NEGOTIATE -> RST
   no-smb1-silent         same, but SMB1 NEGOTIATE is ignored (no answer)
+  share-level            the ms17-patched Windows 7 host, its NEGOTIATE
+                         SecurityMode 0x03 -> 0x02: USER_SECURITY clear
+                         (share-level security, gone from Samba 4)
+  kerberos-only          SMB 2.1, signing enabled not required; the NEGOTIATE's
+                         SPNEGO mechTypes list only Kerberos (MS KRB5, KRB5),
+                         an NTLMSSP SESSION_SETUP -> STATUS_NOT_SUPPORTED (NTLM
+                         blocked). Built from the MS-SMB2 2.2.4 / RFC 4178
+                         layouts, not captured
+  ntlm-offered           same layout, mechTypes Kerberos and NTLMSSP, the
+                         NTLMSSP NEGOTIATE answered with the captured Server
+                         2019 CHALLENGE (the control of kerberos-only)
 """
 import argparse
 import ipaddress
@@ -191,6 +202,60 @@ def ghost_without_compression():
     return b"\0" + struct.pack(">I", len(m))[1:] + bytes(m)
 
 
+# ---- built from the specifications (no capture has these) -----------------
+
+# DER of the OIDs (in ASN.1 notation, so no line reads like an address):
+# SPNEGO {1 3 6 1 5 5 2}, MS KRB5 {1 2 840 48018 1 2 2}, KRB5
+# {1 2 840 113554 1 2 2}, NTLMSSP {1 3 6 1 4 1 311 2 2 10}
+OID_SPNEGO = bytes.fromhex("2b0601050502")
+OID_MS_KRB5 = bytes.fromhex("2a864882f712010202")
+OID_KRB5 = bytes.fromhex("2a864886f712010202")
+OID_NTLMSSP = bytes.fromhex("2b06010401823702020a")
+
+
+def der(tag, content):
+    """One DER TLV (X.690 8.1.3: short form below 128, else 0x81/0x82)."""
+    n = len(content)
+    if n < 0x80:
+        ln = bytes([n])
+    elif n < 0x100:
+        ln = bytes([0x81, n])
+    else:
+        ln = bytes([0x82]) + struct.pack(">H", n)
+    return bytes([tag]) + ln + content
+
+
+def neg_token_init(oids):
+    """GSS InitialContextToken with a SPNEGO NegTokenInit (RFC 4178 4.2.1)
+    whose mechTypes are oids: what a server puts in its NEGOTIATE response."""
+    mech_list = der(0x30, b"".join(der(0x06, o) for o in oids))
+    init = der(0xA0, der(0x30, der(0xA0, mech_list)))
+    return der(0x60, der(0x06, OID_SPNEGO) + init)
+
+
+def negotiate21(blob):
+    """An SMB 2.1 NEGOTIATE response (MS-SMB2 2.2.4), signing enabled and not
+    required, with blob as its security buffer, NBSS header included (like
+    the captured frames, so smb2_reply can take it)."""
+    hdr = (b"\xfeSMB" + struct.pack("<HHIHHIIQIIQ", 64, 0, 0, SMB2_NEGOTIATE, 1, 1, 0, 0,
+                                    0, 0, 0) + bytes(16))
+    body = struct.pack("<HHHH", 65, 0x0001, 0x0210, 0) + bytes(range(16))
+    body += struct.pack("<IIIIQQHHI", 0x1, 65536, 65536, 65536, 0, 0, 64 + 64, len(blob), 0)
+    m = hdr + body + blob
+    return struct.pack(">I", len(m)) + m
+
+
+def share_level_negotiate():
+    """wannacry.pcap's SMB1 NEGOTIATE answer with SecurityMode (word-area
+    byte 2; MS-CIFS NEGOTIATE response) 0x03 -> 0x02: challenge/response passwords,
+    but share-level security. The one synthetic byte of this persona."""
+    m = bytearray(C.W7_NEGOTIATE)
+    at = 4 + 32 + 1 + 2  # NBSS, SMB header, WordCount, DialectIndex
+    assert m[at] == 0x03
+    m[at] = 0x02
+    return bytes(m)
+
+
 # ---- personas --------------------------------------------------------------
 
 class Persona:
@@ -211,16 +276,20 @@ class Persona:
     negotiate2 = None
     dialect2 = 0x0311
     challenge2 = None
+    ntlm_status = None  # the NTLMSSP NEGOTIATE refused with this status
 
 
 def persona(name):
     p = Persona()
     smb1_names = ("ms17-vulnerable", "ms17-patched", "ms17-patched-invalid-handle",
-                  "doublepulsar-infected", "doublepulsar-clean", "anon-denied", "ipc-denied")
+                  "doublepulsar-infected", "doublepulsar-clean", "anon-denied", "ipc-denied",
+                  "share-level")
     if name in smb1_names:
         p.smb1 = True
-    if name == "ms17-patched":
+    if name in ("ms17-patched", "share-level"):
         p.peek_status = STATUS_ACCESS_DENIED  # patched: no captured TRANS answer
+    if name == "share-level":
+        p.negotiate = share_level_negotiate()
     elif name == "ms17-patched-invalid-handle":
         p.peek_status = STATUS_INVALID_HANDLE
     elif name in ("doublepulsar-infected", "doublepulsar-clean"):
@@ -245,6 +314,14 @@ def persona(name):
         p.smb2 = True
         p.smb1_off = "reset" if name == "no-smb1" else "ignore"
         p.negotiate2, p.challenge2 = C.S2019_NEGOTIATE, C.S2019_CHALLENGE
+    elif name in ("kerberos-only", "ntlm-offered"):
+        p.smb2, p.smb1_off, p.dialect2 = True, "reset", 0x0210
+        if name == "kerberos-only":
+            p.negotiate2 = negotiate21(neg_token_init([OID_MS_KRB5, OID_KRB5]))
+            p.ntlm_status = STATUS_NOT_SUPPORTED
+        else:
+            p.negotiate2 = negotiate21(neg_token_init([OID_MS_KRB5, OID_KRB5, OID_NTLMSSP]))
+            p.challenge2 = C.S2019_CHALLENGE
     elif name not in smb1_names:
         raise ValueError(name)
     return p
@@ -253,7 +330,7 @@ def persona(name):
 PERSONAS = ["ms17-vulnerable", "ms17-patched", "ms17-patched-invalid-handle",
             "doublepulsar-infected", "doublepulsar-clean", "anon-denied", "ipc-denied",
             "smbghost-vulnerable", "smbghost-patched-build", "smbghost-no-compression",
-            "no-smb1", "no-smb1-silent"]
+            "no-smb1", "no-smb1-silent", "kerberos-only", "ntlm-offered", "share-level"]
 
 
 class Close(Exception):
@@ -296,6 +373,8 @@ def answer_smb2(p, req):
         return smb2_reply(p.negotiate2, req)
     if cmd == SMB2_SESSION_SETUP:
         t = ntlm_type(req)
+        if t == 1 and p.ntlm_status is not None:
+            return smb2_error(req, p.ntlm_status)
         if t == 1:
             return smb2_reply(p.challenge2, req)
         return smb2_reply(C.W10_LOGON_FAILURE, req)

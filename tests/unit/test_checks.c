@@ -74,10 +74,15 @@ static void test_check_findings_exist(void **state)
 		}
 		assert_true(n >= 1);
 	}
-	assert_int_equal(raised, RCHK_N);
+	/* one each, and shares two (readable, writable) */
+	assert_int_equal(raised, RCHK_N + 1);
 	/* fingerprint findings belong to no check */
 	assert_null(check_of_finding("SMB1_ENABLED"));
 	assert_null(check_of_finding("SMB_EXPOSED"));
+	assert_null(check_of_finding("SMB1_PLAINTEXT_PASSWORDS"));
+	assert_null(check_of_finding("SAMBA_CVE_2021_44142"));
+	assert_ptr_equal(check_of_finding("RELAY_TARGET"), all_checks[RCHK_RELAY]);
+	assert_ptr_equal(check_of_finding("ANON_SHARE_WRITABLE"), all_checks[RCHK_SHARES]);
 }
 
 static void test_parse_every_name(void **state)
@@ -168,6 +173,14 @@ static void full_record(struct svc_record *r)
 	r->ms17_010 = VULN_VULNERABLE;
 	r->cve_2020_0796 = VULN_NOT_VULNERABLE;
 	r->doublepulsar = VULN_NOT_VULNERABLE;
+	/* relay: NTLM answered with a CHALLENGE, the 2.x-only logon let in */
+	r->relay.ntlm_challenge = TRI_YES;
+	r->relay.legacy_tried = true;
+	r->relay.legacy_status = 0;
+	/* the public share's maximal access allows writing (FILE_WRITE_DATA) */
+	r->shares[1].has_max_access = true;
+	r->shares[1].max_access = 0x001f01ffu;
+	r->shares[1].anonymous_write = TRI_YES;
 }
 
 static json_t *at_path(json_t *root, const char *path)

@@ -54,11 +54,14 @@ static void test_json_full(void **state)
 		"\"shares\":[{\"name\":\"IPC$\",\"type\":\"ipc\",\"comment\":\"IPC Service\"},"
 		"{\"name\":\"public\",\"type\":\"disk\",\"anonymous_read\":true}],"
 		"\"vulns\":{\"ms17_010\":\"not_vulnerable\"},"
+		/* the version NativeLanMan tells (assess/samba_version.c) */
+		"\"samba\":{\"version\":\"4.17.12-Debian\",\"source\":\"smb1_native_lanman\"},"
 		"\"checks\":{\"auth\":{\"status\":\"ok\"},"
 		"\"guest\":{\"status\":\"failed\",\"error\":\"timeout\"},"
 		"\"shares\":{\"status\":\"ok\"},\"ms17_010\":{\"status\":\"ok\"},"
 		"\"cve_2020_0796\":{\"status\":\"not_run\"},"
-		"\"doublepulsar\":{\"status\":\"not_run\"}},"
+		"\"doublepulsar\":{\"status\":\"not_run\"},"
+		"\"relay\":{\"status\":\"not_run\"}},"
 		"\"findings\":[{\"id\":\"SMB1_ENABLED\",\"severity\":\"high\","
 		"\"title\":\"SMBv1 is enabled\",\"evidence\":\"NT LM 0.12 accepted\","
 		"\"remediation\":\"Disable SMBv1\"}],"
@@ -81,7 +84,8 @@ static void test_json_minimal(void **state)
 			       "\"guest\":{\"status\":\"not_run\"},\"shares\":{\"status\":\"not_run\"},"
 			       "\"ms17_010\":{\"status\":\"not_run\"},"
 			       "\"cve_2020_0796\":{\"status\":\"not_run\"},"
-			       "\"doublepulsar\":{\"status\":\"not_run\"}},"
+			       "\"doublepulsar\":{\"status\":\"not_run\"},"
+			       "\"relay\":{\"status\":\"not_run\"}},"
 			       "\"findings\":[],\"errors\":[]}");
 	free(s);
 
@@ -106,7 +110,8 @@ static void test_json_minimal(void **state)
 			       "\"guest\":{\"status\":\"not_run\"},\"shares\":{\"status\":\"not_run\"},"
 			       "\"ms17_010\":{\"status\":\"not_run\"},"
 			       "\"cve_2020_0796\":{\"status\":\"not_run\"},"
-			       "\"doublepulsar\":{\"status\":\"not_run\"}},"
+			       "\"doublepulsar\":{\"status\":\"not_run\"},"
+			       "\"relay\":{\"status\":\"not_run\"}},"
 			       "\"findings\":[],\"errors\":[]}");
 	free(s);
 }

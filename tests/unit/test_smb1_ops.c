@@ -273,10 +273,10 @@ static void test_tree_connect(void **state)
 	wr_init(&w, buf, sizeof buf);
 	assert_int_equal(smb1_tree_connect_req_encode(&w, &c, "\\\\192.168.56.101\\IPC$"),
 			 WIRE_OK);
-	/* the macOS client's request (frame 25), but for its Flags 0x0008 */
+	/* the macOS client's request (frame 25) byte for byte, Flags 0x0008
+	 * (EXTENDED_RESPONSE: the answer carries the maximal access) too */
 	assert_int_equal(w.len, sizeof smb1_tree_req_macos);
-	assert_int_equal(le16(buf + 37), 0);
-	buf[37] = 0x08;
+	assert_int_equal(le16(buf + 37), SMB1_TREE_CONNECT_EXTENDED_RESPONSE);
 	assert_memory_equal(buf + 32, smb1_tree_req_macos + 32, w.len - 32);
 	assert_int_equal(smb1_tree_connect_req_encode(&w, &c, NULL), WIRE_MALFORMED);
 
@@ -289,6 +289,11 @@ static void test_tree_connect(void **state)
 	r = rd_of(smb1_tree_resp_disk, sizeof smb1_tree_resp_disk);
 	assert_int_equal(smb1_tree_connect_resp_decode(&r, &t), WIRE_OK);
 	assert_string_equal(t.service, "A:");
+	/* its extended response (WordCount 7): the session's maximal access
+	 * 0x001200a9 (read, no FILE_WRITE_DATA/APPEND_DATA), guest 0 */
+	assert_true(t.has_max_access);
+	assert_int_equal(t.max_access, 0x001200a9);
+	assert_int_equal(t.guest_max_access, 0);
 	r = rd_of(smb1_tree_resp_ascii, sizeof smb1_tree_resp_ascii);
 	assert_int_equal(smb1_tree_connect_resp_decode(&r, &t), WIRE_OK);
 	assert_string_equal(t.service, "IPC");

@@ -74,7 +74,7 @@ static int on_negotiate(struct smb1_state *s, struct probe_ctx *ctx, struct rd *
 	m->enabled = TRI_YES;
 	record_set_str(m->dialect, sizeof m->dialect, "NT LM 0.12");
 	m->signing = smb1_signing(n.security_mode);
-	m->has_security_mode = true; /* share-level, plaintext: assess/smb1_security.c */
+	m->has_security_mode = true; /* share-level, plaintext: assess.c */
 	m->security_mode = n.security_mode;
 	m->has_capabilities = true;
 	m->capabilities = n.capabilities;

@@ -81,7 +81,7 @@ static json_t *smb1_json(const struct rec_smb1 *s)
 	record_json_set_str(o, "server_name", s->server_name);
 	if (s->has_capabilities)
 		json_object_set_new(o, "capabilities", cap_array(s->capabilities, rec_smb1_cap_name));
-	/* issue 16 part 2: the raw NEGOTIATE SecurityMode (share-level, plaintext) */
+	/* the raw NEGOTIATE SecurityMode (share-level, plaintext) */
 	if (s->has_security_mode)
 		json_object_set_new(o, "security_mode", json_integer(s->security_mode));
 	return o;

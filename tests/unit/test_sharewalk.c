@@ -32,6 +32,8 @@ struct fake {
 	bool enum_sent;         /* the first PIPE_CALL (the BIND) was answered */
 	uint32_t tree_status, open_status, list_status;
 	const char *denied_share; /* its root cannot be opened */
+	bool max_access;          /* tree connects carry a maximal access */
+	const char *writable_share; /* ... that allows writing here */
 	char share[32];
 };
 
@@ -72,6 +74,12 @@ static int fake_answer(void *t, enum walk_req req, struct rd *msg, struct walk_a
 		break;
 	case WALK_TREE:
 		a->status = f->tree_status;
+		a->has_max_access = f->max_access && a->status == 0;
+		/* FILE_WRITE_DATA among others; else Samba 4.17's read-only
+		 * mask, DELETE included */
+		a->max_access = f->writable_share && strcmp(f->share, f->writable_share) == 0
+					? 0x001f01ffu
+					: 0x001f00a9u;
 		break;
 	case WALK_OPEN_ROOT:
 		a->status = f->denied_share && strcmp(f->share, f->denied_share) == 0
@@ -217,6 +225,59 @@ static void test_read_means_listed(void **state)
 	assert_int_equal(count(&k, WALK_OPEN_ROOT), 0);
 }
 
+/* anonymous_write: from the maximal access the tree connect reports
+ * (SMB2 MaximalAccess, SMB1 extended response), whichever transport;
+ * unknown when the answer carries none or the tree connect was refused. */
+static void test_write_from_max_access(void **state)
+{
+	(void)state;
+	static struct svc_record rec;
+	/* the last disk share of the capture's list is the writable one */
+	char writable[sizeof rec.shares[0].name] = "";
+	new_record(&rec);
+	struct fake first = {0};
+	run(&first, &rec, true);
+	for (unsigned i = 0; i < rec.n_shares; i++)
+		if (strcmp(rec.shares[i].type, "disk") == 0)
+			snprintf(writable, sizeof writable, "%s", rec.shares[i].name);
+	assert_true(writable[0] != '\0');
+
+	new_record(&rec);
+	struct fake f = {.max_access = true, .writable_share = writable};
+	assert_int_equal(run(&f, &rec, true), PROBE_DONE);
+	unsigned disks = 0, written = 0;
+	for (unsigned i = 0; i < rec.n_shares; i++) {
+		const struct rec_share *sh = &rec.shares[i];
+		if (strcmp(sh->type, "disk") != 0) {
+			assert_int_equal(sh->anonymous_write, TRI_UNKNOWN);
+			continue;
+		}
+		disks++;
+		bool w = strcmp(sh->name, writable) == 0;
+		written += w;
+		assert_true(sh->has_max_access);
+		assert_int_equal(sh->max_access, w ? 0x001f01ffu : 0x001f00a9u);
+		/* DELETE alone (0x001f00a9) is not writing */
+		assert_int_equal(sh->anonymous_write, w ? TRI_YES : TRI_NO);
+	}
+	assert_true(disks >= 2); /* a writable one and a read-only one */
+	assert_int_equal(written, 1);
+	/* no maximal access in the answer (SMB1 without the extended response) */
+	new_record(&rec);
+	struct fake g = {0};
+	run(&g, &rec, true);
+	for (unsigned i = 0; i < rec.n_shares; i++) {
+		assert_false(rec.shares[i].has_max_access);
+		assert_int_equal(rec.shares[i].anonymous_write, TRI_UNKNOWN);
+	}
+	/* tree connect refused: nothing granted, nothing known */
+	new_record(&rec);
+	struct fake k = {.max_access = true, .tree_status = STATUS_ACCESS_DENIED};
+	run(&k, &rec, true);
+	for (unsigned i = 0; i < rec.n_shares; i++)
+		assert_int_equal(rec.shares[i].anonymous_write, TRI_UNKNOWN);
+}
+
 /* A list already known (from SMB2): only the roots still unknown. */
 static void test_known_list(void **state)
 {
@@ -252,6 +313,7 @@ int main(void)
 		cmocka_unit_test(test_continuation),
 		cmocka_unit_test(test_read_means_listed),
 		cmocka_unit_test(test_known_list),
+		cmocka_unit_test(test_write_from_max_access),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -46,8 +46,12 @@ static void shares_text(const struct svc_record *r, char *line, size_t linesz)
 	for (unsigned i = 0; i < r->n_shares && i < REC_MAX_SHARES; i++) {
 		const struct rec_share *sh = &r->shares[i];
 		size_t len = strlen(words);
+		bool rd = sh->anonymous_read == TRI_YES, wr = sh->anonymous_write == TRI_YES;
 		snprintf(words + len, sizeof words - len, "%s %.96s%s", i ? "," : "", sh->name,
-			 sh->anonymous_read == TRI_YES ? " (anonymous read)" : "");
+			 rd && wr ? " (anonymous read, write)"
+			 : rd	  ? " (anonymous read)"
+			 : wr	  ? " (anonymous write)"
+				  : "");
 	}
 	check_join(line, linesz, words);
 }

@@ -238,6 +238,11 @@ static void test_text_words(void **state)
 				  "not" CHECK_NBSP "infected");
 	line[0] = '\0';
 	all_checks[RCHK_SHARES]->to_text(&r, line, sizeof line);
+	assert_string_equal(line, "shares IPC$, public (anonymous read, write)");
+	/* the maximal access that allows writing is what says "write" */
+	r.shares[1].anonymous_write = TRI_NO;
+	line[0] = '\0';
+	all_checks[RCHK_SHARES]->to_text(&r, line, sizeof line);
 	assert_string_equal(line, "shares IPC$, public (anonymous read)");
 }
 

@@ -42,6 +42,10 @@ static const char *const migrations[] = {
 	"CREATE TABLE delivered ("
 	" event_key TEXT NOT NULL, sink TEXT NOT NULL, at BIGINT NOT NULL,"
 	" PRIMARY KEY (event_key, sink));",
+	/* 3: what `serve` looks up: a service's findings, services by finding id */
+	"CREATE INDEX findings_service ON findings(service_id);"
+	"CREATE INDEX findings_id ON findings(finding, service_id);"
+	"CREATE INDEX runs_view ON runs(view, complete, id);",
 };
 
 #define PG(st) ((PGconn *)(st)->impl)
@@ -370,6 +374,60 @@ static int pg_delivered_put(struct store *st, const char *key, const char *sink,
 		 3, v, NULL);
 }
 
+/* PostgreSQL type oids (catalog/pg_type_d.h) read back as JSON integers. */
+static bool pg_int_type(Oid t)
+{
+	return t == 20 || t == 21 || t == 23; /* int8, int2, int4 */
+}
+
+static int pg_query(struct store *st, const char *sql, const struct store_param *params,
+		    size_t n, store_row_cb cb, void *ud)
+{
+	char num[9][24];
+	const char *v[9];
+	for (size_t i = 0; i < n && i < 9; i++) {
+		if (params[i].is_int) {
+			i64(num[i], sizeof num[i], params[i].num);
+			v[i] = num[i];
+		} else {
+			v[i] = params[i].text ? params[i].text : "";
+		}
+	}
+	PGresult *r = PQexecParams(PG(st), sql, (int)n, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		pg_fail(st, "querying", PQresultErrorMessage(r));
+		PQclear(r);
+		return -1;
+	}
+	int rows = PQntuples(r), ncol = PQnfields(r);
+	for (int i = 0; i < rows; i++) {
+		json_t *row = json_object();
+		for (int c = 0; c < ncol; c++) {
+			json_t *val;
+			const char *t = PQgetvalue(r, i, c);
+			if (PQgetisnull(r, i, c))
+				val = json_null();
+			else if (pg_int_type(PQftype(r, c)))
+				val = json_integer(strtoll(t, NULL, 10));
+			else if (!(val = json_string(t)))
+				val = json_string("");
+			json_object_set_new(row, PQfname(r, c), val);
+		}
+		int stop = cb(row, ud);
+		json_decref(row);
+		if (stop)
+			break;
+	}
+	PQclear(r);
+	return 0;
+}
+
+static int pg_set_readonly(struct store *st)
+{
+	return q(st, "making the connection read-only",
+		 "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", 0, NULL, NULL);
+}
+
 static const struct store_ops pg_ops = {
 	.name = "postgres",
 	.open = pg_open,
@@ -383,6 +441,8 @@ static const struct store_ops pg_ops = {
 	.service_history = pg_service_history,
 	.delivered_has = pg_delivered_has,
 	.delivered_put = pg_delivered_put,
+	.query = pg_query,
+	.set_readonly = pg_set_readonly,
 };
 
 const struct store_ops *const store_pg_ops = &pg_ops;

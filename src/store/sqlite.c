@@ -54,6 +54,10 @@ static const char *const migrations[] = {
 	"CREATE TABLE delivered ("
 	" event_key TEXT NOT NULL, sink TEXT NOT NULL, at INTEGER NOT NULL,"
 	" PRIMARY KEY (event_key, sink));",
+	/* 3: what `serve` looks up: a service's findings, services by finding id */
+	"CREATE INDEX findings_service ON findings(service_id);"
+	"CREATE INDEX findings_id ON findings(finding, service_id);"
+	"CREATE INDEX runs_view ON runs(view, complete, id);",
 };
 
 #define DB(st) ((sqlite3 *)(st)->impl)
@@ -455,6 +459,64 @@ static int sq_delivered_put(struct store *st, const char *key, const char *sink,
 	return rc == SQLITE_DONE ? 0 : sql_fail(st, "recording a delivery");
 }
 
+/* Parameters are "$1".."$9" (store.h): bound by name, so a query may use
+ * one twice or leave one out. */
+static int sq_query(struct store *st, const char *sql, const struct store_param *params,
+		    size_t n, store_row_cb cb, void *ud)
+{
+	sqlite3_stmt *s;
+	if (prep(st, sql, &s) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char name[4] = {'$', (char)('1' + i), '\0', '\0'};
+		int at = sqlite3_bind_parameter_index(s, name);
+		if (at == 0)
+			continue;
+		if (params[i].is_int)
+			sqlite3_bind_int64(s, at, params[i].num);
+		else
+			sqlite3_bind_text(s, at, params[i].text ? params[i].text : "", -1,
+					  SQLITE_STATIC);
+	}
+	int rc;
+	int ncol = sqlite3_column_count(s);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *row = json_object();
+		for (int c = 0; c < ncol; c++) {
+			json_t *v;
+			switch (sqlite3_column_type(s, c)) {
+			case SQLITE_INTEGER:
+				v = json_integer(sqlite3_column_int64(s, c));
+				break;
+			case SQLITE_NULL:
+				v = json_null();
+				break;
+			default: {
+				const unsigned char *t = sqlite3_column_text(s, c);
+				v = json_stringn(t ? (const char *)t : "",
+						 (size_t)sqlite3_column_bytes(s, c));
+				if (!v) /* not UTF-8: the record came from the wire */
+					v = json_string("");
+			}
+			}
+			json_object_set_new(row, sqlite3_column_name(s, c), v);
+		}
+		int stop = cb(row, ud);
+		json_decref(row);
+		if (stop) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, "querying");
+}
+
+static int sq_set_readonly(struct store *st)
+{
+	return exec_sql(st, "PRAGMA query_only = ON", "making the connection read-only");
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -468,6 +530,8 @@ static const struct store_ops sqlite_ops = {
 	.service_history = sq_service_history,
 	.delivered_has = sq_delivered_has,
 	.delivered_put = sq_delivered_put,
+	.query = sq_query,
+	.set_readonly = sq_set_readonly,
 };
 
 const struct store_ops *const store_sqlite_ops = &sqlite_ops;

@@ -155,6 +155,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		if (strcmp(url, assets[i].path) == 0)
 			return send_reply(c, MHD_HTTP_OK, assets[i].type, assets[i].data,
 					  *assets[i].len, MHD_RESPMEM_PERSISTENT);
+	if (strcmp(url, "/favicon.ico") == 0) /* browsers ask; there is none */
+		return send_reply(c, MHD_HTTP_NO_CONTENT, "image/x-icon", "", 0,
+				  MHD_RESPMEM_PERSISTENT);
 	if (strncmp(url, "/api/", 5) == 0) {
 		struct api_req rq = {.st = s->st, .arg = conn_arg, .ctx = c, .now = time(NULL)};
 		struct api_reply rep = {0};

@@ -18,6 +18,7 @@ void api_changes(const struct api_req *rq, struct api_reply *out)
 	const char *kind = api_arg(rq, "kind");
 	const char *sev = api_arg(rq, "severity");
 	const char *ip = api_arg(rq, "ip");
+	const char *view = api_arg(rq, "view");
 	int min_sev = *sev ? api_severity_rank(sev) : 0;
 	if (min_sev < 0)
 		return api_error(out, 400, "severity: info, low, medium, high or critical");
@@ -43,9 +44,12 @@ void api_changes(const struct api_req *rq, struct api_reply *out)
 		json_array_foreach(evs, k, ev) {
 			const char *name = json_string_value(json_object_get(ev, "event"));
 			const char *evip = json_string_value(json_object_get(ev, "ip"));
+			const char *evview = json_string_value(json_object_get(ev, "view"));
 			if (*kind && (!name || strcmp(name, kind) != 0))
 				continue;
 			if (*ip && (!evip || strcmp(evip, ip) != 0))
+				continue;
+			if (*view && (!evview || strcmp(evview, view) != 0))
 				continue;
 			if (events_severity(ev) < min_sev)
 				continue;

@@ -225,6 +225,36 @@ for _ in $(seq 100); do grep -q 'smbwatch serve: http' "$WORK/remote.log" && bre
 eq "non-loopback bind with --token-file: refuses without, answers with the token" \
 	"$("$LAB" exec curl -s -o /dev/null -w '%{http_code}' "http://198.18.0.1:$TPORT/api/overview") $("$LAB" exec curl -s -o /dev/null -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "http://198.18.0.1:$TPORT/api/overview")" \
 	"401 200"
+
+# --- a responder whose names and OS strings are markup ----------------------
+RESP_IP=127.77.$((($$ >> 8) % 250 + 1)).$(($$ % 250 + 1))
+serve markup python3 "$ROOT/tests/hostile/hostile.py" --mode markup-strings --host "$RESP_IP" \
+	--port 10445 --lifetime 300
+ready markup "markup-strings responder ready"
+timeout 180 "$SMBWATCH" scan --db "$WORK/names.db" --no-progress -p 10445 --format jsonl \
+	"$RESP_IP" >"$WORK/names.jsonl" 2>"$WORK/names.err"
+eq "scan of the responder into a store exits 0" "$?" 0
+M='<script>alert(1)</script> "><img src=x onerror=alert(1)> </style> </script>'
+eq "its record has the payloads as name, domain, OS and LAN manager" \
+	"$(jq -c --arg e "$M" '[.smb1.server_name, .smb1.domain, .smb1.native_os, .smb1.native_lanman] | map(. == $e)' "$WORK/names.jsonl")" \
+	"[true,true,true,true]"
+NPORT=$((PORT + 2))
+start_serve names --db "$WORK/names.db" --listen 127.0.0.1:$NPORT
+mkdir -p "$shots/names"
+if (cd "$BROWSER_DIR" && timeout 300 node check_serve.js "http://127.0.0.1:$NPORT/" "$shots/names" "$RESP_IP" "$RESP_IP" \
+	'<script>alert(1)</script>' '"><img src=x onerror=alert(1)>' '</style>' '</script>') >"$WORK/names-page.json" 2>"$WORK/names-page.err"; then
+	ok "names: chromium opened every page"
+else
+	not_ok "names: chromium opened every page" "$(tail -20 "$WORK/names-page.err")"
+fi
+j=$WORK/names-page.json
+for p in overview inventory changes host; do
+	eq "names $p: no error, outside request, dialog, <img>, inline handler, extra script" \
+		"$(jq -c ".pages.$p | [.console_errors, .page_errors, .outside_requests, .dialogs, .img_count, .inline_handlers, .script_count]" "$j")" \
+		'[[],[],[],[],0,0,2]'
+done
+eq "names: inventory lists the responder" "$(jq -c '.pages.inventory.rows' "$j")" "[\"$RESP_IP:10445\"]"
+eq "names: host page shows every payload as text" "$(jq -c '.pages.host.payloads_in_text' "$j")" '[true,true,true,true]'
 stop_servers
 PIDS=()
 

@@ -17,14 +17,10 @@
 /* no limit, in a form both SQLite and PostgreSQL take */
 #define INV_ALL 1000000000000LL
 
-/* The latest sighting of each ip:port and when it was first/last seen. */
-#define INV_FROM                                                                              \
-	"WITH latest AS (SELECT ip, port, MIN(scanned_at) AS first_seen,"                     \
-	" MAX(scanned_at) AS last_seen, COUNT(*) AS sightings, MAX(run_id) AS last_run"       \
-	" FROM services GROUP BY ip, port)"
-#define INV_JOIN                                                                              \
-	" FROM latest l JOIN services s ON s.run_id = l.last_run AND s.ip = l.ip"             \
-	" AND s.port = l.port"
+/* service_latest (store migration 3): one row per ip:port with its
+ * first/last seen and its latest service row, kept up to date by every
+ * stored service, so a page is an index walk, not a GROUP BY of all rows. */
+#define INV_JOIN " FROM service_latest l JOIN services s ON s.id = l.service_id"
 /* $1 address pattern, $2 text pattern (lower case), $3 finding id typed in
  * the search box, $4 finding, $5 severity, $6 view; "" = no filter. */
 #define INV_WHERE                                                                             \
@@ -178,12 +174,12 @@ static json_t *inv_page(struct store *st, const struct inv_filter *f, long long 
 {
 	char sql[4096];
 	snprintf(sql, sizeof sql,
-		 INV_FROM " SELECT l.ip AS ip, l.port AS port, l.first_seen AS first_seen,"
-			  " l.last_seen AS last_seen, l.sightings AS sightings,"
-			  " l.last_run AS last_run, s.record AS record,"
-			  " (SELECT COUNT(*) FROM findings f WHERE f.service_id = s.id"
-			  " AND f.severity <> 'info') AS open_findings" INV_JOIN INV_WHERE
-			  " ORDER BY %s LIMIT CAST($7 AS BIGINT) OFFSET CAST($8 AS BIGINT)",
+		 "SELECT l.ip AS ip, l.port AS port, l.first_seen AS first_seen,"
+		 " l.last_seen AS last_seen, l.sightings AS sightings,"
+		 " l.run_id AS last_run, s.record AS record,"
+		 " (SELECT COUNT(*) FROM findings f WHERE f.service_id = s.id"
+		 " AND f.severity <> 'info') AS open_findings" INV_JOIN INV_WHERE
+		 " ORDER BY %s LIMIT CAST($7 AS BIGINT) OFFSET CAST($8 AS BIGINT)",
 		 f->order_by);
 	struct store_param p[8];
 	inv_params(f, p, limit, offset);
@@ -210,7 +206,7 @@ static int inv_total(struct store *st, const struct inv_filter *f, json_int_t *t
 {
 	struct store_param p[8];
 	inv_params(f, p, 0, 0);
-	json_t *rows = api_rows(st, INV_FROM " SELECT COUNT(*) AS n" INV_JOIN INV_WHERE, p, 6);
+	json_t *rows = api_rows(st, "SELECT COUNT(*) AS n" INV_JOIN INV_WHERE, p, 6);
 	if (!rows)
 		return -1;
 	*total = json_integer_value(json_object_get(json_array_get(rows, 0), "n"));

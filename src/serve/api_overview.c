@@ -31,7 +31,7 @@ static json_t *counts_now(struct store *st)
 				NULL, 0);
 	json_t *svc = api_rows(st,
 			       "SELECT COUNT(*) AS services, COUNT(DISTINCT ip) AS hosts FROM"
-			       " (SELECT ip, port FROM services GROUP BY ip, port) x",
+			       " service_latest",
 			       NULL, 0);
 	if (!rows || !svc) {
 		json_decref(rows);
@@ -152,9 +152,9 @@ static json_t *open_by_age(struct store *st, int64_t now)
 	json_t *rows = api_rows(
 		st,
 		"SELECT s.ip AS ip, s.port AS port, f.finding AS finding, f.severity AS severity,"
-		" (SELECT MIN(s2.scanned_at) FROM findings f2 JOIN services s2 ON"
-		" s2.id = f2.service_id WHERE f2.finding = f.finding AND s2.ip = s.ip AND"
-		" s2.port = s.port) AS first_seen"
+		" (SELECT MIN(s2.scanned_at) FROM services s2 WHERE s2.ip = s.ip AND"
+		" s2.port = s.port AND EXISTS (SELECT 1 FROM findings f2 WHERE"
+		" f2.service_id = s2.id AND f2.finding = f.finding)) AS first_seen"
 		" FROM findings f JOIN services s ON s.id = f.service_id"
 		" WHERE f.run_id IN (" LATEST_RUNS ") AND f.severity <> 'info'",
 		NULL, 0);

@@ -42,10 +42,26 @@ static const char *const migrations[] = {
 	"CREATE TABLE delivered ("
 	" event_key TEXT NOT NULL, sink TEXT NOT NULL, at BIGINT NOT NULL,"
 	" PRIMARY KEY (event_key, sink));",
-	/* 3: what `serve` looks up: a service's findings, services by finding id */
-	"CREATE INDEX findings_service ON findings(service_id);"
+	/* 3: what `serve` looks up. service_latest: one row per ip:port ever
+	 * stored (first/last seen, sightings, its latest row), kept by
+	 * service_put, so the inventory pages without grouping every row; a
+	 * service's findings; findings per run for the trend */
+	"CREATE INDEX findings_service ON findings(service_id, finding);"
 	"CREATE INDEX findings_id ON findings(finding, service_id);"
-	"CREATE INDEX runs_view ON runs(view, complete, id);",
+	"CREATE INDEX findings_trend ON findings(run_id, severity, finding);"
+	"CREATE INDEX runs_view ON runs(view, complete, id);"
+	"CREATE TABLE service_latest ("
+	" ip TEXT NOT NULL, port INTEGER NOT NULL, first_seen BIGINT NOT NULL,"
+	" last_seen BIGINT NOT NULL, sightings BIGINT NOT NULL, run_id BIGINT NOT NULL,"
+	" service_id BIGINT NOT NULL, PRIMARY KEY (ip, port));"
+	"INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id, service_id)"
+	" SELECT s.ip, s.port, a.first_seen, a.last_seen, a.sightings, a.run_id, s.id FROM"
+	" (SELECT ip, port, MIN(scanned_at) AS first_seen, MAX(scanned_at) AS last_seen,"
+	" COUNT(*) AS sightings, MAX(run_id) AS run_id FROM services GROUP BY ip, port) a"
+	" JOIN services s ON s.ip = a.ip AND s.port = a.port AND s.run_id = a.run_id;"
+	"CREATE INDEX service_latest_first ON service_latest(first_seen);"
+	"CREATE INDEX service_latest_last ON service_latest(last_seen);"
+	"CREATE INDEX service_latest_port ON service_latest(port, ip);",
 };
 
 #define PG(st) ((PGconn *)(st)->impl)
@@ -194,6 +210,24 @@ static int pg_service_put(struct store *st, const struct store_service *svc,
 	char sid[24];
 	record_set_str(sid, sizeof sid, PQgetvalue(r, 0, 0));
 	PQclear(r);
+	/* the service's inventory row (service_latest, migration 3); a service
+	 * stored again in the same run is not a new sighting */
+	const char *lv[] = {svc->ip, port, at, rid, sid};
+	if (q(st, "storing a service",
+	      "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
+	      " service_id) VALUES ($1,$2::int,$3::bigint,$3::bigint,1,$4::bigint,$5::bigint) ON CONFLICT (ip, port) DO UPDATE SET"
+	      " first_seen = CASE WHEN excluded.first_seen < service_latest.first_seen"
+	      " THEN excluded.first_seen ELSE service_latest.first_seen END,"
+	      " last_seen = CASE WHEN excluded.last_seen > service_latest.last_seen"
+	      " THEN excluded.last_seen ELSE service_latest.last_seen END,"
+	      " sightings = service_latest.sightings"
+	      " + CASE WHEN excluded.run_id <> service_latest.run_id THEN 1 ELSE 0 END,"
+	      " service_id = CASE WHEN excluded.run_id >= service_latest.run_id"
+	      " THEN excluded.service_id ELSE service_latest.service_id END,"
+	      " run_id = CASE WHEN excluded.run_id >= service_latest.run_id"
+	      " THEN excluded.run_id ELSE service_latest.run_id END",
+	      5, lv, NULL) != 0)
+		goto fail;
 	if (q(st, "storing a service", "DELETE FROM findings WHERE service_id=$1::bigint", 1,
 	      (const char *const[]){sid}, NULL) != 0)
 		goto fail;

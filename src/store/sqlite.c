@@ -54,10 +54,26 @@ static const char *const migrations[] = {
 	"CREATE TABLE delivered ("
 	" event_key TEXT NOT NULL, sink TEXT NOT NULL, at INTEGER NOT NULL,"
 	" PRIMARY KEY (event_key, sink));",
-	/* 3: what `serve` looks up: a service's findings, services by finding id */
-	"CREATE INDEX findings_service ON findings(service_id);"
+	/* 3: what `serve` looks up. service_latest: one row per ip:port ever
+	 * stored (first/last seen, sightings, its latest row), kept by
+	 * service_put, so the inventory pages without grouping every row; a
+	 * service's findings; findings per run for the trend */
+	"CREATE INDEX findings_service ON findings(service_id, finding);"
 	"CREATE INDEX findings_id ON findings(finding, service_id);"
-	"CREATE INDEX runs_view ON runs(view, complete, id);",
+	"CREATE INDEX findings_trend ON findings(run_id, severity, finding);"
+	"CREATE INDEX runs_view ON runs(view, complete, id);"
+	"CREATE TABLE service_latest ("
+	" ip TEXT NOT NULL, port INTEGER NOT NULL, first_seen INTEGER NOT NULL,"
+	" last_seen INTEGER NOT NULL, sightings INTEGER NOT NULL, run_id INTEGER NOT NULL,"
+	" service_id INTEGER NOT NULL, PRIMARY KEY (ip, port));"
+	"INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id, service_id)"
+	" SELECT s.ip, s.port, a.first_seen, a.last_seen, a.sightings, a.run_id, s.id FROM"
+	" (SELECT ip, port, MIN(scanned_at) AS first_seen, MAX(scanned_at) AS last_seen,"
+	" COUNT(*) AS sightings, MAX(run_id) AS run_id FROM services GROUP BY ip, port) a"
+	" JOIN services s ON s.ip = a.ip AND s.port = a.port AND s.run_id = a.run_id;"
+	"CREATE INDEX service_latest_first ON service_latest(first_seen);"
+	"CREATE INDEX service_latest_last ON service_latest(last_seen);"
+	"CREATE INDEX service_latest_port ON service_latest(port, ip);",
 };
 
 #define DB(st) ((sqlite3 *)(st)->impl)
@@ -260,6 +276,33 @@ static int sq_service_put(struct store *st, const struct store_service *svc,
 	sqlite3_finalize(s);
 	s = NULL;
 	sqlite3_int64 sid = sqlite3_last_insert_rowid(DB(st));
+	/* the service's inventory row (store.h: service_latest); a service
+	 * stored again in the same run is not a new sighting */
+	if (prep(st, "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
+		     " service_id) VALUES (?1,?2,?3,?3,1,?4,?5) ON CONFLICT (ip, port) DO UPDATE SET"
+		     " first_seen = CASE WHEN excluded.first_seen < service_latest.first_seen"
+		     " THEN excluded.first_seen ELSE service_latest.first_seen END,"
+		     " last_seen = CASE WHEN excluded.last_seen > service_latest.last_seen"
+		     " THEN excluded.last_seen ELSE service_latest.last_seen END,"
+		     " sightings = service_latest.sightings"
+		     " + CASE WHEN excluded.run_id <> service_latest.run_id THEN 1 ELSE 0 END,"
+		     " service_id = CASE WHEN excluded.run_id >= service_latest.run_id"
+		     " THEN excluded.service_id ELSE service_latest.service_id END,"
+		     " run_id = CASE WHEN excluded.run_id >= service_latest.run_id"
+		     " THEN excluded.run_id ELSE service_latest.run_id END",
+		 &s) != 0)
+		goto fail;
+	sqlite3_bind_text(s, 1, svc->ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, (int)svc->port);
+	sqlite3_bind_int64(s, 3, svc->scanned_at);
+	sqlite3_bind_int64(s, 4, svc->run_id);
+	sqlite3_bind_int64(s, 5, sid);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sql_fail(st, "storing a service");
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
 	if (nf) {
 		if (prep(st, "INSERT INTO findings (service_id, run_id, finding, severity, title)"
 			     " VALUES (?,?,?,?,?)",

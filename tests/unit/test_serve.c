@@ -205,6 +205,10 @@ static void test_inventory(void **state)
 	assert_int_equal(json_integer_value(json_object_get(beta, "last_seen")), 1700086400);
 	assert_true(json_is_true(json_object_get(beta, "smb1")));
 	assert_string_equal(json_string_value(json_object_get(beta, "worst")), "high");
+	assert_int_equal(json_integer_value(json_object_get(beta, "sightings")), 2);
+	json_t *gamma = json_array_get(json_object_get(b, "items"), 2); /* internal x2, external */
+	assert_int_equal(json_integer_value(json_object_get(gamma, "sightings")), 3);
+	assert_int_equal(json_integer_value(json_object_get(gamma, "last_seen")), 1700090000);
 	json_decref(b);
 
 	assert_int_equal(get("/api/inventory", "sort=address&order=desc&per_page=2&page=1", &b), 200);

@@ -6,7 +6,8 @@ a day apart; a fifth of them without signing required, one in ten with
 SMB1 (it appears at run RUNS/2 on a tenth of those, so there are changes),
 every service with the SMB_EXPOSED info finding. The schema must already
 exist (the script asks smbwatch to create it: see serve.sh); rows go in
-through Python's sqlite3 in large transactions, not through smbwatch (a
+through Python's sqlite3 in large transactions (service_latest built at
+the end as the store's migration builds it), not through smbwatch (a
 scan of 3 million services is not what is measured here)."""
 import json
 import sqlite3
@@ -61,6 +62,14 @@ def main():
                             [(sid, run_id, f["id"], f["severity"], f["title"]) for f in findings])
         con.commit()
         print(f"run {run + 1}/{runs}", file=sys.stderr, flush=True)
+    # what service_put keeps as it goes (store migration 3), built at once
+    con.execute("DELETE FROM service_latest")
+    con.execute(
+        "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id, service_id)"
+        " SELECT s.ip, s.port, a.first_seen, a.last_seen, a.sightings, a.run_id, s.id FROM"
+        " (SELECT ip, port, MIN(scanned_at) AS first_seen, MAX(scanned_at) AS last_seen,"
+        " COUNT(*) AS sightings, MAX(run_id) AS run_id FROM services GROUP BY ip, port) a"
+        " JOIN services s ON s.ip = a.ip AND s.port = a.port AND s.run_id = a.run_id")
     con.execute("ANALYZE")
     con.commit()
     con.close()

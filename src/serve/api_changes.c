@@ -7,7 +7,7 @@
 #include "monitor/events.h"
 #include "serve/api.h"
 
-#define CHANGES_RUNS_DEFAULT 30
+#define CHANGES_RUNS_DEFAULT 5
 #define CHANGES_RUNS_MAX 200
 
 void api_changes(const struct api_req *rq, struct api_reply *out)

@@ -78,7 +78,9 @@ async function main() {
 					inline_handlers: handlers,
 					js_links: [...document.querySelectorAll("a")].filter((a) => /^\s*javascript:/i.test(a.getAttribute("href") || "")).length,
 					charts,
-					error: (document.getElementById("load-error") || {}).textContent || null,
+					// a load error, or a value the page failed to turn into text
+					error: (document.getElementById("load-error") || {}).textContent ||
+						((/\[object Object\]|\bundefined\b|\bNaN\b/.exec(document.body.innerText) || [])[0]) || null,
 				};
 			}));
 		};

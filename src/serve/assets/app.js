@@ -130,8 +130,8 @@ async function pageOverview(main) {
   main.append(table(['Run', 'View', 'Targets', 'Started', 'Ended', 'Complete', 'Services'],
     o.last_runs.map(r => el('tr', {}, el('td', {}, '#' + r.run), el('td', {}, r.view), el('td', {}, el('code', {}, r.targets)),
       el('td', {}, when(r.started_at)), el('td', {}, when(r.ended_at)),
-      el('td', { class: r.complete ? 'good' : 'bad' }, r.complete ? 'yes' : 'no'), el('td', {}, r.services)))),
-  { id: 'last-runs' });
+      el('td', { class: r.complete ? 'good' : 'bad' }, r.complete ? 'yes' : 'no'), el('td', {}, r.services))),
+  { id: 'last-runs' }));
 }
 
 const INV_COLUMNS = [

@@ -20,7 +20,7 @@ cleanup() {
 trap cleanup EXIT
 DB=$W/bench.db
 : >"$DB"
-"$SMBWATCH" history --db "$DB" 10.0.0.1 >/dev/null # creates the schema (migrations)
+"$SMBWATCH" history --db "$DB" 198.18.0.1 >/dev/null # creates the schema (migrations)
 t0=$(date +%s)
 python3 bench/serve_gen.py "$DB" "$SERVICES" "$RUNS" 2>"$W/gen.log"
 echo "store: $SERVICES services x $RUNS runs, $(sqlite3 "$DB" 'SELECT count(*) FROM services') service rows, $(sqlite3 "$DB" 'SELECT count(*) FROM findings') finding rows, $(du -m "$DB" | cut -f1) MB, filled in $(($(date +%s) - t0)) s"
@@ -38,9 +38,9 @@ printf '%-60s %s\n' "request" "median ms"
 last=$((SERVICES / 50))
 for p in / /static/app.js /static/chart.umd.min.js /api/overview /api/inventory \
 	"/api/inventory?page=$last" "/api/inventory?sort=last_seen&order=desc" \
-	"/api/inventory?q=10.1.2." "/api/inventory?q=10.1.0.0/16" "/api/inventory?q=host000123" \
+	"/api/inventory?q=198.18.1.2" "/api/inventory?q=198.18.0.0/16" "/api/inventory?q=host000123" \
 	"/api/inventory?finding=SMB1_ENABLED" "/api/inventory?q=SMB1_ENABLED" \
-	"/api/changes?runs=1" "/api/host?ip=10.0.0.100" /api/runs /api/relay.txt /api/inventory.csv; do
+	"/api/changes?runs=1" "/api/host?ip=198.18.0.100" /api/runs /api/relay.txt /api/inventory.csv; do
 	printf '%-60s %s\n' "$p" "$(measure "$p")"
 done
 echo "serve RSS after: $(awk '/^VmRSS/ {print $2}' "/proc/$SERVE/status") kB"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """serve_gen.py DB SERVICES RUNS: fill a SQLite store for the `smbwatch
-serve` benchmark (bench/serve.sh): SERVICES distinct SMB services (10.x.y.z
-:445), each seen in every one of RUNS complete runs of the internal view,
+serve` benchmark (bench/serve.sh): SERVICES distinct SMB services (at most
+131,072: 198.18.0.0/15, port 445), each seen in every one of RUNS complete runs of the internal view,
 a day apart; a fifth of them without signing required, one in ten with
 SMB1 (it appears at run RUNS/2 on a tenth of those, so there are changes),
 every service with the SMB_EXPOSED info finding. The schema must already
@@ -18,7 +18,7 @@ T0 = 1767225600  # 2026-01-01
 
 
 def record(i, run, runs):
-    ip = f"10.{(i >> 16) & 255}.{(i >> 8) & 255}.{i & 255}"
+    ip = f"198.{18 + ((i >> 16) & 1)}.{(i >> 8) & 255}.{i & 255}"
     unsigned = i % 5 == 0
     smb1 = i % 10 == 0 and (i % 100 != 0 or run >= runs // 2)
     findings = [{"id": "SMB_EXPOSED", "severity": "info", "title": "SMB reachable from this view",
@@ -41,6 +41,8 @@ def record(i, run, runs):
 
 def main():
     db, services, runs = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    if not 0 < services <= 131072:
+        sys.exit("serve_gen.py: SERVICES is 1 to 131072 (the addresses of 198.18.0.0/15)")
     con = sqlite3.connect(db)
     con.execute("PRAGMA synchronous = OFF")
     scope = "bench"
@@ -49,7 +51,7 @@ def main():
         cur = con.execute(
             "INSERT INTO runs (scope, view, targets, ports, options, scanner, started_at, ended_at,"
             " complete, n_targets, n_open, n_services) VALUES (?,?,?,?,?,?,?,?,1,?,?,?)",
-            (scope, "internal", "10.0.0.0/8", "445", "{}", "serve_gen", at, at + 3600,
+            (scope, "internal", "198.18.0.0/15", "445", "{}", "serve_gen", at, at + 3600,
              services, services, services))
         run_id = cur.lastrowid
         for i in range(services):

@@ -83,10 +83,11 @@ static int inv_filter_parse(const struct api_req *rq, struct inv_filter *f, cons
 		/* IPv4 CIDR on an octet boundary: an address prefix */
 		char net[64];
 		snprintf(net, sizeof net, "%.*s", (int)(slash - q), q);
-		int bits = atoi(slash + 1);
+		char *end;
+		long bits = strtol(slash + 1, &end, 10);
 		struct in_addr a;
-		if (inet_pton(AF_INET, net, &a) != 1 || (bits != 8 && bits != 16 && bits != 24 &&
-							  bits != 32)) {
+		if (inet_pton(AF_INET, net, &a) != 1 || *end ||
+		    (bits != 8 && bits != 16 && bits != 24 && bits != 32)) {
 			*why = "q: a CIDR search is IPv4 with /8, /16, /24 or /32";
 			return -1;
 		}

@@ -24,7 +24,7 @@ static json_t *ports_now(json_t *rows)
 		json_t *sum = svc_summary_of_row(r);
 		json_t *rec = json_loads(json_string_value(json_object_get(r, "record")), 0, NULL);
 		json_t *fs = json_object_get(rec, "findings");
-		json_object_set(sum, "findings", json_is_array(fs) ? fs : json_array());
+		json_object_set_new(sum, "findings", json_is_array(fs) ? json_incref(fs) : json_array());
 		json_object_set(sum, "run", json_object_get(r, "run"));
 		json_object_set(sum, "view", json_object_get(r, "view"));
 		json_object_set(sum, "shares", json_object_get(rec, "shares"));

@@ -1,5 +1,5 @@
 /* main.c - command dispatch: smbwatch scan | monitor | diff | history | sensor |
- * version | help. */
+ * serve | version | help. */
 #include <stdio.h>
 #include <string.h>
 
@@ -15,6 +15,7 @@ static void usage(FILE *f)
 	      "  diff      what changed between two stored runs\n"
 	      "  history   the stored timeline of one host or service\n"
 	      "  sensor    watch SMB traffic (pcap file or interface) and raise alerts\n"
+	      "  serve     the dashboard and JSON API over the store (web UI)\n"
 	      "  version   print the version\n"
 	      "  help      this text\n",
 	      f);
@@ -37,6 +38,8 @@ int main(int argc, char **argv)
 		return cli_monitor(argc - 1, argv + 1);
 	if (strcmp(cmd, "sensor") == 0)
 		return cli_sensor(argc - 1, argv + 1);
+	if (strcmp(cmd, "serve") == 0)
+		return cli_serve(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("smbwatch %s\n", SMBW_VERSION);
 		return 0;

@@ -21,4 +21,8 @@ int cli_monitor(int argc, char **argv);
  * capture that could not be opened or read to its end. */
 int cli_sensor(int argc, char **argv);
 
+/* smbwatch serve ...: the dashboard and JSON API over the store. 0 stopped
+ * by a signal, 2 usage, 3 database error or cannot listen. */
+int cli_serve(int argc, char **argv);
+
 #endif

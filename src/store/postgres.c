@@ -42,6 +42,26 @@ static const char *const migrations[] = {
 	"CREATE TABLE delivered ("
 	" event_key TEXT NOT NULL, sink TEXT NOT NULL, at BIGINT NOT NULL,"
 	" PRIMARY KEY (event_key, sink));",
+	/* 3: what `serve` looks up. service_latest: one row per ip:port ever
+	 * stored (first/last seen, sightings, its latest row), kept by
+	 * service_put, so the inventory pages without grouping every row; a
+	 * service's findings; findings per run for the trend */
+	"CREATE INDEX findings_service ON findings(service_id, finding);"
+	"CREATE INDEX findings_id ON findings(finding, service_id);"
+	"CREATE INDEX findings_trend ON findings(run_id, severity, finding);"
+	"CREATE INDEX runs_view ON runs(view, complete, id);"
+	"CREATE TABLE service_latest ("
+	" ip TEXT NOT NULL, port INTEGER NOT NULL, first_seen BIGINT NOT NULL,"
+	" last_seen BIGINT NOT NULL, sightings BIGINT NOT NULL, run_id BIGINT NOT NULL,"
+	" service_id BIGINT NOT NULL, PRIMARY KEY (ip, port));"
+	"INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id, service_id)"
+	" SELECT s.ip, s.port, a.first_seen, a.last_seen, a.sightings, a.run_id, s.id FROM"
+	" (SELECT ip, port, MIN(scanned_at) AS first_seen, MAX(scanned_at) AS last_seen,"
+	" COUNT(*) AS sightings, MAX(run_id) AS run_id FROM services GROUP BY ip, port) a"
+	" JOIN services s ON s.ip = a.ip AND s.port = a.port AND s.run_id = a.run_id;"
+	"CREATE INDEX service_latest_first ON service_latest(first_seen);"
+	"CREATE INDEX service_latest_last ON service_latest(last_seen);"
+	"CREATE INDEX service_latest_port ON service_latest(port, ip);",
 };
 
 #define PG(st) ((PGconn *)(st)->impl)
@@ -190,6 +210,24 @@ static int pg_service_put(struct store *st, const struct store_service *svc,
 	char sid[24];
 	record_set_str(sid, sizeof sid, PQgetvalue(r, 0, 0));
 	PQclear(r);
+	/* the service's inventory row (service_latest, migration 3); a service
+	 * stored again in the same run is not a new sighting */
+	const char *lv[] = {svc->ip, port, at, rid, sid};
+	if (q(st, "storing a service",
+	      "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
+	      " service_id) VALUES ($1,$2::int,$3::bigint,$3::bigint,1,$4::bigint,$5::bigint) ON CONFLICT (ip, port) DO UPDATE SET"
+	      " first_seen = CASE WHEN excluded.first_seen < service_latest.first_seen"
+	      " THEN excluded.first_seen ELSE service_latest.first_seen END,"
+	      " last_seen = CASE WHEN excluded.last_seen > service_latest.last_seen"
+	      " THEN excluded.last_seen ELSE service_latest.last_seen END,"
+	      " sightings = service_latest.sightings"
+	      " + CASE WHEN excluded.run_id <> service_latest.run_id THEN 1 ELSE 0 END,"
+	      " service_id = CASE WHEN excluded.run_id >= service_latest.run_id"
+	      " THEN excluded.service_id ELSE service_latest.service_id END,"
+	      " run_id = CASE WHEN excluded.run_id >= service_latest.run_id"
+	      " THEN excluded.run_id ELSE service_latest.run_id END",
+	      5, lv, NULL) != 0)
+		goto fail;
 	if (q(st, "storing a service", "DELETE FROM findings WHERE service_id=$1::bigint", 1,
 	      (const char *const[]){sid}, NULL) != 0)
 		goto fail;
@@ -370,6 +408,60 @@ static int pg_delivered_put(struct store *st, const char *key, const char *sink,
 		 3, v, NULL);
 }
 
+/* PostgreSQL type oids (catalog/pg_type_d.h) read back as JSON integers. */
+static bool pg_int_type(Oid t)
+{
+	return t == 20 || t == 21 || t == 23; /* int8, int2, int4 */
+}
+
+static int pg_query(struct store *st, const char *sql, const struct store_param *params,
+		    size_t n, store_row_cb cb, void *ud)
+{
+	char num[9][24];
+	const char *v[9];
+	for (size_t i = 0; i < n && i < 9; i++) {
+		if (params[i].is_int) {
+			i64(num[i], sizeof num[i], params[i].num);
+			v[i] = num[i];
+		} else {
+			v[i] = params[i].text ? params[i].text : "";
+		}
+	}
+	PGresult *r = PQexecParams(PG(st), sql, (int)n, NULL, v, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		pg_fail(st, "querying", PQresultErrorMessage(r));
+		PQclear(r);
+		return -1;
+	}
+	int rows = PQntuples(r), ncol = PQnfields(r);
+	for (int i = 0; i < rows; i++) {
+		json_t *row = json_object();
+		for (int c = 0; c < ncol; c++) {
+			json_t *val;
+			const char *t = PQgetvalue(r, i, c);
+			if (PQgetisnull(r, i, c))
+				val = json_null();
+			else if (pg_int_type(PQftype(r, c)))
+				val = json_integer(strtoll(t, NULL, 10));
+			else if (!(val = json_string(t)))
+				val = json_string("");
+			json_object_set_new(row, PQfname(r, c), val);
+		}
+		int stop = cb(row, ud);
+		json_decref(row);
+		if (stop)
+			break;
+	}
+	PQclear(r);
+	return 0;
+}
+
+static int pg_set_readonly(struct store *st)
+{
+	return q(st, "making the connection read-only",
+		 "SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY", 0, NULL, NULL);
+}
+
 static const struct store_ops pg_ops = {
 	.name = "postgres",
 	.open = pg_open,
@@ -383,6 +475,8 @@ static const struct store_ops pg_ops = {
 	.service_history = pg_service_history,
 	.delivered_has = pg_delivered_has,
 	.delivered_put = pg_delivered_put,
+	.query = pg_query,
+	.set_readonly = pg_set_readonly,
 };
 
 const struct store_ops *const store_pg_ops = &pg_ops;

@@ -54,6 +54,26 @@ static const char *const migrations[] = {
 	"CREATE TABLE delivered ("
 	" event_key TEXT NOT NULL, sink TEXT NOT NULL, at INTEGER NOT NULL,"
 	" PRIMARY KEY (event_key, sink));",
+	/* 3: what `serve` looks up. service_latest: one row per ip:port ever
+	 * stored (first/last seen, sightings, its latest row), kept by
+	 * service_put, so the inventory pages without grouping every row; a
+	 * service's findings; findings per run for the trend */
+	"CREATE INDEX findings_service ON findings(service_id, finding);"
+	"CREATE INDEX findings_id ON findings(finding, service_id);"
+	"CREATE INDEX findings_trend ON findings(run_id, severity, finding);"
+	"CREATE INDEX runs_view ON runs(view, complete, id);"
+	"CREATE TABLE service_latest ("
+	" ip TEXT NOT NULL, port INTEGER NOT NULL, first_seen INTEGER NOT NULL,"
+	" last_seen INTEGER NOT NULL, sightings INTEGER NOT NULL, run_id INTEGER NOT NULL,"
+	" service_id INTEGER NOT NULL, PRIMARY KEY (ip, port));"
+	"INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id, service_id)"
+	" SELECT s.ip, s.port, a.first_seen, a.last_seen, a.sightings, a.run_id, s.id FROM"
+	" (SELECT ip, port, MIN(scanned_at) AS first_seen, MAX(scanned_at) AS last_seen,"
+	" COUNT(*) AS sightings, MAX(run_id) AS run_id FROM services GROUP BY ip, port) a"
+	" JOIN services s ON s.ip = a.ip AND s.port = a.port AND s.run_id = a.run_id;"
+	"CREATE INDEX service_latest_first ON service_latest(first_seen);"
+	"CREATE INDEX service_latest_last ON service_latest(last_seen);"
+	"CREATE INDEX service_latest_port ON service_latest(port, ip);",
 };
 
 #define DB(st) ((sqlite3 *)(st)->impl)
@@ -256,6 +276,33 @@ static int sq_service_put(struct store *st, const struct store_service *svc,
 	sqlite3_finalize(s);
 	s = NULL;
 	sqlite3_int64 sid = sqlite3_last_insert_rowid(DB(st));
+	/* the service's inventory row (store.h: service_latest); a service
+	 * stored again in the same run is not a new sighting */
+	if (prep(st, "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
+		     " service_id) VALUES (?1,?2,?3,?3,1,?4,?5) ON CONFLICT (ip, port) DO UPDATE SET"
+		     " first_seen = CASE WHEN excluded.first_seen < service_latest.first_seen"
+		     " THEN excluded.first_seen ELSE service_latest.first_seen END,"
+		     " last_seen = CASE WHEN excluded.last_seen > service_latest.last_seen"
+		     " THEN excluded.last_seen ELSE service_latest.last_seen END,"
+		     " sightings = service_latest.sightings"
+		     " + CASE WHEN excluded.run_id <> service_latest.run_id THEN 1 ELSE 0 END,"
+		     " service_id = CASE WHEN excluded.run_id >= service_latest.run_id"
+		     " THEN excluded.service_id ELSE service_latest.service_id END,"
+		     " run_id = CASE WHEN excluded.run_id >= service_latest.run_id"
+		     " THEN excluded.run_id ELSE service_latest.run_id END",
+		 &s) != 0)
+		goto fail;
+	sqlite3_bind_text(s, 1, svc->ip, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 2, (int)svc->port);
+	sqlite3_bind_int64(s, 3, svc->scanned_at);
+	sqlite3_bind_int64(s, 4, svc->run_id);
+	sqlite3_bind_int64(s, 5, sid);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sql_fail(st, "storing a service");
+		goto fail;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
 	if (nf) {
 		if (prep(st, "INSERT INTO findings (service_id, run_id, finding, severity, title)"
 			     " VALUES (?,?,?,?,?)",
@@ -455,6 +502,64 @@ static int sq_delivered_put(struct store *st, const char *key, const char *sink,
 	return rc == SQLITE_DONE ? 0 : sql_fail(st, "recording a delivery");
 }
 
+/* Parameters are "$1".."$9" (store.h): bound by name, so a query may use
+ * one twice or leave one out. */
+static int sq_query(struct store *st, const char *sql, const struct store_param *params,
+		    size_t n, store_row_cb cb, void *ud)
+{
+	sqlite3_stmt *s;
+	if (prep(st, sql, &s) != 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		char name[4] = {'$', (char)('1' + i), '\0', '\0'};
+		int at = sqlite3_bind_parameter_index(s, name);
+		if (at == 0)
+			continue;
+		if (params[i].is_int)
+			sqlite3_bind_int64(s, at, params[i].num);
+		else
+			sqlite3_bind_text(s, at, params[i].text ? params[i].text : "", -1,
+					  SQLITE_STATIC);
+	}
+	int rc;
+	int ncol = sqlite3_column_count(s);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		json_t *row = json_object();
+		for (int c = 0; c < ncol; c++) {
+			json_t *v;
+			switch (sqlite3_column_type(s, c)) {
+			case SQLITE_INTEGER:
+				v = json_integer(sqlite3_column_int64(s, c));
+				break;
+			case SQLITE_NULL:
+				v = json_null();
+				break;
+			default: {
+				const unsigned char *t = sqlite3_column_text(s, c);
+				v = json_stringn(t ? (const char *)t : "",
+						 (size_t)sqlite3_column_bytes(s, c));
+				if (!v) /* not UTF-8: the record came from the wire */
+					v = json_string("");
+			}
+			}
+			json_object_set_new(row, sqlite3_column_name(s, c), v);
+		}
+		int stop = cb(row, ud);
+		json_decref(row);
+		if (stop) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, "querying");
+}
+
+static int sq_set_readonly(struct store *st)
+{
+	return exec_sql(st, "PRAGMA query_only = ON", "making the connection read-only");
+}
+
 static const struct store_ops sqlite_ops = {
 	.name = "sqlite",
 	.open = sq_open,
@@ -468,6 +573,8 @@ static const struct store_ops sqlite_ops = {
 	.service_history = sq_service_history,
 	.delivered_has = sq_delivered_has,
 	.delivered_put = sq_delivered_put,
+	.query = sq_query,
+	.set_readonly = sq_set_readonly,
 };
 
 const struct store_ops *const store_sqlite_ops = &sqlite_ops;

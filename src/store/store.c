@@ -185,6 +185,19 @@ int store_delivered_put(struct store *st, const char *key, const char *sink, int
 	return st->ops->delivered_put(st, key, sink, at);
 }
 
+int store_query(struct store *st, const char *sql, const struct store_param *params, size_t n,
+		store_row_cb cb, void *ud)
+{
+	if (n > 9)
+		return store_fail(st, "a query takes at most 9 parameters");
+	return st->ops->query(st, sql, params, n, cb, ud);
+}
+
+int store_set_readonly(struct store *st)
+{
+	return st->ops->set_readonly(st);
+}
+
 void store_svc_key(const char *ip, unsigned port, char *out, size_t outsz)
 {
 	snprintf(out, outsz, "%s %u", ip, port);

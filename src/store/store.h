@@ -24,7 +24,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 struct store;
 
@@ -98,6 +98,24 @@ int store_service_history(struct store *st, const char *ip, int port, store_serv
  * 1 when never seen, -1 on error. */
 int store_last_sighting(struct store *st, const char *ip, unsigned port, const char *scope,
 			const char *view, int64_t before_id, json_t **rec, int64_t *run_id);
+
+/* Read-only queries for `serve` (src/serve/): SQL written once for both
+ * backends, parameters named $1..$9 in order of first use. Each
+ * parameter is text, or an integer when is_int. Each row reaches cb as a
+ * JSON object column name -> value (integer columns as integers, NULL as
+ * null, the rest as strings); the object is the callee's to keep (incref)
+ * or leave. Return non-zero from cb to stop. */
+struct store_param {
+	const char *text;
+	int64_t num;
+	bool is_int;
+};
+typedef int (*store_row_cb)(json_t *row, void *ud);
+int store_query(struct store *st, const char *sql, const struct store_param *params, size_t n,
+		store_row_cb cb, void *ud);
+/* From now on this connection cannot write (SQLite query_only, PostgreSQL
+ * read-only transactions): what `serve` holds after the migrations ran. */
+int store_set_readonly(struct store *st);
 
 /* Delivery log of the monitor: has sink already got the event key? */
 int store_delivered_has(struct store *st, const char *key, const char *sink, bool *has);

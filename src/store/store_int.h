@@ -29,6 +29,9 @@ struct store_ops {
 			       void *ud);
 	int (*delivered_has)(struct store *st, const char *key, const char *sink, bool *has);
 	int (*delivered_put)(struct store *st, const char *key, const char *sink, int64_t at);
+	int (*query)(struct store *st, const char *sql, const struct store_param *params, size_t n,
+		     store_row_cb cb, void *ud);
+	int (*set_readonly)(struct store *st);
 };
 
 struct store {

@@ -27,3 +27,6 @@ db=${XDG_DATA_HOME:-$HOME/.local/share}/smbwatch/smbwatch.db
 echo
 echo "== results kept in $db (run 'make run' again, then: $SMBWATCH diff)"
 "$SMBWATCH" history 198.18.1.10 2>/dev/null | tail -n 5 || true
+echo
+echo "== the dashboard over this store (Ctrl-C stops it):"
+echo "   $SMBWATCH serve --db $db    # then open http://127.0.0.1:9445/"

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# bench/serve.sh: median latency of every `smbwatch serve` page and API call
+# over a large SQLite store (bench/serve_gen.py: SERVICES x RUNS service
+# rows). Loopback only; the store and logs in a temp dir removed on exit
+# (KEEP=1 keeps the store).
+#   bench/serve.sh            # SERVICES=100000 RUNS=30 REPEAT=7 SMBWATCH=build/smbwatch
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SMBWATCH=${SMBWATCH:-build/smbwatch}
+SERVICES=${SERVICES:-100000}
+RUNS=${RUNS:-30}
+REPEAT=${REPEAT:-7}
+PORT=${PORT:-$((30000 + $$ % 20000))}
+W=$(mktemp -d /tmp/smbwatch-serve-bench.XXXXXX)
+SERVE=""
+cleanup() {
+	[ -n "$SERVE" ] && kill "$SERVE" 2>/dev/null && wait "$SERVE" 2>/dev/null
+	[ "${KEEP:-0}" = 1 ] && echo "store kept: $W/bench.db" || rm -rf "$W"
+}
+trap cleanup EXIT
+DB=$W/bench.db
+: >"$DB"
+"$SMBWATCH" history --db "$DB" 198.18.0.1 >/dev/null # creates the schema (migrations)
+t0=$(date +%s)
+python3 bench/serve_gen.py "$DB" "$SERVICES" "$RUNS" 2>"$W/gen.log"
+echo "store: $SERVICES services x $RUNS runs, $(sqlite3 "$DB" 'SELECT count(*) FROM services') service rows, $(sqlite3 "$DB" 'SELECT count(*) FROM findings') finding rows, $(du -m "$DB" | cut -f1) MB, filled in $(($(date +%s) - t0)) s"
+"$SMBWATCH" serve --db "$DB" --listen "127.0.0.1:$PORT" 2>"$W/serve.log" &
+SERVE=$!
+for _ in $(seq 100); do grep -q 'http://' "$W/serve.log" && break; sleep 0.1; done
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+measure() { # measure PATH: median of REPEAT runs, in ms
+	local i
+	for i in $(seq "$REPEAT"); do
+		curl -s -o /dev/null -w '%{time_total}\n' --max-time 600 "http://127.0.0.1:$PORT$1"
+	done | awk '{printf "%.0f\n", $1 * 1000}' | median
+}
+printf '%-60s %s\n' "request" "median ms"
+last=$((SERVICES / 50))
+for p in / /static/app.js /static/chart.umd.min.js /api/overview /api/inventory \
+	"/api/inventory?page=$last" "/api/inventory?sort=last_seen&order=desc" \
+	"/api/inventory?q=198.18.1.2" "/api/inventory?q=198.18.0.0/16" "/api/inventory?q=host000123" \
+	"/api/inventory?finding=SMB1_ENABLED" "/api/inventory?q=SMB1_ENABLED" \
+	"/api/changes?runs=1" "/api/host?ip=198.18.0.100" /api/runs /api/relay.txt /api/inventory.csv; do
+	printf '%-60s %s\n' "$p" "$(measure "$p")"
+done
+echo "serve RSS after: $(awk '/^VmRSS/ {print $2}' "/proc/$SERVE/status") kB"

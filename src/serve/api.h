@@ -1,0 +1,58 @@
+/* api.h - the dashboard's JSON API over the store (docs/api.md): one
+ * function per path, independent of the HTTP server so it is testable
+ * without one. The page itself uses nothing else. */
+#ifndef SMBW_SERVE_API_H
+#define SMBW_SERVE_API_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "store/store.h"
+
+/* A query-string argument by name, NULL when absent. */
+typedef const char *(*api_arg_fn)(void *ctx, const char *name);
+
+struct api_req {
+	struct store *st;
+	api_arg_fn arg;
+	void *ctx;
+	int64_t now; /* unix seconds: ages are counted from here */
+};
+
+struct api_reply {
+	unsigned code;        /* HTTP status */
+	const char *type;     /* Content-Type */
+	char *body;           /* malloc'd */
+	size_t len;
+};
+
+/* Answer GET path (no query string). Returns 0 with *out filled (also for
+ * 4xx/5xx answers), or 1 when no API path matches. */
+int api_handle(const struct api_req *rq, const char *path, struct api_reply *out);
+
+/* Helpers shared by the api_*.c files. */
+void api_json(struct api_reply *out, unsigned code, json_t *body); /* steals body */
+void api_error(struct api_reply *out, unsigned code, const char *msg);
+void api_store_error(struct api_reply *out, struct store *st);
+/* An argument, "" when absent. */
+const char *api_arg(const struct api_req *rq, const char *name);
+/* An integer argument within [lo, hi], def when absent; -1 when not a
+ * number in range (then *out is untouched). */
+int api_arg_int(const struct api_req *rq, const char *name, long long def, long long lo,
+		long long hi, long long *out);
+/* Rows of a query as a JSON array (new), NULL on a store error. */
+json_t *api_rows(struct store *st, const char *sql, const struct store_param *p, size_t n);
+/* Severity name -> rank 0 (info) .. 4 (critical); -1 unknown. */
+int api_severity_rank(const char *sev);
+
+/* The endpoints (api_overview.c, api_inventory.c, api_changes.c,
+ * api_host.c). Each fills out. */
+void api_overview(const struct api_req *rq, struct api_reply *out);
+void api_inventory(const struct api_req *rq, struct api_reply *out);
+void api_inventory_csv(const struct api_req *rq, struct api_reply *out);
+void api_relay_list(const struct api_req *rq, struct api_reply *out);
+void api_changes(const struct api_req *rq, struct api_reply *out);
+void api_host(const struct api_req *rq, struct api_reply *out);
+void api_runs(const struct api_req *rq, struct api_reply *out);
+
+#endif

@@ -1,0 +1,319 @@
+/* test_serve.c - `smbwatch serve` without HTTP: the token check, the
+ * read-only switch, and the API's answers over a temporary SQLite store
+ * (filters, sorting, paging, and input that must not reach SQL as SQL). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "serve/api.h"
+#include "serve/auth.h"
+#include "store/store.h"
+
+static const char token[] = "0123456789abcdef-token";
+
+static void test_bearer(void **state)
+{
+	(void)state;
+	assert_true(serve_auth_ok(token, "Bearer 0123456789abcdef-token"));
+	assert_true(serve_auth_ok(token, "bearer   0123456789abcdef-token "));
+	assert_false(serve_auth_ok(token, "Bearer 0123456789abcdef-toke"));   /* prefix */
+	assert_false(serve_auth_ok(token, "Bearer 0123456789abcdef-tokenX")); /* longer */
+	assert_false(serve_auth_ok(token, "Bearer "));
+	assert_false(serve_auth_ok(token, "0123456789abcdef-token")); /* no scheme */
+	assert_false(serve_auth_ok(token, NULL));
+	assert_false(serve_auth_ok(NULL, "Bearer x"));
+}
+
+static void test_basic(void **state)
+{
+	(void)state;
+	/* base64("admin:0123456789abcdef-token") */
+	assert_true(serve_auth_ok(token, "Basic YWRtaW46MDEyMzQ1Njc4OWFiY2RlZi10b2tlbg=="));
+	/* base64(":0123456789abcdef-token"): any user, even none */
+	assert_true(serve_auth_ok(token, "Basic OjAxMjM0NTY3ODlhYmNkZWYtdG9rZW4="));
+	/* base64("admin:wrong") */
+	assert_false(serve_auth_ok(token, "Basic YWRtaW46d3Jvbmc="));
+	/* base64("0123456789abcdef-token"): no colon, no password */
+	assert_false(serve_auth_ok(token, "Basic MDEyMzQ1Njc4OWFiY2RlZi10b2tlbg=="));
+	assert_false(serve_auth_ok(token, "Basic !!!!"));
+	assert_false(serve_auth_ok(token, "Basic abc"));
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_token_file(void **state)
+{
+	(void)state;
+	char path[] = "/tmp/smbw-serve-token.XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	char tok[SERVE_TOKEN_MAX + 1], err[256];
+	write_file(path, "  0123456789abcdef-token \n second line\n");
+	assert_int_equal(serve_token_load(path, tok, sizeof tok, err, sizeof err), 0);
+	assert_string_equal(tok, token);
+	write_file(path, "short\n");
+	assert_int_equal(serve_token_load(path, tok, sizeof tok, err, sizeof err), -1);
+	write_file(path, "0123456789 abcdef token\n"); /* inner blanks */
+	assert_int_equal(serve_token_load(path, tok, sizeof tok, err, sizeof err), -1);
+	unlink(path);
+	assert_int_equal(serve_token_load(path, tok, sizeof tok, err, sizeof err), -1);
+}
+
+/* --- the API over a small store ------------------------------------------ */
+
+static char dbdir[64], dbpath[128];
+static struct store *st;
+
+static char *record(const char *ip, const char *name, bool smb1)
+{
+	json_t *findings = json_pack("[{s:s, s:s, s:s}]", "id", "SMB_EXPOSED", "severity", "info",
+				     "title", "reachable");
+	if (smb1)
+		json_array_append_new(findings, json_pack("{s:s, s:s, s:s}", "id", "SMB1_ENABLED",
+							  "severity", "high", "title", "SMBv1"));
+	json_t *o = json_pack("{s:s, s:s, s:i, s:{s:s}, s:{s:b}, s:{s:s}, s:o, s:[]}", "type",
+			      "service", "ip", ip, "port", 445, "ntlm", "netbios_computer", name,
+			      "smb1", "enabled", smb1, "smb2", "signing", "required", "findings",
+			      findings, "errors");
+	char *t = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return t;
+}
+
+static void add_run(const char *view, int64_t at, const char *const *ips, const char *const *names,
+		    const bool *smb1, size_t n)
+{
+	struct store_run r;
+	memset(&r, 0, sizeof r);
+	store_scope_of("198.18.1.0/24", "445", r.scope, sizeof r.scope);
+	snprintf(r.view, sizeof r.view, "%s", view);
+	snprintf(r.targets, sizeof r.targets, "198.18.1.0/24");
+	snprintf(r.ports, sizeof r.ports, "445");
+	snprintf(r.options, sizeof r.options, "{}");
+	snprintf(r.scanner, sizeof r.scanner, "test");
+	r.started_at = at;
+	assert_int_equal(store_run_begin(st, &r), 0);
+	for (size_t i = 0; i < n; i++) {
+		char *t = record(ips[i], names[i], smb1[i]);
+		struct store_service s = {
+			.run_id = r.id, .ip = ips[i], .port = 445, .scanned_at = at, .record = t};
+		assert_int_equal(store_service_put(st, &s), 0);
+		free(t);
+	}
+	r.ended_at = at + 10;
+	r.complete = true;
+	r.n_services = n;
+	assert_int_equal(store_run_end(st, &r), 0);
+}
+
+static int setup_store(void **state)
+{
+	(void)state;
+	snprintf(dbdir, sizeof dbdir, "/tmp/smbw-serve-test.XXXXXX");
+	if (!mkdtemp(dbdir))
+		return -1;
+	snprintf(dbpath, sizeof dbpath, "%s/t.db", dbdir);
+	char err[256];
+	if (store_open(dbpath, &st, err, sizeof err) != 0)
+		return -1;
+	const char *ips[] = {"198.18.1.10", "198.18.1.11", "198.18.1.12"};
+	const char *names[] = {"ALPHA", "BETA_100%", "GAMMA"};
+	const bool before[] = {false, false, false}, after[] = {false, true, false};
+	add_run("internal", 1700000000, ips, names, before, 3);
+	add_run("internal", 1700086400, ips, names, after, 3);
+	add_run("external", 1700090000, ips + 2, names + 2, after + 2, 1);
+	return store_set_readonly(st);
+}
+
+static int teardown_store(void **state)
+{
+	(void)state;
+	store_close(st);
+	char cmd[160];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dbdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+/* query strings for a request: "k=v&k=v" (no decoding needed here) */
+static const char *query_arg(void *ctx, const char *name)
+{
+	/* several arguments are held at once, as libmicrohttpd's are */
+	static char vals[8][256];
+	static unsigned next;
+	char *val = vals[next++ % 8];
+	const char *q = ctx;
+	size_t n = strlen(name);
+	for (const char *p = q; p && *p;) {
+		const char *amp = strchr(p, '&');
+		size_t len = amp ? (size_t)(amp - p) : strlen(p);
+		if (len > n && strncmp(p, name, n) == 0 && p[n] == '=') {
+			snprintf(val, sizeof vals[0], "%.*s", (int)(len - n - 1), p + n + 1);
+			return val;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return NULL;
+}
+
+/* GET path?query: the status, and the JSON body (or NULL) in *body. */
+static unsigned get(const char *path, const char *query, json_t **body)
+{
+	struct api_req rq = {.st = st, .arg = query_arg, .ctx = (void *)query, .now = 1700100000};
+	struct api_reply rep = {0};
+	assert_int_equal(api_handle(&rq, path, &rep), 0);
+	*body = json_loadb(rep.body, rep.len, 0, NULL);
+	free(rep.body);
+	return rep.code;
+}
+
+static char *ips_of(json_t *body, const char *key)
+{
+	static char out[256];
+	out[0] = '\0';
+	size_t i;
+	json_t *it;
+	json_array_foreach(json_object_get(body, key), i, it) {
+		strncat(out, json_string_value(json_object_get(it, "ip")), sizeof out - strlen(out) - 2);
+		strncat(out, " ", sizeof out - strlen(out) - 1);
+	}
+	return out;
+}
+
+static void test_inventory(void **state)
+{
+	(void)state;
+	json_t *b;
+	assert_int_equal(get("/api/inventory", "", &b), 200);
+	assert_int_equal(json_integer_value(json_object_get(b, "total")), 3);
+	assert_string_equal(ips_of(b, "items"), "198.18.1.10 198.18.1.11 198.18.1.12 ");
+	json_t *beta = json_array_get(json_object_get(b, "items"), 1);
+	assert_int_equal(json_integer_value(json_object_get(beta, "first_seen")), 1700000000);
+	assert_int_equal(json_integer_value(json_object_get(beta, "last_seen")), 1700086400);
+	assert_true(json_is_true(json_object_get(beta, "smb1")));
+	assert_string_equal(json_string_value(json_object_get(beta, "worst")), "high");
+	assert_int_equal(json_integer_value(json_object_get(beta, "sightings")), 2);
+	json_t *gamma = json_array_get(json_object_get(b, "items"), 2); /* internal x2, external */
+	assert_int_equal(json_integer_value(json_object_get(gamma, "sightings")), 3);
+	assert_int_equal(json_integer_value(json_object_get(gamma, "last_seen")), 1700090000);
+	json_decref(b);
+
+	assert_int_equal(get("/api/inventory", "sort=address&order=desc&per_page=2&page=1", &b), 200);
+	assert_string_equal(ips_of(b, "items"), "198.18.1.12 198.18.1.11 ");
+	json_decref(b);
+	assert_int_equal(get("/api/inventory", "finding=SMB1_ENABLED", &b), 200);
+	assert_string_equal(ips_of(b, "items"), "198.18.1.11 ");
+	json_decref(b);
+	assert_int_equal(get("/api/inventory", "q=gamma", &b), 200); /* name, any case */
+	assert_string_equal(ips_of(b, "items"), "198.18.1.12 ");
+	json_decref(b);
+	assert_int_equal(get("/api/inventory", "view=external", &b), 200);
+	assert_string_equal(ips_of(b, "items"), "198.18.1.12 ");
+	json_decref(b);
+	assert_int_equal(get("/api/inventory", "q=198.18.0.0/16", &b), 200);
+	assert_int_equal(json_integer_value(json_object_get(b, "total")), 3);
+	json_decref(b);
+}
+
+/* What the user types is data: LIKE wildcards match themselves, and sort
+ * or order words outside the list are refused, never pasted into SQL. */
+static void test_inventory_input_is_data(void **state)
+{
+	(void)state;
+	json_t *b;
+	assert_int_equal(get("/api/inventory", "q=%", &b), 200);
+	assert_string_equal(ips_of(b, "items"), "198.18.1.11 "); /* only BETA_100% */
+	json_decref(b);
+	/* "0%" as a pattern would also match .10's record ("198.18.1.10") */
+	assert_int_equal(get("/api/inventory", "q=0%", &b), 200);
+	assert_string_equal(ips_of(b, "items"), "198.18.1.11 ");
+	json_decref(b);
+	assert_int_equal(get("/api/inventory", "sort=ip;DROP TABLE runs", &b), 400);
+	json_decref(b);
+	assert_int_equal(get("/api/inventory", "order=asc,ip", &b), 400);
+	json_decref(b);
+	assert_int_equal(get("/api/inventory", "per_page=501", &b), 400);
+	json_decref(b);
+	assert_int_equal(get("/api/inventory", "q=198.18.1.0/23", &b), 400);
+	json_decref(b);
+	assert_int_equal(get("/api/inventory", "", &b), 200); /* the store is whole */
+	assert_int_equal(json_integer_value(json_object_get(b, "total")), 3);
+	json_decref(b);
+}
+
+static void test_overview_changes_host(void **state)
+{
+	(void)state;
+	json_t *b;
+	assert_int_equal(get("/api/overview", "", &b), 200);
+	assert_string_equal(ips_of(b, "external"), "198.18.1.12 ");
+	json_t *trend = json_object_get(b, "trend");
+	assert_int_equal(json_array_size(trend), 3);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 0), "smb1")), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 1), "smb1")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "now"), "high")), 1);
+	/* the open SMB1 finding was first seen 13600 s before now: under 1 day */
+	json_t *age0 = json_array_get(json_object_get(b, "open_by_age"), 0);
+	assert_int_equal(json_integer_value(json_object_get(age0, "n")), 1);
+	json_decref(b);
+
+	assert_int_equal(get("/api/changes", "kind=finding_opened", &b), 200);
+	json_t *ev = json_object_get(b, "events");
+	assert_int_equal(json_array_size(ev), 1);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ev, 0), "ip")),
+			    "198.18.1.11");
+	json_decref(b);
+
+	assert_int_equal(get("/api/host", "ip=198.18.1.11", &b), 200);
+	json_t *h = json_object_get(b, "history");
+	assert_int_equal(json_array_size(h), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(h, 0), "status")),
+			    "changed");
+	assert_string_equal(json_string_value(json_object_get(json_array_get(h, 1), "status")),
+			    "first_seen");
+	json_decref(b);
+	assert_int_equal(get("/api/host", "ip=198.18.1.99", &b), 404);
+	json_decref(b);
+	assert_int_equal(get("/api/host", "ip=1.2.3.4' OR 1=1", &b), 400);
+	json_decref(b);
+}
+
+static void test_readonly(void **state)
+{
+	(void)state;
+	struct store_run r;
+	memset(&r, 0, sizeof r);
+	snprintf(r.view, sizeof r.view, "x");
+	assert_int_equal(store_run_begin(st, &r), -1); /* set_readonly in setup */
+}
+
+int main(void)
+{
+	const struct CMUnitTest auth[] = {
+		cmocka_unit_test(test_bearer),
+		cmocka_unit_test(test_basic),
+		cmocka_unit_test(test_token_file),
+	};
+	const struct CMUnitTest api[] = {
+		cmocka_unit_test(test_inventory),
+		cmocka_unit_test(test_inventory_input_is_data),
+		cmocka_unit_test(test_overview_changes_host),
+		cmocka_unit_test(test_readonly),
+	};
+	int rc = cmocka_run_group_tests_name("serve auth", auth, NULL, NULL);
+	rc |= cmocka_run_group_tests_name("serve api", api, setup_store, teardown_store);
+	return rc;
+}

@@ -372,11 +372,10 @@ static void adapt_rate(struct scan_run *run)
 static void feed(struct scan_run *run)
 {
 	adapt_rate(run);
-	if (!run->patient && limiter_servers_choke(&run->limiter) && !run->cli->connect_timeout_given) {
+	if (!run->patient && run->limiter.halvings && !run->cli->connect_timeout_given) {
 		/* Servers have been dropping connections: their listen queues are
 		 * full. Wait long enough for the kernel to resend a SYN (1 s, then
-		 * 3 s) instead of calling the address filtered. Not for one mute
-		 * host alone (the lab's socat): silent space stays quick. */
+		 * 3 s) instead of calling the address filtered. */
 		engine_set_connect_timeout(run->engine, OVERLOAD_CONNECT_TIMEOUT_MS);
 		run->patient = true;
 		if (run->syn)

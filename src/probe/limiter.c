@@ -13,8 +13,6 @@ void limiter_init(struct limiter *l, unsigned start, unsigned min, unsigned max)
 	l->head = l->tail = NULL;
 	l->halvings = 0;
 	l->congestions = 0;
-	l->first_congested = 0;
-	l->congested_hosts = 0;
 	l->n_waiting = 0;
 	l->slow_start = true;
 }
@@ -58,7 +56,7 @@ static void wake(struct limiter *l)
 	}
 }
 
-void limiter_release(struct limiter *l, bool congested, uint64_t host, uint64_t now_ms)
+void limiter_release(struct limiter *l, bool congested, uint64_t now_ms)
 {
 	if (!l)
 		return;
@@ -66,12 +64,6 @@ void limiter_release(struct limiter *l, bool congested, uint64_t host, uint64_t 
 		l->inflight--;
 	if (congested) {
 		l->congestions++;
-		if (l->congested_hosts == 0) {
-			l->first_congested = host;
-			l->congested_hosts = 1;
-		} else if (l->congested_hosts == 1 && host != l->first_congested) {
-			l->congested_hosts = 2;
-		}
 		if (now_ms - l->last_halve_ms >= LIMITER_HALVE_MS || l->last_halve_ms == 0) {
 			l->window /= 2;
 			if (l->window < l->min)
@@ -104,9 +96,4 @@ void limiter_cancel(struct limiter *l, struct limiter_wait *w)
 		l->n_waiting--;
 	}
 	w->queued = false;
-}
-
-bool limiter_servers_choke(const struct limiter *l)
-{
-	return l && l->halvings > 0 && l->congested_hosts >= 2;
 }

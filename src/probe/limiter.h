@@ -31,8 +31,6 @@ struct limiter {
 	struct limiter_wait *head, *tail;
 	uint64_t halvings; /* for stats */
 	uint64_t congestions; /* follow-ups not let in, all hosts together */
-	uint64_t first_congested; /* host key of the first host not letting in */
-	unsigned congested_hosts; /* distinct hosts seen congested, counted to 2 */
 	unsigned n_waiting;
 	bool slow_start;   /* until the first congestion: +1 per success */
 };
@@ -41,14 +39,9 @@ void limiter_init(struct limiter *l, unsigned start, unsigned min, unsigned max)
 /* Run fn(arg) now if the window allows, else when a slot frees (w must stay
  * valid until then, or until limiter_cancel). */
 void limiter_acquire(struct limiter *l, struct limiter_wait *w, void (*fn)(void *), void *arg);
-/* A follow-up connection ended; congested: it was not let in. host: a key
- * of the address (not the port) it went to. now_ms: a monotonic clock.
- * Wakes waiters that now fit. */
-void limiter_release(struct limiter *l, bool congested, uint64_t host, uint64_t now_ms);
-/* Servers choke: follow-ups to more than one host were not let in. One
- * mute or dropping host alone is its own problem, not load that should make
- * every other connect of the scan patient. */
-bool limiter_servers_choke(const struct limiter *l);
+/* A follow-up connection ended; congested: it was not let in. now_ms: a
+ * monotonic clock. Wakes waiters that now fit. */
+void limiter_release(struct limiter *l, bool congested, uint64_t now_ms);
 /* Forget a queued wait (the service is going away). */
 void limiter_cancel(struct limiter *l, struct limiter_wait *w);
 

@@ -275,25 +275,6 @@ static void follow_up(struct service *s, const struct probe_ops *ops, conv_done_
 	}
 }
 
-/* A key of the service's address without its port (FNV-1a over the address
- * bytes): what the limiter tells hosts apart by. */
-static uint64_t host_key(const struct sockaddr_storage *ss)
-{
-	const unsigned char *a;
-	size_t n;
-	if (ss->ss_family == AF_INET6) {
-		a = ((const struct sockaddr_in6 *)ss)->sin6_addr.s6_addr;
-		n = 16;
-	} else {
-		a = (const unsigned char *)&((const struct sockaddr_in *)ss)->sin_addr;
-		n = 4;
-	}
-	uint64_t h = 1469598103934665603ull;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ a[i]) * 1099511628211ull;
-	return h;
-}
-
 /* A follow-up conversation ended: give its slot back, saying whether the
  * server let it in. */
 static void follow_up_end(struct service *s, const struct conv_result *res)
@@ -303,7 +284,7 @@ static void follow_up_end(struct service *s, const struct conv_result *res)
 	s->holding = false;
 	bool congested = not_through(res);
 	s->own_congestions += congested;
-	limiter_release(s->opts->limiter, congested, host_key(&s->sa), uv_now(engine_loop(s->e)));
+	limiter_release(s->opts->limiter, congested, uv_now(engine_loop(s->e)));
 }
 
 

@@ -215,17 +215,8 @@ static int pg_service_put(struct store *st, const struct store_service *svc,
 	const char *lv[] = {svc->ip, port, at, rid, sid};
 	if (q(st, "storing a service",
 	      "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
-	      " service_id) VALUES ($1,$2::int,$3::bigint,$3::bigint,1,$4::bigint,$5::bigint) ON CONFLICT (ip, port) DO UPDATE SET"
-	      " first_seen = CASE WHEN excluded.first_seen < service_latest.first_seen"
-	      " THEN excluded.first_seen ELSE service_latest.first_seen END,"
-	      " last_seen = CASE WHEN excluded.last_seen > service_latest.last_seen"
-	      " THEN excluded.last_seen ELSE service_latest.last_seen END,"
-	      " sightings = service_latest.sightings"
-	      " + CASE WHEN excluded.run_id <> service_latest.run_id THEN 1 ELSE 0 END,"
-	      " service_id = CASE WHEN excluded.run_id >= service_latest.run_id"
-	      " THEN excluded.service_id ELSE service_latest.service_id END,"
-	      " run_id = CASE WHEN excluded.run_id >= service_latest.run_id"
-	      " THEN excluded.run_id ELSE service_latest.run_id END",
+	      " service_id) VALUES ($1,$2::int,$3::bigint,$3::bigint,1,$4::bigint,$5::bigint)"
+	      SERVICE_LATEST_UPSERT,
 	      5, lv, NULL) != 0)
 		goto fail;
 	if (q(st, "storing a service", "DELETE FROM findings WHERE service_id=$1::bigint", 1,

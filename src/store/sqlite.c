@@ -279,17 +279,8 @@ static int sq_service_put(struct store *st, const struct store_service *svc,
 	/* the service's inventory row (store.h: service_latest); a service
 	 * stored again in the same run is not a new sighting */
 	if (prep(st, "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
-		     " service_id) VALUES (?1,?2,?3,?3,1,?4,?5) ON CONFLICT (ip, port) DO UPDATE SET"
-		     " first_seen = CASE WHEN excluded.first_seen < service_latest.first_seen"
-		     " THEN excluded.first_seen ELSE service_latest.first_seen END,"
-		     " last_seen = CASE WHEN excluded.last_seen > service_latest.last_seen"
-		     " THEN excluded.last_seen ELSE service_latest.last_seen END,"
-		     " sightings = service_latest.sightings"
-		     " + CASE WHEN excluded.run_id <> service_latest.run_id THEN 1 ELSE 0 END,"
-		     " service_id = CASE WHEN excluded.run_id >= service_latest.run_id"
-		     " THEN excluded.service_id ELSE service_latest.service_id END,"
-		     " run_id = CASE WHEN excluded.run_id >= service_latest.run_id"
-		     " THEN excluded.run_id ELSE service_latest.run_id END",
+		     " service_id) VALUES (?1,?2,?3,?3,1,?4,?5)"
+		     SERVICE_LATEST_UPSERT,
 		 &s) != 0)
 		goto fail;
 	sqlite3_bind_text(s, 1, svc->ip, -1, SQLITE_STATIC);

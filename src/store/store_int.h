@@ -47,4 +47,20 @@ int store_fail(struct store *st, const char *fmt, ...) __attribute__((format(pri
 extern const struct store_ops *const store_sqlite_ops;
 extern const struct store_ops *const store_pg_ops;
 
+/* The conflict clause of both backends' service_latest upsert: first/last
+ * seen widen, a new run counts one more sighting, the newest run's row wins
+ * (SQLite and PostgreSQL share this syntax). */
+#define SERVICE_LATEST_UPSERT                                                            \
+	" ON CONFLICT (ip, port) DO UPDATE SET"                                          \
+	" first_seen = CASE WHEN excluded.first_seen < service_latest.first_seen"        \
+	" THEN excluded.first_seen ELSE service_latest.first_seen END,"                  \
+	" last_seen = CASE WHEN excluded.last_seen > service_latest.last_seen"           \
+	" THEN excluded.last_seen ELSE service_latest.last_seen END,"                    \
+	" sightings = service_latest.sightings"                                          \
+	" + CASE WHEN excluded.run_id <> service_latest.run_id THEN 1 ELSE 0 END,"       \
+	" service_id = CASE WHEN excluded.run_id >= service_latest.run_id"               \
+	" THEN excluded.service_id ELSE service_latest.service_id END,"                  \
+	" run_id = CASE WHEN excluded.run_id >= service_latest.run_id"                   \
+	" THEN excluded.run_id ELSE service_latest.run_id END"
+
 #endif

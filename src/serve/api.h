@@ -24,7 +24,17 @@ struct api_reply {
 	const char *type;     /* Content-Type */
 	char *body;           /* malloc'd */
 	size_t len;
+	/* Or a body made as it is sent (body NULL), in constant memory:
+	 * next() fills up to max bytes and returns how many, 0 at the end, -1
+	 * on a store error; done() frees state, also when the client left. */
+	long (*next)(void *state, char *buf, size_t max);
+	void (*done)(void *state);
+	void *state;
 };
+
+/* A streamed reply read to its end into body/len (tests, small replies);
+ * -1 when next() failed. */
+int api_reply_collect(struct api_reply *out);
 
 /* Answer GET path (no query string). Returns 0 with *out filled (also for
  * 4xx/5xx answers), or 1 when no API path matches. */

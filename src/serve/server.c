@@ -88,6 +88,46 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, unsigned code, const
 	return rc;
 }
 
+/* A streamed API reply (api.h: next/done): libmicrohttpd asks for the
+ * next block as the socket drains, in this same thread. */
+static ssize_t stream_block(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)pos;
+	struct api_reply *rep = cls;
+	long n = rep->next(rep->state, buf, max);
+	if (n > 0)
+		return n;
+	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_free(void *cls)
+{
+	struct api_reply *rep = cls;
+	rep->done(rep->state);
+	free(rep);
+}
+
+static enum MHD_Result send_stream(struct MHD_Connection *c, const struct api_reply *rep)
+{
+	struct api_reply *held = malloc(sizeof *held);
+	if (!held) {
+		rep->done(rep->state);
+		return MHD_NO;
+	}
+	*held = *rep;
+	struct MHD_Response *r = MHD_create_response_from_callback(
+		MHD_SIZE_UNKNOWN, 64 * 1024, stream_block, held, stream_free);
+	if (!r) {
+		stream_free(held);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rep->type);
+	security_headers(r);
+	enum MHD_Result rc = MHD_queue_response(c, rep->code, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned code, const char *text)
 {
 	return send_reply(c, code, "text/plain; charset=utf-8", text, strlen(text),
@@ -161,7 +201,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	if (strncmp(url, "/api/", 5) == 0) {
 		struct api_req rq = {.st = s->st, .arg = conn_arg, .ctx = c, .now = time(NULL)};
 		struct api_reply rep = {0};
-		if (api_handle(&rq, url, &rep) == 0)
+		if (api_handle(&rq, url, &rep) == 0 && rep.next)
+			return send_stream(c, &rep);
+		if (rep.code)
 			return send_reply(c, rep.code, rep.type, rep.body, rep.len,
 					  MHD_RESPMEM_MUST_FREE);
 	}

@@ -175,6 +175,11 @@ int store_service_history(struct store *st, const char *ip, int port, store_serv
 	return st->ops->service_history(st, ip, port, cb, ud);
 }
 
+int store_events_put(struct store *st, int64_t run_id, const struct store_event *ev, size_t n)
+{
+	return st->ops->events_put(st, run_id, ev, n);
+}
+
 int store_delivered_has(struct store *st, const char *key, const char *sink, bool *has)
 {
 	return st->ops->delivered_has(st, key, sink, has);

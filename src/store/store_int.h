@@ -27,6 +27,9 @@ struct store_ops {
 	int (*services_of_run)(struct store *st, int64_t run_id, store_service_cb cb, void *ud);
 	int (*service_history)(struct store *st, const char *ip, int port, store_service_cb cb,
 			       void *ud);
+	/* one transaction: replace the run's events, mark it events_stored */
+	int (*events_put)(struct store *st, int64_t run_id, const struct store_event *ev,
+			  size_t n);
 	int (*delivered_has)(struct store *st, const char *key, const char *sink, bool *has);
 	int (*delivered_put)(struct store *st, const char *key, const char *sink, int64_t at);
 	int (*query)(struct store *st, const char *sql, const struct store_param *params, size_t n,
@@ -61,6 +64,34 @@ extern const struct store_ops *const store_pg_ops;
 	" service_id = CASE WHEN excluded.run_id >= service_latest.run_id"               \
 	" THEN excluded.service_id ELSE service_latest.service_id END,"                  \
 	" run_id = CASE WHEN excluded.run_id >= service_latest.run_id"                   \
-	" THEN excluded.run_id ELSE service_latest.run_id END"
+	" THEN excluded.run_id ELSE service_latest.run_id END,"                          \
+	" views = CASE WHEN REPLACE(service_latest.views, excluded.views, '')"           \
+	" = service_latest.views THEN service_latest.views"                              \
+	" || SUBSTR(excluded.views, 2) ELSE service_latest.views END"
+
+/* service_latest.views (migration 4) is " view1 view2 ": the run's view as
+ * inserted, given the run id as parameter N (both backends). */
+#define SERVICE_LATEST_VIEW(n) "(SELECT ' ' || view || ' ' FROM runs WHERE id = " n ")"
+
+/* finding_first (migration 4): when ip:port first had each finding, so
+ * the age of an open finding is one lookup, not a walk of its history. */
+#define FINDING_FIRST_UPSERT                                                             \
+	" ON CONFLICT (ip, port, finding) DO UPDATE SET"                                 \
+	" first_seen = CASE WHEN excluded.first_seen < finding_first.first_seen"         \
+	" THEN excluded.first_seen ELSE finding_first.first_seen END"
+
+/* The per-run counts (migration 4) the overview's trend reads: findings by
+ * severity, SMB1 and unsigned services; set at run end and by the
+ * migration (UPDATE runs SET RUN_COUNTS_SET WHERE ...). */
+#define RUN_COUNT_OF(col, cond)                                                          \
+	" " col " = (SELECT COUNT(*) FROM findings f WHERE f.run_id = runs.id AND " cond ")"
+#define RUN_COUNTS_SET                                                                   \
+	RUN_COUNT_OF("n_info", "f.severity = 'info'") ","                                \
+	RUN_COUNT_OF("n_low", "f.severity = 'low'") ","                                  \
+	RUN_COUNT_OF("n_medium", "f.severity = 'medium'") ","                            \
+	RUN_COUNT_OF("n_high", "f.severity = 'high'") ","                                \
+	RUN_COUNT_OF("n_critical", "f.severity = 'critical'") ","                        \
+	RUN_COUNT_OF("n_smb1", "f.finding = 'SMB1_ENABLED'") ","                         \
+	RUN_COUNT_OF("n_unsigned", "f.finding = 'SIGNING_NOT_REQUIRED'")
 
 #endif

@@ -175,6 +175,7 @@ static unsigned get(const char *path, const char *query, json_t **body)
 	struct api_req rq = {.st = st, .arg = query_arg, .ctx = (void *)query, .now = 1700100000};
 	struct api_reply rep = {0};
 	assert_int_equal(api_handle(&rq, path, &rep), 0);
+	assert_int_equal(api_reply_collect(&rep), 0);
 	*body = json_loadb(rep.body, rep.len, 0, NULL);
 	free(rep.body);
 	return rep.code;

@@ -40,7 +40,7 @@ for p in / /static/app.js /static/chart.umd.min.js /api/overview /api/inventory 
 	"/api/inventory?page=$last" "/api/inventory?sort=last_seen&order=desc" \
 	"/api/inventory?q=198.18.1.2" "/api/inventory?q=198.18.0.0/16" "/api/inventory?q=host000123" \
 	"/api/inventory?finding=SMB1_ENABLED" "/api/inventory?q=SMB1_ENABLED" \
-	"/api/changes?runs=1" "/api/host?ip=198.18.0.100" /api/runs /api/relay.txt /api/inventory.csv; do
+	"/api/changes?runs=1" "/api/changes?runs=30&kind=finding_opened" "/api/changes?runs=30" "/api/host?ip=198.18.0.100" /api/runs /api/relay.txt /api/inventory.csv; do
 	printf '%-60s %s\n' "$p" "$(measure "$p")"
 done
 echo "serve RSS after: $(awk '/^VmRSS/ {print $2}' "/proc/$SERVE/status") kB"

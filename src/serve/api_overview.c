@@ -38,8 +38,10 @@ static json_t *counts_now(struct store *st)
 				" FROM runs WHERE id IN (" LATEST_RUNS ")",
 				NULL, 0);
 	json_t *svc = api_rows(st,
-			       "SELECT COUNT(*) AS services, COUNT(DISTINCT ip) AS hosts FROM"
-			       " service_latest",
+			       /* hosts: a walk of the (ip, port) key, no sort */
+			       "SELECT (SELECT COUNT(*) FROM service_latest) AS services,"
+			       " (SELECT COUNT(*) FROM (SELECT ip FROM service_latest GROUP BY ip) h)"
+			       " AS hosts",
 			       NULL, 0);
 	if (!rows || !svc) {
 		json_decref(rows);
@@ -124,10 +126,14 @@ static json_t *open_by_age(struct store *st, int64_t now)
 		" AS BIGINT) AS d30,"
 		" CAST(COALESCE(SUM(CASE WHEN a >= 2592000 THEN 1 ELSE 0 END), 0) AS BIGINT)"
 		" AS older FROM"
-		" (SELECT CAST($1 AS BIGINT) - ff.first_seen AS a FROM findings f"
-		" JOIN services s ON s.id = f.service_id JOIN finding_first ff ON ff.ip = s.ip"
-		" AND ff.port = s.port AND ff.finding = f.finding"
-		" WHERE f.run_id IN (" LATEST_RUNS ") AND f.severity <> 'info') ages",
+		/* CROSS JOIN: SQLite walks from the latest runs' findings, not
+		 * from every finding_first row */
+		" (SELECT CAST($1 AS BIGINT) - ff.first_seen AS a FROM"
+		" (SELECT MAX(id) AS id FROM runs WHERE CAST(complete AS INTEGER) = 1"
+		" GROUP BY scope, view) lr CROSS JOIN findings f CROSS JOIN services s"
+		" CROSS JOIN finding_first ff WHERE f.run_id = lr.id AND s.id = f.service_id"
+		" AND ff.ip = s.ip AND ff.port = s.port AND ff.finding = f.finding"
+		" AND f.severity <> 'info') ages",
 		&p, 1);
 	if (!rows)
 		return NULL;

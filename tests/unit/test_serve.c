@@ -85,6 +85,13 @@ static char *record(const char *ip, const char *name, bool smb1)
 	if (smb1)
 		json_array_append_new(findings, json_pack("{s:s, s:s, s:s}", "id", "SMB1_ENABLED",
 							  "severity", "high", "title", "SMBv1"));
+	if (strcmp(name, "ALPHA") == 0) /* the relay verdict, not signing alone */
+		json_array_append_new(findings, json_pack("{s:s, s:s, s:s}", "id", "RELAY_TARGET",
+							  "severity", "high", "title", "relay"));
+	if (strcmp(name, "GAMMA") == 0) /* not required, but NTLM refused: no target */
+		json_array_append_new(findings,
+				      json_pack("{s:s, s:s, s:s}", "id", "SIGNING_NOT_REQUIRED",
+						"severity", "medium", "title", "unsigned"));
 	json_t *o = json_pack("{s:s, s:s, s:i, s:{s:s}, s:{s:b}, s:{s:s}, s:o, s:[]}", "type",
 			      "service", "ip", ip, "port", 445, "ntlm", "netbios_computer", name,
 			      "smb1", "enabled", smb1, "smb2", "signing", "required", "findings",
@@ -103,7 +110,8 @@ static void add_run(const char *view, int64_t at, const char *const *ips, const 
 	snprintf(r.view, sizeof r.view, "%s", view);
 	snprintf(r.targets, sizeof r.targets, "198.18.1.0/24");
 	snprintf(r.ports, sizeof r.ports, "445");
-	snprintf(r.options, sizeof r.options, "{}");
+	snprintf(r.options, sizeof r.options, "%s",
+		 strcmp(view, "external") == 0 ? "{\"every_s\":3600}" : "{}");
 	snprintf(r.scanner, sizeof r.scanner, "test");
 	r.started_at = at;
 	assert_int_equal(store_run_begin(st, &r), 0);
@@ -136,6 +144,15 @@ static int setup_store(void **state)
 	add_run("internal", 1700000000, ips, names, before, 3);
 	add_run("internal", 1700086400, ips, names, after, 3);
 	add_run("external", 1700090000, ips + 2, names + 2, after + 2, 1);
+	/* run 3's events as scan_store_end stores them, with a mark the
+	 * computed ones lack: /api/changes must read these */
+	struct store_event ev = {.event = "new", .severity = 0, .ip = "198.18.1.12", .port = 445,
+				 .view = "external",
+				 .body = "{\"event\":\"new\",\"ip\":\"198.18.1.12\",\"port\":445,"
+					 "\"view\":\"external\",\"run\":3,\"severity\":\"info\","
+					 "\"stored\":true}"};
+	if (store_events_put(st, 3, &ev, 1) != 0)
+		return -1;
 	return store_set_readonly(st);
 }
 
@@ -265,10 +282,17 @@ static void test_overview_changes_host(void **state)
 	assert_int_equal(json_array_size(trend), 3);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 0), "smb1")), 0);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 1), "smb1")), 1);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "now"), "high")), 1);
-	/* the open SMB1 finding was first seen 13600 s before now: under 1 day */
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 0), "unsigned")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 2), "medium")), 1);
+	/* BETA's SMB1 and ALPHA's relay verdict in the latest internal run */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "now"), "high")), 2);
+	/* the open SMB1 finding was first seen 13600 s before now: under 1 day;
+	 * ALPHA's relay and GAMMA's unsigned (in both views) since the first
+	 * run, 100000 s: 1-7 days */
 	json_t *age0 = json_array_get(json_object_get(b, "open_by_age"), 0);
 	assert_int_equal(json_integer_value(json_object_get(age0, "n")), 1);
+	json_t *age1 = json_array_get(json_object_get(b, "open_by_age"), 1);
+	assert_int_equal(json_integer_value(json_object_get(age1, "n")), 3);
 	json_decref(b);
 
 	assert_int_equal(get("/api/changes", "kind=finding_opened", &b), 200);
@@ -292,6 +316,76 @@ static void test_overview_changes_host(void **state)
 	json_decref(b);
 }
 
+/* GET path?query as text (CSV, relay list); the caller frees it. */
+static char *get_text(const char *path, const char *query, unsigned *code)
+{
+	struct api_req rq = {.st = st, .arg = query_arg, .ctx = (void *)query, .now = 1700100000};
+	struct api_reply rep = {0};
+	assert_int_equal(api_handle(&rq, path, &rep), 0);
+	assert_int_equal(api_reply_collect(&rep), 0);
+	*code = rep.code;
+	char *t = strndup(rep.body ? rep.body : "", rep.len);
+	free(rep.body);
+	return t;
+}
+
+static void test_exports_and_stored(void **state)
+{
+	(void)state;
+	unsigned code;
+	/* relay.txt: RELAY_TARGET (ALPHA), not SIGNING_NOT_REQUIRED (GAMMA) */
+	char *t = get_text("/api/relay.txt", "", &code);
+	assert_int_equal(code, 200);
+	assert_string_equal(t, "198.18.1.10\n");
+	free(t);
+	/* the streamed CSV: header, then every service in address order */
+	t = get_text("/api/inventory.csv", "", &code);
+	assert_int_equal(code, 200);
+	assert_non_null(strstr(t, "ip,port,name,os,first_seen,last_seen,views"));
+	const char *a = strstr(t, "\"198.18.1.10\",\"445\",\"ALPHA\"");
+	const char *g = strstr(t, "\"198.18.1.12\",\"445\",\"GAMMA\"");
+	assert_non_null(a);
+	assert_non_null(g);
+	assert_true(a < g);
+	assert_non_null(strstr(g, "\"external internal\"")); /* its views */
+	free(t);
+	t = get_text("/api/inventory.csv", "view=external", &code);
+	assert_null(strstr(t, "ALPHA"));
+	assert_non_null(strstr(t, "GAMMA"));
+	free(t);
+
+	json_t *b;
+	/* stored events are what /api/changes answers (run 3 has the mark) */
+	assert_int_equal(get("/api/changes", "runs=1", &b), 200);
+	json_t *ev = json_array_get(json_object_get(b, "events"), 0);
+	assert_true(json_is_true(json_object_get(ev, "stored")));
+	json_decref(b);
+	/* ... and the limit cuts the list, saying so */
+	assert_int_equal(get("/api/changes", "runs=3&limit=1", &b), 200);
+	assert_int_equal(json_array_size(json_object_get(b, "events")), 1);
+	assert_true(json_is_true(json_object_get(b, "more")));
+	json_decref(b);
+
+	/* next run due: the external run stored every_s 3600; the scan none */
+	assert_int_equal(get("/api/overview", "", &b), 200);
+	size_t i;
+	json_t *r;
+	int seen = 0;
+	json_array_foreach(json_object_get(b, "last_runs"), i, r) {
+		const char *view = json_string_value(json_object_get(r, "view"));
+		if (strcmp(view, "external") == 0) {
+			assert_int_equal(json_integer_value(json_object_get(r, "next_due")),
+					 1700090000 + 3600);
+			seen++;
+		} else {
+			assert_true(json_is_null(json_object_get(r, "next_due")));
+			seen++;
+		}
+	}
+	assert_int_equal(seen, 2);
+	json_decref(b);
+}
+
 static void test_readonly(void **state)
 {
 	(void)state;
@@ -312,6 +406,7 @@ int main(void)
 		cmocka_unit_test(test_inventory),
 		cmocka_unit_test(test_inventory_input_is_data),
 		cmocka_unit_test(test_overview_changes_host),
+		cmocka_unit_test(test_exports_and_stored),
 		cmocka_unit_test(test_readonly),
 	};
 	int rc = cmocka_run_group_tests_name("serve auth", auth, NULL, NULL);

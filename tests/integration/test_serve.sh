@@ -146,8 +146,12 @@ api_checks() { # api_checks LABEL EVENTS_FILE: the API against the store
 		"$(jq -c '[(.trend | length), (.trend[1].smb1 - .trend[0].smb1)]' <<<"$ov")" '[3,1]'
 	eq "$w: overview: last run of each view" "$(jq -c '[.last_runs[].view]' <<<"$ov")" '["external","internal"]'
 	eq "$w: inventory CSV: header + 5 rows" "$(get '/api/inventory.csv' | wc -l)" 6
-	eq "$w: relay list = services with SIGNING_NOT_REQUIRED" "$(get '/api/relay.txt' | tr '\n' ' ')" \
-		"$(jq -sr 'sort_by(.ip)[] | select([.findings[].id] | index("SIGNING_NOT_REQUIRED")) | .ip' <"$WORK/last.$w.jsonl" | tr '\n' ' ')"
+	# the verdict scan --relay-list writes (RELAY_TARGET), not signing alone
+	eq "$w: relay list = services with the RELAY_TARGET verdict" "$(get '/api/relay.txt' | tr '\n' ' ')" \
+		"$(jq -sr 'sort_by(.ip)[] | select([.findings[].id] | index("RELAY_TARGET")) | .ip' <"$WORK/last.$w.jsonl" | tr '\n' ' ')"
+	eq "$w: monitor --once runs have no next run due" "$(jq -c '[.last_runs[].next_due]' <<<"$ov")" '[null,null]'
+	eq "$w: changes read from the stored events: new: 5 internal (run 1) + .14 external" \
+		"$(get '/api/changes?runs=200&kind=new' | jq ".events | length")" 6
 }
 # the last stored record of each service, straight from the store
 sqlite3 "$DB" "SELECT record FROM services s WHERE run_id = (SELECT max(run_id) FROM services t WHERE t.ip = s.ip AND t.port = s.port)" >"$WORK/last.sqlite.jsonl"

@@ -133,7 +133,7 @@ static int q(struct store *st, const char *what, const char *sql, int n, const c
 
 static int migrate(struct store *st)
 {
-	const int want = (int)(sizeof migrations / sizeof migrations[0]);
+	const int want = store_schema_target((int)(sizeof migrations / sizeof migrations[0]));
 	PGresult *r = NULL;
 	if (q(st, "migrating the schema", "BEGIN", 0, NULL, NULL) != 0)
 		return -1;

@@ -181,7 +181,7 @@ static int make_parent(struct store *st, const char *path)
 
 static int migrate(struct store *st)
 {
-	const int want = (int)(sizeof migrations / sizeof migrations[0]);
+	const int want = store_schema_target((int)(sizeof migrations / sizeof migrations[0]));
 	if (exec_sql(st, "BEGIN IMMEDIATE", "locking the database") != 0)
 		return -1;
 	sqlite3_stmt *s = NULL;

@@ -21,6 +21,13 @@ int store_fail(struct store *st, const char *fmt, ...)
 	return -1;
 }
 
+int store_schema_target(int known)
+{
+	const char *max = getenv("SMBW_TEST_SCHEMA_MAX");
+	int n = max ? atoi(max) : 0;
+	return n > 0 && n < known ? n : known;
+}
+
 bool store_is_postgres(const char *where)
 {
 	return strncmp(where, "postgres://", 11) == 0 || strncmp(where, "postgresql://", 13) == 0;

@@ -46,6 +46,11 @@ struct store {
 /* printf-style: set st->err; always returns -1. */
 int store_fail(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* How many migrations to apply: all, unless the environment variable
+ * SMBW_TEST_SCHEMA_MAX says fewer - only for the tests that build a store
+ * of an older schema and check that opening it migrates it. */
+int store_schema_target(int known);
+
 /* NULL when the build has no such backend. */
 extern const struct store_ops *const store_sqlite_ops;
 extern const struct store_ops *const store_pg_ops;

@@ -395,6 +395,152 @@ static void test_readonly(void **state)
 	assert_int_equal(store_run_begin(st, &r), -1); /* set_readonly in setup */
 }
 
+/* --- a store written at schema 3, opened by this smbwatch -------------- */
+
+static int no_row(json_t *row, void *ud)
+{
+	(void)row;
+	(void)ud;
+	return 0;
+}
+
+/* text as a SQL string literal's inside: quotes doubled (malloc'd) */
+static char *sql_quote(const char *t)
+{
+	char *out = malloc(2 * strlen(t) + 1), *o = out;
+	assert_non_null(out);
+	for (; *t; t++) {
+		if (*t == '\'')
+			*o++ = '\'';
+		*o++ = *t;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Raw SQL into the schema-3 store (what an older smbwatch wrote). */
+static void sql(const char *text)
+{
+	assert_int_equal(store_query(st, text, NULL, 0, no_row, NULL), 0);
+}
+
+static void add_v3_run(int run, bool smb1_on_11)
+{
+	char q[1024];
+	snprintf(q, sizeof q,
+		 "INSERT INTO runs (id, scope, view, targets, ports, options, scanner, started_at,"
+		 " ended_at, complete, n_services) VALUES (%d, 'sc', 'internal', 't', '445', '{}',"
+		 " 'old', %d, %d, 1, 2)",
+		 run, 1690000000 + run * 86400, 1690000000 + run * 86400 + 10);
+	sql(q);
+	const char *ips[] = {"198.18.1.10", "198.18.1.11"};
+	for (int i = 0; i < 2; i++) {
+		bool smb1 = i == 1 && smb1_on_11;
+		char *rec = record(ips[i], i ? "BETA" : "ALPHA", smb1);
+		char *esc = sql_quote(rec);
+		snprintf(q, sizeof q,
+			 "INSERT INTO services (id, run_id, ip, port, scanned_at, record) VALUES"
+			 " (%d, %d, '%s', 445, %d, '%s')",
+			 run * 10 + i, run, ips[i], 1690000000 + run * 86400, esc);
+		sql(q);
+		free(esc);
+		free(rec);
+		snprintf(q, sizeof q,
+			 "INSERT INTO findings (service_id, run_id, finding, severity, title) VALUES"
+			 " (%d, %d, 'SMB_EXPOSED', 'info', 'x')",
+			 run * 10 + i, run);
+		sql(q);
+		if (smb1) {
+			snprintf(q, sizeof q,
+				 "INSERT INTO findings (service_id, run_id, finding, severity, title)"
+				 " VALUES (%d, %d, 'SMB1_ENABLED', 'high', 'x')",
+				 run * 10 + i, run);
+			sql(q);
+		}
+		/* service_latest as migration 3 and service_put kept it */
+		snprintf(q, sizeof q,
+			 "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
+			 " service_id) VALUES ('%s', 445, %d, %d, 1, %d, %d) ON CONFLICT (ip, port) DO"
+			 " UPDATE SET last_seen = excluded.last_seen, sightings = sightings + 1,"
+			 " run_id = excluded.run_id, service_id = excluded.service_id",
+			 ips[i], 1690000000 + run * 86400, 1690000000 + run * 86400, run,
+			 run * 10 + i);
+		sql(q);
+	}
+}
+
+static void test_migrate_from_3(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/smbw-serve-v3.XXXXXX", path[64], err[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/v3.db", dir);
+	setenv("SMBW_TEST_SCHEMA_MAX", "3", 1);
+	assert_int_equal(store_open(path, &st, err, sizeof err), 0);
+	unsetenv("SMBW_TEST_SCHEMA_MAX");
+	add_v3_run(1, false);
+	add_v3_run(2, true); /* SMB1 appears on .11 */
+	store_close(st);
+
+	assert_int_equal(store_open(path, &st, err, sizeof err), 0); /* migrates */
+	json_t *b;
+	/* per-run counts backfilled: the trend and "now" */
+	assert_int_equal(get("/api/overview", "", &b), 200);
+	json_t *trend = json_object_get(b, "trend");
+	assert_int_equal(json_array_size(trend), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 0), "smb1")), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 1), "smb1")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 1), "info")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "now"), "high")), 1);
+	/* finding_first backfilled: SMB1 on .11 since run 2 (1690172800), 115 days */
+	json_t *age = json_object_get(b, "open_by_age");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(age, 0), "n")), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(age, 3), "n")), 1);
+	json_decref(b);
+	/* views backfilled */
+	assert_int_equal(get("/api/inventory", "view=internal", &b), 200);
+	assert_int_equal(json_integer_value(json_object_get(b, "total")), 2);
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(json_array_get(json_object_get(b, "items"), 0), "views"),
+				    0)),
+			    "internal");
+	json_decref(b);
+	/* no events were stored by the old smbwatch: computed on demand */
+	assert_int_equal(get("/api/changes", "runs=2&kind=finding_opened", &b), 200);
+	assert_int_equal(json_array_size(json_object_get(b, "events")), 1);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(b, "events"), 0), "ip")),
+			    "198.18.1.11");
+	json_decref(b);
+
+	/* and this smbwatch writes on: a new view joins the old one */
+	struct store_run r;
+	memset(&r, 0, sizeof r);
+	snprintf(r.scope, sizeof r.scope, "sc");
+	snprintf(r.view, sizeof r.view, "external");
+	snprintf(r.options, sizeof r.options, "{}");
+	r.started_at = 1690000000 + 3 * 86400;
+	assert_int_equal(store_run_begin(st, &r), 0);
+	char *rec = record("198.18.1.10", "ALPHA", false);
+	struct store_service s = {
+		.run_id = r.id, .ip = "198.18.1.10", .port = 445, .scanned_at = r.started_at, .record = rec};
+	assert_int_equal(store_service_put(st, &s), 0);
+	free(rec);
+	r.complete = true;
+	r.ended_at = r.started_at + 1;
+	assert_int_equal(store_run_end(st, &r), 0);
+	assert_int_equal(get("/api/inventory", "view=external", &b), 200);
+	json_t *views =
+		json_object_get(json_array_get(json_object_get(b, "items"), 0), "views");
+	assert_int_equal(json_array_size(views), 2);
+	json_decref(b);
+	store_close(st);
+	st = NULL;
+	char cmd[96];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest auth[] = {
@@ -411,5 +557,9 @@ int main(void)
 	};
 	int rc = cmocka_run_group_tests_name("serve auth", auth, NULL, NULL);
 	rc |= cmocka_run_group_tests_name("serve api", api, setup_store, teardown_store);
+	const struct CMUnitTest migrate[] = {
+		cmocka_unit_test(test_migrate_from_3),
+	};
+	rc |= cmocka_run_group_tests_name("serve store migration 4", migrate, NULL, NULL);
 	return rc;
 }

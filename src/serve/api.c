@@ -112,6 +112,8 @@ static const struct route routes[] = {
 	{"/api/changes", api_changes},
 	{"/api/host", api_host},
 	{"/api/runs", api_runs},
+	{"/api/latest.xml", api_latest_xml},
+	{"/api/latest.html", api_latest_html},
 };
 
 int api_handle(const struct api_req *rq, const char *path, struct api_reply *out)

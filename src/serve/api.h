@@ -24,6 +24,7 @@ struct api_reply {
 	const char *type;     /* Content-Type */
 	char *body;           /* malloc'd */
 	size_t len;
+	char filename[64];    /* non-empty: sent as an attachment of this name */
 	/* Or a body made as it is sent (body NULL), in constant memory:
 	 * next() fills up to max bytes and returns how many, 0 at the end, -1
 	 * on a store error; done() frees state, also when the client left. */
@@ -64,5 +65,9 @@ void api_relay_list(const struct api_req *rq, struct api_reply *out);
 void api_changes(const struct api_req *rq, struct api_reply *out);
 void api_host(const struct api_req *rq, struct api_reply *out);
 void api_runs(const struct api_req *rq, struct api_reply *out);
+/* api_export.c: the latest complete run (or ?run=ID) as nmap XML / the
+ * HTML report, by the scan's own writers */
+void api_latest_xml(const struct api_req *rq, struct api_reply *out);
+void api_latest_html(const struct api_req *rq, struct api_reply *out);
 
 #endif

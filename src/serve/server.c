@@ -69,8 +69,10 @@ static void security_headers(struct MHD_Response *r)
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 }
 
+/* filename: "" or NULL, else the body is a download of that name */
 static enum MHD_Result send_reply(struct MHD_Connection *c, unsigned code, const char *type,
-				  const void *body, size_t len, enum MHD_ResponseMemoryMode mode)
+				  const void *body, size_t len, enum MHD_ResponseMemoryMode mode,
+				  const char *filename)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, mode);
 	if (!r) {
@@ -80,6 +82,11 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, unsigned code, const
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	security_headers(r);
+	if (filename && *filename) {
+		char disp[128];
+		snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+	}
 	if (code == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Basic realm=\"smbwatch\", charset=\"UTF-8\"");
@@ -131,7 +138,7 @@ static enum MHD_Result send_stream(struct MHD_Connection *c, const struct api_re
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned code, const char *text)
 {
 	return send_reply(c, code, "text/plain; charset=utf-8", text, strlen(text),
-			  MHD_RESPMEM_PERSISTENT);
+			  MHD_RESPMEM_PERSISTENT, NULL);
 }
 
 static const char *conn_arg(void *ctx, const char *name)
@@ -194,10 +201,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	for (size_t i = 0; i < sizeof assets / sizeof assets[0]; i++)
 		if (strcmp(url, assets[i].path) == 0)
 			return send_reply(c, MHD_HTTP_OK, assets[i].type, assets[i].data,
-					  *assets[i].len, MHD_RESPMEM_PERSISTENT);
+					  *assets[i].len, MHD_RESPMEM_PERSISTENT, NULL);
 	if (strcmp(url, "/favicon.ico") == 0) /* browsers ask; there is none */
 		return send_reply(c, MHD_HTTP_NO_CONTENT, "image/x-icon", "", 0,
-				  MHD_RESPMEM_PERSISTENT);
+				  MHD_RESPMEM_PERSISTENT, NULL);
 	if (strncmp(url, "/api/", 5) == 0) {
 		struct api_req rq = {.st = s->st, .arg = conn_arg, .ctx = c, .now = time(NULL)};
 		struct api_reply rep = {0};
@@ -205,7 +212,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 			return send_stream(c, &rep);
 		if (rep.code)
 			return send_reply(c, rep.code, rep.type, rep.body, rep.len,
-					  MHD_RESPMEM_MUST_FREE);
+					  MHD_RESPMEM_MUST_FREE, rep.filename);
 	}
 	return send_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
 }

@@ -70,13 +70,16 @@ def statements(services, runs):
         sid = f"{run * services} + i + 1"
         yield (f"INSERT INTO services (id, run_id, ip, port, scanned_at, record) {n}"
                f" SELECT {sid}, {rid}, {ip}, 445, {at} + i % 3600, {record} FROM n")
-        for fid, sev, title, cond in [
-                ("SMB_EXPOSED", "info", "SMB reachable from this view", "1 = 1"),
-                ("SMB1_ENABLED", "high", "SMBv1 is enabled", smb1),
-                ("SIGNING_NOT_REQUIRED", "medium", "SMB signing is not required", unsigned),
-                ("RELAY_TARGET", "high", "NTLM can be relayed to this service", unsigned)]:
-            yield (f"INSERT INTO findings (service_id, run_id, finding, severity, title) {n}"
-                   f" SELECT {sid}, {rid}, '{fid}', '{sev}', '{q(title)}' FROM n WHERE {cond}")
+        first = f"{T0} + i % 3600"  # first run, or the run SMB1 appeared
+        smb1_first = f"CASE WHEN i % 100 = 0 THEN {T0 + (runs // 2) * DAY} + i % 3600 ELSE {first} END"
+        for fid, sev, title, cond, since in [
+                ("SMB_EXPOSED", "info", "SMB reachable from this view", "1 = 1", first),
+                ("SMB1_ENABLED", "high", "SMBv1 is enabled", smb1, smb1_first),
+                ("SIGNING_NOT_REQUIRED", "medium", "SMB signing is not required", unsigned, first),
+                ("RELAY_TARGET", "high", "NTLM can be relayed to this service", unsigned, first)]:
+            yield (f"INSERT INTO findings (service_id, run_id, finding, severity, title, first_seen)"
+                   f" {n} SELECT {sid}, {rid}, '{fid}', '{sev}', '{q(title)}', {since} FROM n"
+                   f" WHERE {cond}")
         ev = lambda kind, sev, extra: (  # noqa: E731
             f"'{{\"at\":{at},\"event\":\"{kind}\",\"ip\":\"' || {ip} || '\",\"key\":\"{rid}/' ||"
             f" {ip} || '/445/{kind}\",\"port\":445,\"run\":{rid},\"schema\":1,\"scope\":\"bench\","

@@ -18,21 +18,24 @@
 /* no limit, in a form both SQLite and PostgreSQL take */
 #define INV_ALL 1000000000000LL
 
-/* service_latest (store migration 3): one row per ip:port with its
- * first/last seen and its latest service row, kept up to date by every
- * stored service, so a page is an index walk, not a GROUP BY of all rows. */
-#define INV_JOIN " FROM service_latest l JOIN services s ON s.id = l.service_id"
+/* service_latest (store migrations 3, 4): one row per ip:port with its
+ * first/last seen, views and its latest service row, kept up to date by
+ * every stored service, so a page is an index walk, not a GROUP BY of all
+ * rows. The filters read only that row and, through its service_id, the
+ * findings (an index each); the record itself (large) is read for the
+ * text search alone and for the rows of the page. */
 /* $1 address pattern, $2 text pattern (lower case), $3 finding id typed in
  * the search box, $4 finding, $5 severity, $6 view; "" = no filter. */
 #define INV_WHERE                                                                             \
-	" WHERE (CAST($1 AS TEXT) = '' OR l.ip LIKE CAST($1 AS TEXT) ESCAPE '\\'"             \
-	" OR (CAST($2 AS TEXT) <> '' AND LOWER(s.record) LIKE CAST($2 AS TEXT) ESCAPE '\\')"  \
-	" OR EXISTS (SELECT 1 FROM findings f WHERE f.service_id = s.id"                      \
+	" WHERE (CAST($1 AS TEXT) = '' OR l.ip LIKE CAST($1 AS TEXT) ESCAPE '\\'"            \
+	" OR (CAST($2 AS TEXT) <> '' AND EXISTS (SELECT 1 FROM services s1"                   \
+	" WHERE s1.id = l.service_id AND LOWER(s1.record) LIKE CAST($2 AS TEXT) ESCAPE '\\'))" \
+	" OR EXISTS (SELECT 1 FROM findings f WHERE f.service_id = l.service_id"              \
 	" AND f.finding = CAST($3 AS TEXT)))"                                                 \
 	" AND (CAST($4 AS TEXT) = '' OR EXISTS (SELECT 1 FROM findings f"                     \
-	" WHERE f.service_id = s.id AND f.finding = CAST($4 AS TEXT)))"                       \
+	" WHERE f.service_id = l.service_id AND f.finding = CAST($4 AS TEXT)))"               \
 	" AND (CAST($5 AS TEXT) = '' OR EXISTS (SELECT 1 FROM findings f"                     \
-	" WHERE f.service_id = s.id AND f.severity = CAST($5 AS TEXT)))"                      \
+	" WHERE f.service_id = l.service_id AND f.severity = CAST($5 AS TEXT)))"              \
 	" AND (CAST($6 AS TEXT) = '' OR REPLACE(l.views, ' ' || CAST($6 AS TEXT) || ' ', '')" \
 	" <> l.views)"
 
@@ -45,7 +48,7 @@ static const struct sort_key sort_keys[] = {
 	{"address", "l.ip", ", l.port"},
 	{"first_seen", "l.first_seen", ", l.ip, l.port"},
 	{"last_seen", "l.last_seen", ", l.ip, l.port"},
-	{"findings", "open_findings", ", l.ip, l.port"},
+	{"findings", "l.open_findings", ", l.ip, l.port"},
 	{"port", "l.port", ", l.ip"},
 };
 
@@ -173,19 +176,24 @@ static json_t *views_of(json_t *row)
 static json_t *inv_page(struct store *st, const struct inv_filter *f, long long limit,
 			long long offset, const char *after_ip, long long after_port)
 {
+	/* the page is chosen in service_latest alone (offset rows cost an
+	 * index step, no record); only its rows fetch their record */
 	char sql[4096];
 	snprintf(sql, sizeof sql,
 		 "SELECT l.ip AS ip, l.port AS port, l.first_seen AS first_seen,"
 		 " l.last_seen AS last_seen, l.sightings AS sightings,"
 		 " l.run_id AS last_run, l.views AS views, s.record AS record,"
-		 " (SELECT COUNT(*) FROM findings f WHERE f.service_id = s.id"
-		 " AND f.severity <> 'info') AS open_findings" INV_JOIN INV_WHERE "%s"
-		 " ORDER BY %s LIMIT CAST($7 AS BIGINT)%s",
+		 " l.open_findings AS open_findings FROM"
+		 " (SELECT l.*, (SELECT COUNT(*) FROM findings f WHERE f.service_id = l.service_id"
+		 " AND f.severity <> 'info') AS open_findings FROM service_latest l" INV_WHERE "%s"
+		 " ORDER BY %s LIMIT CAST($7 AS BIGINT)%s) l"
+		 " JOIN services s ON s.id = l.service_id ORDER BY %s",
 		 after_ip ? " AND (l.ip > CAST($8 AS TEXT) OR (l.ip = CAST($8 AS TEXT)"
 			    " AND l.port > CAST($9 AS INTEGER)))"
 			  : "",
 		 after_ip ? "l.ip, l.port" : f->order_by,
-		 after_ip ? "" : " OFFSET CAST($8 AS BIGINT)");
+		 after_ip ? "" : " OFFSET CAST($8 AS BIGINT)",
+		 after_ip ? "l.ip, l.port" : f->order_by);
 	struct store_param p[9];
 	inv_params(f, p, limit, offset);
 	if (after_ip) {
@@ -215,7 +223,7 @@ static int inv_total(struct store *st, const struct inv_filter *f, json_int_t *t
 {
 	struct store_param p[8];
 	inv_params(f, p, 0, 0);
-	json_t *rows = api_rows(st, "SELECT COUNT(*) AS n" INV_JOIN INV_WHERE, p, 6);
+	json_t *rows = api_rows(st, "SELECT COUNT(*) AS n FROM service_latest l" INV_WHERE, p, 6);
 	if (!rows)
 		return -1;
 	*total = json_integer_value(json_object_get(json_array_get(rows, 0), "n"));
@@ -406,7 +414,7 @@ void api_relay_list(const struct api_req *rq, struct api_reply *out)
 	struct store_param p[8];
 	inv_params(&f, p, 0, 0);
 	json_t *rows = api_rows(rq->st,
-				"SELECT l.ip AS ip, l.port AS port" INV_JOIN INV_WHERE
+				"SELECT l.ip AS ip, l.port AS port FROM service_latest l" INV_WHERE
 				" ORDER BY l.ip, l.port",
 				p, 6);
 	if (!rows)

@@ -106,7 +106,7 @@ static json_t *trend(struct store *st)
 }
 
 /* Open findings (not info) of the latest runs by age: since ip:port first
- * had that finding (finding_first, store migration 4). */
+ * had that finding (findings.first_seen, store migration 4). */
 static json_t *open_by_age(struct store *st, int64_t now)
 {
 	static const struct {
@@ -126,14 +126,9 @@ static json_t *open_by_age(struct store *st, int64_t now)
 		" AS BIGINT) AS d30,"
 		" CAST(COALESCE(SUM(CASE WHEN a >= 2592000 THEN 1 ELSE 0 END), 0) AS BIGINT)"
 		" AS older FROM"
-		/* CROSS JOIN: SQLite walks from the latest runs' findings, not
-		 * from every finding_first row */
-		" (SELECT CAST($1 AS BIGINT) - ff.first_seen AS a FROM"
-		" (SELECT MAX(id) AS id FROM runs WHERE CAST(complete AS INTEGER) = 1"
-		" GROUP BY scope, view) lr CROSS JOIN findings f CROSS JOIN services s"
-		" CROSS JOIN finding_first ff WHERE f.run_id = lr.id AND s.id = f.service_id"
-		" AND ff.ip = s.ip AND ff.port = s.port AND ff.finding = f.finding"
-		" AND f.severity <> 'info') ages",
+		/* findings_age (store migration 4): an index range per run */
+		" (SELECT CAST($1 AS BIGINT) - f.first_seen AS a FROM findings f"
+		" WHERE f.run_id IN (" LATEST_RUNS ") AND f.severity <> 'info') ages",
 		&p, 1);
 	if (!rows)
 		return NULL;

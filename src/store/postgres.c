@@ -84,6 +84,11 @@ static const char *const migrations[] = {
 	"INSERT INTO finding_first (ip, port, finding, first_seen)"
 	" SELECT s.ip, s.port, f.finding, MIN(s.scanned_at) FROM findings f"
 	" JOIN services s ON s.id = f.service_id GROUP BY s.ip, s.port, f.finding;"
+	"ALTER TABLE findings ADD COLUMN first_seen BIGINT NOT NULL DEFAULT 0;"
+	"UPDATE findings SET first_seen = ff.first_seen FROM services s, finding_first ff"
+	" WHERE s.id = findings.service_id AND ff.ip = s.ip AND ff.port = s.port"
+	" AND ff.finding = findings.finding;"
+	"CREATE INDEX findings_age ON findings(run_id, severity, first_seen);"
 	"CREATE TABLE events ("
 	" run_id BIGINT NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,"
 	" event TEXT NOT NULL, severity INTEGER NOT NULL, ip TEXT NOT NULL,"
@@ -251,17 +256,18 @@ static int pg_service_put(struct store *st, const struct store_service *svc,
 	      (const char *const[]){sid}, NULL) != 0)
 		goto fail;
 	for (size_t i = 0; i < nf; i++) {
-		const char *fv[] = {sid, rid, f[i].id, f[i].severity, f[i].title};
-		if (q(st, "storing a finding",
-		      "INSERT INTO findings (service_id, run_id, finding, severity, title)"
-		      " VALUES ($1::bigint,$2::bigint,$3,$4,$5)",
-		      5, fv, NULL) != 0)
-			goto fail;
 		const char *ffv[] = {svc->ip, port, f[i].id, at};
 		if (q(st, "storing a finding",
 		      "INSERT INTO finding_first (ip, port, finding, first_seen)"
 		      " VALUES ($1,$2::int,$3,$4::bigint)" FINDING_FIRST_UPSERT,
 		      4, ffv, NULL) != 0)
+			goto fail;
+		const char *fv[] = {sid, rid, f[i].id, f[i].severity, f[i].title, svc->ip, port};
+		if (q(st, "storing a finding",
+		      "INSERT INTO findings (service_id, run_id, finding, severity, title, first_seen)"
+		      " VALUES ($1::bigint,$2::bigint,$3,$4,$5,"
+		      FINDING_FIRST_OF("$6", "$7::int", "$3") ")",
+		      7, fv, NULL) != 0)
 			goto fail;
 	}
 	return q(st, "committing a service", "COMMIT", 0, NULL, NULL);

@@ -100,6 +100,11 @@ static const char *const migrations[] = {
 	"INSERT INTO finding_first (ip, port, finding, first_seen)"
 	" SELECT s.ip, s.port, f.finding, MIN(s.scanned_at) FROM findings f"
 	" JOIN services s ON s.id = f.service_id GROUP BY s.ip, s.port, f.finding;"
+	"ALTER TABLE findings ADD COLUMN first_seen INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE findings SET first_seen = (SELECT ff.first_seen FROM services s"
+	" JOIN finding_first ff ON ff.ip = s.ip AND ff.port = s.port"
+	" AND ff.finding = findings.finding WHERE s.id = findings.service_id);"
+	"CREATE INDEX findings_age ON findings(run_id, severity, first_seen);"
 	"CREATE TABLE events ("
 	" run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,"
 	" event TEXT NOT NULL, severity INTEGER NOT NULL, ip TEXT NOT NULL,"
@@ -326,24 +331,6 @@ static int sq_service_put(struct store *st, const struct store_service *svc,
 	sqlite3_finalize(s);
 	s = NULL;
 	if (nf) {
-		if (prep(st, "INSERT INTO findings (service_id, run_id, finding, severity, title)"
-			     " VALUES (?,?,?,?,?)",
-			 &s) != 0)
-			goto fail;
-		for (size_t i = 0; i < nf; i++) {
-			sqlite3_reset(s);
-			sqlite3_bind_int64(s, 1, sid);
-			sqlite3_bind_int64(s, 2, svc->run_id);
-			sqlite3_bind_text(s, 3, f[i].id, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 4, f[i].severity, -1, SQLITE_STATIC);
-			sqlite3_bind_text(s, 5, f[i].title, -1, SQLITE_STATIC);
-			if (sqlite3_step(s) != SQLITE_DONE) {
-				sql_fail(st, "storing a finding");
-				goto fail;
-			}
-		}
-		sqlite3_finalize(s);
-		s = NULL;
 		if (prep(st, "INSERT INTO finding_first (ip, port, finding, first_seen)"
 			     " VALUES (?,?,?,?)" FINDING_FIRST_UPSERT,
 			 &s) != 0)
@@ -354,6 +341,26 @@ static int sq_service_put(struct store *st, const struct store_service *svc,
 			sqlite3_bind_int(s, 2, (int)svc->port);
 			sqlite3_bind_text(s, 3, f[i].id, -1, SQLITE_STATIC);
 			sqlite3_bind_int64(s, 4, svc->scanned_at);
+			if (sqlite3_step(s) != SQLITE_DONE) {
+				sql_fail(st, "storing a finding");
+				goto fail;
+			}
+		}
+		sqlite3_finalize(s);
+		s = NULL;
+		if (prep(st, "INSERT INTO findings (service_id, run_id, finding, severity, title,"
+			     " first_seen) VALUES (?1,?2,?3,?4,?5," FINDING_FIRST_OF("?6", "?7", "?3") ")",
+			 &s) != 0)
+			goto fail;
+		for (size_t i = 0; i < nf; i++) {
+			sqlite3_reset(s);
+			sqlite3_bind_int64(s, 1, sid);
+			sqlite3_bind_int64(s, 2, svc->run_id);
+			sqlite3_bind_text(s, 3, f[i].id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 4, f[i].severity, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 5, f[i].title, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 6, svc->ip, -1, SQLITE_STATIC);
+			sqlite3_bind_int(s, 7, (int)svc->port);
 			if (sqlite3_step(s) != SQLITE_DONE) {
 				sql_fail(st, "storing a finding");
 				goto fail;

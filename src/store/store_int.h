@@ -85,6 +85,13 @@ extern const struct store_ops *const store_pg_ops;
 	" first_seen = CASE WHEN excluded.first_seen < finding_first.first_seen"         \
 	" THEN excluded.first_seen ELSE finding_first.first_seen END"
 
+/* A finding row's first_seen (migration 4): finding_first's, read after
+ * the upsert above, so the age of the open findings of a run is one
+ * index range (findings_age). */
+#define FINDING_FIRST_OF(ip, port, finding)                                              \
+	"(SELECT first_seen FROM finding_first WHERE ip = " ip " AND port = " port       \
+	" AND finding = " finding ")"
+
 /* The per-run counts (migration 4) the overview's trend reads: findings by
  * severity, SMB1 and unsigned services; set at run end and by the
  * migration (UPDATE runs SET RUN_COUNTS_SET WHERE ...). */

@@ -99,14 +99,15 @@ def statements(services, runs):
                    f" SELECT {rid}, 2 * i + 1, 'finding_opened', 3, {ip}, 445, 'internal',"
                    f" {ev('finding_opened', 'high', opened)}"
                    " FROM n WHERE i % 100 = 0")
-    # what service_put keeps as it goes (store migrations 3 and 4), at once
-    yield ("INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
-           " service_id, views)"
-           " SELECT s.ip, s.port, a.first_seen, a.last_seen, a.sightings, a.run_id, s.id,"
-           " ' internal ' FROM"
-           " (SELECT ip, port, MIN(scanned_at) AS first_seen, MAX(scanned_at) AS last_seen,"
-           " COUNT(*) AS sightings, MAX(run_id) AS run_id FROM services GROUP BY ip, port) a"
-           " JOIN services s ON s.ip = a.ip AND s.port = a.port AND s.run_id = a.run_id")
+    # what service_put keeps as it goes (store migrations 3 and 4), at once:
+    # each service's latest row is the last run's; its search text
+    # (store_search_text) is its address and names
+    last = runs - 1
+    yield (f"INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
+           f" service_id, views, search) {n} SELECT {ip}, 445, {T0} + i % 3600,"
+           f" {T0 + last * DAY} + i % 3600, {runs}, {runs}, {last * services} + i + 1,"
+           f" ' internal ', {ip} || ' host' || {host} || ' host' || {host} || '.corp.example '"
+           " FROM n")
     yield ("INSERT INTO finding_first (ip, port, finding, first_seen)"
            " SELECT s.ip, s.port, f.finding, MIN(s.scanned_at) FROM findings f"
            " JOIN services s ON s.id = f.service_id GROUP BY s.ip, s.port, f.finding")

@@ -22,14 +22,13 @@
  * first/last seen, views and its latest service row, kept up to date by
  * every stored service, so a page is an index walk, not a GROUP BY of all
  * rows. The filters read only that row and, through its service_id, the
- * findings (an index each); the record itself (large) is read for the
- * text search alone and for the rows of the page. */
+ * findings (an index each); the text search reads l.search (names, OS,
+ * shares: store_search_text), and only the page's rows read their record. */
 /* $1 address pattern, $2 text pattern (lower case), $3 finding id typed in
  * the search box, $4 finding, $5 severity, $6 view; "" = no filter. */
 #define INV_WHERE                                                                             \
 	" WHERE (CAST($1 AS TEXT) = '' OR l.ip LIKE CAST($1 AS TEXT) ESCAPE '\\'"            \
-	" OR (CAST($2 AS TEXT) <> '' AND EXISTS (SELECT 1 FROM services s1"                   \
-	" WHERE s1.id = l.service_id AND LOWER(s1.record) LIKE CAST($2 AS TEXT) ESCAPE '\\'))" \
+	" OR (CAST($2 AS TEXT) <> '' AND l.search LIKE CAST($2 AS TEXT) ESCAPE '\\')"         \
 	" OR EXISTS (SELECT 1 FROM findings f WHERE f.service_id = l.service_id"              \
 	" AND f.finding = CAST($3 AS TEXT)))"                                                 \
 	" AND (CAST($4 AS TEXT) = '' OR EXISTS (SELECT 1 FROM findings f"                     \

@@ -78,6 +78,9 @@ static const char *const migrations[] = {
 	" ORDER BY r.view) FROM services s JOIN runs r ON r.id = s.run_id"
 	" WHERE s.ip = service_latest.ip AND s.port = service_latest.port) || ' ';"
 	"CREATE INDEX service_latest_service ON service_latest(service_id);"
+	"ALTER TABLE service_latest ADD COLUMN search TEXT NOT NULL DEFAULT '';"
+	"UPDATE service_latest SET search = (SELECT LOWER(record) FROM services"
+	" WHERE id = service_latest.service_id);"
 	"CREATE TABLE finding_first ("
 	" ip TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL,"
 	" first_seen BIGINT NOT NULL, PRIMARY KEY (ip, port, finding));"
@@ -222,7 +225,7 @@ static int pg_run_begin(struct store *st, struct store_run *run)
 }
 
 static int pg_service_put(struct store *st, const struct store_service *svc,
-			  const struct store_finding *f, size_t nf)
+			  const struct store_finding *f, size_t nf, const char *search)
 {
 	char rid[24], port[8], at[24];
 	i64(rid, sizeof rid, svc->run_id);
@@ -244,13 +247,13 @@ static int pg_service_put(struct store *st, const struct store_service *svc,
 	PQclear(r);
 	/* the service's inventory row (service_latest, migration 3); a service
 	 * stored again in the same run is not a new sighting */
-	const char *lv[] = {svc->ip, port, at, rid, sid};
+	const char *lv[] = {svc->ip, port, at, rid, sid, search};
 	if (q(st, "storing a service",
 	      "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
-	      " service_id, views) VALUES ($1,$2::int,$3::bigint,$3::bigint,1,$4::bigint,"
-	      "$5::bigint," SERVICE_LATEST_VIEW("$4::bigint") ")"
+	      " service_id, views, search) VALUES ($1,$2::int,$3::bigint,$3::bigint,1,$4::bigint,"
+	      "$5::bigint," SERVICE_LATEST_VIEW("$4::bigint") ",$6)"
 	      SERVICE_LATEST_UPSERT,
-	      5, lv, NULL) != 0)
+	      6, lv, NULL) != 0)
 		goto fail;
 	if (q(st, "storing a service", "DELETE FROM findings WHERE service_id=$1::bigint", 1,
 	      (const char *const[]){sid}, NULL) != 0)

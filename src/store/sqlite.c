@@ -94,6 +94,9 @@ static const char *const migrations[] = {
 	" WHERE s.ip = service_latest.ip AND s.port = service_latest.port ORDER BY r.view))"
 	" || ' ';"
 	"CREATE INDEX service_latest_service ON service_latest(service_id);"
+	"ALTER TABLE service_latest ADD COLUMN search TEXT NOT NULL DEFAULT '';"
+	"UPDATE service_latest SET search = (SELECT LOWER(record) FROM services"
+	" WHERE id = service_latest.service_id);"
 	"CREATE TABLE finding_first ("
 	" ip TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL,"
 	" first_seen INTEGER NOT NULL, PRIMARY KEY (ip, port, finding));"
@@ -291,7 +294,7 @@ static int sq_run_begin(struct store *st, struct store_run *run)
 }
 
 static int sq_service_put(struct store *st, const struct store_service *svc,
-			  const struct store_finding *f, size_t nf)
+			  const struct store_finding *f, size_t nf, const char *search)
 {
 	sqlite3_stmt *s = NULL;
 	if (exec_sql(st, "BEGIN IMMEDIATE", "storing a service") != 0)
@@ -315,7 +318,8 @@ static int sq_service_put(struct store *st, const struct store_service *svc,
 	/* the service's inventory row (store.h: service_latest); a service
 	 * stored again in the same run is not a new sighting */
 	if (prep(st, "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
-		     " service_id, views) VALUES (?1,?2,?3,?3,1,?4,?5," SERVICE_LATEST_VIEW("?4") ")"
+		     " service_id, views, search) VALUES (?1,?2,?3,?3,1,?4,?5,"
+		     SERVICE_LATEST_VIEW("?4") ",?6)"
 		     SERVICE_LATEST_UPSERT,
 		 &s) != 0)
 		goto fail;
@@ -324,6 +328,7 @@ static int sq_service_put(struct store *st, const struct store_service *svc,
 	sqlite3_bind_int64(s, 3, svc->scanned_at);
 	sqlite3_bind_int64(s, 4, svc->run_id);
 	sqlite3_bind_int64(s, 5, sid);
+	sqlite3_bind_text(s, 6, search, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		sql_fail(st, "storing a service");
 		goto fail;

@@ -16,9 +16,10 @@ struct store_ops {
 	int (*open)(struct store *st, const char *where);
 	void (*close)(struct store *st);
 	int (*run_begin)(struct store *st, struct store_run *run);
-	/* one transaction: the service row and all its findings */
+	/* one transaction: the service row and all its findings; search is
+	 * the inventory's search text of the record (store_search_text) */
 	int (*service_put)(struct store *st, const struct store_service *svc,
-			   const struct store_finding *f, size_t nf);
+			   const struct store_finding *f, size_t nf, const char *search);
 	int (*run_end)(struct store *st, const struct store_run *run);
 	int (*run_get)(struct store *st, int64_t id, struct store_run *out);
 	int (*runs_list)(struct store *st, const char *scope, const char *view, bool complete_only,
@@ -70,9 +71,18 @@ extern const struct store_ops *const store_pg_ops;
 	" THEN excluded.service_id ELSE service_latest.service_id END,"                  \
 	" run_id = CASE WHEN excluded.run_id >= service_latest.run_id"                   \
 	" THEN excluded.run_id ELSE service_latest.run_id END,"                          \
+	" search = CASE WHEN excluded.run_id >= service_latest.run_id"                   \
+	" THEN excluded.search ELSE service_latest.search END,"                          \
 	" views = CASE WHEN REPLACE(service_latest.views, excluded.views, '')"           \
 	" = service_latest.views THEN service_latest.views"                              \
 	" || SUBSTR(excluded.views, 2) ELSE service_latest.views END"
+
+/* service_latest.search (migration 4): what the inventory's text search
+ * reads instead of every record: the record's names, OS strings, shares
+ * and their comments, lower case, one blank apart. Rows migrated from
+ * schema 3 hold their whole record, lower case (a superset). */
+#define STORE_SEARCH_MAX 4096
+void store_search_text(json_t *rec, char *out, size_t outsz);
 
 /* service_latest.views (migration 4) is " view1 view2 ": the run's view as
  * inserted, given the run id as parameter N (both backends). */

@@ -11,14 +11,23 @@
 #include "report/report.h"
 #include "serve/api.h"
 
+/* The writers keep every service until the end (nmap XML a whole record,
+ * 36 kB, each): a larger run is refused rather than let one request take
+ * gigabytes. A report of more hosts is no longer read by people anyway;
+ * the inventory CSV streams any size. */
+#define EXPORT_MAX_SERVICES 2000
+
 struct export_ctx {
 	struct report *rep;
 	struct svc_record *rec; /* one, reused: a record is tens of kB */
+	unsigned n;
 };
 
 static int export_service(const struct store_service *svc, void *ud)
 {
 	struct export_ctx *c = ud;
+	if (++c->n > EXPORT_MAX_SERVICES)
+		return 1;
 	json_t *o = json_loads(svc->record, 0, NULL);
 	if (o && record_from_json(o, svc->scanned_at, c->rec) == 0)
 		report_service(c->rep, c->rec);
@@ -47,6 +56,14 @@ static void export_run(const struct api_req *rq, struct api_reply *out, enum rep
 		return api_store_error(out, rq->st);
 	if (rc > 0)
 		return api_error(out, 404, "no such run (and no complete run to default to)");
+	if (run.n_services > EXPORT_MAX_SERVICES) {
+		char why[160];
+		snprintf(why, sizeof why,
+			 "run %lld has %llu services: reports are made here for at most %d"
+			 " (the inventory CSV has any number)",
+			 (long long)run.id, (unsigned long long)run.n_services, EXPORT_MAX_SERVICES);
+		return api_error(out, 413, why);
+	}
 	char *body = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&body, &len);

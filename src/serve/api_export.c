@@ -95,6 +95,10 @@ static void export_run(const struct api_req *rq, struct api_reply *out, enum rep
 		free(body);
 		return api_store_error(out, rq->st);
 	}
+	if (c.n > EXPORT_MAX_SERVICES) { /* n_services undercounted (a run never ended) */
+		free(body);
+		return api_error(out, 413, "too many services in this run for a report here");
+	}
 	out->code = 200;
 	out->type = type;
 	out->body = body;

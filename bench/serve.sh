@@ -6,6 +6,7 @@
 # only; the store and logs in a temp dir removed on exit (KEEP=1 keeps a
 # SQLite store).
 #   bench/serve.sh            # SERVICES=100000 RUNS=30 REPEAT=7 BACKEND=sqlite SMBWATCH=build/smbwatch
+#   STORE=FILE bench/serve.sh # measure a SQLite store kept before (KEEP=1), no filling
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SMBWATCH=${SMBWATCH:-build/smbwatch}
@@ -30,6 +31,10 @@ if [ "$BACKEND" = postgres ]; then
 	GEN="psql:-h $W/pg -U postgres -d smbwatch"
 	sql() { psql -h "$W/pg" -U postgres -d smbwatch -XAtq -c "$1"; }
 	size() { sql "SELECT pg_database_size('smbwatch') / 1048576"; }
+elif [ -n "${STORE:-}" ]; then
+	DB=$STORE
+	sql() { sqlite3 "$DB" "$1"; }
+	size() { du -m "$DB" | cut -f1; }
 else
 	DB=$W/bench.db
 	: >"$DB"
@@ -37,9 +42,11 @@ else
 	sql() { sqlite3 "$DB" "$1"; }
 	size() { du -m "$DB" | cut -f1; }
 fi
-"$SMBWATCH" history --db "$DB" 198.18.0.1 >/dev/null # creates the schema (migrations)
 t0=$(date +%s)
-python3 bench/serve_gen.py "$GEN" "$SERVICES" "$RUNS" 2>"$W/gen.log"
+if [ -z "${STORE:-}" ]; then
+	"$SMBWATCH" history --db "$DB" 198.18.0.1 >/dev/null # creates the schema (migrations)
+	python3 bench/serve_gen.py "$GEN" "$SERVICES" "$RUNS" 2>"$W/gen.log"
+fi
 echo "store ($BACKEND): $SERVICES services x $RUNS runs, $(sql 'SELECT count(*) FROM services') service rows, $(sql 'SELECT count(*) FROM findings') finding rows, $(size) MB, filled in $(($(date +%s) - t0)) s"
 "$SMBWATCH" serve --db "$DB" --listen "127.0.0.1:$PORT" 2>"$W/serve.log" &
 SERVE=$!

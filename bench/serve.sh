@@ -61,7 +61,7 @@ measure() { # measure PATH: median of REPEAT runs, in ms
 printf '%-60s %s\n' "request" "median ms"
 last=$((SERVICES / 50))
 for p in / /static/app.js /static/chart.umd.min.js /api/overview /api/inventory \
-	"/api/inventory?page=$last" "/api/inventory?sort=last_seen&order=desc" \
+	"/api/inventory?page=$last" "/api/inventory?sort=last_seen&order=desc" "/api/inventory?sort=findings&order=desc" \
 	"/api/inventory?q=198.18.1.2" "/api/inventory?q=198.18.0.0/16" "/api/inventory?q=host000123" \
 	"/api/inventory?finding=SMB1_ENABLED" "/api/inventory?q=SMB1_ENABLED" \
 	"/api/changes?runs=1" "/api/changes?runs=30&kind=finding_opened" "/api/changes?runs=30" \

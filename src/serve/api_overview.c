@@ -66,10 +66,13 @@ static json_t *counts_now(struct store *st)
 static json_t *external_now(struct store *st)
 {
 	json_t *rows = api_rows(st,
+				/* from the runs (CROSS JOIN): SQLite would otherwise walk
+				 * every service in address order to skip the sort */
 				"SELECT s.ip AS ip, s.port AS port, s.run_id AS run,"
-				" s.scanned_at AS scanned_at, s.record AS record FROM services s"
-				" WHERE s.run_id IN (SELECT MAX(id) FROM runs WHERE CAST(complete AS INTEGER) = 1"
-				" AND view = 'external' GROUP BY scope) ORDER BY s.ip, s.port",
+				" s.scanned_at AS scanned_at, s.record AS record FROM"
+				" (SELECT MAX(id) AS id FROM runs WHERE CAST(complete AS INTEGER) = 1"
+				" AND view = 'external' GROUP BY scope) lr CROSS JOIN services s"
+				" WHERE s.run_id = lr.id ORDER BY s.ip, s.port",
 				NULL, 0);
 	if (!rows)
 		return NULL;

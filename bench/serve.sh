@@ -45,7 +45,7 @@ fi
 t0=$(date +%s)
 if [ -z "${STORE:-}" ]; then
 	"$SMBWATCH" history --db "$DB" 198.18.0.1 >/dev/null # creates the schema (migrations)
-	python3 bench/serve_gen.py "$GEN" "$SERVICES" "$RUNS" 2>"$W/gen.log"
+	python3 bench/serve_gen.py "$GEN" "$SERVICES" "$RUNS" 2>"$W/gen.log" || { cat "$W/gen.log" >&2; exit 1; }
 fi
 echo "store ($BACKEND): $SERVICES services x $RUNS runs, $(sql 'SELECT count(*) FROM services') service rows, $(sql 'SELECT count(*) FROM findings') finding rows, $(size) MB, filled in $(($(date +%s) - t0)) s"
 "$SMBWATCH" serve --db "$DB" --listen "127.0.0.1:$PORT" 2>"$W/serve.log" &

@@ -66,7 +66,7 @@ def statements(services, runs):
         yield ("INSERT INTO runs (id, scope, view, targets, ports, options, scanner, started_at,"
                " ended_at, complete, n_targets, n_open, n_services, events_stored) VALUES"
                f" ({rid}, 'bench', 'internal', '198.18.0.0/15', '445', '{{}}', 'serve_gen', {at},"
-               f" {at + 3600}, 1, {services}, {services}, {services}, 1)")
+               f" {at + 3600}, '1', {services}, {services}, {services}, 1)")
         sid = f"{run * services} + i + 1"
         yield (f"INSERT INTO services (id, run_id, ip, port, scanned_at, record) {n}"
                f" SELECT {sid}, {rid}, {ip}, 445, {at} + i % 3600, {record} FROM n")

@@ -153,10 +153,23 @@ static void ntlm_read(json_t *o, struct rec_ntlm *n)
 	copy(n->dns_computer, sizeof n->dns_computer, o, "dns_computer");
 	copy(n->dns_domain, sizeof n->dns_domain, o, "dns_domain");
 	copy(n->dns_tree, sizeof n->dns_tree, o, "dns_tree");
-	unsigned major, minor, build;
+	/* "major.minor.build", as record_os_version wrote it */
+	const char *v = str(o, "os_version");
+	char *end;
+	unsigned long major = strtoul(v, &end, 10), minor = 0, build = 0;
+	bool ok = end != v && *end == '.';
+	if (ok) {
+		v = end + 1;
+		minor = strtoul(v, &end, 10);
+		ok = end != v && *end == '.';
+	}
+	if (ok) {
+		v = end + 1;
+		build = strtoul(v, &end, 10);
+		ok = end != v && *end == '\0';
+	}
 	json_t *rev = json_object_get(o, "ntlm_revision");
-	if (sscanf(str(o, "os_version"), "%u.%u.%u", &major, &minor, &build) == 3 &&
-	    json_is_integer(rev)) {
+	if (ok && json_is_integer(rev)) {
 		n->has_version = true;
 		n->os_major = (uint8_t)major;
 		n->os_minor = (uint8_t)minor;

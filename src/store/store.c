@@ -24,8 +24,8 @@ int store_fail(struct store *st, const char *fmt, ...)
 int store_schema_target(int known)
 {
 	const char *max = getenv("SMBW_TEST_SCHEMA_MAX");
-	int n = max ? atoi(max) : 0;
-	return n > 0 && n < known ? n : known;
+	long n = max ? strtol(max, NULL, 10) : 0;
+	return n > 0 && n < known ? (int)n : known;
 }
 
 bool store_is_postgres(const char *where)

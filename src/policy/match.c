@@ -128,3 +128,26 @@ void policy_section_label(const struct policy_section *s, char *out, size_t outs
 	case PSEC_SEGMENT: snprintf(out, outsz, "[segment %s]", s->name); break;
 	}
 }
+
+const char *policy_rule_check(const char *rule)
+{
+	/* "[segment x] null_session = deny": the key is the word before " = " */
+	const char *eq = rule ? strstr(rule, " = ") : NULL;
+	if (!eq)
+		return NULL;
+	const char *k = eq;
+	while (k > rule && k[-1] != ' ')
+		k--;
+	size_t n = (size_t)(eq - k);
+	static const struct {
+		const char *key, *check;
+	} rests_on[] = {
+		{"null_session", "auth"},
+		{"guest", "guest"},
+		{"anonymous_shares", "shares"},
+	};
+	for (size_t i = 0; i < sizeof rests_on / sizeof rests_on[0]; i++)
+		if (strlen(rests_on[i].key) == n && strncmp(k, rests_on[i].key, n) == 0)
+			return rests_on[i].check;
+	return NULL;
+}

@@ -99,6 +99,11 @@ const struct policy_section *policy_vantage_section(const struct policy *p, cons
  * first that sets the key. NULL when none does (no rule: allowed). */
 const struct policy_section *policy_rule_for(const struct policy *p, const char *view,
 					     const char *ip, enum policy_key key);
+/* The check (check/check.h id) the rule text of a finding rests on:
+ * "auth" for null_session, "guest", "shares" for anonymous_shares; NULL
+ * for rules on what every connection sees (smb, smb1, signing). A check
+ * that did not answer makes no policy_violation_resolved (monitor/events.c). */
+const char *policy_rule_check(const char *rule);
 /* "[default]", "[external]", "[segment guest]" */
 void policy_section_label(const struct policy_section *s, char *out, size_t outsz);
 

@@ -198,15 +198,49 @@ static json_t *keyed(json_t *arr, const char *key, const char *drop)
 	return o;
 }
 
+/* A finding's key: its id, or "POLICY_VIOLATION/<rule>" for one carrying
+ * a policy rule (one record may break several rules; policy/policy.h). */
+static bool finding_key(json_t *f, char *out, size_t outsz)
+{
+	const char *id = json_string_value(json_object_get(f, "id"));
+	const char *rule = json_string_value(json_object_get(f, "rule"));
+	if (!id)
+		return false;
+	if (rule && rule[0])
+		snprintf(out, outsz, "%s/%s", id, rule);
+	else
+		snprintf(out, outsz, "%s", id);
+	return true;
+}
+
 json_t *diff_findings(json_t *rec)
 {
 	json_t *o = json_object();
 	size_t i;
 	json_t *el;
 	json_array_foreach(json_object_get(rec, "findings"), i, el) {
-		const char *k = json_string_value(json_object_get(el, "id"));
-		if (k)
+		char k[160];
+		if (finding_key(el, k, sizeof k))
 			json_object_set(o, k, el);
+	}
+	return o;
+}
+
+/* findings[] -> { key: finding without id, evidence, policy } (finding_key). */
+static json_t *keyed_findings(json_t *arr)
+{
+	json_t *o = json_object();
+	size_t i;
+	json_t *el;
+	json_array_foreach(arr, i, el) {
+		char k[160];
+		if (!finding_key(el, k, sizeof k))
+			continue;
+		json_t *c = json_deep_copy(el);
+		json_object_del(c, "id");
+		json_object_del(c, "evidence");
+		json_object_del(c, "policy"); /* where the rule is written, not the service */
+		json_object_set_new(o, k, c);
 	}
 	return o;
 }
@@ -229,7 +263,7 @@ json_t *diff_normalize(json_t *rec)
 		json_object_set_new(n, "shares", keyed(sh, "name", NULL));
 	json_t *fi = json_object_get(n, "findings");
 	if (json_is_array(fi))
-		json_object_set_new(n, "findings", keyed(fi, "id", "evidence"));
+		json_object_set_new(n, "findings", keyed_findings(fi));
 	return n;
 }
 

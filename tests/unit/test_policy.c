@@ -14,6 +14,7 @@
 #include "assess/assess.h"
 #include "policy/policy.h"
 #include "record/json.h"
+#include "serve/api.h"
 #include "store/diff.h"
 
 /* The example, with an IPv6 cidr and a /16 around the /24s. */
@@ -371,6 +372,37 @@ static void test_record_json_and_diff_keys(void **state)
 	policy_free(p);
 }
 
+/* serve --policy: GET /api/policy shows the rules with their lines, and
+ * an empty answer without a policy */
+static void test_api_policy(void **state)
+{
+	(void)state;
+	struct policy *p = example_policy();
+	struct api_req rq = {0};
+	struct api_reply out = {0};
+	api_policy(&rq, &out);
+	assert_int_equal(out.code, 200);
+	assert_string_equal(out.body, "{\"file\":null,\"sections\":[]}");
+	free(out.body);
+	api_policy_set(p);
+	api_policy(&rq, &out);
+	assert_int_equal(out.code, 200);
+	json_t *j = json_loads(out.body, 0, NULL);
+	assert_non_null(j);
+	assert_string_equal(json_string_value(json_object_get(j, "file")), "p.ini");
+	json_t *legacy = json_array_get(json_object_get(j, "sections"), 2);
+	char *t = json_dumps(legacy, JSON_COMPACT | JSON_SORT_KEYS);
+	assert_string_equal(t, "{\"cidrs\":[{\"cidr\":\"198.18.5.0/24\",\"line\":10},"
+			       "{\"cidr\":\"2001:2:0:5::/64\",\"line\":11}],\"line\":9,"
+			       "\"name\":\"legacy\",\"rules\":{\"smb1\":{\"line\":12,\"value\":\"allow\"}},"
+			       "\"section\":\"[segment legacy]\"}");
+	free(t);
+	json_decref(j);
+	free(out.body);
+	api_policy_set(NULL);
+	policy_free(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +416,7 @@ int main(void)
 		cmocka_unit_test(test_evaluate_segments_and_external),
 		cmocka_unit_test(test_vantage_verdict),
 		cmocka_unit_test(test_record_json_and_diff_keys),
+		cmocka_unit_test(test_api_policy),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

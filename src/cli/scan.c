@@ -24,8 +24,8 @@
 #include "net/resume.h"
 #include "net/syn.h"
 #include "net/targets.h"
-#include "report/report.h"
 #include "policy/policy.h"
+#include "report/report.h"
 
 #define EXIT_OK 0
 #define EXIT_FINDINGS 1

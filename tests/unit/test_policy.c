@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,7 @@
 #include "assess/assess.h"
 #include "policy/policy.h"
 #include "record/json.h"
+#include "report/report.h"
 #include "serve/api.h"
 #include "store/diff.h"
 
@@ -372,6 +374,46 @@ static void test_record_json_and_diff_keys(void **state)
 	policy_free(p);
 }
 
+/* DefectDojo dedups on unique_id_from_tool: two rules broken on one
+ * service must be two ids, or the import keeps one of them */
+static void test_defectdojo_ids_per_rule(void **state)
+{
+	(void)state;
+	struct policy *p = example_policy();
+	struct svc_record r;
+	smb_record(&r, "198.18.40.3", "internal");
+	r.smb1.enabled = TRI_YES;
+	assess_record(&r);
+	assert_int_equal(policy_evaluate(p, &r), 2);
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	assert_non_null(f);
+	struct report *rep = report_new(REPORT_DEFECTDOJO, f);
+	report_service(rep, &r);
+	struct scan_summary sum = {0};
+	report_finish(rep, &sum);
+	report_free(rep);
+	fclose(f);
+	json_t *j = json_loads(buf, 0, NULL);
+	assert_non_null(j);
+	unsigned n = 0;
+	size_t i;
+	json_t *fd;
+	json_array_foreach(json_object_get(j, "findings"), i, fd) {
+		const char *uid = json_string_value(json_object_get(fd, "unique_id_from_tool"));
+		if (strncmp(uid, "POLICY_VIOLATION", 16) != 0)
+			continue;
+		n++;
+		assert_true(strcmp(uid, "POLICY_VIOLATION/[segment guest] smb = deny/198.18.40.3/445") == 0 ||
+			    strcmp(uid, "POLICY_VIOLATION/[default] smb1 = deny/198.18.40.3/445") == 0);
+	}
+	assert_int_equal(n, 2);
+	json_decref(j);
+	free(buf);
+	policy_free(p);
+}
+
 /* serve --policy: GET /api/policy shows the rules with their lines, and
  * an empty answer without a policy */
 static void test_api_policy(void **state)
@@ -417,6 +459,7 @@ int main(void)
 		cmocka_unit_test(test_vantage_verdict),
 		cmocka_unit_test(test_record_json_and_diff_keys),
 		cmocka_unit_test(test_api_policy),
+		cmocka_unit_test(test_defectdojo_ids_per_rule),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -169,5 +169,21 @@ eq "monitor cycle 2: the opened event names the policy line" \
 	"POLICY_VIOLATION $WORK/good.ini:15"
 eq "monitor cycle 2: the null session rule on .12 stays open (no event)" \
 	"$(jq -r 'select(.ip == "198.18.1.12" and (.finding.rule // "") == "[default] null_session = deny") | .event' "$WORK/mon.2")" ""
+# the monitor from the guest segment: the verdict after each run, pass and fail
+mon_guest() {
+	timeout 120 "$LAB" exec "$SMBWATCH" monitor --once --db "$DB" --no-progress \
+		--policy "$WORK/good.ini" --view segment:guest -p 445 "$1" >"$WORK/mon.g$1" 2>"$WORK/mon.g$1.err"
+}
+mon_guest 198.18.1.30
+eq "monitor from segment:guest, nothing answers: exits 0" "$?" 0
+has "monitor from segment:guest, nothing answers: the check passed" "$(cat "$WORK/mon.g198.18.1.30.err")" \
+	"policy check [segment guest] smb = deny ($WORK/good.ini:7) from view segment:guest: passed: no SMB answered"
+mon_guest 198.18.1.12
+eq "monitor from segment:guest, SMB answers: exits 0" "$?" 0
+has "monitor from segment:guest, SMB answers: the check failed" "$(cat "$WORK/mon.g198.18.1.12.err")" \
+	"policy check [segment guest] smb = deny ($WORK/good.ini:7) from view segment:guest: failed: 1 SMB service answered (POLICY_VIOLATION)"
+eq "monitor from segment:guest, SMB answers: the new service carries the violations (signing is mandatory on .12 by now)" \
+	"$(jq -r 'select(.event == "new") | [.ip, (.findings[] | select(.id == "POLICY_VIOLATION") | .rule)] | join(" ")' "$WORK/mon.g198.18.1.12")" \
+	"198.18.1.12 [segment guest] smb = deny [default] null_session = deny"
 
 finish

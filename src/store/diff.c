@@ -2,6 +2,7 @@
 #include "store/diff.h"
 
 #include "check/check.h"
+#include "policy/policy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,14 @@ bool diff_check_comparable(json_t *old_rec, json_t *new_rec, const char *check)
 	       diff_check_known(old_rec, check);
 }
 
+/* A POLICY_VIOLATION whose rule reads a field of this check (null_session:
+ * auth, ...): it is carried and skipped with the check's own findings. */
+static bool policy_rests_on(json_t *finding, const char *check_id)
+{
+	const char *check = policy_rule_check(json_string_value(json_object_get(finding, "rule")));
+	return check && strcmp(check, check_id) == 0;
+}
+
 /* Remove from a normalized record what check produced. */
 static void drop_check_fields(json_t *n, const char *check_id)
 {
@@ -105,6 +114,14 @@ static void drop_check_fields(json_t *n, const char *check_id)
 	CHECK_FOR_EACH_FINDING(c, fi)
 		if (json_is_object(findings))
 			json_object_del(findings, finding_info(*fi)->id);
+	const char *k;
+	json_t *f;
+	void *tmp;
+	if (json_is_object(findings))
+		json_object_foreach_safe(findings, tmp, k, f) {
+			if (policy_rests_on(f, check_id))
+				json_object_del(findings, k);
+		}
 	drop_empty_parents(n);
 }
 
@@ -141,6 +158,22 @@ static void copy_check_fields(json_t *dst, json_t *src, const char *check_id)
 			if (id && strcmp(id, fid) == 0)
 				json_array_append_new(df, json_deep_copy(f));
 		}
+	}
+	/* the policy rules resting on the check, the same way */
+	json_t *df = json_object_get(dst, "findings");
+	for (size_t j = json_array_size(df); j-- > 0;)
+		if (policy_rests_on(json_array_get(df, j), check_id))
+			json_array_remove(df, j);
+	size_t j;
+	json_t *f;
+	json_array_foreach(json_object_get(src, "findings"), j, f) {
+		if (!policy_rests_on(f, check_id))
+			continue;
+		if (!json_is_array(df)) {
+			df = json_array();
+			json_object_set_new(dst, "findings", df);
+		}
+		json_array_append_new(df, json_deep_copy(f));
 	}
 	drop_empty_parents(dst);
 }

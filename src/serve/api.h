@@ -54,5 +54,10 @@ void api_relay_list(const struct api_req *rq, struct api_reply *out);
 void api_changes(const struct api_req *rq, struct api_reply *out);
 void api_host(const struct api_req *rq, struct api_reply *out);
 void api_runs(const struct api_req *rq, struct api_reply *out);
+/* GET /api/policy (api_policy.c): the policy serve --policy read, or
+ * {"file": null, "sections": []}; set once before serving. */
+struct policy;
+void api_policy_set(const struct policy *p);
+void api_policy(const struct api_req *rq, struct api_reply *out);
 
 #endif

@@ -1,5 +1,5 @@
 /* main.c - command dispatch: smbwatch scan | monitor | diff | history | sensor |
- * serve | version | help. */
+ * serve | policy | version | help. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +16,7 @@ static void usage(FILE *f)
 	      "  history   the stored timeline of one host or service\n"
 	      "  sensor    watch SMB traffic (pcap file or interface) and raise alerts\n"
 	      "  serve     the dashboard and JSON API over the store (web UI)\n"
+	      "  policy    check an exposure policy file (smbwatch policy check FILE)\n"
 	      "  version   print the version\n"
 	      "  help      this text\n",
 	      f);
@@ -40,6 +41,8 @@ int main(int argc, char **argv)
 		return cli_sensor(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return cli_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "policy") == 0)
+		return cli_policy(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("smbwatch %s\n", SMBW_VERSION);
 		return 0;

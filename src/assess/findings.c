@@ -99,6 +99,13 @@ static const struct finding_info table[FIND_N] = {
 	 "Make sure only the networks that need file sharing can reach this port (segment, "
 	 "host firewall).",
 		NULL, NULL},
+	/* the row's severity is the default; policy/evaluate.c gives each
+	 * violation the severity of the finding its rule mirrors (docs/policy.md) */
+	[FIND_POLICY_VIOLATION] = {"POLICY_VIOLATION", SEV_HIGH, "Breaks the exposure policy",
+	 "Bring the service in line with the rule named in the evidence (firewall the port "
+	 "from that network, disable SMB1, require signing, ...), or change the policy file "
+	 "if the rule is what is wrong.",
+		NULL, NULL},
 };
 
 const struct finding_info *finding_info(enum finding_id id)

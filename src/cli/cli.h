@@ -25,4 +25,8 @@ int cli_sensor(int argc, char **argv);
  * by a signal, 2 usage, 3 database error or cannot listen. */
 int cli_serve(int argc, char **argv);
 
+/* smbwatch policy check FILE: lint an exposure policy. 0 clean, 1 errors
+ * (FILE:LINE each on stdout), 2 usage or unreadable file. */
+int cli_policy(int argc, char **argv);
+
 #endif

@@ -9,6 +9,7 @@
 #include "cli/scan_store.h"
 #include "monitor/events.h"
 #include "monitor/events_ecs.h"
+#include "policy/policy.h"
 
 struct cycle_ctx {
 	struct monitor *m;
@@ -194,6 +195,10 @@ int monitor_cycle(struct monitor *m, bool *hit)
 	fprintf(stderr, "smbwatch monitor: run %lld: %llu service%s in %.1f s\n",
 		(long long)rec.run.id, (unsigned long long)sum.services, sum.services == 1 ? "" : "s",
 		sum.seconds);
+	char verdict[400]; /* --policy from a denied vantage point: passed is a result too */
+	if (policy_vantage_verdict(m->cli.policy, m->cli.sopts.view, sum.services, sum.errors,
+				   sum.interrupted, verdict, sizeof verdict) != POLICY_VANTAGE_NONE)
+		fprintf(stderr, "smbwatch monitor: run %lld: %s\n", (long long)rec.run.id, verdict);
 	/* what earlier cycles could not deliver first, oldest first */
 	if (prev > 0)
 		set_pending(m, prev, true); /* a restart's catch-up may have missed it */

@@ -15,6 +15,7 @@
 #include "check/check.h"
 #include "cli/scan_syn.h"
 #include "net/permute.h"
+#include "policy/policy.h"
 #include "record/record.h"
 #include "store/store.h"
 
@@ -52,6 +53,7 @@ enum {
 	OPT_NMAP_OX,
 	OPT_NMAP_OA,
 	OPT_RELAY_LIST,
+	OPT_POLICY,
 };
 
 long options_parse_duration_ms(const char *s)
@@ -154,6 +156,7 @@ static const struct option long_opts[] = {
 	{"oX", required_argument, NULL, OPT_NMAP_OX},
 	{"oA", required_argument, NULL, OPT_NMAP_OA},
 	{"relay-list", required_argument, NULL, OPT_RELAY_LIST},
+	{"policy", required_argument, NULL, OPT_POLICY},
 	{NULL, 0, NULL, 0},
 };
 
@@ -330,6 +333,8 @@ static int check_syn(const struct scan_cli *cli, char *err, size_t errsz)
 	return 0;
 }
 
+static int load_policy(struct scan_cli *cli, const char *path, char *err, size_t errsz);
+
 int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, size_t errsz)
 {
 	memset(cli, 0, sizeof *cli);
@@ -348,6 +353,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 	cli->rate = 2000;
 	cli->connect_timeout_ms = 1000;
 	const char *ports = "445,139";
+	const char *policy_path = NULL;
 	bool inflight_set = false;
 	cli->targets = targets_new();
 
@@ -414,6 +420,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 		case OPT_NMAP_OA:
 			rc = add_nmap_outputs(cli, c == OPT_NMAP_OA, optarg, err, errsz);
 			break;
+		case OPT_POLICY: policy_path = optarg; break;
 		case OPT_RELAY_LIST:
 			if (optarg[0] == '\0') {
 				snprintf(err, errsz, "bad --relay-list: empty file name");
@@ -593,6 +600,38 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 		cli->max_inflight = cap < MAX_INFLIGHT_DEFAULT ? cap : MAX_INFLIGHT_DEFAULT;
 	else if (cli->max_inflight > cap)
 		cli->max_inflight = cap;
+	if (policy_path && load_policy(cli, policy_path, err, errsz) != 0)
+		return -1;
+	return 0;
+}
+
+/* --policy FILE: parsed now, so a bad file stops the scan before it starts;
+ * --view segment:NAME must name a segment of it (else nothing verifies it). */
+static int load_policy(struct scan_cli *cli, const char *path, char *err, size_t errsz)
+{
+	struct policy_diag *d = malloc(sizeof *d);
+	if (!d) {
+		snprintf(err, errsz, "--policy: out of memory");
+		return -1;
+	}
+	cli->policy = policy_load(path, d);
+	if (!cli->policy) {
+		if (d->n > 1)
+			snprintf(err, errsz, "--policy: %s (and %u more: smbwatch policy check %s)",
+				 d->msg[0], d->n - 1, path);
+		else
+			snprintf(err, errsz, "--policy: %s", d->n ? d->msg[0] : "out of memory");
+		free(d);
+		return -1;
+	}
+	free(d);
+	const char *view = cli->sopts.view;
+	if (strncmp(view, "segment:", 8) == 0 && !policy_vantage_section(cli->policy, view)) {
+		snprintf(err, errsz, "--view %s: %s has no [segment %s]", view, path, view + 8);
+		policy_free(cli->policy);
+		cli->policy = NULL;
+		return -1;
+	}
 	return 0;
 }
 
@@ -603,6 +642,8 @@ void options_scan_free(struct scan_cli *cli)
 	free(cli->target_spec);
 	cli->target_spec = NULL;
 	ports_free(&cli->ports);
+	policy_free(cli->policy);
+	cli->policy = NULL;
 	for (unsigned i = 0; i < cli->n_files; i++)
 		free(cli->files[i].path);
 	cli->n_files = 0;

@@ -17,6 +17,7 @@
 #define SCAN_MAX_FILE_OUTPUTS 6
 
 struct syn_io;
+struct policy;
 
 struct scan_cli {
 	struct target_set *targets; /* finalized */
@@ -60,6 +61,7 @@ struct scan_cli {
 	const char *syn_iface;      /* --syn-iface; NULL = the route's interface */
 	unsigned syn_queue;         /* --syn-queue; 0 = the default */
 	struct syn_io *syn_io;      /* opened by `scan` before the privilege drop */
+	struct policy *policy;      /* --policy FILE (policy/policy.h), or NULL */
 	int failed_at;              /* argv index of the word an error is about, or 0 */
 	int argc;                   /* the arguments as given, for the resume file */
 	char **argv;

@@ -24,6 +24,7 @@
 #include "net/resume.h"
 #include "net/syn.h"
 #include "net/targets.h"
+#include "policy/policy.h"
 #include "report/report.h"
 
 #define EXIT_OK 0
@@ -62,7 +63,13 @@ static const char scan_usage[] =
 	"  --relay-list FILE     also write the NTLM relay targets to FILE: every\n"
 	"                        service that does not require signing, one 'ip' (or\n"
 	"                        'ip:port' when not 445) a line, for ntlmrelayx -tf\n"
-	"  --view NAME           where this scan runs from (default internal)\n"
+	"  --view NAME           where this scan runs from (default internal);\n"
+	"                        external, or segment:NAME for a --policy segment\n"
+	"  --policy FILE         check every service against the exposure policy in\n"
+	"                        FILE (docs/policy.md): a broken rule is a\n"
+	"                        POLICY_VIOLATION finding; from a view whose section\n"
+	"                        says smb = deny, one line says whether the check\n"
+	"                        passed (nothing answered SMB) or failed\n"
 	"  --no-progress         no progress line on stderr (shown only on a terminal)\n"
 	"  -v, --verbose         each target that ended in an error, with the reason,\n"
 	"                        on stderr (the summary counts errors by reason)\n"
@@ -291,6 +298,16 @@ static void print_summary(const struct scan_summary *sum)
 	report_targets_line(stderr, sum, "smbwatch: ");
 }
 
+/* --policy with --view external / segment:NAME whose section says smb =
+ * deny: the segmentation check's verdict, passed included (docs/policy.md). */
+static void print_vantage_verdict(const struct scan_cli *cli, const struct scan_summary *sum)
+{
+	char line[400];
+	if (policy_vantage_verdict(cli->policy, cli->sopts.view, sum->services, sum->errors,
+				   sum->interrupted, line, sizeof line) != POLICY_VANTAGE_NONE)
+		fprintf(stderr, "smbwatch: %s\n", line);
+}
+
 int cli_scan(int argc, char **argv)
 {
 	struct scan_cli cli;
@@ -435,6 +452,8 @@ int cli_scan(int argc, char **argv)
 		status = EXIT_RUNTIME;
 	if (cli.format != REPORT_TEXT && status == EXIT_OK)
 		print_summary(&sum); /* the text report ends with it; the others have no place */
+	if (status == EXIT_OK)
+		print_vantage_verdict(&cli, &sum);
 	if (scan_store_end(&o.rec, &sum) != 0)
 		db_failed = true;
 	store_close(st);

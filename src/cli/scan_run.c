@@ -11,6 +11,7 @@
 #include <uv.h>
 
 #include "assess/assess.h"
+#include "policy/policy.h"
 #include "cli/scan_syn.h"
 #include "net/permute.h"
 #include "net/resume.h"
@@ -201,6 +202,7 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 	}
 	if (rec) {
 		assess_record(rec);
+		policy_evaluate(run->cli->policy, rec); /* --policy: POLICY_VIOLATION findings */
 		run->sum.services++;
 		if (rec->ntlm.present && rec->ntlm.netbios_computer[0])
 			nbname_cache_put(run->names, rec->ip, rec->ntlm.netbios_computer);

@@ -16,6 +16,7 @@ static const struct {
 	{"ports", "ports"},
 	{"checks", "checks"},
 	{"view", "view"},
+	{"policy", "policy"}, /* --policy FILE (docs/policy.md) */
 	{"interval", "every"},
 	{"every", "every"},
 	{"db", "db"},

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "assess/assess.h"
+#include "policy/policy.h"
 #include "record/record.h"
 #include "store/diff.h"
 
@@ -79,7 +80,8 @@ static json_t *base(struct ctx *c, const char *event, json_t *rec, int64_t prev_
 static json_t *finding_view(json_t *f)
 {
 	json_t *o = json_object();
-	static const char *const keys[] = {"id", "severity", "title", "remediation", "evidence"};
+	static const char *const keys[] = {"id",       "severity", "title", "remediation",
+					   "evidence", "rule",     "policy"};
 	for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
 		json_t *v = json_object_get(f, keys[i]);
 		if (v)
@@ -96,12 +98,22 @@ static void drop_unknown_findings(json_t *fmap, json_t *old_rec, json_t *new_rec
 	void *tmp;
 	json_object_foreach_safe(fmap, tmp, id, f) {
 		const char *check = diff_check_of_finding(id);
+		if (!check) /* a policy rule rests on the check of its key */
+			check = policy_rule_check(json_string_value(json_object_get(f, "rule")));
 		if (check && !diff_check_comparable(old_rec, new_rec, check))
 			json_object_del(fmap, id);
 	}
 }
 
-/* finding_opened / finding_resolved between two sightings of one service. */
+/* A POLICY_VIOLATION finding: its events are policy_violation_*. */
+static bool is_policy(json_t *f)
+{
+	const char *rule = json_string_value(json_object_get(f, "rule"));
+	return rule && rule[0];
+}
+
+/* finding_opened / finding_resolved (policy_violation_opened / _resolved
+ * for a broken policy rule) between two sightings of one service. */
 static void finding_events(struct ctx *c, json_t *old_rec, json_t *new_rec, int64_t prev_run)
 {
 	json_t *a = diff_findings(old_rec), *b = diff_findings(new_rec);
@@ -112,14 +124,16 @@ static void finding_events(struct ctx *c, json_t *old_rec, json_t *new_rec, int6
 	json_object_foreach(b, id, f) {
 		if (json_object_get(a, id))
 			continue;
-		json_t *ev = base(c, "finding_opened", new_rec, prev_run, sev_of(f), id);
+		json_t *ev = base(c, is_policy(f) ? "policy_violation_opened" : "finding_opened",
+				  new_rec, prev_run, sev_of(f), id);
 		json_object_set_new(ev, "finding", finding_view(f));
 		json_array_append_new(c->out, ev);
 	}
 	json_object_foreach(a, id, f) {
 		if (json_object_get(b, id))
 			continue;
-		json_t *ev = base(c, "finding_resolved", new_rec, prev_run, SEV_INFO, id);
+		json_t *ev = base(c, is_policy(f) ? "policy_violation_resolved" : "finding_resolved",
+				  new_rec, prev_run, SEV_INFO, id);
 		json_object_set_new(ev, "finding", finding_view(f));
 		json_array_append_new(c->out, ev);
 	}

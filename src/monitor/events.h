@@ -14,6 +14,9 @@
  *  changed           fields differ from the previous sighting (diff.h)
  *  finding_opened    a finding id appears on a known service
  *  finding_resolved  a finding id disappears from a service still present
+ *  policy_violation_opened / policy_violation_resolved
+ *                    the same for a POLICY_VIOLATION finding (--policy),
+ *                    keyed by its rule: one per rule broken
  *  flapping          a field went back to a value it had within the last
  *                    flap_runs runs (once; quiet until it settles that long)
  *  check_failing     a check failed failing_after runs in a row (once)

@@ -6,6 +6,8 @@
  *   changed, flapping event      configuration    change
  *   finding_opened   alert       vulnerability    info   + vulnerability.*, rule.*
  *   finding_resolved event       vulnerability    end    + vulnerability.*, rule.*
+ *   policy_violation_opened   alert  configuration info  + rule.* (the policy rule)
+ *   policy_violation_resolved event  configuration end   + rule.*
  *   check_failing    event       network          error
  *   check_recovered  event       network          info
  * event.action is the event's name, event.id its stable key (a re-sent
@@ -30,6 +32,8 @@ static const struct {
 	{"flapping", "event", "configuration", "change"},
 	{"finding_opened", "alert", "vulnerability", "info"},
 	{"finding_resolved", "event", "vulnerability", "end"},
+	{"policy_violation_opened", "alert", "configuration", "info"},
+	{"policy_violation_resolved", "event", "configuration", "end"},
 	{"check_failing", "event", "network", "error"},
 	{"check_recovered", "event", "network", "info"},
 };
@@ -79,7 +83,11 @@ static void message(json_t *e, json_t *ev, const char *name)
 {
 	char msg[512];
 	json_t *f = json_object_get(ev, "finding");
-	if (f)
+	if (f && str(f, "rule")[0])
+		snprintf(msg, sizeof msg, "%s %s:%lld: %s (%s)", name, str(ev, "ip"),
+			 (long long)json_integer_value(json_object_get(ev, "port")), str(f, "rule"),
+			 str(f, "policy"));
+	else if (f)
 		snprintf(msg, sizeof msg, "%s %s:%lld: %s (%s)", name, str(ev, "ip"),
 			 (long long)json_integer_value(json_object_get(ev, "port")), str(f, "id"),
 			 str(f, "title"));
@@ -112,7 +120,11 @@ json_t *events_to_ecs(json_t *ev)
 	ecs_set_network(e, port == 139 ? "netbios-ssn" : "smb");
 	ecs_set_observer(e, "scanner");
 	json_t *f = json_object_get(ev, "finding");
-	if (f) {
+	if (f && str(f, "rule")[0]) {
+		/* a broken policy rule is configuration, not a vulnerability */
+		ecs_set_rule(e, str(f, "rule"), str(f, "evidence"));
+		json_object_set_new(ecs_sub(e, "rule"), "ruleset", json_string_lossy(str(f, "policy")));
+	} else if (f) {
 		const char *id = str(f, "id");
 		char desc[512];
 		const char *evidence = str(f, "evidence");

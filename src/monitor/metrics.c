@@ -41,6 +41,7 @@ struct metrics {
 static const char *const event_kinds[] = {
 	"new", "gone", "back", "changed", "finding_opened", "finding_resolved",
 	"flapping", "check_failing", "check_recovered",
+	"policy_violation_opened", "policy_violation_resolved",
 };
 
 static double *series_at(struct series *s, const char *a, const char *b)

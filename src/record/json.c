@@ -232,6 +232,10 @@ json_t *record_to_json(const struct svc_record *rec)
 		record_json_set_str(fo, "title", f->title);
 		record_json_set_str(fo, "evidence", f->evidence);
 		record_json_set_str(fo, "remediation", f->remediation);
+		if (f->rule[0]) {
+			json_object_set_new(fo, "rule", record_json_str(f->rule));
+			json_object_set_new(fo, "policy", record_json_str(f->policy_at));
+		}
 		json_array_append_new(fa, fo);
 	}
 	json_object_set_new(o, "findings", fa);

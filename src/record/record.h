@@ -144,6 +144,11 @@ struct rec_finding {
 	const char *title;       /* static text from assess/ */
 	char evidence[256];
 	const char *remediation; /* static text from assess/ */
+	/* POLICY_VIOLATION only (policy/evaluate.c): the rule broken,
+	 * "[segment guest] smb = deny", and where it is written, "FILE:LINE";
+	 * "" for every other finding */
+	char rule[80];
+	char policy_at[200];
 };
 
 struct svc_record {

@@ -1,6 +1,7 @@
 /* defectdojo.c - DefectDojo's "Generic Findings Import" JSON: one document
  * {"findings":[...]} written at the end of the run, one finding per
- * (finding id, service). unique_id_from_tool is "ID/ADDRESS/PORT", the same
+ * (finding id, service). unique_id_from_tool is "ID/ADDRESS/PORT"
+ * ("POLICY_VIOLATION/RULE/ADDRESS/PORT" for a broken policy rule), the same
  * on every run, so a re-import closes what was fixed instead of adding
  * duplicates. Strings from the network go through json_string_lossy(). */
 #include <stdlib.h>
@@ -70,8 +71,10 @@ static void dd_service(void *st, const struct svc_record *r)
 	date[10] = '\0'; /* YYYY-MM-DD */
 	for (unsigned i = 0; i < r->n_findings && i < REC_MAX_FINDINGS; i++) {
 		const struct rec_finding *fd = &r->findings[i];
-		char uid[sizeof fd->id + sizeof r->ip + 16];
-		snprintf(uid, sizeof uid, "%s/%s/%u", fd->id, r->ip, (unsigned)r->port);
+		/* a service may break several policy rules: the rule tells them apart */
+		char uid[sizeof fd->id + sizeof fd->rule + sizeof r->ip + 16];
+		snprintf(uid, sizeof uid, "%s%s%s/%s/%u", fd->id, fd->rule[0] ? "/" : "", fd->rule,
+			 r->ip, (unsigned)r->port);
 		char *desc = description(r, fd);
 		const char *cve = report_finding_cve(fd->id);
 		const char *ref = report_finding_reference(fd->id);

@@ -69,5 +69,10 @@ void api_runs(const struct api_req *rq, struct api_reply *out);
  * HTML report, by the scan's own writers */
 void api_latest_xml(const struct api_req *rq, struct api_reply *out);
 void api_latest_html(const struct api_req *rq, struct api_reply *out);
+/* GET /api/policy (api_policy.c): the policy serve --policy read, or
+ * {"file": null, "sections": []}; set once before serving. */
+struct policy;
+void api_policy_set(const struct policy *p);
+void api_policy(const struct api_req *rq, struct api_reply *out);
 
 #endif

@@ -2,6 +2,7 @@
 #include "store/diff.h"
 
 #include "check/check.h"
+#include "policy/policy.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +92,14 @@ bool diff_check_comparable(json_t *old_rec, json_t *new_rec, const char *check)
 	       diff_check_known(old_rec, check);
 }
 
+/* A POLICY_VIOLATION whose rule reads a field of this check (null_session:
+ * auth, ...): it is carried and skipped with the check's own findings. */
+static bool policy_rests_on(json_t *finding, const char *check_id)
+{
+	const char *check = policy_rule_check(json_string_value(json_object_get(finding, "rule")));
+	return check && strcmp(check, check_id) == 0;
+}
+
 /* Remove from a normalized record what check produced. */
 static void drop_check_fields(json_t *n, const char *check_id)
 {
@@ -105,6 +114,14 @@ static void drop_check_fields(json_t *n, const char *check_id)
 	CHECK_FOR_EACH_FINDING(c, fi)
 		if (json_is_object(findings))
 			json_object_del(findings, finding_info(*fi)->id);
+	const char *k;
+	json_t *f;
+	void *tmp;
+	if (json_is_object(findings))
+		json_object_foreach_safe(findings, tmp, k, f) {
+			if (policy_rests_on(f, check_id))
+				json_object_del(findings, k);
+		}
 	drop_empty_parents(n);
 }
 
@@ -141,6 +158,22 @@ static void copy_check_fields(json_t *dst, json_t *src, const char *check_id)
 			if (id && strcmp(id, fid) == 0)
 				json_array_append_new(df, json_deep_copy(f));
 		}
+	}
+	/* the policy rules resting on the check, the same way */
+	json_t *df = json_object_get(dst, "findings");
+	for (size_t j = json_array_size(df); j-- > 0;)
+		if (policy_rests_on(json_array_get(df, j), check_id))
+			json_array_remove(df, j);
+	size_t j;
+	json_t *f;
+	json_array_foreach(json_object_get(src, "findings"), j, f) {
+		if (!policy_rests_on(f, check_id))
+			continue;
+		if (!json_is_array(df)) {
+			df = json_array();
+			json_object_set_new(dst, "findings", df);
+		}
+		json_array_append_new(df, json_deep_copy(f));
 	}
 	drop_empty_parents(dst);
 }
@@ -198,15 +231,49 @@ static json_t *keyed(json_t *arr, const char *key, const char *drop)
 	return o;
 }
 
+/* A finding's key: its id, or "POLICY_VIOLATION/<rule>" for one carrying
+ * a policy rule (one record may break several rules; policy/policy.h). */
+static bool finding_key(json_t *f, char *out, size_t outsz)
+{
+	const char *id = json_string_value(json_object_get(f, "id"));
+	const char *rule = json_string_value(json_object_get(f, "rule"));
+	if (!id)
+		return false;
+	if (rule && rule[0])
+		snprintf(out, outsz, "%s/%s", id, rule);
+	else
+		snprintf(out, outsz, "%s", id);
+	return true;
+}
+
 json_t *diff_findings(json_t *rec)
 {
 	json_t *o = json_object();
 	size_t i;
 	json_t *el;
 	json_array_foreach(json_object_get(rec, "findings"), i, el) {
-		const char *k = json_string_value(json_object_get(el, "id"));
-		if (k)
+		char k[160];
+		if (finding_key(el, k, sizeof k))
 			json_object_set(o, k, el);
+	}
+	return o;
+}
+
+/* findings[] -> { key: finding without id, evidence, policy } (finding_key). */
+static json_t *keyed_findings(json_t *arr)
+{
+	json_t *o = json_object();
+	size_t i;
+	json_t *el;
+	json_array_foreach(arr, i, el) {
+		char k[160];
+		if (!finding_key(el, k, sizeof k))
+			continue;
+		json_t *c = json_deep_copy(el);
+		json_object_del(c, "id");
+		json_object_del(c, "evidence");
+		json_object_del(c, "policy"); /* where the rule is written, not the service */
+		json_object_set_new(o, k, c);
 	}
 	return o;
 }
@@ -229,7 +296,7 @@ json_t *diff_normalize(json_t *rec)
 		json_object_set_new(n, "shares", keyed(sh, "name", NULL));
 	json_t *fi = json_object_get(n, "findings");
 	if (json_is_array(fi))
-		json_object_set_new(n, "findings", keyed(fi, "id", "evidence"));
+		json_object_set_new(n, "findings", keyed_findings(fi));
 	return n;
 }
 

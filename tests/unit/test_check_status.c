@@ -254,6 +254,38 @@ static void test_events_timeout_then_answer(void **state)
 	store_close(st);
 }
 
+/* mk() plus what --policy adds for a readable share: a POLICY_VIOLATION of
+ * anonymous_shares = deny, which rests on the shares check like
+ * ANON_SHARE_READABLE does */
+static json_t *mk_policy(const char *shares_status, const char *shares)
+{
+	json_t *o = mk(shares_status, shares, "required");
+	if (strcmp(shares_status, "ok") == 0 && shares && shares[0])
+		json_array_append_new(json_object_get(o, "findings"),
+				      json_pack("{s:s, s:s, s:s, s:s, s:s}", "id", "POLICY_VIOLATION",
+						"severity", "high", "evidence", shares, "rule",
+						"[default] anonymous_shares = deny", "policy", "p.ini:3"));
+	return o;
+}
+
+/* A shares timeout neither resolves the violation nor reopens it when the
+ * answer comes back: the store carries it with the stale share list. */
+static void test_policy_violation_survives_timeout(void **state)
+{
+	(void)state;
+	struct store *st;
+	char err[256];
+	assert_int_equal(store_open(dbpath, &st, err, sizeof err), 0);
+	expect(st, mk_policy("ok", "public"), "new ;");
+	expect(st, mk_policy("failed", NULL), "");
+	expect(st, mk_policy("ok", "public"), "");
+	/* positive control: the share gone for real resolves both */
+	expect(st, mk_policy("ok", ""),
+	       "changed shares.public;finding_resolved ANON_SHARE_READABLE;"
+	       "policy_violation_resolved POLICY_VIOLATION;");
+	store_close(st);
+}
+
 static void test_events_check_failing(void **state)
 {
 	(void)state;
@@ -327,6 +359,7 @@ int main(void)
 		cmocka_unit_test(test_diff_compares_only_answered_checks),
 		cmocka_unit_test(test_carry_stale),
 		cmocka_unit_test_setup_teardown(test_events_timeout_then_answer, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_policy_violation_survives_timeout, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_check_failing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_events_flapping, setup, teardown),
 	};

@@ -90,6 +90,38 @@ static void test_finding_opened(void **state)
 	json_decref(ev);
 }
 
+/* a broken policy rule is configuration, not a vulnerability: rule.* names
+ * the rule and where it is written, no vulnerability.* */
+static void test_policy_violation_opened(void **state)
+{
+	(void)state;
+	json_t *ev = json_loads(
+		"{\"schema\":1,\"event\":\"policy_violation_opened\","
+		"\"key\":\"8/198.18.1.11/445/policy_violation_opened/POLICY_VIOLATION/[default] smb1 = deny\","
+		"\"ip\":\"198.18.1.11\",\"port\":445,\"view\":\"internal\",\"run\":8,"
+		"\"at\":\"2026-11-25T13:51:48Z\",\"severity\":\"high\",\"scope\":\"481bed67\","
+		"\"finding\":{\"id\":\"POLICY_VIOLATION\",\"severity\":\"high\",\"title\":\"Breaks the exposure policy\","
+		"\"remediation\":\"r\",\"evidence\":\"[default] smb1 = deny (p.ini:14, view internal): SMB1\","
+		"\"rule\":\"[default] smb1 = deny\",\"policy\":\"p.ini:14\"}}",
+		0, NULL);
+	assert_non_null(ev);
+	json_t *e = events_to_ecs(ev);
+	assert_non_null(e);
+	only_ecs_top_level(e);
+	assert_string_equal(get_str(e, "event.kind"), "alert");
+	assert_string_equal(json_string_value(json_array_get(get(e, "event.category"), 0)),
+			    "configuration");
+	assert_string_equal(get_str(e, "event.action"), "policy_violation_opened");
+	assert_int_equal(json_integer_value(get(e, "event.severity")), 3);
+	assert_string_equal(get_str(e, "rule.name"), "[default] smb1 = deny");
+	assert_string_equal(get_str(e, "rule.ruleset"), "p.ini:14");
+	assert_null(get(e, "vulnerability"));
+	assert_string_equal(get_str(e, "message"),
+			    "policy_violation_opened 198.18.1.11:445: [default] smb1 = deny (p.ini:14)");
+	json_decref(e);
+	json_decref(ev);
+}
+
 /* old/new of any JSON type travel as text; the event itself is unchanged */
 static void test_changed_values_as_text(void **state)
 {
@@ -150,6 +182,7 @@ static void test_kinds(void **state)
 		{"new", "event", "network", "start"},
 		{"gone", "event", "network", "end"},
 		{"finding_resolved", "event", "vulnerability", "end"},
+		{"policy_violation_resolved", "event", "configuration", "end"},
 		{"check_failing", "event", "network", "error"},
 	};
 	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++) {
@@ -217,6 +250,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_finding_opened),
+		cmocka_unit_test(test_policy_violation_opened),
 		cmocka_unit_test(test_changed_values_as_text),
 		cmocka_unit_test(test_kinds),
 		cmocka_unit_test(test_sensor_alert),

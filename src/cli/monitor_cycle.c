@@ -164,8 +164,13 @@ int monitor_cycle(struct monitor *m, bool *hit)
 	*hit = false;
 	int64_t prev = monitor_last_run(m);
 	struct scan_recorder rec;
+	m->cli.every_s = m->once ? 0 : m->every_ms / 1000; /* stored: next run due */
 	if (scan_store_begin(&rec, m->st, &m->cli, "monitor") != 0)
 		return cycle_failed(m);
+	rec.events_opts = (struct events_opts){.gone_after = m->gone_after,
+					       .failing_after = m->failing_after,
+					       .flap_runs = m->flap_runs,
+					       .flap_runs_off = m->flap_runs == 0};
 	struct cycle_ctx ctx = {.m = m, .rec = &rec};
 	struct scan_hooks hooks = {.service = on_service, .ud = &ctx};
 	struct scan_summary sum;

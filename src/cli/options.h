@@ -32,6 +32,9 @@ struct scan_cli {
 		char *path; /* owned */
 	} files[SCAN_MAX_FILE_OUTPUTS];
 	unsigned max_inflight;
+	/* monitor: seconds between its runs, stored with each run (serve shows
+	 * when the next is due); 0 = a one-off scan */
+	long every_s;
 	unsigned rate;
 	unsigned connect_timeout_ms;
 	bool connect_timeout_given;  /* else it may grow when servers are overloaded */

@@ -65,6 +65,8 @@ static void options_json(const struct scan_cli *cli, char *out, size_t outsz)
 			      (json_int_t)cli->sopts.rpc_timeout_ms, "retries",
 			      (json_int_t)cli->sopts.retries, "rate", (json_int_t)cli->rate, "ports",
 			      cli->ports_text ? cli->ports_text : "");
+	if (o && cli->every_s > 0) /* a monitor's: when its next run is due */
+		json_object_set_new(o, "every_s", json_integer(cli->every_s));
 	char *txt = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
 	snprintf(out, outsz, "%s", txt ? txt : "{}");
 	free(txt);
@@ -167,6 +169,45 @@ void scan_store_service(struct scan_recorder *rec, const struct svc_record *r)
 		rec->stored++;
 }
 
+/* The run's events (monitor/events.h) as the store keeps them. */
+static int scan_store_events(struct scan_recorder *rec)
+{
+	json_t *evs = events_for_run_opts(rec->st, rec->run.id, &rec->events_opts);
+	if (!evs)
+		return -1;
+	size_t n = json_array_size(evs);
+	struct store_event *rows = calloc(n ? n : 1, sizeof *rows);
+	char **bodies = calloc(n ? n : 1, sizeof *bodies);
+	int rc = -1;
+	if (!rows || !bodies)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		json_t *ev = json_array_get(evs, i);
+		const char *ip = json_string_value(json_object_get(ev, "ip"));
+		const char *view = json_string_value(json_object_get(ev, "view"));
+		const char *name = json_string_value(json_object_get(ev, "event"));
+		bodies[i] = json_dumps(ev, JSON_COMPACT);
+		if (!bodies[i])
+			goto out;
+		rows[i] = (struct store_event){
+			.event = name ? name : "",
+			.severity = events_severity(ev),
+			.ip = ip ? ip : "",
+			.port = (unsigned)json_integer_value(json_object_get(ev, "port")),
+			.view = view ? view : rec->run.view,
+			.body = bodies[i],
+		};
+	}
+	rc = store_events_put(rec->st, rec->run.id, rows, n);
+out:
+	for (size_t i = 0; bodies && i < n; i++)
+		free(bodies[i]);
+	free(bodies);
+	free(rows);
+	json_decref(evs);
+	return rc;
+}
+
 int scan_store_end(struct scan_recorder *rec, const struct scan_summary *sum)
 {
 	if (!rec->st)
@@ -184,6 +225,10 @@ int scan_store_end(struct scan_recorder *rec, const struct scan_summary *sum)
 	run->n_services = sum->services;
 	if (store_run_end(rec->st, run) != 0) {
 		recorder_fail(rec, "finishing the run");
+		return -1;
+	}
+	if (run->complete && scan_store_events(rec) != 0) {
+		recorder_fail(rec, "storing the run's events");
 		return -1;
 	}
 	if (getenv("SMBW_STORE_STATS"))

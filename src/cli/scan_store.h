@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "cli/options.h"
+#include "monitor/events.h"
 #include "record/record.h"
 #include "report/report.h"
 #include "store/store.h"
@@ -22,6 +23,9 @@ struct scan_recorder {
 	bool failed;         /* an error was printed; nothing more is written */
 	uint64_t stored;
 	double put_seconds;  /* time spent in store_service_put (overhead) */
+	/* the rules of the run's events, stored at its end (store.h:
+	 * store_events_put); zero = the defaults. The monitor sets its own. */
+	struct events_opts events_opts;
 };
 
 /* Open the store that cli asks for (--db, or the default path). Prints the
@@ -35,7 +39,8 @@ int scan_store_open_existing(const char *db, const char *cmd, struct store **out
 int scan_store_begin(struct scan_recorder *rec, struct store *st, const struct scan_cli *cli,
 		     const char *cmd);
 void scan_store_service(struct scan_recorder *rec, const struct svc_record *r);
-/* Close the run with the summary: complete unless interrupted. */
+/* Close the run with the summary: complete unless interrupted. A complete
+ * run's events are computed and stored with it (what `serve` shows). */
 int scan_store_end(struct scan_recorder *rec, const struct scan_summary *sum);
 
 #endif

@@ -23,6 +23,16 @@ static void *relay_open(FILE *out)
 	return s;
 }
 
+void report_relay_line(const char *ip, unsigned port, char *out, size_t outsz)
+{
+	if (port == 445)
+		snprintf(out, outsz, "%s", ip);
+	else if (strchr(ip, ':'))
+		snprintf(out, outsz, "[%s]:%u", ip, port);
+	else
+		snprintf(out, outsz, "%s:%u", ip, port);
+}
+
 static bool relay_target(const struct svc_record *r)
 {
 	struct relay_verdict v;
@@ -35,15 +45,10 @@ static void relay_service(void *st, const struct svc_record *r)
 	struct relay_state *s = st;
 	if (!relay_target(r))
 		return;
-	char ip[sizeof r->ip];
+	char ip[sizeof r->ip], line[REPORT_RELAY_LINE_MAX];
 	report_clean(r->ip, ip, sizeof ip);
-	bool v6 = strchr(ip, ':') != NULL;
-	if (r->port == 445)
-		fprintf(s->out, "%s\n", ip);
-	else if (v6)
-		fprintf(s->out, "[%s]:%u\n", ip, (unsigned)r->port);
-	else
-		fprintf(s->out, "%s:%u\n", ip, (unsigned)r->port);
+	report_relay_line(ip, r->port, line, sizeof line);
+	fprintf(s->out, "%s\n", line);
 	fflush(s->out);
 }
 

@@ -79,6 +79,11 @@ void report_service(struct report *r, const struct svc_record *rec);
 void report_finish(struct report *r, const struct scan_summary *sum);
 void report_free(struct report *r);
 
+/* One line of the relay target list (--relay-list, serve's relay.txt):
+ * "ip" for port 445, else "ip:port" or "[v6]:port" (ntlmrelayx -tf). */
+#define REPORT_RELAY_LINE_MAX 80
+void report_relay_line(const char *ip, unsigned port, char *out, size_t outsz);
+
 /* "Targets: N tried: O open, C closed, F filtered, E errors" and a newline,
  * then, when there were errors, "Errors: N reason; M reason": the text
  * report's closing lines, and stderr's for the other formats. */

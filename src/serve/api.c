@@ -3,6 +3,7 @@
 #include "serve/api.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -77,6 +78,27 @@ int api_severity_rank(const char *sev)
 	return -1;
 }
 
+int api_reply_collect(struct api_reply *out)
+{
+	if (!out->next)
+		return 0;
+	char *body = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&body, &len);
+	char chunk[8192];
+	long n = -1;
+	while (f && (n = out->next(out->state, chunk, sizeof chunk)) > 0)
+		fwrite(chunk, 1, (size_t)n, f);
+	int rc = f && n == 0 ? 0 : -1;
+	if (f)
+		fclose(f);
+	out->done(out->state);
+	out->next = NULL;
+	out->body = body;
+	out->len = len;
+	return rc;
+}
+
 struct route {
 	const char *path;
 	void (*fn)(const struct api_req *rq, struct api_reply *out);
@@ -90,6 +112,8 @@ static const struct route routes[] = {
 	{"/api/changes", api_changes},
 	{"/api/host", api_host},
 	{"/api/runs", api_runs},
+	{"/api/latest.xml", api_latest_xml},
+	{"/api/latest.html", api_latest_html},
 	{"/api/policy", api_policy},
 };
 

@@ -24,7 +24,18 @@ struct api_reply {
 	const char *type;     /* Content-Type */
 	char *body;           /* malloc'd */
 	size_t len;
+	char filename[64];    /* non-empty: sent as an attachment of this name */
+	/* Or a body made as it is sent (body NULL), in constant memory:
+	 * next() fills up to max bytes and returns how many, 0 at the end, -1
+	 * on a store error; done() frees state, also when the client left. */
+	long (*next)(void *state, char *buf, size_t max);
+	void (*done)(void *state);
+	void *state;
 };
+
+/* A streamed reply read to its end into body/len (tests, small replies);
+ * -1 when next() failed. */
+int api_reply_collect(struct api_reply *out);
 
 /* Answer GET path (no query string). Returns 0 with *out filled (also for
  * 4xx/5xx answers), or 1 when no API path matches. */
@@ -54,6 +65,10 @@ void api_relay_list(const struct api_req *rq, struct api_reply *out);
 void api_changes(const struct api_req *rq, struct api_reply *out);
 void api_host(const struct api_req *rq, struct api_reply *out);
 void api_runs(const struct api_req *rq, struct api_reply *out);
+/* api_export.c: the latest complete run (or ?run=ID) as nmap XML / the
+ * HTML report, by the scan's own writers */
+void api_latest_xml(const struct api_req *rq, struct api_reply *out);
+void api_latest_html(const struct api_req *rq, struct api_reply *out);
 /* GET /api/policy (api_policy.c): the policy serve --policy read, or
  * {"file": null, "sections": []}; set once before serving. */
 struct policy;

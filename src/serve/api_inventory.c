@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "serve/api.h"
+#include "report/report.h"
 #include "serve/svc_summary.h"
 
 #define PER_PAGE_DEFAULT 50
@@ -17,24 +18,25 @@
 /* no limit, in a form both SQLite and PostgreSQL take */
 #define INV_ALL 1000000000000LL
 
-/* service_latest (store migration 3): one row per ip:port with its
- * first/last seen and its latest service row, kept up to date by every
- * stored service, so a page is an index walk, not a GROUP BY of all rows. */
-#define INV_JOIN " FROM service_latest l JOIN services s ON s.id = l.service_id"
+/* service_latest (store migrations 3, 4): one row per ip:port with its
+ * first/last seen, views and its latest service row, kept up to date by
+ * every stored service, so a page is an index walk, not a GROUP BY of all
+ * rows. The filters read only that row and, through its service_id, the
+ * findings (an index each); the text search reads l.search (names, OS,
+ * shares: store_search_text), and only the page's rows read their record. */
 /* $1 address pattern, $2 text pattern (lower case), $3 finding id typed in
  * the search box, $4 finding, $5 severity, $6 view; "" = no filter. */
 #define INV_WHERE                                                                             \
-	" WHERE (CAST($1 AS TEXT) = '' OR l.ip LIKE CAST($1 AS TEXT) ESCAPE '\\'"             \
-	" OR (CAST($2 AS TEXT) <> '' AND LOWER(s.record) LIKE CAST($2 AS TEXT) ESCAPE '\\')"  \
-	" OR EXISTS (SELECT 1 FROM findings f WHERE f.service_id = s.id"                      \
+	" WHERE (CAST($1 AS TEXT) = '' OR l.ip LIKE CAST($1 AS TEXT) ESCAPE '\\'"            \
+	" OR (CAST($2 AS TEXT) <> '' AND l.search LIKE CAST($2 AS TEXT) ESCAPE '\\')"         \
+	" OR EXISTS (SELECT 1 FROM findings f WHERE f.service_id = l.service_id"              \
 	" AND f.finding = CAST($3 AS TEXT)))"                                                 \
 	" AND (CAST($4 AS TEXT) = '' OR EXISTS (SELECT 1 FROM findings f"                     \
-	" WHERE f.service_id = s.id AND f.finding = CAST($4 AS TEXT)))"                       \
+	" WHERE f.service_id = l.service_id AND f.finding = CAST($4 AS TEXT)))"               \
 	" AND (CAST($5 AS TEXT) = '' OR EXISTS (SELECT 1 FROM findings f"                     \
-	" WHERE f.service_id = s.id AND f.severity = CAST($5 AS TEXT)))"                      \
-	" AND (CAST($6 AS TEXT) = '' OR EXISTS (SELECT 1 FROM services s2 JOIN runs r2"       \
-	" ON r2.id = s2.run_id WHERE s2.ip = l.ip AND s2.port = l.port"                       \
-	" AND r2.view = CAST($6 AS TEXT)))"
+	" WHERE f.service_id = l.service_id AND f.severity = CAST($5 AS TEXT)))"              \
+	" AND (CAST($6 AS TEXT) = '' OR REPLACE(l.views, ' ' || CAST($6 AS TEXT) || ' ', '')" \
+	" <> l.views)"
 
 /* ORDER BY column DIR, then the tie-break */
 struct sort_key {
@@ -45,7 +47,7 @@ static const struct sort_key sort_keys[] = {
 	{"address", "l.ip", ", l.port"},
 	{"first_seen", "l.first_seen", ", l.ip, l.port"},
 	{"last_seen", "l.last_seen", ", l.ip, l.port"},
-	{"findings", "open_findings", ", l.ip, l.port"},
+	{"findings", "l.open_findings", ", l.ip, l.port"},
 	{"port", "l.port", ", l.ip"},
 };
 
@@ -148,43 +150,56 @@ static void inv_params(const struct inv_filter *f, struct store_param p[8], long
 	p[7] = (struct store_param){.num = offset, .is_int = true};
 }
 
-/* The views ("internal", "external", "sensor"...) that ever saw ip:port. */
-static json_t *views_of(struct store *st, json_t *row)
+/* The views ("internal", "external", "sensor"...) that ever saw ip:port:
+ * service_latest.views (" a b ", store migration 4), sorted. */
+static json_t *views_of(json_t *row)
 {
-	struct store_param p[2] = {
-		{.text = json_string_value(json_object_get(row, "ip"))},
-		{.num = json_integer_value(json_object_get(row, "port")), .is_int = true},
-	};
-	json_t *rows = api_rows(st,
-				"SELECT DISTINCT r.view AS view FROM services s JOIN runs r"
-				" ON r.id = s.run_id WHERE s.ip = CAST($1 AS TEXT)"
-				" AND s.port = CAST($2 AS INTEGER) ORDER BY r.view",
-				p, 2);
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s", json_is_string(json_object_get(row, "views")) ? json_string_value(json_object_get(row, "views")) : "");
 	json_t *out = json_array();
-	size_t i;
-	json_t *r;
-	json_array_foreach(rows, i, r)
-		json_array_append(out, json_object_get(r, "view"));
-	json_decref(rows);
+	char *save = NULL;
+	for (char *v = strtok_r(buf, " ", &save); v; v = strtok_r(NULL, " ", &save)) {
+		size_t at = 0;
+		while (at < json_array_size(out) &&
+		       strcmp(json_string_value(json_array_get(out, at)), v) < 0)
+			at++;
+		json_array_insert_new(out, at, json_string(v));
+	}
 	return out;
 }
 
-/* One page (limit INV_ALL: all) of services as summaries; NULL on error. */
+/* One page of services as summaries; NULL on error. after_ip NULL: in the
+ * filter's order from offset; else in address order after (after_ip,
+ * after_port) - the export's chunks, each an index walk from where the
+ * last one stopped. */
 static json_t *inv_page(struct store *st, const struct inv_filter *f, long long limit,
-			long long offset)
+			long long offset, const char *after_ip, long long after_port)
 {
+	/* the page is chosen in service_latest alone (offset rows cost an
+	 * index step, no record); only its rows fetch their record */
 	char sql[4096];
 	snprintf(sql, sizeof sql,
 		 "SELECT l.ip AS ip, l.port AS port, l.first_seen AS first_seen,"
 		 " l.last_seen AS last_seen, l.sightings AS sightings,"
-		 " l.run_id AS last_run, s.record AS record,"
-		 " (SELECT COUNT(*) FROM findings f WHERE f.service_id = s.id"
-		 " AND f.severity <> 'info') AS open_findings" INV_JOIN INV_WHERE
-		 " ORDER BY %s LIMIT CAST($7 AS BIGINT) OFFSET CAST($8 AS BIGINT)",
-		 f->order_by);
-	struct store_param p[8];
+		 " l.run_id AS last_run, l.views AS views, s.record AS record,"
+		 " l.open_findings AS open_findings FROM"
+		 " (SELECT l.*, (SELECT COUNT(*) FROM findings f WHERE f.service_id = l.service_id"
+		 " AND f.severity <> 'info') AS open_findings FROM service_latest l" INV_WHERE "%s"
+		 " ORDER BY %s LIMIT CAST($7 AS BIGINT)%s) l"
+		 " JOIN services s ON s.id = l.service_id ORDER BY %s",
+		 after_ip ? " AND (l.ip > CAST($8 AS TEXT) OR (l.ip = CAST($8 AS TEXT)"
+			    " AND l.port > CAST($9 AS INTEGER)))"
+			  : "",
+		 after_ip ? "l.ip, l.port" : f->order_by,
+		 after_ip ? "" : " OFFSET CAST($8 AS BIGINT)",
+		 after_ip ? "l.ip, l.port" : f->order_by);
+	struct store_param p[9];
 	inv_params(f, p, limit, offset);
-	json_t *rows = api_rows(st, sql, p, 8);
+	if (after_ip) {
+		p[7] = (struct store_param){.text = after_ip};
+		p[8] = (struct store_param){.num = after_port, .is_int = true};
+	}
+	json_t *rows = api_rows(st, sql, p, after_ip ? 9 : 8);
 	if (!rows)
 		return NULL;
 	json_t *out = json_array();
@@ -196,7 +211,7 @@ static json_t *inv_page(struct store *st, const struct inv_filter *f, long long 
 						   "last_run", "open_findings"};
 		for (size_t k = 0; k < sizeof keep / sizeof keep[0]; k++)
 			json_object_set(sum, keep[k], json_object_get(r, keep[k]));
-		json_object_set_new(sum, "views", views_of(st, r));
+		json_object_set_new(sum, "views", views_of(r));
 		json_array_append_new(out, sum);
 	}
 	json_decref(rows);
@@ -207,7 +222,7 @@ static int inv_total(struct store *st, const struct inv_filter *f, json_int_t *t
 {
 	struct store_param p[8];
 	inv_params(f, p, 0, 0);
-	json_t *rows = api_rows(st, "SELECT COUNT(*) AS n" INV_JOIN INV_WHERE, p, 6);
+	json_t *rows = api_rows(st, "SELECT COUNT(*) AS n FROM service_latest l" INV_WHERE, p, 6);
 	if (!rows)
 		return -1;
 	*total = json_integer_value(json_object_get(json_array_get(rows, 0), "n"));
@@ -228,7 +243,7 @@ void api_inventory(const struct api_req *rq, struct api_reply *out)
 	json_int_t total = 0;
 	json_t *items = NULL;
 	if (inv_total(rq->st, &f, &total) != 0 ||
-	    !(items = inv_page(rq->st, &f, per, (page - 1) * per)))
+	    !(items = inv_page(rq->st, &f, per, (page - 1) * per, NULL, 0)))
 		return api_store_error(out, rq->st);
 	api_json(out, 200,
 		 json_pack("{s:I, s:I, s:I, s:o}", "total", total, "page", (json_int_t)page,
@@ -268,100 +283,164 @@ static void join_strings(json_t *arr, const char *key, char *out, size_t outsz)
 	}
 }
 
-static void reply_file(struct api_reply *out, const char *type, char *body, size_t len)
+/* The CSV export, streamed (api.h: next/done): chunks of CSV_CHUNK
+ * services in address order, each fetched when the last is sent, so the
+ * memory is one chunk whatever the store's size. */
+#define CSV_CHUNK 1000
+
+struct csv_stream {
+	struct store *st;
+	struct inv_filter f;
+	char after_ip[64];
+	long long after_port;
+	bool started, at_end;
+	char *buf; /* the chunk being sent */
+	size_t len, off;
+};
+
+static void csv_row(FILE *csv, json_t *it)
 {
-	out->code = 200;
-	out->type = type;
-	out->body = body;
-	out->len = len;
+	char port[8], first[24], last[24], views[128], dialects[128], findings[1024];
+	snprintf(port, sizeof port, "%lld", (long long)json_integer_value(json_object_get(it, "port")));
+	snprintf(first, sizeof first, "%lld",
+		 (long long)json_integer_value(json_object_get(it, "first_seen")));
+	snprintf(last, sizeof last, "%lld",
+		 (long long)json_integer_value(json_object_get(it, "last_seen")));
+	join_strings(json_object_get(it, "views"), NULL, views, sizeof views);
+	join_strings(json_object_get(it, "dialects"), NULL, dialects, sizeof dialects);
+	join_strings(json_object_get(it, "findings"), "id", findings, sizeof findings);
+	csv_cell(csv, json_string_value(json_object_get(it, "ip")), false);
+	csv_cell(csv, port, false);
+	csv_cell(csv, json_string_value(json_object_get(it, "name")), false);
+	csv_cell(csv, json_string_value(json_object_get(it, "os")), false);
+	csv_cell(csv, first, false);
+	csv_cell(csv, last, false);
+	csv_cell(csv, views, false);
+	csv_cell(csv, dialects, false);
+	csv_cell(csv, json_is_true(json_object_get(it, "smb1")) ? "yes" : "no", false);
+	csv_cell(csv, json_string_value(json_object_get(it, "signing")), false);
+	csv_cell(csv, findings, true);
+}
+
+/* The next chunk into c->buf; 0, or -1 on a store error. */
+static int csv_fill(struct csv_stream *c)
+{
+	free(c->buf);
+	c->buf = NULL;
+	c->len = c->off = 0;
+	FILE *csv = open_memstream(&c->buf, &c->len);
+	if (!csv)
+		return -1;
+	if (!c->started) {
+		fputs("ip,port,name,os,first_seen,last_seen,views,dialects,smb1,signing,findings"
+		      "\r\n",
+		      csv);
+		c->started = true;
+	}
+	json_t *items = inv_page(c->st, &c->f, CSV_CHUNK, 0, c->after_ip, c->after_port);
+	if (!items) {
+		fclose(csv);
+		return -1;
+	}
+	size_t i;
+	json_t *it;
+	json_array_foreach(items, i, it)
+		csv_row(csv, it);
+	if (json_array_size(items) < CSV_CHUNK)
+		c->at_end = true;
+	else {
+		json_t *lastit = json_array_get(items, json_array_size(items) - 1);
+		snprintf(c->after_ip, sizeof c->after_ip, "%s",
+			 json_string_value(json_object_get(lastit, "ip")));
+		c->after_port = json_integer_value(json_object_get(lastit, "port"));
+	}
+	json_decref(items);
+	return fclose(csv) == 0 ? 0 : -1;
+}
+
+static long csv_next(void *state, char *buf, size_t max)
+{
+	struct csv_stream *c = state;
+	while (c->off == c->len) {
+		if (c->at_end)
+			return 0;
+		if (csv_fill(c) != 0)
+			return -1;
+	}
+	size_t n = c->len - c->off < max ? c->len - c->off : max;
+	memcpy(buf, c->buf + c->off, n);
+	c->off += n;
+	return (long)n;
+}
+
+static void csv_done(void *state)
+{
+	struct csv_stream *c = state;
+	free(c->buf);
+	free(c);
 }
 
 void api_inventory_csv(const struct api_req *rq, struct api_reply *out)
 {
-	struct inv_filter f;
+	struct csv_stream *c = calloc(1, sizeof *c);
+	if (!c)
+		return api_error(out, 500, "out of memory");
 	const char *why = NULL;
-	if (inv_filter_parse(rq, &f, &why) != 0)
+	if (inv_filter_parse(rq, &c->f, &why) != 0) {
+		free(c);
 		return api_error(out, 400, why);
-	json_t *items = inv_page(rq->st, &f, INV_ALL, 0);
-	if (!items)
-		return api_store_error(out, rq->st);
-	char *body = NULL;
-	size_t len = 0;
-	FILE *csv = open_memstream(&body, &len);
-	if (!csv) {
-		json_decref(items);
-		return api_error(out, 500, "out of memory");
 	}
-	fputs("ip,port,name,os,first_seen,last_seen,views,dialects,smb1,signing,findings\r\n",
-	      csv);
-	size_t i;
-	json_t *it;
-	json_array_foreach(items, i, it) {
-		char port[8], first[24], last[24], views[128], dialects[128], findings[1024];
-		snprintf(port, sizeof port, "%lld", (long long)json_integer_value(json_object_get(it, "port")));
-		snprintf(first, sizeof first, "%lld",
-			 (long long)json_integer_value(json_object_get(it, "first_seen")));
-		snprintf(last, sizeof last, "%lld",
-			 (long long)json_integer_value(json_object_get(it, "last_seen")));
-		join_strings(json_object_get(it, "views"), NULL, views, sizeof views);
-		join_strings(json_object_get(it, "dialects"), NULL, dialects, sizeof dialects);
-		join_strings(json_object_get(it, "findings"), "id", findings, sizeof findings);
-		csv_cell(csv, json_string_value(json_object_get(it, "ip")), false);
-		csv_cell(csv, port, false);
-		csv_cell(csv, json_string_value(json_object_get(it, "name")), false);
-		csv_cell(csv, json_string_value(json_object_get(it, "os")), false);
-		csv_cell(csv, first, false);
-		csv_cell(csv, last, false);
-		csv_cell(csv, views, false);
-		csv_cell(csv, dialects, false);
-		csv_cell(csv, json_is_true(json_object_get(it, "smb1")) ? "yes" : "no", false);
-		csv_cell(csv, json_string_value(json_object_get(it, "signing")), false);
-		csv_cell(csv, findings, true);
-	}
-	json_decref(items);
-	if (fclose(csv) != 0) {
-		free(body);
-		return api_error(out, 500, "out of memory");
-	}
-	reply_file(out, "text/csv; charset=utf-8", body, len);
+	c->st = rq->st;
+	c->after_port = -1; /* from the first address: every ip > '' */
+	out->code = 200;
+	out->type = "text/csv; charset=utf-8";
+	out->next = csv_next;
+	out->done = csv_done;
+	out->state = c;
 }
 
-/* Services whose latest sighting does not require signing: the form
- * ntlmrelayx -tf reads ("ip" for 445, "ip:port" / "[v6]:port" else), as
- * `scan --relay-list` writes it. */
+/* The NTLM relay targets among the latest sightings: services whose
+ * RELAY_TARGET finding is there, i.e. the verdict of
+ * assess/relay_verdict.c that `scan --relay-list` writes, in its line
+ * form (report_relay_line). */
 void api_relay_list(const struct api_req *rq, struct api_reply *out)
 {
 	struct inv_filter f;
 	const char *why = NULL;
 	if (inv_filter_parse(rq, &f, &why) != 0)
 		return api_error(out, 400, why);
-	f.finding = "SIGNING_NOT_REQUIRED";
-	json_t *items = inv_page(rq->st, &f, INV_ALL, 0);
-	if (!items)
+	f.finding = "RELAY_TARGET";
+	struct store_param p[8];
+	inv_params(&f, p, 0, 0);
+	json_t *rows = api_rows(rq->st,
+				"SELECT l.ip AS ip, l.port AS port FROM service_latest l" INV_WHERE
+				" ORDER BY l.ip, l.port",
+				p, 6);
+	if (!rows)
 		return api_store_error(out, rq->st);
 	char *body = NULL;
 	size_t len = 0;
 	FILE *txt = open_memstream(&body, &len);
 	if (!txt) {
-		json_decref(items);
+		json_decref(rows);
 		return api_error(out, 500, "out of memory");
 	}
 	size_t i;
-	json_t *it;
-	json_array_foreach(items, i, it) {
-		const char *ip = json_string_value(json_object_get(it, "ip"));
-		long long port = json_integer_value(json_object_get(it, "port"));
-		if (port == 445)
-			fprintf(txt, "%s\n", ip);
-		else if (strchr(ip, ':'))
-			fprintf(txt, "[%s]:%lld\n", ip, port);
-		else
-			fprintf(txt, "%s:%lld\n", ip, port);
+	json_t *r;
+	json_array_foreach(rows, i, r) {
+		char line[REPORT_RELAY_LINE_MAX];
+		report_relay_line(json_string_value(json_object_get(r, "ip")),
+				  (unsigned)json_integer_value(json_object_get(r, "port")), line,
+				  sizeof line);
+		fprintf(txt, "%s\n", line);
 	}
-	json_decref(items);
+	json_decref(rows);
 	if (fclose(txt) != 0) {
 		free(body);
 		return api_error(out, 500, "out of memory");
 	}
-	reply_file(out, "text/plain; charset=utf-8", body, len);
+	out->code = 200;
+	out->type = "text/plain; charset=utf-8";
+	out->body = body;
+	out->len = len;
 }

@@ -69,8 +69,10 @@ static void security_headers(struct MHD_Response *r)
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 }
 
+/* filename: "" or NULL, else the body is a download of that name */
 static enum MHD_Result send_reply(struct MHD_Connection *c, unsigned code, const char *type,
-				  const void *body, size_t len, enum MHD_ResponseMemoryMode mode)
+				  const void *body, size_t len, enum MHD_ResponseMemoryMode mode,
+				  const char *filename)
 {
 	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body, mode);
 	if (!r) {
@@ -80,6 +82,11 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, unsigned code, const
 	}
 	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, type);
 	security_headers(r);
+	if (filename && *filename) {
+		char disp[128];
+		snprintf(disp, sizeof disp, "attachment; filename=\"%s\"", filename);
+		MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_DISPOSITION, disp);
+	}
 	if (code == MHD_HTTP_UNAUTHORIZED)
 		MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE,
 					"Basic realm=\"smbwatch\", charset=\"UTF-8\"");
@@ -88,10 +95,50 @@ static enum MHD_Result send_reply(struct MHD_Connection *c, unsigned code, const
 	return rc;
 }
 
+/* A streamed API reply (api.h: next/done): libmicrohttpd asks for the
+ * next block as the socket drains, in this same thread. */
+static ssize_t stream_block(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)pos;
+	struct api_reply *rep = cls;
+	long n = rep->next(rep->state, buf, max);
+	if (n > 0)
+		return n;
+	return n == 0 ? MHD_CONTENT_READER_END_OF_STREAM : MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_free(void *cls)
+{
+	struct api_reply *rep = cls;
+	rep->done(rep->state);
+	free(rep);
+}
+
+static enum MHD_Result send_stream(struct MHD_Connection *c, const struct api_reply *rep)
+{
+	struct api_reply *held = malloc(sizeof *held);
+	if (!held) {
+		rep->done(rep->state);
+		return MHD_NO;
+	}
+	*held = *rep;
+	struct MHD_Response *r = MHD_create_response_from_callback(
+		MHD_SIZE_UNKNOWN, 64 * 1024, stream_block, held, stream_free);
+	if (!r) {
+		stream_free(held);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rep->type);
+	security_headers(r);
+	enum MHD_Result rc = MHD_queue_response(c, rep->code, r);
+	MHD_destroy_response(r);
+	return rc;
+}
+
 static enum MHD_Result send_text(struct MHD_Connection *c, unsigned code, const char *text)
 {
 	return send_reply(c, code, "text/plain; charset=utf-8", text, strlen(text),
-			  MHD_RESPMEM_PERSISTENT);
+			  MHD_RESPMEM_PERSISTENT, NULL);
 }
 
 static const char *conn_arg(void *ctx, const char *name)
@@ -154,16 +201,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 	for (size_t i = 0; i < sizeof assets / sizeof assets[0]; i++)
 		if (strcmp(url, assets[i].path) == 0)
 			return send_reply(c, MHD_HTTP_OK, assets[i].type, assets[i].data,
-					  *assets[i].len, MHD_RESPMEM_PERSISTENT);
+					  *assets[i].len, MHD_RESPMEM_PERSISTENT, NULL);
 	if (strcmp(url, "/favicon.ico") == 0) /* browsers ask; there is none */
 		return send_reply(c, MHD_HTTP_NO_CONTENT, "image/x-icon", "", 0,
-				  MHD_RESPMEM_PERSISTENT);
+				  MHD_RESPMEM_PERSISTENT, NULL);
 	if (strncmp(url, "/api/", 5) == 0) {
 		struct api_req rq = {.st = s->st, .arg = conn_arg, .ctx = c, .now = time(NULL)};
 		struct api_reply rep = {0};
-		if (api_handle(&rq, url, &rep) == 0)
+		if (api_handle(&rq, url, &rep) == 0 && rep.next)
+			return send_stream(c, &rep);
+		if (rep.code)
 			return send_reply(c, rep.code, rep.type, rep.body, rep.len,
-					  MHD_RESPMEM_MUST_FREE);
+					  MHD_RESPMEM_MUST_FREE, rep.filename);
 	}
 	return send_text(c, MHD_HTTP_NOT_FOUND, "not found\n");
 }

@@ -62,6 +62,41 @@ static const char *const migrations[] = {
 	"CREATE INDEX service_latest_first ON service_latest(first_seen);"
 	"CREATE INDEX service_latest_last ON service_latest(last_seen);"
 	"CREATE INDEX service_latest_port ON service_latest(port, ip);",
+	/* 4: `serve` at scale (sqlite.c has the why): per-run counts, the
+	 * views of each service, when each service first had each finding,
+	 * the monitor's events of each run */
+	"ALTER TABLE runs ADD COLUMN n_info BIGINT NOT NULL DEFAULT 0,"
+	" ADD COLUMN n_low BIGINT NOT NULL DEFAULT 0, ADD COLUMN n_medium BIGINT NOT NULL DEFAULT 0,"
+	" ADD COLUMN n_high BIGINT NOT NULL DEFAULT 0,"
+	" ADD COLUMN n_critical BIGINT NOT NULL DEFAULT 0,"
+	" ADD COLUMN n_smb1 BIGINT NOT NULL DEFAULT 0,"
+	" ADD COLUMN n_unsigned BIGINT NOT NULL DEFAULT 0,"
+	" ADD COLUMN events_stored INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE runs SET" RUN_COUNTS_SET ";"
+	"ALTER TABLE service_latest ADD COLUMN views TEXT NOT NULL DEFAULT ' ';"
+	"UPDATE service_latest SET views = ' ' || (SELECT string_agg(DISTINCT r.view, ' '"
+	" ORDER BY r.view) FROM services s JOIN runs r ON r.id = s.run_id"
+	" WHERE s.ip = service_latest.ip AND s.port = service_latest.port) || ' ';"
+	"CREATE INDEX service_latest_service ON service_latest(service_id);"
+	"ALTER TABLE service_latest ADD COLUMN search TEXT NOT NULL DEFAULT '';"
+	"UPDATE service_latest SET search = (SELECT LOWER(record) FROM services"
+	" WHERE id = service_latest.service_id);"
+	"CREATE TABLE finding_first ("
+	" ip TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL,"
+	" first_seen BIGINT NOT NULL, PRIMARY KEY (ip, port, finding));"
+	"INSERT INTO finding_first (ip, port, finding, first_seen)"
+	" SELECT s.ip, s.port, f.finding, MIN(s.scanned_at) FROM findings f"
+	" JOIN services s ON s.id = f.service_id GROUP BY s.ip, s.port, f.finding;"
+	"ALTER TABLE findings ADD COLUMN first_seen BIGINT NOT NULL DEFAULT 0;"
+	"UPDATE findings SET first_seen = ff.first_seen FROM services s, finding_first ff"
+	" WHERE s.id = findings.service_id AND ff.ip = s.ip AND ff.port = s.port"
+	" AND ff.finding = findings.finding;"
+	"CREATE INDEX findings_age ON findings(run_id, severity, first_seen);"
+	"CREATE TABLE events ("
+	" run_id BIGINT NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,"
+	" event TEXT NOT NULL, severity INTEGER NOT NULL, ip TEXT NOT NULL,"
+	" port INTEGER NOT NULL, view TEXT NOT NULL, body TEXT NOT NULL,"
+	" PRIMARY KEY (run_id, seq));",
 };
 
 #define PG(st) ((PGconn *)(st)->impl)
@@ -106,7 +141,7 @@ static int q(struct store *st, const char *what, const char *sql, int n, const c
 
 static int migrate(struct store *st)
 {
-	const int want = (int)(sizeof migrations / sizeof migrations[0]);
+	const int want = store_schema_target((int)(sizeof migrations / sizeof migrations[0]));
 	PGresult *r = NULL;
 	if (q(st, "migrating the schema", "BEGIN", 0, NULL, NULL) != 0)
 		return -1;
@@ -190,7 +225,7 @@ static int pg_run_begin(struct store *st, struct store_run *run)
 }
 
 static int pg_service_put(struct store *st, const struct store_service *svc,
-			  const struct store_finding *f, size_t nf)
+			  const struct store_finding *f, size_t nf, const char *search)
 {
 	char rid[24], port[8], at[24];
 	i64(rid, sizeof rid, svc->run_id);
@@ -212,22 +247,30 @@ static int pg_service_put(struct store *st, const struct store_service *svc,
 	PQclear(r);
 	/* the service's inventory row (service_latest, migration 3); a service
 	 * stored again in the same run is not a new sighting */
-	const char *lv[] = {svc->ip, port, at, rid, sid};
+	const char *lv[] = {svc->ip, port, at, rid, sid, search};
 	if (q(st, "storing a service",
 	      "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
-	      " service_id) VALUES ($1,$2::int,$3::bigint,$3::bigint,1,$4::bigint,$5::bigint)"
+	      " service_id, views, search) VALUES ($1,$2::int,$3::bigint,$3::bigint,1,$4::bigint,"
+	      "$5::bigint," SERVICE_LATEST_VIEW("$4::bigint") ",$6)"
 	      SERVICE_LATEST_UPSERT,
-	      5, lv, NULL) != 0)
+	      6, lv, NULL) != 0)
 		goto fail;
 	if (q(st, "storing a service", "DELETE FROM findings WHERE service_id=$1::bigint", 1,
 	      (const char *const[]){sid}, NULL) != 0)
 		goto fail;
 	for (size_t i = 0; i < nf; i++) {
-		const char *fv[] = {sid, rid, f[i].id, f[i].severity, f[i].title};
+		const char *ffv[] = {svc->ip, port, f[i].id, at};
 		if (q(st, "storing a finding",
-		      "INSERT INTO findings (service_id, run_id, finding, severity, title)"
-		      " VALUES ($1::bigint,$2::bigint,$3,$4,$5)",
-		      5, fv, NULL) != 0)
+		      "INSERT INTO finding_first (ip, port, finding, first_seen)"
+		      " VALUES ($1,$2::int,$3,$4::bigint)" FINDING_FIRST_UPSERT,
+		      4, ffv, NULL) != 0)
+			goto fail;
+		const char *fv[] = {sid, rid, f[i].id, f[i].severity, f[i].title, svc->ip, port};
+		if (q(st, "storing a finding",
+		      "INSERT INTO findings (service_id, run_id, finding, severity, title, first_seen)"
+		      " VALUES ($1::bigint,$2::bigint,$3,$4,$5,"
+		      FINDING_FIRST_OF("$6", "$7::int", "$3") ")",
+		      7, fv, NULL) != 0)
 			goto fail;
 	}
 	return q(st, "committing a service", "COMMIT", 0, NULL, NULL);
@@ -253,7 +296,41 @@ static int pg_run_end(struct store *st, const struct store_run *run)
 		 "UPDATE runs SET ended_at=$1::bigint, complete=$2::boolean, n_targets=$3::bigint,"
 		 " n_open=$4::bigint, n_closed=$5::bigint, n_filtered=$6::bigint,"
 		 " n_errors=$7::bigint, n_services=$8::bigint WHERE id=$9::bigint",
-		 9, v, NULL);
+		 9, v, NULL) ||
+	       q(st, "counting the run's findings",
+		 "UPDATE runs SET" RUN_COUNTS_SET " WHERE id=$1::bigint", 1,
+		 (const char *const[]){b[7]}, NULL);
+}
+
+static int pg_events_put(struct store *st, int64_t run_id, const struct store_event *ev,
+			 size_t n)
+{
+	char rid[24];
+	i64(rid, sizeof rid, run_id);
+	if (q(st, "storing events", "BEGIN", 0, NULL, NULL) != 0)
+		return -1;
+	if (q(st, "storing events", "DELETE FROM events WHERE run_id=$1::bigint", 1,
+	      (const char *const[]){rid}, NULL) != 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		char seq[24], sev[8], port[8];
+		i64(seq, sizeof seq, (int64_t)i);
+		snprintf(sev, sizeof sev, "%d", ev[i].severity);
+		snprintf(port, sizeof port, "%u", ev[i].port);
+		const char *v[] = {rid, seq, ev[i].event, sev, ev[i].ip, port, ev[i].view, ev[i].body};
+		if (q(st, "storing events",
+		      "INSERT INTO events (run_id, seq, event, severity, ip, port, view, body)"
+		      " VALUES ($1::bigint,$2::int,$3,$4::int,$5,$6::int,$7,$8)",
+		      8, v, NULL) != 0)
+			goto fail;
+	}
+	if (q(st, "storing events", "UPDATE runs SET events_stored = 1 WHERE id=$1::bigint", 1,
+	      (const char *const[]){rid}, NULL) != 0)
+		goto fail;
+	return q(st, "committing events", "COMMIT", 0, NULL, NULL);
+fail:
+	PQclear(PQexec(PG(st), "ROLLBACK"));
+	return -1;
 }
 
 #define RUN_COLS                                                                              \
@@ -464,6 +541,7 @@ static const struct store_ops pg_ops = {
 	.runs_list = pg_runs_list,
 	.services_of_run = pg_services_of_run,
 	.service_history = pg_service_history,
+	.events_put = pg_events_put,
 	.delivered_has = pg_delivered_has,
 	.delivered_put = pg_delivered_put,
 	.query = pg_query,

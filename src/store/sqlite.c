@@ -74,6 +74,45 @@ static const char *const migrations[] = {
 	"CREATE INDEX service_latest_first ON service_latest(first_seen);"
 	"CREATE INDEX service_latest_last ON service_latest(last_seen);"
 	"CREATE INDEX service_latest_port ON service_latest(port, ip);",
+	/* 4: `serve` at 100,000 services x 30 runs (docs/performance.md): what
+	 * it used to compute per request is kept at store time. Per-run
+	 * counts (set at run end), the views that saw each service, when
+	 * each service first had each finding, and the monitor's events of
+	 * each run (events_stored = 0: runs from before, computed on demand) */
+	"ALTER TABLE runs ADD COLUMN n_info INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN n_low INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN n_medium INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN n_high INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN n_critical INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN n_smb1 INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN n_unsigned INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE runs ADD COLUMN events_stored INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE runs SET" RUN_COUNTS_SET ";"
+	"ALTER TABLE service_latest ADD COLUMN views TEXT NOT NULL DEFAULT ' ';"
+	"UPDATE service_latest SET views = ' ' || (SELECT group_concat(v, ' ') FROM"
+	" (SELECT DISTINCT r.view AS v FROM services s JOIN runs r ON r.id = s.run_id"
+	" WHERE s.ip = service_latest.ip AND s.port = service_latest.port ORDER BY r.view))"
+	" || ' ';"
+	"CREATE INDEX service_latest_service ON service_latest(service_id);"
+	"ALTER TABLE service_latest ADD COLUMN search TEXT NOT NULL DEFAULT '';"
+	"UPDATE service_latest SET search = (SELECT LOWER(record) FROM services"
+	" WHERE id = service_latest.service_id);"
+	"CREATE TABLE finding_first ("
+	" ip TEXT NOT NULL, port INTEGER NOT NULL, finding TEXT NOT NULL,"
+	" first_seen INTEGER NOT NULL, PRIMARY KEY (ip, port, finding));"
+	"INSERT INTO finding_first (ip, port, finding, first_seen)"
+	" SELECT s.ip, s.port, f.finding, MIN(s.scanned_at) FROM findings f"
+	" JOIN services s ON s.id = f.service_id GROUP BY s.ip, s.port, f.finding;"
+	"ALTER TABLE findings ADD COLUMN first_seen INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE findings SET first_seen = (SELECT ff.first_seen FROM services s"
+	" JOIN finding_first ff ON ff.ip = s.ip AND ff.port = s.port"
+	" AND ff.finding = findings.finding WHERE s.id = findings.service_id);"
+	"CREATE INDEX findings_age ON findings(run_id, severity, first_seen);"
+	"CREATE TABLE events ("
+	" run_id INTEGER NOT NULL REFERENCES runs(id), seq INTEGER NOT NULL,"
+	" event TEXT NOT NULL, severity INTEGER NOT NULL, ip TEXT NOT NULL,"
+	" port INTEGER NOT NULL, view TEXT NOT NULL, body TEXT NOT NULL,"
+	" PRIMARY KEY (run_id, seq));",
 };
 
 #define DB(st) ((sqlite3 *)(st)->impl)
@@ -150,7 +189,7 @@ static int make_parent(struct store *st, const char *path)
 
 static int migrate(struct store *st)
 {
-	const int want = (int)(sizeof migrations / sizeof migrations[0]);
+	const int want = store_schema_target((int)(sizeof migrations / sizeof migrations[0]));
 	if (exec_sql(st, "BEGIN IMMEDIATE", "locking the database") != 0)
 		return -1;
 	sqlite3_stmt *s = NULL;
@@ -255,7 +294,7 @@ static int sq_run_begin(struct store *st, struct store_run *run)
 }
 
 static int sq_service_put(struct store *st, const struct store_service *svc,
-			  const struct store_finding *f, size_t nf)
+			  const struct store_finding *f, size_t nf, const char *search)
 {
 	sqlite3_stmt *s = NULL;
 	if (exec_sql(st, "BEGIN IMMEDIATE", "storing a service") != 0)
@@ -279,7 +318,8 @@ static int sq_service_put(struct store *st, const struct store_service *svc,
 	/* the service's inventory row (store.h: service_latest); a service
 	 * stored again in the same run is not a new sighting */
 	if (prep(st, "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
-		     " service_id) VALUES (?1,?2,?3,?3,1,?4,?5)"
+		     " service_id, views, search) VALUES (?1,?2,?3,?3,1,?4,?5,"
+		     SERVICE_LATEST_VIEW("?4") ",?6)"
 		     SERVICE_LATEST_UPSERT,
 		 &s) != 0)
 		goto fail;
@@ -288,6 +328,7 @@ static int sq_service_put(struct store *st, const struct store_service *svc,
 	sqlite3_bind_int64(s, 3, svc->scanned_at);
 	sqlite3_bind_int64(s, 4, svc->run_id);
 	sqlite3_bind_int64(s, 5, sid);
+	sqlite3_bind_text(s, 6, search, -1, SQLITE_STATIC);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		sql_fail(st, "storing a service");
 		goto fail;
@@ -295,8 +336,25 @@ static int sq_service_put(struct store *st, const struct store_service *svc,
 	sqlite3_finalize(s);
 	s = NULL;
 	if (nf) {
-		if (prep(st, "INSERT INTO findings (service_id, run_id, finding, severity, title)"
-			     " VALUES (?,?,?,?,?)",
+		if (prep(st, "INSERT INTO finding_first (ip, port, finding, first_seen)"
+			     " VALUES (?,?,?,?)" FINDING_FIRST_UPSERT,
+			 &s) != 0)
+			goto fail;
+		for (size_t i = 0; i < nf; i++) {
+			sqlite3_reset(s);
+			sqlite3_bind_text(s, 1, svc->ip, -1, SQLITE_STATIC);
+			sqlite3_bind_int(s, 2, (int)svc->port);
+			sqlite3_bind_text(s, 3, f[i].id, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s, 4, svc->scanned_at);
+			if (sqlite3_step(s) != SQLITE_DONE) {
+				sql_fail(st, "storing a finding");
+				goto fail;
+			}
+		}
+		sqlite3_finalize(s);
+		s = NULL;
+		if (prep(st, "INSERT INTO findings (service_id, run_id, finding, severity, title,"
+			     " first_seen) VALUES (?1,?2,?3,?4,?5," FINDING_FIRST_OF("?6", "?7", "?3") ")",
 			 &s) != 0)
 			goto fail;
 		for (size_t i = 0; i < nf; i++) {
@@ -306,6 +364,8 @@ static int sq_service_put(struct store *st, const struct store_service *svc,
 			sqlite3_bind_text(s, 3, f[i].id, -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 4, f[i].severity, -1, SQLITE_STATIC);
 			sqlite3_bind_text(s, 5, f[i].title, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s, 6, svc->ip, -1, SQLITE_STATIC);
+			sqlite3_bind_int(s, 7, (int)svc->port);
 			if (sqlite3_step(s) != SQLITE_DONE) {
 				sql_fail(st, "storing a finding");
 				goto fail;
@@ -339,7 +399,59 @@ static int sq_run_end(struct store *st, const struct store_run *run)
 	sqlite3_bind_int64(s, 9, run->id);
 	int rc = sqlite3_step(s);
 	sqlite3_finalize(s);
-	return rc == SQLITE_DONE ? 0 : sql_fail(st, "finishing the run");
+	if (rc != SQLITE_DONE)
+		return sql_fail(st, "finishing the run");
+	if (prep(st, "UPDATE runs SET" RUN_COUNTS_SET " WHERE id=?", &s) != 0)
+		return -1;
+	sqlite3_bind_int64(s, 1, run->id);
+	rc = sqlite3_step(s);
+	sqlite3_finalize(s);
+	return rc == SQLITE_DONE ? 0 : sql_fail(st, "counting the run's findings");
+}
+
+static int sq_events_put(struct store *st, int64_t run_id, const struct store_event *ev,
+			 size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	if (exec_sql(st, "BEGIN IMMEDIATE", "storing events") != 0)
+		return -1;
+	if (prep(st, "DELETE FROM events WHERE run_id=?", &s) != 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, run_id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto fail_sql;
+	sqlite3_finalize(s);
+	if (prep(st, "INSERT INTO events (run_id, seq, event, severity, ip, port, view, body)"
+		     " VALUES (?,?,?,?,?,?,?,?)",
+		 &s) != 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_reset(s);
+		sqlite3_bind_int64(s, 1, run_id);
+		sqlite3_bind_int64(s, 2, (sqlite3_int64)i);
+		sqlite3_bind_text(s, 3, ev[i].event, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 4, ev[i].severity);
+		sqlite3_bind_text(s, 5, ev[i].ip, -1, SQLITE_STATIC);
+		sqlite3_bind_int(s, 6, (int)ev[i].port);
+		sqlite3_bind_text(s, 7, ev[i].view, -1, SQLITE_STATIC);
+		sqlite3_bind_text(s, 8, ev[i].body, -1, SQLITE_STATIC);
+		if (sqlite3_step(s) != SQLITE_DONE)
+			goto fail_sql;
+	}
+	sqlite3_finalize(s);
+	if (prep(st, "UPDATE runs SET events_stored = 1 WHERE id=?", &s) != 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, run_id);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto fail_sql;
+	sqlite3_finalize(s);
+	return exec_sql(st, "COMMIT", "committing events");
+fail_sql:
+	sql_fail(st, "storing events");
+fail:
+	sqlite3_finalize(s);
+	sqlite3_exec(DB(st), "ROLLBACK", NULL, NULL, NULL);
+	return -1;
 }
 
 #define RUN_COLS                                                                              \
@@ -562,6 +674,7 @@ static const struct store_ops sqlite_ops = {
 	.runs_list = sq_runs_list,
 	.services_of_run = sq_services_of_run,
 	.service_history = sq_service_history,
+	.events_put = sq_events_put,
 	.delivered_has = sq_delivered_has,
 	.delivered_put = sq_delivered_put,
 	.query = sq_query,

@@ -21,6 +21,13 @@ int store_fail(struct store *st, const char *fmt, ...)
 	return -1;
 }
 
+int store_schema_target(int known)
+{
+	const char *max = getenv("SMBW_TEST_SCHEMA_MAX");
+	long n = max ? strtol(max, NULL, 10) : 0;
+	return n > 0 && n < known ? (int)n : known;
+}
+
 bool store_is_postgres(const char *where)
 {
 	return strncmp(where, "postgres://", 11) == 0 || strncmp(where, "postgresql://", 13) == 0;
@@ -116,6 +123,38 @@ int store_run_begin(struct store *st, struct store_run *run)
 	return st->ops->run_begin(st, run);
 }
 
+static void search_add(char *out, size_t outsz, size_t *n, const char *s)
+{
+	for (; s && *s && *n + 2 < outsz; s++)
+		out[(*n)++] = (char)((*s >= 'A' && *s <= 'Z') ? *s - 'A' + 'a' : *s);
+	if (*n + 1 < outsz && *n && out[*n - 1] != ' ')
+		out[(*n)++] = ' ';
+	out[*n] = '\0';
+}
+
+void store_search_text(json_t *rec, char *out, size_t outsz)
+{
+	static const char *const fields[][2] = {
+		{"ntlm", "netbios_computer"}, {"ntlm", "netbios_domain"}, {"ntlm", "dns_computer"},
+		{"ntlm", "dns_domain"},       {"ntlm", "dns_tree"},       {"ntlm", "os_version"},
+		{"smb1", "server_name"},      {"smb1", "domain"},         {"smb1", "native_os"},
+		{"smb1", "native_lanman"},    {"samba", "version"},
+	};
+	size_t n = 0;
+	out[0] = '\0';
+	search_add(out, outsz, &n, json_string_value(json_object_get(rec, "ip")));
+	for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+		search_add(out, outsz, &n,
+			   json_string_value(json_object_get(json_object_get(rec, fields[i][0]),
+							     fields[i][1])));
+	size_t k;
+	json_t *sh;
+	json_array_foreach(json_object_get(rec, "shares"), k, sh) {
+		search_add(out, outsz, &n, json_string_value(json_object_get(sh, "name")));
+		search_add(out, outsz, &n, json_string_value(json_object_get(sh, "comment")));
+	}
+}
+
 int store_service_put(struct store *st, const struct store_service *svc)
 {
 	json_error_t jerr;
@@ -142,7 +181,9 @@ int store_service_put(struct store *st, const struct store_service *svc)
 			f[nf].title = "";
 		nf++;
 	}
-	int rc = st->ops->service_put(st, svc, f, nf);
+	char search[STORE_SEARCH_MAX];
+	store_search_text(rec, search, sizeof search);
+	int rc = st->ops->service_put(st, svc, f, nf, search);
 	json_decref(rec);
 	return rc;
 }
@@ -173,6 +214,11 @@ int store_service_history(struct store *st, const char *ip, int port, store_serv
 			  void *ud)
 {
 	return st->ops->service_history(st, ip, port, cb, ud);
+}
+
+int store_events_put(struct store *st, int64_t run_id, const struct store_event *ev, size_t n)
+{
+	return st->ops->events_put(st, run_id, ev, n);
 }
 
 int store_delivered_has(struct store *st, const char *key, const char *sink, bool *has)

@@ -24,7 +24,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 4
 
 struct store;
 
@@ -116,6 +116,20 @@ int store_query(struct store *st, const char *sql, const struct store_param *par
 /* From now on this connection cannot write (SQLite query_only, PostgreSQL
  * read-only transactions): what `serve` holds after the migrations ran. */
 int store_set_readonly(struct store *st);
+
+/* The monitor's events of a complete run (monitor/events.h), stored when
+ * the run ends so `serve` reads them instead of computing them again.
+ * Replaces what the run had; afterwards runs.events_stored = 1 (runs
+ * stored before schema 4 have 0: their events are computed on demand). */
+struct store_event {
+	const char *event;   /* "new", "changed", ... */
+	int severity;        /* 0 info .. 4 critical */
+	const char *ip;
+	unsigned port;
+	const char *view;
+	const char *body;    /* the event as compact JSON */
+};
+int store_events_put(struct store *st, int64_t run_id, const struct store_event *ev, size_t n);
 
 /* Delivery log of the monitor: has sink already got the event key? */
 int store_delivered_has(struct store *st, const char *key, const char *sink, bool *has);

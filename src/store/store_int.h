@@ -16,9 +16,10 @@ struct store_ops {
 	int (*open)(struct store *st, const char *where);
 	void (*close)(struct store *st);
 	int (*run_begin)(struct store *st, struct store_run *run);
-	/* one transaction: the service row and all its findings */
+	/* one transaction: the service row and all its findings; search is
+	 * the inventory's search text of the record (store_search_text) */
 	int (*service_put)(struct store *st, const struct store_service *svc,
-			   const struct store_finding *f, size_t nf);
+			   const struct store_finding *f, size_t nf, const char *search);
 	int (*run_end)(struct store *st, const struct store_run *run);
 	int (*run_get)(struct store *st, int64_t id, struct store_run *out);
 	int (*runs_list)(struct store *st, const char *scope, const char *view, bool complete_only,
@@ -27,6 +28,9 @@ struct store_ops {
 	int (*services_of_run)(struct store *st, int64_t run_id, store_service_cb cb, void *ud);
 	int (*service_history)(struct store *st, const char *ip, int port, store_service_cb cb,
 			       void *ud);
+	/* one transaction: replace the run's events, mark it events_stored */
+	int (*events_put)(struct store *st, int64_t run_id, const struct store_event *ev,
+			  size_t n);
 	int (*delivered_has)(struct store *st, const char *key, const char *sink, bool *has);
 	int (*delivered_put)(struct store *st, const char *key, const char *sink, int64_t at);
 	int (*query)(struct store *st, const char *sql, const struct store_param *params, size_t n,
@@ -42,6 +46,11 @@ struct store {
 
 /* printf-style: set st->err; always returns -1. */
 int store_fail(struct store *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* How many migrations to apply: all, unless the environment variable
+ * SMBW_TEST_SCHEMA_MAX says fewer - only for the tests that build a store
+ * of an older schema and check that opening it migrates it. */
+int store_schema_target(int known);
 
 /* NULL when the build has no such backend. */
 extern const struct store_ops *const store_sqlite_ops;
@@ -61,6 +70,50 @@ extern const struct store_ops *const store_pg_ops;
 	" service_id = CASE WHEN excluded.run_id >= service_latest.run_id"               \
 	" THEN excluded.service_id ELSE service_latest.service_id END,"                  \
 	" run_id = CASE WHEN excluded.run_id >= service_latest.run_id"                   \
-	" THEN excluded.run_id ELSE service_latest.run_id END"
+	" THEN excluded.run_id ELSE service_latest.run_id END,"                          \
+	" search = CASE WHEN excluded.run_id >= service_latest.run_id"                   \
+	" THEN excluded.search ELSE service_latest.search END,"                          \
+	" views = CASE WHEN REPLACE(service_latest.views, excluded.views, '')"           \
+	" = service_latest.views THEN service_latest.views"                              \
+	" || SUBSTR(excluded.views, 2) ELSE service_latest.views END"
+
+/* service_latest.search (migration 4): what the inventory's text search
+ * reads instead of every record: the record's names, OS strings, shares
+ * and their comments, lower case, one blank apart. Rows migrated from
+ * schema 3 hold their whole record, lower case (a superset). */
+#define STORE_SEARCH_MAX 4096
+void store_search_text(json_t *rec, char *out, size_t outsz);
+
+/* service_latest.views (migration 4) is " view1 view2 ": the run's view as
+ * inserted, given the run id as parameter N (both backends). */
+#define SERVICE_LATEST_VIEW(n) "(SELECT ' ' || view || ' ' FROM runs WHERE id = " n ")"
+
+/* finding_first (migration 4): when ip:port first had each finding, so
+ * the age of an open finding is one lookup, not a walk of its history. */
+#define FINDING_FIRST_UPSERT                                                             \
+	" ON CONFLICT (ip, port, finding) DO UPDATE SET"                                 \
+	" first_seen = CASE WHEN excluded.first_seen < finding_first.first_seen"         \
+	" THEN excluded.first_seen ELSE finding_first.first_seen END"
+
+/* A finding row's first_seen (migration 4): finding_first's, read after
+ * the upsert above, so the age of the open findings of a run is one
+ * index range (findings_age). */
+#define FINDING_FIRST_OF(ip, port, finding)                                              \
+	"(SELECT first_seen FROM finding_first WHERE ip = " ip " AND port = " port       \
+	" AND finding = " finding ")"
+
+/* The per-run counts (migration 4) the overview's trend reads: findings by
+ * severity, SMB1 and unsigned services; set at run end and by the
+ * migration (UPDATE runs SET RUN_COUNTS_SET WHERE ...). */
+#define RUN_COUNT_OF(col, cond)                                                          \
+	" " col " = (SELECT COUNT(*) FROM findings f WHERE f.run_id = runs.id AND " cond ")"
+#define RUN_COUNTS_SET                                                                   \
+	RUN_COUNT_OF("n_info", "f.severity = 'info'") ","                                \
+	RUN_COUNT_OF("n_low", "f.severity = 'low'") ","                                  \
+	RUN_COUNT_OF("n_medium", "f.severity = 'medium'") ","                            \
+	RUN_COUNT_OF("n_high", "f.severity = 'high'") ","                                \
+	RUN_COUNT_OF("n_critical", "f.severity = 'critical'") ","                        \
+	RUN_COUNT_OF("n_smb1", "f.finding = 'SMB1_ENABLED'") ","                         \
+	RUN_COUNT_OF("n_unsigned", "f.finding = 'SIGNING_NOT_REQUIRED'")
 
 #endif

@@ -95,6 +95,20 @@ async function main() {
 		await dom(rec);
 		rec.external_rows = await page.evaluate(() => document.querySelectorAll("#external tbody tr").length);
 		rec.external_color = await page.evaluate(() => getComputedStyle(document.querySelector("#external h2")).color);
+		// the exports of the latest run that the page links: fetched from the page
+		rec.exports = await page.evaluate(async () => {
+			const got = {};
+			for (const id of ["export-nmap", "export-html"]) {
+				const a = document.getElementById(id);
+				if (!a) { got[id] = "no link"; continue; }
+				const r = await fetch(a.getAttribute("href"));
+				const t = await r.text();
+				got[id] = r.status + " " + (/<nmaprun|<html/i.test(t) ? "report" : "other") + " " +
+					(r.headers.get("content-disposition") || "").split(";")[0];
+			}
+			return got;
+		});
+		rec.next_due_cells = await page.evaluate(() => document.querySelectorAll("#last-runs tbody tr").length);
 		await page.screenshot({ path: path.join(shots, "serve-overview.png"), fullPage: true });
 
 		// inventory, a search, a sort

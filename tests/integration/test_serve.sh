@@ -146,8 +146,17 @@ api_checks() { # api_checks LABEL EVENTS_FILE: the API against the store
 		"$(jq -c '[(.trend | length), (.trend[1].smb1 - .trend[0].smb1)]' <<<"$ov")" '[3,1]'
 	eq "$w: overview: last run of each view" "$(jq -c '[.last_runs[].view]' <<<"$ov")" '["external","internal"]'
 	eq "$w: inventory CSV: header + 5 rows" "$(get '/api/inventory.csv' | wc -l)" 6
-	eq "$w: relay list = services with SIGNING_NOT_REQUIRED" "$(get '/api/relay.txt' | tr '\n' ' ')" \
-		"$(jq -sr 'sort_by(.ip)[] | select([.findings[].id] | index("SIGNING_NOT_REQUIRED")) | .ip' <"$WORK/last.$w.jsonl" | tr '\n' ' ')"
+	# the verdict scan --relay-list writes (RELAY_TARGET), not signing alone
+	eq "$w: relay list = services with the RELAY_TARGET verdict" "$(get '/api/relay.txt' | tr '\n' ' ')" \
+		"$(jq -sr 'sort_by(.ip)[] | select([.findings[].id] | index("RELAY_TARGET")) | .ip' <"$WORK/last.$w.jsonl" | tr '\n' ' ')"
+	eq "$w: latest.xml: nmap XML of the latest complete run (the external scan: .14)" \
+		"$(get '/api/latest.xml' | grep -o '<address addr="[^"]*"' | sort -u | tr '\n' ' ')" '<address addr="198.18.1.14" '
+	eq "$w: latest.html?run=1: the HTML report of the first monitor run, every lab service" \
+		"$(get '/api/latest.html?run=1' | grep -o '198\.18\.1\.1[0-4]' | sort -u | tr '\n' ' ')" \
+		'198.18.1.10 198.18.1.11 198.18.1.12 198.18.1.13 198.18.1.14 '
+	eq "$w: monitor --once runs have no next run due" "$(jq -c '[.last_runs[].next_due]' <<<"$ov")" '[null,null]'
+	eq "$w: changes read from the stored events: new: 5 internal (run 1) + .14 external" \
+		"$(get '/api/changes?runs=200&kind=new' | jq ".events | length")" 6
 }
 # the last stored record of each service, straight from the store
 sqlite3 "$DB" "SELECT record FROM services s WHERE run_id = (SELECT max(run_id) FROM services t WHERE t.ip = s.ip AND t.port = s.port)" >"$WORK/last.sqlite.jsonl"
@@ -213,6 +222,8 @@ eq "overview: three charts, each with painted pixels (> 500)" \
 diag "painted pixels: $(jq -c '.pages.overview.charts' "$j")"
 eq "overview: the external service listed, its heading red" \
 	"$(jq -c '.pages.overview | [.external_rows, .external_color]' "$j")" '[1,"rgb(176, 0, 32)"]'
+eq "overview: its nmap XML and HTML report links download the latest run's reports" \
+	"$(jq -c '.pages.overview.exports' "$j")" '{"export-nmap":"200 report attachment","export-html":"200 report attachment"}'
 eq "inventory: the lab's services" "$(jq -c '.pages.inventory.rows' "$j")" \
 	'["198.18.1.10:445","198.18.1.11:445","198.18.1.12:445","198.18.1.13:445","198.18.1.14:445"]'
 eq "inventory: the search box filters" "$(jq -c '.pages.inventory.filtered_rows' "$j")" '["198.18.1.12:445"]'

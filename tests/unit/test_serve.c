@@ -12,6 +12,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "assess/findings.h"
+#include "record/json.h"
+#include "record/json_read.h"
+#include "record_fixture.h"
 #include "serve/api.h"
 #include "serve/auth.h"
 #include "store/store.h"
@@ -85,6 +89,13 @@ static char *record(const char *ip, const char *name, bool smb1)
 	if (smb1)
 		json_array_append_new(findings, json_pack("{s:s, s:s, s:s}", "id", "SMB1_ENABLED",
 							  "severity", "high", "title", "SMBv1"));
+	if (strcmp(name, "ALPHA") == 0) /* the relay verdict, not signing alone */
+		json_array_append_new(findings, json_pack("{s:s, s:s, s:s}", "id", "RELAY_TARGET",
+							  "severity", "high", "title", "relay"));
+	if (strcmp(name, "GAMMA") == 0) /* not required, but NTLM refused: no target */
+		json_array_append_new(findings,
+				      json_pack("{s:s, s:s, s:s}", "id", "SIGNING_NOT_REQUIRED",
+						"severity", "medium", "title", "unsigned"));
 	json_t *o = json_pack("{s:s, s:s, s:i, s:{s:s}, s:{s:b}, s:{s:s}, s:o, s:[]}", "type",
 			      "service", "ip", ip, "port", 445, "ntlm", "netbios_computer", name,
 			      "smb1", "enabled", smb1, "smb2", "signing", "required", "findings",
@@ -103,7 +114,8 @@ static void add_run(const char *view, int64_t at, const char *const *ips, const 
 	snprintf(r.view, sizeof r.view, "%s", view);
 	snprintf(r.targets, sizeof r.targets, "198.18.1.0/24");
 	snprintf(r.ports, sizeof r.ports, "445");
-	snprintf(r.options, sizeof r.options, "{}");
+	snprintf(r.options, sizeof r.options, "%s",
+		 strcmp(view, "external") == 0 ? "{\"every_s\":3600}" : "{}");
 	snprintf(r.scanner, sizeof r.scanner, "test");
 	r.started_at = at;
 	assert_int_equal(store_run_begin(st, &r), 0);
@@ -136,6 +148,15 @@ static int setup_store(void **state)
 	add_run("internal", 1700000000, ips, names, before, 3);
 	add_run("internal", 1700086400, ips, names, after, 3);
 	add_run("external", 1700090000, ips + 2, names + 2, after + 2, 1);
+	/* run 3's events as scan_store_end stores them, with a mark the
+	 * computed ones lack: /api/changes must read these */
+	struct store_event ev = {.event = "new", .severity = 0, .ip = "198.18.1.12", .port = 445,
+				 .view = "external",
+				 .body = "{\"event\":\"new\",\"ip\":\"198.18.1.12\",\"port\":445,"
+					 "\"view\":\"external\",\"run\":3,\"severity\":\"info\","
+					 "\"stored\":true}"};
+	if (store_events_put(st, 3, &ev, 1) != 0)
+		return -1;
 	return store_set_readonly(st);
 }
 
@@ -175,6 +196,7 @@ static unsigned get(const char *path, const char *query, json_t **body)
 	struct api_req rq = {.st = st, .arg = query_arg, .ctx = (void *)query, .now = 1700100000};
 	struct api_reply rep = {0};
 	assert_int_equal(api_handle(&rq, path, &rep), 0);
+	assert_int_equal(api_reply_collect(&rep), 0);
 	*body = json_loadb(rep.body, rep.len, 0, NULL);
 	free(rep.body);
 	return rep.code;
@@ -264,10 +286,17 @@ static void test_overview_changes_host(void **state)
 	assert_int_equal(json_array_size(trend), 3);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 0), "smb1")), 0);
 	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 1), "smb1")), 1);
-	assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "now"), "high")), 1);
-	/* the open SMB1 finding was first seen 13600 s before now: under 1 day */
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 0), "unsigned")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 2), "medium")), 1);
+	/* BETA's SMB1 and ALPHA's relay verdict in the latest internal run */
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "now"), "high")), 2);
+	/* the open SMB1 finding was first seen 13600 s before now: under 1 day;
+	 * ALPHA's relay and GAMMA's unsigned (in both views) since the first
+	 * run, 100000 s: 1-7 days */
 	json_t *age0 = json_array_get(json_object_get(b, "open_by_age"), 0);
 	assert_int_equal(json_integer_value(json_object_get(age0, "n")), 1);
+	json_t *age1 = json_array_get(json_object_get(b, "open_by_age"), 1);
+	assert_int_equal(json_integer_value(json_object_get(age1, "n")), 3);
 	json_decref(b);
 
 	assert_int_equal(get("/api/changes", "kind=finding_opened", &b), 200);
@@ -291,6 +320,76 @@ static void test_overview_changes_host(void **state)
 	json_decref(b);
 }
 
+/* GET path?query as text (CSV, relay list); the caller frees it. */
+static char *get_text(const char *path, const char *query, unsigned *code)
+{
+	struct api_req rq = {.st = st, .arg = query_arg, .ctx = (void *)query, .now = 1700100000};
+	struct api_reply rep = {0};
+	assert_int_equal(api_handle(&rq, path, &rep), 0);
+	assert_int_equal(api_reply_collect(&rep), 0);
+	*code = rep.code;
+	char *t = strndup(rep.body ? rep.body : "", rep.len);
+	free(rep.body);
+	return t;
+}
+
+static void test_exports_and_stored(void **state)
+{
+	(void)state;
+	unsigned code;
+	/* relay.txt: RELAY_TARGET (ALPHA), not SIGNING_NOT_REQUIRED (GAMMA) */
+	char *t = get_text("/api/relay.txt", "", &code);
+	assert_int_equal(code, 200);
+	assert_string_equal(t, "198.18.1.10\n");
+	free(t);
+	/* the streamed CSV: header, then every service in address order */
+	t = get_text("/api/inventory.csv", "", &code);
+	assert_int_equal(code, 200);
+	assert_non_null(strstr(t, "ip,port,name,os,first_seen,last_seen,views"));
+	const char *a = strstr(t, "\"198.18.1.10\",\"445\",\"ALPHA\"");
+	const char *g = strstr(t, "\"198.18.1.12\",\"445\",\"GAMMA\"");
+	assert_non_null(a);
+	assert_non_null(g);
+	assert_true(a < g);
+	assert_non_null(strstr(g, "\"external internal\"")); /* its views */
+	free(t);
+	t = get_text("/api/inventory.csv", "view=external", &code);
+	assert_null(strstr(t, "ALPHA"));
+	assert_non_null(strstr(t, "GAMMA"));
+	free(t);
+
+	json_t *b;
+	/* stored events are what /api/changes answers (run 3 has the mark) */
+	assert_int_equal(get("/api/changes", "runs=1", &b), 200);
+	json_t *ev = json_array_get(json_object_get(b, "events"), 0);
+	assert_true(json_is_true(json_object_get(ev, "stored")));
+	json_decref(b);
+	/* ... and the limit cuts the list, saying so */
+	assert_int_equal(get("/api/changes", "runs=3&limit=1", &b), 200);
+	assert_int_equal(json_array_size(json_object_get(b, "events")), 1);
+	assert_true(json_is_true(json_object_get(b, "more")));
+	json_decref(b);
+
+	/* next run due: the external run stored every_s 3600; the scan none */
+	assert_int_equal(get("/api/overview", "", &b), 200);
+	size_t i;
+	json_t *r;
+	int seen = 0;
+	json_array_foreach(json_object_get(b, "last_runs"), i, r) {
+		const char *view = json_string_value(json_object_get(r, "view"));
+		if (strcmp(view, "external") == 0) {
+			assert_int_equal(json_integer_value(json_object_get(r, "next_due")),
+					 1700090000 + 3600);
+			seen++;
+		} else {
+			assert_true(json_is_null(json_object_get(r, "next_due")));
+			seen++;
+		}
+	}
+	assert_int_equal(seen, 2);
+	json_decref(b);
+}
+
 static void test_readonly(void **state)
 {
 	(void)state;
@@ -300,20 +399,238 @@ static void test_readonly(void **state)
 	assert_int_equal(store_run_begin(st, &r), -1); /* set_readonly in setup */
 }
 
+/* A stored record read back renders as it was written: record_to_json
+ * of record_from_json of the sample record is the sample's JSON, but for
+ * the fields the writers do not need back (the GUID, the times). */
+static void test_record_read_back(void **state)
+{
+	(void)state;
+	static struct svc_record a, b;
+	fill(&a);
+	/* titles and fixes come back from assess/'s table (a record's
+	 * strings are not kept past the JSON); the fixture's is its own */
+	for (unsigned i = 0; i < a.n_findings; i++) {
+		const struct finding_info *fi = finding_info_by_name(a.findings[i].id);
+		assert_non_null(fi);
+		a.findings[i].title = fi->title;
+		a.findings[i].remediation = fi->remediation;
+	}
+	json_t *ja = record_to_json(&a);
+	assert_int_equal(record_from_json(ja, a.scanned_at, &b), 0);
+	json_t *jb = record_to_json(&b);
+	json_t *sa = json_object_get(ja, "smb2");
+	json_object_del(sa, "server_guid");
+	json_object_del(sa, "system_time");
+	json_object_del(sa, "boot_time");
+	char *ta = json_dumps(ja, JSON_SORT_KEYS), *tb = json_dumps(jb, JSON_SORT_KEYS);
+	assert_string_equal(tb, ta);
+	free(ta);
+	free(tb);
+	assert_int_equal(record_from_json(json_object_get(ja, "smb2"), 0, &b), -1); /* no ip */
+	json_decref(ja);
+	json_decref(jb);
+}
+
+static void test_exports_latest_run(void **state)
+{
+	(void)state;
+	struct api_req rq = {.st = st, .arg = query_arg, .ctx = (void *)"", .now = 1700100000};
+	struct api_reply rep = {0};
+	/* the latest complete run: the external one, GAMMA alone */
+	assert_int_equal(api_handle(&rq, "/api/latest.xml", &rep), 0);
+	assert_int_equal(rep.code, 200);
+	assert_string_equal(rep.filename, "smbwatch-run-3.xml");
+	char *t = strndup(rep.body, rep.len);
+	assert_non_null(strstr(t, "<nmaprun"));
+	assert_non_null(strstr(t, "addr=\"198.18.1.12\""));
+	assert_null(strstr(t, "addr=\"198.18.1.10\""));
+	free(t);
+	free(rep.body);
+	/* run 2 in the HTML report: its three hosts, BETA's SMB1 finding */
+	memset(&rep, 0, sizeof rep);
+	rq.ctx = (void *)"run=2";
+	assert_int_equal(api_handle(&rq, "/api/latest.html", &rep), 0);
+	assert_int_equal(rep.code, 200);
+	t = strndup(rep.body, rep.len);
+	assert_non_null(strstr(t, "198.18.1.10"));
+	assert_non_null(strstr(t, "198.18.1.11"));
+	assert_non_null(strstr(t, "SMB1_ENABLED"));
+	free(t);
+	free(rep.body);
+	memset(&rep, 0, sizeof rep);
+	rq.ctx = (void *)"run=99";
+	assert_int_equal(api_handle(&rq, "/api/latest.html", &rep), 0);
+	assert_int_equal(rep.code, 404);
+	free(rep.body);
+}
+
+/* --- a store written at schema 3, opened by this smbwatch -------------- */
+
+static int no_row(json_t *row, void *ud)
+{
+	(void)row;
+	(void)ud;
+	return 0;
+}
+
+/* text as a SQL string literal's inside: quotes doubled (malloc'd) */
+static char *sql_quote(const char *t)
+{
+	char *out = malloc(2 * strlen(t) + 1), *o = out;
+	assert_non_null(out);
+	for (; *t; t++) {
+		if (*t == '\'')
+			*o++ = '\'';
+		*o++ = *t;
+	}
+	*o = '\0';
+	return out;
+}
+
+/* Raw SQL into the schema-3 store (what an older smbwatch wrote). */
+static void sql(const char *text)
+{
+	assert_int_equal(store_query(st, text, NULL, 0, no_row, NULL), 0);
+}
+
+static void add_v3_run(int run, bool smb1_on_11)
+{
+	char q[1024];
+	snprintf(q, sizeof q,
+		 "INSERT INTO runs (id, scope, view, targets, ports, options, scanner, started_at,"
+		 " ended_at, complete, n_services) VALUES (%d, 'sc', 'internal', 't', '445', '{}',"
+		 " 'old', %d, %d, 1, 2)",
+		 run, 1690000000 + run * 86400, 1690000000 + run * 86400 + 10);
+	sql(q);
+	const char *ips[] = {"198.18.1.10", "198.18.1.11"};
+	for (int i = 0; i < 2; i++) {
+		bool smb1 = i == 1 && smb1_on_11;
+		char *rec = record(ips[i], i ? "BETA" : "ALPHA", smb1);
+		char *esc = sql_quote(rec);
+		snprintf(q, sizeof q,
+			 "INSERT INTO services (id, run_id, ip, port, scanned_at, record) VALUES"
+			 " (%d, %d, '%s', 445, %d, '%s')",
+			 run * 10 + i, run, ips[i], 1690000000 + run * 86400, esc);
+		sql(q);
+		free(esc);
+		free(rec);
+		snprintf(q, sizeof q,
+			 "INSERT INTO findings (service_id, run_id, finding, severity, title) VALUES"
+			 " (%d, %d, 'SMB_EXPOSED', 'info', 'x')",
+			 run * 10 + i, run);
+		sql(q);
+		if (smb1) {
+			snprintf(q, sizeof q,
+				 "INSERT INTO findings (service_id, run_id, finding, severity, title)"
+				 " VALUES (%d, %d, 'SMB1_ENABLED', 'high', 'x')",
+				 run * 10 + i, run);
+			sql(q);
+		}
+		/* service_latest as migration 3 and service_put kept it */
+		snprintf(q, sizeof q,
+			 "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
+			 " service_id) VALUES ('%s', 445, %d, %d, 1, %d, %d) ON CONFLICT (ip, port) DO"
+			 " UPDATE SET last_seen = excluded.last_seen, sightings = sightings + 1,"
+			 " run_id = excluded.run_id, service_id = excluded.service_id",
+			 ips[i], 1690000000 + run * 86400, 1690000000 + run * 86400, run,
+			 run * 10 + i);
+		sql(q);
+	}
+}
+
+static void test_migrate_from_3(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/smbw-serve-v3.XXXXXX", path[64], err[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/v3.db", dir);
+	setenv("SMBW_TEST_SCHEMA_MAX", "3", 1);
+	assert_int_equal(store_open(path, &st, err, sizeof err), 0);
+	unsetenv("SMBW_TEST_SCHEMA_MAX");
+	add_v3_run(1, false);
+	add_v3_run(2, true); /* SMB1 appears on .11 */
+	store_close(st);
+
+	assert_int_equal(store_open(path, &st, err, sizeof err), 0); /* migrates */
+	json_t *b;
+	/* per-run counts backfilled: the trend and "now" */
+	assert_int_equal(get("/api/overview", "", &b), 200);
+	json_t *trend = json_object_get(b, "trend");
+	assert_int_equal(json_array_size(trend), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 0), "smb1")), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 1), "smb1")), 1);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(trend, 1), "info")), 2);
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(b, "now"), "high")), 1);
+	/* finding_first backfilled: SMB1 on .11 since run 2 (1690172800), 115 days */
+	json_t *age = json_object_get(b, "open_by_age");
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(age, 0), "n")), 0);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(age, 3), "n")), 1);
+	json_decref(b);
+	/* views backfilled */
+	assert_int_equal(get("/api/inventory", "view=internal", &b), 200);
+	assert_int_equal(json_integer_value(json_object_get(b, "total")), 2);
+	assert_string_equal(json_string_value(json_array_get(
+				    json_object_get(json_array_get(json_object_get(b, "items"), 0), "views"),
+				    0)),
+			    "internal");
+	json_decref(b);
+	/* no events were stored by the old smbwatch: computed on demand */
+	assert_int_equal(get("/api/changes", "runs=2&kind=finding_opened", &b), 200);
+	assert_int_equal(json_array_size(json_object_get(b, "events")), 1);
+	assert_string_equal(json_string_value(json_object_get(
+				    json_array_get(json_object_get(b, "events"), 0), "ip")),
+			    "198.18.1.11");
+	json_decref(b);
+
+	/* and this smbwatch writes on: a new view joins the old one */
+	struct store_run r;
+	memset(&r, 0, sizeof r);
+	snprintf(r.scope, sizeof r.scope, "sc");
+	snprintf(r.view, sizeof r.view, "external");
+	snprintf(r.options, sizeof r.options, "{}");
+	r.started_at = 1690000000 + 3 * 86400;
+	assert_int_equal(store_run_begin(st, &r), 0);
+	char *rec = record("198.18.1.10", "ALPHA", false);
+	struct store_service s = {
+		.run_id = r.id, .ip = "198.18.1.10", .port = 445, .scanned_at = r.started_at, .record = rec};
+	assert_int_equal(store_service_put(st, &s), 0);
+	free(rec);
+	r.complete = true;
+	r.ended_at = r.started_at + 1;
+	assert_int_equal(store_run_end(st, &r), 0);
+	assert_int_equal(get("/api/inventory", "view=external", &b), 200);
+	json_t *views =
+		json_object_get(json_array_get(json_object_get(b, "items"), 0), "views");
+	assert_int_equal(json_array_size(views), 2);
+	json_decref(b);
+	store_close(st);
+	st = NULL;
+	char cmd[96];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest auth[] = {
 		cmocka_unit_test(test_bearer),
 		cmocka_unit_test(test_basic),
 		cmocka_unit_test(test_token_file),
+		cmocka_unit_test(test_record_read_back),
 	};
 	const struct CMUnitTest api[] = {
 		cmocka_unit_test(test_inventory),
 		cmocka_unit_test(test_inventory_input_is_data),
 		cmocka_unit_test(test_overview_changes_host),
+		cmocka_unit_test(test_exports_and_stored),
+		cmocka_unit_test(test_exports_latest_run),
 		cmocka_unit_test(test_readonly),
 	};
 	int rc = cmocka_run_group_tests_name("serve auth", auth, NULL, NULL);
 	rc |= cmocka_run_group_tests_name("serve api", api, setup_store, teardown_store);
+	const struct CMUnitTest migrate[] = {
+		cmocka_unit_test(test_migrate_from_3),
+	};
+	rc |= cmocka_run_group_tests_name("serve store migration 4", migrate, NULL, NULL);
 	return rc;
 }

@@ -127,11 +127,18 @@ async function pageOverview(main) {
     ], { title: 'Open findings by age', type: 'bar' })));
 
   main.append(el('h2', {}, 'Last run of each view'));
-  main.append(table(['Run', 'View', 'Targets', 'Started', 'Ended', 'Complete', 'Services'],
+  // next run due: a monitor's start + its --every; overdue in red
+  const due = (r) => r.next_due == null ? el('td', {}, 'not scheduled')
+    : el('td', { class: r.next_due < o.generated_at ? 'bad' : '' },
+      when(r.next_due) + (r.next_due < o.generated_at ? ' (overdue)' : ''));
+  main.append(table(['Run', 'View', 'Targets', 'Started', 'Ended', 'Complete', 'Services', 'Next run due'],
     o.last_runs.map(r => el('tr', {}, el('td', {}, '#' + r.run), el('td', {}, r.view), el('td', {}, el('code', {}, r.targets)),
       el('td', {}, when(r.started_at)), el('td', {}, when(r.ended_at)),
-      el('td', { class: r.complete ? 'good' : 'bad' }, r.complete ? 'yes' : 'no'), el('td', {}, r.services))),
+      el('td', { class: r.complete ? 'good' : 'bad' }, r.complete ? 'yes' : 'no'), el('td', {}, r.services), due(r))),
   { id: 'last-runs' }));
+  main.append(el('p', {}, 'Latest complete run: ',
+    el('a', { href: '/api/latest.xml', id: 'export-nmap' }, 'nmap XML'), ' · ',
+    el('a', { href: '/api/latest.html', id: 'export-html' }, 'HTML report')));
 }
 
 const INV_COLUMNS = [

@@ -1,0 +1,276 @@
+/* json_read.c - a stored record's JSON back into a struct svc_record, so
+ * the report writers (report/) render what the store kept: `serve`'s
+ * exports of a stored run. The inverse of json.c for the fields the
+ * writers show; a field that is absent or not understood stays unknown,
+ * as json.c left it out. Names map back through the same tables json.c
+ * wrote them with. */
+#include "record/json_read.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assess/findings.h"
+#include "check/check.h"
+
+static const char *str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+	return s ? s : "";
+}
+
+static void copy(char *dst, size_t n, json_t *o, const char *key)
+{
+	snprintf(dst, n, "%s", str(o, key));
+}
+
+static enum tri tri_of(json_t *o, const char *key)
+{
+	json_t *v = json_object_get(o, key);
+	return json_is_boolean(v) ? (json_is_true(v) ? TRI_YES : TRI_NO) : TRI_UNKNOWN;
+}
+
+static enum signing signing_of(const char *s)
+{
+	for (enum signing g = SIGN_DISABLED; g <= SIGN_REQUIRED; g++)
+		if (strcmp(s, signing_name(g)) == 0)
+			return g;
+	return SIGN_UNKNOWN;
+}
+
+static enum vuln vuln_of(json_t *o, const char *key)
+{
+	const char *s = str(o, key);
+	for (enum vuln v = VULN_NOT_VULNERABLE; v <= VULN_VULNERABLE; v++)
+		if (strcmp(s, vuln_name(v)) == 0)
+			return v;
+	return VULN_UNKNOWN;
+}
+
+/* A 16-bit id from its name (name_fn's table) or "0x%04x". */
+static bool id_of(const char *s, const char *(*name_fn)(uint16_t), uint16_t *out)
+{
+	if (strncmp(s, "0x", 2) == 0) {
+		char *end;
+		unsigned long v = strtoul(s + 2, &end, 16);
+		if (*end || v > 0xffff)
+			return false;
+		*out = (uint16_t)v;
+		return true;
+	}
+	for (uint32_t v = 0; v < 0x400; v++) { /* every named id is below 0x400 */
+		const char *n = name_fn((uint16_t)v);
+		if (n && strcmp(n, s) == 0) {
+			*out = (uint16_t)v;
+			return true;
+		}
+	}
+	return false;
+}
+
+static unsigned ids_of(json_t *arr, const char *(*name_fn)(uint16_t), uint16_t *out, unsigned max)
+{
+	unsigned n = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v)
+		if (n < max && json_is_string(v) && id_of(json_string_value(v), name_fn, &out[n]))
+			n++;
+	return n;
+}
+
+static uint32_t caps_of(json_t *arr, const char *(*name_fn)(uint32_t))
+{
+	uint32_t caps = 0;
+	size_t i;
+	json_t *v;
+	json_array_foreach(arr, i, v) {
+		const char *s = json_string_value(v);
+		for (unsigned b = 0; s && b < 32; b++) {
+			uint32_t bit = (uint32_t)1 << b;
+			const char *n = name_fn(bit);
+			char hex[16];
+			if (!n) {
+				snprintf(hex, sizeof hex, "0x%08x", (unsigned)bit);
+				n = hex;
+			}
+			if (strcmp(n, s) == 0)
+				caps |= bit;
+		}
+	}
+	return caps;
+}
+
+static void smb1_read(json_t *o, struct rec_smb1 *s)
+{
+	if (!json_is_object(o))
+		return;
+	s->enabled = tri_of(o, "enabled");
+	copy(s->dialect, sizeof s->dialect, o, "dialect");
+	s->signing = signing_of(str(o, "signing"));
+	copy(s->native_os, sizeof s->native_os, o, "native_os");
+	copy(s->native_lanman, sizeof s->native_lanman, o, "native_lanman");
+	copy(s->domain, sizeof s->domain, o, "domain");
+	copy(s->server_name, sizeof s->server_name, o, "server_name");
+	json_t *caps = json_object_get(o, "capabilities");
+	if ((s->has_capabilities = json_is_array(caps)))
+		s->capabilities = caps_of(caps, rec_smb1_cap_name);
+	json_t *mode = json_object_get(o, "security_mode");
+	if ((s->has_security_mode = json_is_integer(mode)))
+		s->security_mode = (uint8_t)json_integer_value(mode);
+}
+
+static void smb2_read(json_t *o, struct rec_smb2 *s)
+{
+	if (!(s->present = json_is_object(o)))
+		return;
+	s->n_dialects = ids_of(json_object_get(o, "dialects"), rec_dialect_name, s->dialects,
+			       REC_MAX_DIALECTS);
+	s->dialects_by_range = strcmp(str(o, "dialects_method"), "range") == 0;
+	s->signing = signing_of(str(o, "signing"));
+	s->capabilities = caps_of(json_object_get(o, "capabilities"), rec_smb2_cap_name);
+	s->max_read = (uint32_t)json_integer_value(json_object_get(o, "max_read"));
+	s->max_write = (uint32_t)json_integer_value(json_object_get(o, "max_write"));
+	s->max_transact = (uint32_t)json_integer_value(json_object_get(o, "max_transact"));
+	if ((s->has_contexts = json_is_array(json_object_get(o, "ciphers")))) {
+		s->n_preauth = ids_of(json_object_get(o, "preauth_hashes"), rec_hash_name, s->preauth,
+				      REC_MAX_ALGS);
+		s->n_ciphers = ids_of(json_object_get(o, "ciphers"), rec_cipher_name, s->ciphers,
+				      REC_MAX_ALGS);
+		s->n_compression = ids_of(json_object_get(o, "compression"), rec_compression_name,
+					  s->compression, REC_MAX_ALGS);
+		s->n_signing_algs = ids_of(json_object_get(o, "signing_algorithms"),
+					   rec_signing_alg_name, s->signing_algs, REC_MAX_ALGS);
+	}
+}
+
+static void ntlm_read(json_t *o, struct rec_ntlm *n)
+{
+	if (!(n->present = json_is_object(o)))
+		return;
+	copy(n->netbios_computer, sizeof n->netbios_computer, o, "netbios_computer");
+	copy(n->netbios_domain, sizeof n->netbios_domain, o, "netbios_domain");
+	copy(n->dns_computer, sizeof n->dns_computer, o, "dns_computer");
+	copy(n->dns_domain, sizeof n->dns_domain, o, "dns_domain");
+	copy(n->dns_tree, sizeof n->dns_tree, o, "dns_tree");
+	/* "major.minor.build", as record_os_version wrote it */
+	const char *v = str(o, "os_version");
+	char *end;
+	unsigned long major = strtoul(v, &end, 10), minor = 0, build = 0;
+	bool ok = end != v && *end == '.';
+	if (ok) {
+		v = end + 1;
+		minor = strtoul(v, &end, 10);
+		ok = end != v && *end == '.';
+	}
+	if (ok) {
+		v = end + 1;
+		build = strtoul(v, &end, 10);
+		ok = end != v && *end == '\0';
+	}
+	json_t *rev = json_object_get(o, "ntlm_revision");
+	if (ok && json_is_integer(rev)) {
+		n->has_version = true;
+		n->os_major = (uint8_t)major;
+		n->os_minor = (uint8_t)minor;
+		n->os_build = (uint16_t)build;
+		n->ntlm_revision = (uint8_t)json_integer_value(rev);
+	}
+}
+
+static void shares_read(json_t *arr, struct svc_record *r)
+{
+	if (!(r->has_shares = json_is_array(arr)))
+		return;
+	size_t i;
+	json_t *o;
+	json_array_foreach(arr, i, o) {
+		if (r->n_shares == REC_MAX_SHARES)
+			break;
+		struct rec_share *s = &r->shares[r->n_shares++];
+		copy(s->name, sizeof s->name, o, "name");
+		copy(s->type, sizeof s->type, o, "type");
+		copy(s->comment, sizeof s->comment, o, "comment");
+		s->anonymous_read = tri_of(o, "anonymous_read");
+		s->anonymous_write = tri_of(o, "anonymous_write");
+		const char *acc = str(o, "maximal_access");
+		if ((s->has_max_access = *acc != '\0'))
+			s->max_access = (uint32_t)strtoul(acc, NULL, 16);
+	}
+}
+
+static void checks_read(json_t *o, struct svc_record *r)
+{
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		json_t *c = json_object_get(o, all_checks[i]->id);
+		const char *st = str(c, "status");
+		for (enum rec_check_status s = RCHK_NOT_RUN; s <= RCHK_FAILED; s++)
+			if (strcmp(st, rec_check_status_name(s)) == 0)
+				r->checks[i].status = s;
+		copy(r->checks[i].error, sizeof r->checks[i].error, c, "error");
+	}
+}
+
+static void findings_read(json_t *arr, struct svc_record *r)
+{
+	size_t i;
+	json_t *o;
+	json_array_foreach(arr, i, o) {
+		if (r->n_findings == REC_MAX_FINDINGS)
+			break;
+		struct rec_finding *f = &r->findings[r->n_findings++];
+		copy(f->id, sizeof f->id, o, "id");
+		const char *sev = str(o, "severity");
+		for (enum severity s = SEV_INFO; s <= SEV_CRITICAL; s++)
+			if (strcmp(sev, severity_name(s)) == 0)
+				f->severity = s;
+		/* the static texts of assess/ (titles and fixes are not per service) */
+		const struct finding_info *fi = finding_info_by_name(f->id);
+		f->title = fi ? fi->title : NULL;
+		f->remediation = fi ? fi->remediation : NULL;
+		copy(f->evidence, sizeof f->evidence, o, "evidence");
+	}
+}
+
+int record_from_json(json_t *o, int64_t scanned_at, struct svc_record *r)
+{
+	record_init(r);
+	if (!json_is_object(o) || !json_is_string(json_object_get(o, "ip")))
+		return -1;
+	copy(r->ip, sizeof r->ip, o, "ip");
+	json_int_t port = json_integer_value(json_object_get(o, "port"));
+	if (port <= 0 || port > 65535)
+		return -1;
+	r->port = (uint16_t)port;
+	r->netbios = strcmp(str(o, "transport"), "netbios") == 0;
+	copy(r->view, sizeof r->view, o, "view");
+	r->scanned_at = scanned_at;
+	smb1_read(json_object_get(o, "smb1"), &r->smb1);
+	smb2_read(json_object_get(o, "smb2"), &r->smb2);
+	ntlm_read(json_object_get(o, "ntlm"), &r->ntlm);
+	json_t *auth = json_object_get(o, "auth");
+	r->auth.anonymous_logon = tri_of(auth, "anonymous_logon");
+	r->auth.null_session = tri_of(auth, "null_session");
+	r->auth.guest = tri_of(auth, "guest");
+	json_t *relay = json_object_get(o, "relay");
+	r->relay.ntlm_offered = tri_of(relay, "ntlm_in_mechtypes");
+	r->relay.ntlm_challenge = tri_of(relay, "ntlm_challenge");
+	r->relay.session_encrypt = tri_of(relay, "session_encrypt_data");
+	shares_read(json_object_get(o, "shares"), r);
+	json_t *vulns = json_object_get(o, "vulns");
+	r->ms17_010 = vuln_of(vulns, "ms17_010");
+	r->cve_2020_0796 = vuln_of(vulns, "cve_2020_0796");
+	r->doublepulsar = vuln_of(vulns, "doublepulsar");
+	checks_read(json_object_get(o, "checks"), r);
+	findings_read(json_object_get(o, "findings"), r);
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(o, "errors"), i, e) {
+		if (r->n_errors == REC_MAX_ERRORS)
+			break;
+		copy(r->errors[r->n_errors].stage, sizeof r->errors[0].stage, e, "stage");
+		copy(r->errors[r->n_errors].message, sizeof r->errors[0].message, e, "message");
+		r->n_errors++;
+	}
+	return 0;
+}

@@ -175,6 +175,13 @@ int store_service_history(struct store *st, const char *ip, int port, store_serv
 	return st->ops->service_history(st, ip, port, cb, ud);
 }
 
+int store_sensor_put(struct store *st, const struct store_sensor_batch *b)
+{
+	if (b->n_alerts == 0 && b->n_seen == 0)
+		return 0;
+	return st->ops->sensor_put(st, b);
+}
+
 int store_delivered_has(struct store *st, const char *key, const char *sink, bool *has)
 {
 	return st->ops->delivered_has(st, key, sink, has);

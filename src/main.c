@@ -1,5 +1,5 @@
 /* main.c - command dispatch: smbwatch scan | monitor | diff | history | sensor |
- * serve | version | help. */
+ * serve | smb1-usage | version | help. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +16,7 @@ static void usage(FILE *f)
 	      "  history   the stored timeline of one host or service\n"
 	      "  sensor    watch SMB traffic (pcap file or interface) and raise alerts\n"
 	      "  serve     the dashboard and JSON API over the store (web UI)\n"
+	      "  smb1-usage  which SMBv1 servers (scan) the sensor saw clients use SMBv1 with\n"
 	      "  version   print the version\n"
 	      "  help      this text\n",
 	      f);
@@ -40,6 +41,8 @@ int main(int argc, char **argv)
 		return cli_sensor(argc - 1, argv + 1);
 	if (strcmp(cmd, "serve") == 0)
 		return cli_serve(argc - 1, argv + 1);
+	if (strcmp(cmd, "smb1-usage") == 0)
+		return cli_smb1_usage(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("smbwatch %s\n", SMBW_VERSION);
 		return 0;

@@ -25,4 +25,8 @@ int cli_sensor(int argc, char **argv);
  * by a signal, 2 usage, 3 database error or cannot listen. */
 int cli_serve(int argc, char **argv);
 
+/* smbwatch smb1-usage: servers with SMBv1 enabled (scan) x the clients
+ * the sensor saw use it. 0 done, 2 usage, 3 database error. */
+int cli_smb1_usage(int argc, char **argv);
+
 #endif

@@ -90,6 +90,7 @@ static const struct route routes[] = {
 	{"/api/changes", api_changes},
 	{"/api/host", api_host},
 	{"/api/runs", api_runs},
+	{"/api/sensor", api_sensor},
 };
 
 int api_handle(const struct api_req *rq, const char *path, struct api_reply *out)

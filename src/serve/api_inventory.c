@@ -166,6 +166,8 @@ static json_t *views_of(struct store *st, json_t *row)
 	json_array_foreach(rows, i, r)
 		json_array_append(out, json_object_get(r, "view"));
 	json_decref(rows);
+	if (p[0].text && api_sensor_saw(st, p[0].text, p[1].num))
+		json_array_append_new(out, json_string("sensor"));
 	return out;
 }
 

@@ -165,7 +165,7 @@ static void copy(char *dst, size_t n, const char *src)
 void sensor_db_alert(struct sensor_db *d, const struct sensor_alert *a, uint64_t now_ms)
 {
 	json_t *o = alert_to_json(a);
-	char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+	char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL; /* as -o prints it */
 	json_decref(o);
 	struct db_item *it = text ? push(d, now_ms) : NULL;
 	if (!it) {

@@ -429,6 +429,10 @@ static int pg_delivered_put(struct store *st, const char *key, const char *sink,
 /* A batch of the sensor's alerts and sightings in one transaction. */
 static int pg_sensor_put(struct store *st, const struct store_sensor_batch *b)
 {
+	/* a sensor runs for weeks: after the server restarted, reconnect
+	 * (once per batch) rather than fail every batch until we exit */
+	if (PQstatus(PG(st)) == CONNECTION_BAD)
+		PQreset(PG(st));
 	if (q(st, "storing sensor data", "BEGIN", 0, NULL, NULL) != 0)
 		return -1;
 	for (size_t i = 0; i < b->n_alerts; i++) {

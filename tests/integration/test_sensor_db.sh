@@ -22,7 +22,7 @@ PCAPS=$ROOT/tests/data/pcaps
 
 need_smbwatch
 need_root "needs root (a PostgreSQL server of its own, run as user postgres)"
-need_tools jq sqlite3 curl python3 timeout
+need_tools jq sqlite3 curl python3 timeout chromium node
 work_dir sensordb
 chmod 755 "$WORK"
 at_exit pg_stop
@@ -162,6 +162,29 @@ inv=$(get '/api/inventory?per_page=100')
 eq "inventory views: sensor listed for services it saw, not for the one it never saw" \
 	"$(jq -r '.items[] | "\(.ip):\(.port) \(.views | join(","))"' <<<"$inv" | LC_ALL=C sort)" \
 	"$(printf '%s\n' '192.168.199.1:139 internal,sensor' '192.168.199.133:139 internal' '192.168.199.133:445 internal,sensor' '198.18.7.7:445 internal' | LC_ALL=C sort)"
+# the page in chromium (tests/browser/check_serve.js): the sensor page and
+# the host page's sensor alerts, no console error
+shots=${SMBW_ARTIFACTS:-$ROOT/build/test-artifacts}/sensordb-$(basename "$(dirname "$SMBWATCH")")
+mkdir -p "$shots"
+if (cd "$ROOT/tests/browser" && timeout 300 node check_serve.js "$BASE/" "$shots" 192.168.199.1 192.168.199.1) >"$WORK/page.json" 2>"$WORK/page.err"; then
+	ok "chromium opened every page"
+else
+	not_ok "chromium opened every page" "$(tail -20 "$WORK/page.err")"
+fi
+j=$WORK/page.json
+for p in overview inventory host sensor; do
+	eq "page $p: no console error, no page error, no request outside the server, no dialog" \
+		"$(jq -c ".pages.$p | [.console_errors, .page_errors, .outside_requests, .dialogs, .error]" "$j")" '[[],[],[],[],null]'
+done
+eq "sensor page: totals, SMB1 clients and the SMB1 join listed as the API says" \
+	"$(jq -c '.pages.sensor.tables | [.["sensor-totals"], .["sensor-smb1"], .["sensor-smb1-usage"]]' "$j")" \
+	"$(jq -c '[(.totals | length), (.smb1_clients | length), (.smb1_usage.servers | length)]' <<<"$api")"
+eq "sensor page: the alerts chart has painted pixels (> 500)" \
+	"$(jq -c '.pages.sensor.charts["chart-sensor"] > 500' "$j")" "true"
+eq "host page: the sensor alerts that involve 192.168.199.1" \
+	"$(jq -c '.pages.host.sensor_alerts' "$j")" \
+	"$(jq -r 'select(.src == "192.168.199.1" or .dst == "192.168.199.1") | .id' "$WORK/ref.jsonl" | wc -l)"
+diag "screenshots: $shots"
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID"
 eq "serve stops with 0, no sanitizer report" "$? $(sanitizer "$WORK/serve.log")" "0 0"

@@ -32,6 +32,16 @@ static void auth_line(const struct svc_record *r, FILE *f)
 		fprintf(f, " (null_session:%s)", r->auth.null_session == TRI_YES ? "True" : "False");
 }
 
+static void auth_anonymous_fact(const struct svc_record *r, struct check_value *v)
+{
+	check_value_tri(v, r->auth.anonymous_logon);
+}
+
+static void auth_null_fact(const struct svc_record *r, struct check_value *v)
+{
+	check_value_tri(v, r->auth.null_session);
+}
+
 const struct check check_auth = {
 	.id = "auth",
 	.summary = "anonymous (null) logon, and whether it reaches IPC$ (null session)",
@@ -42,5 +52,7 @@ const struct check check_auth = {
 	.text_group = TEXT_AUTH,
 	.to_text = auth_text,
 	.to_line = auth_line,
+	.facts = {{"anonymous_logon", "Anonymous logon", auth_anonymous_fact},
+		  {"null_session", "Null session (IPC$)", auth_null_fact}},
 	.findings = {FIND_NULL_SESSION},
 };

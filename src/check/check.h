@@ -48,6 +48,33 @@ enum check_text_group { TEXT_AUTH = 0, TEXT_SHARES, TEXT_VULNS };
 
 #define CHECK_MAX_FINDINGS 4
 #define CHECK_MAX_FIELDS 4
+#define CHECK_MAX_FACTS 3
+
+/* One value a check decided, typed, so that each tabular writer (a CSV
+ * column, an HTML fact) words it in its own way. */
+enum check_value_kind { CV_UNKNOWN = 0, CV_TRI, CV_VULN, CV_TEXT };
+struct check_value {
+	enum check_value_kind kind; /* CV_UNKNOWN: not learned, shown empty */
+	enum tri tri;
+	enum vuln vuln;
+	char text[512];
+};
+
+struct check_fact {
+	const char *key;   /* CSV column name: [a-z0-9_], stable */
+	const char *label; /* HTML report label */
+	void (*get)(const struct svc_record *rec, struct check_value *out);
+};
+
+/* A check that nmap-XML readers know as an NSE vulns script: written as
+ * nmap writes that script's table, from the check's first fact (CV_VULN). */
+struct check_nmap_vuln {
+	const char *script; /* NSE script id ("smb-vuln-ms17-010") */
+	const char *key;    /* the vulns table's key (its first id) */
+	const char *title;
+	const char *cve; /* NULL: none */
+	const char *ref; /* NULL: none */
+};
 
 struct check {
 	const char *id;                /* --checks name, record "checks" key */
@@ -79,10 +106,20 @@ struct check {
 	void (*to_text)(const struct svc_record *rec, char *line, size_t linesz);
 	/* Its " (key:Value)" part of the line report; NULL: none. */
 	void (*to_line)(const struct svc_record *rec, FILE *f);
+	/* Its values for the tabular writers (CSV columns, HTML facts), in
+	 * order, key NULL-terminated. */
+	struct check_fact facts[CHECK_MAX_FACTS];
+	/* nmap XML's script for it; NULL when nmap has none (its facts and
+	 * findings are still written as smbwatch-* scripts). */
+	const struct check_nmap_vuln *nmap_vuln;
 	/* The findings its fields can raise (assess.c), FIND_NONE-terminated
 	 * (walk them with CHECK_FOR_EACH_FINDING). */
 	enum finding_id findings[CHECK_MAX_FINDINGS];
 };
+
+#define CHECK_FOR_EACH_FACT(c, fa)                                                      \
+	for (const struct check_fact *fa = (c)->facts;                                   \
+	     fa < (c)->facts + CHECK_MAX_FACTS && fa->key; fa++)
 
 #define CHECK_FOR_EACH_FINDING(c, f)                                                    \
 	for (const enum finding_id *f = (c)->findings;                                   \
@@ -107,5 +144,8 @@ void check_join(char *line, size_t linesz, const char *text);
 void check_join_tri(char *line, size_t linesz, enum tri v, const char *yes, const char *no);
 void check_join_vuln(char *line, size_t linesz, enum vuln v, const char *vulnerable,
 		     const char *not_vulnerable);
+/* Fill a fact's value: CV_UNKNOWN when v is unknown. */
+void check_value_tri(struct check_value *out, enum tri v);
+void check_value_vuln(struct check_value *out, enum vuln v);
 
 #endif

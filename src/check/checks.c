@@ -65,6 +65,18 @@ void check_join_vuln(char *line, size_t linesz, enum vuln v, const char *vulnera
 		check_join(line, linesz, v == VULN_VULNERABLE ? vulnerable : not_vulnerable);
 }
 
+void check_value_tri(struct check_value *out, enum tri v)
+{
+	out->kind = v == TRI_UNKNOWN ? CV_UNKNOWN : CV_TRI;
+	out->tri = v;
+}
+
+void check_value_vuln(struct check_value *out, enum vuln v)
+{
+	out->kind = v == VULN_UNKNOWN ? CV_UNKNOWN : CV_VULN;
+	out->vuln = v;
+}
+
 /* "auth, guest, ..., all or none" for the error message. */
 static void valid_names(char *out, size_t outsz)
 {

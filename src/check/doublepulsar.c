@@ -27,6 +27,18 @@ static void dp_line(const struct svc_record *r, FILE *f)
 		fputs(" (DoublePulsar:INFECTED)", f);
 }
 
+static void dp_fact(const struct svc_record *r, struct check_value *v)
+{
+	check_value_vuln(v, r->doublepulsar);
+}
+
+static const struct check_nmap_vuln dp_nmap = {
+	.script = "smb-double-pulsar-backdoor",
+	.key = "Double Pulsar SMB Backdoor",
+	.title = "Double Pulsar SMB Backdoor",
+	.ref = "https://github.com/countercept/doublepulsar-detection-script",
+};
+
 const struct check check_doublepulsar = {
 	.id = "doublepulsar",
 	.summary = "DoublePulsar implant: Trans2 SESSION_SETUP knock over SMB1",
@@ -37,5 +49,7 @@ const struct check check_doublepulsar = {
 	.text_group = TEXT_VULNS,
 	.to_text = dp_text,
 	.to_line = dp_line,
+	.facts = {{"doublepulsar", "DoublePulsar", dp_fact}},
+	.nmap_vuln = &dp_nmap,
 	.findings = {FIND_DOUBLEPULSAR},
 };

@@ -29,6 +29,11 @@ static void guest_line(const struct svc_record *r, FILE *f)
 		fprintf(f, " (guest:%s)", r->auth.guest == TRI_YES ? "True" : "False");
 }
 
+static void guest_fact(const struct svc_record *r, struct check_value *v)
+{
+	check_value_tri(v, r->auth.guest);
+}
+
 const struct check check_guest = {
 	.id = "guest",
 	.summary = "logon as a random non-existent user accepted as guest",
@@ -40,5 +45,6 @@ const struct check check_guest = {
 	.text_group = TEXT_AUTH,
 	.to_text = guest_text,
 	.to_line = guest_line,
+	.facts = {{"guest", "Guest logon", guest_fact}},
 	.findings = {FIND_GUEST_ACCESS},
 };

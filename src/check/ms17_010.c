@@ -26,6 +26,19 @@ static void ms17_line(const struct svc_record *r, FILE *f)
 		fputs(" (MS17-010:VULNERABLE)", f);
 }
 
+static void ms17_fact(const struct svc_record *r, struct check_value *v)
+{
+	check_value_vuln(v, r->ms17_010);
+}
+
+static const struct check_nmap_vuln ms17_nmap = {
+	.script = "smb-vuln-ms17-010",
+	.key = "CVE-2017-0143",
+	.title = "Remote Code Execution vulnerability in Microsoft SMBv1 servers (ms17-010)",
+	.cve = "CVE-2017-0143",
+	.ref = "https://technet.microsoft.com/en-us/library/security/ms17-010.aspx",
+};
+
 const struct check check_ms17_010 = {
 	.id = "ms17_010",
 	.summary = "MS17-010 (EternalBlue): PeekNamedPipe on FID 0 over anonymous IPC$, SMB1",
@@ -36,5 +49,7 @@ const struct check check_ms17_010 = {
 	.text_group = TEXT_VULNS,
 	.to_text = ms17_text,
 	.to_line = ms17_line,
+	.facts = {{"ms17_010", "MS17-010", ms17_fact}},
+	.nmap_vuln = &ms17_nmap,
 	.findings = {FIND_MS17_010},
 };

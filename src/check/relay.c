@@ -56,6 +56,13 @@ static void relay_text(const struct svc_record *r, char *line, size_t linesz)
 			    : "no" CHECK_NBSP "NTLM" CHECK_NBSP "relay");
 }
 
+static void relay_target_fact(const struct svc_record *r, struct check_value *v)
+{
+	struct relay_verdict rv;
+	relay_verdict_of(r, &rv);
+	check_value_tri(v, !relay_known(r) ? TRI_UNKNOWN : rv.target ? TRI_YES : TRI_NO);
+}
+
 const struct check check_relay = {
 	.id = "relay",
 	.summary = "NTLM relay target: signing not required, NTLM offered, encryption not forced",
@@ -67,5 +74,6 @@ const struct check check_relay = {
 	.to_json = relay_json,
 	.text_group = TEXT_AUTH,
 	.to_text = relay_text,
+	.facts = {{"relay_target", "NTLM relay target", relay_target_fact}},
 	.findings = {FIND_RELAY_TARGET},
 };

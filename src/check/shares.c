@@ -56,6 +56,30 @@ static void shares_text(const struct svc_record *r, char *line, size_t linesz)
 	check_join(line, linesz, words);
 }
 
+/* "ADMIN$ public(read,write) data(read)": the names, and what an anonymous
+ * session may do at each */
+static void shares_fact(const struct svc_record *r, struct check_value *v)
+{
+	if (!r->has_shares)
+		return;
+	v->kind = CV_TEXT;
+	size_t len = 0;
+	for (unsigned i = 0; i < r->n_shares && i < REC_MAX_SHARES; i++) {
+		const struct rec_share *sh = &r->shares[i];
+		bool rd = sh->anonymous_read == TRI_YES, wr = sh->anonymous_write == TRI_YES;
+		int w = snprintf(v->text + len, sizeof v->text - len, "%s%s%s", i ? " " : "",
+				 sh->name,
+				 rd && wr ? "(read,write)"
+				 : rd	  ? "(read)"
+				 : wr	  ? "(write)"
+					  : "");
+		if (w < 0 || (size_t)w >= sizeof v->text - len)
+			break; /* truncated at a whole name */
+		len += (size_t)w;
+	}
+	v->text[len] = '\0';
+}
+
 const struct check check_shares = {
 	.id = "shares",
 	.summary = "anonymous share list (SRVSVC) and which disk shares can be listed",
@@ -65,5 +89,6 @@ const struct check check_shares = {
 	.to_json = shares_json,
 	.text_group = TEXT_SHARES,
 	.to_text = shares_text,
+	.facts = {{"shares", "Shares", shares_fact}},
 	.findings = {FIND_ANON_SHARE_READABLE, FIND_ANON_SHARE_WRITABLE},
 };

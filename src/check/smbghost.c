@@ -35,6 +35,20 @@ static void smbghost_line(const struct svc_record *r, FILE *f)
 		fputs(" (SMBGhost:VULNERABLE)", f);
 }
 
+static void smbghost_fact(const struct svc_record *r, struct check_value *v)
+{
+	check_value_vuln(v, r->cve_2020_0796);
+}
+
+/* nmap has no script for SMBGhost: ours, in the same table shape */
+static const struct check_nmap_vuln smbghost_nmap = {
+	.script = "smbwatch-cve-2020-0796",
+	.key = "CVE-2020-0796",
+	.title = "SMBv3 compression remote code execution (SMBGhost)",
+	.cve = "CVE-2020-0796",
+	.ref = "https://msrc.microsoft.com/update-guide/vulnerability/CVE-2020-0796",
+};
+
 const struct check check_smbghost = {
 	.id = "cve_2020_0796",
 	.summary = "SMBGhost (CVE-2020-0796): affected build with 3.1.1 compression (nothing sent)",
@@ -47,5 +61,7 @@ const struct check check_smbghost = {
 	.text_group = TEXT_VULNS,
 	.to_text = smbghost_text,
 	.to_line = smbghost_line,
+	.facts = {{"cve_2020_0796", "CVE-2020-0796", smbghost_fact}},
+	.nmap_vuln = &smbghost_nmap,
 	.findings = {FIND_CVE_2020_0796},
 };

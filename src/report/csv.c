@@ -1,18 +1,21 @@
 /* csv.c - one row per service under a fixed header (RFC 4180: fields with
  * a comma, quote, CR or LF are quoted, quotes doubled, rows end in CRLF).
- * Unknown values are empty fields. */
+ * Unknown values are empty fields. Between the fingerprint's columns and
+ * the findings, one column per fact of each check, in the check table's
+ * order (check/check.h): a new check brings its columns with it. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "check/check.h"
 #include "report/report_int.h"
 
 struct csv_state {
 	FILE *out;
 };
 
-static const char csv_header[] =
+static const char csv_fingerprint_header[] =
 	"ip,port,transport,netbios_computer,netbios_domain,os_version,smb1,smb1_signing,"
-	"smb2_dialects,smb2_signing,server_guid,null_session,guest,findings\r\n";
+	"smb2_dialects,smb2_signing,server_guid";
 
 static void *csv_open(FILE *out)
 {
@@ -20,7 +23,11 @@ static void *csv_open(FILE *out)
 	if (!s)
 		return NULL;
 	s->out = out;
-	fputs(csv_header, out);
+	fputs(csv_fingerprint_header, out);
+	for (unsigned i = 0; i < RCHK_N; i++)
+		CHECK_FOR_EACH_FACT(all_checks[i], fa)
+			fprintf(out, ",%s", fa->key);
+	fputs(",findings\r\n", out);
 	return s;
 }
 
@@ -57,6 +64,28 @@ static const char *tri_str(enum tri t)
 	return t == TRI_UNKNOWN ? "" : t == TRI_YES ? "true" : "false";
 }
 
+/* A check's value: true/false, vulnerable/not_vulnerable as in the JSON,
+ * text (from the server: defanged), or empty when unknown. */
+static void csv_check_value(FILE *f, const struct svc_record *rec, const struct check_fact *fa)
+{
+	struct check_value v = {0};
+	fa->get(rec, &v);
+	switch (v.kind) {
+	case CV_TRI:
+		csv_field(f, tri_str(v.tri), false, false);
+		break;
+	case CV_VULN:
+		csv_field(f, vuln_name(v.vuln), false, false);
+		break;
+	case CV_TEXT:
+		csv_field(f, v.text, false, true);
+		break;
+	case CV_UNKNOWN:
+		csv_field(f, "", false, false);
+		break;
+	}
+}
+
 static void csv_service(void *st, const struct svc_record *rec)
 {
 	struct csv_state *s = st;
@@ -86,8 +115,9 @@ static void csv_service(void *st, const struct svc_record *rec)
 		}
 	}
 	csv_field(f, buf, false, false);
-	csv_field(f, tri_str(rec->auth.null_session), false, false);
-	csv_field(f, tri_str(rec->auth.guest), false, false);
+	for (unsigned i = 0; i < RCHK_N; i++)
+		CHECK_FOR_EACH_FACT(all_checks[i], fa)
+			csv_check_value(f, rec, fa);
 	/* finding ids joined by spaces: ids are [A-Z0-9_], never need quoting */
 	char ids[REC_MAX_FINDINGS * 33] = "";
 	size_t len = 0;

@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "assess/osname.h"
+#include "check/check.h"
 #include "report/escape.h"
 #include "report/report_int.h"
 
@@ -573,6 +574,25 @@ static void fact(FILE *f, const char *label, const char *value)
 	fputs("</dd>", f);
 }
 
+static void check_fact(FILE *f, const struct svc_record *r, const struct check_fact *fa)
+{
+	struct check_value v = {0};
+	fa->get(r, &v);
+	switch (v.kind) {
+	case CV_TRI:
+		fact(f, fa->label, tri_label(v.tri));
+		break;
+	case CV_VULN:
+		fact(f, fa->label, vuln_name(v.vuln));
+		break;
+	case CV_TEXT:
+		fact(f, fa->label, v.text);
+		break;
+	case CV_UNKNOWN:
+		break;
+	}
+}
+
 static void write_service(FILE *f, const struct svc_record *r)
 {
 	char buf[REC_STR * 2];
@@ -590,15 +610,10 @@ static void write_service(FILE *f, const struct svc_record *r)
 	report_dialects(r, ", ", buf, sizeof buf);
 	fact(f, "SMB2/3 dialects", buf);
 	fact(f, "Signing", signing_label(report_signing(r)));
-	fact(f, "Anonymous logon", tri_label(r->auth.anonymous_logon));
-	fact(f, "Guest logon", tri_label(r->auth.guest));
-	/* vulnerabilities only when checked (unknown says nothing) */
-	if (r->ms17_010 != VULN_UNKNOWN)
-		fact(f, "MS17-010", vuln_name(r->ms17_010));
-	if (r->cve_2020_0796 != VULN_UNKNOWN)
-		fact(f, "CVE-2020-0796", vuln_name(r->cve_2020_0796));
-	if (r->doublepulsar != VULN_UNKNOWN)
-		fact(f, "DoublePulsar", vuln_name(r->doublepulsar));
+	/* each check's facts, only those it learned (unknown says nothing) */
+	for (unsigned i = 0; i < RCHK_N; i++)
+		CHECK_FOR_EACH_FACT(all_checks[i], fa)
+			check_fact(f, r, fa);
 	for (unsigned i = 0; i < r->n_errors && i < REC_MAX_ERRORS; i++) {
 		snprintf(buf, sizeof buf, "%s: %s", r->errors[i].stage, r->errors[i].message);
 		fact(f, "Error", buf);

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "check/check.h"
 #include "report/escape.h"
 #include "report/report_int.h"
 
@@ -301,36 +302,23 @@ static void vuln_table(struct nx_script *sc, const char *key, const char *title,
 	table_end(sc);
 }
 
+/* Each check that nmap knows as a vulns script, when it has a verdict. */
 static void script_vulns(FILE *out, const struct svc_record *r)
 {
-	struct nx_script sc;
-	if (r->ms17_010 != VULN_UNKNOWN) {
+	for (unsigned i = 0; i < RCHK_N; i++) {
+		const struct check *c = all_checks[i];
+		if (!c->nmap_vuln || !c->facts[0].get)
+			continue;
+		struct check_value v = {0};
+		c->facts[0].get(r, &v);
+		if (v.kind != CV_VULN)
+			continue;
+		struct nx_script sc;
 		script_open(&sc);
 		if (script_ok(&sc))
-			vuln_table(&sc, "CVE-2017-0143",
-				   "Remote Code Execution vulnerability in Microsoft SMBv1 servers "
-				   "(ms17-010)",
-				   r->ms17_010, "CVE-2017-0143",
-				   "https://technet.microsoft.com/en-us/library/security/ms17-010.aspx");
-		script_close(&sc, out, "smb-vuln-ms17-010");
-	}
-	if (r->doublepulsar != VULN_UNKNOWN) {
-		script_open(&sc);
-		if (script_ok(&sc))
-			vuln_table(&sc, "Double Pulsar SMB Backdoor", "Double Pulsar SMB Backdoor",
-				   r->doublepulsar, NULL,
-				   "https://github.com/countercept/doublepulsar-detection-script");
-		script_close(&sc, out, "smb-double-pulsar-backdoor");
-	}
-	if (r->cve_2020_0796 != VULN_UNKNOWN) {
-		/* nmap has no script for SMBGhost: ours, same table shape */
-		script_open(&sc);
-		if (script_ok(&sc))
-			vuln_table(&sc, "CVE-2020-0796",
-				   "SMBv3 compression remote code execution (SMBGhost)",
-				   r->cve_2020_0796, "CVE-2020-0796",
-				   "https://msrc.microsoft.com/update-guide/vulnerability/CVE-2020-0796");
-		script_close(&sc, out, "smbwatch-cve-2020-0796");
+			vuln_table(&sc, c->nmap_vuln->key, c->nmap_vuln->title, v.vuln,
+				   c->nmap_vuln->cve, c->nmap_vuln->ref);
+		script_close(&sc, out, c->nmap_vuln->script);
 	}
 }
 

@@ -9,7 +9,6 @@
 #include "wire/smb2.h"
 #include "wire/smb2_compress.h"
 
-#define SMB2_FLAGS_SIGNED 0x00000008u
 /* Compounds longer than this are not something a client sends. */
 #define SMB2_MAX_COMPOUND 32
 
@@ -110,7 +109,9 @@ static void session_setup(struct smb_event *ev, struct rd *m)
 	ev->what = SMB_W_SESSION;
 	if (ev->reply) {
 		uint16_t ss, flags;
-		/* MS-SMB2 2.2.6: StructureSize(2) SessionFlags(2) */
+		/* MS-SMB2 2.2.6: StructureSize(2) SessionFlags(2); read here
+		 * rather than by smb2_session_setup_resp_decode, which also
+		 * wants the security blob a snaplen-cut capture may not hold */
 		if (ev->status == 0 && rd_u16le(m, &ss) && ss == 9 && rd_u16le(m, &flags)) {
 			ev->guest = (flags & SMB2_SESSION_FLAG_IS_GUEST) != 0;
 			ev->null_flag = (flags & SMB2_SESSION_FLAG_IS_NULL) != 0;

@@ -86,6 +86,45 @@ sed 's/portid="445"/portid="4455"/' "$WORK/run.xml" >"$WORK/bad.xml"
 "$PY" "$ROOT/tests/lib/nmapxml_check.py" compare "$WORK/bad.xml" "$WORK/nmap.xml" >/dev/null
 eq "control: a changed port fails the comparison" "$?" "1"
 
+# --- CSV ----------------------------------------------------------------------
+# the check columns come from the check table: each agrees with the JSON
+# record of the same service (run.jsonl above), and the lab's SMB1 persona
+# has a verdict in ms17_010
+timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db -p 139,445 --format csv \
+	"$TARGETS" >"$WORK/run.csv" 2>"$WORK/csv_err.txt"
+eq "scan --format csv exits 0" "$?" "0"
+csv_out=$("$PY" - "$WORK/run.csv" "$WORK/run.jsonl" <<'PYEOF'
+import csv, json, sys
+rows = {(r["ip"], r["port"]): r for r in csv.DictReader(open(sys.argv[1], newline=""))}
+recs = [json.loads(l) for l in open(sys.argv[2])]
+def want(rec, col):
+    a, v = rec.get("auth", {}), rec.get("vulns", {})
+    val = {"anonymous_logon": a.get("anonymous_logon"), "null_session": a.get("null_session"),
+           "guest": a.get("guest"), "ms17_010": v.get("ms17_010"),
+           "cve_2020_0796": v.get("cve_2020_0796"), "doublepulsar": v.get("doublepulsar"),
+           "relay_target": rec.get("relay", {}).get("target")}[col]
+    return "" if val is None else ("true" if val is True else "false" if val is False else val)
+bad, verdicts = [], 0
+for rec in recs:
+    row = rows.get((rec["ip"], str(rec["port"])))
+    if row is None:
+        bad.append("no csv row for %s:%s" % (rec["ip"], rec["port"])); continue
+    for col in ("anonymous_logon", "null_session", "guest", "ms17_010", "cve_2020_0796",
+                "doublepulsar", "relay_target"):
+        if row[col] != want(rec, col):
+            bad.append("%s:%s %s csv=%r json=%r" % (rec["ip"], rec["port"], col, row[col], want(rec, col)))
+    verdicts += row["ms17_010"] != ""
+print("rows=%d verdicts=%d %s" % (len(rows), verdicts, "; ".join(bad) or "agree"))
+PYEOF
+)
+has "csv: every check column agrees with the JSON record" "$csv_out" " agree"
+has "csv: one row per service of the run" "$csv_out" "rows=$n_svc "
+if [[ $csv_out =~ verdicts=([0-9]+) ]] && ((BASH_REMATCH[1] > 0)); then
+	ok "csv: the SMB1 persona has an ms17_010 verdict (positive control)"
+else
+	not_ok "csv: the SMB1 persona has an ms17_010 verdict (positive control)" "$csv_out"
+fi
+
 # --- DefectDojo Generic Findings ----------------------------------------------
 SCHEMA=$ROOT/tests/data/defectdojo-generic-findings.schema.json
 # (finding id/address/port) of a run's JSON Lines, sorted

@@ -120,10 +120,13 @@ static const char want_line[] =
 	"SMB  198.18.1.2       139    DC1              [*] Windows 10.0 Build 17763 (name:DC1) (domain:CORP) (dialects:2.1,3.1.1) (signing:True) (SMBv1:False)\n";
 
 static const char want_csv[] =
-	"ip,port,transport,netbios_computer,netbios_domain,os_version,smb1,smb1_signing,smb2_dialects,smb2_signing,server_guid,null_session,guest,findings\r\n"
-	"198.18.1.10,445,direct,LAB-SMB1,LAB,6.1.0,true,enabled,2.0.2 2.1 3.0 3.0.2 3.1.1,enabled,03020100-0504-0706-0809-0a0b0c0d0e0f,true,,SMB1_ENABLED\r\n"
-	"198.18.1.2,445,direct,DC1,CORP,10.0.17763,false,,2.1 3.1.1,required,,,,SMB_EXPOSED NO_ENCRYPTION\r\n"
-	"198.18.1.2,139,netbios,DC1,CORP,10.0.17763,false,,2.1 3.1.1,required,,,,SMB_EXPOSED NO_ENCRYPTION\r\n";
+	/* the check columns come from the check table, in its order */
+	"ip,port,transport,netbios_computer,netbios_domain,os_version,smb1,smb1_signing,smb2_dialects,smb2_signing,server_guid,"
+	"anonymous_logon,null_session,guest,shares,ms17_010,cve_2020_0796,doublepulsar,relay_target,findings\r\n"
+	"198.18.1.10,445,direct,LAB-SMB1,LAB,6.1.0,true,enabled,2.0.2 2.1 3.0 3.0.2 3.1.1,enabled,03020100-0504-0706-0809-0a0b0c0d0e0f,"
+	"true,true,,IPC$ public(read),not_vulnerable,,,,SMB1_ENABLED\r\n"
+	"198.18.1.2,445,direct,DC1,CORP,10.0.17763,false,,2.1 3.1.1,required,,,,,,,,,,SMB_EXPOSED NO_ENCRYPTION\r\n"
+	"198.18.1.2,139,netbios,DC1,CORP,10.0.17763,false,,2.1 3.1.1,required,,,,,,,,,,SMB_EXPOSED NO_ENCRYPTION\r\n";
 
 static void sample(void)
 {
@@ -199,11 +202,15 @@ static void test_csv_quoting(void **state)
 	/* formula injection from a hostile server, and RFC 4180 quoting */
 	record_set_str(r.ntlm.netbios_computer, REC_STR, "=HYPERLINK(\"x\")");
 	record_set_str(r.ntlm.netbios_domain, REC_STR, "A,B\r\nC");
+	/* a share name is the server's too, in a check's column */
+	r.has_shares = true;
+	r.n_shares = 1;
+	record_set_str(r.shares[0].name, sizeof r.shares[0].name, "=cmd");
 	const struct svc_record *recs[] = { &r };
 	char *s = run(REPORT_CSV, recs, 1, NULL);
 	const char *row = strchr(s, '\n') + 1;
 	assert_string_equal(row, "127.0.0.1,8445,direct,\"'=HYPERLINK(\"\"x\"\")\",\"A,B\r\nC\","
-				 ",,,,,,,,\r\n");
+				 ",,,,,,,,,\"'=cmd\",,,,,\r\n");
 	free(s);
 }
 

@@ -28,5 +28,8 @@ int cli_serve(int argc, char **argv);
 /* smbwatch policy check FILE: lint an exposure policy. 0 clean, 1 errors
  * (FILE:LINE each on stdout), 2 usage or unreadable file. */
 int cli_policy(int argc, char **argv);
+/* smbwatch smb1-usage: servers with SMBv1 enabled (scan) x the clients
+ * the sensor saw use it. 0 done, 2 usage, 3 database error. */
+int cli_smb1_usage(int argc, char **argv);
 
 #endif

@@ -17,6 +17,8 @@
 #include "sensor/memcap.h"
 #include "sensor/alert_ecs.h"
 #include "sensor/sensor.h"
+#include "sensor/sensor_db.h"
+#include "store/store.h"
 #include "sensor/source.h"
 
 #define SENSOR_MAX_SINKS 8
@@ -36,7 +38,30 @@ struct sensor_cli {
 	const char *metrics_listen; /* --metrics-listen */
 	bool metrics_allow_remote;
 	struct metrics *metrics;   /* alerts by kind; NULL = not served */
+	bool use_db;               /* --db given (db NULL: the default path) */
+	const char *db;
+	struct store *store;
+	struct sensor_db *sdb;     /* batches alerts and sightings into store */
 };
+
+static uint64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000u + (uint64_t)t.tv_nsec / 1000000u;
+}
+
+static void db_report(void *ctx, const char *msg)
+{
+	(void)ctx;
+	fprintf(stderr, "smbwatch sensor: %s\n", msg);
+}
+
+static void on_seen(void *ctx, const struct sensor_seen *o)
+{
+	struct sensor_cli *c = ctx;
+	sensor_db_seen(c->sdb, o, mono_ms());
+}
 
 /* Alerts through the monitor's sinks, one JSON object (or, for an ecs+
  * sink, one ECS document) per alert. */
@@ -64,6 +89,8 @@ static void on_alert(void *ctx, const struct sensor_alert *a)
 	struct sensor_cli *c = ctx;
 	if (c->metrics)
 		metrics_sensor_alert(c->metrics, a->id, a->severity);
+	if (c->sdb)
+		sensor_db_alert(c->sdb, a, mono_ms());
 	if (c->n_sinks)
 		alert_to_sinks(c, a);
 	else if (c->ecs)
@@ -92,6 +119,10 @@ static void usage(FILE *f)
 	      "  -o, --output FILE      write alerts (JSON Lines) to FILE instead of stdout\n"
 	      "      --format FMT       json (default) or ecs: Elastic Common Schema documents\n"
 	      "                         (Filebeat / Elastic Agent read them as they are)\n"
+	      "      --db [URL|PATH]    also write alerts and what was seen (servers, dialects,\n"
+	      "                         SMB1 clients, signing) to the store: a SQLite file\n"
+	      "                         (default ~/.local/share/smbwatch/smbwatch.db) or a\n"
+	      "                         postgres:// URL; batched, one transaction a second\n"
 	      "      --sink SPEC        send alerts where monitor sends events (repeatable):\n"
 	      "                         stdout | file:PATH | syslog | webhook:URL | exec:COMMAND,\n"
 	      "                         with ecs+ before it for ECS (ecs+file:PATH)\n"
@@ -135,7 +166,7 @@ static int parse_num(const char *s, unsigned long max, unsigned long *out)
 enum {
 	OPT_BPF = 256, OPT_SUMMARY, OPT_STATS, OPT_USER, OPT_SCAN_HOSTS, OPT_SCAN_FAILED,
 	OPT_SCAN_WINDOW, OPT_BRUTE, OPT_SPRAY, OPT_BRUTE_WINDOW, OPT_MAX_FLOWS, OPT_MAX_MEMORY,
-	OPT_SINK, OPT_SECRET, OPT_APPROVED, OPT_FORMAT, OPT_METRICS_LISTEN, OPT_METRICS_REMOTE,
+	OPT_SINK, OPT_SECRET, OPT_APPROVED, OPT_FORMAT, OPT_METRICS_LISTEN, OPT_METRICS_REMOTE, OPT_DB,
 };
 
 /* --approved-scanners, accumulated over the options; freed by cli_sensor. */
@@ -187,6 +218,7 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 		{"format", required_argument, NULL, OPT_FORMAT},
 		{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
 		{"metrics-allow-remote", no_argument, NULL, OPT_METRICS_REMOTE},
+		{"db", optional_argument, NULL, OPT_DB},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -216,6 +248,14 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 			break;
 		case OPT_METRICS_LISTEN: c->metrics_listen = optarg; break;
 		case OPT_METRICS_REMOTE: c->metrics_allow_remote = true; break;
+		case OPT_DB:
+			/* --db alone: the default file; --db X or --db=X: X */
+			c->use_db = true;
+			if (optarg)
+				c->db = optarg;
+			else if (optind < argc && argv[optind][0] != '-')
+				c->db = argv[optind++];
+			break;
 		case OPT_APPROVED:
 			if (parse_approved(optarg) != 0)
 				return -1;
@@ -338,6 +378,8 @@ static int run(struct sensor_cli *c, struct sensor_source *src, struct sensor *s
 				sensor_advance(s, (uint64_t)now.tv_sec * 1000000u +
 							  (uint64_t)now.tv_nsec / 1000u);
 			}
+			if (c->sdb)
+				sensor_db_tick(c->sdb, mono_ms());
 			continue;
 		}
 		if (r == SOURCE_EOF)
@@ -365,6 +407,8 @@ static int run(struct sensor_cli *c, struct sensor_source *src, struct sensor *s
 			continue;
 		p.ts_us = ts;
 		sensor_packet(s, &p);
+		if (c->sdb && (packets & 1023) == 0)
+			sensor_db_tick(c->sdb, mono_ms());
 		if (sensor_stop)
 			break;
 	}
@@ -374,9 +418,66 @@ static int run(struct sensor_cli *c, struct sensor_source *src, struct sensor *s
 
 static int sensor_main(int argc, char **argv);
 
+/* --db: open (and migrate) the store and the batcher over it. */
+static int open_db(struct sensor_cli *c)
+{
+	char path[4096], err[600];
+	const char *where = c->db;
+	if (!where) {
+		if (store_default_path(path, sizeof path) != 0) {
+			fputs("smbwatch sensor: no database path: set HOME or XDG_DATA_HOME, or give "
+			      "--db PATH\n",
+			      stderr);
+			return -1;
+		}
+		where = path;
+	}
+	if (store_open(where, &c->store, err, sizeof err) != 0) {
+		fprintf(stderr, "smbwatch sensor: database error: %s\n", err);
+		return -1;
+	}
+	c->sdb = sensor_db_new(c->store, 0, 0, db_report, c);
+	if (!c->sdb) {
+		fputs("smbwatch sensor: out of memory\n", stderr);
+		store_close(c->store);
+		c->store = NULL;
+		return -1;
+	}
+	c->cfg.seen_fn = on_seen;
+	c->cfg.seen_ctx = c;
+	return 0;
+}
+
+/* Write what is left and close; the counts go with --stats. */
+static void close_db(struct sensor_cli *c, bool stats)
+{
+	if (!c->sdb)
+		return;
+	struct sensor_db *d = c->sdb;
+	c->sdb = NULL;
+	sensor_db_flush(d, mono_ms());
+	struct sensor_db_stats ds;
+	sensor_db_get_stats(d, &ds);
+	sensor_db_close(d, mono_ms());
+	if (stats)
+		fprintf(stderr,
+			"sensor database: %llu alerts and %llu sightings stored in %llu "
+			"transactions, %llu failed writes, %llu items dropped\n",
+			(unsigned long long)ds.alerts, (unsigned long long)ds.seen,
+			(unsigned long long)ds.transactions, (unsigned long long)ds.failures,
+			(unsigned long long)ds.dropped);
+	store_close(c->store);
+	c->store = NULL;
+}
+
+static struct sensor_cli *sensor_cli_now; /* for close_db on every return */
+
 int cli_sensor(int argc, char **argv)
 {
 	int rc = sensor_main(argc, argv);
+	if (sensor_cli_now)
+		close_db(sensor_cli_now, false);
+	sensor_cli_now = NULL;
 	targets_free(approved_set);
 	approved_set = NULL;
 	return rc;
@@ -384,15 +485,22 @@ int cli_sensor(int argc, char **argv)
 
 static int sensor_main(int argc, char **argv)
 {
-	struct sensor_cli c;
+	/* static: cli_sensor closes the database after any early return */
+	static struct sensor_cli c;
 	char err[512];
 	FILE *out = stdout;
 
 	memset(&c, 0, sizeof c);
 	sensor_config_defaults(&c.cfg);
+	sensor_cli_now = &c;
 	int prc = parse(argc, argv, &c);
 	if (prc != 0)
 		return prc > 0 ? 0 : 2;
+
+	/* the database first: a dead or unwritable store is an error before
+	 * the first packet, not a surprise in the middle of a capture */
+	if (c.use_db && open_db(&c) != 0)
+		return 3;
 
 	struct sensor_source *src = c.file ? source_open_file(c.file, err, sizeof err)
 					   : source_open_live(c.iface, memcap_capture_buffer(c.cfg.max_memory),
@@ -491,6 +599,8 @@ static int sensor_main(int argc, char **argv)
 	if (c.stats)
 		print_stats(s, &c.mem);
 	sensor_free(s);
+	close_db(&c, c.stats);
+	sensor_cli_now = NULL;
 	metrics_http_stop(http);
 	metrics_free(c.metrics);
 	for (unsigned i = 0; i < c.n_sinks; i++)

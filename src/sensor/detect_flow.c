@@ -156,6 +156,7 @@ static void on_negotiate_reply(struct smb_conn *c, const struct smb_event *ev)
 	d->sign_enabled = ev->sign_enabled || ev->sign_required;
 	d->sign_required = ev->sign_required;
 	summary_negotiated(c->s->summary, c->f, ev->version, ev->dialect_name, ev->sign_required);
+	sensor_report_seen(c->s, c->f, ev->version, ev->dialect_name, ev->sign_required);
 	/* a client's SMB1 NEGOTIATE alone is normal (multi-protocol
 	 * negotiate); the server answering in SMB1 is what matters */
 	if (ev->version == 1) {

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -83,6 +84,23 @@ void sensor_free(struct sensor *s)
 void sensor_addr_str(const struct flow *f, bool server, char *out, size_t outsz)
 {
 	pkt_addr_str(f->key.family, server ? f->key.srv : f->key.cli, out, outsz);
+}
+
+void sensor_report_seen(struct sensor *s, const struct flow *f, uint8_t version,
+			const char *dialect, bool sign_required)
+{
+	if (!s->cfg.seen_fn)
+		return;
+	struct sensor_seen o;
+	memset(&o, 0, sizeof o);
+	o.ts_us = s->now_us;
+	sensor_addr_str(f, true, o.server, sizeof o.server);
+	sensor_addr_str(f, false, o.client, sizeof o.client);
+	o.port = f->key.sport;
+	o.version = version;
+	snprintf(o.dialect, sizeof o.dialect, "%s", dialect ? dialect : "");
+	o.sign_required = sign_required;
+	s->cfg.seen_fn(s->cfg.seen_ctx, &o);
 }
 
 static bool approved_source(const struct sensor *s, const char *addr)
@@ -224,6 +242,10 @@ static void on_flow_close(void *ctx, struct flow *f, enum flow_end why)
 	s->memory = (size_t)((long)s->memory + delta);
 	host_connect_result(s, f);
 	summary_seen(s->summary, f);
+	/* a server that answered, negotiated or not (a capture that began
+	 * mid-connection holds no NEGOTIATE) */
+	if (f->established)
+		sensor_report_seen(s, f, 0, "", false);
 	if (why == FLOW_END_EVICTED)
 		s->st.flows_evicted++;
 }

@@ -15,6 +15,19 @@
 #include "sensor/alert.h"
 #include "sensor/packet.h"
 
+/* What the sensor saw of one SMB server, for `sensor --db`: a NEGOTIATE
+ * answered (dialect set) or an established connection that ended
+ * (dialect ""). */
+struct sensor_seen {
+	uint64_t ts_us;
+	char server[48], client[48];
+	uint16_t port;
+	uint8_t version;             /* 1 or 2; 0 when not negotiated */
+	char dialect[32];
+	bool sign_required;
+};
+typedef void (*sensor_seen_fn)(void *ctx, const struct sensor_seen *o);
+
 struct sensor_config {
 	size_t max_flows;            /* flows held at once (LRU eviction beyond) */
 	size_t max_memory;           /* bytes buffered over all flows */
@@ -34,6 +47,8 @@ struct sensor_config {
 	const struct target_set *approved_scanners;
 	sensor_alert_fn alert_fn;
 	void *alert_ctx;
+	sensor_seen_fn seen_fn;      /* NULL: sightings are not wanted */
+	void *seen_ctx;
 };
 
 struct sensor_stats {

@@ -129,5 +129,8 @@ void sensor_alert_flow(struct sensor *s, const struct flow *f, struct sensor_ale
 		       const char *extra, uint64_t window_us);
 void sensor_alert_raw(struct sensor *s, struct sensor_alert *a);
 void sensor_addr_str(const struct flow *f, bool server, char *out, size_t outsz);
+/* Tell cfg.seen_fn about flow f's server (dialect "" = not negotiated). */
+void sensor_report_seen(struct sensor *s, const struct flow *f, uint8_t version,
+			const char *dialect, bool sign_required);
 
 #endif

@@ -115,6 +115,7 @@ static const struct route routes[] = {
 	{"/api/latest.xml", api_latest_xml},
 	{"/api/latest.html", api_latest_html},
 	{"/api/policy", api_policy},
+	{"/api/sensor", api_sensor},
 };
 
 int api_handle(const struct api_req *rq, const char *path, struct api_reply *out)

@@ -5,6 +5,7 @@
 #define SMBW_SERVE_API_H
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "store/store.h"
@@ -74,5 +75,10 @@ void api_latest_html(const struct api_req *rq, struct api_reply *out);
 struct policy;
 void api_policy_set(const struct policy *p);
 void api_policy(const struct api_req *rq, struct api_reply *out);
+void api_sensor(const struct api_req *rq, struct api_reply *out);
+/* api_sensor.c for the other endpoints: the sensor alerts that involve ip
+ * (newest first, NULL on a store error); whether the sensor saw ip:port. */
+json_t *api_sensor_host_alerts(struct store *st, const char *ip);
+bool api_sensor_saw(struct store *st, const char *ip, long long port);
 
 #endif

@@ -84,12 +84,19 @@ void api_host(const struct api_req *rq, struct api_reply *out)
 				&p, 1);
 	if (!rows)
 		return api_store_error(out, rq->st);
-	if (json_array_size(rows) == 0) {
+	json_t *alerts = api_sensor_host_alerts(rq->st, ip);
+	if (!alerts) {
 		json_decref(rows);
+		return api_store_error(out, rq->st);
+	}
+	/* a host only the sensor saw still has a page: its alerts */
+	if (json_array_size(rows) == 0 && json_array_size(alerts) == 0) {
+		json_decref(rows);
+		json_decref(alerts);
 		return api_error(out, 404, "no service of this address is in the store");
 	}
-	json_t *body = json_pack("{s:s, s:o, s:o}", "ip", ip, "ports", ports_now(rows), "history",
-				 history(rows));
+	json_t *body = json_pack("{s:s, s:o, s:o, s:o}", "ip", ip, "ports", ports_now(rows),
+				 "history", history(rows), "sensor_alerts", alerts);
 	json_decref(rows);
 	api_json(out, 200, body);
 }

@@ -150,8 +150,9 @@ static void inv_params(const struct inv_filter *f, struct store_param p[8], long
 	p[7] = (struct store_param){.num = offset, .is_int = true};
 }
 
-/* The views ("internal", "external", "sensor"...) that ever saw ip:port:
- * service_latest.views (" a b ", store migration 4), sorted. */
+/* The views ("internal", "external"...) that ever saw ip:port:
+ * service_latest.views (" a b ", store migration 4), sorted; then "sensor"
+ * when the sensor saw it on the wire (migration 5). */
 static json_t *views_of(json_t *row)
 {
 	char buf[512];
@@ -165,6 +166,9 @@ static json_t *views_of(json_t *row)
 			at++;
 		json_array_insert_new(out, at, json_string(v));
 	}
+	/* the sensor saw it (sensor --db): sensor_saw, from inv_page's query */
+	if (json_integer_value(json_object_get(row, "sensor_saw")) > 0)
+		json_array_append_new(out, json_string("sensor"));
 	return out;
 }
 
@@ -182,7 +186,9 @@ static json_t *inv_page(struct store *st, const struct inv_filter *f, long long 
 		 "SELECT l.ip AS ip, l.port AS port, l.first_seen AS first_seen,"
 		 " l.last_seen AS last_seen, l.sightings AS sightings,"
 		 " l.run_id AS last_run, l.views AS views, s.record AS record,"
-		 " l.open_findings AS open_findings FROM"
+		 " l.open_findings AS open_findings,"
+		 " (SELECT COUNT(*) FROM sensor_servers z WHERE z.ip = l.ip AND z.port = l.port)"
+		 " AS sensor_saw FROM"
 		 " (SELECT l.*, (SELECT COUNT(*) FROM findings f WHERE f.service_id = l.service_id"
 		 " AND f.severity <> 'info') AS open_findings FROM service_latest l" INV_WHERE "%s"
 		 " ORDER BY %s LIMIT CAST($7 AS BIGINT)%s) l"

@@ -97,6 +97,32 @@ static const char *const migrations[] = {
 	" event TEXT NOT NULL, severity INTEGER NOT NULL, ip TEXT NOT NULL,"
 	" port INTEGER NOT NULL, view TEXT NOT NULL, body TEXT NOT NULL,"
 	" PRIMARY KEY (run_id, seq));",
+	/* 5: what `sensor --db`
+	 * writes. sensor_alerts: every alert (capture time, kind, the alert
+	 * JSON); sensor_servers / sensor_dialects: each SMB server seen on the
+	 * wire, its dialects, SMB1 and signing, first/last seen; sensor_smb1:
+	 * which clients used SMB1 with which server (smb1-usage reads it) */
+	"CREATE TABLE sensor_alerts ("
+	" id BIGSERIAL PRIMARY KEY, at BIGINT NOT NULL, at_us BIGINT NOT NULL,"
+	" kind TEXT NOT NULL, severity TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,"
+	" src_port INTEGER NOT NULL, dst_port INTEGER NOT NULL, approved INTEGER NOT NULL,"
+	" alert TEXT NOT NULL);"
+	"CREATE INDEX sensor_alerts_at ON sensor_alerts(at);"
+	"CREATE INDEX sensor_alerts_kind ON sensor_alerts(kind, at);"
+	"CREATE INDEX sensor_alerts_src ON sensor_alerts(src, at);"
+	"CREATE INDEX sensor_alerts_dst ON sensor_alerts(dst, at);"
+	"CREATE TABLE sensor_servers ("
+	" ip TEXT NOT NULL, port INTEGER NOT NULL, first_seen BIGINT NOT NULL,"
+	" last_seen BIGINT NOT NULL, smb1 INTEGER NOT NULL, sign_required INTEGER NOT NULL,"
+	" sign_optional INTEGER NOT NULL, PRIMARY KEY (ip, port));"
+	"CREATE TABLE sensor_dialects ("
+	" ip TEXT NOT NULL, port INTEGER NOT NULL, dialect TEXT NOT NULL,"
+	" first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL, PRIMARY KEY (ip, port, dialect));"
+	"CREATE TABLE sensor_smb1 ("
+	" client TEXT NOT NULL, server TEXT NOT NULL, port INTEGER NOT NULL,"
+	" dialect TEXT NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL,"
+	" negotiations BIGINT NOT NULL, PRIMARY KEY (client, server, port));"
+	"CREATE INDEX sensor_smb1_server ON sensor_smb1(server, port, last_seen);",
 };
 
 #define PG(st) ((PGconn *)(st)->impl)
@@ -476,6 +502,64 @@ static int pg_delivered_put(struct store *st, const char *key, const char *sink,
 		 3, v, NULL);
 }
 
+/* A batch of the sensor's alerts and sightings in one transaction. */
+static int pg_sensor_put(struct store *st, const struct store_sensor_batch *b)
+{
+	/* a sensor runs for weeks: after the server restarted, reconnect
+	 * (once per batch) rather than fail every batch until we exit */
+	if (PQstatus(PG(st)) == CONNECTION_BAD)
+		PQreset(PG(st));
+	if (q(st, "storing sensor data", "BEGIN", 0, NULL, NULL) != 0)
+		return -1;
+	for (size_t i = 0; i < b->n_alerts; i++) {
+		const struct store_sensor_alert *a = &b->alerts[i];
+		char at[24], us[24], sp[8], dp[8];
+		i64(at, sizeof at, a->at_us / 1000000);
+		i64(us, sizeof us, a->at_us);
+		snprintf(sp, sizeof sp, "%u", a->src_port);
+		snprintf(dp, sizeof dp, "%u", a->dst_port);
+		const char *v[] = {at, us, a->kind, a->severity, a->src, a->dst, sp, dp,
+				   a->approved ? "1" : "0", a->json};
+		if (q(st, "storing a sensor alert",
+		      SENSOR_ALERT_INSERT("$1::bigint", "$2::bigint", "$3", "$4", "$5", "$6",
+					  "$7::int", "$8::int", "$9::int", "$10"),
+		      10, v, NULL) != 0)
+			goto fail;
+	}
+	for (size_t i = 0; i < b->n_seen; i++) {
+		const struct store_sensor_seen *o = &b->seen[i];
+		char at[24], port[8];
+		i64(at, sizeof at, o->at);
+		snprintf(port, sizeof port, "%u", o->port);
+		const char *v[] = {o->server, port, at, o->smb1 ? "1" : "0",
+				   o->dialect && o->sign_required ? "1" : "0",
+				   o->dialect && !o->sign_required ? "1" : "0"};
+		if (q(st, "storing a sensor sighting",
+		      SENSOR_SERVER_UPSERT("$1", "$2::int", "$3::bigint", "$4::int", "$5::int",
+					   "$6::int"),
+		      6, v, NULL) != 0)
+			goto fail;
+		if (o->dialect) {
+			const char *dv[] = {o->server, port, o->dialect, at};
+			if (q(st, "storing a sensor sighting",
+			      SENSOR_DIALECT_UPSERT("$1", "$2::int", "$3", "$4::bigint"), 4, dv,
+			      NULL) != 0)
+				goto fail;
+		}
+		if (o->smb1 && o->dialect) {
+			const char *sv[] = {o->client, o->server, port, o->dialect, at};
+			if (q(st, "storing a sensor sighting",
+			      SENSOR_SMB1_UPSERT("$1", "$2", "$3::int", "$4", "$5::bigint"), 5, sv,
+			      NULL) != 0)
+				goto fail;
+		}
+	}
+	return q(st, "committing sensor data", "COMMIT", 0, NULL, NULL);
+fail:
+	PQclear(PQexec(PG(st), "ROLLBACK"));
+	return -1;
+}
+
 /* PostgreSQL type oids (catalog/pg_type_d.h) read back as JSON integers. */
 static bool pg_int_type(Oid t)
 {
@@ -544,6 +628,7 @@ static const struct store_ops pg_ops = {
 	.events_put = pg_events_put,
 	.delivered_has = pg_delivered_has,
 	.delivered_put = pg_delivered_put,
+	.sensor_put = pg_sensor_put,
 	.query = pg_query,
 	.set_readonly = pg_set_readonly,
 };

@@ -113,6 +113,32 @@ static const char *const migrations[] = {
 	" event TEXT NOT NULL, severity INTEGER NOT NULL, ip TEXT NOT NULL,"
 	" port INTEGER NOT NULL, view TEXT NOT NULL, body TEXT NOT NULL,"
 	" PRIMARY KEY (run_id, seq));",
+	/* 5: what `sensor --db`
+	 * writes. sensor_alerts: every alert (capture time, kind, the alert
+	 * JSON); sensor_servers / sensor_dialects: each SMB server seen on the
+	 * wire, its dialects, SMB1 and signing, first/last seen; sensor_smb1:
+	 * which clients used SMB1 with which server (smb1-usage reads it) */
+	"CREATE TABLE sensor_alerts ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL, at_us INTEGER NOT NULL,"
+	" kind TEXT NOT NULL, severity TEXT NOT NULL, src TEXT NOT NULL, dst TEXT NOT NULL,"
+	" src_port INTEGER NOT NULL, dst_port INTEGER NOT NULL, approved INTEGER NOT NULL,"
+	" alert TEXT NOT NULL);"
+	"CREATE INDEX sensor_alerts_at ON sensor_alerts(at);"
+	"CREATE INDEX sensor_alerts_kind ON sensor_alerts(kind, at);"
+	"CREATE INDEX sensor_alerts_src ON sensor_alerts(src, at);"
+	"CREATE INDEX sensor_alerts_dst ON sensor_alerts(dst, at);"
+	"CREATE TABLE sensor_servers ("
+	" ip TEXT NOT NULL, port INTEGER NOT NULL, first_seen INTEGER NOT NULL,"
+	" last_seen INTEGER NOT NULL, smb1 INTEGER NOT NULL, sign_required INTEGER NOT NULL,"
+	" sign_optional INTEGER NOT NULL, PRIMARY KEY (ip, port));"
+	"CREATE TABLE sensor_dialects ("
+	" ip TEXT NOT NULL, port INTEGER NOT NULL, dialect TEXT NOT NULL,"
+	" first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL, PRIMARY KEY (ip, port, dialect));"
+	"CREATE TABLE sensor_smb1 ("
+	" client TEXT NOT NULL, server TEXT NOT NULL, port INTEGER NOT NULL,"
+	" dialect TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
+	" negotiations INTEGER NOT NULL, PRIMARY KEY (client, server, port));"
+	"CREATE INDEX sensor_smb1_server ON sensor_smb1(server, port, last_seen);",
 };
 
 #define DB(st) ((sqlite3 *)(st)->impl)
@@ -605,6 +631,88 @@ static int sq_delivered_put(struct store *st, const char *key, const char *sink,
 	return rc == SQLITE_DONE ? 0 : sql_fail(st, "recording a delivery");
 }
 
+/* A batch of the sensor's alerts and sightings in one transaction (the
+ * sensor writes per batch, never per packet: store.h). */
+static int sq_sensor_put(struct store *st, const struct store_sensor_batch *b)
+{
+	sqlite3_stmt *al = NULL, *sv = NULL, *di = NULL, *s1 = NULL;
+	if (exec_sql(st, "BEGIN IMMEDIATE", "storing sensor data") != 0)
+		return -1;
+	if (prep(st, SENSOR_ALERT_INSERT("?1", "?2", "?3", "?4", "?5", "?6", "?7", "?8", "?9", "?10"),
+		 &al) != 0 ||
+	    prep(st, SENSOR_SERVER_UPSERT("?1", "?2", "?3", "?4", "?5", "?6"), &sv) != 0 ||
+	    prep(st, SENSOR_DIALECT_UPSERT("?1", "?2", "?3", "?4"), &di) != 0 ||
+	    prep(st, SENSOR_SMB1_UPSERT("?1", "?2", "?3", "?4", "?5"), &s1) != 0)
+		goto fail;
+	for (size_t i = 0; i < b->n_alerts; i++) {
+		const struct store_sensor_alert *a = &b->alerts[i];
+		sqlite3_reset(al);
+		sqlite3_bind_int64(al, 1, a->at_us / 1000000);
+		sqlite3_bind_int64(al, 2, a->at_us);
+		sqlite3_bind_text(al, 3, a->kind, -1, SQLITE_STATIC);
+		sqlite3_bind_text(al, 4, a->severity, -1, SQLITE_STATIC);
+		sqlite3_bind_text(al, 5, a->src, -1, SQLITE_STATIC);
+		sqlite3_bind_text(al, 6, a->dst, -1, SQLITE_STATIC);
+		sqlite3_bind_int(al, 7, (int)a->src_port);
+		sqlite3_bind_int(al, 8, (int)a->dst_port);
+		sqlite3_bind_int(al, 9, a->approved);
+		sqlite3_bind_text(al, 10, a->json, -1, SQLITE_STATIC);
+		if (sqlite3_step(al) != SQLITE_DONE) {
+			sql_fail(st, "storing a sensor alert");
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < b->n_seen; i++) {
+		const struct store_sensor_seen *o = &b->seen[i];
+		sqlite3_reset(sv);
+		sqlite3_bind_text(sv, 1, o->server, -1, SQLITE_STATIC);
+		sqlite3_bind_int(sv, 2, (int)o->port);
+		sqlite3_bind_int64(sv, 3, o->at);
+		sqlite3_bind_int(sv, 4, o->smb1);
+		sqlite3_bind_int(sv, 5, o->dialect && o->sign_required);
+		sqlite3_bind_int(sv, 6, o->dialect && !o->sign_required);
+		if (sqlite3_step(sv) != SQLITE_DONE) {
+			sql_fail(st, "storing a sensor sighting");
+			goto fail;
+		}
+		if (o->dialect) {
+			sqlite3_reset(di);
+			sqlite3_bind_text(di, 1, o->server, -1, SQLITE_STATIC);
+			sqlite3_bind_int(di, 2, (int)o->port);
+			sqlite3_bind_text(di, 3, o->dialect, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(di, 4, o->at);
+			if (sqlite3_step(di) != SQLITE_DONE) {
+				sql_fail(st, "storing a sensor sighting");
+				goto fail;
+			}
+		}
+		if (o->smb1 && o->dialect) {
+			sqlite3_reset(s1);
+			sqlite3_bind_text(s1, 1, o->client, -1, SQLITE_STATIC);
+			sqlite3_bind_text(s1, 2, o->server, -1, SQLITE_STATIC);
+			sqlite3_bind_int(s1, 3, (int)o->port);
+			sqlite3_bind_text(s1, 4, o->dialect, -1, SQLITE_STATIC);
+			sqlite3_bind_int64(s1, 5, o->at);
+			if (sqlite3_step(s1) != SQLITE_DONE) {
+				sql_fail(st, "storing a sensor sighting");
+				goto fail;
+			}
+		}
+	}
+	sqlite3_finalize(al);
+	sqlite3_finalize(sv);
+	sqlite3_finalize(di);
+	sqlite3_finalize(s1);
+	return exec_sql(st, "COMMIT", "committing sensor data");
+fail:
+	sqlite3_finalize(al);
+	sqlite3_finalize(sv);
+	sqlite3_finalize(di);
+	sqlite3_finalize(s1);
+	sqlite3_exec(DB(st), "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
 /* Parameters are "$1".."$9" (store.h): bound by name, so a query may use
  * one twice or leave one out. */
 static int sq_query(struct store *st, const char *sql, const struct store_param *params,
@@ -677,6 +785,7 @@ static const struct store_ops sqlite_ops = {
 	.events_put = sq_events_put,
 	.delivered_has = sq_delivered_has,
 	.delivered_put = sq_delivered_put,
+	.sensor_put = sq_sensor_put,
 	.query = sq_query,
 	.set_readonly = sq_set_readonly,
 };

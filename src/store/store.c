@@ -221,6 +221,13 @@ int store_events_put(struct store *st, int64_t run_id, const struct store_event 
 	return st->ops->events_put(st, run_id, ev, n);
 }
 
+int store_sensor_put(struct store *st, const struct store_sensor_batch *b)
+{
+	if (b->n_alerts == 0 && b->n_seen == 0)
+		return 0;
+	return st->ops->sensor_put(st, b);
+}
+
 int store_delivered_has(struct store *st, const char *key, const char *sink, bool *has)
 {
 	return st->ops->delivered_has(st, key, sink, has);

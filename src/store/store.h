@@ -24,7 +24,7 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 struct store;
 
@@ -130,6 +130,34 @@ struct store_event {
 	const char *body;    /* the event as compact JSON */
 };
 int store_events_put(struct store *st, int64_t run_id, const struct store_event *ev, size_t n);
+/* What the passive sensor (`sensor --db`) writes: its alerts and what it
+ * saw on the wire. One store_sensor_put() is one transaction, whatever the
+ * batch holds (src/sensor/sensor_db.c decides the batch). Times are
+ * capture time, unix seconds (at) and microseconds (at_us). */
+struct store_sensor_alert {
+	int64_t at_us;
+	const char *kind, *severity, *src, *dst;
+	unsigned src_port, dst_port;
+	bool approved;           /* from an --approved-scanners source */
+	const char *json;        /* the alert as the sensor prints it */
+};
+/* One SMB conversation's server side: a NEGOTIATE answered (dialect set)
+ * or an established connection that ended (dialect NULL). smb1: the server
+ * answered in SMB1, so client used SMB1 with it. */
+struct store_sensor_seen {
+	int64_t at;
+	const char *server, *client;
+	unsigned port;
+	const char *dialect;     /* NULL: no NEGOTIATE seen on this connection */
+	bool smb1, sign_required;
+};
+struct store_sensor_batch {
+	const struct store_sensor_alert *alerts;
+	size_t n_alerts;
+	const struct store_sensor_seen *seen;
+	size_t n_seen;
+};
+int store_sensor_put(struct store *st, const struct store_sensor_batch *b);
 
 /* Delivery log of the monitor: has sink already got the event key? */
 int store_delivered_has(struct store *st, const char *key, const char *sink, bool *has);

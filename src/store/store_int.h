@@ -33,6 +33,8 @@ struct store_ops {
 			  size_t n);
 	int (*delivered_has)(struct store *st, const char *key, const char *sink, bool *has);
 	int (*delivered_put)(struct store *st, const char *key, const char *sink, int64_t at);
+	/* one transaction: a batch of sensor alerts and sightings */
+	int (*sensor_put)(struct store *st, const struct store_sensor_batch *b);
 	int (*query)(struct store *st, const char *sql, const struct store_param *params, size_t n,
 		     store_row_cb cb, void *ud);
 	int (*set_readonly)(struct store *st);
@@ -115,5 +117,36 @@ void store_search_text(json_t *rec, char *out, size_t outsz);
 	RUN_COUNT_OF("n_critical", "f.severity = 'critical'") ","                        \
 	RUN_COUNT_OF("n_smb1", "f.finding = 'SMB1_ENABLED'") ","                         \
 	RUN_COUNT_OF("n_unsigned", "f.finding = 'SIGNING_NOT_REQUIRED'")
+
+/* The sensor's tables (store_sensor_put): the same statements in both
+ * backends, only the placeholder differs (SQLite ?N, PostgreSQL $N with a
+ * cast), so each is a macro of its placeholders. Sightings widen first/last
+ * seen; smb1 and signing flags only ever turn on. */
+#define SENSOR_WIDEN(t)                                                                  \
+	" first_seen = CASE WHEN excluded.first_seen < " t ".first_seen"                  \
+	" THEN excluded.first_seen ELSE " t ".first_seen END,"                            \
+	" last_seen = CASE WHEN excluded.last_seen > " t ".last_seen"                     \
+	" THEN excluded.last_seen ELSE " t ".last_seen END"
+#define SENSOR_FLAG(t, c)                                                                \
+	", " c " = CASE WHEN excluded." c " > " t "." c " THEN excluded." c " ELSE " t "." c " END"
+#define SENSOR_ALERT_INSERT(p1, p2, p3, p4, p5, p6, p7, p8, p9, p10)                    \
+	"INSERT INTO sensor_alerts (at, at_us, kind, severity, src, dst, src_port, dst_port,"  \
+	" approved, alert) VALUES (" p1 "," p2 "," p3 "," p4 "," p5 "," p6 "," p7 "," p8 ","   \
+	p9 "," p10 ")"
+#define SENSOR_SERVER_UPSERT(p1, p2, p3, p4, p5, p6)                                     \
+	"INSERT INTO sensor_servers (ip, port, first_seen, last_seen, smb1, sign_required,"   \
+	" sign_optional) VALUES (" p1 "," p2 "," p3 "," p3 "," p4 "," p5 "," p6 ")"            \
+	" ON CONFLICT (ip, port) DO UPDATE SET" SENSOR_WIDEN("sensor_servers")                \
+	SENSOR_FLAG("sensor_servers", "smb1") SENSOR_FLAG("sensor_servers", "sign_required")   \
+	SENSOR_FLAG("sensor_servers", "sign_optional")
+#define SENSOR_DIALECT_UPSERT(p1, p2, p3, p4)                                            \
+	"INSERT INTO sensor_dialects (ip, port, dialect, first_seen, last_seen) VALUES ("     \
+	p1 "," p2 "," p3 "," p4 "," p4 ")"                                                      \
+	" ON CONFLICT (ip, port, dialect) DO UPDATE SET" SENSOR_WIDEN("sensor_dialects")
+#define SENSOR_SMB1_UPSERT(p1, p2, p3, p4, p5)                                           \
+	"INSERT INTO sensor_smb1 (client, server, port, dialect, first_seen, last_seen,"      \
+	" negotiations) VALUES (" p1 "," p2 "," p3 "," p4 "," p5 "," p5 ",1)"                    \
+	" ON CONFLICT (client, server, port) DO UPDATE SET" SENSOR_WIDEN("sensor_smb1")       \
+	", dialect = excluded.dialect, negotiations = sensor_smb1.negotiations + 1"
 
 #endif

@@ -144,7 +144,19 @@ async function main() {
 			[...document.querySelectorAll("#history tbody tr")].map((r) => r.dataset.status));
 		const text = await page.evaluate(() => document.body.innerText);
 		rec.payloads_in_text = payloads.map((p) => text.includes(p));
+		rec.sensor_alerts = await page.evaluate(() => document.querySelectorAll("#host-sensor-alerts tbody tr").length);
 		await page.screenshot({ path: path.join(shots, "serve-host.png"), fullPage: true });
+
+		// the sensor (empty until `sensor --db` wrote; all of it shown)
+		rec = fresh("sensor");
+		await go("#/sensor?days=3650");
+		await new Promise((r) => setTimeout(r, 500)); // the chart draws after the DOM
+		await dom(rec);
+		rec.tables = await page.evaluate(() => Object.fromEntries(
+			["sensor-totals", "sensor-talkers", "sensor-smb1", "sensor-smb1-usage"].map((id) =>
+				[id, document.querySelectorAll("#" + id + " tbody tr").length])));
+		rec.empty = await page.evaluate(() => !!document.getElementById("sensor-empty"));
+		await page.screenshot({ path: path.join(shots, "serve-sensor.png"), fullPage: true });
 	} finally {
 		await browser.close();
 		fs.rmSync(profile, { recursive: true, force: true });

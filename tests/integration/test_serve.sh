@@ -211,7 +211,7 @@ else
 	not_ok "chromium opened every page" "$(tail -20 "$WORK/page.err")"
 fi
 j=$WORK/page.json
-for p in overview inventory changes host; do
+for p in overview inventory changes host sensor; do
 	eq "$p: no console error, no page error, no request outside the server, no dialog" \
 		"$(jq -c ".pages.$p | [.console_errors, .page_errors, .outside_requests, .dialogs, .error]" "$j")" '[[],[],[],[],null]'
 	eq "$p: no <img>, no inline handler, no javascript: link, only the two scripts" \
@@ -233,6 +233,7 @@ eq "changes: the events listed (the monitor's and the external run's new)" "$(jq
 eq "host .14: history shown (internal twice, external once)" \
 	"$(jq -c '.pages.host.history | sort' "$j")" '["first_seen","first_seen","same"]'
 eq "host .14: every payload shown as text (inert)" "$(jq -c '.pages.host.payloads_in_text' "$j")" '[true,true,true]'
+eq "sensor: no sensor data in this store, said so" "$(jq -c '.pages.sensor.empty' "$j")" 'true'
 for s in overview inventory changes host; do
 	if [ -s "$shots/serve-$s.png" ]; then ok "screenshot $s kept"; else not_ok "screenshot $s kept"; fi
 done

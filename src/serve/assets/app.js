@@ -258,11 +258,62 @@ async function pageHost(main, params) {
   main.append(table(['When', 'Run', 'Port', 'View', 'Status', 'Changes'], h.history.map(e =>
     el('tr', { 'data-status': e.status }, el('td', {}, when(e.at)), el('td', {}, '#' + e.run), el('td', {}, e.port), el('td', {}, e.view),
       el('td', {}, e.status), el('td', {}, (e.changes || []).map(c => el('div', {}, el('code', {}, changeText(c))))))), { id: 'history' }));
+  main.append(el('h2', {}, 'Sensor alerts that involve it'));
+  if (!(h.sensor_alerts || []).length)
+    main.append(el('p', { class: 'muted' }, 'None stored.'));
+  else
+    main.append(table(['When', 'Alert', 'Source', 'Destination', 'Evidence'], alertRows(h.sensor_alerts), { id: 'host-sensor-alerts' }));
+}
+
+function alertRows(alerts) {
+  return alerts.map(a => el('tr', { class: 'sensor-alert' }, el('td', {}, when(a.at)), el('td', {}, sevBadge(a.severity, a.kind)),
+    el('td', {}, hostLink(a.src)), el('td', {}, a.dst ? hostLink(a.dst) : '—'),
+    el('td', { class: 'evidence' }, (a.alert && a.alert.evidence) || '')));
+}
+
+async function pageSensor(main, params) {
+  const days = new URLSearchParams(params).get('days') || '30';
+  const s = await api('/api/sensor?days=' + encodeURIComponent(days));
+  main.append(el('h1', {}, 'Sensor'));
+  if (!s.has_data) {
+    main.append(el('p', { class: 'muted', id: 'sensor-empty' }, 'The sensor has not written to this store (smbwatch sensor --db).'));
+    return;
+  }
+  main.append(el('p', { class: 'muted' }, 'The last ' + s.days + ' days of sensor data, ' + when(s.since) + ' to ' + when(s.until) + '.'));
+  main.append(el('div', { class: 'cards', id: 'sensor-counts' },
+    el('div', { class: 'card' }, el('div', { class: 'n' }, s.servers.servers), 'SMB servers on the wire'),
+    el('div', { class: 'card' }, el('div', { class: 'n' }, s.servers.smb1), 'of them speaking SMB1'),
+    el('div', { class: 'card' }, el('div', { class: 'n' }, s.totals.reduce((n, t) => n + t.alerts, 0)), 'alerts')));
+  const daysList = [...new Set(s.by_day.map(d => d.day))];
+  const kinds = [...new Set(s.by_day.map(d => d.kind))];
+  const palette = ['#b00020', '#b26a00', '#827717', '#1565c0', '#6a1b9a', '#00838f', '#607d8b', '#2e7d32'];
+  main.append(el('div', { class: 'grid' },
+    lineChart('chart-sensor', daysList.map(d => when(d).slice(0, 10)), kinds.map((k, i) => ({
+      label: k, data: daysList.map(d => (s.by_day.find(x => x.day === d && x.kind === k) || { alerts: 0 }).alerts),
+      backgroundColor: palette[i % palette.length],
+    })), { title: 'Alerts by kind per day', type: 'bar', stacked: true })));
+  main.append(el('h2', {}, 'Alerts by kind'));
+  main.append(table(['Kind', 'Severity', 'Alerts'], s.totals.map(t =>
+    el('tr', {}, el('td', {}, t.kind), el('td', {}, sevBadge(t.severity)), el('td', {}, t.alerts))), { id: 'sensor-totals' }));
+  main.append(el('h2', {}, 'Top talkers'));
+  main.append(table(['Source', 'Alerts', 'Kinds', 'Targets', 'Last'], s.top_talkers.map(t =>
+    el('tr', {}, el('td', {}, hostLink(t.src)), el('td', {}, t.alerts), el('td', {}, t.kinds), el('td', {}, t.targets),
+      el('td', {}, when(t.last)))), { id: 'sensor-talkers' }));
+  main.append(el('h2', {}, 'SMB1 clients'));
+  main.append(table(['Client', 'Server', 'Dialect', 'Negotiations', 'First seen', 'Last seen'], s.smb1_clients.map(c =>
+    el('tr', {}, el('td', {}, hostLink(c.client)), el('td', {}, hostLink(c.server, svcText(c.server, c.port))), el('td', {}, c.dialect),
+      el('td', {}, c.negotiations), el('td', {}, when(c.first_seen)), el('td', {}, when(c.last_seen)))), { id: 'sensor-smb1' }));
+  main.append(el('h2', {}, 'Who still needs SMB1 (scan × sensor)'));
+  main.append(table(['Server', 'Verdict', ''], s.smb1_usage.servers.map(v =>
+    el('tr', { 'data-verdict': v.verdict }, el('td', {}, hostLink(v.ip, svcText(v.ip, v.port))), el('td', {}, v.verdict), el('td', {}, v.text))),
+  { id: 'sensor-smb1-usage' }));
+  if (s.smb1_usage.scan_gaps.length)
+    main.append(el('p', {}, 'Not in any scan (SCAN_GAP): ', s.smb1_usage.scan_gaps.map(g => svcText(g.ip, g.port)).join(', ')));
 }
 
 /* ---- routing ---------------------------------------------------------- */
 
-const PAGES = { overview: pageOverview, inventory: pageInventory, changes: pageChanges, host: pageHost };
+const PAGES = { overview: pageOverview, inventory: pageInventory, changes: pageChanges, host: pageHost, sensor: pageSensor };
 
 async function route() {
   const hash = location.hash.replace(/^#\/?/, '') || 'overview';

@@ -1,0 +1,158 @@
+/* smb1_usage.c - `smbwatch smb1-usage`: who still needs SMBv1, from the
+ * store (the latest scans joined with what `sensor --db` saw); the join
+ * and its verdicts are store/smb1_usage.h's. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cli/scan_store.h"
+#include "store/smb1_usage.h"
+
+static const char usage_text[] =
+	"usage: smbwatch smb1-usage [--db PATH|URL] [--smb1-usage-days N] [--format text|json]\n"
+	"  which servers have SMBv1 enabled (their latest stored scan) and which clients\n"
+	"  the sensor (sensor --db) saw negotiate SMBv1 with them in the last N days:\n"
+	"  used (upgrade or isolate those clients first), unused (safe to disable),\n"
+	"  not_observed (the sensor saw none of its traffic: no verdict), no_sensor;\n"
+	"  then SCAN_GAP: servers seen speaking SMBv1 that no scan stored\n"
+	"  --db PATH|URL            the store (default ~/.local/share/smbwatch/smbwatch.db)\n"
+	"  --smb1-usage-days N      the window, 1-3650 days (default 30)\n"
+	"  --format text|json       text (default) or one JSON object\n"
+	"exit status: 0 done, 2 bad usage, 3 database error\n";
+
+static void day(int64_t t, char *out, size_t n)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm) || strftime(out, n, "%Y-%m-%d %H:%M", &tm) == 0)
+		snprintf(out, n, "?");
+}
+
+static long long num(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static const char *str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
+static void addr(json_t *o, char *out, size_t n)
+{
+	const char *ip = str(o, "ip");
+	snprintf(out, n, strchr(ip, ':') ? "[%s]:%lld" : "%s:%lld", ip, num(o, "port"));
+}
+
+static void print_text(json_t *u)
+{
+	char a[80], t1[32], t2[32];
+	json_t *cov = json_object_get(u, "coverage");
+	printf("SMBv1 use in the last %lld days", num(u, "days"));
+	if (json_is_object(cov)) {
+		day(num(cov, "first"), t1, sizeof t1);
+		day(num(cov, "last"), t2, sizeof t2);
+		printf(" (sensor data from %s to %s UTC, %lld days)\n", t1, t2, num(cov, "days"));
+	} else {
+		printf(" (no sensor data in that window)\n");
+	}
+	json_t *srv = json_object_get(u, "servers");
+	printf("\nServers with SMBv1 enabled (%zu)\n", json_array_size(srv));
+	size_t i, k;
+	json_t *s, *c;
+	json_array_foreach(srv, i, s) {
+		addr(s, a, sizeof a);
+		printf("  %-24s %-12s %s\n", a, str(s, "verdict"), str(s, "text"));
+		json_array_foreach(json_object_get(s, "clients"), k, c) {
+			day(num(c, "last_seen"), t2, sizeof t2);
+			printf("      client %-20s \"%s\" %lld negotiations, last %s UTC\n",
+			       str(c, "client"), str(c, "dialect"), num(c, "negotiations"), t2);
+		}
+	}
+	json_t *gaps = json_object_get(u, "scan_gaps");
+	printf("\nSCAN_GAP: seen speaking SMBv1 on the wire, never scanned (%zu)\n",
+	       json_array_size(gaps));
+	json_array_foreach(gaps, i, s) {
+		addr(s, a, sizeof a);
+		day(num(s, "last_seen"), t2, sizeof t2);
+		printf("  %-24s %lld SMBv1 clients, last %s UTC: add it to the scan targets\n", a,
+		       num(s, "clients"), t2);
+	}
+}
+
+int cli_smb1_usage(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"db", required_argument, NULL, 'd'},
+		{"smb1-usage-days", required_argument, NULL, 'n'},
+		{"format", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0},
+	};
+	const char *db = NULL;
+	long days = SMB1_USAGE_DAYS;
+	bool json = false;
+	int ch;
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		char *end;
+		switch (ch) {
+		case 'd':
+			db = optarg;
+			break;
+		case 'n':
+			errno = 0;
+			days = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || days < 1 || days > 3650) {
+				fprintf(stderr,
+					"smbwatch smb1-usage: bad --smb1-usage-days '%s': 1-3650\n",
+					optarg);
+				return 2;
+			}
+			break;
+		case 'f':
+			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
+				fprintf(stderr, "smbwatch smb1-usage: bad --format '%s': text or json\n",
+					optarg);
+				return 2;
+			}
+			json = strcmp(optarg, "json") == 0;
+			break;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			fputs(usage_text, stderr);
+			return 2;
+		}
+	}
+	if (optind < argc) {
+		fprintf(stderr, "smbwatch smb1-usage: unexpected argument '%s'\n", argv[optind]);
+		return 2;
+	}
+	struct store *st;
+	if (scan_store_open_existing(db, "smb1-usage", &st) != 0)
+		return 3;
+	json_t *u = smb1_usage(st, (int64_t)time(NULL), (int)days);
+	if (!u) {
+		fprintf(stderr, "smbwatch smb1-usage: database error: %s\n", store_error(st));
+		store_close(st);
+		return 3;
+	}
+	if (json) {
+		char *t = json_dumps(u, JSON_COMPACT);
+		if (t)
+			puts(t);
+		free(t);
+	} else {
+		print_text(u);
+	}
+	json_decref(u);
+	store_close(st);
+	return 0;
+}

@@ -123,6 +123,10 @@ static const char *const migrations[] = {
 	" dialect TEXT NOT NULL, first_seen BIGINT NOT NULL, last_seen BIGINT NOT NULL,"
 	" negotiations BIGINT NOT NULL, PRIMARY KEY (client, server, port));"
 	"CREATE INDEX sensor_smb1_server ON sensor_smb1(server, port, last_seen);",
+	/* 6: the runs that are the latest of some service, one index step
+	 * each: serve's finding filters read the findings of those runs
+	 * only (api_inventory.c LATEST_FINDINGS) */
+	"CREATE INDEX service_latest_run ON service_latest(run_id);",
 };
 
 #define PG(st) ((PGconn *)(st)->impl)

@@ -33,7 +33,7 @@ static const struct sort_key sort_keys[] = {
 	{"address", "l.ip", ", l.port"},
 	{"first_seen", "l.first_seen", ", l.ip, l.port"},
 	{"last_seen", "l.last_seen", ", l.ip, l.port"},
-	{"findings", "l.open_findings", ", l.ip, l.port"},
+	{"findings", "open_findings", ", l.ip, l.port"}, /* the page query's alias */
 	{"port", "l.port", ", l.ip"},
 };
 

@@ -1,5 +1,5 @@
 /* main.c - command dispatch: smbwatch scan | monitor | diff | history | sensor |
- * serve | policy | smb1-usage | version | help. */
+ * serve | policy | smb1-usage | exposure | version | help. */
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +18,7 @@ static void usage(FILE *f)
 	      "  serve     the dashboard and JSON API over the store (web UI)\n"
 	      "  policy    check an exposure policy file (smbwatch policy check FILE)\n"
 	      "  smb1-usage  which SMBv1 servers (scan) the sensor saw clients use SMBv1 with\n"
+	      "  exposure  per host: the views that saw it, since when, ports, worst finding\n"
 	      "  version   print the version\n"
 	      "  help      this text\n",
 	      f);
@@ -46,6 +47,8 @@ int main(int argc, char **argv)
 		return cli_policy(argc - 1, argv + 1);
 	if (strcmp(cmd, "smb1-usage") == 0)
 		return cli_smb1_usage(argc - 1, argv + 1);
+	if (strcmp(cmd, "exposure") == 0)
+		return cli_exposure(argc - 1, argv + 1);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
 		printf("smbwatch %s\n", SMBW_VERSION);
 		return 0;

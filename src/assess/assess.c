@@ -192,9 +192,12 @@ void assess_record(struct svc_record *rec)
 		add(rec, FIND_CVE_2020_0796, "SMB 3.1.1 with compression offered, NTLM OS version %s",
 		    v);
 	}
-	if (assess_ip_is_public(rec->ip))
-		add(rec, FIND_SMB_EXPOSED_PUBLIC, "SMB answered on %s port %u (view %s)", rec->ip,
-		    (unsigned)rec->port, rec->view);
+	/* one finding for "reachable from outside", whichever way we know it:
+	 * the external view saw it, or the address is globally routable */
+	if (external_view(rec))
+		add(rec, FIND_SMB_EXPOSED_PUBLIC, "SMB answered on %s port %u (view %s%s)",
+		    rec->ip, (unsigned)rec->port, rec->view,
+		    assess_ip_is_public(rec->ip) ? ", globally routable address" : "");
 	assess_smb1_security_mode(rec);
 	assess_samba_version(rec);
 	if (rec->smb1.enabled == TRI_YES)

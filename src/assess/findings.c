@@ -6,7 +6,7 @@
 #include <string.h>
 
 static const struct finding_info table[FIND_N] = {
-	[FIND_SMB_EXPOSED_PUBLIC] = {"SMB_EXPOSED_PUBLIC", SEV_CRITICAL, "SMB reachable on a globally routable address",
+	[FIND_SMB_EXPOSED_PUBLIC] = {"SMB_EXPOSED_PUBLIC", SEV_CRITICAL, "SMB reachable from outside (the external view or a globally routable address)",
 	 "Block inbound TCP 445 and 139 (and any port SMB was moved to) at the perimeter "
 	 "firewall and the host firewall; give remote users VPN or an SMB-over-QUIC gateway "
 	 "instead of exposing SMB to the internet.",

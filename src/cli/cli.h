@@ -31,5 +31,9 @@ int cli_policy(int argc, char **argv);
 /* smbwatch smb1-usage: servers with SMBv1 enabled (scan) x the clients
  * the sensor saw use it. 0 done, 2 usage, 3 database error. */
 int cli_smb1_usage(int argc, char **argv);
+/* smbwatch exposure: per host, the views (scans, sensor) that saw it, since
+ * when, ports and the worst finding per view. 0 done, 2 usage, 3 database
+ * error. */
+int cli_exposure(int argc, char **argv);
 
 #endif

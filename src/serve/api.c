@@ -116,6 +116,7 @@ static const struct route routes[] = {
 	{"/api/latest.html", api_latest_html},
 	{"/api/policy", api_policy},
 	{"/api/sensor", api_sensor},
+	{"/api/exposure", api_exposure},
 };
 
 int api_handle(const struct api_req *rq, const char *path, struct api_reply *out)

@@ -76,6 +76,8 @@ struct policy;
 void api_policy_set(const struct policy *p);
 void api_policy(const struct api_req *rq, struct api_reply *out);
 void api_sensor(const struct api_req *rq, struct api_reply *out);
+/* GET /api/exposure (api_exposure.c): store/exposure.h's table */
+void api_exposure(const struct api_req *rq, struct api_reply *out);
 /* api_sensor.c for the other endpoints: the sensor alerts that involve ip
  * (newest first, NULL on a store error); whether the sensor saw ip:port. */
 json_t *api_sensor_host_alerts(struct store *st, const char *ip);

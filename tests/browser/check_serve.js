@@ -157,6 +157,14 @@ async function main() {
 				[id, document.querySelectorAll("#" + id + " tbody tr").length])));
 		rec.empty = await page.evaluate(() => !!document.getElementById("sensor-empty"));
 		await page.screenshot({ path: path.join(shots, "serve-sensor.png"), fullPage: true });
+
+		// exposure: one row per host and view, "ip view" in page order
+		rec = fresh("exposure");
+		await go("#/exposure");
+		await dom(rec);
+		rec.rows = await page.evaluate(() =>
+			[...document.querySelectorAll("#exposure tbody tr")].map((r) => r.dataset.ip + " " + r.dataset.view));
+		await page.screenshot({ path: path.join(shots, "serve-exposure.png"), fullPage: true });
 	} finally {
 		await browser.close();
 		fs.rmSync(profile, { recursive: true, force: true });

@@ -211,7 +211,7 @@ else
 	not_ok "chromium opened every page" "$(tail -20 "$WORK/page.err")"
 fi
 j=$WORK/page.json
-for p in overview inventory changes host sensor; do
+for p in overview inventory changes host sensor exposure; do
 	eq "$p: no console error, no page error, no request outside the server, no dialog" \
 		"$(jq -c ".pages.$p | [.console_errors, .page_errors, .outside_requests, .dialogs, .error]" "$j")" '[[],[],[],[],null]'
 	eq "$p: no <img>, no inline handler, no javascript: link, only the two scripts" \
@@ -234,6 +234,9 @@ eq "host .14: history shown (internal twice, external once)" \
 	"$(jq -c '.pages.host.history | sort' "$j")" '["first_seen","first_seen","same"]'
 eq "host .14: every payload shown as text (inert)" "$(jq -c '.pages.host.payloads_in_text' "$j")" '[true,true,true]'
 eq "sensor: no sensor data in this store, said so" "$(jq -c '.pages.sensor.empty' "$j")" 'true'
+eq "exposure: one row per host and view; .14 inside first, then from outside" \
+	"$(jq -c '.pages.exposure.rows' "$j")" \
+	'["198.18.1.10 internal","198.18.1.11 internal","198.18.1.12 internal","198.18.1.13 internal","198.18.1.14 internal","198.18.1.14 external"]'
 for s in overview inventory changes host; do
 	if [ -s "$shots/serve-$s.png" ]; then ok "screenshot $s kept"; else not_ok "screenshot $s kept"; fi
 done

@@ -66,6 +66,30 @@ static void test_smb1_unsigned_public(void **state)
 	}
 }
 
+/* Issue 22: a lab address seen from the view named "external" is the same
+ * one finding as a public address (SMB_EXPOSED_PUBLIC, critical) from the
+ * first run that saw it; the same record from the internal view is not. */
+static void test_external_view_is_exposed_public(void **state)
+{
+	(void)state;
+	struct svc_record r;
+	base(&r, "198.18.1.13", 445);
+	record_set_str(r.view, sizeof r.view, "external");
+	assess_record(&r);
+	assert_true(has(&r, "SMB_EXPOSED_PUBLIC"));
+	assert_int_equal(assess_worst(&r), SEV_CRITICAL);
+	unsigned n = 0;
+	for (unsigned i = 0; i < r.n_findings; i++)
+		n += strcmp(r.findings[i].id, "SMB_EXPOSED_PUBLIC") == 0;
+	assert_int_equal(n, 1); /* one id, not one per reason */
+	/* control: same host, internal view */
+	base(&r, "198.18.1.13", 445);
+	record_set_str(r.view, sizeof r.view, "internal");
+	assess_record(&r);
+	assert_false(has(&r, "SMB_EXPOSED_PUBLIC"));
+	assert_int_equal(assess_worst(&r), SEV_INFO);
+}
+
 static void test_restrict_anonymous_is_not_null_session(void **state)
 {
 	(void)state;
@@ -208,6 +232,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hardened_host_only_exposed),
 		cmocka_unit_test(test_smb1_unsigned_public),
+		cmocka_unit_test(test_external_view_is_exposed_public),
 		cmocka_unit_test(test_restrict_anonymous_is_not_null_session),
 		cmocka_unit_test(test_shares_guest_nonstandard),
 		cmocka_unit_test(test_vulns),

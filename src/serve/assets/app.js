@@ -311,9 +311,30 @@ async function pageSensor(main, params) {
     main.append(el('p', {}, 'Not in any scan (SCAN_GAP): ', s.smb1_usage.scan_gaps.map(g => svcText(g.ip, g.port)).join(', ')));
 }
 
+/* One host, every vantage point (GET /api/exposure, docs/exposure.md):
+ * each view that saw a host, since when, its ports, the worst finding. */
+async function pageExposure(main) {
+  const x = await api('/api/exposure');
+  main.append(el('h1', {}, 'Exposure'));
+  main.append(el('p', { class: 'muted' }, 'Per host: the views that saw it (scans by --view, and the sensor), since when, on which ports, and the worst finding of the latest sighting in each view.'));
+  if (!x.hosts.length) {
+    main.append(el('p', { class: 'muted', id: 'exposure-empty' }, 'Nothing stored yet.'));
+    return;
+  }
+  const rows = [];
+  for (const h of x.hosts) {
+    h.views.forEach((v, i) => rows.push(el('tr', { 'data-ip': h.ip, 'data-view': v.view, class: h.external ? 'external' : null },
+      el('td', {}, i === 0 ? hostLink(h.ip) : ''),
+      el('td', {}, v.view), el('td', {}, when(v.first_seen)), el('td', {}, v.first_run === null ? '—' : v.first_run),
+      el('td', {}, v.ports.join(', ')),
+      el('td', {}, v.worst ? sevBadge(v.worst.severity, v.worst.id + ' (' + v.worst.port + ')') : '—'))));
+  }
+  main.append(table(['Host', 'View', 'First seen', 'First run', 'Ports', 'Worst finding'], rows, { id: 'exposure' }));
+}
+
 /* ---- routing ---------------------------------------------------------- */
 
-const PAGES = { overview: pageOverview, inventory: pageInventory, changes: pageChanges, host: pageHost, sensor: pageSensor };
+const PAGES = { overview: pageOverview, inventory: pageInventory, changes: pageChanges, host: pageHost, sensor: pageSensor, exposure: pageExposure };
 
 async function route() {
   const hash = location.hash.replace(/^#\/?/, '') || 'overview';

@@ -7,6 +7,7 @@
 # SQLite store).
 #   bench/serve.sh            # SERVICES=100000 RUNS=30 REPEAT=7 BACKEND=sqlite SMBWATCH=build/smbwatch
 #   STORE=FILE bench/serve.sh # measure a SQLite store kept before (KEEP=1), no filling
+#   STORE=postgresql://... bench/serve.sh # or a PostgreSQL store filled before
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SMBWATCH=${SMBWATCH:-build/smbwatch}
@@ -31,6 +32,11 @@ if [ "$BACKEND" = postgres ]; then
 	GEN="psql:-h $W/pg -U postgres -d smbwatch"
 	sql() { psql -h "$W/pg" -U postgres -d smbwatch -XAtq -c "$1"; }
 	size() { sql "SELECT pg_database_size('smbwatch') / 1048576"; }
+elif [ -n "${STORE:-}" ] && [ "${STORE#postgresql:}" != "$STORE" ]; then
+	DB=$STORE # a PostgreSQL store filled before (a URL)
+	KIND=postgres
+	sql() { psql "$DB" -XAtq -c "$1"; }
+	size() { sql "SELECT pg_database_size(current_database()) / 1048576"; }
 elif [ -n "${STORE:-}" ]; then
 	DB=$STORE
 	sql() { sqlite3 "$DB" "$1"; }
@@ -47,7 +53,7 @@ if [ -z "${STORE:-}" ]; then
 	"$SMBWATCH" history --db "$DB" 198.18.0.1 >/dev/null # creates the schema (migrations)
 	python3 bench/serve_gen.py "$GEN" "$SERVICES" "$RUNS" 2>"$W/gen.log" || { cat "$W/gen.log" >&2; exit 1; }
 fi
-echo "store ($BACKEND): $SERVICES services x $RUNS runs, $(sql 'SELECT count(*) FROM services') service rows, $(sql 'SELECT count(*) FROM findings') finding rows, $(size) MB, filled in $(($(date +%s) - t0)) s"
+echo "store (${KIND:-$BACKEND}): $SERVICES services x $RUNS runs, $(sql 'SELECT count(*) FROM services') service rows, $(sql 'SELECT count(*) FROM findings') finding rows, $(size) MB, filled in $(($(date +%s) - t0)) s"
 "$SMBWATCH" serve --db "$DB" --listen "127.0.0.1:$PORT" 2>"$W/serve.log" &
 SERVE=$!
 for _ in $(seq 100); do grep -q 'http://' "$W/serve.log" && break; sleep 0.1; done

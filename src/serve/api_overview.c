@@ -38,9 +38,12 @@ static json_t *counts_now(struct store *st)
 				" FROM runs WHERE id IN (" LATEST_RUNS ")",
 				NULL, 0);
 	json_t *svc = api_rows(st,
-			       /* hosts: a walk of the (ip, port) key, no sort */
+			       /* hosts: a walk of the (ip, port) key, no sort; the
+				* ORDER BY keeps PostgreSQL on that walk instead of
+				* hashing 100,000 addresses (29 vs 60-110 ms) */
 			       "SELECT (SELECT COUNT(*) FROM service_latest) AS services,"
-			       " (SELECT COUNT(*) FROM (SELECT ip FROM service_latest GROUP BY ip) h)"
+			       " (SELECT COUNT(*) FROM (SELECT ip FROM service_latest GROUP BY ip"
+			       " ORDER BY ip) h)"
 			       " AS hosts",
 			       NULL, 0);
 	if (!rows || !svc) {

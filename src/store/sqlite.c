@@ -139,6 +139,10 @@ static const char *const migrations[] = {
 	" dialect TEXT NOT NULL, first_seen INTEGER NOT NULL, last_seen INTEGER NOT NULL,"
 	" negotiations INTEGER NOT NULL, PRIMARY KEY (client, server, port));"
 	"CREATE INDEX sensor_smb1_server ON sensor_smb1(server, port, last_seen);",
+	/* 6: the runs that are the latest of some service, one index step
+	 * each: serve's finding filters read the findings of those runs
+	 * only (api_inventory.c LATEST_FINDINGS) */
+	"CREATE INDEX service_latest_run ON service_latest(run_id);",
 };
 
 #define DB(st) ((sqlite3 *)(st)->impl)

@@ -250,6 +250,50 @@ static void test_inventory(void **state)
 	json_decref(b);
 }
 
+/* Filters together: each set filter adds its own numbered parameter
+ * (api_inventory.c inv_where), and the finding filters read the findings
+ * of the latest sightings only - .10 and .11 were last seen in run 2, .12
+ * in run 3; .11 had no SMB1 in run 1. */
+static void test_inventory_filters_combined(void **state)
+{
+	(void)state;
+	static const struct {
+		const char *query, *ips;
+		json_int_t total;
+	} cases[] = {
+		{"severity=high", "198.18.1.10 198.18.1.11 ", 2},
+		{"finding=SIGNING_NOT_REQUIRED", "198.18.1.12 ", 1},
+		{"q=SIGNING_NOT_REQUIRED", "198.18.1.12 ", 1},
+		{"q=198.18.1.1&finding=SMB1_ENABLED&severity=high", "198.18.1.11 ", 1},
+		{"q=198.18.1.1&finding=SMB1_ENABLED&severity=medium", "", 0},
+		{"finding=RELAY_TARGET&view=internal", "198.18.1.10 ", 1},
+		{"finding=RELAY_TARGET&view=external", "", 0},
+		{"severity=medium&view=external&sort=findings&order=desc", "198.18.1.12 ", 1},
+		/* .12 last, then .10 and .11 (same last_seen) by address */
+		{"finding=SMB_EXPOSED&sort=last_seen&order=desc&per_page=1&page=2", "198.18.1.10 ",
+		 3},
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		json_t *b;
+		assert_int_equal(get("/api/inventory", cases[i].query, &b), 200);
+		assert_string_equal(ips_of(b, "items"), cases[i].ips);
+		assert_int_equal(json_integer_value(json_object_get(b, "total")), cases[i].total);
+		json_decref(b);
+	}
+	/* the open findings of a page's rows, counted with or without that sort */
+	json_t *b;
+	assert_int_equal(get("/api/inventory", "sort=findings&order=desc&per_page=1", &b), 200);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(json_object_get(b, "items"), 0), "open_findings")),
+			 1);
+	json_decref(b);
+	assert_int_equal(get("/api/inventory", "q=198.18.1.11", &b), 200);
+	assert_int_equal(json_integer_value(json_object_get(
+				 json_array_get(json_object_get(b, "items"), 0), "open_findings")),
+			 1);
+	json_decref(b);
+}
+
 /* What the user types is data: LIKE wildcards match themselves, and sort
  * or order words outside the list are refused, never pasted into SQL. */
 static void test_inventory_input_is_data(void **state)
@@ -620,6 +664,7 @@ int main(void)
 	};
 	const struct CMUnitTest api[] = {
 		cmocka_unit_test(test_inventory),
+		cmocka_unit_test(test_inventory_filters_combined),
 		cmocka_unit_test(test_inventory_input_is_data),
 		cmocka_unit_test(test_overview_changes_host),
 		cmocka_unit_test(test_exports_and_stored),

@@ -1,14 +1,13 @@
 /* exposure.c - `smbwatch exposure`: one host, every vantage point, from the
  * store (every scan/monitor --view, and the sensor's sightings); the query
  * and its fold are store/exposure.h's, shared with serve's /api/exposure. */
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "cli/cli.h"
-#include "cli/scan_store.h"
+#include "cli/store_report.h"
 #include "store/exposure.h"
 
 static const char usage_text[] =
@@ -20,14 +19,6 @@ static const char usage_text[] =
 	"  --db PATH|URL            the store (default ~/.local/share/smbwatch/smbwatch.db)\n"
 	"  --format text|json       text (default) or one JSON object\n"
 	"exit status: 0 done, 2 bad usage, 3 database error\n";
-
-static void utc(long long t, char *out, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm) || strftime(out, n, "%Y-%m-%d %H:%M", &tm) == 0)
-		snprintf(out, n, "?");
-}
 
 static long long num(json_t *o, const char *k)
 {
@@ -68,7 +59,7 @@ static void print_text(json_t *t)
 		       json_is_true(json_object_get(h, "external")) ? "  SEEN FROM OUTSIDE" : "");
 		json_array_foreach(json_object_get(h, "views"), k, v) {
 			port_list(json_object_get(v, "ports"), ports, sizeof ports);
-			utc(num(v, "first_seen"), since, sizeof since);
+			store_report_utc(num(v, "first_seen"), since, sizeof since);
 			if (json_is_integer(json_object_get(v, "first_run")))
 				snprintf(run, sizeof run, ", run %lld", num(v, "first_run"));
 			else
@@ -85,61 +76,19 @@ static void print_text(json_t *t)
 	}
 }
 
+static json_t *exposure_query(struct store *st, void *ud)
+{
+	(void)ud;
+	return exposure_table(st);
+}
+
 int cli_exposure(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	const struct store_report r = {
+		.name = "exposure",
+		.usage = usage_text,
+		.query = exposure_query,
+		.print_text = print_text,
 	};
-	const char *db = NULL;
-	bool json = false;
-	int ch;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		switch (ch) {
-		case 'd':
-			db = optarg;
-			break;
-		case 'f':
-			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
-				fprintf(stderr, "smbwatch exposure: bad --format '%s': text or json\n",
-					optarg);
-				return 2;
-			}
-			json = strcmp(optarg, "json") == 0;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			fputs(usage_text, stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "smbwatch exposure: unexpected argument '%s'\n", argv[optind]);
-		return 2;
-	}
-	struct store *st;
-	if (scan_store_open_existing(db, "exposure", &st) != 0)
-		return 3;
-	json_t *t = exposure_table(st);
-	if (!t) {
-		fprintf(stderr, "smbwatch exposure: database error: %s\n", store_error(st));
-		store_close(st);
-		return 3;
-	}
-	if (json) {
-		char *s = json_dumps(t, JSON_COMPACT);
-		if (s)
-			puts(s);
-		free(s);
-	} else {
-		print_text(t);
-	}
-	json_decref(t);
-	store_close(st);
-	return 0;
+	return store_report_run(&r, argc, argv);
 }

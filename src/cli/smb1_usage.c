@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "cli/scan_store.h"
+#include "cli/store_report.h"
 #include "store/smb1_usage.h"
 
 static const char usage_text[] =
@@ -23,14 +23,6 @@ static const char usage_text[] =
 	"  --smb1-usage-days N      the window, 1-3650 days (default 30)\n"
 	"  --format text|json       text (default) or one JSON object\n"
 	"exit status: 0 done, 2 bad usage, 3 database error\n";
-
-static void day(int64_t t, char *out, size_t n)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm) || strftime(out, n, "%Y-%m-%d %H:%M", &tm) == 0)
-		snprintf(out, n, "?");
-}
 
 static long long num(json_t *o, const char *k)
 {
@@ -55,8 +47,8 @@ static void print_text(json_t *u)
 	json_t *cov = json_object_get(u, "coverage");
 	printf("SMBv1 use in the last %lld days", num(u, "days"));
 	if (json_is_object(cov)) {
-		day(num(cov, "first"), t1, sizeof t1);
-		day(num(cov, "last"), t2, sizeof t2);
+		store_report_utc(num(cov, "first"), t1, sizeof t1);
+		store_report_utc(num(cov, "last"), t2, sizeof t2);
 		printf(" (sensor data from %s to %s UTC, %lld days)\n", t1, t2, num(cov, "days"));
 	} else {
 		printf(" (no sensor data in that window)\n");
@@ -69,7 +61,7 @@ static void print_text(json_t *u)
 		addr(s, a, sizeof a);
 		printf("  %-24s %-12s %s\n", a, str(s, "verdict"), str(s, "text"));
 		json_array_foreach(json_object_get(s, "clients"), k, c) {
-			day(num(c, "last_seen"), t2, sizeof t2);
+			store_report_utc(num(c, "last_seen"), t2, sizeof t2);
 			printf("      client %-20s \"%s\" %lld negotiations, last %s UTC\n",
 			       str(c, "client"), str(c, "dialect"), num(c, "negotiations"), t2);
 		}
@@ -79,80 +71,46 @@ static void print_text(json_t *u)
 	       json_array_size(gaps));
 	json_array_foreach(gaps, i, s) {
 		addr(s, a, sizeof a);
-		day(num(s, "last_seen"), t2, sizeof t2);
+		store_report_utc(num(s, "last_seen"), t2, sizeof t2);
 		printf("  %-24s %lld SMBv1 clients, last %s UTC: add it to the scan targets\n", a,
 		       num(s, "clients"), t2);
 	}
 }
 
-int cli_smb1_usage(int argc, char **argv)
+static int days_option(int ch, const char *arg, void *ud)
 {
-	static const struct option opts[] = {
-		{"db", required_argument, NULL, 'd'},
-		{"smb1-usage-days", required_argument, NULL, 'n'},
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
-	};
-	const char *db = NULL;
-	long days = SMB1_USAGE_DAYS;
-	bool json = false;
-	int ch;
-	optind = 1;
-	while ((ch = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-		char *end;
-		switch (ch) {
-		case 'd':
-			db = optarg;
-			break;
-		case 'n':
-			errno = 0;
-			days = strtol(optarg, &end, 10);
-			if (errno || *end || end == optarg || days < 1 || days > 3650) {
-				fprintf(stderr,
-					"smbwatch smb1-usage: bad --smb1-usage-days '%s': 1-3650\n",
-					optarg);
-				return 2;
-			}
-			break;
-		case 'f':
-			if (strcmp(optarg, "text") != 0 && strcmp(optarg, "json") != 0) {
-				fprintf(stderr, "smbwatch smb1-usage: bad --format '%s': text or json\n",
-					optarg);
-				return 2;
-			}
-			json = strcmp(optarg, "json") == 0;
-			break;
-		case 'h':
-			fputs(usage_text, stdout);
-			return 0;
-		default:
-			fputs(usage_text, stderr);
-			return 2;
-		}
-	}
-	if (optind < argc) {
-		fprintf(stderr, "smbwatch smb1-usage: unexpected argument '%s'\n", argv[optind]);
+	long *days = ud;
+	char *end;
+	(void)ch; /* --smb1-usage-days is its one option */
+	errno = 0;
+	*days = strtol(arg, &end, 10);
+	if (errno || *end || end == arg || *days < 1 || *days > 3650) {
+		fprintf(stderr, "smbwatch smb1-usage: bad --smb1-usage-days '%s': 1-3650\n", arg);
 		return 2;
 	}
-	struct store *st;
-	if (scan_store_open_existing(db, "smb1-usage", &st) != 0)
-		return 3;
-	json_t *u = smb1_usage(st, (int64_t)time(NULL), (int)days);
-	if (!u) {
-		fprintf(stderr, "smbwatch smb1-usage: database error: %s\n", store_error(st));
-		store_close(st);
-		return 3;
-	}
-	if (json) {
-		char *t = json_dumps(u, JSON_COMPACT);
-		if (t)
-			puts(t);
-		free(t);
-	} else {
-		print_text(u);
-	}
-	json_decref(u);
-	store_close(st);
 	return 0;
+}
+
+static json_t *usage_query(struct store *st, void *ud)
+{
+	return smb1_usage(st, (int64_t)time(NULL), (int)*(long *)ud);
+}
+
+int cli_smb1_usage(int argc, char **argv)
+{
+	static const struct option days_opt[] = {
+		{"smb1-usage-days", required_argument, NULL, 'n'},
+		{NULL, 0, NULL, 0},
+	};
+	long days = SMB1_USAGE_DAYS;
+	const struct store_report r = {
+		.name = "smb1-usage",
+		.usage = usage_text,
+		.extra = days_opt,
+		.on_extra = days_option,
+		.query = usage_query,
+		.print_text = print_text,
+		.ud = &days,
+	};
+	return store_report_run(&r, argc, argv);
 }

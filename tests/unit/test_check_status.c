@@ -16,26 +16,21 @@
 #include "monitor/events.h"
 #include "store/diff.h"
 #include "store/store.h"
+#include "tmp_store.h"
 
-static char dbdir[64];
-static char dbpath[128];
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dbdir, sizeof dbdir, "/tmp/smbw-chk-test.XXXXXX");
-	if (!mkdtemp(dbdir))
+	if (tmp_store_make("chk", "t.db") != 0)
 		return -1;
-	snprintf(dbpath, sizeof dbpath, "%s/t.db", dbdir);
 	return 0;
 }
 
 static int teardown(void **state)
 {
 	(void)state;
-	char cmd[160];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dbdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmp_store_remove();
 }
 
 /* One record: shares check status ("ok"/"failed"/"not_run"), the share

@@ -19,6 +19,7 @@
 #include "serve/api.h"
 #include "serve/auth.h"
 #include "store/store.h"
+#include "tmp_store.h"
 
 static const char token[] = "0123456789abcdef-token";
 
@@ -79,7 +80,6 @@ static void test_token_file(void **state)
 
 /* --- the API over a small store ------------------------------------------ */
 
-static char dbdir[64], dbpath[128];
 static struct store *st;
 
 static char *record(const char *ip, const char *name, bool smb1)
@@ -135,10 +135,8 @@ static void add_run(const char *view, int64_t at, const char *const *ips, const 
 static int setup_store(void **state)
 {
 	(void)state;
-	snprintf(dbdir, sizeof dbdir, "/tmp/smbw-serve-test.XXXXXX");
-	if (!mkdtemp(dbdir))
+	if (tmp_store_make("serve", "t.db") != 0)
 		return -1;
-	snprintf(dbpath, sizeof dbpath, "%s/t.db", dbdir);
 	char err[256];
 	if (store_open(dbpath, &st, err, sizeof err) != 0)
 		return -1;
@@ -164,9 +162,7 @@ static int teardown_store(void **state)
 {
 	(void)state;
 	store_close(st);
-	char cmd[160];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dbdir);
-	return system(cmd) == 0 ? 0 : -1;
+	return tmp_store_remove();
 }
 
 /* query strings for a request: "k=v&k=v" (no decoding needed here) */

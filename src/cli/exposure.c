@@ -20,16 +20,6 @@ static const char usage_text[] =
 	"  --format text|json       text (default) or one JSON object\n"
 	"exit status: 0 done, 2 bad usage, 3 database error\n";
 
-static long long num(json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
-
-static const char *str(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
 
 /* "445,139" */
 static void port_list(json_t *ports, char *out, size_t n)
@@ -55,21 +45,21 @@ static void print_text(json_t *t)
 	printf("Exposure: %zu hosts\n", json_array_size(hosts));
 	json_array_foreach(hosts, i, h) {
 		port_list(json_object_get(h, "ports"), ports, sizeof ports);
-		printf("\n%s  ports %s%s\n", str(h, "ip"), ports,
+		printf("\n%s  ports %s%s\n", answer_str(h, "ip"), ports,
 		       json_is_true(json_object_get(h, "external")) ? "  SEEN FROM OUTSIDE" : "");
 		json_array_foreach(json_object_get(h, "views"), k, v) {
 			port_list(json_object_get(v, "ports"), ports, sizeof ports);
-			store_report_utc(num(v, "first_seen"), since, sizeof since);
+			store_report_utc(answer_num(v, "first_seen"), since, sizeof since);
 			if (json_is_integer(json_object_get(v, "first_run")))
-				snprintf(run, sizeof run, ", run %lld", num(v, "first_run"));
+				snprintf(run, sizeof run, ", run %lld", answer_num(v, "first_run"));
 			else
 				run[0] = '\0';
 			json_t *w = json_object_get(v, "worst");
-			printf("  %-16s since %s UTC%s  ports %s  worst ", str(v, "view"), since, run,
+			printf("  %-16s since %s UTC%s  ports %s  worst ", answer_str(v, "view"), since, run,
 			       ports);
 			if (json_is_object(w))
-				printf("%s (%s) on %lld\n", str(w, "id"), str(w, "severity"),
-				       num(w, "port"));
+				printf("%s (%s) on %lld\n", answer_str(w, "id"), answer_str(w, "severity"),
+				       answer_num(w, "port"));
 			else
 				printf("none\n");
 		}

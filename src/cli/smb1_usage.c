@@ -24,32 +24,22 @@ static const char usage_text[] =
 	"  --format text|json       text (default) or one JSON object\n"
 	"exit status: 0 done, 2 bad usage, 3 database error\n";
 
-static long long num(json_t *o, const char *k)
-{
-	return (long long)json_integer_value(json_object_get(o, k));
-}
-
-static const char *str(json_t *o, const char *k)
-{
-	const char *s = json_string_value(json_object_get(o, k));
-	return s ? s : "";
-}
 
 static void addr(json_t *o, char *out, size_t n)
 {
-	const char *ip = str(o, "ip");
-	snprintf(out, n, strchr(ip, ':') ? "[%s]:%lld" : "%s:%lld", ip, num(o, "port"));
+	const char *ip = answer_str(o, "ip");
+	snprintf(out, n, strchr(ip, ':') ? "[%s]:%lld" : "%s:%lld", ip, answer_num(o, "port"));
 }
 
 static void print_text(json_t *u)
 {
 	char a[80], t1[32], t2[32];
 	json_t *cov = json_object_get(u, "coverage");
-	printf("SMBv1 use in the last %lld days", num(u, "days"));
+	printf("SMBv1 use in the last %lld days", answer_num(u, "days"));
 	if (json_is_object(cov)) {
-		store_report_utc(num(cov, "first"), t1, sizeof t1);
-		store_report_utc(num(cov, "last"), t2, sizeof t2);
-		printf(" (sensor data from %s to %s UTC, %lld days)\n", t1, t2, num(cov, "days"));
+		store_report_utc(answer_num(cov, "first"), t1, sizeof t1);
+		store_report_utc(answer_num(cov, "last"), t2, sizeof t2);
+		printf(" (sensor data from %s to %s UTC, %lld days)\n", t1, t2, answer_num(cov, "days"));
 	} else {
 		printf(" (no sensor data in that window)\n");
 	}
@@ -59,11 +49,11 @@ static void print_text(json_t *u)
 	json_t *s, *c;
 	json_array_foreach(srv, i, s) {
 		addr(s, a, sizeof a);
-		printf("  %-24s %-12s %s\n", a, str(s, "verdict"), str(s, "text"));
+		printf("  %-24s %-12s %s\n", a, answer_str(s, "verdict"), answer_str(s, "text"));
 		json_array_foreach(json_object_get(s, "clients"), k, c) {
-			store_report_utc(num(c, "last_seen"), t2, sizeof t2);
+			store_report_utc(answer_num(c, "last_seen"), t2, sizeof t2);
 			printf("      client %-20s \"%s\" %lld negotiations, last %s UTC\n",
-			       str(c, "client"), str(c, "dialect"), num(c, "negotiations"), t2);
+			       answer_str(c, "client"), answer_str(c, "dialect"), answer_num(c, "negotiations"), t2);
 		}
 	}
 	json_t *gaps = json_object_get(u, "scan_gaps");
@@ -71,9 +61,9 @@ static void print_text(json_t *u)
 	       json_array_size(gaps));
 	json_array_foreach(gaps, i, s) {
 		addr(s, a, sizeof a);
-		store_report_utc(num(s, "last_seen"), t2, sizeof t2);
+		store_report_utc(answer_num(s, "last_seen"), t2, sizeof t2);
 		printf("  %-24s %lld SMBv1 clients, last %s UTC: add it to the scan targets\n", a,
-		       num(s, "clients"), t2);
+		       answer_num(s, "clients"), t2);
 	}
 }
 

@@ -27,6 +27,18 @@ struct store_report {
  * 0 done (or --help), 2 bad usage, 3 database error. */
 int store_report_run(const struct store_report *r, int argc, char **argv);
 
+/* A member of an answer's object: 0 / "" when absent. */
+static inline long long answer_num(json_t *o, const char *k)
+{
+	return (long long)json_integer_value(json_object_get(o, k));
+}
+
+static inline const char *answer_str(json_t *o, const char *k)
+{
+	const char *s = json_string_value(json_object_get(o, k));
+	return s ? s : "";
+}
+
 /* "2026-12-05 11:30" (UTC) for a unix time; "?" if it has none. */
 void store_report_utc(long long t, char *out, size_t n);
 

@@ -7,6 +7,7 @@
 #include "check/check.h"
 #include "assess/samba_version.h"
 
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -249,4 +250,21 @@ json_t *record_to_json(const struct svc_record *rec)
 	}
 	json_object_set_new(o, "errors", ea);
 	return o;
+}
+
+void record_json_sort(json_t *arr, int (*cmp)(const void *, const void *))
+{
+	size_t n = json_array_size(arr);
+	if (n < 2)
+		return;
+	json_t **v = malloc(n * sizeof *v);
+	if (!v)
+		return;
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_incref(json_array_get(arr, i));
+	qsort(v, n, sizeof *v, cmp);
+	json_array_clear(arr);
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(arr, v[i]);
+	free(v);
 }

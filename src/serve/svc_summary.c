@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "record/json.h"
 #include "serve/api.h"
 
 static const char *str_at(json_t *rec, const char *obj, const char *key)
@@ -118,17 +119,5 @@ static int worst_first(const void *a, const void *b)
 
 void svc_summary_sort_worst_first(json_t *arr)
 {
-	size_t n = json_array_size(arr);
-	if (n < 2)
-		return;
-	json_t **v = malloc(n * sizeof *v);
-	if (!v)
-		return;
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(arr, i));
-	qsort(v, n, sizeof *v, worst_first);
-	json_array_clear(arr);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, v[i]);
-	free(v);
+	record_json_sort(arr, worst_first);
 }

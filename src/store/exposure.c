@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "record/json.h"
+
 /* SQL: the severity text as a rank, worst highest */
 #define SEV_RANK(col)                                                                   \
 	"CASE " col " WHEN 'critical' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2"     \
@@ -93,24 +95,6 @@ static int cmp_ints(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Sort a JSON array in place with cmp. */
-static void sort_array(json_t *arr, int (*cmp)(const void *, const void *))
-{
-	size_t n = json_array_size(arr);
-	if (n < 2)
-		return;
-	json_t **v = malloc(n * sizeof *v);
-	if (!v)
-		return;
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_incref(json_array_get(arr, i));
-	qsort(v, n, sizeof *v, cmp);
-	json_array_clear(arr);
-	for (size_t i = 0; i < n; i++)
-		json_array_append_new(arr, v[i]);
-	free(v);
-}
-
 static json_t *find_by(json_t *arr, const char *key, const char *value)
 {
 	size_t i;
@@ -197,15 +181,15 @@ json_t *exposure_fold(json_t *rows)
 		fold_row(hosts, row);
 	json_t *host;
 	json_array_foreach(hosts, i, host) {
-		sort_array(json_object_get(host, "ports"), cmp_ints);
+		record_json_sort(json_object_get(host, "ports"), cmp_ints);
 		json_t *views = json_object_get(host, "views");
-		sort_array(views, cmp_views);
+		record_json_sort(views, cmp_views);
 		size_t k;
 		json_t *v;
 		json_array_foreach(views, k, v)
-			sort_array(json_object_get(v, "ports"), cmp_ints);
+			record_json_sort(json_object_get(v, "ports"), cmp_ints);
 	}
-	sort_array(hosts, cmp_hosts);
+	record_json_sort(hosts, cmp_hosts);
 	return json_pack("{s:o}", "hosts", hosts);
 }
 

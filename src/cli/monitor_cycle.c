@@ -67,16 +67,25 @@ static void set_pending(struct monitor *m, int64_t run_id, bool pending)
 	}
 }
 
+/* The rules of this monitor's events (--gone-after and the others). */
+static struct events_opts monitor_events_opts(const struct monitor *m)
+{
+	return (struct events_opts){.gone_after = m->gone_after,
+				    .failing_after = m->failing_after,
+				    .flap_runs = m->flap_runs,
+				    .flap_runs_off = m->flap_runs == 0};
+}
+
 /* count: this is the run's own first delivery, whose events the metrics
- * count (retries of earlier runs would count them twice). */
-static int deliver_run(struct monitor *m, int64_t run_id, int fail_on, bool count)
+ * count (retries of earlier runs would count them twice). evs: the run's
+ * events when the caller has them (taken over), NULL to compute them. */
+static int deliver_run(struct monitor *m, int64_t run_id, int fail_on, bool count, json_t *evs)
 {
 	unsigned failed = 0;
-	struct events_opts eo = {.gone_after = m->gone_after,
-				 .failing_after = m->failing_after,
-				 .flap_runs = m->flap_runs,
-				 .flap_runs_off = m->flap_runs == 0};
-	json_t *evs = events_for_run_opts(m->st, run_id, &eo);
+	if (!evs) {
+		struct events_opts eo = monitor_events_opts(m);
+		evs = events_for_run_opts(m->st, run_id, &eo);
+	}
 	if (!evs) {
 		fprintf(stderr, "smbwatch monitor: database error: %s\n", store_error(m->st));
 		return -1;
@@ -138,7 +147,7 @@ static int deliver_run(struct monitor *m, int64_t run_id, int fail_on, bool coun
 
 int monitor_deliver_run(struct monitor *m, int64_t run_id, int fail_on)
 {
-	return deliver_run(m, run_id, fail_on, false);
+	return deliver_run(m, run_id, fail_on, false, NULL);
 }
 
 /* A cycle that ended before its run was stored: counted, then -1. */
@@ -167,10 +176,7 @@ int monitor_cycle(struct monitor *m, bool *hit)
 	m->cli.every_s = m->once ? 0 : m->every_ms / 1000; /* stored: next run due */
 	if (scan_store_begin(&rec, m->st, &m->cli, "monitor") != 0)
 		return cycle_failed(m);
-	rec.events_opts = (struct events_opts){.gone_after = m->gone_after,
-					       .failing_after = m->failing_after,
-					       .flap_runs = m->flap_runs,
-					       .flap_runs_off = m->flap_runs == 0};
+	rec.events_opts = monitor_events_opts(m);
 	struct cycle_ctx ctx = {.m = m, .rec = &rec};
 	struct scan_hooks hooks = {.service = on_service, .ud = &ctx};
 	struct scan_summary sum;
@@ -180,7 +186,8 @@ int monitor_cycle(struct monitor *m, bool *hit)
 		fprintf(stderr, "smbwatch monitor: cannot start the event loop\n");
 		return cycle_failed(m);
 	}
-	if (scan_store_end(&rec, &sum) != 0)
+	json_t *evs = NULL; /* the run's events, computed once: stored, then delivered */
+	if (scan_store_end(&rec, &sum, &evs) != 0)
 		return cycle_failed(m);
 	time_t ended = time(NULL);
 	if (sum.interrupted) {
@@ -190,6 +197,7 @@ int monitor_cycle(struct monitor *m, bool *hit)
 				"run marked incomplete\n",
 			(long long)rec.run.id, (unsigned long long)rec.stored);
 		m->stop = true;
+		json_decref(evs); /* NULL: an incomplete run has none */
 		return run_done(m, &sum, ended, 0);
 	}
 	fprintf(stderr, "smbwatch monitor: run %lld: %llu service%s in %.1f s\n",
@@ -207,9 +215,11 @@ int monitor_cycle(struct monitor *m, bool *hit)
 	memcpy(retry, m->pending, sizeof retry[0] * n_retry);
 	m->failed_deliveries = 0;
 	for (unsigned i = 0; i < n_retry; i++)
-		if (monitor_deliver_run(m, retry[i], -1) < 0)
+		if (monitor_deliver_run(m, retry[i], -1) < 0) {
+			json_decref(evs);
 			return run_done(m, &sum, ended, -1);
-	int hits = deliver_run(m, rec.run.id, m->cli.fail_on, true);
+		}
+	int hits = deliver_run(m, rec.run.id, m->cli.fail_on, true, evs);
 	if (hits < 0)
 		return run_done(m, &sum, ended, -1);
 	*hit = hits > 0;

@@ -454,7 +454,7 @@ int cli_scan(int argc, char **argv)
 		print_summary(&sum); /* the text report ends with it; the others have no place */
 	if (status == EXIT_OK)
 		print_vantage_verdict(&cli, &sum);
-	if (scan_store_end(&o.rec, &sum) != 0)
+	if (scan_store_end(&o.rec, &sum, NULL) != 0)
 		db_failed = true;
 	store_close(st);
 	if (status == EXIT_OK && o.fail_hit)

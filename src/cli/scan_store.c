@@ -169,12 +169,10 @@ void scan_store_service(struct scan_recorder *rec, const struct svc_record *r)
 		rec->stored++;
 }
 
-/* The run's events (monitor/events.h) as the store keeps them. */
-static int scan_store_events(struct scan_recorder *rec)
+/* The run's events (monitor/events.h) as the store keeps them; evs is
+ * the run's events_for_run_opts(). */
+static int scan_store_events(struct scan_recorder *rec, json_t *evs)
 {
-	json_t *evs = events_for_run_opts(rec->st, rec->run.id, &rec->events_opts);
-	if (!evs)
-		return -1;
 	size_t n = json_array_size(evs);
 	struct store_event *rows = calloc(n ? n : 1, sizeof *rows);
 	char **bodies = calloc(n ? n : 1, sizeof *bodies);
@@ -204,12 +202,14 @@ out:
 		free(bodies[i]);
 	free(bodies);
 	free(rows);
-	json_decref(evs);
 	return rc;
 }
 
-int scan_store_end(struct scan_recorder *rec, const struct scan_summary *sum)
+int scan_store_end(struct scan_recorder *rec, const struct scan_summary *sum,
+		   json_t **events_out)
 {
+	if (events_out)
+		*events_out = NULL;
 	if (!rec->st)
 		return 0;
 	if (rec->failed)
@@ -227,9 +227,17 @@ int scan_store_end(struct scan_recorder *rec, const struct scan_summary *sum)
 		recorder_fail(rec, "finishing the run");
 		return -1;
 	}
-	if (run->complete && scan_store_events(rec) != 0) {
-		recorder_fail(rec, "storing the run's events");
-		return -1;
+	if (run->complete) {
+		json_t *evs = events_for_run_opts(rec->st, run->id, &rec->events_opts);
+		if (!evs || scan_store_events(rec, evs) != 0) {
+			json_decref(evs);
+			recorder_fail(rec, "storing the run's events");
+			return -1;
+		}
+		if (events_out)
+			*events_out = evs;
+		else
+			json_decref(evs);
 	}
 	if (getenv("SMBW_STORE_STATS"))
 		fprintf(stderr, "smbwatch %s: stored run %lld: %llu services, %.1f us each\n",

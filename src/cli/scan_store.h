@@ -40,7 +40,10 @@ int scan_store_begin(struct scan_recorder *rec, struct store *st, const struct s
 		     const char *cmd);
 void scan_store_service(struct scan_recorder *rec, const struct svc_record *r);
 /* Close the run with the summary: complete unless interrupted. A complete
- * run's events are computed and stored with it (what `serve` shows). */
-int scan_store_end(struct scan_recorder *rec, const struct scan_summary *sum);
+ * run's events are computed and stored with it (what `serve` shows);
+ * events_out (may be NULL) then receives them, the caller's to decref (the
+ * monitor delivers them without computing them again), else NULL. */
+int scan_store_end(struct scan_recorder *rec, const struct scan_summary *sum,
+		   json_t **events_out);
 
 #endif

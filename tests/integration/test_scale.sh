@@ -124,11 +124,13 @@ if [ "${SMBW_LOADED:-0}" != 1 ]; then
 		}
 	EOF
 	: >"$WORK/held.err"
+	rm -f "$WORK/held.rc"
 	# lift the drop as soon as the re-check is announced (its connections
 	# wait 3.5 s, the kernel resends the SYN at 1 s and 3 s)
 	(
 		for _ in $(seq 1 "$((SCAN_TIMEOUT * 10))"); do
 			grep -q "trying them once more" "$WORK/held.err" 2>/dev/null && break
+			[ -s "$WORK/held.rc" ] && break # the scan ended without one
 			sleep 0.1
 		done
 		"$FARM" exec nft list table inet smbwhold >"$WORK/held.nft" 2>&1

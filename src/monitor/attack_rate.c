@@ -1,0 +1,186 @@
+/* attack_rate.c - the sensor's attack rate against its baseline; see
+ * attack_rate.h. */
+#include "monitor/attack_rate.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "assess/assess.h"
+#include "monitor/events.h"
+#include "record/record.h"
+
+#define DAY 86400
+
+const char *const attack_rate_kinds[2] = {"SMB_SCAN", "SMB_BRUTE_FORCE"};
+
+const char *attack_level_name(enum attack_level l)
+{
+	switch (l) {
+	case ATTACK_NORMAL: return "normal";
+	case ATTACK_ABOVE: return "above";
+	case ATTACK_BELOW: return "below";
+	default: return "unknown";
+	}
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+double attack_rate_median(const uint64_t *v, size_t n)
+{
+	if (n == 0)
+		return 0;
+	uint64_t s[ATTACK_RATE_MAX_DAYS];
+	if (n > ATTACK_RATE_MAX_DAYS)
+		n = ATTACK_RATE_MAX_DAYS;
+	memcpy(s, v, n * sizeof *s);
+	qsort(s, n, sizeof *s, cmp_u64);
+	if (n % 2)
+		return (double)s[n / 2];
+	return ((double)s[n / 2 - 1] + (double)s[n / 2]) / 2.0;
+}
+
+enum attack_level attack_rate_level(uint64_t current, double median)
+{
+	double cur = (double)current;
+	if (cur >= ATTACK_RATE_FACTOR * median && cur - median >= ATTACK_RATE_MIN_DELTA)
+		return ATTACK_ABOVE;
+	if (median >= ATTACK_RATE_MIN_DELTA && cur * ATTACK_RATE_FACTOR <= median)
+		return ATTACK_BELOW;
+	return ATTACK_NORMAL;
+}
+
+struct day_ctx {
+	struct attack_rate *r;
+	int64_t start;
+};
+
+static int day_row(json_t *row, void *ud)
+{
+	struct day_ctx *c = ud;
+	json_int_t day = json_integer_value(json_object_get(row, "day"));
+	json_int_t n = json_integer_value(json_object_get(row, "n"));
+	/* day 0 is the oldest baseline day, day N the current one */
+	if (day < 0 || day > (json_int_t)c->r->days || n < 0)
+		return 0;
+	if (day == (json_int_t)c->r->days)
+		c->r->current = (uint64_t)n;
+	else
+		c->r->daily[c->r->days - 1 - (unsigned)day] = (uint64_t)n;
+	return 0;
+}
+
+static int first_row(json_t *row, void *ud)
+{
+	json_t *v = json_object_get(row, "first");
+	*(int64_t *)ud = json_is_integer(v) ? json_integer_value(v) : -1;
+	return 0;
+}
+
+int attack_rate_measure(struct store *st, const char *kind, int64_t end, unsigned days,
+			struct attack_rate *out)
+{
+	if (days < 1)
+		days = 1;
+	if (days > ATTACK_RATE_MAX_DAYS)
+		days = ATTACK_RATE_MAX_DAYS;
+	memset(out, 0, sizeof *out);
+	out->kind = kind;
+	out->end = end;
+	out->days = days;
+	int64_t start = end - (int64_t)(days + 1) * DAY;
+	/* the sensor's coverage: its oldest stored alert or sighting */
+	int64_t first = -1;
+	if (store_query(st,
+			"SELECT MIN(t) AS first FROM (SELECT MIN(at) AS t FROM sensor_alerts"
+			" UNION ALL SELECT MIN(first_seen) AS t FROM sensor_servers) x",
+			NULL, 0, first_row, &first) != 0)
+		return -1;
+	/* at >= start, so (at - start) / DAY is a whole, non-negative day on
+	 * both backends */
+	struct store_param p[3] = {{.num = start, .is_int = true},
+				   {.num = end, .is_int = true},
+				   {.text = kind}};
+	struct day_ctx c = {out, start};
+	if (store_query(st,
+			"SELECT (at - $1) / 86400 AS day, COUNT(*) AS n FROM sensor_alerts"
+			" WHERE kind = $3 AND approved = 0 AND at >= $1 AND at < $2"
+			" GROUP BY (at - $1) / 86400",
+			p, 3, day_row, &c) != 0)
+		return -1;
+	out->median = attack_rate_median(out->daily, days);
+	out->level = first >= 0 && first <= start ? attack_rate_level(out->current, out->median)
+						  : ATTACK_UNKNOWN;
+	return 0;
+}
+
+static json_t *event_of(const struct store_run *run, const struct attack_rate *now,
+			enum attack_level from)
+{
+	char key[160], at[40], end[40];
+	snprintf(key, sizeof key, "%lld//0/attack_rate_changed/%s", (long long)run->id, now->kind);
+	unix_to_rfc3339(run->ended_at, at, sizeof at);
+	unix_to_rfc3339(now->end, end, sizeof end);
+	/* above: more attacks than usual; below: far fewer than usual, which
+	 * is as often a sensor that stopped seeing the traffic */
+	int sev = now->level == ATTACK_ABOVE ? SEV_HIGH
+		  : now->level == ATTACK_BELOW ? SEV_MEDIUM
+					       : SEV_INFO;
+	json_t *daily = json_array();
+	for (unsigned i = now->days; i >= 1; i--) /* oldest first */
+		json_array_append_new(daily, json_integer((json_int_t)now->daily[i - 1]));
+	char text[256];
+	snprintf(text, sizeof text,
+		 "%s alerts in the 24 h before %s: %llu, baseline median %.1f a day over the "
+		 "previous %u days (%s -> %s)",
+		 now->kind, end, (unsigned long long)now->current, now->median, now->days,
+		 attack_level_name(from), attack_level_name(now->level));
+	json_t *ev = json_pack("{s:i,s:s,s:s,s:s,s:i,s:s,s:I,s:s,s:s,s:s,s:s}", "schema",
+			       EVENTS_SCHEMA, "event", "attack_rate_changed", "key", key, "ip", "",
+			       "port", 0, "view", run->view, "run", (json_int_t)run->id, "at", at,
+			       "severity", severity_name((enum severity)sev), "scope", run->scope,
+			       "targets", run->targets);
+	json_t *rate = json_pack("{s:s,s:s,s:s,s:I,s:f,s:i,s:o,s:s,s:s}", "kind", now->kind, "from",
+				 attack_level_name(from), "to", attack_level_name(now->level),
+				 "current", (json_int_t)now->current, "baseline_median", now->median,
+				 "baseline_days", (int)now->days, "baseline_daily", daily,
+				 "window_end", end, "text", text);
+	if (!ev || !rate) {
+		json_decref(ev);
+		json_decref(rate);
+		return NULL;
+	}
+	json_object_set_new(ev, "attack_rate", rate);
+	return ev;
+}
+
+int attack_rate_events(struct store *st, const struct store_run *run,
+		       const struct store_run *prev, unsigned days, json_t *out)
+{
+	for (size_t k = 0; k < sizeof attack_rate_kinds / sizeof attack_rate_kinds[0]; k++) {
+		struct attack_rate now, before;
+		if (attack_rate_measure(st, attack_rate_kinds[k], run->ended_at, days, &now) != 0)
+			return -1;
+		if (now.level == ATTACK_UNKNOWN)
+			continue;
+		enum attack_level from = ATTACK_NORMAL;
+		if (prev) {
+			if (attack_rate_measure(st, attack_rate_kinds[k], prev->ended_at, days,
+						&before) != 0)
+				return -1;
+			if (before.level != ATTACK_UNKNOWN)
+				from = before.level;
+		}
+		if (from == now.level)
+			continue;
+		json_t *ev = event_of(run, &now, from);
+		if (!ev)
+			return -1;
+		json_array_append_new(out, ev);
+	}
+	return 0;
+}

@@ -56,7 +56,6 @@ enum attack_level attack_rate_level(uint64_t current, double median)
 
 struct day_ctx {
 	struct attack_rate *r;
-	int64_t start;
 };
 
 static int day_row(json_t *row, void *ud)
@@ -105,7 +104,7 @@ int attack_rate_measure(struct store *st, const char *kind, int64_t end, unsigne
 	struct store_param p[3] = {{.num = start, .is_int = true},
 				   {.num = end, .is_int = true},
 				   {.text = kind}};
-	struct day_ctx c = {out, start};
+	struct day_ctx c = {out};
 	if (store_query(st,
 			"SELECT (at - $1) / 86400 AS day, COUNT(*) AS n FROM sensor_alerts"
 			" WHERE kind = $3 AND approved = 0 AND at >= $1 AND at < $2"
@@ -113,8 +112,10 @@ int attack_rate_measure(struct store *st, const char *kind, int64_t end, unsigne
 			p, 3, day_row, &c) != 0)
 		return -1;
 	out->median = attack_rate_median(out->daily, days);
-	out->level = first >= 0 && first <= start ? attack_rate_level(out->current, out->median)
-						  : ATTACK_UNKNOWN;
+	/* a baseline needs sensor data on its first day already */
+	out->level = first >= 0 && first < start + DAY
+			     ? attack_rate_level(out->current, out->median)
+			     : ATTACK_UNKNOWN;
 	return 0;
 }
 

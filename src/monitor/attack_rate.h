@@ -12,7 +12,7 @@
  * the baseline (i = 1..N) is [T - (i+1) days, T - i days). The level is
  * ABOVE when current >= 2 x median and current - median >= 5, BELOW when
  * median >= 5 and current <= median / 2, else NORMAL; UNKNOWN when the
- * sensor's data does not reach back to the baseline's first day (a new
+ * sensor has no data on the baseline's first day yet (a new
  * sensor has no baseline: all zeros would make any scan a change).
  *
  * attack_rate_changed is reported on the run whose level differs from the

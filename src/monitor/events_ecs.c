@@ -121,7 +121,8 @@ json_t *events_to_ecs(json_t *ev)
 	json_object_set_new(event, "id", json_string(str(ev, "key")));
 	json_object_set_new(event, "severity", json_integer(events_severity(ev)));
 	json_int_t port = json_integer_value(json_object_get(ev, "port"));
-	ecs_set_destination(e, str(ev, "ip"), port > 0 && port < 65536 ? (unsigned)port : 0);
+	if (str(ev, "ip")[0]) /* attack_rate_changed is about no one host */
+		ecs_set_destination(e, str(ev, "ip"), port > 0 && port < 65536 ? (unsigned)port : 0);
 	ecs_set_network(e, port == 139 ? "netbios-ssn" : "smb");
 	ecs_set_observer(e, "scanner");
 	json_t *f = json_object_get(ev, "finding");

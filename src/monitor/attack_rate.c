@@ -2,6 +2,7 @@
  * attack_rate.h. */
 #include "monitor/attack_rate.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -159,24 +160,97 @@ static json_t *event_of(const struct store_run *run, const struct attack_rate *n
 	return ev;
 }
 
-int attack_rate_events(struct store *st, const struct store_run *run,
-		       const struct store_run *prev, unsigned days, json_t *out)
+static enum attack_level level_named(const char *name)
 {
+	for (int l = ATTACK_NORMAL; l <= ATTACK_BELOW; l++)
+		if (name && strcmp(name, attack_level_name((enum attack_level)l)) == 0)
+			return (enum attack_level)l;
+	return ATTACK_UNKNOWN;
+}
+
+struct last_ctx {
+	const char *kind;
+	enum attack_level level;
+	bool found;
+};
+
+/* A stored event's body column, parsed (NULL when it is not JSON). */
+static json_t *body_of(json_t *row)
+{
+	const char *body = json_string_value(json_object_get(row, "body"));
+	return body ? json_loads(body, 0, NULL) : NULL;
+}
+
+static int last_row(json_t *row, void *ud)
+{
+	struct last_ctx *c = ud;
+	json_t *ev = body_of(row);
+	json_t *rate = json_object_get(ev, "attack_rate");
+	const char *kind = json_string_value(json_object_get(rate, "kind"));
+	if (kind && strcmp(kind, c->kind) == 0) {
+		c->level = level_named(json_string_value(json_object_get(rate, "to")));
+		c->found = true;
+	}
+	json_decref(ev);
+	return c->found;
+}
+
+/* The level kind was last reported at, before run, in its scope and view:
+ * the "to" of the newest stored attack_rate_changed; NORMAL when none. The
+ * state lives in the stored events, not in a recount: sensor alerts that
+ * reach the store late (a capture file read today) must not move the
+ * level an earlier run already reported. */
+static int last_level(struct store *st, const struct store_run *run, const char *kind,
+		      enum attack_level *out)
+{
+	struct store_param p[3] = {{.text = run->scope}, {.text = run->view},
+				   {.num = run->id, .is_int = true}};
+	struct last_ctx c = {kind, ATTACK_NORMAL, false};
+	if (store_query(st,
+			"SELECT e.body AS body FROM events e JOIN runs r ON r.id = e.run_id"
+			" WHERE e.event = 'attack_rate_changed' AND r.scope = $1 AND r.view = $2"
+			" AND e.run_id < $3 ORDER BY e.run_id DESC, e.seq DESC",
+			p, 3, last_row, &c) != 0)
+		return -1;
+	*out = c.found && c.level != ATTACK_UNKNOWN ? c.level : ATTACK_NORMAL;
+	return 0;
+}
+
+static int stored_flag(json_t *row, void *ud)
+{
+	*(bool *)ud = json_integer_value(json_object_get(row, "s")) != 0;
+	return 1;
+}
+
+static int append_body(json_t *row, void *ud)
+{
+	json_t *ev = body_of(row);
+	if (ev)
+		json_array_append_new(ud, ev);
+	return 0;
+}
+
+int attack_rate_events(struct store *st, const struct store_run *run, unsigned days, json_t *out)
+{
+	/* once a run's events are stored, its attack_rate_changed are those:
+	 * computed once, at the run's end */
+	struct store_param id = {.num = run->id, .is_int = true};
+	bool stored = false;
+	if (store_query(st, "SELECT events_stored AS s FROM runs WHERE id = $1", &id, 1,
+			stored_flag, &stored) != 0)
+		return -1;
+	if (stored)
+		return store_query(st,
+				   "SELECT body FROM events WHERE run_id = $1 AND"
+				   " event = 'attack_rate_changed' ORDER BY seq",
+				   &id, 1, append_body, out);
 	for (size_t k = 0; k < sizeof attack_rate_kinds / sizeof attack_rate_kinds[0]; k++) {
-		struct attack_rate now, before;
-		if (attack_rate_measure(st, attack_rate_kinds[k], run->ended_at, days, &now) != 0)
+		struct attack_rate now;
+		enum attack_level from;
+		if (attack_rate_measure(st, attack_rate_kinds[k], run->ended_at, days, &now) != 0 ||
+		    last_level(st, run, attack_rate_kinds[k], &from) != 0)
 			return -1;
-		if (now.level == ATTACK_UNKNOWN)
-			continue;
-		enum attack_level from = ATTACK_NORMAL;
-		if (prev) {
-			if (attack_rate_measure(st, attack_rate_kinds[k], prev->ended_at, days,
-						&before) != 0)
-				return -1;
-			if (before.level != ATTACK_UNKNOWN)
-				from = before.level;
-		}
-		if (from == now.level)
+		if (now.level == ATTACK_UNKNOWN || from == now.level)
 			continue;
 		json_t *ev = event_of(run, &now, from);
 		if (!ev)

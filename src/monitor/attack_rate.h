@@ -16,10 +16,12 @@
  * sensor has no baseline: all zeros would make any scan a change).
  *
  * attack_rate_changed is reported on the run whose level differs from the
- * level at the previous complete run of its scope and view (the first run
- * compares with NORMAL; UNKNOWN is never reported and counts as NORMAL),
+ * level last reported (the "to" of the newest stored attack_rate_changed of
+ * its kind, scope and view; NORMAL when none; UNKNOWN is never reported),
  * so a burst is one event when it starts and one when it ends, not one per
- * cycle; and, like every event, a pure function of the store. */
+ * cycle. Computed once, when the run is stored: afterwards the run's
+ * stored events are its answer, so sensor alerts that reach the store late
+ * (a capture file read days later) change no past run's events. */
 #ifndef SMBW_MONITOR_ATTACK_RATE_H
 #define SMBW_MONITOR_ATTACK_RATE_H
 
@@ -63,10 +65,9 @@ extern const char *const attack_rate_kinds[2];
 int attack_rate_measure(struct store *st, const char *kind, int64_t end, unsigned days,
 			struct attack_rate *out);
 
-/* Append the attack_rate_changed events of run (ended at run->ended_at)
- * to out; prev is the previous complete run of its scope and view (NULL:
- * none). 0, or -1 on a store error. */
-int attack_rate_events(struct store *st, const struct store_run *run,
-		       const struct store_run *prev, unsigned days, json_t *out);
+/* Append the attack_rate_changed events of run (a complete stored run,
+ * judged at run->ended_at) to out: the stored ones when its events are
+ * stored, else computed. 0, or -1 on a store error. */
+int attack_rate_events(struct store *st, const struct store_run *run, unsigned days, json_t *out);
 
 #endif

@@ -503,11 +503,10 @@ json_t *events_for_run_opts(struct store *st, int64_t run_id, const struct event
 							SEV_INFO, NULL));
 		}
 	}
-	/* not about one service: the sensor's attack rate, judged at this run's
-	 * end against the level at the previous run's */
+	/* not about one service: the sensor's attack rate at this run's end */
 	if (ok && !opts->attack_off &&
-	    attack_rate_events(st, &run, l.n > 1 ? &l.runs[1] : NULL,
-			       opts->attack_days ? opts->attack_days : ATTACK_RATE_DAYS, out) != 0)
+	    attack_rate_events(st, &run, opts->attack_days ? opts->attack_days : ATTACK_RATE_DAYS,
+			       out) != 0)
 		ok = false;
 	for (size_t i = 0; i < l.n; i++)
 		json_decref(maps[i]);

@@ -15,6 +15,7 @@
 
 #include "assess/findings.h"
 #include "monitor/attack_rate.h"
+#include "monitor/events.h"
 #include "net/targets.h"
 #include "policy/policy.h"
 #include "sensor/alert.h"
@@ -436,6 +437,50 @@ static void put_alerts(struct store *st, const char *kind, int64_t at, unsigned 
 	}
 }
 
+/* A complete run of scope "rate", view external, ended at ended_at, its
+ * attack_rate_changed computed (7 days) and stored as scan_store_end()
+ * stores a run's events. Returns them (new reference). */
+static json_t *rate_run_id(struct store *st, int64_t ended_at, int64_t *id)
+{
+	struct store_run r;
+	memset(&r, 0, sizeof r);
+	snprintf(r.scope, sizeof r.scope, "rate");
+	snprintf(r.view, sizeof r.view, "external");
+	snprintf(r.targets, sizeof r.targets, "198.18.1.0/24");
+	snprintf(r.ports, sizeof r.ports, "445");
+	snprintf(r.options, sizeof r.options, "{}");
+	snprintf(r.scanner, sizeof r.scanner, "test");
+	r.started_at = ended_at - 10;
+	assert_int_equal(store_run_begin(st, &r), 0);
+	r.ended_at = ended_at;
+	r.complete = true;
+	assert_int_equal(store_run_end(st, &r), 0);
+	json_t *evs = json_array();
+	assert_int_equal(attack_rate_events(st, &r, 7, evs), 0);
+	size_t n = json_array_size(evs);
+	struct store_event rows[4];
+	char *bodies[4] = {NULL};
+	assert_true(n <= 4);
+	for (size_t i = 0; i < n; i++) {
+		json_t *ev = json_array_get(evs, i);
+		bodies[i] = json_dumps(ev, JSON_COMPACT);
+		rows[i] = (struct store_event){.event = "attack_rate_changed",
+					       .severity = events_severity(ev), .ip = "", .port = 0,
+					       .view = r.view, .body = bodies[i]};
+	}
+	assert_int_equal(store_events_put(st, r.id, rows, n), 0);
+	for (size_t i = 0; i < n; i++)
+		free(bodies[i]);
+	if (id)
+		*id = r.id;
+	return evs;
+}
+
+static json_t *rate_run(struct store *st, int64_t ended_at)
+{
+	return rate_run_id(st, ended_at, NULL);
+}
+
 static void test_measure_and_events(void **state)
 {
 	(void)state;
@@ -475,14 +520,15 @@ static void test_measure_and_events(void **state)
 	assert_int_equal(r.current, 0);
 	assert_int_equal(r.level, ATTACK_NORMAL);
 
-	/* events: run 2 ends at T_END (above), run 1 ended a day earlier
-	 * (normal then): one attack_rate_changed, normal -> above */
-	struct store_run prev = {.id = 1, .ended_at = T_END - DAY}, run = {.id = 2, .ended_at = T_END};
-	snprintf(run.view, sizeof run.view, "external");
-	json_t *out = json_array();
-	assert_int_equal(attack_rate_events(st, &run, &prev, 7, out), 0);
-	assert_int_equal(json_array_size(out), 1);
-	json_t *ev = json_array_get(out, 0);
+	/* events, over stored runs of one scope and view. A: a day before,
+	 * the data does not reach the baseline's first day: no event */
+	json_t *ev_a = rate_run(st, T_END - DAY);
+	assert_int_equal(json_array_size(ev_a), 0);
+	/* B at T_END: normal -> above, high, with both figures */
+	int64_t run_b;
+	json_t *ev_b = rate_run_id(st, T_END, &run_b);
+	assert_int_equal(json_array_size(ev_b), 1);
+	json_t *ev = json_array_get(ev_b, 0);
 	assert_string_equal(json_string_value(json_object_get(ev, "event")), "attack_rate_changed");
 	assert_string_equal(json_string_value(json_object_get(ev, "severity")), "high");
 	assert_string_equal(json_string_value(json_object_get(ev, "view")), "external");
@@ -495,28 +541,31 @@ static void test_measure_and_events(void **state)
 	assert_int_equal(json_array_size(json_object_get(rate, "baseline_daily")), 7);
 	assert_non_null(strstr(json_string_value(json_object_get(rate, "text")),
 			       ": 12, baseline median 3.0 a day over the previous 7 days"));
-	json_decref(out);
-	/* the next run an hour later is still above: no event (one per change) */
-	struct store_run next = {.id = 3, .ended_at = T_END + 3600};
-	out = json_array();
-	assert_int_equal(attack_rate_events(st, &next, &run, 7, out), 0);
-	assert_int_equal(json_array_size(out), 0);
-	json_decref(out);
-	/* a first run (no previous) compares with normal */
-	out = json_array();
-	assert_int_equal(attack_rate_events(st, &run, NULL, 7, out), 0);
-	assert_int_equal(json_array_size(out), 1);
-	json_decref(out);
-	/* two days later the burst has left the window: above -> normal, info */
-	struct store_run later = {.id = 4, .ended_at = T_END + 2 * DAY};
-	out = json_array();
-	assert_int_equal(attack_rate_events(st, &later, &next, 7, out), 0);
-	assert_int_equal(json_array_size(out), 1);
-	rate = json_object_get(json_array_get(out, 0), "attack_rate");
+	/* C an hour later, still above: no event (one per change) */
+	json_t *ev_c = rate_run(st, T_END + 3600);
+	assert_int_equal(json_array_size(ev_c), 0);
+	/* a late import (100 brute-force alerts three days back) changes no
+	 * stored run's events: B's are read back as they were */
+	put_alerts(st, "SMB_BRUTE_FORCE", T_END - 3 * DAY + 10, 100, false);
+	struct store_run rb;
+	assert_int_equal(store_run_get(st, run_b, &rb), 0);
+	json_t *again = json_array();
+	assert_int_equal(attack_rate_events(st, &rb, 7, again), 0);
+	assert_true(json_equal(again, ev_b));
+	json_decref(again);
+	/* D two days later: the burst has left the window: above -> normal,
+	 * info; the late brute-force day is in D's baseline, not its current */
+	json_t *ev_d = rate_run(st, T_END + 2 * DAY);
+	assert_int_equal(json_array_size(ev_d), 1);
+	rate = json_object_get(json_array_get(ev_d, 0), "attack_rate");
+	assert_string_equal(json_string_value(json_object_get(rate, "kind")), "SMB_SCAN");
 	assert_string_equal(json_string_value(json_object_get(rate, "to")), "normal");
-	assert_string_equal(json_string_value(json_object_get(json_array_get(out, 0), "severity")),
+	assert_string_equal(json_string_value(json_object_get(json_array_get(ev_d, 0), "severity")),
 			    "info");
-	json_decref(out);
+	json_decref(ev_a);
+	json_decref(ev_b);
+	json_decref(ev_c);
+	json_decref(ev_d);
 	store_close(st);
 	tmp_store_remove();
 }

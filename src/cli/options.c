@@ -89,6 +89,57 @@ static int parse_uint(const char *s, unsigned long max, unsigned *out)
 	return 0;
 }
 
+/* "K/N" (1-based), or "env:VAR/N": the 0-based index in $VAR (what a
+ * Kubernetes Indexed Job puts in JOB_COMPLETION_INDEX), so K = $VAR + 1
+ * and the pod command needs no shell arithmetic. */
+static int parse_shard(const char *arg, unsigned *k_out, unsigned *n_out, char *err, size_t errsz)
+{
+	char buf[160];
+	unsigned k = 0, n = 0;
+	record_set_str(buf, sizeof buf, arg);
+	char *slash = strrchr(buf, '/');
+	if (slash)
+		*slash = '\0';
+	if (strncmp(buf, "env:", 4) != 0) {
+		if (!slash || parse_uint(buf, 65535, &k) != 0 || parse_uint(slash + 1, 65535, &n) != 0 ||
+		    k < 1 || k > n) {
+			snprintf(err, errsz, "bad --shard '%s': use K/N with 1 <= K <= N, or env:VAR/N", arg);
+			return -1;
+		}
+		*k_out = k;
+		*n_out = n;
+		return 0;
+	}
+	const char *var = buf + 4;
+	bool name_ok = var[0] != '\0' && !(var[0] >= '0' && var[0] <= '9');
+	for (const char *c = var; *c; c++)
+		if (!((*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '_'))
+			name_ok = false;
+	if (!slash || !name_ok || parse_uint(slash + 1, 65535, &n) != 0 || n < 1) {
+		snprintf(err, errsz, "bad --shard '%s': use env:VAR/N with N >= 1 (VAR holds the 0-based index)",
+			 arg);
+		return -1;
+	}
+	const char *val = getenv(var);
+	unsigned idx = 0;
+	if (!val) {
+		snprintf(err, errsz, "bad --shard '%s': environment variable %s is not set", arg, var);
+		return -1;
+	}
+	if (parse_uint(val, 65535, &idx) != 0) {
+		snprintf(err, errsz, "bad --shard '%s': %s='%.40s' is not a 0-based index", arg, var, val);
+		return -1;
+	}
+	if (idx >= n) {
+		snprintf(err, errsz, "bad --shard '%s': %s=%u is not below N=%u (the index is 0-based)", arg,
+			 var, idx, n);
+		return -1;
+	}
+	*k_out = idx + 1;
+	*n_out = n;
+	return 0;
+}
+
 void options_count_text(uint64_t n, char *out, size_t outsz)
 {
 	if (n == UINT64_MAX)
@@ -442,23 +493,10 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 			cli->seed_given = true;
 			break;
 		}
-		case OPT_SHARD: {
-			unsigned k = 0, n = 0;
-			char buf[32];
-			char *slash;
-			record_set_str(buf, sizeof buf, optarg);
-			slash = strchr(buf, '/');
-			if (slash)
-				*slash = '\0';
-			if (!slash || parse_uint(buf, 65535, &k) != 0 ||
-			    parse_uint(slash + 1, 65535, &n) != 0 || k < 1 || k > n) {
-				snprintf(err, errsz, "bad --shard '%s': use K/N with 1 <= K <= N", optarg);
+		case OPT_SHARD:
+			if (parse_shard(optarg, &cli->shard_k, &cli->shard_n, err, errsz) != 0)
 				return -1;
-			}
-			cli->shard_k = k;
-			cli->shard_n = n;
 			break;
-		}
 		case OPT_RESUME_FILE: cli->resume_file = optarg; break;
 		case OPT_SYN: cli->syn = true; break;
 		case OPT_SYN_IFACE:

@@ -111,6 +111,8 @@ static const char scan_usage[] =
 	"                        ports); random by default and printed at start\n"
 	"  --shard K/N           scan slice K of N; with the same --seed on N machines\n"
 	"                        the slices are disjoint and together cover everything\n"
+	"  --shard env:VAR/N     slice $VAR+1 of N: VAR holds a 0-based index, e.g.\n"
+	"                        env:JOB_COMPLETION_INDEX/N in a Kubernetes Indexed Job\n"
 	"  --resume FILE         continue an interrupted scan (Ctrl-C or SIGTERM writes\n"
 	"                        FILE, default ./smbwatch.resume; see --resume-file)\n"
 	"  --resume-file FILE    where to write the resume file when interrupted\n"

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -287,6 +288,43 @@ static void test_resume_done_positions(void **state)
 	unlink(path);
 }
 
+/* Issue 22 section 5: --shard env:VAR/N reads the 0-based index a
+ * Kubernetes Indexed Job sets (JOB_COMPLETION_INDEX) and makes it K = index+1. */
+static void test_shard_from_env(void **state)
+{
+	(void)state;
+	struct scan_cli cli;
+	char err[300];
+	assert_int_equal(setenv("SMBW_TEST_INDEX", "0", 1), 0);
+	assert_int_equal(parse("scan --shard env:SMBW_TEST_INDEX/3 198.18.1.0/24", &cli, err, sizeof err), 0);
+	assert_int_equal(cli.shard_k, 1);
+	assert_int_equal(cli.shard_n, 3);
+	options_scan_free(&cli);
+	assert_int_equal(setenv("SMBW_TEST_INDEX", "2", 1), 0);
+	assert_int_equal(parse("scan --shard env:SMBW_TEST_INDEX/3 198.18.1.0/24", &cli, err, sizeof err), 0);
+	assert_int_equal(cli.shard_k, 3);
+	assert_int_equal(cli.shard_n, 3);
+	options_scan_free(&cli);
+
+	/* the index is 0-based: N itself is one too many */
+	assert_int_equal(setenv("SMBW_TEST_INDEX", "3", 1), 0);
+	refused("scan --shard env:SMBW_TEST_INDEX/3 198.18.1.1", "SMBW_TEST_INDEX=3 is not below N=3");
+	assert_int_equal(setenv("SMBW_TEST_INDEX", "two", 1), 0);
+	refused("scan --shard env:SMBW_TEST_INDEX/3 198.18.1.1", "SMBW_TEST_INDEX='two' is not a 0-based index");
+	assert_int_equal(setenv("SMBW_TEST_INDEX", "", 1), 0);
+	refused("scan --shard env:SMBW_TEST_INDEX/3 198.18.1.1", "is not a 0-based index");
+	assert_int_equal(setenv("SMBW_TEST_INDEX", "-1", 1), 0);
+	refused("scan --shard env:SMBW_TEST_INDEX/3 198.18.1.1", "is not a 0-based index");
+	assert_int_equal(unsetenv("SMBW_TEST_INDEX"), 0);
+	refused("scan --shard env:SMBW_TEST_INDEX/3 198.18.1.1", "SMBW_TEST_INDEX is not set");
+	/* malformed spellings name the form that works */
+	refused("scan --shard env:SMBW_TEST_INDEX 198.18.1.1", "env:VAR/N");
+	refused("scan --shard env:/3 198.18.1.1", "env:VAR/N");
+	refused("scan --shard env:BAD-NAME/3 198.18.1.1", "env:VAR/N");
+	refused("scan --shard env:X/0 198.18.1.1", "env:VAR/N");
+	refused("scan --shard 0/3 198.18.1.1", "K/N");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -298,6 +336,7 @@ int main(void)
 		cmocka_unit_test(test_file_target_refused),
 		cmocka_unit_test(test_unknown_option_named),
 		cmocka_unit_test(test_resume_done_positions),
+		cmocka_unit_test(test_shard_from_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -101,7 +101,7 @@ def main():
                 if shard != want:
                     problems.append("%s: --shard is %r; an Indexed Job of %s completions needs %r"
                                     % (where, shard, n, want))
-                if spec.get("parallelism", n) > n:
+                if isinstance(n, int) and spec.get("parallelism", n) > n:
                     problems.append("%s: parallelism above completions" % where)
                 if sub == "scan" and opt(args, "--seed") is None:
                     problems.append("%s: a sharded scan without --seed (each pod would "

@@ -101,14 +101,15 @@ timeout 300 "$LAB" exec "$SMBWATCH" scan --no-progress --format jsonl --seed "$S
 eq "the single-process scan exits 0" "$?" 0
 
 fleet_round() { # VIEW SUBCOMMAND [OPTION...]: 3 shards at once, each's exit status in
-	# WORK; @I@ in an option becomes the shard's index
-	local view=$1 i
-	shift
+	# WORK; the OPTIONs come last (a later --seed wins) and @I@ in them becomes
+	# the shard's index
+	local view=$1 sub=$2 i
+	shift 2
 	local pids=()
 	for i in 0 1 2; do
-		timeout 300 "$LAB" exec env JOB_COMPLETION_INDEX=$i "$SMBWATCH" "${@//@I@/$i}" --no-progress \
+		timeout 300 "$LAB" exec env JOB_COMPLETION_INDEX=$i "$SMBWATCH" "$sub" --no-progress \
 			--shard env:JOB_COMPLETION_INDEX/3 --seed "$SEED" --view "$view" --db "$PG_URL" \
-			"${TARGETS[@]}" >"$WORK/$view-$i.out" 2>"$WORK/$view-$i.err" &
+			"${@//@I@/$i}" "${TARGETS[@]}" >"$WORK/$view-$i.out" 2>"$WORK/$view-$i.err" &
 		pids+=($!)
 	done
 	for i in 0 1 2; do
@@ -138,6 +139,18 @@ eq "no service stored twice by the fleet" \
 eq "every shard found at least one and the slices are disjoint (sizes add up)" \
 	"$(psqlq "SELECT bool_and(n_services > 0) || ' ' || sum(n_targets) FROM runs WHERE view='internal'")" \
 	"true $(psqlq "SELECT n_targets FROM runs WHERE view='single'")"
+
+# positive control: the same 3 shards, each with its own seed, do not add up
+# to one scan (the slices of different permutations overlap and miss)
+fleet_round mixed scan --format jsonl --seed 7@I@
+eq "control: shards with different seeds exit 0" "$(cat "$WORK"/mixed-{0,1,2}.rc | tr '\n' ' ')" "0 0 0 "
+mixed=$(by_view mixed)
+dups=$(psqlq "SELECT count(*) - count(DISTINCT (s.ip, s.port)) FROM services s JOIN runs r ON r.id=s.run_id WHERE r.view='mixed'")
+if [ "$mixed" != "$single" ] || [ "$dups" != 0 ]; then
+	ok "control: different seeds per shard miss or duplicate services ($dups duplicates)"
+else
+	not_ok "control: different seeds per shard miss or duplicate services" "$mixed"
+fi
 
 # --- monitor --once per shard, over the fleet's runs ---------------------------
 "$LAB" reconfigure smb2-unsigned 'server min protocol = NT1' >/dev/null

@@ -93,7 +93,7 @@ lab_up
 ok "lab up, PostgreSQL up"
 psqlq() { runuser -u postgres -- "$PG_BIN/psql" -h "$WORK/pg" -d smbwatch -XAtq -c "$1" 2>/dev/null; }
 # the personas on their ports, the closed address, and silent ones
-TARGETS=(-p 445,139,8445 198.18.1.10-16 198.18.1.30-33)
+TARGETS=(-p "445,139,8445" 198.18.1.10-16 198.18.1.30-33)
 SEED=20261205
 
 timeout 300 "$LAB" exec "$SMBWATCH" scan --no-progress --format jsonl --seed "$SEED" \

@@ -1,0 +1,194 @@
+/* test_epm.c - the endpoint mapper codec on Samba 4.17 samba-dcerpcd's own
+ * answers (tests/data/epm/README.md): BIND of EPM, the ept_lookup stub,
+ * the response entries and their towers (named pipe, ncacn_ip_tcp,
+ * ncalrpc), the last page's "no more entries" status, and malformed,
+ * oversized and truncated answers. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "captures_epm.h"
+#include "wire/dcerpc.h"
+#include "wire/epm.h"
+
+/* the response stub starts after the 24-byte RESPONSE header */
+static int decode_pdu_stub(const uint8_t *p, size_t n, struct epm_lookup_resp *out)
+{
+	struct rd r;
+	struct dcerpc_pdu pdu;
+	rd_init(&r, p, n);
+	int rc = dcerpc_pdu_decode(&r, &pdu);
+	if (rc != WIRE_OK)
+		return rc;
+	assert_int_equal(pdu.ptype, DCERPC_PTYPE_RESPONSE);
+	return epm_lookup_resp_decode(&pdu.stub, out);
+}
+
+static struct epm_lookup_resp resp;
+
+static void test_bind_and_request(void **state)
+{
+	(void)state;
+	uint8_t buf[128];
+	struct wr w;
+	wr_init(&w, buf, sizeof buf);
+	assert_int_equal(dcerpc_bind_encode(&w, 1, &dcerpc_epm), WIRE_OK);
+	/* the abstract syntax in the BIND: e1af8308-5d1f-11c9-91a4-08002b14a0fa v3.0 */
+	static const uint8_t epm_uuid[16] = {0x08, 0x83, 0xaf, 0xe1, 0x1f, 0x5d, 0xc9, 0x11,
+					     0x91, 0xa4, 0x08, 0x00, 0x2b, 0x14, 0xa0, 0xfa};
+	assert_memory_equal(buf + 32, epm_uuid, 16);
+	assert_int_equal(buf[48], 3);
+	/* Samba accepted that BIND: its BIND_ACK, result 0 */
+	struct rd r;
+	struct dcerpc_pdu pdu;
+	rd_init(&r, epm_samba_4_17_bind_ack, epm_samba_4_17_bind_ack_len);
+	assert_int_equal(dcerpc_pdu_decode(&r, &pdu), WIRE_OK);
+	assert_int_equal(pdu.ptype, DCERPC_PTYPE_BIND_ACK);
+	assert_int_equal(pdu.ack_result, 0);
+
+	uint8_t handle[20] = {0}, stub[64];
+	wr_init(&w, stub, sizeof stub);
+	handle[19] = 0xAB;
+	assert_int_equal(epm_lookup_req_encode(&w, handle, 16), WIRE_OK);
+	/* inquiry 0, object NULL, interface NULL, vers_option 1, handle, max_ents */
+	static const uint8_t want_head[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0};
+	assert_int_equal(w.len, 40);
+	assert_memory_equal(stub, want_head, 16);
+	assert_memory_equal(stub + 16, handle, 20);
+	assert_int_equal(stub[36], 16);
+}
+
+static void test_first_page(void **state)
+{
+	(void)state;
+	assert_int_equal(decode_pdu_stub(epm_samba_4_17_lookup0, epm_samba_4_17_lookup0_len, &resp),
+			 WIRE_OK);
+	assert_int_equal(resp.n, 16);
+	assert_int_equal(resp.status, 0);
+	assert_false(epm_handle_is_null(resp.handle));
+	for (unsigned i = 0; i < resp.n; i++)
+		assert_true(resp.entries[i].has_tower);
+	/* entry 0: eventlog 82273fdc-e32a-18c3-3f78-827929dc23ea v0.0 on its pipe */
+	static const uint8_t eventlog[16] = {0xdc, 0x3f, 0x27, 0x82, 0x2a, 0xe3, 0xc3, 0x18,
+					     0x3f, 0x78, 0x82, 0x79, 0x29, 0xdc, 0x23, 0xea};
+	const struct epm_tower *t = &resp.entries[0].tower;
+	assert_string_equal(resp.entries[0].annotation, "eventlog");
+	assert_true(t->has_iface);
+	assert_memory_equal(t->iface.uuid, eventlog, 16);
+	assert_int_equal(t->iface.ver_major, 0);
+	assert_int_equal(t->proto, EPM_PROTO_NP);
+	assert_string_equal(t->endpoint, "\\pipe\\eventlog");
+	assert_string_equal(t->binding, "ncacn_np:[\\pipe\\eventlog]");
+	/* entry 3: MS-FSRVP a8e0653c-2744-4389-a61d-7373df8b2292 v1.0 */
+	static const uint8_t fsrvp[16] = {0x3c, 0x65, 0xe0, 0xa8, 0x44, 0x27, 0x89, 0x43,
+					  0xa6, 0x1d, 0x73, 0x73, 0xdf, 0x8b, 0x22, 0x92};
+	assert_memory_equal(resp.entries[3].tower.iface.uuid, fsrvp, 16);
+	assert_int_equal(resp.entries[3].tower.iface.ver_major, 1);
+	assert_string_equal(resp.entries[3].tower.binding, "ncacn_np:[\\pipe\\FssagentRpc]");
+	/* entry 5: mdssvc over ncalrpc */
+	assert_int_equal(resp.entries[5].tower.proto, EPM_PROTO_LRPC);
+	assert_string_equal(resp.entries[5].tower.binding, "ncalrpc:[rpcd_mdssvc]");
+	/* entry 7: winreg over TCP, port 0xc002 big-endian, lab address */
+	t = &resp.entries[7].tower;
+	assert_int_equal(t->proto, EPM_PROTO_TCP);
+	assert_int_equal(t->port, 49154);
+	assert_string_equal(t->host, "198.18.1.50");
+	assert_string_equal(t->binding, "ncacn_ip_tcp:198.18.1.50[49154]");
+	/* entry 10: srvsvc, the interface dcerpc.c knows */
+	assert_true(dcerpc_syntax_equal(&resp.entries[10].tower.iface, &dcerpc_srvsvc));
+	assert_string_equal(resp.entries[10].tower.binding, "ncacn_ip_tcp:198.18.1.50[49153]");
+}
+
+static void test_last_page(void **state)
+{
+	(void)state;
+	assert_int_equal(decode_pdu_stub(epm_samba_4_17_lookup2, epm_samba_4_17_lookup2_len, &resp),
+			 WIRE_OK);
+	/* Samba's last page: entries AND ept_s_not_registered, null handle */
+	assert_int_equal(resp.n, 6);
+	assert_int_equal(resp.status, EPM_S_NOT_REGISTERED);
+	assert_true(epm_handle_is_null(resp.handle));
+	/* entry 3: MS-DFSNM netdfs 4fc742e0-4a10-11cf-8273-00aa004ae673 v3.0 */
+	static const uint8_t dfsnm[16] = {0xe0, 0x42, 0xc7, 0x4f, 0x10, 0x4a, 0xcf, 0x11,
+					  0x82, 0x73, 0x00, 0xaa, 0x00, 0x4a, 0xe6, 0x73};
+	assert_string_equal(resp.entries[3].annotation, "netdfs");
+	assert_memory_equal(resp.entries[3].tower.iface.uuid, dfsnm, 16);
+	assert_int_equal(resp.entries[3].tower.iface.ver_major, 3);
+	assert_string_equal(resp.entries[3].tower.binding, "ncacn_ip_tcp:198.18.1.50[49153]");
+}
+
+/* A copy of the first page's stub to break. */
+static uint8_t stub_copy[4096];
+static size_t stub_copy_len(void)
+{
+	memcpy(stub_copy, epm_samba_4_17_lookup0 + 24, epm_samba_4_17_lookup0_len - 24);
+	return epm_samba_4_17_lookup0_len - 24;
+}
+
+static int decode_copy(size_t n)
+{
+	struct rd r;
+	rd_init(&r, stub_copy, n);
+	return epm_lookup_resp_decode(&r, &resp);
+}
+
+static void test_malformed(void **state)
+{
+	(void)state;
+	size_t n = stub_copy_len();
+	assert_int_equal(decode_copy(n), WIRE_OK);
+	/* actual_count (at 32) different from num_ents (at 20) */
+	stub_copy[32] = 15;
+	assert_int_equal(decode_copy(n), WIRE_MALFORMED);
+	/* more entries than we keep: too large, not a write past the array */
+	n = stub_copy_len();
+	stub_copy[20] = stub_copy[24] = stub_copy[32] = EPM_LOOKUP_MAX_ENTS + 1;
+	assert_int_equal(decode_copy(n), WIRE_TOO_LARGE);
+	/* an annotation longer than its char[64] */
+	n = stub_copy_len();
+	stub_copy[36 + 24] = 65;
+	assert_int_equal(decode_copy(n), WIRE_MALFORMED);
+	/* a tower's conformance differing from its length (first tower at
+	 * the offset after the 16 entries: found by walking them) */
+	n = stub_copy_len();
+	size_t o = 36;
+	for (unsigned i = 0; i < 16; i++) {
+		o += 28 + stub_copy[o + 24];
+		o = (o + 3) & ~(size_t)3;
+	}
+	stub_copy[o] ^= 1;
+	assert_int_equal(decode_copy(n), WIRE_MALFORMED);
+	/* a floor count of 0 makes that tower unreadable, the entry stays */
+	n = stub_copy_len();
+	stub_copy[o + 8] = 0;
+	stub_copy[o + 9] = 0;
+	assert_int_equal(decode_copy(n), WIRE_OK);
+	assert_false(resp.entries[0].has_tower);
+	assert_true(resp.entries[1].has_tower);
+}
+
+static void test_truncated(void **state)
+{
+	(void)state;
+	size_t n = stub_copy_len();
+	/* every prefix fails cleanly; none decodes as a whole answer */
+	for (size_t k = 0; k < n; k++)
+		assert_int_not_equal(decode_copy(k), WIRE_OK);
+	assert_int_equal(decode_copy(n), WIRE_OK);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_bind_and_request),
+		cmocka_unit_test(test_first_page),
+		cmocka_unit_test(test_last_page),
+		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_truncated),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -3,6 +3,7 @@
 #include "assess/assess.h"
 
 #include "assess/findings.h"
+#include "check/check.h"
 #include "assess/relay_verdict.h"
 #include "assess/samba_version.h"
 #include "wire/smb1.h"
@@ -175,9 +176,27 @@ static bool is_standard_port(const struct svc_record *rec)
 	return rec->port == 445 || rec->port == 139;
 }
 
+/* The endpoint mapper on 135 (check/epm.c): coercion interfaces
+ * registered there; high on a domain controller (Netlogon registered),
+ * whose coerced machine account is worth the most. */
+static void assess_epm(struct svc_record *rec)
+{
+	char list[200];
+	if (!rec->epm.present || !epm_coercion_list(rec, list, sizeof list))
+		return;
+	bool dc = epm_is_dc(rec);
+	unsigned before = rec->n_findings;
+	add(rec, FIND_COERCION_SURFACE, "registered on TCP %u: %s%s", (unsigned)rec->port, list,
+	    dc ? "; a domain controller (Netlogon registered)" : "");
+	if (dc)
+		rec->findings[rec->n_findings - 1].severity = SEV_HIGH;
+	critical_if_external(rec, before);
+}
+
 void assess_record(struct svc_record *rec)
 {
 	rec->n_findings = 0;
+	assess_epm(rec);
 	if (!record_is_smb(rec))
 		return;
 	if (rec->doublepulsar == VULN_VULNERABLE)

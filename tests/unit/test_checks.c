@@ -177,6 +177,12 @@ static void full_record(struct svc_record *r)
 	r->relay.ntlm_challenge = TRI_YES;
 	r->relay.legacy_tried = true;
 	r->relay.legacy_status = 0;
+	/* epm: the print spooler registered on 135, and Netlogon (a DC) */
+	r->epm.present = r->epm.complete = true;
+	r->epm.n_entries = 2;
+	struct rec_epm_iface *f = record_epm_iface(r, "12345678-1234-abcd-ef00-0123456789ab", 1, 0);
+	record_set_str(f->bindings[f->n_bindings++], sizeof f->bindings[0], "ncacn_np:[\\pipe\\spoolss]");
+	record_epm_iface(r, "12345678-1234-abcd-ef00-01234567cffb", 1, 0);
 	/* the public share's maximal access allows writing (FILE_WRITE_DATA) */
 	r->shares[1].has_max_access = true;
 	r->shares[1].max_access = 0x001f01ffu;

@@ -9,9 +9,12 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <stdio.h>
 #include <string.h>
 
+#include "assess/assess.h"
 #include "captures_epm.h"
+#include "check/check.h"
 #include "wire/dcerpc.h"
 #include "wire/epm.h"
 
@@ -181,6 +184,88 @@ static void test_truncated(void **state)
 	assert_int_equal(decode_copy(n), WIRE_OK);
 }
 
+/* A record of port 135 with the interfaces given (uuid strings). */
+static void epm_record(struct svc_record *r, const char *ip, const char *const *uuids)
+{
+	record_init(r);
+	record_set_str(r->ip, sizeof r->ip, ip);
+	r->port = 135;
+	record_set_str(r->view, sizeof r->view, "internal");
+	r->epm.present = r->epm.complete = true;
+	for (; *uuids; uuids++)
+		record_epm_iface(r, *uuids, 1, 0);
+}
+
+static const struct rec_finding *finding(const struct svc_record *r, const char *id)
+{
+	for (unsigned i = 0; i < r->n_findings; i++)
+		if (strcmp(r->findings[i].id, id) == 0)
+			return &r->findings[i];
+	return NULL;
+}
+
+#define SPOOLER "12345678-1234-abcd-ef00-0123456789ab"
+#define EFSR_LSARPC "c681d488-d850-11d0-8c52-00c04fd90f7e"
+#define EFSR "df1941c5-fe89-4e79-bf10-463657acf44d"
+#define NETLOGON "12345678-1234-abcd-ef00-01234567cffb"
+#define WINREG "338cd001-2244-31f1-aaaa-900038001003"
+
+static void test_coercion_finding(void **state)
+{
+	(void)state;
+	static struct svc_record r;
+	/* the spooler and both MS-EFSR uuids (one name each): medium */
+	epm_record(&r, "198.18.1.60", (const char *const[]){SPOOLER, EFSR_LSARPC, EFSR, WINREG, NULL});
+	assess_record(&r);
+	const struct rec_finding *f = finding(&r, "COERCION_SURFACE");
+	assert_non_null(f);
+	assert_int_equal(f->severity, SEV_MEDIUM);
+	assert_string_equal(f->evidence, "registered on TCP 135: MS-RPRN print spooler (PrinterBug), "
+					 "MS-EFSR (lsarpc pipe) (PetitPotam), MS-EFSR (efsrpc) (PetitPotam)");
+	assert_false(epm_is_dc(&r));
+	/* with Netlogon registered it is a DC: high, and said so */
+	epm_record(&r, "198.18.1.60", (const char *const[]){SPOOLER, NETLOGON, NULL});
+	assess_record(&r);
+	assert_true(epm_is_dc(&r));
+	f = finding(&r, "COERCION_SURFACE");
+	assert_non_null(f);
+	assert_int_equal(f->severity, SEV_HIGH);
+	assert_non_null(strstr(f->evidence, "a domain controller (Netlogon registered)"));
+	/* seen from outside: critical */
+	epm_record(&r, "198.18.1.60", (const char *const[]){SPOOLER, NULL});
+	record_set_str(r.view, sizeof r.view, "external");
+	assess_record(&r);
+	assert_int_equal(finding(&r, "COERCION_SURFACE")->severity, SEV_CRITICAL);
+	/* a DC without a coercion interface: no finding (the role is a fact) */
+	epm_record(&r, "198.18.1.60", (const char *const[]){NETLOGON, WINREG, NULL});
+	assess_record(&r);
+	assert_int_equal(r.n_findings, 0);
+	assert_true(epm_is_dc(&r));
+	/* interfaces listed but the walk unknown (not present): nothing */
+	epm_record(&r, "198.18.1.60", (const char *const[]){SPOOLER, NULL});
+	r.epm.present = false;
+	assess_record(&r);
+	assert_int_equal(r.n_findings, 0);
+}
+
+/* The record's interface table: grouped by uuid+version, capped. */
+static void test_record_ifaces(void **state)
+{
+	(void)state;
+	static struct svc_record r;
+	record_init(&r);
+	struct rec_epm_iface *a = record_epm_iface(&r, SPOOLER, 1, 0);
+	assert_ptr_equal(record_epm_iface(&r, SPOOLER, 1, 0), a);
+	assert_ptr_not_equal(record_epm_iface(&r, SPOOLER, 2, 0), a);
+	char uuid[40];
+	for (unsigned i = r.epm.n_ifaces; i < REC_MAX_EPM_IFACES; i++) {
+		snprintf(uuid, sizeof uuid, "00000000-0000-0000-0000-%012u", i);
+		assert_non_null(record_epm_iface(&r, uuid, 0, 0));
+	}
+	assert_null(record_epm_iface(&r, "ffffffff-0000-0000-0000-000000000000", 0, 0));
+	assert_int_equal(r.epm.n_ifaces, REC_MAX_EPM_IFACES);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,6 +274,8 @@ int main(void)
 		cmocka_unit_test(test_last_page),
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_coercion_finding),
+		cmocka_unit_test(test_record_ifaces),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

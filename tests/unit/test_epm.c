@@ -15,6 +15,8 @@
 #include "assess/assess.h"
 #include "captures_epm.h"
 #include "check/check.h"
+#include "record/json.h"
+#include "record/json_read.h"
 #include "wire/dcerpc.h"
 #include "wire/epm.h"
 
@@ -266,6 +268,36 @@ static void test_record_ifaces(void **state)
 	assert_int_equal(r.epm.n_ifaces, REC_MAX_EPM_IFACES);
 }
 
+/* A stored record read back (serve, reports from the store) has the same
+ * epm, and the same JSON. */
+static void test_json_read_back(void **state)
+{
+	(void)state;
+	static struct svc_record a, b;
+	epm_record(&a, "198.18.1.60", (const char *const[]){SPOOLER, NETLOGON, WINREG, NULL});
+	a.epm.n_entries = 5;
+	struct rec_epm_iface *f = record_epm_iface(&a, WINREG, 1, 0);
+	record_set_str(f->annotation, sizeof f->annotation, "winreg");
+	record_set_str(f->bindings[f->n_bindings++], sizeof f->bindings[0], "ncacn_np:[\\pipe\\winreg]");
+	record_set_str(f->bindings[f->n_bindings++], sizeof f->bindings[0], "ncacn_ip_tcp:198.18.1.60[49154]");
+	record_check_set(&a, RCHK_EPM, RCHK_OK, NULL);
+	assess_record(&a);
+	json_t *ja = record_to_json(&a);
+	assert_non_null(json_object_get(ja, "epm"));
+	assert_string_equal(json_string_value(json_object_get(json_object_get(ja, "epm"), "role")),
+			    "domain controller");
+	assert_int_equal(record_from_json(ja, a.scanned_at, &b), 0);
+	assert_int_equal(b.epm.n_ifaces, 3);
+	assert_int_equal(b.epm.ifaces[2].n_bindings, 2);
+	json_t *jb = record_to_json(&b);
+	char *ta = json_dumps(ja, JSON_SORT_KEYS), *tb = json_dumps(jb, JSON_SORT_KEYS);
+	assert_string_equal(tb, ta);
+	free(ta);
+	free(tb);
+	json_decref(ja);
+	json_decref(jb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +308,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_coercion_finding),
 		cmocka_unit_test(test_record_ifaces),
+		cmocka_unit_test(test_json_read_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -111,4 +111,45 @@ timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db --no-progress -p 13
 eq "--checks auth: scan exits 0" "$?" 0
 eq "--checks auth: no endpoint-mapper record" "$(jq -c 'select(.type == "service")' "$WORK/noepm.jsonl" | wc -l)" 0
 
+# --- the store: a new interface on 135 is a change --------------------------
+# epm-winreg scanned into a store, then its samba-dcerpcd (stopped by its pid
+# file, the one the lab started) restarted with the spooler added: the diff
+# says 198.18.1.51:135 changed, epm.interfaces among the fields, and
+# COERCION_SURFACE opened. The unchanged .50 beside it is the control.
+DB=$WORK/epm.db
+timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --db "$DB" --no-progress -p 135 \
+	"$EPM_IP" "$WINREG_IP" >/dev/null 2>&1
+eq "store: first run exits 0" "$?" 0
+LABDIR=$(cat "${SMBW_LAB_STATE:-/run/smbwatch-lab}/$SMBW_LAB_PREFIX.dir")
+old_pid=$(cat "$LABDIR/epm-winreg/pid/samba-dcerpcd.pid")
+kill "$old_pid"
+gone=1
+for ((i = 0; i < 100; i++)); do
+	"$LAB" hosts ss -Hltn | awk '{print $4}' | grep -qxF "$WINREG_IP:135" || { gone=0; break; }
+	sleep 0.2
+done
+eq "store: epm-winreg's mapper stopped" "$gone" 0
+"$LAB" hosts /usr/libexec/samba/samba-dcerpcd -D -s "$LABDIR/epm-winreg/smb.conf" \
+	/usr/libexec/samba/rpcd_epmapper /usr/libexec/samba/rpcd_winreg /usr/libexec/samba/rpcd_spoolss
+up=1
+for ((i = 0; i < 100; i++)); do
+	"$LAB" hosts ss -Hltn | awk '{print $4}' | grep -qxF "$WINREG_IP:135" && { up=0; break; }
+	sleep 0.2
+done
+eq "store: epm-winreg's mapper back, with the spooler" "$up" 0
+timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --db "$DB" --no-progress -p 135 \
+	"$EPM_IP" "$WINREG_IP" >/dev/null 2>&1
+eq "store: second run exits 0" "$?" 0
+"$SMBWATCH" diff --db "$DB" --format json >"$WORK/diff.jsonl" 2>&1
+eq "diff exits 0" "$?" 0
+eq "diff: only epm-winreg changed" \
+	"$(jq -c 'select(.type == "diff" and .status != "unchanged") | [.ip, .port, .status]' "$WORK/diff.jsonl")" \
+	'["198.18.1.51",135,"changed"]'
+eq "diff: its interfaces and COERCION_SURFACE opened are the changes" \
+	"$(jq -c 'select(.type == "diff" and .ip == "198.18.1.51") | [.changes[].field] | sort' "$WORK/diff.jsonl")" \
+	'["epm.entries","epm.interfaces","findings.COERCION_SURFACE"]'
+eq "diff: the new interface is the spooler" \
+	"$(jq -c 'select(.type == "diff" and .ip == "198.18.1.51") | .changes[] | select(.field == "epm.interfaces") | [.new[].annotation] - [.old[].annotation]' "$WORK/diff.jsonl")" \
+	'["spoolss"]'
+
 finish

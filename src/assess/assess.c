@@ -193,6 +193,20 @@ static void assess_epm(struct svc_record *rec)
 	critical_if_external(rec, before);
 }
 
+void assess_coercion_relay_target(struct svc_record *rec)
+{
+	for (unsigned i = 0; i < rec->n_findings; i++) {
+		struct rec_finding *f = &rec->findings[i];
+		if (strcmp(f->id, finding_info(FIND_COERCION_SURFACE)->id) != 0)
+			continue;
+		if (f->severity < SEV_HIGH)
+			f->severity = SEV_HIGH;
+		size_t len = strlen(f->evidence);
+		snprintf(f->evidence + len, sizeof f->evidence - len,
+			 "; the host's SMB service is an NTLM relay target");
+	}
+}
+
 void assess_record(struct svc_record *rec)
 {
 	rec->n_findings = 0;

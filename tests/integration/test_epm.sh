@@ -71,11 +71,14 @@ eq "epm: winreg over ncacn_ip_tcp on a dynamic port" \
 PEER_EPM=$(peer $EPM_IP)
 eq "epm: impacket lists 38 entries too" "$(wc -l <<<"$PEER_EPM")" 38
 eq "epm: every entry agrees with impacket (uuid, version, binding)" "$(ours $EPM_IP)" "$PEER_EPM"
-eq "epm: COERCION_SURFACE, medium (not a DC)" \
-	"$(rec $EPM_IP 135 '.findings[] | select(.id == "COERCION_SURFACE") | .severity')" '"medium"'
-eq "epm: its evidence names the three registered" \
+# Samba's smbd on 445 of the same host does not require signing: a relay
+# target, so the coerced authentication can be relayed back to it
+eq "epm: its SMB service on 445 is a relay target" "$(rec $EPM_IP 445 '.relay.target')" true
+eq "epm: COERCION_SURFACE, high (the host is a relay target)" \
+	"$(rec $EPM_IP 135 '.findings[] | select(.id == "COERCION_SURFACE") | .severity')" '"high"'
+eq "epm: its evidence names the three registered and the relay target" \
 	"$(rec $EPM_IP 135 '.findings[] | select(.id == "COERCION_SURFACE") | .evidence')" \
-	'"registered on TCP 135: MS-FSRVP (ShadowCoerce), MS-RPRN print spooler (PrinterBug), MS-DFSNM netdfs (DFSCoerce)"'
+	'"registered on TCP 135: MS-FSRVP (ShadowCoerce), MS-RPRN print spooler (PrinterBug), MS-DFSNM netdfs (DFSCoerce); the host'"'"'s SMB service is an NTLM relay target"'
 eq "epm: no MS-EFSR on Samba" "$(rec $EPM_IP 135 '[.epm.interfaces[] | select(.coercion == "PetitPotam")] | length')" 0
 eq "epm: no Netlogon, no DC role (standalone server)" "$(rec $EPM_IP 135 '.epm.role')" null
 eq "epm: the SMB service on 445 is its own record, without epm" "$(rec $EPM_IP 445 '[.epm, .checks.epm.status]')" '[null,"not_run"]'
@@ -95,6 +98,12 @@ eq "smb1-and-2 (.10): its 445 record is there (control)" "$(rec 198.18.1.10 445 
 timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db --no-progress -p 135 \
 	"$EPM_IP" >"$WORK/run.txt" 2>&1
 eq "text scan exits 0" "$?" 0
+# 135 alone: the relay verdict of 445 is not known, the finding stays medium
+timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db --no-progress -p 135 \
+	--format jsonl "$EPM_IP" >"$WORK/only135.jsonl" 2>/dev/null
+eq "-p 135 alone exits 0" "$?" 0
+eq "-p 135 alone: COERCION_SURFACE medium (no relay verdict known)" \
+	"$(jq -c 'select(.type == "service") | .findings[] | select(.id == "COERCION_SURFACE") | .severity' "$WORK/only135.jsonl")" '"medium"'
 has "text: the mapper's words" "$(tr '\n' ' ' <"$WORK/run.txt" | tr -s ' ')" \
 	"RPC endpoint mapper: 15 interfaces, coercion: MS-FSRVP (ShadowCoerce), MS-RPRN print spooler (PrinterBug), MS-DFSNM netdfs (DFSCoerce)"
 timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db --no-progress -p 135 --format csv \

@@ -10,11 +10,13 @@
 #include <cmocka.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "assess/assess.h"
 #include "captures_epm.h"
 #include "check/check.h"
+#include "cli/coercion_hold.h"
 #include "record/json.h"
 #include "record/json_read.h"
 #include "wire/dcerpc.h"
@@ -298,6 +300,78 @@ static void test_json_read_back(void **state)
 	json_decref(jb);
 }
 
+/* What coercion_hold lets out, in order. */
+static struct svc_record *reported[4];
+static unsigned n_reported;
+static void collect(struct svc_record *rec, void *ud)
+{
+	(void)ud;
+	assert_true(n_reported < 4);
+	reported[n_reported] = malloc(sizeof *rec);
+	assert_non_null(reported[n_reported]);
+	memcpy(reported[n_reported++], rec, sizeof *rec);
+}
+
+static void relay_target_record(struct svc_record *r, const char *ip)
+{
+	record_init(r);
+	record_set_str(r->ip, sizeof r->ip, ip);
+	r->port = 445;
+	record_set_str(r->view, sizeof r->view, "internal");
+	r->smb2.present = true;
+	r->smb2.signing = SIGN_ENABLED;
+	r->relay.ntlm_challenge = TRI_YES;
+	r->relay.legacy_tried = true;
+	r->relay.legacy_status = 0;
+	assess_record(r);
+}
+
+/* COERCION_SURFACE is high when the same host's SMB service is a relay
+ * target, whichever record finishes first; medium for another host's. */
+static void test_coercion_hold(void **state)
+{
+	(void)state;
+	static struct svc_record smb, epm_a, epm_b, smb_c;
+	relay_target_record(&smb, "198.18.1.60");
+	relay_target_record(&smb_c, "198.18.1.62");
+	smb_c.smb2.signing = SIGN_REQUIRED; /* not a target */
+	assess_record(&smb_c);
+	epm_record(&epm_a, "198.18.1.60", (const char *const[]){SPOOLER, NULL});
+	epm_record(&epm_b, "198.18.1.61", (const char *const[]){SPOOLER, NULL});
+	assess_record(&epm_a);
+	assess_record(&epm_b);
+	struct coercion_hold *h = coercion_hold_new();
+	/* the 135 records first: kept; the SMB ones pass */
+	assert_true(coercion_hold_take(h, &epm_a));
+	assert_true(coercion_hold_take(h, &epm_b));
+	assert_false(coercion_hold_take(h, &smb));
+	assert_false(coercion_hold_take(h, &smb_c));
+	n_reported = 0;
+	coercion_hold_flush(h, collect, NULL);
+	assert_int_equal(n_reported, 2);
+	const struct rec_finding *f = finding(reported[0], "COERCION_SURFACE");
+	assert_int_equal(f->severity, SEV_HIGH);
+	assert_non_null(strstr(f->evidence, "the host's SMB service is an NTLM relay target"));
+	f = finding(reported[1], "COERCION_SURFACE");
+	assert_int_equal(f->severity, SEV_MEDIUM);
+	assert_null(strstr(f->evidence, "relay"));
+	/* a 135 record without the finding is not kept */
+	epm_record(&epm_b, "198.18.1.61", (const char *const[]){WINREG, NULL});
+	assess_record(&epm_b);
+	assert_false(coercion_hold_take(h, &epm_b));
+	/* the SMB record first, the 135 record after: the same */
+	coercion_hold_free(h);
+	h = coercion_hold_new();
+	assert_false(coercion_hold_take(h, &smb));
+	assert_true(coercion_hold_take(h, &epm_a));
+	coercion_hold_flush(h, collect, NULL);
+	assert_int_equal(n_reported, 3);
+	assert_int_equal(finding(reported[2], "COERCION_SURFACE")->severity, SEV_HIGH);
+	coercion_hold_free(h);
+	for (unsigned i = 0; i < n_reported; i++)
+		free(reported[i]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -309,6 +383,7 @@ int main(void)
 		cmocka_unit_test(test_coercion_finding),
 		cmocka_unit_test(test_record_ifaces),
 		cmocka_unit_test(test_json_read_back),
+		cmocka_unit_test(test_coercion_hold),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

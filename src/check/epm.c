@@ -76,6 +76,12 @@ static void epm_json(const struct svc_record *r, json_t *root)
 	json_object_set_new(o, "complete", json_boolean(r->epm.complete));
 	if (epm_is_dc(r))
 		json_object_set_new(o, "role", json_string("domain controller"));
+	if (r->epm.has_addresses) {
+		json_t *a = json_array();
+		for (unsigned i = 0; i < r->epm.n_addresses; i++)
+			json_array_append_new(a, json_string(r->epm.addresses[i]));
+		json_object_set_new(o, "addresses", a);
+	}
 	json_object_set_new(root, "epm", o);
 }
 
@@ -90,6 +96,13 @@ static void epm_text(const struct svc_record *r, char *line, size_t linesz)
 		 r->epm.n_ifaces, n ? ", coercion: " : "", n ? list : "",
 		 epm_is_dc(r) ? ", domain controller" : "");
 	check_join(line, linesz, words);
+	if (r->epm.has_addresses) {
+		char addrs[256] = "";
+		for (unsigned i = 0; i < r->epm.n_addresses; i++)
+			check_join(addrs, sizeof addrs, r->epm.addresses[i]);
+		snprintf(words, sizeof words, "addresses (ServerAlive2): %s", addrs);
+		check_join(line, linesz, words);
+	}
 }
 
 static void epm_interfaces_fact(const struct svc_record *r, struct check_value *v)
@@ -137,5 +150,5 @@ const struct check check_epm = {
 	.facts = {{"epm_interfaces", "RPC interfaces (TCP 135)", epm_interfaces_fact},
 		  {"coercion_surface", "Coercion surface", epm_coercion_fact},
 		  {"rpc_role", "Role (from RPC)", epm_role_fact}},
-	.findings = {FIND_COERCION_SURFACE},
+	.findings = {FIND_COERCION_SURFACE, FIND_MULTI_HOMED},
 };

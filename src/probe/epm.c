@@ -9,6 +9,7 @@
 #include "check/check.h"
 #include "probe/conn.h"
 #include "wire/epm.h"
+#include "wire/oxid.h"
 
 /* ept_lookup calls per walk: EPM_LOOKUP_MAX_ENTS each, far above any real
  * mapper (a Windows DC lists a few hundred entries) */
@@ -176,16 +177,105 @@ const struct probe_ops probe_epm = {
 	.finish = epm_finish,
 };
 
-/* The service: one conversation, reported as service_start reports. */
+/* IObjectExporter::ServerAlive2 on its own connection: BIND, then opnum 5
+ * with an empty stub. A server without DCOM (Samba) refuses the BIND:
+ * nothing learned, nothing wrong. */
+struct oxid_state {
+	bool bound;
+	struct oxid_alive2 alive;
+};
+
+static int oxid_start(void *vst, struct probe_ctx *ctx, struct wr *out)
+{
+	(void)vst;
+	(void)ctx;
+	int rc = dcerpc_bind_encode(out, 1, &dcerpc_iobjectexporter);
+	return rc == WIRE_OK ? PROBE_SEND_RPC : rc;
+}
+
+static int oxid_on_frame(void *vst, struct probe_ctx *ctx, struct rd *msg, struct wr *out)
+{
+	struct oxid_state *st = vst;
+	struct dcerpc_pdu pdu;
+	int rc = dcerpc_pdu_decode(msg, &pdu);
+	if (rc != WIRE_OK)
+		return rc;
+	if (!st->bound) {
+		if (pdu.ptype != DCERPC_PTYPE_BIND_ACK || pdu.ack_result != 0)
+			return PROBE_DONE; /* no IObjectExporter here */
+		st->bound = true;
+		rc = dcerpc_request_encode(out, 2, OXID_OPNUM_SERVER_ALIVE2, NULL, 0);
+		return rc == WIRE_OK ? PROBE_SEND_RPC : rc;
+	}
+	if (pdu.ptype != DCERPC_PTYPE_RESPONSE)
+		return PROBE_DONE; /* a fault: ServerAlive2 not offered */
+	rc = oxid_server_alive2_resp_decode(&pdu.stub, &st->alive);
+	if (rc != WIRE_OK) {
+		record_add_error(ctx->rec, "epm", "ServerAlive2 answer: %s", wire_strerror(rc));
+		return rc;
+	}
+	if (st->alive.status != 0)
+		return PROBE_DONE;
+	struct rec_epm *e = &ctx->rec->epm;
+	e->has_addresses = true;
+	for (unsigned i = 0; i < st->alive.n_addrs && e->n_addresses < REC_MAX_EPM_ADDRS; i++)
+		record_set_str(e->addresses[e->n_addresses++], sizeof e->addresses[0],
+			       st->alive.addrs[i].addr);
+	return PROBE_DONE;
+}
+
+static void oxid_finish(void *vst, struct probe_ctx *ctx, enum probe_end why)
+{
+	(void)vst;
+	(void)ctx;
+	(void)why;
+}
+
+const struct probe_ops probe_oxid = {
+	.name = "oxid",
+	.help = "IObjectExporter::ServerAlive2 on TCP 135: the host's network addresses",
+	.state_size = sizeof(struct oxid_state),
+	.start = oxid_start,
+	.on_frame = oxid_on_frame,
+	.finish = oxid_finish,
+};
+
+/* The service: the walk, then ServerAlive2 on a second connection, reported
+ * as service_start reports. */
 struct epm_service {
+	struct engine *e;
+	struct sockaddr_storage sa;
 	struct probe_ctx ctx;
+	struct conv_result walk;
 	service_done_fn done;
 	void *ud;
 };
 
+static void report(struct epm_service *s, const struct conv_result *res);
+
+static void oxid_conv_done(const struct conv_result *res, void *ud)
+{
+	struct epm_service *s = ud;
+	(void)res;
+	report(s, &s->walk);
+}
+
 static void epm_conv_done(const struct conv_result *res, void *ud)
 {
 	struct epm_service *s = ud;
+	/* the mapper answered: ask the same port for the host's addresses */
+	if (res->connect == ECONN_OK && s->ctx.rec) {
+		s->walk = *res;
+		struct conv *c = conv_start(s->e, (struct sockaddr *)&s->sa, NULL, &probe_oxid,
+					    &s->ctx, oxid_conv_done, s);
+		conv_set_dcerpc(c);
+		return;
+	}
+	report(s, res);
+}
+
+static void report(struct epm_service *s, const struct conv_result *res)
+{
 	enum svc_outcome o = SVC_OPEN;
 	char why[96] = "";
 	if (res->connect == ECONN_REFUSED) {
@@ -218,6 +308,9 @@ void epm_service_start(struct engine *e, const struct scan_opts *opts, const str
 		abort();
 	s->done = done;
 	s->ud = ud;
+	s->e = e;
+	memcpy(&s->sa, sa,
+	       sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
 	s->ctx.opts = opts;
 	s->ctx.port = EPM_PORT;
 	if (sa->sa_family == AF_INET6)

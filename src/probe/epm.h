@@ -14,6 +14,7 @@
 #define EPM_PORT 135
 
 extern const struct probe_ops probe_epm;
+extern const struct probe_ops probe_oxid; /* ServerAlive2: the host's addresses */
 
 /* The service at sa (port 135), reported like service_start reports an SMB
  * service: SVC_OPEN with the record when the mapper answered. */

@@ -243,10 +243,23 @@ static void epm_read(json_t *o, struct svc_record *r)
 	r->epm.complete = json_is_true(json_object_get(o, "complete"));
 	json_int_t n = json_integer_value(json_object_get(o, "entries"));
 	r->epm.n_entries = n > 0 && n < (json_int_t)UINT32_MAX ? (unsigned)n : 0;
+	json_t *addrs = json_object_get(o, "addresses");
+	r->epm.has_addresses = json_is_array(addrs);
+	json_array_foreach(addrs, i, f) {
+		if (r->epm.n_addresses == REC_MAX_EPM_ADDRS || !json_is_string(f))
+			break;
+		record_set_str(r->epm.addresses[r->epm.n_addresses++], sizeof r->epm.addresses[0],
+			       json_string_value(f));
+	}
 	json_array_foreach(json_object_get(o, "interfaces"), i, f) {
-		unsigned maj = 0, min = 0;
-		if (sscanf(str(f, "version"), "%u.%u", &maj, &min) != 2 || maj > UINT16_MAX ||
-		    min > UINT16_MAX)
+		/* "major.minor" */
+		const char *v = str(f, "version");
+		char *dot, *end;
+		unsigned long maj = strtoul(v, &dot, 10), min = 0;
+		if (dot == v || *dot != '.' || maj > UINT16_MAX)
+			continue;
+		min = strtoul(dot + 1, &end, 10);
+		if (end == dot + 1 || *end || min > UINT16_MAX)
 			continue;
 		struct rec_epm_iface *e =
 			record_epm_iface(r, str(f, "uuid"), (uint16_t)maj, (uint16_t)min);

@@ -117,6 +117,7 @@ struct rec_relay {
  * interface with its bindings, grouped by interface (uuid + version). */
 #define REC_MAX_EPM_IFACES 128
 #define REC_MAX_EPM_BINDINGS 4
+#define REC_MAX_EPM_ADDRS 16
 struct rec_epm_iface {
 	char uuid[40];       /* 8-4-4-4-12, lower case */
 	uint16_t ver_major, ver_minor;
@@ -130,6 +131,11 @@ struct rec_epm {
 	unsigned n_entries;  /* entries seen (one per interface and binding) */
 	unsigned n_ifaces;
 	struct rec_epm_iface ifaces[REC_MAX_EPM_IFACES];
+	/* IObjectExporter::ServerAlive2 on the same port: every network
+	 * address the host lists (names and IPs), when it answered */
+	bool has_addresses;
+	unsigned n_addresses;
+	char addresses[REC_MAX_EPM_ADDRS][64];
 };
 
 /* The checks (check/check.h: one row each in all_checks[], in this order),

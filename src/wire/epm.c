@@ -71,8 +71,8 @@ static void tower_binding(struct epm_tower *t)
 		snprintf(t->binding, sizeof t->binding, "ncacn_http:%s[%u]", t->host, t->port);
 		break;
 	case EPM_PROTO_NP:
-		snprintf(t->binding, sizeof t->binding, "ncacn_np:%s%s[%s]", t->host[0] ? "\\\\" : "",
-			 t->host, t->endpoint);
+		/* as impacket's rpcdump.py prints it (the host without "\\\\") */
+		snprintf(t->binding, sizeof t->binding, "ncacn_np:%s[%s]", t->host, t->endpoint);
 		break;
 	case EPM_PROTO_LRPC:
 		snprintf(t->binding, sizeof t->binding, "ncalrpc:[%s]", t->endpoint);

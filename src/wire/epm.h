@@ -42,7 +42,7 @@ struct epm_tower {
 	char endpoint[80];  /* pipe or ncalrpc name ("\\PIPE\\spoolss"); "" = none */
 	char host[64];      /* IPv4 address or NetBIOS name; "" = none */
 	/* the C706 string binding: "ncacn_ip_tcp:198.18.1.50[49152]",
-	 * "ncacn_np:\\\\HOST[\\PIPE\\spoolss]", "ncalrpc:[name]" */
+	 * "ncacn_np:HOST[\\PIPE\\spoolss]", "ncalrpc:[name]" */
 	char binding[160];
 };
 

@@ -83,6 +83,9 @@ eq "epm: no MS-EFSR on Samba" "$(rec $EPM_IP 135 '[.epm.interfaces[] | select(.c
 eq "epm: no Netlogon, no DC role (standalone server)" "$(rec $EPM_IP 135 '.epm.role')" null
 eq "epm: the SMB service on 445 is its own record, without epm" "$(rec $EPM_IP 445 '[.epm, .checks.epm.status]')" '[null,"not_run"]'
 
+eq "epm: no IObjectExporter on Samba: no addresses, no MULTI_HOMED" \
+	"$(rec $EPM_IP 135 '[.epm.addresses, ([.findings[].id] | index("MULTI_HOMED"))]')" '[null,null]'
+
 # --- epm-winreg: the negative control -----------------------------------------
 eq "epm-winreg: walked to the end" "$(rec $WINREG_IP 135 '.epm.complete')" true
 eq "epm-winreg: the exact interface set (winreg and the mapper)" \
@@ -119,6 +122,36 @@ timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db --no-progress -p 13
 	--format jsonl -o "$WORK/noepm.jsonl" "$EPM_IP" 2>/dev/null
 eq "--checks auth: scan exits 0" "$?" 0
 eq "--checks auth: no endpoint-mapper record" "$(jq -c 'select(.type == "service")' "$WORK/noepm.jsonl" | wc -l)" 0
+
+# --- a Windows-like mapper: MS-EFSR, Netlogon, ServerAlive2 ------------------
+# tests/responders/dcom_responder.py, built from MS-RPCE / MS-DCOM (Samba has
+# none of these), on a lab address of its own in the hosts namespace
+DCOM_IP=198.18.1.52
+"$LAB" hosts ip addr add "$DCOM_IP/32" dev lo
+"$LAB" hosts /usr/bin/python3 "$ROOT/tests/responders/dcom_responder.py" --host "$DCOM_IP" \
+	--other 198.19.7.5 --lifetime 600 >"$WORK/dcom.log" 2>&1 &
+DCOM_PID=$!
+at_exit 'kill "$DCOM_PID" 2>/dev/null || true'
+wait_for "$WORK/dcom.log" listening 30
+eq "dcom responder listening" "$?" 0
+timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db --no-progress -p 135 \
+	--format jsonl -o "$WORK/dcom.jsonl" "$DCOM_IP" 2>/dev/null
+eq "dcom: scan exits 0" "$?" 0
+drec() { jq -c "select(.type == \"service\" and .port == 135) | $1" "$WORK/dcom.jsonl"; }
+eq "dcom: the interface set (two MS-EFSR, Netlogon)" \
+	"$(drec '[.epm.interfaces[] | .uuid + " " + .version] | sort')" \
+	'["12345678-1234-abcd-ef00-01234567cffb 1.0","c681d488-d850-11d0-8c52-00c04fd90f7e 1.0","df1941c5-fe89-4e79-bf10-463657acf44d 1.0"]'
+eq "dcom: every entry agrees with impacket" \
+	"$(drec '.epm.interfaces[] | .uuid + " v" + .version + " " + .bindings[]' | tr -d '"' | sed 's/\\\\/\\/g' | sort)" \
+	"$(peer $DCOM_IP)"
+eq "dcom: Netlogon registered: a domain controller" "$(drec '.epm.role')" '"domain controller"'
+eq "dcom: COERCION_SURFACE high (a DC), PetitPotam both ways" \
+	"$(drec '.findings[] | select(.id == "COERCION_SURFACE") | [.severity, .evidence]')" \
+	'["high","registered on TCP 135: MS-EFSR (efsrpc) (PetitPotam), MS-EFSR (lsarpc pipe) (PetitPotam); a domain controller (Netlogon registered)"]'
+eq "dcom: ServerAlive2's addresses" "$(drec '.epm.addresses')" '["LAB-DCOM","198.18.1.52","198.19.7.5"]'
+eq "dcom: MULTI_HOMED for the address in another segment" \
+	"$(drec '.findings[] | select(.id == "MULTI_HOMED") | [.severity, .evidence]')" \
+	'["medium","ServerAlive2 on 198.18.1.52 port 135 lists 198.19.7.5"]'
 
 # --- the store: a new interface on 135 is a change --------------------------
 # epm-winreg scanned into a store, then its samba-dcerpcd (stopped by its pid

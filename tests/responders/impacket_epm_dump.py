@@ -1,17 +1,17 @@
 #!/usr/bin/python3
-"""impacket_epm_dump.py - the second implementation test_epm.sh compares
-smbwatch's endpoint-mapper walk with: impacket's (Debian python3-impacket)
-EPM client and tower decoder, one ept_lookup page at a time from a null
-entry handle to the end. rpcdump.py itself cannot be the peer on Samba:
-impacket 0.10 raises on the status Samba gives its last page
-(0x16c9a0d6 ept_s_not_registered, MS-RPCE 2.2.1.2.4) and drops every entry
-it had; here that status ends the walk and its page still counts.
-
-Prints one line per entry: "UUID vMAJOR.MINOR BINDING". Refuses any
-address outside the lab ranges (198.18.0.0/15, 2001:2::/48).
-
-    /usr/bin/python3 impacket_epm_dump.py 198.18.1.50
-"""
+# impacket_epm_dump.py - the second implementation test_epm.sh compares
+# smbwatch's endpoint-mapper walk with: impacket's (Debian python3-impacket)
+# EPM client and tower decoder, one ept_lookup page at a time from a null
+# entry handle to the end. rpcdump.py itself cannot be the peer on Samba:
+# impacket 0.10 raises on the status Samba gives its last page
+# (0x16c9a0d6 ept_s_not_registered, MS-RPCE 2.2.1.2.4) and drops every entry
+# it had; here that status ends the walk and its page still counts.
+#
+# Prints one line per entry: "UUID vMAJOR.MINOR BINDING". Refuses any
+# address outside the lab ranges (198.18.0.0/15, 2001:2::/48).
+#
+#     /usr/bin/python3 impacket_epm_dump.py 198.18.1.50
+#
 import ipaddress
 import sys
 

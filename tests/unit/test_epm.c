@@ -21,6 +21,7 @@
 #include "record/json_read.h"
 #include "wire/dcerpc.h"
 #include "wire/epm.h"
+#include "wire/oxid.h"
 
 /* the response stub starts after the 24-byte RESPONSE header */
 static int decode_pdu_stub(const uint8_t *p, size_t n, struct epm_lookup_resp *out)
@@ -372,6 +373,90 @@ static void test_coercion_hold(void **state)
 		free(reported[i]);
 }
 
+/* The responder's answers (built from MS-DCOM / C706, tests/data/epm):
+ * Windows ends the walk with a null handle and status 0; a named-pipe
+ * tower names its NetBIOS host. */
+static void test_windows_style_lookup(void **state)
+{
+	(void)state;
+	struct rd r;
+	rd_init(&r, dcom_responder_lookup_stub, dcom_responder_lookup_stub_len);
+	assert_int_equal(epm_lookup_resp_decode(&r, &resp), WIRE_OK);
+	assert_int_equal(resp.n, 3);
+	assert_int_equal(resp.status, 0);
+	assert_true(epm_handle_is_null(resp.handle));
+	assert_string_equal(resp.entries[0].annotation, "EFS RPC Interface");
+	assert_string_equal(resp.entries[0].tower.binding, "ncacn_ip_tcp:198.18.1.52[49668]");
+	assert_string_equal(resp.entries[1].tower.host, "LAB-DCOM");
+	assert_string_equal(resp.entries[1].tower.binding, "ncacn_np:LAB-DCOM[\\pipe\\lsarpc]");
+	assert_int_equal(resp.entries[2].tower.iface.ver_major, 1);
+}
+
+static void test_server_alive2(void **state)
+{
+	(void)state;
+	static struct oxid_alive2 a;
+	struct rd r;
+	rd_init(&r, dcom_responder_serveralive2_stub, dcom_responder_serveralive2_stub_len);
+	assert_int_equal(oxid_server_alive2_resp_decode(&r, &a), WIRE_OK);
+	assert_int_equal(a.com_major, 5);
+	assert_int_equal(a.com_minor, 7);
+	assert_int_equal(a.status, 0);
+	/* the string bindings only, not the security binding after them */
+	assert_int_equal(a.n_addrs, 3);
+	assert_int_equal(a.addrs[0].tower_id, 0x07);
+	assert_string_equal(a.addrs[0].addr, "LAB-DCOM");
+	assert_string_equal(a.addrs[1].addr, "198.18.1.52");
+	assert_string_equal(a.addrs[2].addr, "198.19.7.5");
+	/* every prefix fails cleanly */
+	for (size_t k = 0; k < dcom_responder_serveralive2_stub_len; k++) {
+		rd_init(&r, dcom_responder_serveralive2_stub, k);
+		assert_int_not_equal(oxid_server_alive2_resp_decode(&r, &a), WIRE_OK);
+	}
+	/* wNumEntries different from the conformance; a security offset past
+	 * the array; a string running into the security bindings */
+	uint8_t b[256];
+	memcpy(b, dcom_responder_serveralive2_stub, dcom_responder_serveralive2_stub_len);
+	b[12] ^= 1;
+	rd_init(&r, b, dcom_responder_serveralive2_stub_len);
+	assert_int_equal(oxid_server_alive2_resp_decode(&r, &a), WIRE_MALFORMED);
+	memcpy(b, dcom_responder_serveralive2_stub, dcom_responder_serveralive2_stub_len);
+	b[14] = 0xff;
+	rd_init(&r, b, dcom_responder_serveralive2_stub_len);
+	assert_int_equal(oxid_server_alive2_resp_decode(&r, &a), WIRE_MALFORMED);
+	memcpy(b, dcom_responder_serveralive2_stub, dcom_responder_serveralive2_stub_len);
+	b[14] = 3; /* the first string binding's address is cut by the offset */
+	b[15] = 0;
+	rd_init(&r, b, dcom_responder_serveralive2_stub_len);
+	assert_int_equal(oxid_server_alive2_resp_decode(&r, &a), WIRE_MALFORMED);
+}
+
+/* MULTI_HOMED: an address in another /24 (or /64) than the scanned one. */
+static void test_multi_homed(void **state)
+{
+	(void)state;
+	static struct svc_record r;
+	epm_record(&r, "198.18.1.52", (const char *const[]){WINREG, NULL});
+	r.epm.has_addresses = true;
+	r.epm.n_addresses = 3;
+	record_set_str(r.epm.addresses[0], 64, "LAB-DCOM");
+	record_set_str(r.epm.addresses[1], 64, "198.18.1.99");
+	record_set_str(r.epm.addresses[2], 64, "198.19.7.5");
+	assess_record(&r);
+	const struct rec_finding *f = finding(&r, "MULTI_HOMED");
+	assert_non_null(f);
+	assert_int_equal(f->severity, SEV_MEDIUM);
+	assert_string_equal(f->evidence, "ServerAlive2 on 198.18.1.52 port 135 lists 198.19.7.5");
+	/* the same segment and names only: not multi-homed */
+	r.epm.n_addresses = 2;
+	assess_record(&r);
+	assert_null(finding(&r, "MULTI_HOMED"));
+	/* IPv6 in another /64, beside an IPv4 scan: another segment */
+	record_set_str(r.epm.addresses[1], 64, "2001:2::52");
+	assess_record(&r);
+	assert_non_null(finding(&r, "MULTI_HOMED"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +469,9 @@ int main(void)
 		cmocka_unit_test(test_record_ifaces),
 		cmocka_unit_test(test_json_read_back),
 		cmocka_unit_test(test_coercion_hold),
+		cmocka_unit_test(test_windows_style_lookup),
+		cmocka_unit_test(test_server_alive2),
+		cmocka_unit_test(test_multi_homed),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

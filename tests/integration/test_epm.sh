@@ -131,7 +131,7 @@ DCOM_IP=198.18.1.52
 "$LAB" hosts /usr/bin/python3 "$ROOT/tests/responders/dcom_responder.py" --host "$DCOM_IP" \
 	--other 198.19.7.5 --lifetime 600 >"$WORK/dcom.log" 2>&1 &
 DCOM_PID=$!
-at_exit 'kill "$DCOM_PID" 2>/dev/null || true'
+at_exit "kill $DCOM_PID 2>/dev/null || true"
 wait_for "$WORK/dcom.log" listening 30
 eq "dcom responder listening" "$?" 0
 timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db --no-progress -p 135 \

@@ -45,7 +45,7 @@ peer() { "$LAB" exec /usr/bin/python3 "$PEER" "$1" | sort; }
 eq "epm: one record on 135" "$(rec $EPM_IP 135 '.port' | wc -l)" 1
 eq "epm: the epm check ran" "$(rec $EPM_IP 135 '.checks.epm.status')" '"ok"'
 eq "epm: walked to the end" "$(rec $EPM_IP 135 '.epm.complete')" true
-eq "epm: 38 entries (three ept_lookup pages)" "$(rec $EPM_IP 135 '.epm.entries')" 38
+eq "epm: 38 entries (every one of the walk)" "$(rec $EPM_IP 135 '.epm.entries')" 38
 # the interface set, measured on Samba 4.17.12 (samba-dcerpcd --libexec-rpcds)
 WANT_EPM='12345678-1234-abcd-ef00-0123456789ab 1.0
 12345778-1234-abcd-ef00-0123456789ab 0.0

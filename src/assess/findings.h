@@ -33,6 +33,7 @@ enum finding_id {
 	FIND_NO_ENCRYPTION,
 	FIND_SMB_EXPOSED,
 	FIND_POLICY_VIOLATION, /* raised by policy/evaluate.c, not by assess.c */
+	FIND_NBNS_EXPOSED,
 	FIND_N
 };
 

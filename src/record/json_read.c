@@ -232,6 +232,36 @@ static void findings_read(json_t *arr, struct svc_record *r)
 	}
 }
 
+/* "nbns": the name table and MAC (check/nbns.c writes it) */
+static void nbns_read(json_t *o, struct rec_nbns *n)
+{
+	if (!json_is_object(o))
+		return;
+	n->present = true;
+	json_int_t total = json_integer_value(json_object_get(o, "names_total"));
+	n->n_total = total > 0 && total < 256 ? (unsigned)total : 0;
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(o, "names"), i, e) {
+		if (n->n_names == REC_MAX_NBNS_NAMES)
+			break;
+		struct rec_nbns_name *nm = &n->names[n->n_names++];
+		copy(nm->name, sizeof nm->name, e, "name");
+		unsigned suffix = 0;
+		if (sscanf(str(e, "suffix"), "%2x", &suffix) == 1)
+			nm->suffix = (uint8_t)suffix;
+		nm->group = json_is_true(json_object_get(e, "group"));
+		nm->active = json_is_true(json_object_get(e, "active"));
+	}
+	unsigned m[6];
+	if (sscanf(str(o, "mac"), "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4],
+		   &m[5]) == 6) {
+		n->has_mac = true;
+		for (unsigned k = 0; k < 6; k++)
+			n->mac[k] = (uint8_t)m[k];
+	}
+}
+
 int record_from_json(json_t *o, int64_t scanned_at, struct svc_record *r)
 {
 	record_init(r);
@@ -243,6 +273,7 @@ int record_from_json(json_t *o, int64_t scanned_at, struct svc_record *r)
 		return -1;
 	r->port = (uint16_t)port;
 	r->netbios = strcmp(str(o, "transport"), "netbios") == 0;
+	r->udp = strcmp(str(o, "transport"), "udp") == 0;
 	copy(r->view, sizeof r->view, o, "view");
 	r->scanned_at = scanned_at;
 	smb1_read(json_object_get(o, "smb1"), &r->smb1);
@@ -261,6 +292,7 @@ int record_from_json(json_t *o, int64_t scanned_at, struct svc_record *r)
 	r->ms17_010 = vuln_of(vulns, "ms17_010");
 	r->cve_2020_0796 = vuln_of(vulns, "cve_2020_0796");
 	r->doublepulsar = vuln_of(vulns, "doublepulsar");
+	nbns_read(json_object_get(o, "nbns"), &r->nbns);
 	checks_read(json_object_get(o, "checks"), r);
 	findings_read(json_object_get(o, "findings"), r);
 	size_t i;

@@ -15,6 +15,7 @@
 #include "assess/assess.h"
 #include "assess/findings.h"
 #include "check/check.h"
+#include "record/json_read.h"
 #include "record/json.h"
 #include "record_fixture.h"
 
@@ -229,6 +230,13 @@ static void test_nbns_record(void **state)
 				 "\"02:00:5e:10:00:01\"}");
 	free(txt);
 	assert_string_equal(json_string_value(json_object_get(o, "transport")), "udp");
+	/* read back (the store's reports): the same JSON again */
+	static struct svc_record back;
+	assert_int_equal(record_from_json(o, 0, &back), 0);
+	assert_true(back.udp);
+	json_t *again = record_to_json(&back);
+	assert_true(json_equal(json_object_get(o, "nbns"), json_object_get(again, "nbns")));
+	json_decref(again);
 	json_decref(o);
 }
 

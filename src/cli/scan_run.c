@@ -340,7 +340,7 @@ static void start_position(struct scan_run *run, uint64_t j, unsigned attempt,
 	unsigned patient =
 		(attempt || sweep_round) && run->patient ? OVERLOAD_CONNECT_TIMEOUT_MS : 0;
 	ref->hasty = !run->patient && !run->cli->connect_timeout_given;
-	if (space_is_udp(&run->space, j)) {
+	if (run->nbns && space_is_udp(&run->space, j)) { /* only with U: ports */
 		ref->hasty = false; /* no connect: nothing to be hasty about */
 		nbns_probe_start(run->nbns, &run->sopts, (struct sockaddr *)&ss, service_done, ref);
 		return;

@@ -21,7 +21,7 @@ CLOSED=198.18.1.30 # the address answers, nothing listens
 SILENT=198.18.1.99 # not routed on the hosts side
 
 need_root "integration test needs root (network namespaces, nmbd)"
-need_tools jq ip smbd nmbd timeout
+need_tools jq ip smbd nmbd timeout python3
 need_smbwatch
 
 work_dir nbns
@@ -115,6 +115,24 @@ a=$(udp_out)
 eq "default scan: no datagram sent" "$((a - b))" 0
 eq "default scan: SMB found (positive control), no udp record" \
 	"$(jq -s -c 'map([.ip, .port])' "$WORK/default.jsonl")" "[[\"$SMB_ONLY\",445]]"
+
+# --- a real Windows answer end to end, with its MAC: the capture's
+# node status replayed on loopback inside the scanner namespace
+"$LAB" exec python3 "$ROOT/tests/responders/nbstat_responder.py" 127.0.0.1 11137 \
+	>"$WORK/responder.log" 2>&1 &
+RESP_PID=$!
+wait_for "$WORK/responder.log" '^ready' 30
+# the python process under lab.sh exec: the one to stop, by its pid
+leaf_pid() { local p=$1 c; while c=$(pgrep -P "$p" | head -1) && [ -n "$c" ]; do p=$c; done; echo "$p"; }
+RESP_LEAF=$(leaf_pid "$RESP_PID")
+at_exit 'kill "$RESP_LEAF" 2>/dev/null || true' 
+scan "$WORK/win.jsonl" -p U:11137 127.0.0.1
+eq "Windows answer: scan exits 0" "$?" 0
+eq "Windows answer: names" "$(names_of "$WORK/win.jsonl" 127.0.0.1)" \
+	"WIN-I82B81NSLLJ<00>:unique WIN-I82B81NSLLJ<20>:unique WORKGROUP<00>:group "
+eq "Windows answer: MAC" "$(jq -r 'select(.nbns) | .nbns.mac' "$WORK/win.jsonl")" 0a:02:d7:5e:97:02
+kill "$RESP_LEAF" 2>/dev/null
+wait "$RESP_PID" 2>/dev/null
 
 # --- --list-checks says where each check runs
 has "--list-checks: nbns on U:137" "$("$SMBWATCH" scan --list-checks)" "nbns            U:137"

@@ -232,6 +232,24 @@ static void findings_read(json_t *arr, struct svc_record *r)
 	}
 }
 
+/* Two hex digits at s into *out; false if they are not. */
+static bool hex_byte(const char *s, uint8_t *out)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 2; i++) {
+		char c = s[i];
+		unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+			     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+			     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+						    : 16u;
+		if (d == 16)
+			return false;
+		v = v * 16 + d;
+	}
+	*out = (uint8_t)v;
+	return true;
+}
+
 /* "nbns": the name table and MAC (check/nbns.c writes it) */
 static void nbns_read(json_t *o, struct rec_nbns *n)
 {
@@ -247,19 +265,20 @@ static void nbns_read(json_t *o, struct rec_nbns *n)
 			break;
 		struct rec_nbns_name *nm = &n->names[n->n_names++];
 		copy(nm->name, sizeof nm->name, e, "name");
-		unsigned suffix = 0;
-		if (sscanf(str(e, "suffix"), "%2x", &suffix) == 1)
-			nm->suffix = (uint8_t)suffix;
+		const char *suffix = str(e, "suffix");
+		if (strlen(suffix) == 2)
+			hex_byte(suffix, &nm->suffix);
 		nm->group = json_is_true(json_object_get(e, "group"));
 		nm->active = json_is_true(json_object_get(e, "active"));
 	}
-	unsigned m[6];
-	if (sscanf(str(o, "mac"), "%2x:%2x:%2x:%2x:%2x:%2x", &m[0], &m[1], &m[2], &m[3], &m[4],
-		   &m[5]) == 6) {
-		n->has_mac = true;
-		for (unsigned k = 0; k < 6; k++)
-			n->mac[k] = (uint8_t)m[k];
-	}
+	/* "aa:bb:cc:dd:ee:ff" */
+	const char *mac = str(o, "mac");
+	bool ok = strlen(mac) == 17;
+	for (unsigned k = 0; ok && k < 6; k++)
+		ok = hex_byte(mac + 3 * k, &n->mac[k]) && (k == 5 || mac[3 * k + 2] == ':');
+	n->has_mac = ok;
+	if (!ok)
+		memset(n->mac, 0, sizeof n->mac);
 }
 
 int record_from_json(json_t *o, int64_t scanned_at, struct svc_record *r)

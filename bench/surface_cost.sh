@@ -33,10 +33,13 @@ one() { # NAME BINARY SEED ARGS...
 	printf '%-8s %4s %8.2f %7s\n' "$name" "$seed" "$(echo "$t1 - $t0" | bc)" "$(wc -l <"$OUT/$name.jsonl")"
 }
 printf '%-8s %4s %8s %7s\n' run seed wall_s records
+# the base goes first in odd rounds and last in even ones: no order effect
 for i in $(seq 1 "$REPEAT"); do
-	[ -n "$BASE" ] && one base "$BASE" "$i"
+	[ -n "$BASE" ] && [ $((i % 2)) = 1 ] && one base "$BASE" "$i"
 	one default "$SMBWATCH" "$i"
 	one full "$SMBWATCH" "$i" --surface full
+	[ -n "$BASE" ] && [ $((i % 2)) = 0 ] && one base "$BASE" "$i"
+	true
 done | tee "$OUT/runs.txt"
 echo "medians (s):"
 for name in base default full; do

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # smbwatch's nbns check against nmap's nbstat script (the peer, issue 18
 # part 1) on the lab's nmbd persona (tests/lab/lab.sh, SMBW_LAB_NBNS=1,
-# 198.18.1.50), both run inside the scanner namespace:
-#   smbwatch scan -p U:137 198.18.1.50 --format jsonl
-#   nmap -n -Pn -sU -p137 --script nbstat --script-args nbstat.verbose=1 198.18.1.50
+# 198.18.1.60), both run inside the scanner namespace:
+#   smbwatch scan -p U:137 198.18.1.60 --format jsonl
+#   nmap -n -Pn -sU -p137 --script nbstat --script-args nbstat.verbose=1 198.18.1.60
 # prints the name table (name<suffix> and group/unique), the MAC and the
 # wall time of each, side by side; tests/integration/test_nbns.sh asserts
 # that the names agree. nmbd registers its browser names (<1B>, <1D>) only
@@ -16,7 +16,7 @@ SMBWATCH=${SMBWATCH:-$ROOT/build/smbwatch}
 case $SMBWATCH in /*) ;; *) SMBWATCH=$ROOT/$SMBWATCH ;; esac
 export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwnbb} SMBW_LAB_NBNS=1
 LAB=$ROOT/tests/lab/lab.sh
-IP=198.18.1.50
+IP=198.18.1.60
 [ "$(id -u)" -eq 0 ] || { echo "bench/nbns_vs_nmap.sh: needs root" >&2; exit 2; }
 command -v nmap >/dev/null || { echo "bench/nbns_vs_nmap.sh: nmap not installed" >&2; exit 2; }
 OUT=$(mktemp -d)

@@ -48,6 +48,7 @@ static const char scan_usage[] =
 	"  --force-large         allow more than a /16 (IPv4) or /112 (IPv6)\n"
 	"  -p, --ports LIST      ports to probe (default 445,139); every open port is\n"
 	"                        probed as SMB; 139 speaks NetBIOS session first;\n"
+	"                        135 lists the RPC endpoint mapper (the epm check)\n"
 	"                        U:137 (nmap style) asks the NetBIOS name service\n"
 	"                        for its name table (NBSTAT over UDP)\n"
 	"  --surface NAME        default (the ports of -p) or full: adds U:137;\n"

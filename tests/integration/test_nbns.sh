@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Integration test: the NetBIOS name service check (issue 18 part 1) on a
-# real nmbd (tests/lab/lab.sh with SMBW_LAB_NBNS=1: 198.18.1.50, nmbd alone,
+# real nmbd (tests/lab/lab.sh with SMBW_LAB_NBNS=1: 198.18.1.60, nmbd alone,
 # TCP 139/445 closed). Asserts the persona's exact name table (names,
 # suffixes, roles, group flags), its unit id (Samba sends none: all zero),
 # NBNS_EXPOSED (medium inside, high from --view external), closed (ICMP
@@ -15,7 +15,7 @@ set -uo pipefail # no -e: a failed assertion must not stop the test
 export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwnb$$}
 export SMBW_LAB_NBNS=1
 SCAN_TIMEOUT=${SCAN_TIMEOUT:-120}
-NBNS=198.18.1.50   # nmbd
+NBNS=198.18.1.60   # nmbd
 SMB_ONLY=198.18.1.10 # smbd with disable netbios = yes
 CLOSED=198.18.1.30 # the address answers, nothing listens
 SILENT=198.18.1.99 # not routed on the hosts side

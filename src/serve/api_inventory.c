@@ -18,8 +18,8 @@
 /* no limit, in a form both SQLite and PostgreSQL take */
 #define INV_ALL 1000000000000LL
 
-/* service_latest (store migrations 3, 4): one row per ip:port with its
- * first/last seen, views and its latest service row, kept up to date by
+/* service_latest (store migrations 3, 4, 7): one row per ip:port with its
+ * first/last seen, views, open findings and its latest service row, kept up to date by
  * every stored service, so a page is an index walk, not a GROUP BY of all
  * rows. The filters read only that row and, through its service_id, the
  * findings (an index each); the text search reads l.search (names, OS,
@@ -33,7 +33,8 @@ static const struct sort_key sort_keys[] = {
 	{"address", "l.ip", ", l.port"},
 	{"first_seen", "l.first_seen", ", l.ip, l.port"},
 	{"last_seen", "l.last_seen", ", l.ip, l.port"},
-	{"findings", "open_findings", ", l.ip, l.port"}, /* the page query's alias */
+	/* kept at store time (migration 7), an index per direction */
+	{"findings", "l.open_findings", ", l.ip, l.port"},
 	{"port", "l.port", ", l.ip"},
 };
 
@@ -53,7 +54,6 @@ struct inv_filter {
 	char addr[160], text[160], id[80];
 	const char *finding, *severity, *view;
 	char order_by[96];
-	bool by_findings; /* sorted by the count of open findings */
 };
 
 /* Read the filters; -1 with a message for the client on bad input. */
@@ -118,7 +118,6 @@ static int inv_filter_parse(const struct api_req *rq, struct inv_filter *f, cons
 		if (strcmp(sort, sort_keys[i].name) == 0) {
 			snprintf(f->order_by, sizeof f->order_by, "%s %s%s", sort_keys[i].column, dir,
 				 sort_keys[i].then);
-			f->by_findings = strcmp(sort_keys[i].name, "findings") == 0;
 			return 0;
 		}
 	*why = "sort: address, port, first_seen, last_seen or findings";
@@ -215,16 +214,11 @@ static json_t *views_of(json_t *row)
  * filter's order from offset; else in address order after (after_ip,
  * after_port) - the export's chunks, each an index walk from where the
  * last one stopped. */
-#define OPEN_FINDINGS                                                                 \
-	"(SELECT COUNT(*) FROM findings f WHERE f.service_id = l.service_id"           \
-	" AND f.severity <> 'info')"
-
 static json_t *inv_page(struct store *st, const struct inv_filter *f, long long limit,
 			long long offset, const char *after_ip, long long after_port)
 {
 	/* the page is chosen in service_latest alone (offset rows cost an
-	 * index step, no record, and no count of their findings unless the
-	 * sort is by that count); only its rows fetch their record */
+	 * index step, no record); only its rows fetch their record */
 	struct inv_where w;
 	inv_where(f, &w);
 	char after[160] = "", lim[96];
@@ -243,20 +237,17 @@ static json_t *inv_page(struct store *st, const struct inv_filter *f, long long 
 		snprintf(lim, sizeof lim, " LIMIT CAST($%zu AS BIGINT) OFFSET CAST($%zu AS BIGINT)",
 			 nl, where_param(&w, (struct store_param){.num = offset, .is_int = true}));
 	const char *order = after_ip ? "l.ip, l.port" : f->order_by;
-	bool by_findings = !after_ip && f->by_findings;
 	char sql[4096];
 	snprintf(sql, sizeof sql,
 		 "SELECT l.ip AS ip, l.port AS port, l.first_seen AS first_seen,"
 		 " l.last_seen AS last_seen, l.sightings AS sightings,"
 		 " l.run_id AS last_run, l.views AS views, s.record AS record,"
-		 " %s AS open_findings,"
+		 " l.open_findings AS open_findings,"
 		 " (SELECT COUNT(*) FROM sensor_servers z WHERE z.ip = l.ip AND z.port = l.port)"
 		 " AS sensor_saw FROM"
-		 " (SELECT l.*%s FROM service_latest l%s%s ORDER BY %s%s) l"
+		 " (SELECT l.* FROM service_latest l%s%s ORDER BY %s%s) l"
 		 " JOIN services s ON s.id = l.service_id ORDER BY %s",
-		 by_findings ? "l.open_findings" : OPEN_FINDINGS,
-		 by_findings ? ", " OPEN_FINDINGS " AS open_findings" : "", w.sql, after, order,
-		 lim, order);
+		 w.sql, after, order, lim, order);
 	json_t *rows = api_rows(st, sql, w.p, w.n);
 	if (!rows)
 		return NULL;

@@ -19,9 +19,9 @@
 #define INV_ALL 1000000000000LL
 
 /* service_latest (store migrations 3, 4, 7): one row per ip:port with its
- * first/last seen, views, open findings and its latest service row, kept up to date by
- * every stored service, so a page is an index walk, not a GROUP BY of all
- * rows. The filters read only that row and, through its service_id, the
+ * first/last seen, views, open findings and its latest service row, kept
+ * up to date by every stored service, so a page is an index walk, not a
+ * GROUP BY of all rows. The filters read only that row and, through its service_id, the
  * findings (an index each); the text search reads l.search (names, OS,
  * shares: store_search_text), and only the page's rows read their record. */
 /* ORDER BY column DIR, then the tie-break */
@@ -214,9 +214,9 @@ static json_t *views_of(json_t *row)
  * its parameters in *w. after_ip NULL: in the filter's order from offset;
  * else in address order after (after_ip, after_port) - the export's
  * chunks, each an index range from where the last one stopped (a row-value
- * comparison: written as "ip > a OR (ip = a AND port > b)" neither backend
- * made it a range, and PostgreSQL walked the key from the first address
- * for every chunk: 52,000 rows skipped for a chunk half-way). */
+ * comparison: written as "ip > a OR (ip = a AND port > b)", PostgreSQL
+ * walked the key from the first address for every chunk, 52,000 rows
+ * skipped for a chunk half-way; SQLite made a range of either). */
 static void inv_page_sql(const struct inv_filter *f, long long limit, long long offset,
 			 const char *after_ip, long long after_port, struct inv_where *w,
 			 char *sql, size_t sqlsz)

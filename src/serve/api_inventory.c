@@ -326,7 +326,7 @@ struct csv_buf {
 
 static void csv_put(struct csv_buf *b, const char *s, size_t n)
 {
-	if (b->oom)
+	if (b->oom || n == 0) /* (no memcpy to a buffer not yet made) */
 		return;
 	if (b->len + n > b->cap) {
 		size_t cap = b->cap ? b->cap : 64 * 1024;

@@ -17,10 +17,10 @@ bad=$(grep -rnE '\b(sprintf|vsprintf|strcpy|strcat|strtok|atoi|atol|sscanf|gets|
 [ -n "$bad" ] && echo "$bad" | sed 's/^/#   /'
 
 # code lines only (comments cite spec sections such as "MS-NLMP 2.2.1.2").
-# test_sensor.sh, test_sensor_db.sh and test_exposure.sh send nothing to
-# those: they read vendored captures and quote their own hosts (and
-# malformed --approved-scanners values) as strings.
-addrs=$(grep -rhvE '^\s*#' --exclude=test_sensor.sh --exclude=test_sensor_db.sh --exclude=test_exposure.sh tests/integration tests/lab tests/hostile bench tests/responders 2>/dev/null |
+# test_sensor.sh, test_sensor_db.sh, test_exposure.sh and test_pattern.sh
+# send nothing to those: they read vendored captures and quote their own
+# hosts (and malformed --approved-scanners / --inside values) as strings.
+addrs=$(grep -rhvE '^\s*#' --exclude=test_sensor.sh --exclude=test_sensor_db.sh --exclude=test_exposure.sh --exclude=test_pattern.sh tests/integration tests/lab tests/hostile bench tests/responders 2>/dev/null |
 	grep -oE '\b([0-9]{1,3}\.){3}[0-9]{1,3}\b' |
 	grep -vE '^(127\.|198\.1[89]\.|0\.0\.0\.0|255\.255\.)' | sort -u || true)
 [ -z "$addrs" ]; t $? "tests and bench only address loopback and 198.18.0.0/15"

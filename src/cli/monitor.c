@@ -16,6 +16,7 @@
 #include "cli/cli.h"
 #include "cli/monitor.h"
 #include "monitor/events.h"
+#include "monitor/attack_rate.h"
 #include "cli/scan_store.h"
 #include "monitor/config.h"
 #include "monitor/metrics_http.h"
@@ -26,7 +27,8 @@ static const char monitor_usage[] =
 	"Scan the targets every interval, store each run, and report what changed\n"
 	"as JSON events (docs/events.md): new, gone, back, changed, finding_opened,\n"
 	"finding_resolved, policy_violation_opened, policy_violation_resolved (with\n"
-	"--policy FILE, docs/policy.md), flapping, check_failing, check_recovered. A check that did\n"
+	"--policy FILE, docs/policy.md), flapping, check_failing, check_recovered,\n"
+	"attack_rate_changed (sensor alerts in the store vs their baseline). A check that did\n"
 	"not answer (timeout) is no change: its last known value is kept. Takes every `smbwatch scan` target, port and check option.\n"
 	"\n"
 	"  --every T            interval between scan starts (default 1h; 30s, 5m, 2h)\n"
@@ -40,6 +42,9 @@ static const char monitor_usage[] =
 	"  --flap-runs K        a field back to a value it had within K runs is reported\n"
 	"                       once as flapping, then quiet until it holds K runs\n"
 	"                       (default 3; 0 = off)\n"
+	"  --attack-baseline-days N  attack_rate_changed: the daily count of SMB_SCAN\n"
+	"                       and SMB_BRUTE_FORCE alerts `sensor --db` stored, against\n"
+	"                       the median of the N days before (default 14; 0 = off)\n"
 	"  --sink SPEC          where events go (repeatable; default stdout):\n"
 	"                       stdout | file:PATH | syslog | webhook:URL | exec:COMMAND\n"
 	"  --webhook-secret S   sign webhook bodies: X-Smbwatch-Signature: sha256=HMAC\n"
@@ -66,7 +71,7 @@ struct mon_args {
 	const char *sinks[MONITOR_MAX_SINKS];
 	unsigned n_sinks;
 	const char *every, *gone_after, *secret, *sink_retries, *sink_backoff;
-	const char *failing_after, *flap_runs, *metrics_listen;
+	const char *failing_after, *flap_runs, *metrics_listen, *attack_days;
 	bool once, help, metrics_allow_remote;
 	const char *bad;  /* the value an error is about (config_where() finds its line) */
 	char **scan_argv; /* "monitor" + scan options */
@@ -79,7 +84,7 @@ static int take_monitor_opts(int argc, char **argv, struct mon_args *a, char *er
 	static const char *const valued[] = {"config",	   "sink",	   "every",
 					     "gone-after", "webhook-secret", "sink-retries",
 					     "sink-backoff", "failing-after", "flap-runs",
-					     "metrics-listen"};
+					     "metrics-listen", "attack-baseline-days"};
 	for (int i = 1; i < argc; i++) {
 		const char *s = argv[i];
 		if (strcmp(s, "--") == 0) {
@@ -143,6 +148,8 @@ static int take_monitor_opts(int argc, char **argv, struct mon_args *a, char *er
 			a->flap_runs = val;
 		else if (strcmp(name, "metrics-listen") == 0)
 			a->metrics_listen = val;
+		else if (strcmp(name, "attack-baseline-days") == 0)
+			a->attack_days = val;
 		else
 			a->sink_backoff = val;
 	}
@@ -234,6 +241,14 @@ static int setup(struct monitor *m, struct mon_args *a, char *err, size_t errsz)
 	}
 	if (a->flap_runs && parse_small(a->flap_runs, 0, 100, &m->flap_runs) != 0) {
 		snprintf(err, errsz, "bad --flap-runs '%s': 0-100 runs", a->flap_runs);
+		return -1;
+	}
+	m->attack_days = ATTACK_RATE_DAYS;
+	if (a->attack_days &&
+	    parse_small(a->attack_days, 0, ATTACK_RATE_MAX_DAYS, &m->attack_days) != 0) {
+		a->bad = a->attack_days;
+		snprintf(err, errsz, "bad --attack-baseline-days '%s': 0-%d days", a->attack_days,
+			 ATTACK_RATE_MAX_DAYS);
 		return -1;
 	}
 	unsigned retries = 3, backoff = 500;

@@ -23,6 +23,7 @@ struct monitor {
 	unsigned gone_after;
 	unsigned failing_after; /* check_failing after this many failed runs */
 	unsigned flap_runs;     /* flapping window; 0 = off */
+	unsigned attack_days;   /* attack_rate_changed baseline days; 0 = off */
 	bool once;
 	/* signals: watchers on a loop of our own, alive for the whole run, so
 	 * SIGTERM between scans is never the default (fatal) action */

@@ -73,7 +73,9 @@ static struct events_opts monitor_events_opts(const struct monitor *m)
 	return (struct events_opts){.gone_after = m->gone_after,
 				    .failing_after = m->failing_after,
 				    .flap_runs = m->flap_runs,
-				    .flap_runs_off = m->flap_runs == 0};
+				    .flap_runs_off = m->flap_runs == 0,
+				    .attack_days = m->attack_days,
+				    .attack_off = m->attack_days == 0};
 }
 
 /* count: this is the run's own first delivery, whose events the metrics

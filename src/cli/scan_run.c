@@ -14,6 +14,7 @@
 #include "policy/policy.h"
 #include "cli/scan_syn.h"
 #include "net/permute.h"
+#include "net/pos_ring.h"
 #include "net/resume.h"
 #include "probe/limiter.h"
 #include "net/engine.h"
@@ -50,13 +51,20 @@ struct scan_run {
 	bool patient;           /* connect timeout raised after overload was seen */
 	uint64_t seen_halvings; /* limiter halvings already answered by a rate cut */
 	uint64_t calm_since_ms; /* last rate cut, for the recovery */
-	struct retry_entry *retry;
-	size_t retry_cap, retry_head, retry_len;
+	struct pos_ring retry;
 	/* Hosts lost to load ("accepted, then silent" while servers choked)
 	 * wait here for the end of the scan, when the servers are calm, and
 	 * are tried once more, a few at a time (the sweep). */
-	struct retry_entry *sweep;
-	size_t sweep_cap, sweep_len;
+	struct pos_ring sweep;
+	/* Filtered verdicts: a full listen queue drops SYNs just as a filter
+	 * does. One whose tries overlapped a time when servers were seen
+	 * choking goes to `recheck`, tried once more at the end when they are
+	 * calm; the others wait in `doubt` (DOUBT_WINDOW_MS: a choke is seen
+	 * only when a follow-up connection times out) before they count. */
+	struct pos_ring doubt, recheck;
+	uint64_t doubt_congestions; /* limiter congestions the doubts have seen */
+	bool rechecking;            /* the end-of-scan re-check has begun */
+	uint64_t rechecked;         /* positions it tried (stats) */
 	uv_timer_t stats_timer;
 	struct rate_meter stats_meter; /* done_per_s in the stats lines */
 	uv_timer_t feed_timer; /* retries feed() while the engine holds a queue */
@@ -69,69 +77,74 @@ struct scan_run {
 
 static void feed(struct scan_run *run);
 
-struct retry_entry {
-	uint64_t j;        /* shard-relative position */
-	uint64_t ready_ms; /* uv_now() from which it may start */
-	unsigned attempt;  /* retries already made */
-	unsigned sweep_round; /* end-of-scan tries already made */
-};
-
-#define RETRY_QUEUE_MAX (1u << 20)
 #define OVERLOAD_CONNECT_TIMEOUT_MS 3500
 #define SYN_HIT_EXTRA_RETRIES 2
 #define SWEEP_ROUNDS 2      /* end-of-scan tries of a host lost to load */
 #define SWEEP_INFLIGHT 4    /* services running while the sweep starts one */
+#define DOUBT_WINDOW_MS 5000 /* how long after a filtered verdict a choke still counts */
+#define CHOKE_LEAD_MS 1000   /* a choke this long before a first try still counts */
 
 struct slot_ref {
 	struct scan_run *run;
 	unsigned slot;
-	unsigned attempt;
-	unsigned sweep_round; /* 0, or which end-of-scan try this is */
+	struct pos_entry pos; /* what the tries so far were */
 	bool hasty; /* connected with the short timeout before overload was seen */
 };
 
-static bool retry_push(struct scan_run *run, uint64_t j, unsigned attempt, unsigned sweep_round)
+/* Queue a --retries try of pos, after a short pause, jittered, so retries
+ * do not arrive as one burst (the connect timeout already let the kernel
+ * resend the SYN once). */
+static bool retry_push(struct scan_run *run, struct pos_entry pos)
 {
-	if (run->retry_len == run->retry_cap) {
-		if (run->retry_cap >= RETRY_QUEUE_MAX)
-			return false;
-		size_t cap = run->retry_cap ? run->retry_cap * 2 : 1024;
-		struct retry_entry *r = malloc(cap * sizeof *r);
-		if (!r)
-			return false;
-		for (size_t i = 0; i < run->retry_len; i++)
-			r[i] = run->retry[(run->retry_head + i) % run->retry_cap];
-		free(run->retry);
-		run->retry = r;
-		run->retry_cap = cap;
-		run->retry_head = 0;
-	}
-	/* a short pause, jittered, so retries do not arrive as one burst; the
-	 * connect timeout already let the kernel resend the SYN once */
-	uint64_t wait = 250;
-	struct retry_entry *e = &run->retry[(run->retry_head + run->retry_len) % run->retry_cap];
-	e->j = j;
-	e->ready_ms = uv_now(run->loop) + wait + (j * 2654435761u) % 250;
-	e->attempt = attempt;
-	e->sweep_round = sweep_round;
-	run->retry_len++;
-	return true;
+	pos.ready_ms = uv_now(run->loop) + 250 + (pos.j * 2654435761u) % 250;
+	return pos_ring_push(&run->retry, &pos);
 }
 
-static bool sweep_push(struct scan_run *run, uint64_t j, unsigned round)
+/* A filtered verdict is final unless servers were seen choking while its
+ * tries ran, or soon after (DOUBT_WINDOW_MS): then the position waits for
+ * the end-of-scan re-check instead. False: nothing queued, count it now. */
+static bool doubt_push(struct scan_run *run, struct pos_entry pos)
 {
-	if (run->sweep_len == run->sweep_cap) {
-		if (run->sweep_cap >= RETRY_QUEUE_MAX)
-			return false;
-		size_t cap = run->sweep_cap ? run->sweep_cap * 2 : 64;
-		struct retry_entry *r = realloc(run->sweep, cap * sizeof *r);
-		if (!r)
-			return false;
-		run->sweep = r;
-		run->sweep_cap = cap;
+	if (limiter_choked_since(&run->limiter, pos.first_ms > CHOKE_LEAD_MS ? pos.first_ms - CHOKE_LEAD_MS : 0)) {
+		pos.recheck = true;
+		return pos_ring_push(&run->recheck, &pos);
 	}
-	run->sweep[run->sweep_len++] = (struct retry_entry){.j = j, .attempt = 1, .sweep_round = round};
-	return true;
+	pos.ready_ms = uv_now(run->loop) + DOUBT_WINDOW_MS;
+	return pos_ring_push(&run->doubt, &pos);
+}
+
+/* A position finished with outcome o (and its record, if any). */
+static void count_outcome(struct scan_run *run, enum svc_outcome o)
+{
+	run->done++;
+	switch (o) {
+	case SVC_OPEN: run->sum.open++; break;
+	case SVC_CLOSED: run->sum.closed++; break;
+	case SVC_FILTERED: run->sum.filtered++; break;
+	case SVC_ERROR: run->sum.errors++; break;
+	}
+}
+
+/* Settle the doubts: a choke seen since they were queued sends every one
+ * to the re-check (their verdicts came at most DOUBT_WINDOW_MS before it);
+ * those whose window passed calmly count as filtered. `all`: the scan has
+ * nothing else running that could still see a choke. */
+static void settle_doubts(struct scan_run *run, bool all)
+{
+	if (run->limiter.congestions != run->doubt_congestions) {
+		run->doubt_congestions = run->limiter.congestions;
+		while (run->doubt.len) {
+			struct pos_entry e = pos_ring_pop(&run->doubt);
+			e.recheck = true;
+			if (!pos_ring_push(&run->recheck, &e))
+				count_outcome(run, SVC_FILTERED);
+		}
+	}
+	uint64_t now = uv_now(run->loop);
+	while (run->doubt.len && (all || pos_ring_at(&run->doubt, 0)->ready_ms <= now)) {
+		pos_ring_pop(&run->doubt);
+		count_outcome(run, SVC_FILTERED);
+	}
 }
 
 /* An error is counted by reason for the summary, and with -v said at once. */
@@ -157,8 +170,7 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 	struct slot_ref *ref = ud;
 	struct scan_run *run = ref->run;
 	uint64_t j = run->slots[ref->slot];
-	unsigned attempt = ref->attempt;
-	unsigned sweep_round = ref->sweep_round;
+	struct pos_entry pos = ref->pos;
 	run->slots[ref->slot] = UINT64_MAX;
 	run->free_slots[run->n_free++] = ref->slot;
 	run->active--;
@@ -174,10 +186,14 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 	 * space pays it once, for the first second or so. */
 	bool hasty = ref->hasty && run->patient;
 	free(ref);
-	if (o == SVC_FILTERED && (hasty || attempt < retries) && !run->stopping &&
-	    retry_push(run, j, hasty ? attempt : attempt + 1, sweep_round)) {
-		feed(run);
-		return; /* not done yet: it comes back later */
+	if (o == SVC_FILTERED && !pos.recheck && (hasty || pos.attempt < retries) &&
+	    !run->stopping) {
+		struct pos_entry again = pos;
+		again.attempt += !hasty;
+		if (retry_push(run, again)) {
+			feed(run);
+			return; /* not done yet: it comes back later */
+		}
 	}
 	if (o == SVC_FILTERED && run->syn && !run->stopping) {
 		/* it answered our SYN, then refused every connection by silence:
@@ -187,19 +203,23 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 		run->syn_no_connect++;
 	}
 	if (o == SVC_ERROR && why && strcmp(why, SVC_WHY_OVERLOADED) == 0 &&
-	    sweep_round < SWEEP_ROUNDS && !run->stopping && sweep_push(run, j, sweep_round + 1)) {
+	    pos.sweep_round < SWEEP_ROUNDS && !run->stopping) {
+		struct pos_entry again = pos;
+		again.attempt = 1;
+		again.sweep_round++;
+		if (pos_ring_push(&run->sweep, &again)) {
+			feed(run);
+			return; /* tried again at the end, when the servers are calm */
+		}
+	}
+	if (o == SVC_FILTERED && !run->syn && !pos.recheck && !run->stopping &&
+	    doubt_push(run, pos)) {
 		feed(run);
-		return; /* tried again at the end, when the servers are calm */
+		return; /* counted once no choke was seen around it, or re-checked */
 	}
 	if (o == SVC_ERROR)
 		count_error(run, j, why ? why : "unknown");
-	run->done++;
-	switch (o) {
-	case SVC_OPEN: run->sum.open++; break;
-	case SVC_CLOSED: run->sum.closed++; break;
-	case SVC_FILTERED: run->sum.filtered++; break;
-	case SVC_ERROR: run->sum.errors++; break;
-	}
+	count_outcome(run, o);
 	if (rec) {
 		assess_record(rec);
 		policy_evaluate(run->cli->policy, rec); /* --policy: POLICY_VIOLATION findings */
@@ -220,14 +240,11 @@ static uint64_t resume_position(const struct scan_run *run)
 	for (unsigned i = 0; i < run->max_active; i++)
 		if (run->slots[i] < low)
 			low = run->slots[i];
-	for (size_t i = 0; i < run->retry_len; i++) {
-		const struct retry_entry *e = &run->retry[(run->retry_head + i) % run->retry_cap];
-		if (e->j < low)
-			low = e->j;
-	}
-	for (size_t i = 0; i < run->sweep_len; i++)
-		if (run->sweep[i].j < low)
-			low = run->sweep[i].j;
+	const struct pos_ring *waiting[] = {&run->retry, &run->sweep, &run->doubt, &run->recheck};
+	for (size_t w = 0; w < sizeof waiting / sizeof *waiting; w++)
+		for (size_t i = 0; i < waiting[w]->len; i++)
+			if (pos_ring_at(waiting[w], i)->j < low)
+				low = pos_ring_at(waiting[w], i)->j;
 	return low;
 }
 
@@ -247,18 +264,20 @@ static uint64_t *finished_above(const struct scan_run *run, uint64_t low, size_t
 	if (run->syn || run->next <= low || run->next - low > (1u << 22))
 		return NULL;
 	size_t n_open = 0;
-	uint64_t *open =
-		malloc((run->max_active + run->retry_len + run->sweep_len + 1) * sizeof *open);
+	const struct pos_ring *waiting[] = {&run->retry, &run->sweep, &run->doubt, &run->recheck};
+	size_t n_waiting = 0;
+	for (size_t w = 0; w < sizeof waiting / sizeof *waiting; w++)
+		n_waiting += waiting[w]->len;
+	uint64_t *open = malloc((run->max_active + n_waiting + 1) * sizeof *open);
 	uint64_t *done = malloc((size_t)(run->next - low) * sizeof *done);
 	if (!open || !done)
 		abort();
 	for (unsigned i = 0; i < run->max_active; i++)
 		if (run->slots[i] != UINT64_MAX)
 			open[n_open++] = run->slots[i];
-	for (size_t i = 0; i < run->retry_len; i++)
-		open[n_open++] = run->retry[(run->retry_head + i) % run->retry_cap].j;
-	for (size_t i = 0; i < run->sweep_len; i++)
-		open[n_open++] = run->sweep[i].j;
+	for (size_t w = 0; w < sizeof waiting / sizeof *waiting; w++)
+		for (size_t i = 0; i < waiting[w]->len; i++)
+			open[n_open++] = pos_ring_at(waiting[w], i)->j;
 	qsort(open, n_open, sizeof *open, cmp_u64);
 	size_t k = 0;
 	for (uint64_t j = low; j < run->next; j++) {
@@ -310,10 +329,13 @@ static bool skip_finished(struct scan_run *run)
 	return false;
 }
 
-/* Start the service at shard-relative position j. */
-static void start_position(struct scan_run *run, uint64_t j, unsigned attempt,
-			   unsigned sweep_round)
+/* Start the service at shard-relative position pos.j (a first try: only
+ * j set; a later one: what the earlier tries were). */
+static void start_position(struct scan_run *run, struct pos_entry pos)
 {
+	uint64_t j = pos.j;
+	if (!pos.first_ms)
+		pos.first_ms = uv_now(run->loop) ? uv_now(run->loop) : 1;
 	struct sockaddr_storage ss;
 	if (!space_addr(&run->space, j, &ss)) {
 		run->done++; /* cannot happen: j < shard_total */
@@ -328,15 +350,15 @@ static void start_position(struct scan_run *run, uint64_t j, unsigned attempt,
 		abort();
 	ref->run = run;
 	ref->slot = run->free_slots[--run->n_free];
-	ref->attempt = attempt;
-	ref->sweep_round = sweep_round;
+	ref->pos = pos;
 	run->slots[ref->slot] = j;
 	run->active++;
 	/* once servers were seen dropping connections, a retry waits long
 	 * enough for the kernel to resend its SYN twice (1 s, then 3 s): a full
 	 * listen queue drops SYNs just as a filter does */
-	unsigned patient =
-		(attempt || sweep_round) && run->patient ? OVERLOAD_CONNECT_TIMEOUT_MS : 0;
+	unsigned patient = (pos.attempt || pos.sweep_round || pos.recheck) && run->patient
+				   ? OVERLOAD_CONNECT_TIMEOUT_MS
+				   : 0;
 	ref->hasty = !run->patient && !run->cli->connect_timeout_given;
 	service_start(run->engine, &run->sopts, (struct sockaddr *)&ss, port == 139,
 		      nbname_cache_get(run->names, ip), patient, service_done, ref);
@@ -396,11 +418,8 @@ static void feed(struct scan_run *run)
 	while (!run->stopping && run->active < run->max_active && engine_pending(run->engine) == 0 &&
 	       (double)run->limiter.n_waiting <= run->limiter.window) {
 		/* retries whose time has come first, then new positions */
-		if (run->retry_len && run->retry[run->retry_head].ready_ms <= uv_now(run->loop)) {
-			struct retry_entry e = run->retry[run->retry_head];
-			run->retry_head = (run->retry_head + 1) % run->retry_cap;
-			run->retry_len--;
-			start_position(run, e.j, e.attempt, e.sweep_round);
+		if (run->retry.len && pos_ring_at(&run->retry, 0)->ready_ms <= uv_now(run->loop)) {
+			start_position(run, pos_ring_pop(&run->retry));
 		} else if (run->syn) {
 			/* every hit is a host known to answer: its first connection
 			 * is a follow-up in all but name, so the services running
@@ -410,11 +429,11 @@ static void feed(struct scan_run *run)
 			if (run->active >= (unsigned)run->limiter.window + 1 ||
 			    !syn_stage_pop(run->syn, &j))
 				break; /* no hit waiting, or servers at capacity */
-			start_position(run, j, 0, 0);
+			start_position(run, (struct pos_entry){.j = j});
 		} else if (run->next < run->shard_total) {
 			if (skip_finished(run))
 				continue; /* counted in done at the start */
-			start_position(run, run->next++, 0, 0);
+			start_position(run, (struct pos_entry){.j = run->next++});
 		} else {
 			break;
 		}
@@ -423,13 +442,30 @@ static void feed(struct scan_run *run)
 	/* the sweep: everything else started and the retries drained, only a
 	 * few services still running; then the hosts lost to load, a few at
 	 * a time, so that they meet servers with time for them */
-	while (!run->stopping && !left && run->retry_len == 0 && run->sweep_len &&
-	       run->active < SWEEP_INFLIGHT && run->n_free) {
-		struct retry_entry e = run->sweep[--run->sweep_len];
-		start_position(run, e.j, e.attempt, e.sweep_round);
+	while (!run->stopping && !left && run->retry.len == 0 && run->sweep.len &&
+	       run->active < SWEEP_INFLIGHT && run->n_free)
+		start_position(run, pos_ring_pop(&run->sweep));
+	/* then the re-check of addresses that went silent while servers
+	 * choked: silence costs the servers nothing, so as many at once as
+	 * the scan allows; the few that answer now are the hosts it saves */
+	bool tail = !run->stopping && !left && run->retry.len == 0 && run->sweep.len == 0;
+	settle_doubts(run, tail && run->active == 0);
+	if (tail && run->recheck.len && !run->rechecking && run->active < SWEEP_INFLIGHT) {
+		run->rechecking = true;
+		fprintf(stderr,
+			"%ssmbwatch: %zu address(es) went silent while servers were dropping "
+			"connections: trying them once more\n",
+			run->progress ? "\n" : "", run->recheck.len);
+	}
+	while (run->rechecking && tail && run->recheck.len && run->active < run->max_active &&
+	       run->n_free && engine_pending(run->engine) == 0) {
+		run->rechecked++;
+		start_position(run, pos_ring_pop(&run->recheck));
 	}
 	if (run->active == 0 &&
-	    ((!left && run->retry_len == 0 && run->sweep_len == 0) || run->stopping)) {
+	    ((!left && run->retry.len == 0 && run->sweep.len == 0 && run->doubt.len == 0 &&
+	      run->recheck.len == 0) ||
+	     run->stopping)) {
 		syn_stage_stop(run->syn);
 		uv_timer_stop(&run->feed_timer);
 		uv_timer_stop(&run->progress_timer);
@@ -458,14 +494,15 @@ static void print_stats(struct scan_run *run, bool final)
 		"{\"type\":\"stats\",\"done\":%llu,\"total\":%llu,\"found\":%llu,"
 		"\"inflight\":%u,\"syn_unanswered\":%llu,\"done_per_s\":%.0f,\"eta_s\":%s,"
 		"\"open\":%llu,\"closed\":%llu,\"filtered\":%llu,\"errors\":%llu,\"uptime\":%.1f,\"rate\":%u,\"window\":%.1f,"
-		"\"followups\":%u,\"waiting\":%u,\"halvings\":%llu",
+		"\"followups\":%u,\"waiting\":%u,\"halvings\":%llu,\"rechecked\":%llu",
 		(unsigned long long)run->done, (unsigned long long)run->shard_total,
 		(unsigned long long)run->sum.services, engine_inflight(run->engine),
 		(unsigned long long)(run->syn ? syn_stage_unanswered(run->syn) : 0), per_s, eta_s,
 		(unsigned long long)run->sum.open, (unsigned long long)run->sum.closed,
 		(unsigned long long)run->sum.filtered, (unsigned long long)run->sum.errors, secs,
 		engine_rate(run->engine), run->limiter.window, run->limiter.inflight,
-		run->limiter.n_waiting, (unsigned long long)run->limiter.halvings);
+		run->limiter.n_waiting, (unsigned long long)run->limiter.halvings,
+		(unsigned long long)run->rechecked);
 	/* errors by reason (the reasons are libuv's and ours: no quoting needed,
 	 * but json_dumps keeps it honest) */
 	json_t *why = json_object();
@@ -682,8 +719,10 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	nbname_cache_free(run.names);
 	free(run.slots);
 	free(run.free_slots);
-	free(run.retry);
-	free(run.sweep);
+	pos_ring_free(&run.retry);
+	pos_ring_free(&run.sweep);
+	pos_ring_free(&run.doubt);
+	pos_ring_free(&run.recheck);
 	*sum = run.sum;
 	return failed ? -1 : 0;
 }

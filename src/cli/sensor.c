@@ -16,6 +16,9 @@
 #include "sensor/alert.h"
 #include "sensor/memcap.h"
 #include "sensor/alert_ecs.h"
+#include "sensor/escalate.h"
+#include "sensor/inside.h"
+#include "policy/policy.h"
 #include "sensor/sensor.h"
 #include "sensor/sensor_db.h"
 #include "store/store.h"
@@ -42,6 +45,9 @@ struct sensor_cli {
 	const char *db;
 	struct store *store;
 	struct sensor_db *sdb;     /* batches alerts and sightings into store */
+	struct escalate *esc;      /* --db: open scan findings the alerts meet */
+	bool esc_failing;          /* the last refresh failed (said once) */
+	struct inside_nets *inside; /* --inside and --policy segments; NULL none */
 };
 
 static uint64_t mono_ms(void)
@@ -55,6 +61,31 @@ static void db_report(void *ctx, const char *msg)
 {
 	(void)ctx;
 	fprintf(stderr, "smbwatch sensor: %s\n", msg);
+}
+
+/* Every alert, before it leaves: does it meet an open scan finding? The
+ * cache is refreshed here when older than ESCALATE_REFRESH_MS: at most one
+ * query a minute, only when there are alerts, never per packet. */
+static void on_escalate(void *ctx, struct sensor_alert *a)
+{
+	struct sensor_cli *c = ctx;
+	uint64_t now = mono_ms();
+	if (escalate_due(c->esc, now)) {
+		bool ok = escalate_refresh(c->esc, c->store, now) == 0;
+		if (!ok && !c->esc_failing)
+			fprintf(stderr,
+				"smbwatch sensor: database: reading the open scan findings: %s "
+				"(alerts are not escalated until it answers)\n",
+				store_error(c->store));
+		c->esc_failing = !ok;
+	}
+	escalate_apply(c->esc, a);
+}
+
+static bool on_inside(void *ctx, const char *addr, char *label, size_t labelsz)
+{
+	struct sensor_cli *c = ctx;
+	return inside_match(c->inside, addr, label, labelsz);
 }
 
 static void on_seen(void *ctx, const struct sensor_seen *o)
@@ -123,6 +154,14 @@ static void usage(FILE *f)
 	      "                         SMB1 clients, signing) to the store: a SQLite file\n"
 	      "                         (default ~/.local/share/smbwatch/smbwatch.db) or a\n"
 	      "                         postgres:// URL; batched, one transaction a second\n"
+	      "                         With --db, an alert against a host whose latest stored\n"
+	      "                         scan has the matching finding (MS17_010_EXPLOIT and\n"
+	      "                         MS17_010, ...; docs/sensor.md) is escalated and names\n"
+	      "                         the finding, its run and time\n"
+	      "      --inside LIST|@FILE  the organisation's own prefixes (IPv4, IPv6; comma-\n"
+	      "                         separated, or one a line in FILE): a scan from there\n"
+	      "                         is SMB_PIVOT_SCAN (high), not SMB_SCAN\n"
+	      "      --policy FILE      the policy file's [segment] cidrs are inside too\n"
 	      "      --sink SPEC        send alerts where monitor sends events (repeatable):\n"
 	      "                         stdout | file:PATH | syslog | webhook:URL | exec:COMMAND,\n"
 	      "                         with ecs+ before it for ECS (ecs+file:PATH)\n"
@@ -167,7 +206,61 @@ enum {
 	OPT_BPF = 256, OPT_SUMMARY, OPT_STATS, OPT_USER, OPT_SCAN_HOSTS, OPT_SCAN_FAILED,
 	OPT_SCAN_WINDOW, OPT_BRUTE, OPT_SPRAY, OPT_BRUTE_WINDOW, OPT_MAX_FLOWS, OPT_MAX_MEMORY,
 	OPT_SINK, OPT_SECRET, OPT_APPROVED, OPT_FORMAT, OPT_METRICS_LISTEN, OPT_METRICS_REMOTE, OPT_DB,
+	OPT_INSIDE, OPT_POLICY,
 };
+
+/* --inside, accumulated over the options; freed by cli_sensor. */
+static struct inside_nets *inside_set;
+
+static struct inside_nets *inside_get(void)
+{
+	if (!inside_set)
+		inside_set = calloc(1, sizeof *inside_set);
+	if (!inside_set)
+		fputs("smbwatch sensor: out of memory\n", stderr);
+	return inside_set;
+}
+
+static int parse_inside(const char *arg)
+{
+	char err[512];
+	struct inside_nets *in = inside_get();
+	if (!in)
+		return -1;
+	if (inside_add_list(in, arg, err, sizeof err) != 0) {
+		fprintf(stderr, "smbwatch sensor: --inside: %s\n", err);
+		return -1;
+	}
+	return 0;
+}
+
+/* --policy FILE: its segments are the organisation's own networks. */
+static int parse_policy(const char *path)
+{
+	struct policy_diag *d = calloc(1, sizeof *d);
+	struct inside_nets *in = d ? inside_get() : NULL;
+	if (!in) {
+		free(d);
+		return -1;
+	}
+	struct policy *p = policy_load(path, d);
+	if (!p) {
+		fprintf(stderr, "smbwatch sensor: --policy: %s\n", d->n ? d->msg[0] : "out of memory");
+		free(d);
+		return -1;
+	}
+	free(d);
+	size_t n = inside_add_policy(in, p);
+	policy_free(p);
+	if (n == 0) {
+		/* a policy without segments would make --policy look like it did something */
+		fprintf(stderr, "smbwatch sensor: --policy %s: no [segment] with a cidr: nothing "
+				"is inside\n",
+			path);
+		return -1;
+	}
+	return 0;
+}
 
 /* --approved-scanners, accumulated over the options; freed by cli_sensor. */
 static struct target_set *approved_set;
@@ -219,6 +312,8 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 		{"metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN},
 		{"metrics-allow-remote", no_argument, NULL, OPT_METRICS_REMOTE},
 		{"db", optional_argument, NULL, OPT_DB},
+		{"inside", required_argument, NULL, OPT_INSIDE},
+		{"policy", required_argument, NULL, OPT_POLICY},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
@@ -258,6 +353,14 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 			break;
 		case OPT_APPROVED:
 			if (parse_approved(optarg) != 0)
+				return -1;
+			break;
+		case OPT_INSIDE:
+			if (parse_inside(optarg) != 0)
+				return -1;
+			break;
+		case OPT_POLICY:
+			if (parse_policy(optarg) != 0)
 				return -1;
 			break;
 		case OPT_SINK:
@@ -317,6 +420,11 @@ static int parse(int argc, char **argv, struct sensor_cli *c)
 			return -1;
 		}
 		c->cfg.approved_scanners = approved_set;
+	}
+	if (inside_set) {
+		c->inside = inside_set;
+		c->cfg.inside_fn = on_inside;
+		c->cfg.inside_ctx = c;
 	}
 	if (!!c->file == !!c->iface) {
 		fputs("smbwatch sensor: give exactly one of -r FILE or -i IFACE\n", stderr);
@@ -445,12 +553,27 @@ static int open_db(struct sensor_cli *c)
 	}
 	c->cfg.seen_fn = on_seen;
 	c->cfg.seen_ctx = c;
+	/* loaded now, so the first alert of a capture file already meets them */
+	c->esc = escalate_new(0);
+	if (!c->esc) {
+		fputs("smbwatch sensor: out of memory\n", stderr);
+		return -1;
+	}
+	if (escalate_refresh(c->esc, c->store, mono_ms()) != 0) {
+		fprintf(stderr, "smbwatch sensor: database error: reading the open scan findings: %s\n",
+			store_error(c->store));
+		return -1;
+	}
+	c->cfg.escalate_fn = on_escalate;
+	c->cfg.escalate_ctx = c;
 	return 0;
 }
 
 /* Write what is left and close; the counts go with --stats. */
 static void close_db(struct sensor_cli *c, bool stats)
 {
+	escalate_free(c->esc);
+	c->esc = NULL;
 	if (!c->sdb)
 		return;
 	struct sensor_db *d = c->sdb;
@@ -480,6 +603,8 @@ int cli_sensor(int argc, char **argv)
 	sensor_cli_now = NULL;
 	targets_free(approved_set);
 	approved_set = NULL;
+	free(inside_set);
+	inside_set = NULL;
 	return rc;
 }
 

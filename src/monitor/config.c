@@ -25,6 +25,7 @@ static const struct {
 	{"gone_after", "gone-after"},
 	{"failing_after", "failing-after"},
 	{"flap_runs", "flap-runs"},
+	{"attack_baseline_days", "attack-baseline-days"},
 	{"fail_on", "fail-on"},
 	{"timeout", "timeout"},
 	{"read_timeout", "read-timeout"},

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "assess/assess.h"
+#include "monitor/attack_rate.h"
 #include "policy/policy.h"
 #include "record/record.h"
 #include "store/diff.h"
@@ -502,6 +503,11 @@ json_t *events_for_run_opts(struct store *st, int64_t run_id, const struct event
 							SEV_INFO, NULL));
 		}
 	}
+	/* not about one service: the sensor's attack rate at this run's end */
+	if (ok && !opts->attack_off &&
+	    attack_rate_events(st, &run, opts->attack_days ? opts->attack_days : ATTACK_RATE_DAYS,
+			       out) != 0)
+		ok = false;
 	for (size_t i = 0; i < l.n; i++)
 		json_decref(maps[i]);
 	free(maps);

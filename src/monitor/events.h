@@ -21,6 +21,10 @@
  *                    flap_runs runs (once; quiet until it settles that long)
  *  check_failing     a check failed failing_after runs in a row (once)
  *  check_recovered   it answered again after that
+ *  attack_rate_changed
+ *                    the sensor's daily rate of SMB_SCAN or SMB_BRUTE_FORCE
+ *                    alerts left (or came back to) its baseline, the median
+ *                    of the previous attack_days days (monitor/attack_rate.h)
  *
  * A check's fields count only when the check answered (store/diff.h).
  */
@@ -43,6 +47,8 @@ struct events_opts {
 	unsigned failing_after; /* 0 = EVENTS_FAILING_AFTER */
 	unsigned flap_runs;     /* 0 = EVENTS_FLAP_RUNS */
 	bool flap_runs_off;     /* no flapping detection (--flap-runs 0) */
+	unsigned attack_days;   /* attack_rate_changed baseline; 0 = ATTACK_RATE_DAYS */
+	bool attack_off;        /* no attack_rate_changed (--attack-baseline-days 0) */
 };
 
 /* The events of complete run run_id as a new JSON array (stable order: by

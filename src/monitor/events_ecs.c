@@ -10,6 +10,7 @@
  *   policy_violation_resolved event  configuration end   + rule.*
  *   check_failing    event       network          error
  *   check_recovered  event       network          info
+ *   attack_rate_changed event    intrusion_detection info
  * event.action is the event's name, event.id its stable key (a re-sent
  * event is the same document), event.severity 0 (info) .. 4 (critical). */
 #include "monitor/events_ecs.h"
@@ -36,6 +37,7 @@ static const struct {
 	{"policy_violation_resolved", "event", "configuration", "end"},
 	{"check_failing", "event", "network", "error"},
 	{"check_recovered", "event", "network", "info"},
+	{"attack_rate_changed", "event", "intrusion_detection", "info"},
 };
 
 static const char *str(json_t *o, const char *key)
@@ -83,7 +85,10 @@ static void message(json_t *e, json_t *ev, const char *name)
 {
 	char msg[512];
 	json_t *f = json_object_get(ev, "finding");
-	if (f && str(f, "rule")[0])
+	json_t *rate = json_object_get(ev, "attack_rate");
+	if (rate)
+		snprintf(msg, sizeof msg, "%s: %s", name, str(rate, "text"));
+	else if (f && str(f, "rule")[0])
 		snprintf(msg, sizeof msg, "%s %s:%lld: %s (%s)", name, str(ev, "ip"),
 			 (long long)json_integer_value(json_object_get(ev, "port")), str(f, "rule"),
 			 str(f, "policy"));
@@ -116,7 +121,8 @@ json_t *events_to_ecs(json_t *ev)
 	json_object_set_new(event, "id", json_string(str(ev, "key")));
 	json_object_set_new(event, "severity", json_integer(events_severity(ev)));
 	json_int_t port = json_integer_value(json_object_get(ev, "port"));
-	ecs_set_destination(e, str(ev, "ip"), port > 0 && port < 65536 ? (unsigned)port : 0);
+	if (str(ev, "ip")[0]) /* attack_rate_changed is about no one host */
+		ecs_set_destination(e, str(ev, "ip"), port > 0 && port < 65536 ? (unsigned)port : 0);
 	ecs_set_network(e, port == 139 ? "netbios-ssn" : "smb");
 	ecs_set_observer(e, "scanner");
 	json_t *f = json_object_get(ev, "finding");

@@ -13,6 +13,7 @@ void limiter_init(struct limiter *l, unsigned start, unsigned min, unsigned max)
 	l->head = l->tail = NULL;
 	l->halvings = 0;
 	l->congestions = 0;
+	l->last_congestion_ms = 0;
 	l->n_waiting = 0;
 	l->slow_start = true;
 }
@@ -56,6 +57,11 @@ static void wake(struct limiter *l)
 	}
 }
 
+bool limiter_choked_since(const struct limiter *l, uint64_t since_ms)
+{
+	return l && l->congestions && l->last_congestion_ms >= since_ms;
+}
+
 void limiter_release(struct limiter *l, bool congested, uint64_t now_ms)
 {
 	if (!l)
@@ -64,6 +70,7 @@ void limiter_release(struct limiter *l, bool congested, uint64_t now_ms)
 		l->inflight--;
 	if (congested) {
 		l->congestions++;
+		l->last_congestion_ms = now_ms ? now_ms : 1; /* 0 means none */
 		if (now_ms - l->last_halve_ms >= LIMITER_HALVE_MS || l->last_halve_ms == 0) {
 			l->window /= 2;
 			if (l->window < l->min)

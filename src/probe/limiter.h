@@ -31,6 +31,7 @@ struct limiter {
 	struct limiter_wait *head, *tail;
 	uint64_t halvings; /* for stats */
 	uint64_t congestions; /* follow-ups not let in, all hosts together */
+	uint64_t last_congestion_ms; /* clock of the latest, 0 = none yet */
 	unsigned n_waiting;
 	bool slow_start;   /* until the first congestion: +1 per success */
 };
@@ -42,6 +43,9 @@ void limiter_acquire(struct limiter *l, struct limiter_wait *w, void (*fn)(void 
 /* A follow-up connection ended; congested: it was not let in. now_ms: a
  * monotonic clock. Wakes waiters that now fit. */
 void limiter_release(struct limiter *l, bool congested, uint64_t now_ms);
+/* Were servers seen choking (a follow-up not let in) at or after since_ms?
+ * A silence that overlapped such a time may be a full listen queue. */
+bool limiter_choked_since(const struct limiter *l, uint64_t since_ms);
 /* Forget a queued wait (the service is going away). */
 void limiter_cancel(struct limiter *l, struct limiter_wait *w);
 

@@ -16,6 +16,12 @@ static const struct alert_def alert_defs[] = {
 	 "Find the scanning host and confirm it is an authorised scanner; otherwise isolate it "
 	 "and look for the malware or operator behind it. Block 445/139 between client "
 	 "segments so workstations cannot reach each other's SMB ports."},
+	{"SMB_PIVOT_SCAN", "high", "SMB port scan from an inside address (pivot)",
+	 "Treat the scanning host as compromised: an inside host sweeping 445/139 is the "
+	 "spread step after a break-in (scan, exploit, pivot). Isolate it, find the process "
+	 "opening the connections, and check the hosts it reached for exploitation and "
+	 "lateral-movement alerts. If it is an authorised scanner, list it with "
+	 "--approved-scanners."},
 	{"SMB_BRUTE_FORCE", "high", "SMB logon brute force / password spraying",
 	 "Block or isolate the source, check the targeted accounts for successful logons "
 	 "and lockouts, enforce an account lockout policy and MFA, and rotate any password "
@@ -152,6 +158,8 @@ json_t *alert_to_json(const struct sensor_alert *a)
 	json_object_set_new(o, "remediation", json_string(a->remediation));
 	if (a->approved_scanner)
 		json_object_set_new(o, "approved_scanner", json_true());
+	if (a->escalation)
+		json_object_set(o, "escalation", a->escalation);
 	return o;
 }
 

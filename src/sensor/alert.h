@@ -24,6 +24,7 @@ struct sensor_alert {
 	json_t *details;       /* optional structured evidence; alert_emit takes it */
 	bool probe;            /* a probe-type alert (scan, vulnerability check, knock) */
 	bool approved_scanner; /* from an approved scanner: recorded at info */
+	json_t *escalation;    /* set by escalate.h when it met an open scan finding */
 };
 
 /* A sink: receives each alert once; must not keep the pointer. */
@@ -41,7 +42,8 @@ bool alert_approve_probe(struct sensor_alert *a);
 
 /* The alert as a JSON object (new reference): type "alert", id, severity,
  * title, ts (RFC 3339 UTC, microseconds), src, dst, ports, evidence,
- * details, remediation, and approved_scanner: true when set. */
+ * details, remediation, approved_scanner: true when set, and escalation
+ * (escalate.h) when set. */
 json_t *alert_to_json(const struct sensor_alert *a);
 
 /* The JSON Lines sink: ctx is a FILE *; one compact object per line,

@@ -115,18 +115,38 @@ static struct host_src *host_get(struct host_table *t, uint8_t family, const uin
 	return h;
 }
 
+/* A scan from inside the organisation is the pivot of "scan, exploit,
+ * pivot", not background noise from outside: its own id and severity. An
+ * approved scanner stays SMB_SCAN (recorded at info by sensor_alert_raw). */
+static bool pivot_source(struct sensor *s, const char *src, char *label, size_t labelsz)
+{
+	if (!s->cfg.inside_fn)
+		return false;
+	if (s->cfg.approved_scanners && sensor_source_approved(s, src))
+		return false;
+	return s->cfg.inside_fn(s->cfg.inside_ctx, src, label, labelsz);
+}
+
 static void scan_alert(struct sensor *s, struct host_src *h, const char *why)
 {
 	struct sensor_alert a;
-	alert_init(&a, "SMB_SCAN");
+	char src[48], label[96];
+	pkt_addr_str(h->family, h->addr, src, sizeof src);
+	bool pivot = pivot_source(s, src, label, sizeof label);
+	alert_init(&a, pivot ? "SMB_PIVOT_SCAN" : "SMB_SCAN");
 	a.ts_us = s->now_us;
-	pkt_addr_str(h->family, h->addr, a.src, sizeof a.src);
-	snprintf(a.evidence, sizeof a.evidence,
-		 "%s opened 445/139 to %u distinct hosts (%u unanswered or refused) within %llu s%s",
-		 a.src, h->n_dst, h->n_failed,
-		 (unsigned long long)(s->cfg.scan_window_us / 1000000u), why);
-	a.details = json_pack("{s:i,s:i}", "hosts", (json_int_t)h->n_dst, "failed",
-			      (json_int_t)h->n_failed);
+	snprintf(a.src, sizeof a.src, "%s", src);
+	int n = snprintf(a.evidence, sizeof a.evidence,
+			 "%s opened 445/139 to %u distinct hosts (%u unanswered or refused) within "
+			 "%llu s%s",
+			 a.src, h->n_dst, h->n_failed,
+			 (unsigned long long)(s->cfg.scan_window_us / 1000000u), why);
+	if (pivot && n > 0 && (size_t)n < sizeof a.evidence)
+		snprintf(a.evidence + n, sizeof a.evidence - (size_t)n,
+			 "; the source is inside (%s): pivot", label);
+	a.details = json_pack("{s:i,s:i}", "hosts", (int)h->n_dst, "failed", (int)h->n_failed);
+	if (a.details && pivot)
+		json_object_set_new(a.details, "inside", json_string(label));
 	h->scan_alerted = true;
 	sensor_alert_raw(s, &a);
 }

@@ -103,7 +103,7 @@ void sensor_report_seen(struct sensor *s, const struct flow *f, uint8_t version,
 	s->cfg.seen_fn(s->cfg.seen_ctx, &o);
 }
 
-static bool approved_source(const struct sensor *s, const char *addr)
+bool sensor_source_approved(const struct sensor *s, const char *addr)
 {
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof ss);
@@ -121,14 +121,18 @@ static bool approved_source(const struct sensor *s, const char *addr)
 /* The one exit for alerts: swap alert_fn to route them elsewhere. */
 void sensor_alert_raw(struct sensor *s, struct sensor_alert *a)
 {
-	if (a->probe && s->cfg.approved_scanners && approved_source(s, a->src))
+	if (a->probe && s->cfg.approved_scanners && sensor_source_approved(s, a->src))
 		alert_approve_probe(a);
+	if (s->cfg.escalate_fn)
+		s->cfg.escalate_fn(s->cfg.escalate_ctx, a);
 	s->st.alerts++;
 	summary_alert(s->summary, a->id, a->severity);
 	if (s->cfg.alert_fn)
 		s->cfg.alert_fn(s->cfg.alert_ctx, a);
 	json_decref(a->details);
 	a->details = NULL;
+	json_decref(a->escalation);
+	a->escalation = NULL;
 }
 
 void sensor_alert_flow(struct sensor *s, const struct flow *f, struct sensor_alert *a,

@@ -45,6 +45,16 @@ struct sensor_config {
 	 * are recorded at info with approved_scanner true (not owned; NULL =
 	 * none approved) */
 	const struct target_set *approved_scanners;
+	/* every alert, after the approved-scanner downgrade and before it
+	 * leaves: may raise its severity and add evidence (sensor/escalate.h
+	 * behind it in the CLI). NULL: alerts leave as raised. */
+	void (*escalate_fn)(void *ctx, struct sensor_alert *a);
+	void *escalate_ctx;
+	/* Is addr inside the organisation (--inside, --policy segments)? An
+	 * SMB_SCAN from such a source is SMB_PIVOT_SCAN. label: where that was
+	 * said ("segment lan"). NULL: no address is inside. */
+	bool (*inside_fn)(void *ctx, const char *addr, char *label, size_t labelsz);
+	void *inside_ctx;
 	sensor_alert_fn alert_fn;
 	void *alert_ctx;
 	sensor_seen_fn seen_fn;      /* NULL: sightings are not wanted */

@@ -128,6 +128,8 @@ void summary_print(const struct sensor *s, const struct summary *m, FILE *out);
 void sensor_alert_flow(struct sensor *s, const struct flow *f, struct sensor_alert *a,
 		       const char *extra, uint64_t window_us);
 void sensor_alert_raw(struct sensor *s, struct sensor_alert *a);
+/* addr is in --approved-scanners. */
+bool sensor_source_approved(const struct sensor *s, const char *addr);
 void sensor_addr_str(const struct flow *f, bool server, char *out, size_t outsz);
 /* Tell cfg.seen_fn about flow f's server (dialect "" = not negotiated). */
 void sensor_report_seen(struct sensor *s, const struct flow *f, uint8_t version,

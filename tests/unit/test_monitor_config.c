@@ -31,13 +31,15 @@ static void test_keys(void **state)
 	write_ini("# comment\n; also a comment\n[monitor]\n"
 		  "targets = 198.18.1.10-12, 198.18.1.20\n"
 		  "  ports=445,139  \ninterval = 5m\nsink = webhook:http://127.0.0.1:8/x\n"
-		  "sink = stdout\nwebhook_secret = a=b\ngone_after = 3\n\n[scan]\nview = dmz\n");
+		  "sink = stdout\nwebhook_secret = a=b\ngone_after = 3\nattack_baseline_days = 21\n"
+		  "\n[scan]\nview = dmz\n");
 	struct config_args a;
 	char err[256];
 	assert_int_equal(config_load(path, &a, err, sizeof err), 0);
 	const char *want[] = {"198.18.1.10-12", "198.18.1.20", "--ports=445,139", "--every=5m",
 			      "--sink=webhook:http://127.0.0.1:8/x", "--sink=stdout",
-			      "--webhook-secret=a=b", "--gone-after=3", "--view=dmz"};
+			      "--webhook-secret=a=b", "--gone-after=3", "--attack-baseline-days=21",
+			      "--view=dmz"};
 	assert_int_equal(a.argc, (int)(sizeof want / sizeof want[0]));
 	for (int i = 0; i < a.argc; i++)
 		assert_string_equal(a.argv[i], want[i]);

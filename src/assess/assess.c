@@ -3,6 +3,7 @@
 #include "assess/assess.h"
 
 #include "assess/findings.h"
+#include "check/check.h"
 #include "assess/relay_verdict.h"
 #include "assess/samba_version.h"
 #include "wire/smb1.h"
@@ -175,9 +176,77 @@ static bool is_standard_port(const struct svc_record *rec)
 	return rec->port == 445 || rec->port == 139;
 }
 
+/* The endpoint mapper on 135 (check/epm.c): coercion interfaces
+ * registered there; high on a domain controller (Netlogon registered),
+ * whose coerced machine account is worth the most. */
+static void assess_epm(struct svc_record *rec)
+{
+	char list[200];
+	if (!rec->epm.present || !epm_coercion_list(rec, list, sizeof list))
+		return;
+	bool dc = epm_is_dc(rec);
+	unsigned before = rec->n_findings;
+	add(rec, FIND_COERCION_SURFACE, "registered on TCP %u: %s%s", (unsigned)rec->port, list,
+	    dc ? "; a domain controller (Netlogon registered)" : "");
+	if (dc)
+		rec->findings[rec->n_findings - 1].severity = SEV_HIGH;
+	critical_if_external(rec, before);
+}
+
+/* Is b outside a's segment: another /24 (IPv4) or /64 (IPv6), or another
+ * family? Names (not addresses) are never counted. */
+static bool other_segment(const char *a, const char *b)
+{
+	struct in_addr a4, b4;
+	struct in6_addr a6, b6;
+	if (inet_pton(AF_INET, b, &b4) == 1)
+		return inet_pton(AF_INET, a, &a4) != 1 ||
+		       (ntohl(a4.s_addr) >> 8) != (ntohl(b4.s_addr) >> 8);
+	if (inet_pton(AF_INET6, b, &b6) == 1)
+		return inet_pton(AF_INET6, a, &a6) != 1 || memcmp(a6.s6_addr, b6.s6_addr, 8) != 0;
+	return false;
+}
+
+/* ServerAlive2's addresses (check/epm.c): one in another segment than the
+ * scanned address makes the host a bridge between them. */
+static void assess_multi_homed(struct svc_record *rec)
+{
+	char others[200] = "";
+	size_t o = 0;
+	unsigned n = 0;
+	for (unsigned i = 0; i < rec->epm.n_addresses; i++) {
+		if (!other_segment(rec->ip, rec->epm.addresses[i]))
+			continue;
+		int w = snprintf(others + o, sizeof others - o, "%s%s", n ? ", " : "",
+				 rec->epm.addresses[i]);
+		if (w > 0 && (size_t)w < sizeof others - o)
+			o += (size_t)w;
+		n++;
+	}
+	if (n)
+		add(rec, FIND_MULTI_HOMED, "ServerAlive2 on %s port %u lists %s", rec->ip,
+		    (unsigned)rec->port, others);
+}
+
+void assess_coercion_relay_target(struct svc_record *rec)
+{
+	for (unsigned i = 0; i < rec->n_findings; i++) {
+		struct rec_finding *f = &rec->findings[i];
+		if (strcmp(f->id, finding_info(FIND_COERCION_SURFACE)->id) != 0)
+			continue;
+		if (f->severity < SEV_HIGH)
+			f->severity = SEV_HIGH;
+		size_t len = strlen(f->evidence);
+		snprintf(f->evidence + len, sizeof f->evidence - len,
+			 "; the host's SMB service is an NTLM relay target");
+	}
+}
+
 void assess_record(struct svc_record *rec)
 {
 	rec->n_findings = 0;
+	assess_epm(rec);
+	assess_multi_homed(rec);
 	if (!record_is_smb(rec))
 		return;
 	if (rec->doublepulsar == VULN_VULNERABLE)

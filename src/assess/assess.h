@@ -14,6 +14,10 @@
 void assess_record(struct svc_record *rec);
 
 /* "critical" | "high" | "medium" | "low" | "info" -> enum; -1 if unknown. */
+/* The COERCION_SURFACE of a 135 record whose host's SMB service is an
+ * NTLM relay target (cli/coercion_hold.c knows): at least high, and said
+ * in its evidence. */
+void assess_coercion_relay_target(struct svc_record *rec);
 int assess_severity_parse(const char *s);
 /* Highest severity among the findings; -1 when there are none. */
 int assess_worst(const struct svc_record *rec);

@@ -86,6 +86,21 @@ static const struct finding_info table[FIND_N] = {
 	 "off for SMB where Kerberos is available. Only an AUTHENTICATE with a real account "
 	 "shows whether NTLM is refused late (Samba ntlm auth = disabled).",
 		NULL, NULL},
+	[FIND_COERCION_SURFACE] = {"COERCION_SURFACE", SEV_MEDIUM,
+	 "RPC interfaces that coerce authentication are registered on the endpoint mapper",
+	 "Disable the Print Spooler on servers that do not print (Stop-Service Spooler; "
+	 "Set-Service Spooler -StartupType Disabled), filter EFSRPC (KB5005413: RPC filters or "
+	 "disable EFS where unused), remove the DFS Namespace and File Server VSS Agent roles "
+	 "where unused, require EPA/signing so coerced NTLM cannot be relayed, and block TCP 135 "
+	 "(and 139/445) at the perimeter.",
+		NULL, "https://learn.microsoft.com/en-us/windows/security/threat-protection/"
+		      "vulnerabilities/kb5005413"},
+	[FIND_MULTI_HOMED] = {"MULTI_HOMED", SEV_MEDIUM,
+	 "The host has network addresses in other segments (it can bridge them)",
+	 "Check that the host is meant to sit in each segment it lists; remove the extra "
+	 "interfaces or firewall between them, and block TCP 135 where DCOM is not needed "
+	 "(ServerAlive2 answers anyone who can reach it).",
+		NULL, NULL},
 	[FIND_NONSTANDARD_PORT] = {"NONSTANDARD_PORT", SEV_LOW, "SMB answers on a non-standard port",
 	 "Moving SMB to another port is not protection: scanners find it by what it answers. "
 	 "Firewall it like 445 and apply the same hardening.",

@@ -32,6 +32,8 @@ enum finding_id {
 	FIND_NONSTANDARD_PORT,
 	FIND_NO_ENCRYPTION,
 	FIND_SMB_EXPOSED,
+	FIND_COERCION_SURFACE,
+	FIND_MULTI_HOMED,
 	FIND_POLICY_VIOLATION, /* raised by policy/evaluate.c, not by assess.c */
 	FIND_N
 };

@@ -33,6 +33,7 @@ enum check_needs {
 	NEEDS_SESSION = 0, /* a logon over SMB1 or SMB2; nothing to run on: not_run */
 	NEEDS_SMB1,        /* an SMB1 flaw: SMB1 off is the verdict "not vulnerable" */
 	NEEDS_SMB2,        /* an SMB2 property: no SMB2 is the verdict */
+	NEEDS_PORT_135,    /* the endpoint mapper on TCP 135 (probe/epm.c), not an SMB service */
 };
 
 /* The bit of a check in a --checks set (scan_opts.checks). */
@@ -124,6 +125,12 @@ struct check {
 #define CHECK_FOR_EACH_FINDING(c, f)                                                    \
 	for (const enum finding_id *f = (c)->findings;                                   \
 	     f < (c)->findings + CHECK_MAX_FINDINGS && *f != FIND_NONE; f++)
+
+/* check/epm.c: is a domain-controller interface (Netlogon) registered on
+ * 135; the coercion surfaces registered there, joined into out, and how
+ * many (assess.c words its finding with them). */
+bool epm_is_dc(const struct svc_record *r);
+unsigned epm_coercion_list(const struct svc_record *r, char *out, size_t outsz);
 
 /* The one list, indexed by enum rec_check_id. */
 extern const struct check *const all_checks[RCHK_N];

@@ -5,7 +5,7 @@
 #include <string.h>
 
 extern const struct check check_auth, check_guest, check_shares, check_ms17_010,
-	check_smbghost, check_doublepulsar, check_relay;
+	check_smbghost, check_doublepulsar, check_relay, check_epm;
 
 /* Indexed by enum rec_check_id: the order of the record's "checks" object,
  * of the text report's words and of --list-checks. */
@@ -17,6 +17,7 @@ const struct check *const all_checks[RCHK_N] = {
 	[RCHK_CVE_2020_0796] = &check_smbghost,
 	[RCHK_DOUBLEPULSAR] = &check_doublepulsar,
 	[RCHK_RELAY] = &check_relay,
+	[RCHK_EPM] = &check_epm,
 };
 
 static bool has_alias(const struct check *c, const char *name)

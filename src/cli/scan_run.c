@@ -12,6 +12,7 @@
 
 #include "assess/assess.h"
 #include "policy/policy.h"
+#include "cli/coercion_hold.h"
 #include "cli/scan_syn.h"
 #include "net/permute.h"
 #include "net/pos_ring.h"
@@ -71,6 +72,7 @@ struct scan_run {
 	uint64_t start_ms;     /* uv_now() at the start, for uptime */
 	struct scan_summary sum;
 	struct nbname_cache *names;
+	struct coercion_hold *coercion; /* 135 records waiting for the relay verdicts */
 	bool stopping;
 	uv_signal_t sigint, sigterm;
 };
@@ -226,7 +228,9 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 		run->sum.services++;
 		if (rec->ntlm.present && rec->ntlm.netbios_computer[0])
 			nbname_cache_put(run->names, rec->ip, rec->ntlm.netbios_computer);
-		if (run->hooks->service)
+		/* a 135 record with COERCION_SURFACE waits for its host's
+		 * relay verdict (reported at the end) */
+		if (!coercion_hold_take(run->coercion, rec) && run->hooks->service)
 			run->hooks->service(rec, run->hooks->ud);
 	}
 	feed(run);
@@ -637,9 +641,11 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 		if (run.skip[i] >= run.next && run.skip[i] < run.shard_total)
 			run.done++;
 	run.names = nbname_cache_new();
+	run.coercion = coercion_hold_new();
 	uv_loop_t loop;
 	if (uv_loop_init(&loop) != 0) {
 		nbname_cache_free(run.names);
+		coercion_hold_free(run.coercion);
 		return -1;
 	}
 	run.loop = &loop;
@@ -693,6 +699,7 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 		run.stopping = true; /* nothing was sent; the loop ends at once */
 	feed(&run);
 	uv_run(run.loop, UV_RUN_DEFAULT);
+	coercion_hold_flush(run.coercion, hooks->service, hooks->ud);
 	/* this run's tries only: with a resumed scan's parts these add up */
 	run.sum.targets = run.sum.open + run.sum.closed + run.sum.filtered + run.sum.errors;
 	run.sum.seconds = (double)(uv_hrtime() - t0) / 1e9;
@@ -717,6 +724,7 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	syn_stage_free(run.syn);
 	uv_loop_close(run.loop);
 	nbname_cache_free(run.names);
+	coercion_hold_free(run.coercion);
 	free(run.slots);
 	free(run.free_slots);
 	pos_ring_free(&run.retry);

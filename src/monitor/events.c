@@ -11,6 +11,13 @@
 #include "record/record.h"
 #include "store/diff.h"
 
+const char *const monitor_event_kinds[] = {
+	"new", "gone", "back", "changed", "flapping", "finding_opened", "finding_resolved",
+	"policy_violation_opened", "policy_violation_resolved", "check_failing", "check_recovered",
+	"attack_rate_changed",
+};
+const size_t monitor_n_event_kinds = sizeof monitor_event_kinds / sizeof monitor_event_kinds[0];
+
 struct run_list {
 	struct store_run *runs;
 	size_t n, cap;

@@ -58,6 +58,12 @@ json_t *events_for_run_opts(struct store *st, int64_t run_id, const struct event
 /* The same with the defaults for all but gone_after. */
 json_t *events_for_run(struct store *st, int64_t run_id, unsigned gone_after);
 
+/* Every event kind the monitor emits, once: the metrics show each at 0
+ * before the first, serve's Changes page offers them as a filter, and each
+ * has an ECS mapping (test_ecs_events checks it). */
+extern const char *const monitor_event_kinds[];
+extern const size_t monitor_n_event_kinds;
+
 /* The event's severity (enum severity: 0 info .. 4 critical). */
 int events_severity(json_t *ev);
 

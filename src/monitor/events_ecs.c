@@ -102,6 +102,14 @@ static void message(json_t *e, json_t *ev, const char *name)
 	json_object_set_new(e, "message", json_string_lossy(msg));
 }
 
+bool events_ecs_mapped(const char *event)
+{
+	for (size_t i = 0; i < sizeof mapping / sizeof mapping[0]; i++)
+		if (strcmp(mapping[i].event, event) == 0)
+			return true;
+	return false;
+}
+
 json_t *events_to_ecs(json_t *ev)
 {
 	const char *name = str(ev, "event");

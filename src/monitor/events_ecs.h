@@ -6,8 +6,11 @@
 #define SMBW_MONITOR_EVENTS_ECS_H
 
 #include <jansson.h>
+#include <stdbool.h>
 
 /* New reference; NULL only when out of memory. ev is not changed. */
 json_t *events_to_ecs(json_t *ev);
+/* Does event kind `event` have its own ECS kind/category/type row? */
+bool events_ecs_mapped(const char *event);
 
 #endif

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/events.h"
 #include "monitor/prom.h"
 
 #define METRICS_MAX_KEYS 256 /* distinct label sets per family */
@@ -37,12 +38,6 @@ struct metrics {
 	struct series alerts;
 };
 
-/* The monitor's event kinds (monitor/events.h), shown at 0 before the first. */
-static const char *const event_kinds[] = {
-	"new", "gone", "back", "changed", "finding_opened", "finding_resolved",
-	"flapping", "check_failing", "check_recovered",
-	"policy_violation_opened", "policy_violation_resolved",
-};
 
 static double *series_at(struct series *s, const char *a, const char *b)
 {
@@ -75,8 +70,9 @@ struct metrics *metrics_new(enum metrics_role role)
 		return NULL;
 	pthread_mutex_init(&m->lock, NULL);
 	m->role = role;
-	for (size_t i = 0; i < sizeof event_kinds / sizeof event_kinds[0]; i++)
-		(void)series_at(&m->events, event_kinds[i], NULL);
+	/* every kind at 0 before the first (monitor/events.h) */
+	for (size_t i = 0; i < monitor_n_event_kinds; i++)
+		(void)series_at(&m->events, monitor_event_kinds[i], NULL);
 	return m;
 }
 

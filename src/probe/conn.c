@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "wire/dcerpc.h"
 #include "wire/limits.h"
 #include "wire/nbss.h"
 
@@ -21,6 +22,7 @@ struct conv {
 	void *state;
 	char called[17];
 	bool netbios;
+	bool dcerpc;         /* raw DCE/RPC over TCP (port 135): no NBSS framing */
 	bool nbss_ok;        /* session established (or not needed) */
 	bool finished;       /* finish() called */
 	struct conv_result res;
@@ -50,9 +52,14 @@ static bool conv_send(struct conv *c, const uint8_t *body, size_t n, bool rpc)
 	struct wr w;
 	size_t at;
 	wr_init(&w, frame, sizeof frame);
-	if (nbss_message_begin(&w, &at) != WIRE_OK || !wr_bytes(&w, body, n) ||
-	    nbss_message_end(&w, at) != WIRE_OK)
+	if (c->dcerpc) {
+		/* a DCE/RPC PDU frames itself (its frag_length) */
+		if (!wr_bytes(&w, body, n))
+			return false;
+	} else if (nbss_message_begin(&w, &at) != WIRE_OK || !wr_bytes(&w, body, n) ||
+		   nbss_message_end(&w, at) != WIRE_OK) {
 		return false;
+	}
 	if (econn_write(c->ec, frame, w.len) != 0)
 		return false;
 	unsigned wait = c->ctx->opts->read_timeout_ms;
@@ -141,6 +148,23 @@ static bool on_frame(struct conv *c, const struct nbss_frame *f)
 	return !c->finished;
 }
 
+/* One whole DCE/RPC PDU at the start of p, as an NBSS message frame (so
+ * that on_frame handles both transports). */
+static int dcerpc_frame(const uint8_t *p, size_t n, struct nbss_frame *f)
+{
+	size_t len;
+	int rc = dcerpc_frame_len(p, n, &len);
+	if (rc != WIRE_OK)
+		return rc;
+	if (len > n)
+		return WIRE_TRUNCATED;
+	memset(f, 0, sizeof *f);
+	f->type = NBSS_MESSAGE;
+	f->frame_len = len;
+	rd_init(&f->payload, p, len);
+	return WIRE_OK;
+}
+
 static void on_data(struct econn *ec, const uint8_t *p, size_t n, void *ud)
 {
 	struct conv *c = ud;
@@ -169,7 +193,8 @@ static void on_data(struct econn *ec, const uint8_t *p, size_t n, void *ud)
 	c->in_len += n;
 	while (!c->finished) {
 		struct nbss_frame f;
-		int rc = nbss_frame_decode(c->in, c->in_len, &f);
+		int rc = c->dcerpc ? dcerpc_frame(c->in, c->in_len, &f)
+				   : nbss_frame_decode(c->in, c->in_len, &f);
 		if (rc == WIRE_TRUNCATED)
 			return;
 		if (rc != WIRE_OK) {
@@ -244,6 +269,12 @@ void conv_set_connect_timeout(struct conv *c, unsigned ms)
 {
 	if (!c->finished)
 		econn_set_connect_timeout(c->ec, ms);
+}
+
+void conv_set_dcerpc(struct conv *c)
+{
+	c->dcerpc = true;
+	c->netbios = false;
 }
 
 void conv_set_connected_cb(struct conv *c, void (*fn)(void *ud))

@@ -30,6 +30,10 @@ struct conv *conv_start(struct engine *e, const struct sockaddr *sa, const char 
 			void *ud);
 /* Optional: a connect timeout for this conversation's connection. */
 void conv_set_connect_timeout(struct conv *c, unsigned ms);
+/* Optional, right after conv_start: the conversation speaks DCE/RPC
+ * directly over TCP (the endpoint mapper on 135): PDUs are framed by their
+ * own frag_length, not by NBSS. */
+void conv_set_dcerpc(struct conv *c);
 /* Optional: called once when the TCP connection is up (before any byte). */
 void conv_set_connected_cb(struct conv *c, void (*fn)(void *ud));
 /* Stop now; done() is called with PROBE_END_ABORTED (later, from the loop). */

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "check/check.h"
+#include "probe/epm.h"
 #include "probe/conn.h"
 #include "probe/limiter.h"
 #include "wire/smb2.h"
@@ -431,6 +432,8 @@ static void check_done(const struct conv_result *res, void *ud)
 static bool needs_met(const struct svc_record *rec, enum check_needs needs)
 {
 	switch (needs) {
+	case NEEDS_PORT_135:
+		return false; /* its own service (probe/epm.c), never on SMB */
 	case NEEDS_SESSION:
 		return rec->smb2.present || rec->smb1.enabled == TRI_YES;
 	case NEEDS_SMB1:
@@ -739,6 +742,13 @@ void service_start(struct engine *e, const struct scan_opts *opts, const struct 
 		   bool netbios, const char *nb_fallback, unsigned patient_connect_ms,
 		   service_done_fn done, void *ud)
 {
+	uint16_t port = ntohs(sa->sa_family == AF_INET6 ? ((const struct sockaddr_in6 *)sa)->sin6_port
+						       : ((const struct sockaddr_in *)sa)->sin_port);
+	if (port == EPM_PORT && (opts->checks & CHECK_BIT(RCHK_EPM))) {
+		/* 135 speaks DCE/RPC, not SMB: the endpoint mapper's own service */
+		epm_service_start(e, opts, sa, patient_connect_ms, done, ud);
+		return;
+	}
 	struct service *s = calloc(1, sizeof *s);
 	if (!s)
 		abort();

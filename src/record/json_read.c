@@ -232,6 +232,49 @@ static void findings_read(json_t *arr, struct svc_record *r)
 	}
 }
 
+/* "epm" (check/epm.c writes it): the interfaces and their bindings; the
+ * names, coercion and role are derived from the uuids again. */
+static void epm_read(json_t *o, struct svc_record *r)
+{
+	size_t i, k;
+	json_t *f, *b;
+	if (!(r->epm.present = json_is_object(o)))
+		return;
+	r->epm.complete = json_is_true(json_object_get(o, "complete"));
+	json_int_t n = json_integer_value(json_object_get(o, "entries"));
+	r->epm.n_entries = n > 0 && n < (json_int_t)UINT32_MAX ? (unsigned)n : 0;
+	json_t *addrs = json_object_get(o, "addresses");
+	r->epm.has_addresses = json_is_array(addrs);
+	json_array_foreach(addrs, i, f) {
+		if (r->epm.n_addresses == REC_MAX_EPM_ADDRS || !json_is_string(f))
+			break;
+		record_set_str(r->epm.addresses[r->epm.n_addresses++], sizeof r->epm.addresses[0],
+			       json_string_value(f));
+	}
+	json_array_foreach(json_object_get(o, "interfaces"), i, f) {
+		/* "major.minor" */
+		const char *v = str(f, "version");
+		char *dot, *end;
+		unsigned long maj = strtoul(v, &dot, 10), min = 0;
+		if (dot == v || *dot != '.' || maj > UINT16_MAX)
+			continue;
+		min = strtoul(dot + 1, &end, 10);
+		if (end == dot + 1 || *end || min > UINT16_MAX)
+			continue;
+		struct rec_epm_iface *e =
+			record_epm_iface(r, str(f, "uuid"), (uint16_t)maj, (uint16_t)min);
+		if (!e)
+			break;
+		copy(e->annotation, sizeof e->annotation, f, "annotation");
+		json_array_foreach(json_object_get(f, "bindings"), k, b) {
+			if (e->n_bindings == REC_MAX_EPM_BINDINGS || !json_is_string(b))
+				break;
+			record_set_str(e->bindings[e->n_bindings++], sizeof e->bindings[0],
+				       json_string_value(b));
+		}
+	}
+}
+
 int record_from_json(json_t *o, int64_t scanned_at, struct svc_record *r)
 {
 	record_init(r);
@@ -261,6 +304,7 @@ int record_from_json(json_t *o, int64_t scanned_at, struct svc_record *r)
 	r->ms17_010 = vuln_of(vulns, "ms17_010");
 	r->cve_2020_0796 = vuln_of(vulns, "cve_2020_0796");
 	r->doublepulsar = vuln_of(vulns, "doublepulsar");
+	epm_read(json_object_get(o, "epm"), r);
 	checks_read(json_object_get(o, "checks"), r);
 	findings_read(json_object_get(o, "findings"), r);
 	size_t i;

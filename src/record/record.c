@@ -66,6 +66,24 @@ bool record_is_smb(const struct svc_record *r)
 	return r->smb1.enabled != TRI_UNKNOWN || r->smb2.present;
 }
 
+struct rec_epm_iface *record_epm_iface(struct svc_record *r, const char *uuid, uint16_t ver_major,
+				       uint16_t ver_minor)
+{
+	struct rec_epm *e = &r->epm;
+	for (unsigned i = 0; i < e->n_ifaces; i++)
+		if (strcmp(e->ifaces[i].uuid, uuid) == 0 && e->ifaces[i].ver_major == ver_major &&
+		    e->ifaces[i].ver_minor == ver_minor)
+			return &e->ifaces[i];
+	if (e->n_ifaces >= REC_MAX_EPM_IFACES)
+		return NULL;
+	struct rec_epm_iface *f = &e->ifaces[e->n_ifaces++];
+	memset(f, 0, sizeof *f);
+	record_set_str(f->uuid, sizeof f->uuid, uuid);
+	f->ver_major = ver_major;
+	f->ver_minor = ver_minor;
+	return f;
+}
+
 const char *rec_check_status_name(enum rec_check_status st)
 {
 	switch (st) {

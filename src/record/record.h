@@ -113,6 +113,31 @@ struct rec_relay {
 	uint32_t legacy_status;
 };
 
+/* The RPC endpoint mapper on TCP 135 (probe/epm.c): every registered
+ * interface with its bindings, grouped by interface (uuid + version). */
+#define REC_MAX_EPM_IFACES 128
+#define REC_MAX_EPM_BINDINGS 4
+#define REC_MAX_EPM_ADDRS 16
+struct rec_epm_iface {
+	char uuid[40];       /* 8-4-4-4-12, lower case */
+	uint16_t ver_major, ver_minor;
+	char annotation[65]; /* the server's words for it ("spoolss"); may be "" */
+	unsigned n_bindings;
+	char bindings[REC_MAX_EPM_BINDINGS][80]; /* "ncacn_ip_tcp:198.18.1.50[49152]" */
+};
+struct rec_epm {
+	bool present;        /* the mapper answered ept_lookup */
+	bool complete;       /* walked to its end (not cut by a limit or an error) */
+	unsigned n_entries;  /* entries seen (one per interface and binding) */
+	unsigned n_ifaces;
+	struct rec_epm_iface ifaces[REC_MAX_EPM_IFACES];
+	/* IObjectExporter::ServerAlive2 on the same port: every network
+	 * address the host lists (names and IPs), when it answered */
+	bool has_addresses;
+	unsigned n_addresses;
+	char addresses[REC_MAX_EPM_ADDRS][64];
+};
+
 /* The checks (check/check.h: one row each in all_checks[], in this order),
  * and whether each ran, per the record's "checks" object: a field whose
  * check did not answer is unknown, not absent (docs/record.md). */
@@ -124,6 +149,7 @@ enum rec_check_id {
 	RCHK_CVE_2020_0796,/* vulns.cve_2020_0796 (SMBGhost) */
 	RCHK_DOUBLEPULSAR, /* vulns.doublepulsar */
 	RCHK_RELAY,        /* relay (NTLM, encryption, the verdict) */
+	RCHK_EPM,          /* epm (TCP 135: the endpoint mapper's interfaces) */
 	RCHK_N
 };
 
@@ -167,6 +193,7 @@ struct svc_record {
 	unsigned n_shares;
 	struct rec_share shares[REC_MAX_SHARES];
 	enum vuln ms17_010, cve_2020_0796, doublepulsar;
+	struct rec_epm epm;
 
 	struct rec_check checks[RCHK_N];
 
@@ -187,6 +214,10 @@ void record_add_dialect(struct svc_record *r, uint16_t dialect);
 bool record_has_dialect(const struct svc_record *r, uint16_t dialect);
 /* Is this an SMB service at all (some SMB answer seen)? */
 bool record_is_smb(const struct svc_record *r);
+/* The interface uuid+version of the record's epm, adding it (empty) when
+ * new; NULL when the record has no room left. */
+struct rec_epm_iface *record_epm_iface(struct svc_record *r, const char *uuid, uint16_t ver_major,
+				       uint16_t ver_minor);
 
 /* "ok", "failed", "not_run" */
 const char *rec_check_status_name(enum rec_check_status st);

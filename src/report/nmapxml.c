@@ -393,9 +393,10 @@ static void write_port(FILE *out, const struct svc_record *r)
 {
 	fprintf(out, "<port protocol=\"tcp\" portid=\"%u\">", (unsigned)r->port);
 	fputs("<state state=\"open\" reason=\"syn-ack\" reason_ttl=\"0\"/>", out);
-	/* nmap calls SMB over NetBIOS netbios-ssn and direct SMB microsoft-ds */
+	/* nmap calls SMB over NetBIOS netbios-ssn, direct SMB microsoft-ds
+	 * and the endpoint mapper on 135 msrpc */
 	fprintf(out, "<service name=\"%s\" method=\"probed\" conf=\"10\"",
-		r->netbios ? "netbios-ssn" : "microsoft-ds");
+		r->epm.present ? "msrpc" : r->netbios ? "netbios-ssn" : "microsoft-ds");
 	if (r->smb1.native_lanman[0]) {
 		fputs(" product=\"", out);
 		xml_escape(out, r->smb1.native_lanman);

@@ -130,7 +130,12 @@ void api_changes(const struct api_req *rq, struct api_reply *out)
 	}
 	json_decref(runs);
 	/* "more": the limit cut the list; ask for fewer runs or filter */
-	api_json(out, 200, json_pack("{s:o, s:b}", "events", events, "more", full > 0));
+	/* "kinds": what the page offers as a filter (one list, monitor/events.h) */
+	json_t *kinds = json_array();
+	for (size_t k = 0; k < monitor_n_event_kinds; k++)
+		json_array_append_new(kinds, json_string(monitor_event_kinds[k]));
+	api_json(out, 200,
+		 json_pack("{s:o, s:b, s:o}", "events", events, "more", full > 0, "kinds", kinds));
 }
 
 void api_runs(const struct api_req *rq, struct api_reply *out)

@@ -287,3 +287,20 @@ int dcerpc_pdu_decode_prefix(struct rd *r, struct dcerpc_pdu *out)
 {
 	return pdu_decode(r, out, true);
 }
+
+int dcerpc_frame_len(const uint8_t *p, size_t n, size_t *len)
+{
+	struct rd r;
+	uint8_t vers, minor;
+	uint16_t frag_len;
+	*len = 0;
+	rd_init(&r, p, n);
+	/* rpc_vers, rpc_vers_minor, ptype, flags, drep[4], frag_length */
+	if (!rd_u8(&r, &vers) || !rd_u8(&r, &minor) || !rd_skip(&r, 6) || !rd_u16le(&r, &frag_len) ||
+	    rd_left(&r) < DCERPC_HDR_LEN - 10)
+		return WIRE_TRUNCATED;
+	if (vers != 5 || minor > 1 || frag_len < DCERPC_HDR_LEN)
+		return WIRE_MALFORMED;
+	*len = frag_len;
+	return WIRE_OK;
+}

@@ -89,6 +89,11 @@ int dcerpc_pdu_decode(struct rd *r, struct dcerpc_pdu *out);
  * to its end. The 16-byte header must be whole (else WIRE_TRUNCATED). */
 int dcerpc_pdu_decode_prefix(struct rd *r, struct dcerpc_pdu *out);
 
+/* The length of the PDU starting at p (its frag_length), for a stream
+ * reader: WIRE_TRUNCATED until the 16-byte header is there, WIRE_MALFORMED
+ * for a header that is not DCE/RPC 5.x or a frag_length below 16. */
+int dcerpc_frame_len(const uint8_t *p, size_t n, size_t *len);
+
 /* REQUEST, context 0, one fragment, with opnum and stub. */
 int dcerpc_request_encode(struct wr *w, uint32_t call_id, uint16_t opnum, const uint8_t *stub,
 			  uint32_t stub_len);

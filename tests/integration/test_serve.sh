@@ -132,6 +132,10 @@ api_checks() { # api_checks LABEL EVENTS_FILE: the API against the store
 	eq "$w: changes filtered by kind" \
 		"$(get '/api/changes?kind=finding_opened' | jq -c '[.events[] | [.ip, .finding.id]]')" \
 		"$(jq -sc '[.[] | select(.event=="finding_opened") | [.ip, .finding.id]]' "$evfile")"
+	# the page's kind filter comes from the answer: every kind the monitor emits
+	eq "$w: changes list every event kind for the filter (12, with policy and attack rate)" \
+		"$(get '/api/changes' | jq -c '[.kinds | length, index("policy_violation_opened") != null, index("attack_rate_changed") != null]')" \
+		'[12,true,true]'
 	local host
 	host=$(get '/api/host?ip=198.18.1.12')
 	eq "$w: host .12: history newest first: changed (smb1.enabled false -> true), then first seen" \

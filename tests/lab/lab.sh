@@ -32,6 +32,8 @@
 #   SMBW_LAB_KEEP=1  keep the lab dir (logs) on `down`
 #   SMBW_LAB_SURFACE=1  also the attack-surface personas (.40-.43, below);
 #                    set it for every lab.sh call of that lab
+#   SMBW_LAB_EPM=1   also the endpoint-mapper personas (.50-.51, below): Samba's
+#                    samba-dcerpcd on TCP 135; set it for every call too
 set -euo pipefail
 
 KIND=lab
@@ -63,6 +65,22 @@ if [ "${SMBW_LAB_SURFACE:-0}" = 1 ]; then
 		"encrypt-required|$NET.41|-|445|LAB-ENCRYPT|server smb encrypt = required"
 		"plaintext|$NET.42|-|445|LAB-PLAIN|server min protocol = NT1\nencrypt passwords = no"
 		"writable|$NET.43|-|445|LAB-WRITE|server min protocol = NT1\nmap to guest = Bad User"
+	)
+fi
+# The endpoint-mapper personas (issue 18 part 2, tests/integration/
+# test_epm.sh): Samba's samba-dcerpcd as a daemon, listening on 135 (and
+# dynamic ports 49152+). name|ipv4|samba-dcerpcd arguments (the RPC
+# services it runs). "epm" is also an smbd persona (445, in PERSONAS) with
+# every rpcd of Samba and the spooler on; "epm-winreg" runs only the
+# endpoint mapper and winreg, and no smbd: 135 without 445.
+EPM_PERSONAS=()
+if [ "${SMBW_LAB_EPM:-0}" = 1 ]; then
+	PERSONAS+=(
+		"epm|$NET.50|-|445|LAB-EPM|rpc start on demand helpers = false\nload printers = no\ndisable spoolss = no"
+	)
+	EPM_PERSONAS=(
+		"epm|$NET.50|--libexec-rpcds"
+		"epm-winreg|$NET.51|/usr/libexec/samba/rpcd_epmapper /usr/libexec/samba/rpcd_winreg"
 	)
 fi
 ECHO_IP=$NET.20   # socat echo on 445: answers with whatever it receives
@@ -128,6 +146,17 @@ cmd_up() {
 	for ip4 in "$ECHO_IP" "$MUTE_IP" "$CLOSED_IP"; do
 		ip -n "$NS_HOSTS" addr add "$ip4/32" dev lo
 	done
+	local rpcds
+	for p in "${EPM_PERSONAS[@]}"; do
+		IFS='|' read -r name ip4 rpcds <<<"$p"
+		# an smbd persona has its address and smb.conf already
+		if [ ! -f "$dir/$name/smb.conf" ]; then
+			ip -n "$NS_HOSTS" addr add "$ip4/32" dev lo
+			write_conf "$dir/$name" "$name" "$ip4" - 445 LAB-EPM-WINREG \
+				"rpc start on demand helpers = false"
+		fi
+		listen+=("$ip4:135")
+	done
 
 	# every daemon is started by one script run under reaper.py
 	{
@@ -135,6 +164,10 @@ cmd_up() {
 		for p in "${PERSONAS[@]}"; do
 			IFS='|' read -r name _ <<<"$p"
 			echo "smbd -D -s '$dir/$name/smb.conf'"
+		done
+		for p in "${EPM_PERSONAS[@]}"; do
+			IFS='|' read -r name _ rpcds <<<"$p"
+			echo "/usr/libexec/samba/samba-dcerpcd -D -s '$dir/$name/smb.conf' $rpcds"
 		done
 		echo "socat 'TCP-LISTEN:445,bind=$ECHO_IP,fork,reuseaddr' EXEC:cat </dev/null >'$dir/socat-echo.log' 2>&1 &"
 		echo "socat -u 'TCP-LISTEN:445,bind=$MUTE_IP,fork,reuseaddr' OPEN:/dev/null </dev/null >'$dir/socat-mute.log' 2>&1 &"

@@ -74,8 +74,9 @@ static void test_check_findings_exist(void **state)
 		}
 		assert_true(n >= 1);
 	}
-	/* one each, and shares two (readable, writable) */
-	assert_int_equal(raised, RCHK_N + 1);
+	/* one each, and shares two (readable, writable), epm two (coercion,
+	 * multi-homed) */
+	assert_int_equal(raised, RCHK_N + 2);
 	/* fingerprint findings belong to no check */
 	assert_null(check_of_finding("SMB1_ENABLED"));
 	assert_null(check_of_finding("SMB_EXPOSED"));
@@ -83,6 +84,7 @@ static void test_check_findings_exist(void **state)
 	assert_null(check_of_finding("SAMBA_CVE_2021_44142"));
 	assert_ptr_equal(check_of_finding("RELAY_TARGET"), all_checks[RCHK_RELAY]);
 	assert_ptr_equal(check_of_finding("ANON_SHARE_WRITABLE"), all_checks[RCHK_SHARES]);
+	assert_ptr_equal(check_of_finding("MULTI_HOMED"), all_checks[RCHK_EPM]);
 }
 
 static void test_parse_every_name(void **state)
@@ -177,6 +179,15 @@ static void full_record(struct svc_record *r)
 	r->relay.ntlm_challenge = TRI_YES;
 	r->relay.legacy_tried = true;
 	r->relay.legacy_status = 0;
+	/* epm: the print spooler registered on 135, and Netlogon (a DC) */
+	r->epm.present = r->epm.complete = true;
+	r->epm.n_entries = 2;
+	struct rec_epm_iface *f = record_epm_iface(r, "12345678-1234-abcd-ef00-0123456789ab", 1, 0);
+	record_set_str(f->bindings[f->n_bindings++], sizeof f->bindings[0], "ncacn_np:[\\pipe\\spoolss]");
+	record_epm_iface(r, "12345678-1234-abcd-ef00-01234567cffb", 1, 0);
+	r->epm.has_addresses = true;
+	r->epm.n_addresses = 1;
+	record_set_str(r->epm.addresses[0], sizeof r->epm.addresses[0], "198.19.7.5");
 	/* the public share's maximal access allows writing (FILE_WRITE_DATA) */
 	r->shares[1].has_max_access = true;
 	r->shares[1].max_access = 0x001f01ffu;

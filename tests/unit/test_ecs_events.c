@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "monitor/events.h"
 #include "monitor/events_ecs.h"
 #include "sensor/alert_ecs.h"
 
@@ -202,6 +203,17 @@ static void test_kinds(void **state)
 	}
 }
 
+/* every kind the monitor emits (one list, monitor/events.h) has its row */
+static void test_every_kind_mapped(void **state)
+{
+	(void)state;
+	assert_true(monitor_n_event_kinds >= 12);
+	for (size_t i = 0; i < monitor_n_event_kinds; i++)
+		if (!events_ecs_mapped(monitor_event_kinds[i]))
+			fail_msg("event kind %s has no ECS mapping", monitor_event_kinds[i]);
+	assert_false(events_ecs_mapped("no_such_kind"));
+}
+
 static void test_sensor_alert(void **state)
 {
 	(void)state;
@@ -253,6 +265,7 @@ int main(void)
 		cmocka_unit_test(test_policy_violation_opened),
 		cmocka_unit_test(test_changed_values_as_text),
 		cmocka_unit_test(test_kinds),
+		cmocka_unit_test(test_every_kind_mapped),
 		cmocka_unit_test(test_sensor_alert),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

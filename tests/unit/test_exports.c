@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "record/record.h"
+#include "assess/assess.h"
 #include "report/escape.h"
 #include "report/report.h"
 #include "record_fixture.h"
@@ -217,6 +218,26 @@ static void test_nmapxml_vulnerable(void **state)
 	assert_non_null(strstr(s, "<elem key=\"state\">VULNERABLE</elem>\n<table key=\"ids\">\n"
 				  "<elem>CVE:CVE-2017-0143</elem>"));
 	assert_non_null(strstr(s, "<script id=\"smb-double-pulsar-backdoor\""));
+	free(s);
+}
+
+/* The endpoint mapper on 135 is nmap's msrpc, with its findings. */
+static void test_nmapxml_epm(void **state)
+{
+	(void)state;
+	static struct svc_record a;
+	record_init(&a);
+	record_set_str(a.ip, sizeof a.ip, "198.18.1.50");
+	a.port = 135;
+	a.epm.present = a.epm.complete = true;
+	record_epm_iface(&a, "12345678-1234-abcd-ef00-0123456789ab", 1, 0);
+	assess_record(&a);
+	const struct svc_record *recs[] = { &a };
+	char *s = run(REPORT_NMAP_XML, recs, 1);
+	assert_dtd_valid(s);
+	assert_non_null(strstr(s, "<service name=\"msrpc\" method=\"probed\" conf=\"10\""));
+	assert_null(strstr(s, "microsoft-ds"));
+	assert_non_null(strstr(s, "COERCION_SURFACE"));
 	free(s);
 }
 
@@ -430,6 +451,7 @@ int main(void)
 		cmocka_unit_test(test_json_string_lossy),
 		cmocka_unit_test(test_nmapxml_sample),
 		cmocka_unit_test(test_nmapxml_vulnerable),
+		cmocka_unit_test(test_nmapxml_epm),
 		cmocka_unit_test(test_nmapxml_hostile),
 		cmocka_unit_test(test_nmapxml_empty),
 		cmocka_unit_test(test_defectdojo_sample),

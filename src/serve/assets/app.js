@@ -201,7 +201,6 @@ async function pageInventory(main, params) {
     el('button', { type: 'button', id: 'next', disabled: page >= pages ? 'disabled' : null, onclick: () => go({ page: page + 1 }) }, 'next →')));
 }
 
-const EVENT_KINDS = ['new', 'gone', 'back', 'changed', 'finding_opened', 'finding_resolved', 'flapping', 'check_failing', 'check_recovered'];
 
 function changeText(c) {
   const v = (x) => x === null || x === undefined ? '(none)' : (typeof x === 'string' ? x : JSON.stringify(x));
@@ -212,7 +211,7 @@ async function pageChanges(main, params) {
   const q = new URLSearchParams(params);
   const res = await api('/api/changes?' + q.toString());
   main.append(el('h1', {}, 'Changes'));
-  const kind = el('select', { id: 'f-kind' }, el('option', { value: '' }, 'any'), EVENT_KINDS.map(k => el('option', { value: k }, k)));
+  const kind = el('select', { id: 'f-kind' }, el('option', { value: '' }, 'any'), (res.kinds || []).map(k => el('option', { value: k }, k)));
   kind.value = q.get('kind') || '';
   const sev = el('select', { id: 'f-severity' }, el('option', { value: '' }, 'any'), SEVERITIES.map(s => el('option', { value: s }, 'at least ' + s)));
   sev.value = q.get('severity') || '';

@@ -1,0 +1,36 @@
+/* fuzz_epm.c - ept_lookup response stub decoder (entries, annotations and
+ * the protocol towers inside), and the tower decoder on the same bytes. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "wire/epm.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static void check_tower(const struct epm_tower *t)
+{
+	if (strlen(t->binding) >= sizeof t->binding || strlen(t->endpoint) >= sizeof t->endpoint ||
+	    strlen(t->host) >= sizeof t->host)
+		abort();
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static struct epm_lookup_resp resp;
+	struct epm_tower t;
+	struct rd r;
+	rd_init(&r, data, size);
+	if (epm_lookup_resp_decode(&r, &resp) == WIRE_OK) {
+		if (resp.n > EPM_LOOKUP_MAX_ENTS)
+			abort();
+		for (unsigned i = 0; i < resp.n; i++) {
+			if (strlen(resp.entries[i].annotation) >= sizeof resp.entries[i].annotation)
+				abort();
+			check_tower(&resp.entries[i].tower);
+		}
+	}
+	if (epm_tower_decode(&r, &t) == WIRE_OK)
+		check_tower(&t);
+	return 0;
+}

@@ -242,11 +242,31 @@ void assess_coercion_relay_target(struct svc_record *rec)
 	}
 }
 
+/* The name service answered (UDP 137): an exposure whatever 139/445 do
+ * (NBNS spoofing, the name table and MAC to anyone); high from outside. */
+static void assess_nbns(struct svc_record *rec)
+{
+	if (!rec->nbns.present)
+		return;
+	const char *computer = "";
+	for (unsigned i = 0; i < rec->nbns.n_names; i++)
+		if (rec->nbns.names[i].suffix == 0x00 && !rec->nbns.names[i].group) {
+			computer = rec->nbns.names[i].name;
+			break;
+		}
+	add(rec, FIND_NBNS_EXPOSED, "NBSTAT on %s UDP %u answered %u names%s%s (view %s)",
+	    rec->ip, (unsigned)rec->port, rec->nbns.n_total, computer[0] ? ", computer " : "",
+	    computer, rec->view);
+	if (external_view(rec))
+		rec->findings[rec->n_findings - 1].severity = SEV_HIGH;
+}
+
 void assess_record(struct svc_record *rec)
 {
 	rec->n_findings = 0;
 	assess_epm(rec);
 	assess_multi_homed(rec);
+	assess_nbns(rec);
 	if (!record_is_smb(rec))
 		return;
 	if (rec->doublepulsar == VULN_VULNERABLE)

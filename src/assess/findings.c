@@ -121,6 +121,12 @@ static const struct finding_info table[FIND_N] = {
 	 "from that network, disable SMB1, require signing, ...), or change the policy file "
 	 "if the rule is what is wrong.",
 		NULL, NULL},
+	[FIND_NBNS_EXPOSED] = {"NBNS_EXPOSED", SEV_MEDIUM,
+	 "NetBIOS name service answers: name table and MAC to anyone, NBNS spoofing surface",
+	 "Block UDP 137/138 (and TCP 139) at the perimeter and between segments that do not "
+	 "need it; disable NetBIOS over TCP/IP on the interface (Windows: adapter WINS "
+	 "settings or DHCP option 001; Samba: disable netbios = yes, stop nmbd).",
+		NULL, "https://www.rfc-editor.org/rfc/rfc1002#section-4.2.18"},
 };
 
 const struct finding_info *finding_info(enum finding_id id)

@@ -35,6 +35,7 @@ enum finding_id {
 	FIND_COERCION_SURFACE,
 	FIND_MULTI_HOMED,
 	FIND_POLICY_VIOLATION, /* raised by policy/evaluate.c, not by assess.c */
+	FIND_NBNS_EXPOSED,
 	FIND_N
 };
 

@@ -34,6 +34,7 @@ enum check_needs {
 	NEEDS_SMB1,        /* an SMB1 flaw: SMB1 off is the verdict "not vulnerable" */
 	NEEDS_SMB2,        /* an SMB2 property: no SMB2 is the verdict */
 	NEEDS_PORT_135,    /* the endpoint mapper on TCP 135 (probe/epm.c), not an SMB service */
+	NEEDS_OWN_PORT,    /* its own probe on its own port (.ports), never over SMB */
 };
 
 /* The bit of a check in a --checks set (scan_opts.checks). */
@@ -82,6 +83,10 @@ struct check {
 	const char *summary;           /* one line: --list-checks, docs */
 	const char *const *aliases;    /* other --checks names, NULL-terminated; may be NULL */
 	enum check_needs needs;
+	/* Where it runs, for --list-checks: NULL = the SMB services found
+	 * on -p; else its own port ("U:137"), probed when -p or --surface
+	 * names it. */
+	const char *ports;
 	/* Its own conversation, run by the planner once the fingerprint is
 	 * done; NULL when a shared conversation answers it (probe/service.c
 	 * lists those) or when derive does. */

@@ -142,6 +142,7 @@ const struct check check_epm = {
 	.id = "epm",
 	.summary = "RPC endpoint mapper (-p 135): interfaces, coercion surfaces, DC role; none called",
 	.needs = NEEDS_PORT_135,
+	.ports = "135",
 	.fields = {"epm", NULL},
 	.known = epm_known,
 	.to_json = epm_json,

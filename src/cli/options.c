@@ -14,6 +14,7 @@
 #include "assess/assess.h"
 #include "check/check.h"
 #include "cli/scan_syn.h"
+#include "net/surface.h"
 #include "net/permute.h"
 #include "policy/policy.h"
 #include "record/record.h"
@@ -54,6 +55,7 @@ enum {
 	OPT_NMAP_OA,
 	OPT_RELAY_LIST,
 	OPT_POLICY,
+	OPT_SURFACE,
 };
 
 long options_parse_duration_ms(const char *s)
@@ -157,6 +159,7 @@ static const struct option long_opts[] = {
 	{"oA", required_argument, NULL, OPT_NMAP_OA},
 	{"relay-list", required_argument, NULL, OPT_RELAY_LIST},
 	{"policy", required_argument, NULL, OPT_POLICY},
+	{"surface", required_argument, NULL, OPT_SURFACE},
 	{NULL, 0, NULL, 0},
 };
 
@@ -323,6 +326,10 @@ static int set_duration(const char *name, const char *val, unsigned *out, char *
 /* What the SYN stage cannot do, said before anything is opened. */
 static int check_syn(const struct scan_cli *cli, char *err, size_t errsz)
 {
+	if (ports_has_udp(&cli->ports)) {
+		snprintf(err, errsz, "--syn probes TCP only: scan UDP ports (U:137) without --syn");
+		return -1;
+	}
 	if (targets_count_family(cli->targets, AF_INET6)) {
 		snprintf(err, errsz,
 			 "--syn is IPv4 only: %llu IPv6 targets (scan them without --syn, or "
@@ -353,6 +360,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 	cli->rate = 2000;
 	cli->connect_timeout_ms = 1000;
 	const char *ports = "445,139";
+	const struct surface *surface = NULL;
 	const char *policy_path = NULL;
 	bool inflight_set = false;
 	cli->targets = targets_new();
@@ -374,6 +382,15 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 		case OPT_LIST_CHECKS: return OPTIONS_LIST_CHECKS;
 		case 'v': cli->verbose = true; break;
 		case 'p': ports = optarg; break;
+		case OPT_SURFACE:
+			surface = surface_find(optarg);
+			if (!surface) {
+				char names[128];
+				surface_names(names, sizeof names);
+				snprintf(err, errsz, "bad --surface '%s': use %s", optarg, names);
+				return -1;
+			}
+			break;
 		case 'o': cli->output = optarg; break;
 		case OPT_EXCLUDE:
 			rc = targets_exclude_list(cli->targets, optarg, err, errsz);
@@ -563,9 +580,13 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 		if (rc != 0)
 			return -1;
 	}
-	if (ports_parse(ports, &cli->ports, err, errsz) != 0)
+	if (surface_ports(surface, ports, cli->ports_spec, sizeof cli->ports_spec) != 0) {
+		snprintf(err, errsz, "bad port list: too long");
 		return -1;
-	cli->ports_text = ports;
+	}
+	if (ports_parse(cli->ports_spec, &cli->ports, err, errsz) != 0)
+		return -1;
+	cli->ports_text = cli->ports_spec;
 	cli->failed_at = 0;
 	for (int i = optind; i < argc; i++) {
 		cli->failed_at = i;

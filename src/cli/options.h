@@ -47,6 +47,7 @@ struct scan_cli {
 	bool no_db;
 	char *target_spec; /* targets, -iL and excludes as typed: the run's scope */
 	const char *ports_text;
+	char ports_spec[512]; /* -p with what --surface adds: ports_text points here */
 	/* order, shards, resume (issue: scale) */
 	uint64_t seed;
 	bool seed_given;

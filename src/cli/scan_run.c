@@ -19,6 +19,7 @@
 #include "net/resume.h"
 #include "probe/limiter.h"
 #include "net/engine.h"
+#include "probe/nbns_probe.h"
 #include "probe/service.h"
 #include "report/progress.h"
 
@@ -73,6 +74,7 @@ struct scan_run {
 	struct scan_summary sum;
 	struct nbname_cache *names;
 	struct coercion_hold *coercion; /* 135 records waiting for the relay verdicts */
+	struct nbns_pacer *nbns; /* U:137 probes' send rate; NULL without UDP ports */
 	bool stopping;
 	uv_signal_t sigint, sigterm;
 };
@@ -364,6 +366,11 @@ static void start_position(struct scan_run *run, struct pos_entry pos)
 				   ? OVERLOAD_CONNECT_TIMEOUT_MS
 				   : 0;
 	ref->hasty = !run->patient && !run->cli->connect_timeout_given;
+	if (run->nbns && space_is_udp(&run->space, j)) { /* only with U: ports */
+		ref->hasty = false; /* no connect: nothing to be hasty about */
+		nbns_probe_start(run->nbns, &run->sopts, (struct sockaddr *)&ss, service_done, ref);
+		return;
+	}
 	service_start(run->engine, &run->sopts, (struct sockaddr *)&ss, port == 139,
 		      nbname_cache_get(run->names, ip), patient, service_done, ref);
 }
@@ -649,6 +656,8 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 		return -1;
 	}
 	run.loop = &loop;
+	if (ports_has_udp(&run.ports))
+		run.nbns = nbns_pacer_new(run.loop, cli->rate);
 	struct engine_opts eo = {
 		.max_inflight = cli->max_inflight,
 		.rate = cli->rate,
@@ -719,6 +728,7 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	uv_close((uv_handle_t *)&run.sigint, NULL);
 	uv_close((uv_handle_t *)&run.sigterm, NULL);
 	engine_free(run.engine);
+	nbns_pacer_free(run.nbns);
 	uv_run(run.loop, UV_RUN_DEFAULT);
 	syn_report(&run);
 	syn_stage_free(run.syn);

@@ -14,6 +14,7 @@ static const struct {
 	const char *key, *opt;
 } keys[] = {
 	{"ports", "ports"},
+	{"surface", "surface"}, /* --surface full: U:137 too */
 	{"checks", "checks"},
 	{"view", "view"},
 	{"policy", "policy"}, /* --policy FILE (docs/policy.md) */

@@ -5,6 +5,7 @@
  *   [monitor]            section names are for people; all keys are global
  *   targets = 198.18.1.10-16 2001:2::10
  *   ports = 445,139,8445
+ *   surface = full       (adds U:137: the NetBIOS name service)
  *   checks = all
  *   view = internal
  *   interval = 5m        (or: every = 5m)

@@ -1,6 +1,8 @@
-/* ports.c - port lists: "445,139", "1-1024,8445".
+/* ports.c - port lists: "445,139", "1-1024,8445", "445,U:137".
  *
- * Items are separated by commas; each is a port or an inclusive range.
+ * Items are separated by commas; each is a port or an inclusive range,
+ * optionally prefixed nmap-style with "T:" (TCP, the default) or "U:"
+ * (UDP); the prefix holds for the items after it until the next one.
  * Duplicates are dropped and the first-seen order is kept, because the
  * order is the order ports are tried on a host (445 before 139 by habit). */
 #include "net/ports.h"
@@ -38,12 +40,16 @@ int ports_parse(const char *spec, struct port_list *pl, char *err, size_t errsz)
 {
 	pl->n = 0;
 	pl->ports = NULL;
-	/* a bitmap makes "unique" O(1) per port, even for 1-65535 */
-	uint8_t *seen = calloc(65536 / 8, 1);
-	uint16_t *ports = malloc(65535 * sizeof *ports);
-	if (!seen || !ports) {
+	pl->udp = NULL;
+	/* a bitmap per protocol makes "unique" O(1) per port, even for 1-65535 */
+	uint8_t *seen = calloc(2 * 65536 / 8, 1);
+	uint16_t *ports = malloc(2 * 65535 * sizeof *ports);
+	uint8_t *udp = calloc(2 * 65535, 1);
+	bool any_udp = false, in_udp = false;
+	if (!seen || !ports || !udp) {
 		free(seen);
 		free(ports);
+		free(udp);
 		snprintf(err, errsz, "out of memory");
 		return -1;
 	}
@@ -59,6 +65,13 @@ int ports_parse(const char *spec, struct port_list *pl, char *err, size_t errsz)
 			start++;
 		while (end > start && isspace((unsigned char)end[-1]))
 			end--;
+		/* "U:" / "T:" switch the protocol for this item and the next */
+		if (end - start >= 2 && start[1] == ':' &&
+		    (toupper((unsigned char)start[0]) == 'U' ||
+		     toupper((unsigned char)start[0]) == 'T')) {
+			in_udp = toupper((unsigned char)start[0]) == 'U';
+			start += 2;
+		}
 		size_t len = (size_t)(end - start);
 		if (len == 0) {
 			snprintf(err, errsz, "bad port list '%s': empty item", spec);
@@ -83,9 +96,12 @@ int ports_parse(const char *spec, struct port_list *pl, char *err, size_t errsz)
 			b = a;
 		}
 		for (unsigned v = a; v <= b; v++) {
-			if (seen[v >> 3] & (1u << (v & 7)))
+			unsigned bit = v + (in_udp ? 65536u : 0u);
+			if (seen[bit >> 3] & (1u << (bit & 7)))
 				continue;
-			seen[v >> 3] |= (uint8_t)(1u << (v & 7));
+			seen[bit >> 3] |= (uint8_t)(1u << (bit & 7));
+			udp[n] = in_udp;
+			any_udp |= in_udp;
 			ports[n++] = (uint16_t)v;
 		}
 		if (*p == '\0')
@@ -96,11 +112,26 @@ int ports_parse(const char *spec, struct port_list *pl, char *err, size_t errsz)
 	uint16_t *shrunk = realloc(ports, n * sizeof *ports);
 	pl->ports = shrunk ? shrunk : ports;
 	pl->n = n;
+	if (any_udp) {
+		uint8_t *u = realloc(udp, n);
+		pl->udp = u ? u : udp;
+	} else {
+		free(udp);
+	}
 	return 0;
 fail:
 	free(seen);
 	free(ports);
+	free(udp);
 	return -1;
+}
+
+int ports_has_udp(const struct port_list *pl)
+{
+	for (unsigned i = 0; i < pl->n; i++)
+		if (ports_is_udp(pl, i))
+			return 1;
+	return 0;
 }
 
 void ports_free(struct port_list *pl)
@@ -108,6 +139,8 @@ void ports_free(struct port_list *pl)
 	if (!pl)
 		return;
 	free(pl->ports);
+	free(pl->udp);
 	pl->ports = NULL;
+	pl->udp = NULL;
 	pl->n = 0;
 }

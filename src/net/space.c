@@ -34,6 +34,14 @@ bool space_addr(const struct scan_space *sp, uint64_t j, struct sockaddr_storage
 	return true;
 }
 
+bool space_is_udp(const struct scan_space *sp, uint64_t j)
+{
+	if (j >= sp->shard_total)
+		return false;
+	uint64_t idx = permute_at(&sp->perm, shard_position(sp->shard_k, sp->shard_n, j));
+	return ports_is_udp(sp->ports, (unsigned)(idx % sp->ports->n));
+}
+
 bool space_find(const struct scan_space *sp, const struct sockaddr_storage *ss, uint64_t *j)
 {
 	*j = 0;
@@ -44,7 +52,8 @@ bool space_find(const struct scan_space *sp, const struct sockaddr_storage *ss, 
 	if (!targets_index(sp->targets, ss, &ai))
 		return false;
 	unsigned pi = 0;
-	while (pi < sp->ports->n && sp->ports->ports[pi] != port)
+	while (pi < sp->ports->n &&
+	       (sp->ports->ports[pi] != port || ports_is_udp(sp->ports, pi)))
 		pi++;
 	if (pi == sp->ports->n)
 		return false;

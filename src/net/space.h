@@ -29,7 +29,9 @@ void space_init(struct scan_space *sp, const struct target_set *t, const struct 
 /* Address and port (in ss, port set) of position j; false if j is out of
  * range. */
 bool space_addr(const struct scan_space *sp, uint64_t j, struct sockaddr_storage *ss);
-/* The position of an address and port (from ss); false if the scan does
+/* Is position j a UDP port (ports "U:137")? */
+bool space_is_udp(const struct scan_space *sp, uint64_t j);
+/* The position of an address and TCP port (from ss); false if the scan does
  * not hold it or another shard does. */
 bool space_find(const struct scan_space *sp, const struct sockaddr_storage *ss, uint64_t *j);
 

@@ -440,6 +440,8 @@ static bool needs_met(const struct svc_record *rec, enum check_needs needs)
 		return rec->smb1.enabled == TRI_YES;
 	case NEEDS_SMB2:
 		return rec->smb2.present;
+	case NEEDS_OWN_PORT:
+		return false; /* its probe is not an SMB conversation */
 	}
 	return false;
 }

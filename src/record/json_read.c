@@ -275,6 +275,55 @@ static void epm_read(json_t *o, struct svc_record *r)
 	}
 }
 
+/* Two hex digits at s into *out; false if they are not. */
+static bool hex_byte(const char *s, uint8_t *out)
+{
+	unsigned v = 0;
+	for (int i = 0; i < 2; i++) {
+		char c = s[i];
+		unsigned d = c >= '0' && c <= '9'   ? (unsigned)(c - '0')
+			     : c >= 'a' && c <= 'f' ? (unsigned)(c - 'a' + 10)
+			     : c >= 'A' && c <= 'F' ? (unsigned)(c - 'A' + 10)
+						    : 16u;
+		if (d == 16)
+			return false;
+		v = v * 16 + d;
+	}
+	*out = (uint8_t)v;
+	return true;
+}
+
+/* "nbns": the name table and MAC (check/nbns.c writes it) */
+static void nbns_read(json_t *o, struct rec_nbns *n)
+{
+	if (!json_is_object(o))
+		return;
+	n->present = true;
+	json_int_t total = json_integer_value(json_object_get(o, "names_total"));
+	n->n_total = total > 0 && total < 256 ? (unsigned)total : 0;
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(o, "names"), i, e) {
+		if (n->n_names == REC_MAX_NBNS_NAMES)
+			break;
+		struct rec_nbns_name *nm = &n->names[n->n_names++];
+		copy(nm->name, sizeof nm->name, e, "name");
+		const char *suffix = str(e, "suffix");
+		if (strlen(suffix) == 2)
+			hex_byte(suffix, &nm->suffix);
+		nm->group = json_is_true(json_object_get(e, "group"));
+		nm->active = json_is_true(json_object_get(e, "active"));
+	}
+	/* "aa:bb:cc:dd:ee:ff" */
+	const char *mac = str(o, "mac");
+	bool ok = strlen(mac) == 17;
+	for (unsigned k = 0; ok && k < 6; k++)
+		ok = hex_byte(mac + 3 * k, &n->mac[k]) && (k == 5 || mac[3 * k + 2] == ':');
+	n->has_mac = ok;
+	if (!ok)
+		memset(n->mac, 0, sizeof n->mac);
+}
+
 int record_from_json(json_t *o, int64_t scanned_at, struct svc_record *r)
 {
 	record_init(r);
@@ -286,6 +335,7 @@ int record_from_json(json_t *o, int64_t scanned_at, struct svc_record *r)
 		return -1;
 	r->port = (uint16_t)port;
 	r->netbios = strcmp(str(o, "transport"), "netbios") == 0;
+	r->udp = strcmp(str(o, "transport"), "udp") == 0;
 	copy(r->view, sizeof r->view, o, "view");
 	r->scanned_at = scanned_at;
 	smb1_read(json_object_get(o, "smb1"), &r->smb1);
@@ -305,6 +355,7 @@ int record_from_json(json_t *o, int64_t scanned_at, struct svc_record *r)
 	r->cve_2020_0796 = vuln_of(vulns, "cve_2020_0796");
 	r->doublepulsar = vuln_of(vulns, "doublepulsar");
 	epm_read(json_object_get(o, "epm"), r);
+	nbns_read(json_object_get(o, "nbns"), &r->nbns);
 	checks_read(json_object_get(o, "checks"), r);
 	findings_read(json_object_get(o, "findings"), r);
 	size_t i;

@@ -138,6 +138,24 @@ struct rec_epm {
 	char addresses[REC_MAX_EPM_ADDRS][64];
 };
 
+/* The NetBIOS name service's node status (NBSTAT on UDP 137, wire/nbns.h):
+ * the node's name table and unit id. */
+#define REC_MAX_NBNS_NAMES 24
+struct rec_nbns_name {
+	char name[16];  /* 15 bytes at most, trailing spaces cut */
+	uint8_t suffix; /* <20> file server, ... (check/nbns.c names them) */
+	bool group;     /* a group name (G flag), else unique */
+	bool active;    /* ACT flag */
+};
+struct rec_nbns {
+	bool present;     /* a node status answer was decoded */
+	unsigned n_total; /* names the node listed */
+	unsigned n_names; /* kept below */
+	struct rec_nbns_name names[REC_MAX_NBNS_NAMES];
+	bool has_mac;     /* unit id present and not all zero */
+	uint8_t mac[6];
+};
+
 /* The checks (check/check.h: one row each in all_checks[], in this order),
  * and whether each ran, per the record's "checks" object: a field whose
  * check did not answer is unknown, not absent (docs/record.md). */
@@ -150,6 +168,7 @@ enum rec_check_id {
 	RCHK_DOUBLEPULSAR, /* vulns.doublepulsar */
 	RCHK_RELAY,        /* relay (NTLM, encryption, the verdict) */
 	RCHK_EPM,          /* epm (TCP 135: the endpoint mapper's interfaces) */
+	RCHK_NBNS,         /* nbns (name table, MAC) from UDP 137 */
 	RCHK_N
 };
 
@@ -181,6 +200,7 @@ struct svc_record {
 	char ip[64];          /* textual address, no brackets */
 	uint16_t port;
 	bool netbios;         /* transport: NetBIOS session service (139-style) */
+	bool udp;             /* transport: UDP (the name service on 137), not SMB */
 	char view[32];
 	int64_t scanned_at;   /* unix seconds UTC */
 
@@ -189,6 +209,7 @@ struct svc_record {
 	struct rec_ntlm ntlm;
 	struct rec_auth auth;
 	struct rec_relay relay;
+	struct rec_nbns nbns;
 	bool has_shares;
 	unsigned n_shares;
 	struct rec_share shares[REC_MAX_SHARES];

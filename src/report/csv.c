@@ -97,7 +97,7 @@ static void csv_service(void *st, const struct svc_record *rec)
 	csv_field(f, rec->ip, true, false);
 	snprintf(buf, sizeof buf, "%u", (unsigned)rec->port);
 	csv_field(f, buf, false, false);
-	csv_field(f, rec->netbios ? "netbios" : "direct", false, false);
+	csv_field(f, report_transport(rec), false, false);
 	csv_field(f, ntlm_name, false, true);
 	csv_field(f, ntlm_dom, false, true);
 	record_os_version(rec, buf, sizeof buf);

@@ -66,8 +66,8 @@ static void line_service(void *st, const struct svc_record *rec)
 	report_windows_version(rec, "Build", buf, sizeof buf);
 	report_clean(buf[0] ? buf : rec->smb1.native_os, os, sizeof os);
 
-	fprintf(f, "SMB  %-15s  %-5u  %-15s  [*]", rec->ip, (unsigned)rec->port,
-		name[0] ? name : "-");
+	fprintf(f, "%-4s %-15s  %-5u  %-15s  [*]", rec->udp ? "NBNS" : "SMB", rec->ip,
+		(unsigned)rec->port, name[0] ? name : "-");
 	if (os[0])
 		fprintf(f, " %s", os);
 	if (name[0])

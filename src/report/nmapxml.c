@@ -391,12 +391,13 @@ static void finding_scripts(FILE *out, const struct svc_record *r)
 
 static void write_port(FILE *out, const struct svc_record *r)
 {
-	fprintf(out, "<port protocol=\"tcp\" portid=\"%u\">", (unsigned)r->port);
-	fputs("<state state=\"open\" reason=\"syn-ack\" reason_ttl=\"0\"/>", out);
-	/* nmap calls SMB over NetBIOS netbios-ssn, direct SMB microsoft-ds
-	 * and the endpoint mapper on 135 msrpc */
+	fprintf(out, "<port protocol=\"%s\" portid=\"%u\">", report_proto(r), (unsigned)r->port);
+	fprintf(out, "<state state=\"open\" reason=\"%s\" reason_ttl=\"0\"/>",
+		r->udp ? "udp-response" : "syn-ack");
+	/* nmap calls SMB over NetBIOS netbios-ssn, direct SMB microsoft-ds,
+	 * the endpoint mapper on 135 msrpc and the name service netbios-ns */
 	fprintf(out, "<service name=\"%s\" method=\"probed\" conf=\"10\"",
-		r->epm.present ? "msrpc" : r->netbios ? "netbios-ssn" : "microsoft-ds");
+		r->udp ? "netbios-ns" : r->epm.present ? "msrpc" : r->netbios ? "netbios-ssn" : "microsoft-ds");
 	if (r->smb1.native_lanman[0]) {
 		fputs(" product=\"", out);
 		xml_escape(out, r->smb1.native_lanman);

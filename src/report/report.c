@@ -129,7 +129,22 @@ const char *report_host_name(const struct svc_record *r)
 {
 	if (r->ntlm.present && r->ntlm.netbios_computer[0])
 		return r->ntlm.netbios_computer;
-	return r->smb1.server_name;
+	if (r->smb1.server_name[0] || !r->nbns.present)
+		return r->smb1.server_name;
+	for (unsigned i = 0; i < r->nbns.n_names; i++)
+		if (r->nbns.names[i].suffix == 0x00 && !r->nbns.names[i].group)
+			return r->nbns.names[i].name;
+	return "";
+}
+
+const char *report_proto(const struct svc_record *r)
+{
+	return r->udp ? "udp" : "tcp";
+}
+
+const char *report_transport(const struct svc_record *r)
+{
+	return r->udp ? "udp" : r->netbios ? "netbios" : "direct";
 }
 
 const char *report_domain(const struct svc_record *r)

@@ -35,8 +35,13 @@ extern const struct report_ops report_relay_ops;
 /* Copy s for a terminal: control bytes (ESC, CR, ...) from a hostile
  * server's strings become '?', so a NetBIOS name cannot rewrite the screen. */
 void report_clean(const char *s, char *out, size_t outsz);
-/* Best host name: NTLM NetBIOS computer, else SMB1 ServerName; "" if none. */
+/* Best host name: NTLM NetBIOS computer, else SMB1 ServerName, else the
+ * name service's unique <00> name; "" if none. */
 const char *report_host_name(const struct svc_record *r);
+/* "tcp", or "udp" for the name service's record */
+const char *report_proto(const struct svc_record *r);
+/* The record's transport word: "direct", "netbios" or "udp" */
+const char *report_transport(const struct svc_record *r);
 /* Best domain: NTLM NetBIOS domain, else SMB1 DomainName; "" if none. */
 const char *report_domain(const struct svc_record *r);
 /* "Windows 6.1 Build 0" from the NTLM VERSION (build_word picks the case

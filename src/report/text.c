@@ -364,8 +364,8 @@ static char *render_body(const struct svc_record *r, unsigned sev[N_SEV])
 	if (!f)
 		return NULL;
 	char port[16];
-	snprintf(port, sizeof port, "%u/tcp", (unsigned)r->port);
-	fprintf(f, "  %-10s%-9s", port, r->netbios ? "netbios" : "direct");
+	snprintf(port, sizeof port, "%u/%s", (unsigned)r->port, report_proto(r));
+	fprintf(f, "  %-10s%-9s", port, report_transport(r));
 	bool first = true;
 	service_facts(r, f, &first);
 	for (unsigned i = 0; i < r->n_findings && i < REC_MAX_FINDINGS; i++) {

@@ -34,6 +34,8 @@
 #                    set it for every lab.sh call of that lab
 #   SMBW_LAB_EPM=1   also the endpoint-mapper personas (.50-.51, below): Samba's
 #                    samba-dcerpcd on TCP 135; set it for every call too
+#   SMBW_LAB_NBNS=1  also the NetBIOS name service persona (.60: nmbd alone,
+#                    UDP 137, no smbd: TCP 139/445 closed); every call too
 set -euo pipefail
 
 KIND=lab
@@ -86,6 +88,41 @@ fi
 ECHO_IP=$NET.20   # socat echo on 445: answers with whatever it receives
 MUTE_IP=$NET.21   # accepts on 445 and never sends a byte
 CLOSED_IP=$NET.30 # address answers, no listener: RST on every port
+NBNS_IP=$NET.60   # SMBW_LAB_NBNS=1: nmbd only (test_nbns.sh)
+NBNS_NAME=LAB-NBNS
+NBNS_GROUP=LABNB
+
+# nmbd.conf of the name service persona: NetBIOS on, its own workgroup, a
+# domain master and local master browser so that <1B>/<1D> names appear
+write_nmbd_conf() {
+	local dir=$1
+	mkdir -p "$dir"/{pid,lock,state,cache,private,ncalrpc,binddns}
+	cat >"$dir/smb.conf" <<-EOF
+	# smbwatch lab persona: nmbd (NetBIOS name service only)
+	[global]
+	   netbios name = $NBNS_NAME
+	   workgroup = $NBNS_GROUP
+	   server role = standalone server
+	   interfaces = $NBNS_IP/32
+	   bind interfaces only = yes
+	   disable netbios = no
+	   domain master = yes
+	   local master = yes
+	   preferred master = yes
+	   os level = 65
+	$(smbd_private_conf "$dir" 1)
+	EOF
+}
+
+# wait_udp ADDR:PORT: until a UDP socket is bound there in the hosts namespace
+wait_udp() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		in_hosts ss -Hlun | awk '{print $4}' | grep -qxF "$1" && return 0
+		sleep 0.2
+	done
+	die "UDP $1 not bound after 20 s (see $(lab_dir)/nmbd/smbd.log)"
+}
 
 # --- smb.conf for one persona ------------------------------------------------
 write_conf() {
@@ -157,6 +194,10 @@ cmd_up() {
 		fi
 		listen+=("$ip4:135")
 	done
+	if [ "${SMBW_LAB_NBNS:-0}" = 1 ]; then
+		ip -n "$NS_HOSTS" addr add "$NBNS_IP/32" dev lo
+		write_nmbd_conf "$dir/nmbd"
+	fi
 
 	# every daemon is started by one script run under reaper.py
 	{
@@ -171,10 +212,13 @@ cmd_up() {
 		done
 		echo "socat 'TCP-LISTEN:445,bind=$ECHO_IP,fork,reuseaddr' EXEC:cat </dev/null >'$dir/socat-echo.log' 2>&1 &"
 		echo "socat -u 'TCP-LISTEN:445,bind=$MUTE_IP,fork,reuseaddr' OPEN:/dev/null </dev/null >'$dir/socat-mute.log' 2>&1 &"
+		[ "${SMBW_LAB_NBNS:-0}" = 1 ] && echo "nmbd -D -s '$dir/nmbd/smb.conf'"
+		true
 	} >"$dir/daemons.sh"
 	ns_start_daemons "the daemons" "$dir/reaper.log and $dir/*/smbd.log"
 	listen+=("$ECHO_IP:445" "$MUTE_IP:445")
 	wait_listen "${listen[@]}"
+	[ "${SMBW_LAB_NBNS:-0}" = 1 ] && wait_udp "$NBNS_IP:137"
 	UP_OK=1
 	echo "lab up: $dir (scanner netns $NS_SCAN = $SCAN_IP4, hosts netns $NS_HOSTS)"
 }

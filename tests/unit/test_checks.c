@@ -15,6 +15,7 @@
 #include "assess/assess.h"
 #include "assess/findings.h"
 #include "check/check.h"
+#include "record/json_read.h"
 #include "record/json.h"
 #include "record_fixture.h"
 
@@ -192,6 +193,62 @@ static void full_record(struct svc_record *r)
 	r->shares[1].has_max_access = true;
 	r->shares[1].max_access = 0x001f01ffu;
 	r->shares[1].anonymous_write = TRI_YES;
+	/* the name service's answer (here on the same record, as a unit) */
+	r->nbns.present = true;
+	r->nbns.n_total = r->nbns.n_names = 1;
+	memcpy(r->nbns.names[0].name, "LAB-SMB1", 9);
+	r->nbns.names[0].suffix = 0x20;
+	r->nbns.names[0].active = true;
+}
+
+/* The nbns record: names with their roles, the MAC; NBNS_EXPOSED medium
+ * inside, high from the external view, none without an answer. */
+static void test_nbns_record(void **state)
+{
+	(void)state;
+	static struct svc_record r;
+	record_init(&r);
+	memcpy(r.ip, "198.18.0.9", 11);
+	r.port = 137;
+	r.udp = true;
+	memcpy(r.view, "internal", 9);
+	assess_record(&r);
+	assert_int_equal(r.n_findings, 0); /* nothing answered: no finding */
+	r.nbns.present = true;
+	r.nbns.n_total = r.nbns.n_names = 2;
+	memcpy(r.nbns.names[0].name, "FILER", 6);
+	r.nbns.names[0].suffix = 0x20;
+	memcpy(r.nbns.names[1].name, "LAB", 4);
+	r.nbns.names[1].suffix = 0x1C;
+	r.nbns.names[1].group = true;
+	r.nbns.has_mac = true;
+	static const uint8_t mac[6] = {0x02, 0x00, 0x5e, 0x10, 0x00, 0x01};
+	memcpy(r.nbns.mac, mac, 6);
+	assess_record(&r);
+	assert_int_equal(r.n_findings, 1);
+	assert_string_equal(r.findings[0].id, "NBNS_EXPOSED");
+	assert_int_equal(r.findings[0].severity, SEV_MEDIUM);
+	memcpy(r.view, "external", 9);
+	assess_record(&r);
+	assert_int_equal(r.n_findings, 1);
+	assert_int_equal(r.findings[0].severity, SEV_HIGH);
+	json_t *o = record_to_json(&r);
+	char *txt = json_dumps(json_object_get(o, "nbns"), JSON_COMPACT);
+	assert_string_equal(txt, "{\"names\":[{\"name\":\"FILER\",\"suffix\":\"20\",\"role\":"
+				 "\"file server\",\"group\":false,\"active\":false},{\"name\":"
+				 "\"LAB\",\"suffix\":\"1C\",\"role\":\"domain controllers\","
+				 "\"group\":true,\"active\":false}],\"names_total\":2,\"mac\":"
+				 "\"02:00:5e:10:00:01\"}");
+	free(txt);
+	assert_string_equal(json_string_value(json_object_get(o, "transport")), "udp");
+	/* read back (the store's reports): the same JSON again */
+	static struct svc_record back;
+	assert_int_equal(record_from_json(o, 0, &back), 0);
+	assert_true(back.udp);
+	json_t *again = record_to_json(&back);
+	assert_true(json_equal(json_object_get(o, "nbns"), json_object_get(again, "nbns")));
+	json_decref(again);
+	json_decref(o);
 }
 
 static json_t *at_path(json_t *root, const char *path)
@@ -284,6 +341,7 @@ int main(void)
 		cmocka_unit_test(test_every_check_complete),
 		cmocka_unit_test(test_finding_table_complete),
 		cmocka_unit_test(test_check_findings_exist),
+		cmocka_unit_test(test_nbns_record),
 		cmocka_unit_test(test_parse_every_name),
 		cmocka_unit_test(test_parse_unknown),
 		cmocka_unit_test(test_list_checks_output),

@@ -105,6 +105,30 @@ static void test_options_set(void **state)
 	options_scan_free(&cli);
 }
 
+/* --surface: the default scan has no UDP port; full adds U:137 to -p */
+static void test_surface(void **state)
+{
+	(void)state;
+	struct scan_cli cli;
+	char err[300];
+	assert_int_equal(parse("scan 198.18.1.1", &cli, err, sizeof err), 0);
+	assert_false(ports_has_udp(&cli.ports));
+	options_scan_free(&cli);
+	assert_int_equal(parse("scan --surface default 198.18.1.1", &cli, err, sizeof err), 0);
+	assert_string_equal(cli.ports_text, "445,139");
+	options_scan_free(&cli);
+	assert_int_equal(parse("scan --surface full 198.18.1.1", &cli, err, sizeof err), 0);
+	assert_string_equal(cli.ports_text, "445,139,U:137");
+	assert_int_equal(cli.ports.n, 3);
+	assert_int_equal(cli.ports.ports[2], 137);
+	assert_true(ports_is_udp(&cli.ports, 2));
+	assert_false(ports_is_udp(&cli.ports, 0));
+	options_scan_free(&cli);
+	assert_int_equal(parse("scan -p 8445 --surface full 198.18.1.1", &cli, err, sizeof err), 0);
+	assert_string_equal(cli.ports_text, "8445,U:137");
+	options_scan_free(&cli);
+}
+
 static void refused(const char *line, const char *needle)
 {
 	struct scan_cli cli;
@@ -123,6 +147,8 @@ static void test_refusals(void **state)
 	refused("scan 198.18.1.300", "198.18.1.300");
 	refused("scan -p 70000 198.18.1.1", "70000");
 	refused("scan -p 0 198.18.1.1", "'0'");
+	refused("scan --surface most 198.18.1.1", "default, full");
+	refused("scan --syn -p U:137 198.18.1.1", "UDP");
 	refused("scan --format xml 198.18.1.1", "xml");
 	refused("scan --timeout soon 198.18.1.1", "soon");
 	refused("scan --shard 4/3 198.18.1.1", "4/3");
@@ -292,7 +318,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_durations),   cmocka_unit_test(test_checks),
 		cmocka_unit_test(test_defaults),    cmocka_unit_test(test_options_set),
-		cmocka_unit_test(test_refusals),    cmocka_unit_test(test_force_large),
+		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_surface),    cmocka_unit_test(test_force_large),
 		cmocka_unit_test(test_nmap_outputs),
 		cmocka_unit_test(test_nmap_output_refused),
 		cmocka_unit_test(test_file_target_refused),

@@ -68,7 +68,7 @@ static void test_errors(void **state)
 		{ ",445", "bad port list ',445': empty item" },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct port_list pl = { 7, (uint16_t *)&pl };
+		struct port_list pl = {7, (uint16_t *)&pl, NULL};
 		err[0] = '\0';
 		assert_int_equal(ports_parse(cases[i].spec, &pl, err, sizeof err), -1);
 		assert_string_equal(err, cases[i].msg);
@@ -78,12 +78,38 @@ static void test_errors(void **state)
 	}
 }
 
+/* nmap-style prefixes: "U:" holds until "T:"; the same number may be both */
+static void test_protocols(void **state)
+{
+	(void)state;
+	struct port_list pl;
+	char why[128];
+	assert_int_equal(ports_parse("445,139,U:137-138,t:137,u:137", &pl, why, sizeof why), 0);
+	assert_int_equal(pl.n, 5);
+	static const uint16_t want[] = {445, 139, 137, 138, 137};
+	static const int want_udp[] = {0, 0, 1, 1, 0};
+	for (unsigned i = 0; i < pl.n; i++) {
+		assert_int_equal(pl.ports[i], want[i]);
+		assert_int_equal(ports_is_udp(&pl, i), want_udp[i]);
+	}
+	assert_true(ports_has_udp(&pl));
+	ports_free(&pl);
+	/* the default list holds no UDP port at all */
+	assert_int_equal(ports_parse("445,139", &pl, why, sizeof why), 0);
+	assert_null(pl.udp);
+	assert_false(ports_has_udp(&pl));
+	ports_free(&pl);
+	assert_int_equal(ports_parse("U:", &pl, why, sizeof why), -1);
+	assert_int_equal(ports_parse("X:137", &pl, why, sizeof why), -1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_simple),
 		cmocka_unit_test(test_range_and_dupes),
 		cmocka_unit_test(test_errors),
+		cmocka_unit_test(test_protocols),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

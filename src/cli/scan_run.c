@@ -216,8 +216,9 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 			return; /* tried again at the end, when the servers are calm */
 		}
 	}
+	/* (UDP silence is not a listen queue: no doubt there) */
 	if (o == SVC_FILTERED && !run->syn && !pos.recheck && !run->stopping &&
-	    doubt_push(run, pos)) {
+	    !space_is_udp(&run->space, j) && doubt_push(run, pos)) {
 		feed(run);
 		return; /* counted once no choke was seen around it, or re-checked */
 	}

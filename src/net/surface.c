@@ -6,7 +6,7 @@
 /* The default scan stays on SMB (445, 139): everything else is asked for. */
 static const struct surface surfaces[] = {
 	{"default", "", "SMB only: the ports of -p (445,139)"},
-	{"full", "U:137", "also the NetBIOS name service (U:137)"},
+	{"full", "T:135,U:137", "also the RPC endpoint mapper (135) and the NetBIOS name service (U:137)"},
 };
 
 const struct surface *surface_find(const char *name)

@@ -105,7 +105,7 @@ static void test_options_set(void **state)
 	options_scan_free(&cli);
 }
 
-/* --surface: the default scan has no UDP port; full adds U:137 to -p */
+/* --surface: the default scan has no UDP port; full adds 135 and U:137 to -p */
 static void test_surface(void **state)
 {
 	(void)state;
@@ -118,14 +118,21 @@ static void test_surface(void **state)
 	assert_string_equal(cli.ports_text, "445,139");
 	options_scan_free(&cli);
 	assert_int_equal(parse("scan --surface full 198.18.1.1", &cli, err, sizeof err), 0);
-	assert_string_equal(cli.ports_text, "445,139,U:137");
-	assert_int_equal(cli.ports.n, 3);
-	assert_int_equal(cli.ports.ports[2], 137);
-	assert_true(ports_is_udp(&cli.ports, 2));
+	assert_string_equal(cli.ports_text, "445,139,T:135,U:137");
+	assert_int_equal(cli.ports.n, 4);
+	assert_int_equal(cli.ports.ports[2], 135);
+	assert_false(ports_is_udp(&cli.ports, 2));
+	assert_int_equal(cli.ports.ports[3], 137);
+	assert_true(ports_is_udp(&cli.ports, 3));
 	assert_false(ports_is_udp(&cli.ports, 0));
 	options_scan_free(&cli);
 	assert_int_equal(parse("scan -p 8445 --surface full 198.18.1.1", &cli, err, sizeof err), 0);
-	assert_string_equal(cli.ports_text, "8445,U:137");
+	assert_string_equal(cli.ports_text, "8445,T:135,U:137");
+	options_scan_free(&cli);
+	/* a U: in -p does not turn 135 into UDP: full names its protocols */
+	assert_int_equal(parse("scan -p U:138 --surface full 198.18.1.1", &cli, err, sizeof err), 0);
+	assert_string_equal(cli.ports_text, "U:138,T:135,U:137");
+	assert_false(ports_is_udp(&cli.ports, 1));
 	options_scan_free(&cli);
 }
 

@@ -14,9 +14,9 @@ The schema must already exist and be empty (serve.sh has smbwatch create
 it). Rows are made by the database itself (INSERT ... SELECT over a
 counter), one statement per table and run, not through smbwatch (a scan of
 3 million services is not what is measured here); what smbwatch keeps as
-it stores (service_latest, views, finding_first, per-run counts: store
-migrations 3 and 4) is built at the end as the migrations build it. Each
-run's events are the monitor's for this history: "new" for every service
+it stores (service_latest, views, open findings, finding_first, per-run
+counts: store migrations 3, 4 and 7) is built at the end as the
+migrations build it. Each run's events are the monitor's for this history: "new" for every service
 on the first run, "changed" + "finding_opened" where SMB1 appears."""
 import subprocess
 import sys
@@ -99,7 +99,7 @@ def statements(services, runs):
                    f" SELECT {rid}, 2 * i + 1, 'finding_opened', 3, {ip}, 445, 'internal',"
                    f" {ev('finding_opened', 'high', opened)}"
                    " FROM n WHERE i % 100 = 0")
-    # what service_put keeps as it goes (store migrations 3 and 4), at once:
+    # what service_put keeps as it goes (store migrations 3, 4 and 7), at once:
     # each service's latest row is the last run's; its search text
     # (store_search_text) is its address and names
     last = runs - 1
@@ -108,6 +108,9 @@ def statements(services, runs):
            f" {T0 + last * DAY} + i % 3600, {runs}, {runs}, {last * services} + i + 1,"
            f" ' internal ', {ip} || ' host' || {host} || ' host' || {host} || '.corp.example '"
            " FROM n")
+    # its open findings (store migration 7), counted as the migration does
+    yield ("UPDATE service_latest SET open_findings = (SELECT COUNT(*) FROM findings f"
+           " WHERE f.service_id = service_latest.service_id AND f.severity <> 'info')")
     yield ("INSERT INTO finding_first (ip, port, finding, first_seen)"
            " SELECT s.ip, s.port, f.finding, MIN(s.scanned_at) FROM findings f"
            " JOIN services s ON s.id = f.service_id GROUP BY s.ip, s.port, f.finding")

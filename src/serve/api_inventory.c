@@ -18,10 +18,10 @@
 /* no limit, in a form both SQLite and PostgreSQL take */
 #define INV_ALL 1000000000000LL
 
-/* service_latest (store migrations 3, 4): one row per ip:port with its
- * first/last seen, views and its latest service row, kept up to date by
- * every stored service, so a page is an index walk, not a GROUP BY of all
- * rows. The filters read only that row and, through its service_id, the
+/* service_latest (store migrations 3, 4, 7): one row per ip:port with its
+ * first/last seen, views, open findings and its latest service row, kept
+ * up to date by every stored service, so a page is an index walk, not a
+ * GROUP BY of all rows. The filters read only that row and, through its service_id, the
  * findings (an index each); the text search reads l.search (names, OS,
  * shares: store_search_text), and only the page's rows read their record. */
 /* ORDER BY column DIR, then the tie-break */
@@ -33,7 +33,8 @@ static const struct sort_key sort_keys[] = {
 	{"address", "l.ip", ", l.port"},
 	{"first_seen", "l.first_seen", ", l.ip, l.port"},
 	{"last_seen", "l.last_seen", ", l.ip, l.port"},
-	{"findings", "open_findings", ", l.ip, l.port"}, /* the page query's alias */
+	/* kept at store time (migration 7), an index per direction */
+	{"findings", "l.open_findings", ", l.ip, l.port"},
 	{"port", "l.port", ", l.ip"},
 };
 
@@ -53,7 +54,6 @@ struct inv_filter {
 	char addr[160], text[160], id[80];
 	const char *finding, *severity, *view;
 	char order_by[96];
-	bool by_findings; /* sorted by the count of open findings */
 };
 
 /* Read the filters; -1 with a message for the client on bad input. */
@@ -118,7 +118,6 @@ static int inv_filter_parse(const struct api_req *rq, struct inv_filter *f, cons
 		if (strcmp(sort, sort_keys[i].name) == 0) {
 			snprintf(f->order_by, sizeof f->order_by, "%s %s%s", sort_keys[i].column, dir,
 				 sort_keys[i].then);
-			f->by_findings = strcmp(sort_keys[i].name, "findings") == 0;
 			return 0;
 		}
 	*why = "sort: address, port, first_seen, last_seen or findings";
@@ -211,52 +210,54 @@ static json_t *views_of(json_t *row)
 	return out;
 }
 
-/* One page of services as summaries; NULL on error. after_ip NULL: in the
- * filter's order from offset; else in address order after (after_ip,
- * after_port) - the export's chunks, each an index walk from where the
- * last one stopped. */
-#define OPEN_FINDINGS                                                                 \
-	"(SELECT COUNT(*) FROM findings f WHERE f.service_id = l.service_id"           \
-	" AND f.severity <> 'info')"
-
-static json_t *inv_page(struct store *st, const struct inv_filter *f, long long limit,
-			long long offset, const char *after_ip, long long after_port)
+/* The query of one page of services (its rows as inv_page reads them) and
+ * its parameters in *w. after_ip NULL: in the filter's order from offset;
+ * else in address order after (after_ip, after_port) - the export's
+ * chunks, each an index range from where the last one stopped (a row-value
+ * comparison: written as "ip > a OR (ip = a AND port > b)", PostgreSQL
+ * walked the key from the first address for every chunk, 52,000 rows
+ * skipped for a chunk half-way; SQLite made a range of either). */
+static void inv_page_sql(const struct inv_filter *f, long long limit, long long offset,
+			 const char *after_ip, long long after_port, struct inv_where *w,
+			 char *sql, size_t sqlsz)
 {
 	/* the page is chosen in service_latest alone (offset rows cost an
-	 * index step, no record, and no count of their findings unless the
-	 * sort is by that count); only its rows fetch their record */
-	struct inv_where w;
-	inv_where(f, &w);
+	 * index step, no record); only its rows fetch their record */
+	inv_where(f, w);
 	char after[160] = "", lim[96];
 	if (after_ip) {
-		size_t a = where_param(&w, (struct store_param){.text = after_ip});
-		size_t b = where_param(&w, (struct store_param){.num = after_port, .is_int = true});
+		size_t a = where_param(w, (struct store_param){.text = after_ip});
+		size_t b = where_param(w, (struct store_param){.num = after_port, .is_int = true});
 		snprintf(after, sizeof after,
-			 " AND (l.ip > CAST($%zu AS TEXT) OR (l.ip = CAST($%zu AS TEXT)"
-			 " AND l.port > CAST($%zu AS INTEGER)))",
-			 a, a, b);
+			 " AND (l.ip, l.port) > (CAST($%zu AS TEXT), CAST($%zu AS INTEGER))", a, b);
 	}
-	size_t nl = where_param(&w, (struct store_param){.num = limit, .is_int = true});
+	size_t nl = where_param(w, (struct store_param){.num = limit, .is_int = true});
 	if (after_ip)
 		snprintf(lim, sizeof lim, " LIMIT CAST($%zu AS BIGINT)", nl);
 	else
 		snprintf(lim, sizeof lim, " LIMIT CAST($%zu AS BIGINT) OFFSET CAST($%zu AS BIGINT)",
-			 nl, where_param(&w, (struct store_param){.num = offset, .is_int = true}));
+			 nl, where_param(w, (struct store_param){.num = offset, .is_int = true}));
 	const char *order = after_ip ? "l.ip, l.port" : f->order_by;
-	bool by_findings = !after_ip && f->by_findings;
-	char sql[4096];
-	snprintf(sql, sizeof sql,
+	snprintf(sql, sqlsz,
 		 "SELECT l.ip AS ip, l.port AS port, l.first_seen AS first_seen,"
 		 " l.last_seen AS last_seen, l.sightings AS sightings,"
 		 " l.run_id AS last_run, l.views AS views, s.record AS record,"
-		 " %s AS open_findings,"
+		 " l.open_findings AS open_findings,"
 		 " (SELECT COUNT(*) FROM sensor_servers z WHERE z.ip = l.ip AND z.port = l.port)"
 		 " AS sensor_saw FROM"
-		 " (SELECT l.*%s FROM service_latest l%s%s ORDER BY %s%s) l"
+		 " (SELECT l.* FROM service_latest l%s%s ORDER BY %s%s) l"
 		 " JOIN services s ON s.id = l.service_id ORDER BY %s",
-		 by_findings ? "l.open_findings" : OPEN_FINDINGS,
-		 by_findings ? ", " OPEN_FINDINGS " AS open_findings" : "", w.sql, after, order,
-		 lim, order);
+		 w->sql, after, order, lim, order);
+}
+
+/* One page of services as summaries, in the filter's order from offset;
+ * NULL on error. */
+static json_t *inv_page(struct store *st, const struct inv_filter *f, long long limit,
+			long long offset)
+{
+	struct inv_where w;
+	char sql[4096];
+	inv_page_sql(f, limit, offset, NULL, 0, &w, sql, sizeof sql);
 	json_t *rows = api_rows(st, sql, w.p, w.n);
 	if (!rows)
 		return NULL;
@@ -303,26 +304,64 @@ void api_inventory(const struct api_req *rq, struct api_reply *out)
 	json_int_t total = 0;
 	json_t *items = NULL;
 	if (inv_total(rq->st, &f, &total) != 0 ||
-	    !(items = inv_page(rq->st, &f, per, (page - 1) * per, NULL, 0)))
+	    !(items = inv_page(rq->st, &f, per, (page - 1) * per)))
 		return api_store_error(out, rq->st);
 	api_json(out, 200,
 		 json_pack("{s:I, s:I, s:I, s:o}", "total", total, "page", (json_int_t)page,
 			   "per_page", (json_int_t)per, "items", items));
 }
 
+/* The CSV export, streamed (api.h: next/done): chunks of CSV_CHUNK
+ * services in address order, each fetched when the last is sent, so the
+ * memory is one chunk whatever the store's size. Each row is written as
+ * the store hands it over (no page of summaries in between), into one
+ * buffer reused for every chunk. */
+#define CSV_CHUNK 1000
+
+struct csv_buf {
+	char *p;
+	size_t len, cap;
+	bool oom;
+};
+
+static void csv_put(struct csv_buf *b, const char *s, size_t n)
+{
+	if (b->oom || n == 0) /* (no memcpy to a buffer not yet made) */
+		return;
+	if (b->len + n > b->cap) {
+		size_t cap = b->cap ? b->cap : 64 * 1024;
+		while (cap < b->len + n)
+			cap *= 2;
+		char *p = realloc(b->p, cap);
+		if (!p) {
+			b->oom = true;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+}
+
 /* A CSV cell: quoted, quotes doubled, and a leading = + - @ (a formula to
  * a spreadsheet) defused with a quote mark. */
-static void csv_cell(FILE *f, const char *s, bool last)
+static void csv_cell(struct csv_buf *b, const char *s, bool last)
 {
-	fputc('"', f);
-	if (s && s[0] && strchr("=+-@\t\r", s[0]))
-		fputc('\'', f);
-	for (const char *p = s ? s : ""; *p; p++) {
-		if (*p == '"')
-			fputc('"', f);
-		fputc(*p, f);
+	if (!s)
+		s = "";
+	csv_put(b, "\"", 1);
+	if (s[0] && strchr("=+-@\t\r", s[0]))
+		csv_put(b, "'", 1);
+	for (const char *q; (q = strchr(s, '"')); s = q + 1) {
+		csv_put(b, s, (size_t)(q - s) + 1); /* up to and with the quote */
+		csv_put(b, "\"", 1);                /* doubled */
 	}
-	fputs(last ? "\"\r\n" : "\",", f);
+	csv_put(b, s, strlen(s));
+	if (last)
+		csv_put(b, "\"\r\n", 3);
+	else
+		csv_put(b, "\",", 2);
 }
 
 static void join_strings(json_t *arr, const char *key, char *out, size_t outsz)
@@ -343,92 +382,93 @@ static void join_strings(json_t *arr, const char *key, char *out, size_t outsz)
 	}
 }
 
-/* The CSV export, streamed (api.h: next/done): chunks of CSV_CHUNK
- * services in address order, each fetched when the last is sent, so the
- * memory is one chunk whatever the store's size. */
-#define CSV_CHUNK 1000
-
 struct csv_stream {
 	struct store *st;
 	struct inv_filter f;
 	char after_ip[64];
 	long long after_port;
 	bool started, at_end;
-	char *buf; /* the chunk being sent */
-	size_t len, off;
+	struct csv_buf out; /* the chunk being sent: out.p[off..len) */
+	size_t off;
+	size_t rows; /* of the chunk being fetched */
 };
 
-static void csv_row(FILE *csv, json_t *it)
+/* One service's row: row is as inv_page_sql selects it. */
+static void csv_row(struct csv_buf *b, json_t *row)
 {
-	char port[8], first[24], last[24], views[128], dialects[128], findings[1024];
-	snprintf(port, sizeof port, "%lld", (long long)json_integer_value(json_object_get(it, "port")));
+	json_t *it = svc_summary_of_row(row);
+	json_t *views = views_of(row);
+	char port[24], first[24], last[24], vs[128], dialects[128], findings[1024];
+	snprintf(port, sizeof port, "%lld", (long long)json_integer_value(json_object_get(row, "port")));
 	snprintf(first, sizeof first, "%lld",
-		 (long long)json_integer_value(json_object_get(it, "first_seen")));
+		 (long long)json_integer_value(json_object_get(row, "first_seen")));
 	snprintf(last, sizeof last, "%lld",
-		 (long long)json_integer_value(json_object_get(it, "last_seen")));
-	join_strings(json_object_get(it, "views"), NULL, views, sizeof views);
+		 (long long)json_integer_value(json_object_get(row, "last_seen")));
+	join_strings(views, NULL, vs, sizeof vs);
 	join_strings(json_object_get(it, "dialects"), NULL, dialects, sizeof dialects);
 	join_strings(json_object_get(it, "findings"), "id", findings, sizeof findings);
-	csv_cell(csv, json_string_value(json_object_get(it, "ip")), false);
-	csv_cell(csv, port, false);
-	csv_cell(csv, json_string_value(json_object_get(it, "name")), false);
-	csv_cell(csv, json_string_value(json_object_get(it, "os")), false);
-	csv_cell(csv, first, false);
-	csv_cell(csv, last, false);
-	csv_cell(csv, views, false);
-	csv_cell(csv, dialects, false);
-	csv_cell(csv, json_is_true(json_object_get(it, "smb1")) ? "yes" : "no", false);
-	csv_cell(csv, json_string_value(json_object_get(it, "signing")), false);
-	csv_cell(csv, findings, true);
+	csv_cell(b, json_string_value(json_object_get(row, "ip")), false);
+	csv_cell(b, port, false);
+	csv_cell(b, json_string_value(json_object_get(it, "name")), false);
+	csv_cell(b, json_string_value(json_object_get(it, "os")), false);
+	csv_cell(b, first, false);
+	csv_cell(b, last, false);
+	csv_cell(b, vs, false);
+	csv_cell(b, dialects, false);
+	csv_cell(b, json_is_true(json_object_get(it, "smb1")) ? "yes" : "no", false);
+	csv_cell(b, json_string_value(json_object_get(it, "signing")), false);
+	csv_cell(b, findings, true);
+	json_decref(views);
+	json_decref(it);
 }
 
-/* The next chunk into c->buf; 0, or -1 on a store error. */
+static int csv_on_row(json_t *row, void *ud)
+{
+	struct csv_stream *c = ud;
+	csv_row(&c->out, row);
+	c->rows++;
+	/* where the next chunk starts */
+	snprintf(c->after_ip, sizeof c->after_ip, "%s",
+		 json_string_value(json_object_get(row, "ip")));
+	c->after_port = json_integer_value(json_object_get(row, "port"));
+	return 0;
+}
+
+/* The next chunk into c->out; 0, or -1 on a store error. */
 static int csv_fill(struct csv_stream *c)
 {
-	free(c->buf);
-	c->buf = NULL;
-	c->len = c->off = 0;
-	FILE *csv = open_memstream(&c->buf, &c->len);
-	if (!csv)
-		return -1;
+	c->out.len = c->off = 0;
 	if (!c->started) {
-		fputs("ip,port,name,os,first_seen,last_seen,views,dialects,smb1,signing,findings"
-		      "\r\n",
-		      csv);
+		static const char header[] =
+			"ip,port,name,os,first_seen,last_seen,views,dialects,smb1,signing,findings\r\n";
+		csv_put(&c->out, header, sizeof header - 1);
 		c->started = true;
 	}
-	json_t *items = inv_page(c->st, &c->f, CSV_CHUNK, 0, c->after_ip, c->after_port);
-	if (!items) {
-		fclose(csv);
+	/* after_ip is a parameter of the query and rewritten by its rows */
+	char after[sizeof c->after_ip];
+	memcpy(after, c->after_ip, sizeof after);
+	struct inv_where w;
+	char sql[4096];
+	inv_page_sql(&c->f, CSV_CHUNK, 0, after, c->after_port, &w, sql, sizeof sql);
+	c->rows = 0;
+	if (store_query(c->st, sql, w.p, w.n, csv_on_row, c) != 0 || c->out.oom)
 		return -1;
-	}
-	size_t i;
-	json_t *it;
-	json_array_foreach(items, i, it)
-		csv_row(csv, it);
-	if (json_array_size(items) < CSV_CHUNK)
+	if (c->rows < CSV_CHUNK)
 		c->at_end = true;
-	else {
-		json_t *lastit = json_array_get(items, json_array_size(items) - 1);
-		snprintf(c->after_ip, sizeof c->after_ip, "%s",
-			 json_string_value(json_object_get(lastit, "ip")));
-		c->after_port = json_integer_value(json_object_get(lastit, "port"));
-	}
-	json_decref(items);
-	return fclose(csv) == 0 ? 0 : -1;
+	return 0;
 }
 
 static long csv_next(void *state, char *buf, size_t max)
 {
 	struct csv_stream *c = state;
-	while (c->off == c->len) {
+	while (c->off == c->out.len) {
 		if (c->at_end)
 			return 0;
 		if (csv_fill(c) != 0)
 			return -1;
 	}
-	size_t n = c->len - c->off < max ? c->len - c->off : max;
-	memcpy(buf, c->buf + c->off, n);
+	size_t n = c->out.len - c->off < max ? c->out.len - c->off : max;
+	memcpy(buf, c->out.p + c->off, n);
 	c->off += n;
 	return (long)n;
 }
@@ -436,7 +476,7 @@ static long csv_next(void *state, char *buf, size_t max)
 static void csv_done(void *state)
 {
 	struct csv_stream *c = state;
-	free(c->buf);
+	free(c->out.p);
 	free(c);
 }
 

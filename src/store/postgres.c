@@ -127,7 +127,12 @@ static const char *const migrations[] = {
 	 * each: serve's finding filters read the findings of those runs
 	 * only (api_inventory.c LATEST_FINDINGS) */
 	"CREATE INDEX service_latest_run ON service_latest(run_id);",
+	/* 7: each service's open findings, kept by service_put, so serve's
+	 * sort by them is an index walk (store_int.h) */
+	MIGRATION_OPEN_FINDINGS,
 };
+_Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
+	       "STORE_SCHEMA_VERSION is the number of migrations");
 
 #define PG(st) ((PGconn *)(st)->impl)
 
@@ -259,9 +264,10 @@ static int pg_run_begin(struct store *st, struct store_run *run)
 }
 
 static int pg_service_put(struct store *st, const struct store_service *svc,
-			  const struct store_finding *f, size_t nf, const char *search)
+			  const struct store_finding *f, size_t nf,
+			  const struct store_latest *latest)
 {
-	char rid[24], port[8], at[24];
+	char rid[24], port[8], at[24], open[24];
 	i64(rid, sizeof rid, svc->run_id);
 	snprintf(port, sizeof port, "%u", svc->port);
 	i64(at, sizeof at, svc->scanned_at);
@@ -281,13 +287,14 @@ static int pg_service_put(struct store *st, const struct store_service *svc,
 	PQclear(r);
 	/* the service's inventory row (service_latest, migration 3); a service
 	 * stored again in the same run is not a new sighting */
-	const char *lv[] = {svc->ip, port, at, rid, sid, search};
+	i64(open, sizeof open, latest->open_findings);
+	const char *lv[] = {svc->ip, port, at, rid, sid, latest->search, open};
 	if (q(st, "storing a service",
 	      "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
-	      " service_id, views, search) VALUES ($1,$2::int,$3::bigint,$3::bigint,1,$4::bigint,"
-	      "$5::bigint," SERVICE_LATEST_VIEW("$4::bigint") ",$6)"
+	      " service_id, views, search, open_findings) VALUES ($1,$2::int,$3::bigint,$3::bigint,"
+	      "1,$4::bigint,$5::bigint," SERVICE_LATEST_VIEW("$4::bigint") ",$6,$7::int)"
 	      SERVICE_LATEST_UPSERT,
-	      6, lv, NULL) != 0)
+	      7, lv, NULL) != 0)
 		goto fail;
 	if (q(st, "storing a service", "DELETE FROM findings WHERE service_id=$1::bigint", 1,
 	      (const char *const[]){sid}, NULL) != 0)

@@ -143,7 +143,12 @@ static const char *const migrations[] = {
 	 * each: serve's finding filters read the findings of those runs
 	 * only (api_inventory.c LATEST_FINDINGS) */
 	"CREATE INDEX service_latest_run ON service_latest(run_id);",
+	/* 7: each service's open findings, kept by service_put, so serve's
+	 * sort by them is an index walk (store_int.h) */
+	MIGRATION_OPEN_FINDINGS,
 };
+_Static_assert(sizeof migrations / sizeof migrations[0] == STORE_SCHEMA_VERSION,
+	       "STORE_SCHEMA_VERSION is the number of migrations");
 
 #define DB(st) ((sqlite3 *)(st)->impl)
 
@@ -324,7 +329,8 @@ static int sq_run_begin(struct store *st, struct store_run *run)
 }
 
 static int sq_service_put(struct store *st, const struct store_service *svc,
-			  const struct store_finding *f, size_t nf, const char *search)
+			  const struct store_finding *f, size_t nf,
+			  const struct store_latest *latest)
 {
 	sqlite3_stmt *s = NULL;
 	if (exec_sql(st, "BEGIN IMMEDIATE", "storing a service") != 0)
@@ -348,8 +354,8 @@ static int sq_service_put(struct store *st, const struct store_service *svc,
 	/* the service's inventory row (store.h: service_latest); a service
 	 * stored again in the same run is not a new sighting */
 	if (prep(st, "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
-		     " service_id, views, search) VALUES (?1,?2,?3,?3,1,?4,?5,"
-		     SERVICE_LATEST_VIEW("?4") ",?6)"
+		     " service_id, views, search, open_findings) VALUES (?1,?2,?3,?3,1,?4,?5,"
+		     SERVICE_LATEST_VIEW("?4") ",?6,?7)"
 		     SERVICE_LATEST_UPSERT,
 		 &s) != 0)
 		goto fail;
@@ -358,7 +364,8 @@ static int sq_service_put(struct store *st, const struct store_service *svc,
 	sqlite3_bind_int64(s, 3, svc->scanned_at);
 	sqlite3_bind_int64(s, 4, svc->run_id);
 	sqlite3_bind_int64(s, 5, sid);
-	sqlite3_bind_text(s, 6, search, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 6, latest->search, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 7, latest->open_findings);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		sql_fail(st, "storing a service");
 		goto fail;

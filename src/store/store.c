@@ -155,6 +155,15 @@ void store_search_text(json_t *rec, char *out, size_t outsz)
 	}
 }
 
+int64_t store_open_findings(const struct store_finding *f, size_t nf)
+{
+	int64_t n = 0;
+	for (size_t i = 0; i < nf; i++)
+		if (strcmp(f[i].severity, "info") != 0) /* OPEN_FINDING_COND */
+			n++;
+	return n;
+}
+
 int store_service_put(struct store *st, const struct store_service *svc)
 {
 	json_error_t jerr;
@@ -183,7 +192,9 @@ int store_service_put(struct store *st, const struct store_service *svc)
 	}
 	char search[STORE_SEARCH_MAX];
 	store_search_text(rec, search, sizeof search);
-	int rc = st->ops->service_put(st, svc, f, nf, search);
+	struct store_latest latest = {.search = search,
+				      .open_findings = store_open_findings(f, nf)};
+	int rc = st->ops->service_put(st, svc, f, nf, &latest);
 	json_decref(rec);
 	return rc;
 }

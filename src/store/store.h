@@ -24,7 +24,8 @@
 
 #include <jansson.h>
 
-#define STORE_SCHEMA_VERSION 5
+/* the number of migrations in each backend (sqlite.c, postgres.c check it) */
+#define STORE_SCHEMA_VERSION 7
 
 struct store;
 

@@ -11,15 +11,25 @@ struct store_finding {
 	const char *id, *severity, *title;
 };
 
+/* What service_latest keeps of a stored service beyond its row, derived
+ * from the record by store.c: the inventory's search text
+ * (store_search_text) and its open findings (severity other than info:
+ * what the inventory shows and sorts by, migration 7). */
+struct store_latest {
+	const char *search;
+	int64_t open_findings;
+};
+
 struct store_ops {
 	const char *name;
 	int (*open)(struct store *st, const char *where);
 	void (*close)(struct store *st);
 	int (*run_begin)(struct store *st, struct store_run *run);
-	/* one transaction: the service row and all its findings; search is
-	 * the inventory's search text of the record (store_search_text) */
+	/* one transaction: the service row, all its findings, and its
+	 * service_latest row (what *latest says beside the row itself) */
 	int (*service_put)(struct store *st, const struct store_service *svc,
-			   const struct store_finding *f, size_t nf, const char *search);
+			   const struct store_finding *f, size_t nf,
+			   const struct store_latest *latest);
 	int (*run_end)(struct store *st, const struct store_run *run);
 	int (*run_get)(struct store *st, int64_t id, struct store_run *out);
 	int (*runs_list)(struct store *st, const char *scope, const char *view, bool complete_only,
@@ -75,6 +85,8 @@ extern const struct store_ops *const store_pg_ops;
 	" THEN excluded.run_id ELSE service_latest.run_id END,"                          \
 	" search = CASE WHEN excluded.run_id >= service_latest.run_id"                   \
 	" THEN excluded.search ELSE service_latest.search END,"                          \
+	" open_findings = CASE WHEN excluded.run_id >= service_latest.run_id"            \
+	" THEN excluded.open_findings ELSE service_latest.open_findings END,"            \
 	" views = CASE WHEN REPLACE(service_latest.views, excluded.views, '')"           \
 	" = service_latest.views THEN service_latest.views"                              \
 	" || SUBSTR(excluded.views, 2) ELSE service_latest.views END"
@@ -85,6 +97,26 @@ extern const struct store_ops *const store_pg_ops;
  * schema 3 hold their whole record, lower case (a superset). */
 #define STORE_SEARCH_MAX 4096
 void store_search_text(json_t *rec, char *out, size_t outsz);
+
+/* service_latest.open_findings (migration 7): the findings of the
+ * service's latest row whose severity is not info - the one definition the
+ * migration backfills with (SQL) and store_open_findings counts (C). */
+#define OPEN_FINDING_COND(f) f ".severity <> 'info'"
+#define OPEN_FINDINGS_OF(service_id)                                                     \
+	"(SELECT COUNT(*) FROM findings f WHERE f.service_id = " service_id                 \
+	" AND " OPEN_FINDING_COND("f") ")"
+int64_t store_open_findings(const struct store_finding *f, size_t nf);
+
+/* Migration 7 in both backends: the column, backfilled from the latest
+ * rows' findings, and an index per direction of `serve`'s sort by it (the
+ * tie-break is the address, ascending either way: api_inventory.c). */
+#define MIGRATION_OPEN_FINDINGS                                                          \
+	"ALTER TABLE service_latest ADD COLUMN open_findings INTEGER NOT NULL DEFAULT 0;"   \
+	"UPDATE service_latest SET open_findings = "                                      \
+	OPEN_FINDINGS_OF("service_latest.service_id") ";"                                \
+	"CREATE INDEX service_latest_findings ON service_latest(open_findings, ip, port);"  \
+	"CREATE INDEX service_latest_findings_desc"                                       \
+	" ON service_latest(open_findings DESC, ip, port);"
 
 /* service_latest.views (migration 4) is " view1 view2 ": the run's view as
  * inserted, given the run id as parameter N (both backends). */

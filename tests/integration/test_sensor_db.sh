@@ -129,8 +129,9 @@ scan_rows() { # scan_rows SQL_FN: one complete run with four services
 		IFS=: read -r ip port f <<<"$ipport"
 		i=$((i + 1))
 		$sql "INSERT INTO services (run_id, ip, port, scanned_at, record) VALUES ((SELECT MAX(id) FROM runs), '$ip', $port, $NOW, '{\"ip\":\"$ip\",\"port\":$port,\"smb1\":{\"enabled\":$([ "$f" = 1 ] && echo true || echo false)}}')"
-		# as the store's upsert writes it (views since migration 4)
-		$sql "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id, service_id, views) SELECT ip, port, scanned_at, scanned_at, 1, run_id, id, ' internal ' FROM services WHERE ip = '$ip' AND port = $port"
+		# as the store's upsert writes it (views since migration 4; open
+		# findings since 7: the SMB1_ENABLED below, high, when f = 1)
+		$sql "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id, service_id, views, open_findings) SELECT ip, port, scanned_at, scanned_at, 1, run_id, id, ' internal ', $f FROM services WHERE ip = '$ip' AND port = $port"
 		[ "$f" = 1 ] && $sql "INSERT INTO findings (service_id, run_id, finding, severity, title) SELECT id, run_id, 'SMB1_ENABLED', 'high', 'SMBv1 is enabled' FROM services WHERE ip = '$ip' AND port = $port"
 	done
 }

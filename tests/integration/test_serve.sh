@@ -152,7 +152,21 @@ api_checks() { # api_checks LABEL EVENTS_FILE: the API against the store
 	eq "$w: overview: trend of 3 runs; SMB1 count +1 from run 1 to run 2" \
 		"$(jq -c '[(.trend | length), (.trend[1].smb1 - .trend[0].smb1)]' <<<"$ov")" '[3,1]'
 	eq "$w: overview: last run of each view" "$(jq -c '[.last_runs[].view]' <<<"$ov")" '["external","internal"]'
+	# open findings are kept in service_latest at store time (migration 7)
+	eq "$w: sort by findings: the latest records' findings other than info, most first, then by address" \
+		"$(get '/api/inventory?sort=findings&order=desc' | jq -c '[.items[] | "\(.ip):\(.open_findings)"]')" \
+		"$(jq -sc 'map({ip, n: ([.findings[]? | select(.severity != "info")] | length)}) | sort_by(-.n, .ip) | map("\(.ip):\(.n)")' <"$WORK/last.$w.jsonl")"
+	eq "$w: sort by findings ascending" \
+		"$(get '/api/inventory?sort=findings&order=asc' | jq -c '[.items[] | "\(.ip):\(.open_findings)"]')" \
+		"$(jq -sc 'map({ip, n: ([.findings[]? | select(.severity != "info")] | length)}) | sort_by(.n, .ip) | map("\(.ip):\(.n)")' <"$WORK/last.$w.jsonl")"
 	eq "$w: inventory CSV: header + 5 rows" "$(get '/api/inventory.csv' | wc -l)" 6
+	# each CSV row says what the inventory's JSON says of its service
+	eq "$w: inventory CSV rows = the inventory (address, port, name, views, dialects, smb1, signing, findings)" \
+		"$(get '/api/inventory.csv' | tail -n +2 | tr -d '\r' | python3 -c '
+import csv, sys
+for r in csv.reader(sys.stdin):
+    print("|".join([r[0], r[1], r[2], r[6], r[7], r[8], r[9], r[10]]))')" \
+		"$(get '/api/inventory?per_page=100' | jq -r '.items[] | [.ip, (.port|tostring), .name, (.views|join(" ")), (.dialects|join(" ")), (if .smb1 then "yes" else "no" end), (.signing // ""), ([.findings[].id]|join(" "))] | join("|")')"
 	# the verdict scan --relay-list writes (RELAY_TARGET), not signing alone
 	eq "$w: relay list = services with the RELAY_TARGET verdict" "$(get '/api/relay.txt' | tr '\n' ' ')" \
 		"$(jq -sr 'sort_by(.ip)[] | select([.findings[].id] | index("RELAY_TARGET")) | .ip' <"$WORK/last.$w.jsonl" | tr '\n' ' ')"
@@ -165,6 +179,47 @@ api_checks() { # api_checks LABEL EVENTS_FILE: the API against the store
 	eq "$w: changes read from the stored events: new: 5 internal (run 1) + .14 external" \
 		"$(get '/api/changes?runs=200&kind=new' | jq ".events | length")" 6
 }
+# A store written by schema 6 (SMBW_TEST_SCHEMA_MAX=6 makes this smbwatch
+# create it; the rows as schema 6's upsert wrote them, no open_findings):
+# four services in two runs, run 1 superseded (.20 had 3 there). serve
+# migrates it to 7 and sorts by the latest rows' open findings.
+v6_rows() { # v6_rows SQL_FN
+	local sql=$1 run i sid n k at
+	local -a high1=(3 0 0 0) high2=(0 2 1 2)
+	for run in 1 2; do
+		at=$((1690000000 + run * 86400))
+		$sql "INSERT INTO runs (id, scope, view, targets, ports, options, scanner, started_at, ended_at, complete) VALUES ($run, 'sc', 'internal', 't', '445', '{}', 'v6', $at, $at, $([ "$2" = pg ] && echo true || echo 1))"
+		for i in 0 1 2 3; do
+			sid=$((run * 10 + i))
+			if [ $run = 1 ]; then n=${high1[$i]}; else n=${high2[$i]}; fi
+			$sql "INSERT INTO services (id, run_id, ip, port, scanned_at, record) VALUES ($sid, $run, '198.18.1.2$i', 445, $at, '{\"ip\":\"198.18.1.2$i\",\"port\":445}')"
+			$sql "INSERT INTO findings (service_id, run_id, finding, severity, title) VALUES ($sid, $run, 'SMB_EXPOSED', 'info', 'x')"
+			for k in $(seq "$n"); do
+				$sql "INSERT INTO findings (service_id, run_id, finding, severity, title) VALUES ($sid, $run, 'HIGH_$k', 'high', 'x')"
+			done
+			$sql "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id, service_id, views, search) VALUES ('198.18.1.2$i', 445, $at, $at, 1, $run, $sid, ' internal ', '') ON CONFLICT (ip, port) DO UPDATE SET last_seen = excluded.last_seen, sightings = service_latest.sightings + 1, run_id = excluded.run_id, service_id = excluded.service_id"
+		done
+	done
+}
+v6_check() { # v6_check LABEL STORE SQL_FN PORT: migrate by serving, then sort
+	local w=$1 store=$2 sql=$3 port=$4
+	case $store in postgres*) ;; *) : >"$store" ;; esac # history opens what exists
+	SMBW_TEST_SCHEMA_MAX=6 "$SMBWATCH" history --db "$store" 198.18.0.1 >/dev/null 2>&1
+	eq "$w v6: an empty store of schema 6 is made" "$?" 0
+	v6_rows "$sql" "$w"
+	start_serve "v6$w" --db "$store" --listen 127.0.0.1:$port
+	has "$w v6: serve migrates it and starts" "$(cat "$WORK/v6$w.log")" "read-only"
+	eq "$w v6: sort by findings after the migration, most first (latest run only), then by address" \
+		"$(curl -s --max-time 30 "http://127.0.0.1:$port/api/inventory?sort=findings&order=desc" | jq -c '[.items[] | "\(.ip):\(.open_findings)"]')" \
+		'["198.18.1.21:2","198.18.1.23:2","198.18.1.22:1","198.18.1.20:0"]'
+	eq "$w v6: ... and ascending" \
+		"$(curl -s --max-time 30 "http://127.0.0.1:$port/api/inventory?sort=findings&order=asc" | jq -c '[.items[] | .ip[8:]]')" \
+		'[".20",".22",".21",".23"]'
+	stop_serve "v6$w"
+}
+sqv6() { sqlite3 "$WORK/v6.db" "$1"; }
+v6_check sqlite "$WORK/v6.db" sqv6 $((PORT + 3))
+
 # the last stored record of each service, straight from the store
 sqlite3 "$DB" "SELECT record FROM services s WHERE run_id = (SELECT max(run_id) FROM services t WHERE t.ip = s.ip AND t.port = s.port)" >"$WORK/last.sqlite.jsonl"
 api_checks sqlite "$WORK/events.sqlite"
@@ -323,6 +378,9 @@ timeout 180 "$LAB" exec "$SMBWATCH" scan --db "$PG_URL" --view external --no-pro
 eq "postgres: external scan exits 0" "$?" 0
 runuser -u postgres -- "$PG_BIN/psql" -h "$WORK/pg" -d smbwatch -XAtq -c \
 	"SELECT record FROM services s WHERE run_id = (SELECT max(run_id) FROM services t WHERE t.ip = s.ip AND t.port = s.port)" >"$WORK/last.pg.jsonl"
+runuser -u postgres -- "$PG_BIN/createdb" -h "$WORK/pg" v6
+pgv6() { runuser -u postgres -- "$PG_BIN/psql" -h "$WORK/pg" -d v6 -XAtq -v ON_ERROR_STOP=1 -c "$1" >/dev/null; }
+v6_check pg "postgresql://postgres@/v6?host=$WORK/pg" pgv6 $((PORT + 3))
 start_serve pg --db "$PG_URL" --listen 127.0.0.1:$PORT
 has "postgres: serve starts" "$(cat "$WORK/pg.log")" "store: postgres, read-only"
 api_checks pg "$WORK/events.pg"

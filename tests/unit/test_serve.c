@@ -650,6 +650,221 @@ static void test_migrate_from_3(void **state)
 	assert_int_equal(system(cmd), 0);
 }
 
+/* --- migration 7: open findings kept in service_latest ------------------- */
+
+/* A record whose findings are n_high high ones and one info (SMB_EXPOSED). */
+static char *record_findings(const char *ip, int n_high)
+{
+	json_t *fs = json_pack("[{s:s, s:s, s:s}]", "id", "SMB_EXPOSED", "severity", "info",
+			       "title", "reachable");
+	for (int i = 0; i < n_high; i++) {
+		char id[16];
+		snprintf(id, sizeof id, "HIGH_%d", i);
+		json_array_append_new(fs, json_pack("{s:s, s:s, s:s}", "id", id, "severity",
+						    "high", "title", "x"));
+	}
+	json_t *o = json_pack("{s:s, s:s, s:i, s:o, s:[]}", "type", "service", "ip", ip, "port",
+			      445, "findings", fs, "errors");
+	char *t = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return t;
+}
+
+/* One run of four services as a schema-6 smbwatch stored it (raw SQL: the
+ * new upsert writes a column schema 6 lacks); n_high[i] high findings and
+ * one info each. */
+static void add_v6_run(int run, const int n_high[4])
+{
+	char q[1024];
+	int at = 1690000000 + run * 86400;
+	snprintf(q, sizeof q,
+		 "INSERT INTO runs (id, scope, view, targets, ports, options, scanner, started_at,"
+		 " ended_at, complete, n_services) VALUES (%d, 'sc', 'internal', 't', '445', '{}',"
+		 " 'v6', %d, %d, 1, 4)",
+		 run, at, at + 10);
+	sql(q);
+	for (int i = 0; i < 4; i++) {
+		char ip[16];
+		snprintf(ip, sizeof ip, "198.18.1.2%d", i);
+		int sid = run * 10 + i;
+		char *rec = record_findings(ip, n_high[i]);
+		char *esc = sql_quote(rec);
+		snprintf(q, sizeof q,
+			 "INSERT INTO services (id, run_id, ip, port, scanned_at, record) VALUES"
+			 " (%d, %d, '%s', 445, %d, '%s')",
+			 sid, run, ip, at, esc);
+		sql(q);
+		free(esc);
+		free(rec);
+		snprintf(q, sizeof q,
+			 "INSERT INTO findings (service_id, run_id, finding, severity, title, first_seen)"
+			 " VALUES (%d, %d, 'SMB_EXPOSED', 'info', 'x', %d)",
+			 sid, run, at);
+		sql(q);
+		for (int k = 0; k < n_high[i]; k++) {
+			snprintf(q, sizeof q,
+				 "INSERT INTO findings (service_id, run_id, finding, severity, title,"
+				 " first_seen) VALUES (%d, %d, 'HIGH_%d', 'high', 'x', %d)",
+				 sid, run, k, at);
+			sql(q);
+		}
+		snprintf(q, sizeof q,
+			 "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
+			 " service_id, views, search) VALUES ('%s', 445, %d, %d, 1, %d, %d, ' internal ',"
+			 " '%s') ON CONFLICT (ip, port) DO UPDATE SET last_seen = excluded.last_seen,"
+			 " sightings = sightings + 1, run_id = excluded.run_id,"
+			 " service_id = excluded.service_id",
+			 ip, at, at, run, sid, ip);
+		sql(q);
+	}
+}
+
+/* "ip:open_findings ..." of /api/inventory?QUERY */
+static char *order_of(const char *query)
+{
+	static char out[256];
+	json_t *b;
+	assert_int_equal(get("/api/inventory", query, &b), 200);
+	out[0] = '\0';
+	size_t i;
+	json_t *it;
+	json_array_foreach(json_object_get(b, "items"), i, it) {
+		size_t n = strlen(out);
+		snprintf(out + n, sizeof out - n, "%s:%lld ",
+			 json_string_value(json_object_get(it, "ip")) + 8, /* ".2x" of 198.18.1.2x */
+			 (long long)json_integer_value(json_object_get(it, "open_findings")));
+	}
+	json_decref(b);
+	return out;
+}
+
+/* A store written by schema 6 (no open_findings column) is migrated: the
+ * column is backfilled from each service's latest row only, and the sort
+ * by it orders by count, then by address, in both directions; then this
+ * smbwatch keeps it as it stores. */
+static void test_migrate_from_6_sort_by_findings(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/smbw-serve-v6.XXXXXX", path[64], err[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/v6.db", dir);
+	setenv("SMBW_TEST_SCHEMA_MAX", "6", 1);
+	assert_int_equal(store_open(path, &st, err, sizeof err), 0);
+	unsetenv("SMBW_TEST_SCHEMA_MAX");
+	/* run 1 is superseded (.20 had 3: counted, it would sort first) */
+	add_v6_run(1, (const int[]){3, 0, 0, 0});
+	add_v6_run(2, (const int[]){0, 2, 1, 2});
+	store_close(st);
+
+	assert_int_equal(store_open(path, &st, err, sizeof err), 0); /* migrates */
+	assert_string_equal(order_of("sort=findings&order=desc"), ".21:2 .23:2 .22:1 .20:0 ");
+	assert_string_equal(order_of("sort=findings&order=asc"), ".20:0 .22:1 .21:2 .23:2 ");
+	assert_string_equal(order_of("sort=findings&order=desc&per_page=1&page=2"), ".23:2 ");
+	/* the other sorts and a filter show the same counts */
+	assert_string_equal(order_of(""), ".20:0 .21:2 .22:1 .23:2 ");
+	assert_string_equal(order_of("finding=HIGH_1&sort=findings&order=desc"), ".21:2 .23:2 ");
+
+	/* this smbwatch stores on: runs 3 and 4 begin; .21 is fixed (info
+	 * only) in run 4, then run 3's older sighting (4 high) is written
+	 * late: it does not replace the newer run's count */
+	struct store_run r3, r4;
+	memset(&r3, 0, sizeof r3);
+	snprintf(r3.scope, sizeof r3.scope, "sc");
+	snprintf(r3.view, sizeof r3.view, "internal");
+	snprintf(r3.options, sizeof r3.options, "{}");
+	r3.started_at = 1690000000 + 3 * 86400;
+	r4 = r3;
+	assert_int_equal(store_run_begin(st, &r3), 0);
+	assert_int_equal(store_run_begin(st, &r4), 0);
+	const struct {
+		int64_t run;
+		int n_high;
+	} puts[] = {{r4.id, 0}, {r3.id, 4}};
+	for (size_t i = 0; i < 2; i++) {
+		char *rec = record_findings("198.18.1.21", puts[i].n_high);
+		struct store_service s = {.run_id = puts[i].run, .ip = "198.18.1.21", .port = 445,
+					  .scanned_at = r3.started_at, .record = rec};
+		assert_int_equal(store_service_put(st, &s), 0);
+		free(rec);
+	}
+	assert_string_equal(order_of("sort=findings&order=desc"), ".23:2 .22:1 .20:0 .21:0 ");
+	/* the stored count is the one a count of the latest rows gives */
+	json_t *rows = api_rows(st,
+				"SELECT COUNT(*) AS n FROM service_latest l WHERE l.open_findings <>"
+				" (SELECT COUNT(*) FROM findings f WHERE f.service_id = l.service_id"
+				" AND f.severity <> 'info')",
+				NULL, 0);
+	assert_non_null(rows);
+	assert_int_equal(json_integer_value(json_object_get(json_array_get(rows, 0), "n")), 0);
+	json_decref(rows);
+	store_close(st);
+	st = NULL;
+	char cmd[96];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
+/* --- the CSV export in chunks ------------------------------------------- */
+
+/* 1,000 addresses x 3 ports: 3,000 rows, so the export's chunks of 1,000
+ * (api_inventory.c CSV_CHUNK) end between two ports of one address and
+ * the last chunk is full (then an empty one ends it). Every row exactly
+ * once, in (ip, port) order, and cells quoted as RFC 4180 says. */
+static void test_csv_export_chunks(void **state)
+{
+	(void)state;
+	char dir[] = "/tmp/smbw-serve-csv.XXXXXX", path[64], err[256];
+	assert_non_null(mkdtemp(dir));
+	snprintf(path, sizeof path, "%s/csv.db", dir);
+	assert_int_equal(store_open(path, &st, err, sizeof err), 0);
+	sql("INSERT INTO runs (id, scope, view, targets, ports, options, scanner, started_at,"
+	    " ended_at, complete, n_services) VALUES (1, 'sc', 'internal', 't', '445', '{}',"
+	    " 'csv', 1690000000, 1690000010, 1, 3000)");
+	/* address i: 198.18.(i/256).(i%256); the name of the first carries a
+	 * quote and a leading '=' (a formula to a spreadsheet) */
+	sql("WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < 2999)"
+	    " INSERT INTO services (id, run_id, ip, port, scanned_at, record) SELECT i + 1, 1,"
+	    " '198.18.' || ((i / 3) / 256) || '.' || ((i / 3) % 256),"
+	    " CASE i % 3 WHEN 0 THEN 139 WHEN 1 THEN 445 ELSE 8445 END, 1690000000,"
+	    " '{\"type\":\"service\",\"ntlm\":{\"netbios_computer\":\"' ||"
+	    " CASE WHEN i = 0 THEN '=HY\\\"PER' ELSE 'H' || i END || '\"},\"findings\":[]}' FROM n");
+	sql("INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"
+	    " service_id, views, search, open_findings) SELECT ip, port, scanned_at, scanned_at,"
+	    " 1, run_id, id, ' internal ', '', 0 FROM services");
+	json_t *want = api_rows(st, "SELECT ip, port FROM service_latest ORDER BY ip, port", NULL, 0);
+	assert_int_equal(json_array_size(want), 3000);
+
+	unsigned code;
+	char *t = get_text("/api/inventory.csv", "", &code);
+	assert_int_equal(code, 200);
+	size_t rows = 0;
+	char *save = NULL;
+	char *line = strtok_r(t, "\n", &save); /* the header */
+	assert_string_equal(line, "ip,port,name,os,first_seen,last_seen,views,dialects,smb1,"
+				  "signing,findings\r");
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		json_t *w = json_array_get(want, rows++);
+		assert_non_null(w);
+		char head[64];
+		snprintf(head, sizeof head, "\"%s\",\"%lld\",",
+			 json_string_value(json_object_get(w, "ip")),
+			 (long long)json_integer_value(json_object_get(w, "port")));
+		assert_memory_equal(line, head, strlen(head));
+	}
+	assert_int_equal(rows, 3000);
+	free(t);
+	json_decref(want);
+	/* the name cell: defused and its quote doubled */
+	t = get_text("/api/inventory.csv", "q=198.18.0.0/32", &code);
+	assert_non_null(strstr(t, "\"198.18.0.0\",\"139\",\"'=HY\"\"PER\",\"\","));
+	free(t);
+	store_close(st);
+	st = NULL;
+	char cmd[96];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	assert_int_equal(system(cmd), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest auth[] = {
@@ -671,7 +886,9 @@ int main(void)
 	rc |= cmocka_run_group_tests_name("serve api", api, setup_store, teardown_store);
 	const struct CMUnitTest migrate[] = {
 		cmocka_unit_test(test_migrate_from_3),
+		cmocka_unit_test(test_migrate_from_6_sort_by_findings),
+		cmocka_unit_test(test_csv_export_chunks),
 	};
-	rc |= cmocka_run_group_tests_name("serve store migration 4", migrate, NULL, NULL);
+	rc |= cmocka_run_group_tests_name("serve stores of their own", migrate, NULL, NULL);
 	return rc;
 }

@@ -75,4 +75,16 @@ for p in / /static/app.js /static/chart.umd.min.js /api/overview /api/inventory 
 	"/api/latest.xml?run=1" /api/latest.html; do
 	printf '%-60s %s\n' "$p" "$(measure "$p")"
 done
+# the streamed exports: when the first byte arrives (the answer starts)
+# beside the whole transfer above
+ttfb() {
+	local i
+	for i in $(seq "$REPEAT"); do
+		curl -s -o /dev/null -w '%{time_starttransfer}\n' --max-time 600 "http://127.0.0.1:$PORT$1"
+	done | awk '{printf "%.0f\n", $1 * 1000}' | median
+}
+printf '%-60s %s\n' "streamed export" "median ms to the first byte"
+for p in /api/inventory.csv "/api/latest.xml?run=1" /api/latest.html; do
+	printf '%-60s %s\n' "$p" "$(ttfb "$p")"
+done
 echo "serve RSS after: $(awk '/^VmRSS/ {print $2}' "/proc/$SERVE/status") kB"

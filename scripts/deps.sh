@@ -16,6 +16,8 @@ pkgs+=(prometheus curl)
 # xmllint, xsltproc, python3-libnmap and python3-jsonschema check the export
 # formats (tests/integration/test_exports.sh); they are Debian's, for
 # /usr/bin/python3.
+# the provisioned AD DC persona of test_epm.sh (samba, samba-tool domain provision)
+pkgs+=(samba-ad-dc samba-ad-provision samba-dsdb-modules winbind)
 [ "${1:-}" = "--bench" ] && pkgs+=(nmap masscan time)
 # The HTML report's browser test (tests/integration/test_html_report.sh):
 # Debian's chromium and node (npm too where node does not bring its own),

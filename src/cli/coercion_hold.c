@@ -66,7 +66,7 @@ bool coercion_hold_take(struct coercion_hold *h, const struct svc_record *rec)
 	struct svc_record *copy = malloc(sizeof *copy);
 	if (!copy)
 		abort();
-	memcpy(copy, rec, sizeof *copy);
+	record_copy(copy, rec); /* out of memory: kept without its interfaces */
 	grow((void **)&h->kept, &h->cap_kept, h->n_kept, sizeof *h->kept);
 	h->kept[h->n_kept++] = copy;
 	return true;
@@ -81,6 +81,7 @@ void coercion_hold_flush(struct coercion_hold *h, void (*report)(struct svc_reco
 			assess_coercion_relay_target(rec);
 		if (report)
 			report(rec, ud);
+		record_release(rec);
 		free(rec);
 	}
 	h->n_kept = 0;

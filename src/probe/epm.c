@@ -296,6 +296,8 @@ static void report(struct epm_service *s, const struct conv_result *res)
 			record_check_set(rec, RCHK_EPM, RCHK_FAILED, probe_end_name(res->end));
 	}
 	s->done(o, rec, o == SVC_ERROR ? why : NULL, s->ud);
+	if (s->ctx.rec)
+		record_release(s->ctx.rec);
 	free(s->ctx.rec);
 	free(s);
 }

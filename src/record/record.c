@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -11,6 +12,29 @@ void record_init(struct svc_record *r)
 {
 	/* zero is "unknown" for every field (TRI_UNKNOWN, SIGN_UNKNOWN, ...) */
 	memset(r, 0, sizeof *r);
+}
+
+void record_release(struct svc_record *r)
+{
+	free(r->epm.ifaces);
+	record_init(r);
+}
+
+bool record_copy(struct svc_record *dst, const struct svc_record *src)
+{
+	memcpy(dst, src, sizeof *dst);
+	dst->epm.ifaces = NULL;
+	dst->epm.cap_ifaces = 0;
+	if (!src->epm.n_ifaces)
+		return true;
+	dst->epm.ifaces = malloc(src->epm.n_ifaces * sizeof *dst->epm.ifaces);
+	if (!dst->epm.ifaces) {
+		dst->epm.n_ifaces = 0;
+		return false;
+	}
+	memcpy(dst->epm.ifaces, src->epm.ifaces, src->epm.n_ifaces * sizeof *dst->epm.ifaces);
+	dst->epm.cap_ifaces = src->epm.n_ifaces;
+	return true;
 }
 
 void record_set_str(char *dst, size_t dstsz, const char *s)
@@ -76,6 +100,14 @@ struct rec_epm_iface *record_epm_iface(struct svc_record *r, const char *uuid, u
 			return &e->ifaces[i];
 	if (e->n_ifaces >= REC_MAX_EPM_IFACES)
 		return NULL;
+	if (e->n_ifaces == e->cap_ifaces) {
+		unsigned cap = e->cap_ifaces ? e->cap_ifaces * 2 : 16;
+		struct rec_epm_iface *v = realloc(e->ifaces, cap * sizeof *v);
+		if (!v)
+			return NULL;
+		e->ifaces = v;
+		e->cap_ifaces = cap;
+	}
 	struct rec_epm_iface *f = &e->ifaces[e->n_ifaces++];
 	memset(f, 0, sizeof *f);
 	record_set_str(f->uuid, sizeof f->uuid, uuid);

@@ -114,9 +114,13 @@ struct rec_relay {
 };
 
 /* The RPC endpoint mapper on TCP 135 (probe/epm.c): every registered
- * interface with its bindings, grouped by interface (uuid + version). */
+ * interface with its bindings, grouped by interface (uuid + version).
+ * The interfaces live on the heap, allocated as the walk finds them: a
+ * record without 135 pays a pointer for them, not 55 kB (the nmap XML
+ * writer keeps every record of a scan). Samba's AD DC lists 17 bindings of
+ * its mgmt interface: 32 keeps them all. */
 #define REC_MAX_EPM_IFACES 128
-#define REC_MAX_EPM_BINDINGS 4
+#define REC_MAX_EPM_BINDINGS 32
 #define REC_MAX_EPM_ADDRS 16
 struct rec_epm_iface {
 	char uuid[40];       /* 8-4-4-4-12, lower case */
@@ -129,8 +133,10 @@ struct rec_epm {
 	bool present;        /* the mapper answered ept_lookup */
 	bool complete;       /* walked to its end (not cut by a limit or an error) */
 	unsigned n_entries;  /* entries seen (one per interface and binding) */
-	unsigned n_ifaces;
-	struct rec_epm_iface ifaces[REC_MAX_EPM_IFACES];
+	unsigned n_ifaces, cap_ifaces;
+	/* NULL until the first interface; record_release frees it,
+	 * record_copy duplicates it (a plain struct copy would share it) */
+	struct rec_epm_iface *ifaces;
 	/* IObjectExporter::ServerAlive2 on the same port: every network
 	 * address the host lists (names and IPs), when it answered */
 	bool has_addresses;
@@ -225,6 +231,13 @@ struct svc_record {
 };
 
 void record_init(struct svc_record *r);
+/* Free what the record holds on the heap (its epm interfaces) and leave
+ * it as record_init does; before free() or reuse. */
+void record_release(struct svc_record *r);
+/* dst = src, with its own copy of the heap parts (dst's own are not freed:
+ * dst is uninitialised or released). false when out of memory (dst then
+ * has no epm interfaces). */
+bool record_copy(struct svc_record *dst, const struct svc_record *src);
 /* Copy s into dst[dstsz], cut if needed, always NUL-terminated. */
 void record_set_str(char *dst, size_t dstsz, const char *s);
 /* Append {stage, message}; printf-style; silently drops past REC_MAX_ERRORS. */

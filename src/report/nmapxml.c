@@ -490,7 +490,7 @@ static void nx_service(void *st, const struct svc_record *rec)
 		s->recs = v;
 		s->cap = cap;
 	}
-	s->recs[s->n++] = *rec;
+	record_copy(&s->recs[s->n++], rec); /* out of memory: without its 135 interfaces */
 }
 
 static int by_address(const void *a, const void *b)
@@ -571,6 +571,8 @@ static void nx_finish(void *st, const struct scan_summary *sum)
 static void nx_close(void *st)
 {
 	struct nx_state *s = st;
+	for (size_t i = 0; i < s->n; i++)
+		record_release(&s->recs[i]);
 	free(s->recs);
 	free(s->args);
 	free(s->ports);

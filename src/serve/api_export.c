@@ -31,6 +31,7 @@ static int export_service(const struct store_service *svc, void *ud)
 	json_t *o = json_loads(svc->record, 0, NULL);
 	if (o && record_from_json(o, svc->scanned_at, c->rec) == 0)
 		report_service(c->rep, c->rec);
+	record_release(c->rec); /* reused for the next: its interfaces go */
 	json_decref(o);
 	return 0;
 }

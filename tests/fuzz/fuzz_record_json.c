@@ -29,6 +29,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		json_decref(j1);
 		json_decref(j2);
 	}
+	record_release(&a); /* the epm interfaces are on the heap */
+	record_release(&b);
 	json_decref(o);
 	return 0;
 }

@@ -8,6 +8,13 @@
 # (tests/responders/impacket_epm_dump.py, the peer), and COERCION_SURFACE
 # present on the first (spoolss, netdfs, FSRVP are registered there) and
 # absent on the second (the negative control). Nothing listed is called.
+# "addc" (198.18.1.53, SMBW_LAB_ADDC=1) is a provisioned Samba AD DC
+# (samba-tool domain provision into the lab dir, then `samba`), provisioned
+# once per run by lab_up and used by every AD DC case below. What it costs,
+# measured on the 2-core CI machine (loaded by a parallel build): provision
+# 34-102 s wall, 7.6 s CPU, 131 MB peak RSS; `samba` up (135, 88, 389, 445,
+# UDP 137 bound) in 8 s; the running DC ~200 MB PSS (the test prints the
+# figures of its own run as TAP comments).
 # Prints TAP.
 #   SMBWATCH=path/to/smbwatch tests/integration/test_epm.sh
 set -uo pipefail # no -e: a failed assertion must not stop the test
@@ -15,19 +22,37 @@ set -uo pipefail # no -e: a failed assertion must not stop the test
 . "$(dirname "$0")/../lib/lab_test.sh"
 export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwep$$}
 export SMBW_LAB_EPM=1
+export SMBW_LAB_ADDC=1
 SCAN_TIMEOUT=${SCAN_TIMEOUT:-300}
 PEER=$ROOT/tests/responders/impacket_epm_dump.py
 EPM_IP=198.18.1.50
 WINREG_IP=198.18.1.51
+ADDC_IP=198.18.1.53
 
 need_root "integration test needs root (network namespaces, samba-dcerpcd)"
-need_tools jq ip smbd timeout
+need_tools jq ip smbd timeout samba samba-tool
 need_smbwatch
 [ -x /usr/libexec/samba/samba-dcerpcd ] || { not_ok "samba-dcerpcd installed"; finish; exit 1; }
 
 work_dir epm
 lab_up
-ok "lab up (with the endpoint-mapper personas)"
+ok "lab up (with the endpoint-mapper personas and the AD DC)"
+LABDIR=$(cat "${SMBW_LAB_STATE:-/run/smbwatch-lab}/$SMBW_LAB_PREFIX.dir")
+# the AD DC's cost: provision and start seconds, and the memory of the
+# samba process tree (PSS: shared pages counted once)
+addc_tree() { # samba's pid and all its descendants
+	local todo=("$(cat "$LABDIR/addc/pid/samba.pid")") p
+	while [ ${#todo[@]} -gt 0 ]; do
+		p=${todo[0]}
+		todo=("${todo[@]:1}")
+		echo "$p"
+		# shellcheck disable=SC2207
+		todo+=($(ps -o pid= --ppid "$p"))
+	done
+}
+pss=$(for p in $(addc_tree); do awk '/^Pss:/ { print $2 }' "/proc/$p/smaps_rollup" 2>/dev/null; done |
+	awk '{ s += $1 } END { printf "%.0f", s / 1024 }')
+echo "# AD DC: provision $(cat "$LABDIR/addc/provision.time") s, samba up in $(cat "$LABDIR/addc/start.time") s, $(addc_tree | wc -l) processes, ${pss} MB PSS"
 
 timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db --no-progress -p 135,445 \
 	--format jsonl -o "$WORK/run.jsonl" "$EPM_IP" "$WINREG_IP" 198.18.1.10 2>"$WORK/err.txt"
@@ -39,6 +64,10 @@ rec() { # IP PORT JQ
 }
 # "uuid vX.Y binding" lines, sorted: what smbwatch recorded, what impacket lists
 ours() { rec "$1" 135 '.epm.interfaces[] | .uuid + " v" + .version + " " + .bindings[]' | tr -d '"' | sed 's/\\\\/\\/g' | sort; }
+ours_in() { # FILE IP: as ours, from another run's file
+	jq -c --arg ip "$2" 'select(.type == "service" and .ip == $ip and .port == 135) | .epm.interfaces[] | .uuid + " v" + .version + " " + .bindings[]' "$1" |
+		tr -d '"' | sed 's/\\\\/\\/g' | sort
+}
 peer() { "$LAB" exec /usr/bin/python3 "$PEER" "$1" | sort; }
 
 # --- epm: every rpcd of Samba 4.17 --------------------------------------------
@@ -96,6 +125,30 @@ eq "epm-winreg: no finding at all (no coercion interface)" "$(rec $WINREG_IP 135
 eq "epm-winreg: nothing on 445" "$(rec $WINREG_IP 445 '.port' | wc -l)" 0
 eq "smb1-and-2 (.10): 135 closed, no record" "$(rec 198.18.1.10 135 '.port' | wc -l)" 0
 eq "smb1-and-2 (.10): its 445 record is there (control)" "$(rec 198.18.1.10 445 '.port')" 445
+
+# --- addc: a provisioned Samba AD DC ----------------------------------------
+timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db --no-progress -p 135 \
+	--format jsonl -o "$WORK/addc.jsonl" "$ADDC_IP" 2>/dev/null
+eq "addc: scan of 135 exits 0" "$?" 0
+arec() { jq -c "select(.type == \"service\" and .port == ${2:-135}) | $1" "$WORK/addc.jsonl"; }
+eq "addc: walked to the end" "$(arec '.epm.complete')" true
+eq "addc: Netlogon is registered" \
+	"$(arec '[.epm.interfaces[] | select(.uuid == "12345678-1234-abcd-ef00-01234567cffb") | .name]')" '["MS-NRPC Netlogon"]'
+eq "addc: drsuapi is registered" \
+	"$(arec '[.epm.interfaces[] | select(.uuid == "e3514235-4b06-11d1-ab04-00c04fc2dcd2") | .name]')" '["MS-DRSR drsuapi"]'
+eq "addc: the DC role is set" "$(arec '.epm.role')" '"domain controller"'
+PEER_ADDC=$(peer $ADDC_IP)
+# measured on Samba 4.17.12: 53 entries, 17 of them bindings of the mgmt
+# interface (afa8bd80-...), beyond the 4 per interface the record once kept
+eq "addc: impacket lists 53 entries" "$(wc -l <<<"$PEER_ADDC")" 53
+eq "addc: smbwatch counted 53 entries" "$(arec '.epm.entries')" 53
+eq "addc: every entry agrees with impacket, line for line" "$(ours_in "$WORK/addc.jsonl" $ADDC_IP)" "$PEER_ADDC"
+# Samba's AD DC registers no coercion interface on 135 (no spoolss, netdfs,
+# FSRVP or MS-EFSR in its mapper): no COERCION_SURFACE. The positive control
+# for "high on a DC" is the MS-RPCE responder below (MS-EFSR and Netlogon).
+eq "addc: no coercion interface registered (Samba AD DC has none)" \
+	"$(arec '[.epm.interfaces[] | select(.coercion)] | length')" 0
+eq "addc: hence no COERCION_SURFACE" "$(arec '[.findings[].id] | index("COERCION_SURFACE")')" null
 
 # --- the writers and the check table ------------------------------------------
 timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db --no-progress -p 135 \
@@ -162,7 +215,6 @@ DB=$WORK/epm.db
 timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --db "$DB" --no-progress -p 135 \
 	"$EPM_IP" "$WINREG_IP" >/dev/null 2>&1
 eq "store: first run exits 0" "$?" 0
-LABDIR=$(cat "${SMBW_LAB_STATE:-/run/smbwatch-lab}/$SMBW_LAB_PREFIX.dir")
 old_pid=$(cat "$LABDIR/epm-winreg/pid/samba-dcerpcd.pid")
 kill "$old_pid"
 gone=1

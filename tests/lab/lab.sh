@@ -36,6 +36,11 @@
 #                    samba-dcerpcd on TCP 135; set it for every call too
 #   SMBW_LAB_NBNS=1  also the NetBIOS name service persona (.60: nmbd alone,
 #                    UDP 137, no smbd: TCP 139/445 closed); every call too
+#   SMBW_LAB_ADDC=1  also a provisioned Samba AD DC (.53, LABAD /
+#                    labad.smbwatch.test): `samba-tool domain provision` into
+#                    the lab dir, then `samba` (135, 88, 389, 445, UDP 137);
+#                    every call too. Costs ~35 s of provision (7 s CPU,
+#                    131 MB peak RSS) and ~200 MB of RSS while it runs.
 set -euo pipefail
 
 KIND=lab
@@ -85,6 +90,10 @@ if [ "${SMBW_LAB_EPM:-0}" = 1 ]; then
 		"epm-winreg|$NET.51|/usr/libexec/samba/rpcd_epmapper /usr/libexec/samba/rpcd_winreg"
 	)
 fi
+ADDC_IP=$NET.53   # SMBW_LAB_ADDC=1: samba (the AD DC daemon), test_epm.sh
+ADDC_REALM=LABAD.SMBWATCH.TEST
+ADDC_DOMAIN=LABAD
+ADDC_NAME=LABDC
 ECHO_IP=$NET.20   # socat echo on 445: answers with whatever it receives
 MUTE_IP=$NET.21   # accepts on 445 and never sends a byte
 CLOSED_IP=$NET.30 # address answers, no listener: RST on every port
@@ -122,6 +131,48 @@ wait_udp() {
 		sleep 0.2
 	done
 	die "UDP $1 not bound after 20 s (see $(lab_dir)/nmbd/smbd.log)"
+}
+
+# provision_addc DIR: a new AD domain whose every file lives under DIR
+# (--targetdir and the --option lines: nothing in /etc/samba, /var/lib/samba
+# or /var/log/samba). No DNS server (53 stays closed); the replication,
+# KCC, DNS-update and NTP-signing services are off: nothing in the lab uses
+# them and they cost CPU. Provisioning only writes files: it runs here, the
+# daemon runs in the hosts namespace. Its wall time goes to DIR/provision.time.
+provision_addc() {
+	local dir=$1 t0 t1
+	mkdir -p "$dir"/{pid,ncalrpc,winbindd,ntp_signd}
+	t0=$(date +%s.%N)
+	samba-tool domain provision --realm="$ADDC_REALM" --domain="$ADDC_DOMAIN" \
+		--server-role=dc --dns-backend=NONE --host-name="$ADDC_NAME" --host-ip="$ADDC_IP" \
+		--adminpass='Lab-Admin-Pass-1' --targetdir="$dir" \
+		--option="interfaces = $ADDC_IP/32" --option="bind interfaces only = yes" \
+		--option="pid directory = $dir/pid" --option="ncalrpc dir = $dir/ncalrpc" \
+		--option="winbindd socket directory = $dir/winbindd" \
+		--option="ntp signd socket directory = $dir/ntp_signd" \
+		--option="log file = $dir/samba.log" --option="max log size = 0" \
+		--option="server services = s3fs, rpc, nbt, ldap, cldap, kdc, winbindd" \
+		--option="dns proxy = no" --option="multicast dns register = no" \
+		--option="load printers = no" --option="printcap name = /dev/null" \
+		>"$dir/provision.log" 2>&1 || die "samba-tool domain provision failed (see $dir/provision.log)"
+	t1=$(date +%s.%N)
+	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f\n", b - a }' >"$dir/provision.time"
+}
+
+# wait_addc: the AD DC's listeners (135, 88, 389, 445) and its name service
+# (UDP 137). samba starts its services one by one: a hang bound, not a wait.
+wait_addc() {
+	local i have w missing
+	for ((i = 0; i < 600; i++)); do
+		have=$(in_hosts ss -Hltun | awk '{print $1 " " $5}')
+		missing=()
+		for w in "tcp $ADDC_IP:135" "tcp $ADDC_IP:88" "tcp $ADDC_IP:389" "tcp $ADDC_IP:445" "udp $ADDC_IP:137"; do
+			grep -qxF "$w" <<<"$have" || missing+=("$w")
+		done
+		[ ${#missing[@]} -eq 0 ] && return 0
+		sleep 0.2
+	done
+	die "AD DC not up after 120 s: ${missing[*]} (see $(lab_dir)/addc/samba.log)"
 }
 
 # --- smb.conf for one persona ------------------------------------------------
@@ -198,6 +249,10 @@ cmd_up() {
 		ip -n "$NS_HOSTS" addr add "$NBNS_IP/32" dev lo
 		write_nmbd_conf "$dir/nmbd"
 	fi
+	if [ "${SMBW_LAB_ADDC:-0}" = 1 ]; then
+		ip -n "$NS_HOSTS" addr add "$ADDC_IP/32" dev lo
+		provision_addc "$dir/addc"
+	fi
 
 	# every daemon is started by one script run under reaper.py
 	{
@@ -213,12 +268,18 @@ cmd_up() {
 		echo "socat 'TCP-LISTEN:445,bind=$ECHO_IP,fork,reuseaddr' EXEC:cat </dev/null >'$dir/socat-echo.log' 2>&1 &"
 		echo "socat -u 'TCP-LISTEN:445,bind=$MUTE_IP,fork,reuseaddr' OPEN:/dev/null </dev/null >'$dir/socat-mute.log' 2>&1 &"
 		[ "${SMBW_LAB_NBNS:-0}" = 1 ] && echo "nmbd -D -s '$dir/nmbd/smb.conf'"
+		# date +%s.%N first: wait_addc's end minus it is the start time
+		[ "${SMBW_LAB_ADDC:-0}" = 1 ] && echo "date +%s.%N >'$dir/addc/start.t0'; samba -D -s '$dir/addc/etc/smb.conf'"
 		true
 	} >"$dir/daemons.sh"
 	ns_start_daemons "the daemons" "$dir/reaper.log and $dir/*/smbd.log"
 	listen+=("$ECHO_IP:445" "$MUTE_IP:445")
 	wait_listen "${listen[@]}"
 	[ "${SMBW_LAB_NBNS:-0}" = 1 ] && wait_udp "$NBNS_IP:137"
+	if [ "${SMBW_LAB_ADDC:-0}" = 1 ]; then
+		wait_addc
+		awk -v a="$(cat "$dir/addc/start.t0")" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f\n", b - a }' >"$dir/addc/start.time"
+	fi
 	UP_OK=1
 	echo "lab up: $dir (scanner netns $NS_SCAN = $SCAN_IP4, hosts netns $NS_HOSTS)"
 }

@@ -76,6 +76,7 @@ static void epm_json(const struct svc_record *r, json_t *root)
 	json_object_set_new(o, "complete", json_boolean(r->epm.complete));
 	if (epm_is_dc(r))
 		json_object_set_new(o, "role", json_string("domain controller"));
+	record_json_set_str(o, "arch", r->epm.arch);
 	if (r->epm.has_addresses) {
 		json_t *a = json_array();
 		for (unsigned i = 0; i < r->epm.n_addresses; i++)
@@ -92,9 +93,10 @@ static void epm_text(const struct svc_record *r, char *line, size_t linesz)
 	char words[384], list[256];
 	unsigned n = epm_coercion_list(r, list, sizeof list);
 	snprintf(words, sizeof words, "RPC" CHECK_NBSP "endpoint" CHECK_NBSP "mapper:" CHECK_NBSP
-		 "%u" CHECK_NBSP "interfaces%s%s%s",
+		 "%u" CHECK_NBSP "interfaces%s%s%s%s%s",
 		 r->epm.n_ifaces, n ? ", coercion: " : "", n ? list : "",
-		 epm_is_dc(r) ? ", domain controller" : "");
+		 epm_is_dc(r) ? ", domain controller" : "", r->epm.arch[0] ? ", arch " : "",
+		 r->epm.arch[0] ? r->epm.arch : "");
 	check_join(line, linesz, words);
 	if (r->epm.has_addresses) {
 		char addrs[256] = "";

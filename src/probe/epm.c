@@ -240,8 +240,41 @@ const struct probe_ops probe_oxid = {
 	.finish = oxid_finish,
 };
 
-/* The service: the walk, then ServerAlive2 on a second connection, reported
- * as service_start reports. */
+/* 64-bit or not, on a third connection: a BIND of EPM offering NDR64 only
+ * (impacket's getArch.py asks the same); nothing is called. */
+static int arch_start(void *vst, struct probe_ctx *ctx, struct wr *out)
+{
+	(void)vst;
+	(void)ctx;
+	int rc = dcerpc_bind_encode_xfer(out, 1, &dcerpc_epm, &dcerpc_ndr64);
+	return rc == WIRE_OK ? PROBE_SEND_RPC : rc;
+}
+
+static int arch_on_frame(void *vst, struct probe_ctx *ctx, struct rd *msg, struct wr *out)
+{
+	(void)vst;
+	(void)out;
+	struct dcerpc_pdu pdu;
+	int rc = dcerpc_pdu_decode(msg, &pdu);
+	if (rc != WIRE_OK)
+		return rc;
+	const char *arch = epm_arch_name(epm_arch_of_bind_answer(&pdu));
+	if (arch)
+		record_set_str(ctx->rec->epm.arch, sizeof ctx->rec->epm.arch, arch);
+	return PROBE_DONE;
+}
+
+const struct probe_ops probe_epm_arch = {
+	.name = "epm-arch",
+	.help = "EPM bind offering NDR64 on TCP 135: 64-bit or not",
+	.state_size = 1,
+	.start = arch_start,
+	.on_frame = arch_on_frame,
+	.finish = oxid_finish,
+};
+
+/* The service: the walk, then ServerAlive2 and the NDR64 bind on
+ * connections of their own, reported as service_start reports. */
 struct epm_service {
 	struct engine *e;
 	struct sockaddr_storage sa;
@@ -253,11 +286,20 @@ struct epm_service {
 
 static void report(struct epm_service *s, const struct conv_result *res);
 
-static void oxid_conv_done(const struct conv_result *res, void *ud)
+static void arch_conv_done(const struct conv_result *res, void *ud)
 {
 	struct epm_service *s = ud;
 	(void)res;
 	report(s, &s->walk);
+}
+
+static void oxid_conv_done(const struct conv_result *res, void *ud)
+{
+	struct epm_service *s = ud;
+	(void)res;
+	struct conv *c = conv_start(s->e, (struct sockaddr *)&s->sa, NULL, &probe_epm_arch, &s->ctx,
+				    arch_conv_done, s);
+	conv_set_dcerpc(c);
 }
 
 static void epm_conv_done(const struct conv_result *res, void *ud)

@@ -15,6 +15,7 @@
 
 extern const struct probe_ops probe_epm;
 extern const struct probe_ops probe_oxid; /* ServerAlive2: the host's addresses */
+extern const struct probe_ops probe_epm_arch; /* a BIND offering NDR64: 64-bit or not */
 
 /* The service at sa (port 135), reported like service_start reports an SMB
  * service: SVC_OPEN with the record when the mapper answered. */

@@ -140,6 +140,8 @@ struct rec_epm {
 	/* IObjectExporter::ServerAlive2 on the same port: every network
 	 * address the host lists (names and IPs), when it answered */
 	bool has_addresses;
+	/* "x64" / "x86" from a BIND offering NDR64 only; "" unknown */
+	char arch[4];
 	unsigned n_addresses;
 	char addresses[REC_MAX_EPM_ADDRS][64];
 };

@@ -75,9 +75,15 @@ static bool syntax_encode(struct wr *w, const struct dcerpc_syntax *s)
 
 int dcerpc_bind_encode(struct wr *w, uint32_t call_id, const struct dcerpc_syntax *abstract)
 {
+	return dcerpc_bind_encode_xfer(w, call_id, abstract, &dcerpc_ndr);
+}
+
+int dcerpc_bind_encode_xfer(struct wr *w, uint32_t call_id, const struct dcerpc_syntax *abstract,
+			    const struct dcerpc_syntax *xfer)
+{
 	size_t start = w->len, len_at;
 
-	if (!abstract)
+	if (!abstract || !xfer)
 		return WIRE_MALFORMED;
 	/* C706 12.6.4.3 bind: max_xmit_frag, max_recv_frag, assoc_group_id,
 	 * p_context_elem (n_context_elem u8, 3 reserved, then each element:
@@ -85,7 +91,7 @@ int dcerpc_bind_encode(struct wr *w, uint32_t call_id, const struct dcerpc_synta
 	if (!hdr_encode(w, DCERPC_PTYPE_BIND, call_id, &len_at) || !wr_u16le(w, DCERPC_MAX_FRAG) ||
 	    !wr_u16le(w, DCERPC_MAX_FRAG) || !wr_u32le(w, 0) || !wr_u8(w, 1) || !wr_zeros(w, 3) ||
 	    !wr_u16le(w, 0) || !wr_u8(w, 1) || !wr_u8(w, 0) || !syntax_encode(w, abstract) ||
-	    !syntax_encode(w, &dcerpc_ndr))
+	    !syntax_encode(w, xfer))
 		return w->err;
 	return frag_patch(w, start, len_at);
 }
@@ -149,7 +155,7 @@ static int bind_decode(struct rd *p, struct dcerpc_pdu *out)
  * string, then padding to 4, then the result list. */
 static int bind_ack_decode(struct rd *p, struct dcerpc_pdu *out)
 {
-	uint16_t sec_len, reason;
+	uint16_t sec_len;
 	uint8_t n_results;
 
 	if (!rd_skip(p, 2 + 2 + 4) || !rd_u16le(p, &sec_len) || !rd_skip(p, sec_len) ||
@@ -160,8 +166,15 @@ static int bind_ack_decode(struct rd *p, struct dcerpc_pdu *out)
 	if (n_results == 0)
 		return WIRE_MALFORMED;
 	/* p_result_t: result, provider reason, accepted transfer syntax */
-	if (!rd_u16le(p, &out->ack_result) || !rd_u16le(p, &reason) || !rd_skip(p, 20))
-		return p->err;
+	for (unsigned i = 0; i < n_results; i++) {
+		struct dcerpc_ack_result res;
+		if (!rd_u16le(p, &res.result) || !rd_u16le(p, &res.reason) || !syntax_decode(p, &res.xfer))
+			return i ? WIRE_OK : p->err; /* the first is the one everyone needs */
+		if (i == 0)
+			out->ack_result = res.result;
+		if (out->n_results < DCERPC_MAX_CTX)
+			out->results[out->n_results++] = res;
+	}
 	return WIRE_OK;
 }
 

@@ -56,6 +56,21 @@ struct dcerpc_ctx {
 /* BIND with one context (id 0): abstract syntax, NDR transfer syntax,
  * max fragments 4280. */
 int dcerpc_bind_encode(struct wr *w, uint32_t call_id, const struct dcerpc_syntax *abstract);
+/* The same with the transfer syntax given (NDR64: the 64-bit question). */
+int dcerpc_bind_encode_xfer(struct wr *w, uint32_t call_id, const struct dcerpc_syntax *abstract,
+			    const struct dcerpc_syntax *xfer);
+
+/* bind_ack p_result_t (C706 12.6.3.1): result 0 acceptance, 1 user
+ * rejection, 2 provider rejection (3: MS-RPCE bind-time feature
+ * negotiation acknowledgment); the provider reason of a rejection
+ * (2 = proposed transfer syntaxes not supported); the syntax accepted. */
+#define DCERPC_RESULT_ACCEPT 0
+#define DCERPC_RESULT_PROVIDER_REJECT 2
+#define DCERPC_REASON_XFER_NOT_SUPPORTED 2
+struct dcerpc_ack_result {
+	uint16_t result, reason;
+	struct dcerpc_syntax xfer;
+};
 
 struct dcerpc_pdu {
 	uint8_t ptype;
@@ -72,6 +87,8 @@ struct dcerpc_pdu {
 	uint16_t ctx_id, opnum;
 	/* bind_ack */
 	uint16_t ack_result;   /* result of the first context: 0 = acceptance */
+	uint8_t n_results;     /* the first DCERPC_MAX_CTX results, in context order */
+	struct dcerpc_ack_result results[DCERPC_MAX_CTX];
 	/* response */
 	uint32_t alloc_hint;
 	struct rd stub;        /* request / response stub data (view) */

@@ -30,6 +30,31 @@ const struct dcerpc_syntax dcerpc_epm = {
 /* a tower has a handful of floors; more is not a tower we know */
 #define EPM_MAX_FLOORS 8
 
+enum epm_arch epm_arch_of_bind_answer(const struct dcerpc_pdu *pdu)
+{
+	if (pdu->ptype != DCERPC_PTYPE_BIND_ACK || pdu->n_results == 0)
+		return EPM_ARCH_UNKNOWN; /* a bind_nak or a fault says nothing of NDR64 */
+	const struct dcerpc_ack_result *r = &pdu->results[0];
+	if (r->result == DCERPC_RESULT_ACCEPT)
+		return dcerpc_syntax_equal(&r->xfer, &dcerpc_ndr64) ? EPM_ARCH_X64 : EPM_ARCH_UNKNOWN;
+	if (r->result == DCERPC_RESULT_PROVIDER_REJECT && r->reason == DCERPC_REASON_XFER_NOT_SUPPORTED)
+		return EPM_ARCH_X86;
+	return EPM_ARCH_UNKNOWN;
+}
+
+const char *epm_arch_name(enum epm_arch a)
+{
+	switch (a) {
+	case EPM_ARCH_X64:
+		return "x64";
+	case EPM_ARCH_X86:
+		return "x86";
+	case EPM_ARCH_UNKNOWN:
+		break;
+	}
+	return NULL;
+}
+
 bool epm_handle_is_null(const uint8_t handle[20])
 {
 	for (unsigned i = 0; i < 20; i++)

@@ -73,6 +73,14 @@ int epm_lookup_resp_decode(const struct rd *stub, struct epm_lookup_resp *out);
 /* One tower's octets (twr_t's tower_octet_string). */
 int epm_tower_decode(const struct rd *octets, struct epm_tower *out);
 
+/* 64-bit or not, from the answer to a BIND of EPM offering only NDR64 (as
+ * impacket's getArch.py asks): accepted = x64; a provider rejection for
+ * "transfer syntaxes not supported" = x86 (what getArch reports; Samba
+ * answers so on any CPU: it has no NDR64); anything else = unknown. */
+enum epm_arch { EPM_ARCH_UNKNOWN = 0, EPM_ARCH_X86, EPM_ARCH_X64 };
+enum epm_arch epm_arch_of_bind_answer(const struct dcerpc_pdu *pdu);
+const char *epm_arch_name(enum epm_arch a); /* "x64", "x86"; NULL unknown */
+
 /* Is the handle all zero (no more entries)? */
 bool epm_handle_is_null(const uint8_t handle[20]);
 

@@ -1,5 +1,6 @@
 /* fuzz_epm.c - ept_lookup response stub decoder (entries, annotations and
- * the protocol towers inside), and the tower decoder on the same bytes. */
+ * the protocol towers inside), the tower decoder on the same bytes, and the
+ * NDR64 bind's answer (a whole PDU: bind_ack results, the arch read). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,5 +33,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (epm_tower_decode(&r, &t) == WIRE_OK)
 		check_tower(&t);
+	struct dcerpc_pdu pdu;
+	struct rd p;
+	rd_init(&p, data, size);
+	if (dcerpc_pdu_decode(&p, &pdu) == WIRE_OK) {
+		if (pdu.n_results > DCERPC_MAX_CTX)
+			abort();
+		enum epm_arch a = epm_arch_of_bind_answer(&pdu);
+		if (a != EPM_ARCH_UNKNOWN && (pdu.ptype != DCERPC_PTYPE_BIND_ACK || !epm_arch_name(a)))
+			abort();
+	}
 	return 0;
 }

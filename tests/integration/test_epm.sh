@@ -25,6 +25,7 @@ export SMBW_LAB_EPM=1
 export SMBW_LAB_ADDC=1
 SCAN_TIMEOUT=${SCAN_TIMEOUT:-300}
 PEER=$ROOT/tests/responders/impacket_epm_dump.py
+ARCH_PEER=$ROOT/tests/responders/impacket_getarch.py
 EPM_IP=198.18.1.50
 WINREG_IP=198.18.1.51
 ADDC_IP=198.18.1.53
@@ -69,6 +70,7 @@ ours_in() { # FILE IP: as ours, from another run's file
 		tr -d '"' | sed 's/\\\\/\\/g' | sort
 }
 peer() { "$LAB" exec /usr/bin/python3 "$PEER" "$1" | sort; }
+arch_peer() { "$LAB" exec /usr/bin/python3 "$ARCH_PEER" "$1"; }
 
 # --- epm: every rpcd of Samba 4.17 --------------------------------------------
 eq "epm: one record on 135" "$(rec $EPM_IP 135 '.port' | wc -l)" 1
@@ -102,6 +104,10 @@ eq "epm: impacket lists 38 entries too" "$(wc -l <<<"$PEER_EPM")" 38
 eq "epm: every entry agrees with impacket (uuid, version, binding)" "$(ours $EPM_IP)" "$PEER_EPM"
 # Samba's smbd on 445 of the same host does not require signing: a relay
 # target, so the coerced authentication can be relayed back to it
+# Samba has no NDR64: it refuses the NDR64-only bind for the transfer
+# syntax, on any CPU; getArch.py's reading of that is "x86", and so is ours
+eq "epm: impacket's getArch reading: x86 (Samba refuses NDR64)" "$(arch_peer $EPM_IP)" x86
+eq "epm: arch agrees with it" "$(rec $EPM_IP 135 '.epm.arch')" '"x86"'
 eq "epm: its SMB service on 445 is a relay target" "$(rec $EPM_IP 445 '.relay.target')" true
 eq "epm: COERCION_SURFACE, high (the host is a relay target)" \
 	"$(rec $EPM_IP 135 '.findings[] | select(.id == "COERCION_SURFACE") | .severity')" '"high"'
@@ -146,6 +152,8 @@ eq "addc: every entry agrees with impacket, line for line" "$(ours_in "$WORK/add
 # Samba's AD DC registers no coercion interface on 135 (no spoolss, netdfs,
 # FSRVP or MS-EFSR in its mapper): no COERCION_SURFACE. The positive control
 # for "high on a DC" is the MS-RPCE responder below (MS-EFSR and Netlogon).
+eq "addc: impacket's getArch reading: x86" "$(arch_peer $ADDC_IP)" x86
+eq "addc: arch agrees with it" "$(arec '.epm.arch')" '"x86"'
 eq "addc: no coercion interface registered (Samba AD DC has none)" \
 	"$(arec '[.epm.interfaces[] | select(.coercion)] | length')" 0
 eq "addc: hence no COERCION_SURFACE" "$(arec '[.findings[].id] | index("COERCION_SURFACE")')" null
@@ -161,7 +169,7 @@ eq "-p 135 alone exits 0" "$?" 0
 eq "-p 135 alone: COERCION_SURFACE medium (no relay verdict known)" \
 	"$(jq -c 'select(.type == "service") | .findings[] | select(.id == "COERCION_SURFACE") | .severity' "$WORK/only135.jsonl")" '"medium"'
 has "text: the mapper's words" "$(tr '\n' ' ' <"$WORK/run.txt" | tr -s ' ')" \
-	"RPC endpoint mapper: 15 interfaces, coercion: MS-FSRVP (ShadowCoerce), MS-RPRN print spooler (PrinterBug), MS-DFSNM netdfs (DFSCoerce)"
+	"RPC endpoint mapper: 15 interfaces, coercion: MS-FSRVP (ShadowCoerce), MS-RPRN print spooler (PrinterBug), MS-DFSNM netdfs (DFSCoerce), arch x86"
 timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db --no-progress -p 135 --format csv \
 	"$EPM_IP" >"$WORK/run.csv" 2>/dev/null
 eq "csv scan exits 0" "$?" 0
@@ -201,6 +209,10 @@ eq "dcom: Netlogon registered: a domain controller" "$(drec '.epm.role')" '"doma
 eq "dcom: COERCION_SURFACE high (a DC), PetitPotam both ways" \
 	"$(drec '.findings[] | select(.id == "COERCION_SURFACE") | [.severity, .evidence]')" \
 	'["high","registered on TCP 135: MS-EFSR (efsrpc) (PetitPotam), MS-EFSR (lsarpc pipe) (PetitPotam); a domain controller (Netlogon registered)"]'
+# the positive control of arch: the responder accepts NDR64 as a 64-bit
+# Windows does
+eq "dcom: impacket's getArch reading: x64" "$(arch_peer $DCOM_IP)" x64
+eq "dcom: arch x64, agreeing" "$(drec '.epm.arch')" '"x64"'
 eq "dcom: ServerAlive2's addresses" "$(drec '.epm.addresses')" '["LAB-DCOM","198.18.1.52","198.19.7.5"]'
 eq "dcom: MULTI_HOMED for the address in another segment" \
 	"$(drec '.findings[] | select(.id == "MULTI_HOMED") | [.severity, .evidence]')" \

@@ -5,7 +5,10 @@
 # IObjectExporter (ServerAlive2) nor an MS-EFSR endpoint nor, as a standalone
 # server, Netlogon.
 #
-# - BIND (C706 12.6.4.3) -> BIND_ACK accepting the first context, NDR;
+# - BIND (C706 12.6.4.3) -> BIND_ACK accepting the first context with the
+#   transfer syntax it offers, NDR or NDR64 (MS-RPCE 2.2.5: a 64-bit Windows
+#   accepts NDR64; getArch.py's test), any other: provider rejection,
+#   reason 2 (proposed transfer syntaxes not supported);
 # - ept_lookup (EPM opnum 2, C706 appendix O, MS-RPCE 2.2.1.2.4) -> three
 #   entries in one page, towers per C706 appendix L: MS-EFSR df1941c5 v1.0 over
 #   ncacn_ip_tcp, MS-EFSR c681d488 v1.0 over ncacn_np \\pipe\\lsarpc, Netlogon
@@ -32,6 +35,7 @@ import uuid
 EPM = uuid.UUID("e1af8308-5d1f-11c9-91a4-08002b14a0fa")
 OXID = uuid.UUID("99fcfec4-5260-101b-bbcb-00aa0021347a")
 NDR = uuid.UUID("8a885d04-1ceb-11c9-9fe8-08002b104860")
+NDR64 = uuid.UUID("71710533-beba-4937-8319-b5dbef9ccc36")
 
 
 def pdu(ptype, call_id, body, flags=3):
@@ -120,7 +124,12 @@ class Handler(socketserver.BaseRequestHandler):
                 sec = b"135\0"
                 body = struct.pack("<HHIH", 4280, 4280, 0x1234, len(sec)) + sec
                 body += b"\0" * (-(16 + len(body)) % 4)
-                body += struct.pack("<B3xHH", 1, 0, 0) + NDR.bytes_le + struct.pack("<I", 2)
+                # the first context's first transfer syntax (uuid, version)
+                xfer, xver = uuid.UUID(bytes_le=p[52:68]), p[68:72]
+                if xfer in (NDR, NDR64):
+                    body += struct.pack("<B3xHH", 1, 0, 0) + xfer.bytes_le + xver
+                else:
+                    body += struct.pack("<B3xHH", 1, 2, 2) + b"\0" * 20
                 self.request.sendall(pdu(12, call_id, body))
             elif ptype == 0:
                 opnum = struct.unpack_from("<H", p, 22)[0]

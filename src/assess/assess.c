@@ -185,9 +185,14 @@ static void assess_epm(struct svc_record *rec)
 	if (!rec->epm.present || !epm_coercion_list(rec, list, sizeof list))
 		return;
 	bool dc = epm_is_dc(rec);
+	char why[160] = "";
+	if (epm_has_dc_iface(rec))
+		snprintf(why, sizeof why, "; a domain controller (Netlogon registered)");
+	else if (dc)
+		snprintf(why, sizeof why, "; a domain controller (%s)", rec->epm.dc_signs);
 	unsigned before = rec->n_findings;
 	add(rec, FIND_COERCION_SURFACE, "registered on TCP %u: %s%s", (unsigned)rec->port, list,
-	    dc ? "; a domain controller (Netlogon registered)" : "");
+	    why);
 	if (dc)
 		rec->findings[rec->n_findings - 1].severity = SEV_HIGH;
 	critical_if_external(rec, before);
@@ -226,6 +231,24 @@ static void assess_multi_homed(struct svc_record *rec)
 	if (n)
 		add(rec, FIND_MULTI_HOMED, "ServerAlive2 on %s port %u lists %s", rec->ip,
 		    (unsigned)rec->port, others);
+}
+
+void assess_dc_signs(struct svc_record *rec, const char *signs)
+{
+	bool was_dc = epm_is_dc(rec);
+	record_set_str(rec->epm.dc_signs, sizeof rec->epm.dc_signs, signs);
+	if (was_dc)
+		return; /* Netlogon said it already, in the evidence too */
+	for (unsigned i = 0; i < rec->n_findings; i++) {
+		struct rec_finding *f = &rec->findings[i];
+		if (strcmp(f->id, finding_info(FIND_COERCION_SURFACE)->id) != 0)
+			continue;
+		if (f->severity < SEV_HIGH)
+			f->severity = SEV_HIGH;
+		size_t len = strlen(f->evidence);
+		snprintf(f->evidence + len, sizeof f->evidence - len, "; a domain controller (%s)",
+			 signs);
+	}
 }
 
 void assess_coercion_relay_target(struct svc_record *rec)

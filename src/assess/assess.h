@@ -18,6 +18,10 @@ void assess_record(struct svc_record *rec);
  * NTLM relay target (cli/coercion_hold.c knows): at least high, and said
  * in its evidence. */
 void assess_coercion_relay_target(struct svc_record *rec);
+/* The DC signs of a 135 record's host seen in the scan's other records
+ * (TCP 88/389 open, a <1C> name; cli/coercion_hold.c): kept in
+ * epm.dc_signs, and its COERCION_SURFACE raised as Netlogon raises it. */
+void assess_dc_signs(struct svc_record *rec, const char *signs);
 int assess_severity_parse(const char *s);
 /* Highest severity among the findings; -1 when there are none. */
 int assess_worst(const struct svc_record *rec);

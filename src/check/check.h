@@ -135,6 +135,8 @@ struct check {
  * 135; the coercion surfaces registered there, joined into out, and how
  * many (assess.c words its finding with them). */
 bool epm_is_dc(const struct svc_record *r);
+/* Is Netlogon or drsuapi registered (the mapper's own sign)? */
+bool epm_has_dc_iface(const struct svc_record *r);
 unsigned epm_coercion_list(const struct svc_record *r, char *out, size_t outsz);
 
 /* The one list, indexed by enum rec_check_id. */

@@ -17,8 +17,7 @@ static bool epm_known(const struct svc_record *r)
 	return r->epm.present;
 }
 
-/* Is a domain-controller interface (Netlogon, drsuapi) registered? */
-bool epm_is_dc(const struct svc_record *r)
+bool epm_has_dc_iface(const struct svc_record *r)
 {
 	for (unsigned i = 0; i < r->epm.n_ifaces; i++) {
 		const struct rpc_iface_info *in = rpc_iface_info(r->epm.ifaces[i].uuid);
@@ -26,6 +25,22 @@ bool epm_is_dc(const struct svc_record *r)
 			return true;
 	}
 	return false;
+}
+
+/* A DC: a domain-controller interface (Netlogon, drsuapi) registered, or
+ * a sign from the host's other records (TCP 88/389 open, a <1C> name). */
+bool epm_is_dc(const struct svc_record *r)
+{
+	return epm_has_dc_iface(r) || r->epm.dc_signs[0];
+}
+
+/* What the role rests on: "Netlogon registered, TCP 88 open (Kerberos)" */
+static void dc_signs_text(const struct svc_record *r, char *out, size_t outsz)
+{
+	out[0] = '\0';
+	if (epm_has_dc_iface(r))
+		check_join(out, outsz, "Netlogon registered");
+	check_join(out, outsz, r->epm.dc_signs);
 }
 
 /* The coercion surfaces registered, "MS-RPRN print spooler (PrinterBug),
@@ -74,8 +89,13 @@ static void epm_json(const struct svc_record *r, json_t *root)
 	json_object_set_new(o, "interfaces", arr);
 	json_object_set_new(o, "entries", json_integer(r->epm.n_entries));
 	json_object_set_new(o, "complete", json_boolean(r->epm.complete));
-	if (epm_is_dc(r))
+	if (epm_is_dc(r)) {
+		char signs[192];
 		json_object_set_new(o, "role", json_string("domain controller"));
+		dc_signs_text(r, signs, sizeof signs);
+		json_object_set_new(o, "role_from", json_string(signs));
+	}
+	record_json_set_str(o, "dc_signs", r->epm.dc_signs);
 	record_json_set_str(o, "arch", r->epm.arch);
 	if (r->epm.has_addresses) {
 		json_t *a = json_array();
@@ -90,13 +110,17 @@ static void epm_text(const struct svc_record *r, char *line, size_t linesz)
 {
 	if (!epm_known(r))
 		return;
-	char words[384], list[256];
+	char words[640], list[256], dc[224] = "";
 	unsigned n = epm_coercion_list(r, list, sizeof list);
+	if (epm_is_dc(r)) {
+		char signs[192];
+		dc_signs_text(r, signs, sizeof signs);
+		snprintf(dc, sizeof dc, ", domain controller (%s)", signs);
+	}
 	snprintf(words, sizeof words, "RPC" CHECK_NBSP "endpoint" CHECK_NBSP "mapper:" CHECK_NBSP
 		 "%u" CHECK_NBSP "interfaces%s%s%s%s%s",
-		 r->epm.n_ifaces, n ? ", coercion: " : "", n ? list : "",
-		 epm_is_dc(r) ? ", domain controller" : "", r->epm.arch[0] ? ", arch " : "",
-		 r->epm.arch[0] ? r->epm.arch : "");
+		 r->epm.n_ifaces, n ? ", coercion: " : "", n ? list : "", dc,
+		 r->epm.arch[0] ? ", arch " : "", r->epm.arch[0] ? r->epm.arch : "");
 	check_join(line, linesz, words);
 	if (r->epm.has_addresses) {
 		char addrs[256] = "";

@@ -2,17 +2,28 @@
  * coercion_hold.h. */
 #include "cli/coercion_hold.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "assess/assess.h"
 #include "assess/relay_verdict.h"
+#include "check/check.h"
+#include "probe/dc_ports.h"
+
+/* a host's DC signs seen in other records */
+struct dc_host {
+	char ip[64];
+	char signs[128]; /* "TCP 88 open (Kerberos), <1C> name (LABAD)" */
+};
 
 struct coercion_hold {
 	struct svc_record **kept;
 	size_t n_kept, cap_kept;
 	char (*targets)[64]; /* hosts whose SMB service is a relay target */
 	size_t n_targets, cap_targets;
+	struct dc_host *dcs;
+	size_t n_dcs, cap_dcs;
 };
 
 struct coercion_hold *coercion_hold_new(void)
@@ -50,8 +61,56 @@ static void grow(void **p, size_t *cap, size_t n, size_t size)
 	*p = q;
 }
 
+static void note_dc_sign(struct coercion_hold *h, const char *ip, const char *sign)
+{
+	struct dc_host *d = NULL;
+	for (size_t i = 0; i < h->n_dcs && !d; i++)
+		if (strcmp(h->dcs[i].ip, ip) == 0)
+			d = &h->dcs[i];
+	if (!d) {
+		grow((void **)&h->dcs, &h->cap_dcs, h->n_dcs, sizeof *h->dcs);
+		d = &h->dcs[h->n_dcs++];
+		memset(d, 0, sizeof *d);
+		record_set_str(d->ip, sizeof d->ip, ip);
+	}
+	if (!strstr(d->signs, sign))
+		check_join(d->signs, sizeof d->signs, sign);
+}
+
+static const struct dc_host *dc_host_of(const struct coercion_hold *h, const char *ip)
+{
+	for (size_t i = 0; i < h->n_dcs; i++)
+		if (strcmp(h->dcs[i].ip, ip) == 0)
+			return &h->dcs[i];
+	return NULL;
+}
+
+void coercion_hold_note_open(struct coercion_hold *h, const char *ip, uint16_t port)
+{
+	const char *sign = dc_port_sign(port);
+	if (sign)
+		note_dc_sign(h, ip, sign);
+}
+
+/* <1C> is the domain's "domain controllers" group name: only a DC
+ * registers it (RFC 1002 names, MS-WPO) */
+static void note_nbns(struct coercion_hold *h, const struct svc_record *rec)
+{
+	for (unsigned i = 0; i < rec->nbns.n_names; i++) {
+		if (rec->nbns.names[i].suffix != 0x1c)
+			continue;
+		char sign[64];
+		snprintf(sign, sizeof sign, "<1C> name (%s)", rec->nbns.names[i].name);
+		note_dc_sign(h, rec->ip, sign);
+	}
+}
+
 bool coercion_hold_take(struct coercion_hold *h, const struct svc_record *rec)
 {
+	if (rec->nbns.present) {
+		note_nbns(h, rec);
+		return false;
+	}
 	if (record_is_smb(rec)) {
 		struct relay_verdict v;
 		relay_verdict_of(rec, &v);
@@ -61,7 +120,8 @@ bool coercion_hold_take(struct coercion_hold *h, const struct svc_record *rec)
 		}
 		return false;
 	}
-	if (!rec->epm.present || !has_coercion(rec))
+	/* every 135 record waits: a DC sign may still come for its host */
+	if (!rec->epm.present)
 		return false;
 	struct svc_record *copy = malloc(sizeof *copy);
 	if (!copy)
@@ -77,7 +137,10 @@ void coercion_hold_flush(struct coercion_hold *h, void (*report)(struct svc_reco
 {
 	for (size_t i = 0; i < h->n_kept; i++) {
 		struct svc_record *rec = h->kept[i];
-		if (is_target(h, rec->ip))
+		const struct dc_host *dc = dc_host_of(h, rec->ip);
+		if (dc)
+			assess_dc_signs(rec, dc->signs);
+		if (is_target(h, rec->ip) && has_coercion(rec))
 			assess_coercion_relay_target(rec);
 		if (report)
 			report(rec, ud);
@@ -94,5 +157,6 @@ void coercion_hold_free(struct coercion_hold *h)
 	coercion_hold_flush(h, NULL, NULL);
 	free(h->kept);
 	free(h->targets);
+	free(h->dcs);
 	free(h);
 }

@@ -169,6 +169,20 @@ static void count_error(struct scan_run *run, uint64_t j, const char *why)
 		ip, ss.ss_family == AF_INET6 ? "]" : "", port, why);
 }
 
+/* An open port without a record (not SMB) to the coercion hold, which
+ * keeps 88 and 389 as DC signs of the host. */
+static void note_open_port(struct scan_run *run, uint64_t j)
+{
+	struct sockaddr_storage ss;
+	if (space_is_udp(&run->space, j) || !space_addr(&run->space, j, &ss))
+		return;
+	char ip[64];
+	options_addr_text(&ss, ip, sizeof ip);
+	uint16_t port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
+						 : ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	coercion_hold_note_open(run->coercion, ip, port);
+}
+
 static void service_done(enum svc_outcome o, struct svc_record *rec, const char *why, void *ud)
 {
 	struct slot_ref *ref = ud;
@@ -225,6 +239,8 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 	if (o == SVC_ERROR)
 		count_error(run, j, why ? why : "unknown");
 	count_outcome(run, o);
+	if (o == SVC_OPEN && !rec)
+		note_open_port(run, j); /* 88/389 open: a DC sign for its host's 135 record */
 	if (rec) {
 		assess_record(rec);
 		policy_evaluate(run->cli->policy, rec); /* --policy: POLICY_VIOLATION findings */

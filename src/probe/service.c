@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "check/check.h"
+#include "probe/dc_ports.h"
 #include "probe/epm.h"
 #include "probe/conn.h"
 #include "probe/limiter.h"
@@ -749,6 +750,11 @@ void service_start(struct engine *e, const struct scan_opts *opts, const struct 
 	if (port == EPM_PORT && (opts->checks & CHECK_BIT(RCHK_EPM))) {
 		/* 135 speaks DCE/RPC, not SMB: the endpoint mapper's own service */
 		epm_service_start(e, opts, sa, patient_connect_ms, done, ud);
+		return;
+	}
+	if (dc_port_is(port) && (opts->checks & CHECK_BIT(RCHK_EPM))) {
+		/* Kerberos / LDAP: open or not is the DC sign; no SMB there */
+		dc_port_service_start(e, opts, sa, patient_connect_ms, done, ud);
 		return;
 	}
 	struct service *s = calloc(1, sizeof *s);

@@ -242,6 +242,7 @@ static void epm_read(json_t *o, struct svc_record *r)
 		return;
 	r->epm.complete = json_is_true(json_object_get(o, "complete"));
 	copy(r->epm.arch, sizeof r->epm.arch, o, "arch");
+	copy(r->epm.dc_signs, sizeof r->epm.dc_signs, o, "dc_signs");
 	json_int_t n = json_integer_value(json_object_get(o, "entries"));
 	r->epm.n_entries = n > 0 && n < (json_int_t)UINT32_MAX ? (unsigned)n : 0;
 	json_t *addrs = json_object_get(o, "addresses");

@@ -140,6 +140,9 @@ struct rec_epm {
 	/* IObjectExporter::ServerAlive2 on the same port: every network
 	 * address the host lists (names and IPs), when it answered */
 	bool has_addresses;
+	/* signs of the DC role from the host's other records of the same
+	 * scan ("TCP 88 open (Kerberos), <1C> name (LABAD)"); "" none */
+	char dc_signs[128];
 	/* "x64" / "x86" from a BIND offering NDR64 only; "" unknown */
 	char arch[4];
 	unsigned n_addresses;

@@ -157,6 +157,38 @@ eq "addc: arch agrees with it" "$(arec '.epm.arch')" '"x86"'
 eq "addc: no coercion interface registered (Samba AD DC has none)" \
 	"$(arec '[.epm.interfaces[] | select(.coercion)] | length')" 0
 eq "addc: hence no COERCION_SURFACE" "$(arec '[.findings[].id] | index("COERCION_SURFACE")')" null
+eq "addc: -p 135 alone: the role rests on Netlogon only" "$(arec '[.epm.role_from, .epm.dc_signs]')" '["Netlogon registered",null]'
+
+# the other signs of the role (the same host's other records of the scan):
+# Kerberos (TCP 88) and LDAP (TCP 389) open, a <1C> name in its NBSTAT
+# answer (samba's nbt server registers LABAD<1C>); each alone, then all.
+# .50 (samba-dcerpcd, no AD) answers none of them: the control.
+dc_scan() { # PORTS -> dc_signs of .53 and .50's 135 records
+	timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db --no-progress -p "$1" \
+		--format jsonl -o "$WORK/dc.jsonl" "$ADDC_IP" "$EPM_IP" 2>/dev/null || echo "exit $?"
+	jq -c 'select(.type == "service" and .port == 135) | [.ip, .epm.dc_signs]' "$WORK/dc.jsonl" | sort
+}
+eq "addc: TCP 88 open is a sign" "$(dc_scan 135,88)" \
+	'["198.18.1.50",null]
+["198.18.1.53","TCP 88 open (Kerberos)"]'
+eq "addc: TCP 389 open is a sign" "$(dc_scan 135,389)" \
+	'["198.18.1.50",null]
+["198.18.1.53","TCP 389 open (LDAP)"]'
+eq "addc: a <1C> name on U:137 is a sign" "$(dc_scan 135,U:137)" \
+	'["198.18.1.50",null]
+["198.18.1.53","<1C> name (LABAD)"]'
+eq "addc: the 137 record holds the <1C> group name" \
+	"$(jq -c 'select(.type == "service" and .port == 137) | [.nbns.names[] | select(.suffix == "1C") | [.name, .group]]' "$WORK/dc.jsonl")" '[["LABAD",true]]'
+dc_scan 135,88,389,U:137 >/dev/null
+eq "addc: all signs together, and the role" \
+	"$(jq -c 'select(.type == "service" and .port == 135 and .ip == "'"$ADDC_IP"'") | [.epm.role, (.epm.dc_signs | split(", ") | sort)]' "$WORK/dc.jsonl")" \
+	'["domain controller",["<1C> name (LABAD)","TCP 389 open (LDAP)","TCP 88 open (Kerberos)"]]'
+eq "addc: 88 and 389 are open ports without a record (not SMB)" \
+	"$(jq -c 'select(.type == "service" and (.port == 88 or .port == 389))' "$WORK/dc.jsonl" | wc -l)" 0
+timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db --no-progress -p 135,88 "$ADDC_IP" >"$WORK/addc.txt" 2>&1
+eq "addc: text scan exits 0" "$?" 0
+has "addc: text: the role and what it rests on" "$(tr '\n' ' ' <"$WORK/addc.txt" | tr -s ' ')" \
+	"RPC endpoint mapper: 13 interfaces, domain controller (Netlogon registered, TCP 88 open (Kerberos)), arch x86"
 
 # --- the writers and the check table ------------------------------------------
 timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" scan --no-db --no-progress -p 135 \

@@ -338,15 +338,24 @@ static void test_json_read_back(void **state)
 }
 
 /* What coercion_hold lets out, in order. */
-static struct svc_record *reported[4];
+static struct svc_record *reported[8];
 static unsigned n_reported;
 static void collect(struct svc_record *rec, void *ud)
 {
 	(void)ud;
-	assert_true(n_reported < 4);
+	assert_true(n_reported < 8);
 	reported[n_reported] = malloc(sizeof *rec);
 	assert_non_null(reported[n_reported]);
-	memcpy(reported[n_reported++], rec, sizeof *rec);
+	assert_true(record_copy(reported[n_reported++], rec));
+}
+
+static void free_reported(void)
+{
+	for (unsigned i = 0; i < n_reported; i++) {
+		record_release(reported[i]);
+		free(reported[i]);
+	}
+	n_reported = 0;
 }
 
 static void relay_target_record(struct svc_record *r, const char *ip)
@@ -392,10 +401,17 @@ static void test_coercion_hold(void **state)
 	f = finding(reported[1], "COERCION_SURFACE");
 	assert_int_equal(f->severity, SEV_MEDIUM);
 	assert_null(strstr(f->evidence, "relay"));
-	/* a 135 record without the finding is not kept */
+	/* a 135 record without the finding is kept too: a DC sign may
+	 * still come for its host */
 	epm_record(&epm_b, "198.18.1.61", (const char *const[]){WINREG, NULL});
 	assess_record(&epm_b);
-	assert_false(coercion_hold_take(h, &epm_b));
+	assert_true(coercion_hold_take(h, &epm_b));
+	coercion_hold_flush(h, collect, NULL);
+	assert_int_equal(n_reported, 3);
+	assert_null(finding(reported[2], "COERCION_SURFACE"));
+	record_release(reported[2]);
+	free(reported[2]);
+	n_reported = 2;
 	/* the SMB record first, the 135 record after: the same */
 	coercion_hold_free(h);
 	h = coercion_hold_new();
@@ -405,8 +421,79 @@ static void test_coercion_hold(void **state)
 	assert_int_equal(n_reported, 3);
 	assert_int_equal(finding(reported[2], "COERCION_SURFACE")->severity, SEV_HIGH);
 	coercion_hold_free(h);
-	for (unsigned i = 0; i < n_reported; i++)
-		free(reported[i]);
+	free_reported();
+}
+
+/* The DC role from the host's other records of the scan: a <1C> name in
+ * its NBSTAT answer, TCP 88 or 389 open. Each raises COERCION_SURFACE as
+ * Netlogon does, and is said; a host with none stays medium (control). */
+static void test_dc_signs(void **state)
+{
+	(void)state;
+	static struct svc_record nb, epm_nb, epm_88, epm_389, epm_none, epm_netlogon;
+	record_init(&nb);
+	record_set_str(nb.ip, sizeof nb.ip, "198.18.1.70");
+	nb.port = 137;
+	nb.udp = true;
+	nb.nbns.present = true;
+	nb.nbns.n_names = 2;
+	record_set_str(nb.nbns.names[0].name, sizeof nb.nbns.names[0].name, "LABDC");
+	nb.nbns.names[0].suffix = 0x20;
+	record_set_str(nb.nbns.names[1].name, sizeof nb.nbns.names[1].name, "LABAD");
+	nb.nbns.names[1].suffix = 0x1c;
+	nb.nbns.names[1].group = true;
+	epm_record(&epm_nb, "198.18.1.70", (const char *const[]){SPOOLER, NULL});
+	epm_record(&epm_88, "198.18.1.71", (const char *const[]){SPOOLER, NULL});
+	epm_record(&epm_389, "198.18.1.72", (const char *const[]){WINREG, NULL});
+	epm_record(&epm_none, "198.18.1.73", (const char *const[]){SPOOLER, NULL});
+	epm_record(&epm_netlogon, "198.18.1.74", (const char *const[]){SPOOLER, NETLOGON, NULL});
+	struct svc_record *epms[] = {&epm_nb, &epm_88, &epm_389, &epm_none, &epm_netlogon};
+	struct coercion_hold *h = coercion_hold_new();
+	for (unsigned i = 0; i < 5; i++) {
+		assess_record(epms[i]);
+		assert_true(coercion_hold_take(h, epms[i]));
+	}
+	assert_false(coercion_hold_take(h, &nb));
+	coercion_hold_note_open(h, "198.18.1.71", 88);
+	coercion_hold_note_open(h, "198.18.1.72", 389);
+	coercion_hold_note_open(h, "198.18.1.73", 8080); /* not a DC port: no sign */
+	coercion_hold_note_open(h, "198.18.1.74", 88);
+	n_reported = 0;
+	coercion_hold_flush(h, collect, NULL);
+	assert_int_equal(n_reported, 5);
+	const struct rec_finding *f = finding(reported[0], "COERCION_SURFACE");
+	assert_int_equal(f->severity, SEV_HIGH);
+	assert_string_equal(f->evidence, "registered on TCP 135: MS-RPRN print spooler (PrinterBug); "
+					 "a domain controller (<1C> name (LABAD))");
+	assert_true(epm_is_dc(reported[0]));
+	assert_string_equal(reported[0]->epm.dc_signs, "<1C> name (LABAD)");
+	f = finding(reported[1], "COERCION_SURFACE");
+	assert_int_equal(f->severity, SEV_HIGH);
+	assert_non_null(strstr(f->evidence, "; a domain controller (TCP 88 open (Kerberos))"));
+	/* no coercion interface: the role, no finding */
+	assert_true(epm_is_dc(reported[2]));
+	assert_string_equal(reported[2]->epm.dc_signs, "TCP 389 open (LDAP)");
+	assert_null(finding(reported[2], "COERCION_SURFACE"));
+	/* the control: no sign, medium, not a DC */
+	assert_int_equal(finding(reported[3], "COERCION_SURFACE")->severity, SEV_MEDIUM);
+	assert_false(epm_is_dc(reported[3]));
+	/* Netlogon said it already: the evidence is not said twice */
+	f = finding(reported[4], "COERCION_SURFACE");
+	assert_int_equal(f->severity, SEV_HIGH);
+	assert_null(strstr(f->evidence, "TCP 88"));
+	assert_string_equal(reported[4]->epm.dc_signs, "TCP 88 open (Kerberos)");
+	/* the JSON and the text say the role and what it rests on */
+	json_t *j = record_to_json(reported[1]);
+	json_t *e = json_object_get(j, "epm");
+	assert_string_equal(json_string_value(json_object_get(e, "role")), "domain controller");
+	assert_string_equal(json_string_value(json_object_get(e, "role_from")), "TCP 88 open (Kerberos)");
+	json_decref(j);
+	j = record_to_json(reported[4]);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(j, "epm"), "role_from")),
+			    "Netlogon registered, TCP 88 open (Kerberos)");
+	json_decref(j);
+	coercion_hold_free(h);
+	free_reported();
 }
 
 /* The responder's answers (built from MS-DCOM / C706, tests/data/epm):
@@ -506,6 +593,7 @@ int main(void)
 		cmocka_unit_test(test_record_ifaces_heap),
 		cmocka_unit_test(test_json_read_back),
 		cmocka_unit_test(test_coercion_hold),
+		cmocka_unit_test(test_dc_signs),
 		cmocka_unit_test(test_windows_style_lookup),
 		cmocka_unit_test(test_server_alive2),
 		cmocka_unit_test(test_multi_homed),

@@ -166,9 +166,9 @@ static void epm_role_fact(const struct svc_record *r, struct check_value *v)
 
 const struct check check_epm = {
 	.id = "epm",
-	.summary = "RPC endpoint mapper (-p 135): interfaces, coercion surfaces, DC role; none called",
+	.summary = "RPC endpoint mapper: interfaces, coercion surfaces, DC role, NDR64; none called",
 	.needs = NEEDS_PORT_135,
-	.ports = "135",
+	.ports = "135,88,389",
 	.fields = {"epm", NULL},
 	.known = epm_known,
 	.to_json = epm_json,

@@ -300,8 +300,10 @@ static int close_file_outputs(const struct scan_cli *cli, struct scan_output *o,
 /* The run's counts on stderr, for formats whose stream holds services only. */
 static void print_summary(const struct scan_summary *sum)
 {
-	fprintf(stderr, "smbwatch: %llu SMB service%s in %.1f s%s\n", (unsigned long long)sum->services,
-		sum->services == 1 ? "" : "s", sum->seconds, sum->interrupted ? " (interrupted)" : "");
+	char what[96];
+	summary_services_text(sum, what, sizeof what);
+	fprintf(stderr, "smbwatch: %s in %.1f s%s\n", what, sum->seconds,
+		sum->interrupted ? " (interrupted)" : "");
 	report_targets_line(stderr, sum, "smbwatch: ");
 }
 

@@ -80,6 +80,15 @@ void report_free(struct report *r)
 	free(r);
 }
 
+void summary_services_text(const struct scan_summary *sum, char *out, size_t outsz)
+{
+	int n = snprintf(out, outsz, "%llu SMB service%s", (unsigned long long)sum->services,
+			 sum->services == 1 ? "" : "s");
+	if (sum->other_services && n > 0 && (size_t)n < outsz)
+		snprintf(out + n, outsz - (size_t)n, " and %llu other service%s",
+			 (unsigned long long)sum->other_services, sum->other_services == 1 ? "" : "s");
+}
+
 void summary_add_error(struct scan_summary *sum, const char *why)
 {
 	unsigned i = 0;

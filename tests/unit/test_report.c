@@ -171,6 +171,26 @@ static void test_text_empty(void **state)
 	free(s);
 }
 
+/* 135 and U:137 records are services, not SMB services: the summary counts
+ * them apart (the policy's "no SMB answered" reads the SMB count only). */
+static void test_summary_other_services(void **state)
+{
+	(void)state;
+	char b[96];
+	struct scan_summary sum = {.services = 1};
+	summary_services_text(&sum, b, sizeof b);
+	assert_string_equal(b, "1 SMB service");
+	sum.other_services = 2;
+	summary_services_text(&sum, b, sizeof b);
+	assert_string_equal(b, "1 SMB service and 2 other services");
+	sum = (struct scan_summary){.other_services = 1};
+	summary_services_text(&sum, b, sizeof b);
+	assert_string_equal(b, "0 SMB services and 1 other service");
+	char small[8]; /* cut, never overrun */
+	summary_services_text(&sum, small, sizeof small);
+	assert_string_equal(small, "0 SMB s");
+}
+
 static void test_line(void **state)
 {
 	(void)state;
@@ -430,6 +450,7 @@ int main(void)
 		cmocka_unit_test(test_doublepulsar_words),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_text_empty),
+		cmocka_unit_test(test_summary_other_services),
 		cmocka_unit_test(test_line),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_csv_quoting),

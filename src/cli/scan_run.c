@@ -234,6 +234,8 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 			run->sum.services++;
 		else
 			run->sum.other_services++;
+		run->sum.connections += rec->cost.connections;
+		run->sum.conn_retries += rec->cost.retries;
 		if (rec->ntlm.present && rec->ntlm.netbios_computer[0])
 			nbname_cache_put(run->names, rec->ip, rec->ntlm.netbios_computer);
 		/* a 135 record with COERCION_SURFACE waits for its host's

@@ -40,6 +40,8 @@ struct scan_summary {
 	uint64_t open, closed, filtered, errors;
 	uint64_t services;      /* SMB services found */
 	uint64_t other_services; /* other records: the endpoint mapper, the name service */
+	uint64_t connections;   /* what the services found cost their servers */
+	uint64_t conn_retries;  /*   (the records' cost), and the retries among them */
 	double seconds;
 	bool interrupted;       /* stopped by a signal before the end */
 	/* errors by reason, most frequent first once sorted; reasons past the

@@ -186,6 +186,20 @@ static void test_summary_other_services(void **state)
 	sum = (struct scan_summary){.other_services = 1};
 	summary_services_text(&sum, b, sizeof b);
 	assert_string_equal(b, "0 SMB services and 1 other service");
+	/* the cost line: what the services found cost their servers */
+	char *mem = NULL;
+	size_t sz = 0;
+	FILE *f = open_memstream(&mem, &sz);
+	struct scan_summary c = {.targets = 4, .open = 3, .closed = 1, .services = 2,
+				 .other_services = 1, .connections = 10, .conn_retries = 1};
+	report_targets_line(f, &c, "> ");
+	c.connections = 0; /* nothing counted: no line */
+	report_targets_line(f, &c, "> ");
+	fclose(f);
+	assert_string_equal(mem, "> Targets: 4 tried: 3 open, 1 closed, 0 filtered, 0 errors\n"
+				 "> Cost: 10 connections to the 3 services found (3.3 each), 1 retry\n"
+				 "> Targets: 4 tried: 3 open, 1 closed, 0 filtered, 0 errors\n");
+	free(mem);
 	char small[8]; /* cut, never overrun */
 	summary_services_text(&sum, small, sizeof small);
 	assert_string_equal(small, "0 SMB s");

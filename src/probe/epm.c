@@ -298,6 +298,7 @@ static void oxid_conv_done(const struct conv_result *res, void *ud)
 {
 	struct epm_service *s = ud;
 	(void)res;
+	s->conns++;
 	struct conv *c = conv_start(s->e, (struct sockaddr *)&s->sa, NULL, &probe_epm_arch, &s->ctx,
 				    arch_conv_done, s);
 	conv_set_dcerpc(c);

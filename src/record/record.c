@@ -101,7 +101,7 @@ struct rec_epm_iface *record_epm_iface(struct svc_record *r, const char *uuid, u
 	if (e->n_ifaces >= REC_MAX_EPM_IFACES)
 		return NULL;
 	if (e->n_ifaces == e->cap_ifaces) {
-		unsigned cap = e->cap_ifaces ? e->cap_ifaces * 2 : 16;
+		unsigned cap = e->cap_ifaces ? e->cap_ifaces * 2 : 4;
 		struct rec_epm_iface *v = realloc(e->ifaces, cap * sizeof *v);
 		if (!v)
 			return NULL;

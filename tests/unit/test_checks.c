@@ -282,7 +282,7 @@ static void test_fields_match_json(void **state)
 	}
 	json_decref(all);
 	/* an unknown record: nothing known, no field written */
-	record_init(&r);
+	record_release(&r);
 	for (unsigned i = 0; i < RCHK_N; i++) {
 		json_t *mine = json_object();
 		assert_false(all_checks[i]->known(&r));

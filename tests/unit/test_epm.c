@@ -289,7 +289,7 @@ static void test_record_ifaces_heap(void **state)
 	record_set_str(f->annotation, sizeof f->annotation, "spoolss");
 	for (unsigned i = 0; i < REC_MAX_EPM_BINDINGS; i++)
 		snprintf(f->bindings[f->n_bindings++], sizeof f->bindings[0], "ncacn_ip_tcp:x[%u]", i);
-	for (unsigned i = 1; i < 40; i++) { /* past the first allocation (16) */
+	for (unsigned i = 1; i < 40; i++) { /* past the first allocations (4, 8, 16, 32) */
 		char uuid[40];
 		snprintf(uuid, sizeof uuid, "00000000-0000-0000-0000-%012u", i);
 		assert_non_null(record_epm_iface(&r, uuid, 0, 0));

@@ -11,10 +11,11 @@
 # "addc" (198.18.1.53, SMBW_LAB_ADDC=1) is a provisioned Samba AD DC
 # (samba-tool domain provision into the lab dir, then `samba`), provisioned
 # once per run by lab_up and used by every AD DC case below. What it costs,
-# measured on the 2-core CI machine (loaded by a parallel build): provision
-# 34-102 s wall, 7.6 s CPU, 131 MB peak RSS; `samba` up (135, 88, 389, 445,
-# UDP 137 bound) in 8 s; the running DC ~200 MB PSS (the test prints the
-# figures of its own run as TAP comments).
+# measured on the 2-core CI machine shared with builds and other labs:
+# provision 34-125 s wall (7.6 s of CPU; 131 MB peak RSS), `samba` up (135,
+# 88, 389, 445, UDP 137 bound) in 8-13 s, the running DC 46 processes and
+# 141-143 MB PSS; the whole test ~6 min, of it ~1.5-2.5 min the DC (the test
+# prints its own run's figures as a TAP comment).
 # Prints TAP.
 #   SMBWATCH=path/to/smbwatch tests/integration/test_epm.sh
 set -uo pipefail # no -e: a failed assertion must not stop the test

@@ -39,8 +39,9 @@
 #   SMBW_LAB_ADDC=1  also a provisioned Samba AD DC (.53, LABAD /
 #                    labad.smbwatch.test): `samba-tool domain provision` into
 #                    the lab dir, then `samba` (135, 88, 389, 445, UDP 137);
-#                    every call too. Costs ~35 s of provision (7 s CPU,
-#                    131 MB peak RSS) and ~200 MB of RSS while it runs.
+#                    every call too. Costs 34-125 s of provision (7.6 s
+#                    CPU, 131 MB peak RSS; the rest is waiting for a loaded
+#                    machine's disk and CPU), 8-13 s to start, ~140 MB PSS.
 set -euo pipefail
 
 KIND=lab

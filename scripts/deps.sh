@@ -16,6 +16,8 @@ pkgs+=(prometheus curl)
 # xmllint, xsltproc, python3-libnmap and python3-jsonschema check the export
 # formats (tests/integration/test_exports.sh); they are Debian's, for
 # /usr/bin/python3.
+# SMB over QUIC (net/quic.c) and its test server: ngtcp2 0.12 with GnuTLS; certtool (gnutls-bin) makes the test certificates
+pkgs+=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev gnutls-bin)
 [ "${1:-}" = "--bench" ] && pkgs+=(nmap masscan time)
 # The HTML report's browser test (tests/integration/test_html_report.sh):
 # Debian's chromium and node (npm too where node does not bring its own),

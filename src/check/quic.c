@@ -125,8 +125,7 @@ static void cert_fact(const struct svc_record *r, struct check_value *v)
 
 const struct check check_quic = {
 	.id = "quic",
-	.summary = "SMB over QUIC: QUIC v1 handshake with ALPN smb, client-certificate request, "
-		   "the certificate; SMB2 negotiate through the tunnel",
+	.summary = "SMB over QUIC: handshake (ALPN smb), client-cert request, certificate, SMB2 inside",
 	.needs = NEEDS_OWN_PORT,
 	.ports = "U:443",
 	.fields = {"quic", NULL},

@@ -86,10 +86,14 @@ static bool self_signed(gnutls_x509_crt_t crt)
 	if (!gnutls_x509_crt_check_issuer(crt, crt))
 		return false;
 	unsigned status = 0;
-	/* a chain of one, trusted as itself: only the signature is checked
-	 * (validity dates are reported apart) */
+	/* a chain of one with itself as the only trust anchor: only the
+	 * signature is checked (dates are reported apart; a server
+	 * certificate need not be a CA to sign itself). DO_NOT_ALLOW_SAME:
+	 * without it GnuTLS trusts a certificate found byte for byte among
+	 * the anchors and never checks its signature (a forged one passed). */
 	return gnutls_x509_crt_verify(crt, &crt, 1,
-				      GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
+				      GNUTLS_VERIFY_DO_NOT_ALLOW_SAME | GNUTLS_VERIFY_DISABLE_CA_SIGN |
+					      GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
 					      GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS |
 					      GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1,
 				      &status) == 0 &&

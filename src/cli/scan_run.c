@@ -371,8 +371,8 @@ static void start_position(struct scan_run *run, struct pos_entry pos)
 	if (run->nbns && space_is_udp(&run->space, j)) { /* only with U: ports */
 		ref->hasty = false; /* no connect: nothing to be hasty about */
 		if (port == QUIC_SMB_PORT) /* U:443: SMB over QUIC */
-			quic_probe_start(run->loop, &run->sopts, (struct sockaddr *)&ss,
-					 service_done, ref);
+			quic_probe_start(run->nbns, run->loop, &run->sopts,
+					 (struct sockaddr *)&ss, service_done, ref);
 		else
 			nbns_probe_start(run->nbns, &run->sopts, (struct sockaddr *)&ss,
 					 service_done, ref);

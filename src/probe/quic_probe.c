@@ -10,6 +10,7 @@
 
 #include "net/quic.h"
 #include "net/quic_cert.h"
+#include "probe/nbns_probe.h"
 #include "probe/probe.h"
 #include "probe/stream_frames.h"
 #include "record/record.h"
@@ -19,6 +20,9 @@
 #define QP_OUT_MAX 4096
 
 struct quic_probe {
+	struct pacer_waiter wait; /* for the scan's UDP pacer, until the Initial goes */
+	uv_loop_t *loop;
+	struct sockaddr_storage sa;
 	const struct scan_opts *opts;
 	struct quic_conn *q;
 	struct probe_ctx ctx;
@@ -220,8 +224,25 @@ static void addr_text(const struct sockaddr *sa, char *ip, size_t ipsz, uint16_t
 	}
 }
 
-void quic_probe_start(uv_loop_t *loop, const struct scan_opts *opts, const struct sockaddr *sa,
-		      service_done_fn done, void *ud)
+/* The pacer's token came: the Initial goes. */
+static void open_go(struct pacer_waiter *w)
+{
+	struct quic_probe *p = (struct quic_probe *)(void *)w; /* wait is the first member */
+	int err = 0;
+	/* silence for a read timeout = filtered; the idle timer outlasts the
+	 * SMB exchanges, which have their own read timeout */
+	p->q = quic_open(p->loop, (const struct sockaddr *)&p->sa, "smb", p->opts->read_timeout_ms,
+			 p->opts->read_timeout_ms * 4, &probe_cb, p, &err);
+	if (!p->q) {
+		char reason[80];
+		snprintf(reason, sizeof reason, "quic: %s",
+			 err < 0 && err > -4096 ? uv_strerror(err) : "setup failed");
+		report(p, SVC_ERROR, reason);
+	}
+}
+
+void quic_probe_start(struct nbns_pacer *pacer, uv_loop_t *loop, const struct scan_opts *opts,
+		      const struct sockaddr *sa, service_done_fn done, void *ud)
 {
 	struct quic_probe *p = calloc(1, sizeof *p);
 	if (!p)
@@ -241,14 +262,9 @@ void quic_probe_start(uv_loop_t *loop, const struct scan_opts *opts, const struc
 		memset(p->ctx.salt, 0x5A, sizeof p->ctx.salt); /* uniqueness is not security here */
 	uv_timer_init(loop, &p->timer);
 	p->timer.data = p;
-	int err = 0;
-	/* silence for a read timeout = filtered; the idle timer outlasts the
-	 * SMB exchanges, which have their own read timeout */
-	p->q = quic_open(loop, sa, "smb", opts->read_timeout_ms, opts->read_timeout_ms * 4,
-			 &probe_cb, p, &err);
-	if (!p->q) {
-		char reason[80];
-		snprintf(reason, sizeof reason, "quic: %s", err < 0 && err > -4096 ? uv_strerror(err) : "setup failed");
-		report(p, SVC_ERROR, reason);
-	}
+	p->loop = loop;
+	memcpy(&p->sa, sa,
+	       sa->sa_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in));
+	p->wait.go = open_go;
+	nbns_pacer_wait(pacer, &p->wait);
 }

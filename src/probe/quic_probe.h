@@ -7,8 +7,9 @@
  * Outcomes: a handshake = a record with transport "quic" and the SMB part;
  * CONNECTION_CLOSE 0x0178 = a record with quic.alpn_refused (QUIC, not
  * SMB); silence = filtered (the scan's retry queue resends per --retries);
- * ICMP port unreachable = closed. Like the NBSTAT probe, its Initials go
- * through the scan's UDP pacer (probe/nbns_probe.h). */
+ * ICMP port unreachable = closed. Like the NBSTAT probe, each connection
+ * waits for a token of the scan's UDP pacer (probe/nbns_probe.h, --rate)
+ * before its Initial goes. */
 #ifndef SMBW_PROBE_QUIC_PROBE_H
 #define SMBW_PROBE_QUIC_PROBE_H
 
@@ -22,8 +23,11 @@
 
 /* Probe sa; done() once, as nbns_probe_start's. The record passed to
  * done() lives only during the call. */
-void quic_probe_start(uv_loop_t *loop, const struct scan_opts *opts, const struct sockaddr *sa,
-		      service_done_fn done, void *ud);
+struct nbns_pacer;
+/* pacer: the scan's UDP pacer (probe/nbns_probe.h); the connection opens
+ * when it gives a token. */
+void quic_probe_start(struct nbns_pacer *pacer, uv_loop_t *loop, const struct scan_opts *opts,
+		      const struct sockaddr *sa, service_done_fn done, void *ud);
 /* UDP datagrams all QUIC probes of this process sent (bench/). */
 uint64_t quic_probe_datagrams(void);
 

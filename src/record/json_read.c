@@ -330,11 +330,9 @@ static int64_t rfc3339_to_unix(const char *s)
 {
 	struct tm tm;
 	memset(&tm, 0, sizeof tm);
-	if (sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2dZ", &tm.tm_year, &tm.tm_mon, &tm.tm_mday, &tm.tm_hour,
-		   &tm.tm_min, &tm.tm_sec) != 6)
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!end || *end)
 		return 0;
-	tm.tm_year -= 1900;
-	tm.tm_mon -= 1;
 	return (int64_t)timegm(&tm);
 }
 

@@ -70,6 +70,7 @@ relay() { # NAME IP CERT ARGS...
 	if wait_for "$WORK/$name.ready" '^ready' 30; then
 		local leaf
 		leaf=$(leaf_pid "$pid")
+		echo "$leaf" >"$WORK/$name.leaf"
 		at_exit "kill $leaf 2>/dev/null || true"
 		ok "relay $name up on $ip:443"
 	else
@@ -165,6 +166,24 @@ scan "$WORK/full.jsonl" --surface full --quic "$SMBQ"
 eq "--surface full --quic exits 0" "$?" 0
 eq "--surface full --quic: the quic record beside 445" \
 	"$(jq -s -c 'map(select(.transport == "quic")) | map(.port)' "$WORK/full.jsonl")" '[443]'
+
+# --- the store and the monitor: a new certificate is a change (the quic
+# field is the check's, diffed like any other); the relay of .13 comes back
+# with a self-signed one between two cycles
+mon() { timeout "$SCAN_TIMEOUT" "$LAB" exec "$SMBWATCH" monitor --once --db "$WORK/q.db" -p U:443 \
+	"$SMBQ" --sink "file:$WORK/events.jsonl" >/dev/null 2>>"$WORK/mon.err"; }
+mon
+eq "monitor cycle 1 exits 0" "$?" 0
+kill "$(cat "$WORK/smb.leaf")" 2>/dev/null
+relay smb-newcert "$SMBQ" cc
+mon
+eq "monitor cycle 2 exits 0" "$?" 0
+eq "monitor: new, then changed and QUIC_CERT_SELF_SIGNED opened" \
+	"$(jq -r '[.event, (.finding.id // "")] | join(" ")' "$WORK/events.jsonl" | sed 's/ $//' | sort | tr '\n' ';')" \
+	"changed;finding_opened QUIC_CERT_SELF_SIGNED;new;"
+d=$("$SMBWATCH" diff --db "$WORK/q.db" 2>&1)
+has "diff: the certificate's subject changed" "$d" "quic.certificate.subject: CN=fs.lab.test → CN=cc.lab.test"
+has "diff: and its fingerprint" "$d" "quic.certificate.sha256"
 
 # --- --list-checks says where it runs
 has "--list-checks: quic on U:443" "$("$SMBWATCH" scan --list-checks)" "quic            U:443"

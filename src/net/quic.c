@@ -54,7 +54,6 @@ struct quic_conn {
 	size_t out_len, out_sent;
 	uint8_t *in;
 	size_t in_len;
-	uint64_t sent;
 };
 
 const char *quic_end_name(enum quic_end e)
@@ -185,6 +184,8 @@ static void end_ngtcp2(struct quic_conn *q, int rv)
 		ngtcp2_connection_close_error ccerr;
 		ngtcp2_conn_get_connection_close_error(q->conn, &ccerr);
 		end(q, QUIC_END_PEER_CLOSE, ccerr.error_code, 0);
+	} else if (rv == NGTCP2_ERR_RECV_VERSION_NEGOTIATION) {
+		end(q, QUIC_END_PEER_CLOSE, 0, rv); /* QUIC, but not version 1 */
 	} else if (rv == NGTCP2_ERR_HANDSHAKE_TIMEOUT || rv == NGTCP2_ERR_IDLE_CLOSE) {
 		end(q, q->answered ? QUIC_END_TIMEOUT : QUIC_END_SILENT, 0, 0);
 	} else {
@@ -200,7 +201,6 @@ static int send_datagram(struct quic_conn *q, const uint8_t *p, size_t n)
 		return 0; /* a full socket buffer is a lost datagram: QUIC resends */
 	if (rc < 0)
 		return rc;
-	q->sent++;
 	return 0;
 }
 
@@ -511,9 +511,4 @@ void quic_close(struct quic_conn *q)
 			send_datagram(q, buf, (size_t)nw);
 	}
 	teardown(q);
-}
-
-uint64_t quic_datagrams_sent(const struct quic_conn *q)
-{
-	return q->sent;
 }

@@ -23,7 +23,8 @@
 enum quic_end {
 	QUIC_END_SILENT = 0,  /* not one packet came back before the handshake timeout */
 	QUIC_END_UNREACHABLE, /* ICMP port unreachable on the connected socket */
-	QUIC_END_PEER_CLOSE,  /* the peer sent CONNECTION_CLOSE (error_code says why) */
+	QUIC_END_PEER_CLOSE,  /* the peer sent CONNECTION_CLOSE (error_code says why), or
+			       * Version Negotiation (no QUIC v1: err says so) */
 	QUIC_END_TIMEOUT,     /* it answered, then the handshake or idle timer ran out */
 	QUIC_END_ERROR,       /* a local or TLS failure (uv_err or the ngtcp2 error) */
 };
@@ -62,7 +63,5 @@ struct quic_conn *quic_open(uv_loop_t *loop, const struct sockaddr *sa, const ch
 int quic_stream_send(struct quic_conn *q, const uint8_t *p, size_t n);
 /* Close politely (CONNECTION_CLOSE, no error) and free; no callback after. */
 void quic_close(struct quic_conn *q);
-/* UDP datagrams sent so far (the cost per address, bench/). */
-uint64_t quic_datagrams_sent(const struct quic_conn *q);
 
 #endif

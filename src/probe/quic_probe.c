@@ -36,13 +36,6 @@ struct quic_probe {
 	void *ud;
 };
 
-static uint64_t datagrams_total;
-
-uint64_t quic_probe_datagrams(void)
-{
-	return datagrams_total;
-}
-
 static void timer_closed(uv_handle_t *h)
 {
 	struct quic_probe *p = h->data;
@@ -83,7 +76,6 @@ static void conclude(struct quic_probe *p, enum probe_end why)
 {
 	ops_finish(p, why);
 	if (p->q) {
-		datagrams_total += quic_datagrams_sent(p->q);
 		quic_close(p->q);
 		p->q = NULL;
 	}
@@ -177,7 +169,7 @@ static void on_stream_data(struct quic_conn *q, const uint8_t *data, size_t n, v
 static void on_ended(struct quic_conn *q, enum quic_end why, uint64_t code, int err, void *ud)
 {
 	struct quic_probe *p = ud;
-	datagrams_total += quic_datagrams_sent(q);
+	(void)q;
 	p->q = NULL; /* freed by quic.c after this returns */
 	if (p->ctx.rec && p->ctx.rec->quic.present) { /* after the handshake */
 		conclude(p, why == QUIC_END_PEER_CLOSE ? PROBE_END_CLOSED : PROBE_END_TIMEOUT);

@@ -28,7 +28,5 @@ struct nbns_pacer;
  * when it gives a token. */
 void quic_probe_start(struct nbns_pacer *pacer, uv_loop_t *loop, const struct scan_opts *opts,
 		      const struct sockaddr *sa, service_done_fn done, void *ud);
-/* UDP datagrams all QUIC probes of this process sent (bench/). */
-uint64_t quic_probe_datagrams(void);
 
 #endif

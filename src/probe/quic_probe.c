@@ -54,8 +54,10 @@ static void report(struct quic_probe *p, enum svc_outcome o, const char *why)
 	p->reported = true;
 	uv_timer_stop(&p->timer);
 	struct svc_record *rec = o == SVC_OPEN ? p->ctx.rec : NULL;
-	if (rec)
+	if (rec) {
 		rec->scanned_at = (int64_t)time(NULL);
+		rec->cost.connections = 1; /* one QUIC connection, whatever it carried */
+	}
 	p->done(o, rec, why, p->ud);
 	uv_close((uv_handle_t *)&p->timer, timer_closed);
 }

@@ -114,6 +114,7 @@ eq "smb: certificate key and issuer: RSA 2048, not self-signed" \
 want_fp=$(certtool --fingerprint --hash=sha256 --infile "$WORK/srv.pem" 2>/dev/null | tr -d ':\n' | tr 'A-F' 'a-f')
 eq "smb: certificate fingerprint (certtool's)" \
 	"$(rec "$WORK/all.jsonl" "$SMBQ" '.quic.certificate.sha256')" "\"$want_fp\""
+eq "smb: cost: one connection" "$(rec "$WORK/all.jsonl" "$SMBQ" '.cost.connections')" 1
 eq "smb: quic check ok" "$(rec "$WORK/all.jsonl" "$SMBQ" '.checks.quic.status')" '"ok"'
 eq "smb: findings (internal view)" "$(findings "$WORK/all.jsonl" "$SMBQ")" \
 	'["SMB_EXPOSED:info","SMB_OVER_QUIC_EXPOSED:medium"]'

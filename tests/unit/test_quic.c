@@ -19,6 +19,7 @@
 #include "record/json.h"
 #include "record/json_read.h"
 #include "record/record.h"
+#include "report/report_int.h"
 #include "wire/limits.h"
 #include "wire/wire.h"
 
@@ -270,6 +271,19 @@ static void test_json_round_trip(void **state)
 	json_decref(o);
 }
 
+/* The writers name the transport: UDP port, "quic" (CSV, the line report). */
+static void test_report_transport(void **state)
+{
+	(void)state;
+	static struct svc_record r;
+	quic_record(&r, "internal", false);
+	assert_string_equal(report_proto(&r), "udp");
+	assert_string_equal(report_transport(&r), "quic");
+	r.over_quic = false; /* positive control: the same record over TCP */
+	assert_string_equal(report_proto(&r), "tcp");
+	assert_string_equal(report_transport(&r), "direct");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -282,6 +296,7 @@ int main(void)
 		cmocka_unit_test(test_assess_severities),
 		cmocka_unit_test(test_assess_certificate),
 		cmocka_unit_test(test_json_round_trip),
+		cmocka_unit_test(test_report_transport),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -208,8 +208,9 @@ eq "smb1-usage: SCAN_GAP is .40 (SMB1 on the wire, outside the scan targets), no
 "$SMBWATCH" smb1-usage --db "$DB" >"$WORK/usage.txt" 2>>"$WORK/usage.err"
 has "smb1-usage text: used by whom" "$(cat "$WORK/usage.txt")" \
 	"198.18.1.11:445          used         SMB1 enabled and used by 198.18.2.10 (last seen"
-has "smb1-usage text: safe to disable, with the coverage it rests on" "$(cat "$WORK/usage.txt")" \
-	"198.18.1.10:445          unused       SMB1 enabled, no SMB1 use seen in 0 days of sensor coverage (window 30 days): safe to disable"
+# the sensor ran for seconds: "unused" must not claim more than that
+has "smb1-usage text: unused after seconds of coverage says so, and not 'safe to disable'" "$(cat "$WORK/usage.txt")" \
+	"198.18.1.10:445          unused       SMB1 enabled, no SMB1 use seen in less than a day of sensor coverage (window 30 days): too little to call it safe to disable"
 has "smb1-usage text: the scan gap" "$(cat "$WORK/usage.txt")" \
 	"198.18.1.40:445          1 SMBv1 clients, last"
 
@@ -235,13 +236,21 @@ eq "exposure: the rows (host, view, first run, ports, worst): internal for every
 	"$(jq -r '.hosts[] | .ip as $ip | .views[] | "\($ip) \(.view) \(.first_run) \(.ports | map(tostring) | join(",")) \(if .worst then "\(.worst.id)(\(.worst.severity))" else "none" end)"' "$WORK/exp.json")" \
 	"${want%$'\n'}"
 eq "exposure: the worst from outside is critical; .13 informational inside" \
-	"$(grep '^198.18.1.13 ' <<<"$w_int$'\n'$w_ext")" "198.18.1.13 SMB_EXPOSED(info)"$'\n'"198.18.1.13 POLICY_VIOLATION(critical)"
+	"$(printf '%s\n%s\n' "$w_int" "$w_ext" | grep '^198.18.1.13 ')" "198.18.1.13 SMB_EXPOSED(info)"$'\n'"198.18.1.13 POLICY_VIOLATION(critical)"
 eq "exposure: seen from outside: .13 and .14 only" \
 	"$(jq -r '[.hosts[] | select(.external) | .ip] | join(" ")' "$WORK/exp.json")" "198.18.1.13 198.18.1.14"
 eq "exposure: .40 is known only from the wire (the scan gap)" \
 	"$(jq -r '.hosts[] | select(.ip == "198.18.1.40") | [.views[].view] | join(",")' "$WORK/exp.json")" sensor
 has "exposure text: the header counts the hosts" "$(head -1 "$WORK/exp.txt")" "Exposure: 8 hosts"
 has "exposure text: .14 seen from outside" "$(cat "$WORK/exp.txt")" "198.18.1.14  ports 445  SEEN FROM OUTSIDE"
+# the positive control of the short-coverage text: the same store once the
+# sensor's first sightings are 10 days old (timestamps this test sets)
+sq "UPDATE sensor_servers SET first_seen = first_seen - 10 * 86400"
+"$SMBWATCH" smb1-usage --db "$DB" >"$WORK/usage10.txt" 2>>"$WORK/usage.err"
+has "smb1-usage text: after 10 days of coverage, unused is safe to disable (control)" "$(cat "$WORK/usage10.txt")" \
+	"198.18.1.10:445          unused       SMB1 enabled, no SMB1 use seen in 10 days of sensor coverage (window 30 days): safe to disable"
+has "smb1-usage text: ... and .11 is still used" "$(cat "$WORK/usage10.txt")" \
+	"198.18.1.11:445          used         SMB1 enabled and used by 198.18.2.10 (last seen"
 # the README's first screen shows this output (kept for it, timestamps vary)
 art=${SMBW_ARTIFACTS:-$ROOT/build/test-artifacts}
 mkdir -p "$art" && cp "$WORK/exp.txt" "$art/exposure-lab.txt" && cp "$WORK/usage.txt" "$art/smb1-usage-lab.txt"

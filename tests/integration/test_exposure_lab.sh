@@ -17,6 +17,7 @@
 # the SMB1 used/unused verdicts and SCAN_GAP (smb1-usage); the escalated
 # NULL_SESSION_USED and its unescalated control; the exposure table. Prints
 # TAP.   SMBWATCH=path/to/smbwatch tests/integration/test_exposure_lab.sh
+# (exposure and smb1-usage output kept in build/test-artifacts/exposurelab-BUILD/)
 set -uo pipefail # no -e: a failed assertion must not stop the test
 # shellcheck source=tests/lib/lab_test.sh
 . "$(dirname "$0")/../lib/lab_test.sh"
@@ -139,6 +140,7 @@ eq "external: SMB_EXPOSED_PUBLIC (critical) on both, from the first run that saw
 	"198.18.1.13 critical;198.18.1.14 critical;"
 eq "internal: no SMB_EXPOSED_PUBLIC on the same hosts (control)" \
 	"$(jq -r '.findings[] | select(.id == "SMB_EXPOSED_PUBLIC") | .id' "$WORK/int.jsonl" | wc -l)" 0
+eq "both scans: no sanitizer report" "$(sanitizer "$WORK/int.err" "$WORK/ext.err")" 0
 
 # --- the sensor on the lab bridge ------------------------------------------
 # started after the internal scan, so its cache of open findings (for the
@@ -158,7 +160,7 @@ eq "sensor: live on $BRIDGE with --db, as nobody once the interface is open" \
 # the client: three rounds of SMB1 (smbclient -m NT1) to .11 and .40, and
 # of SMB2 to .10, then the anonymous listings of .12 and .40
 cli_ok=0
-for round in 1 2 3; do
+for _ in 1 2 3; do
 	for h in 11 40; do
 		timeout 60 "$LAB" client smbclient -N -m NT1 --option='client min protocol=NT1' \
 			"//198.18.1.$h/public" -c ls >>"$WORK/client.log" 2>&1 && cli_ok=$((cli_ok + 1))
@@ -252,7 +254,7 @@ has "smb1-usage text: after 10 days of coverage, unused is safe to disable (cont
 has "smb1-usage text: ... and .11 is still used" "$(cat "$WORK/usage10.txt")" \
 	"198.18.1.11:445          used         SMB1 enabled and used by 198.18.2.10 (last seen"
 # the README's first screen shows this output (kept for it, timestamps vary)
-art=${SMBW_ARTIFACTS:-$ROOT/build/test-artifacts}
+art=${SMBW_ARTIFACTS:-$ROOT/build/test-artifacts}/exposurelab-$(basename "$(dirname "$SMBWATCH")")
 mkdir -p "$art" && cp "$WORK/exp.txt" "$art/exposure-lab.txt" && cp "$WORK/usage.txt" "$art/smb1-usage-lab.txt"
 diag "exposure and smb1-usage output: $art/exposure-lab.txt, $art/smb1-usage-lab.txt"
 finish

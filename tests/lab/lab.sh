@@ -450,7 +450,7 @@ cmd_stop_start() {
 }
 
 usage() {
-	sed -n '2,37p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,/^set -euo pipefail/{/^set/!p}' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 

@@ -10,6 +10,7 @@
 #        QUIC_CERT_EXPIRED, QUIC_CERT_SELF_SIGNED
 #   .14  ALPN smb, CertificateRequest: client_cert_requested, the finding a
 #        step lower
+#   2001:2::10  ALPN smb over IPv6, relaying to that persona's v6 445
 # plus closed (.11: nothing on UDP 443, ICMP port unreachable) and silent
 # (.99, not routed); the default scan sends no datagram, -p U:443 and
 # --surface full --quic do; the store's diff sees a certificate change.
@@ -27,6 +28,7 @@ EXPIRED=198.18.1.10   # smb1-and-2 behind QUIC, expired self-signed certificate
 CLIENTCERT=198.18.1.14 # guest behind QUIC, client certificate requested
 CLOSED=198.18.1.11    # lab host, nothing on UDP 443
 SILENT=198.18.1.99    # not routed on the hosts side
+SMB6=2001:2::10       # smb1-and-2's IPv6 address, behind QUIC too
 
 need_root "integration test needs root (network namespaces, smbd)"
 need_tools jq ip smbd timeout certtool
@@ -81,6 +83,7 @@ relay smb "$SMBQ" srv
 relay h3 "$H3" srv --alpn h3
 relay expired "$EXPIRED" old
 relay clientcert "$CLIENTCERT" cc --request-client-cert
+relay v6 "[$SMB6]" srv
 
 scan() { # OUT ARGS...: a scan from the scanner namespace, JSON lines to OUT
 	local out=$1
@@ -148,6 +151,12 @@ has "external: SMB_OVER_QUIC_EXPOSED high" "$(findings "$WORK/ext.jsonl" "$SMBQ"
 has "external, client certificates: medium" "$(findings "$WORK/ext.jsonl" "$CLIENTCERT")" '"SMB_OVER_QUIC_EXPOSED:medium"'
 eq "external: no SMB_EXPOSED_PUBLIC over QUIC (its advice is 'block 445')" \
 	"$(rec "$WORK/ext.jsonl" "$SMBQ" '[.findings[].id | select(. == "SMB_EXPOSED_PUBLIC")] | length')" 0
+
+# --- IPv6: the same conversation over a v6 socket
+scan "$WORK/v6.jsonl" -p U:443 "$SMB6"
+eq "IPv6 scan exits 0" "$?" 0
+eq "IPv6: handshake, SMB through the tunnel" \
+	"$(rec "$WORK/v6.jsonl" "$SMB6" '[.port, .quic.handshake, .ntlm.netbios_computer]')" '[443,true,"LAB-SMB1"]'
 
 # --- silence resent per --retries; closed answered at once
 b=$(udp_out)

@@ -18,6 +18,8 @@ pkgs+=(prometheus curl)
 # /usr/bin/python3.
 # the provisioned AD DC persona of test_epm.sh (samba, samba-tool domain provision)
 pkgs+=(samba-ad-dc samba-ad-provision samba-dsdb-modules winbind)
+# SMB over QUIC (net/quic.c) and its test server: ngtcp2 0.12 with GnuTLS; certtool (gnutls-bin) makes the test certificates
+pkgs+=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev gnutls-bin)
 [ "${1:-}" = "--bench" ] && pkgs+=(nmap masscan time)
 # The HTML report's browser test (tests/integration/test_html_report.sh):
 # Debian's chromium and node (npm too where node does not bring its own),

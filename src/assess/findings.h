@@ -36,6 +36,9 @@ enum finding_id {
 	FIND_MULTI_HOMED,
 	FIND_POLICY_VIOLATION, /* raised by policy/evaluate.c, not by assess.c */
 	FIND_NBNS_EXPOSED,
+	FIND_SMB_OVER_QUIC_EXPOSED,
+	FIND_QUIC_CERT_EXPIRED,
+	FIND_QUIC_CERT_SELF_SIGNED,
 	FIND_N
 };
 

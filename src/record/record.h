@@ -167,6 +167,28 @@ struct rec_nbns {
 	uint8_t mac[6];
 };
 
+/* SMB over QUIC on UDP 443 (net/quic.c, probe/quic_probe.c): what the
+ * handshake showed and the server's certificate, kept as evidence. */
+struct rec_quic_cert {
+	bool present;          /* the server sent a certificate that decoded */
+	char subject[192];     /* RFC 4514 DN */
+	char issuer[192];
+	char sans[256];        /* "DNS:a, IP:198.18.0.1", comma-joined, cut if long */
+	int64_t not_before;    /* unix seconds UTC */
+	int64_t not_after;
+	char key_type[12];     /* "RSA", "EC", "Ed25519", ... */
+	unsigned key_bits;
+	bool self_signed;      /* issuer == subject and its own key verifies it */
+	char sha256[65];       /* of the DER, hex: what a change of certificate shows */
+};
+struct rec_quic {
+	bool present;          /* a QUIC server answered (handshake or close) */
+	bool handshake;        /* the TLS handshake completed with ALPN smb */
+	bool alpn_refused;     /* CONNECTION_CLOSE 0x0178: QUIC, but not SMB */
+	bool client_cert;      /* a CertificateRequest came: client access control */
+	struct rec_quic_cert cert;
+};
+
 /* The checks (check/check.h: one row each in all_checks[], in this order),
  * and whether each ran, per the record's "checks" object: a field whose
  * check did not answer is unknown, not absent (docs/record.md). */
@@ -180,6 +202,7 @@ enum rec_check_id {
 	RCHK_RELAY,        /* relay (NTLM, encryption, the verdict) */
 	RCHK_EPM,          /* epm (TCP 135: the endpoint mapper's interfaces) */
 	RCHK_NBNS,         /* nbns (name table, MAC) from UDP 137 */
+	RCHK_QUIC,         /* quic (handshake, certificate) from UDP 443 */
 	RCHK_N
 };
 
@@ -212,6 +235,7 @@ struct svc_record {
 	uint16_t port;
 	bool netbios;         /* transport: NetBIOS session service (139-style) */
 	bool udp;             /* transport: UDP (the name service on 137), not SMB */
+	bool over_quic;       /* transport: QUIC on UDP 443 (SMB over QUIC, or its refusal) */
 	char view[32];
 	int64_t scanned_at;   /* unix seconds UTC */
 
@@ -221,6 +245,7 @@ struct svc_record {
 	struct rec_auth auth;
 	struct rec_relay relay;
 	struct rec_nbns nbns;
+	struct rec_quic quic;
 	bool has_shares;
 	unsigned n_shares;
 	struct rec_share shares[REC_MAX_SHARES];

@@ -277,7 +277,8 @@ static void test_record_ifaces(void **state)
 static void test_record_ifaces_heap(void **state)
 {
 	(void)state;
-	/* measured: 100832 bytes inline, 45032 with the table on the heap */
+	/* measured: 100832 bytes inline, 45032 with the table on the heap
+	 * (45992 once the QUIC part came): the bound catches it inline again */
 	assert_true(sizeof(struct svc_record) < 48 * 1024);
 	static struct svc_record smb, r, copy;
 	record_init(&smb);

@@ -12,9 +12,9 @@
 # (samba-tool domain provision into the lab dir, then `samba`), provisioned
 # once per run by lab_up and used by every AD DC case below. What it costs,
 # measured on the 2-core CI machine shared with builds and other labs:
-# provision 34-125 s wall (7.6 s of CPU; 131 MB peak RSS), `samba` up (135,
-# 88, 389, 445, UDP 137 bound) in 8-13 s, the running DC 46 processes and
-# 141-143 MB PSS; the whole test ~6 min, of it ~1.5-2.5 min the DC (the test
+# provision 34-150 s wall (7.6 s of CPU; 131 MB peak RSS), `samba` up (135,
+# 88, 389, 445, UDP 137 bound) in 8-22 s, the running DC 46 processes and
+# 141-147 MB PSS; the whole test ~6 min, of it ~1-3 min the DC (the test
 # prints its own run's figures as a TAP comment).
 # Prints TAP.
 #   SMBWATCH=path/to/smbwatch tests/integration/test_epm.sh

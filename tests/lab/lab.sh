@@ -43,9 +43,9 @@
 #   SMBW_LAB_ADDC=1  also a provisioned Samba AD DC (.53, LABAD /
 #                    labad.smbwatch.test): `samba-tool domain provision` into
 #                    the lab dir, then `samba` (135, 88, 389, 445, UDP 137);
-#                    every call too. Costs 34-125 s of provision (7.6 s
+#                    every call too. Costs 34-150 s of provision (7.6 s
 #                    CPU, 131 MB peak RSS; the rest is waiting for a loaded
-#                    machine's disk and CPU), 8-13 s to start, ~140 MB PSS.
+#                    machine's disk and CPU), 8-22 s to start, ~140 MB PSS.
 #   SMBW_LAB_ROUTER=1  also the lab LAN (issue 22's exposure test): a bridge
 #                    PREFIX-br in the hosts namespace (198.18.2.1/24) where a
 #                    client namespace (PREFIX-cli, 198.18.2.10) and a router

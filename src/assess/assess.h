@@ -18,6 +18,10 @@ void assess_record(struct svc_record *rec);
  * NTLM relay target (cli/coercion_hold.c knows): at least high, and said
  * in its evidence. */
 void assess_coercion_relay_target(struct svc_record *rec);
+/* A management record (RDP, WinRM, SSH) whose host's SMB answered in the
+ * same scan (cli/mgmt_hold.c knows): marked so, with MGMT_EXPOSED_WITH_SMB
+ * added (high from the external view). */
+void assess_mgmt_smb_on_host(struct svc_record *rec);
 int assess_severity_parse(const char *s);
 /* Highest severity among the findings; -1 when there are none. */
 int assess_worst(const struct svc_record *rec);

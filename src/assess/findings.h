@@ -36,6 +36,8 @@ enum finding_id {
 	FIND_MULTI_HOMED,
 	FIND_POLICY_VIOLATION, /* raised by policy/evaluate.c, not by assess.c */
 	FIND_NBNS_EXPOSED,
+	FIND_MGMT_EXPOSED_WITH_SMB,
+	FIND_RDP_STANDARD_SECURITY,
 	FIND_N
 };
 

@@ -17,6 +17,7 @@
 #include "net/surface.h"
 #include "net/permute.h"
 #include "policy/policy.h"
+#include "probe/mgmt.h"
 #include "record/record.h"
 #include "store/store.h"
 
@@ -391,6 +392,21 @@ static int check_syn(const struct scan_cli *cli, char *err, size_t errsz)
 	return 0;
 }
 
+/* Does the -p list (not what --surface adds) name a management port over
+ * TCP? Then its services are reported on hosts without SMB too. */
+static bool names_mgmt_port(const char *ports)
+{
+	struct port_list pl;
+	char err[128];
+	if (ports_parse(ports, &pl, err, sizeof err) != 0)
+		return false; /* the full list's parse reports the error */
+	bool named = false;
+	for (unsigned i = 0; i < pl.n; i++)
+		named |= !ports_is_udp(&pl, i) && mgmt_service_of_port(pl.ports[i]) != MGMT_NONE;
+	ports_free(&pl);
+	return named;
+}
+
 static int load_policy(struct scan_cli *cli, const char *path, char *err, size_t errsz);
 
 int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, size_t errsz)
@@ -618,6 +634,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 		if (rc != 0)
 			return -1;
 	}
+	cli->mgmt_named = names_mgmt_port(ports);
 	if (surface_ports(surface, ports, cli->ports_spec, sizeof cli->ports_spec) != 0) {
 		snprintf(err, errsz, "bad port list: too long");
 		return -1;

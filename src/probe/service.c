@@ -12,6 +12,7 @@
 
 #include "check/check.h"
 #include "probe/epm.h"
+#include "probe/mgmt.h"
 #include "probe/conn.h"
 #include "probe/limiter.h"
 #include "wire/smb2.h"
@@ -749,6 +750,11 @@ void service_start(struct engine *e, const struct scan_opts *opts, const struct 
 	if (port == EPM_PORT && (opts->checks & CHECK_BIT(RCHK_EPM))) {
 		/* 135 speaks DCE/RPC, not SMB: the endpoint mapper's own service */
 		epm_service_start(e, opts, sa, patient_connect_ms, done, ud);
+		return;
+	}
+	if (mgmt_service_of_port(port) != MGMT_NONE && (opts->checks & CHECK_BIT(RCHK_MGMT))) {
+		/* RDP, WinRM, SSH: the management service's own first exchange */
+		mgmt_service_start(e, opts, sa, patient_connect_ms, done, ud);
 		return;
 	}
 	struct service *s = calloc(1, sizeof *s);

@@ -63,19 +63,25 @@ bool mgmt_hold_take(struct mgmt_hold *h, const struct svc_record *rec)
 	return true;
 }
 
-void mgmt_hold_flush(struct mgmt_hold *h, void (*report)(struct svc_record *rec, void *ud),
-		     void *ud)
+size_t mgmt_hold_flush(struct mgmt_hold *h, void (*report)(struct svc_record *rec, void *ud),
+		       void *ud)
 {
+	size_t dropped = 0;
 	for (size_t i = 0; i < h->n_kept; i++) {
 		struct svc_record *rec = h->kept[i];
 		bool smb = has_smb(h, rec->ip);
 		if (smb)
 			assess_mgmt_smb_on_host(rec);
-		if ((smb || h->keep_alone) && report)
-			report(rec, ud);
+		if (smb || h->keep_alone) {
+			if (report)
+				report(rec, ud);
+		} else {
+			dropped++;
+		}
 		free(rec);
 	}
 	h->n_kept = 0;
+	return dropped;
 }
 
 void mgmt_hold_free(struct mgmt_hold *h)

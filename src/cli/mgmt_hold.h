@@ -9,6 +9,7 @@
 #define SMBW_CLI_MGMT_HOLD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "record/record.h"
 
@@ -22,8 +23,9 @@ struct mgmt_hold *mgmt_hold_new(bool keep_alone);
  * report it now). */
 bool mgmt_hold_take(struct mgmt_hold *h, const struct svc_record *rec);
 /* At the end of the scan: each kept record that is reported, through
- * report (in the order they came); then empty. */
-void mgmt_hold_flush(struct mgmt_hold *h, void (*report)(struct svc_record *rec, void *ud),
+ * report (in the order they came); then empty. Returns how many were
+ * dropped (no SMB on their host, not asked for). */
+size_t mgmt_hold_flush(struct mgmt_hold *h, void (*report)(struct svc_record *rec, void *ud),
 		     void *ud);
 void mgmt_hold_free(struct mgmt_hold *h);
 

@@ -36,6 +36,9 @@
 #                    samba-dcerpcd on TCP 135; set it for every call too
 #   SMBW_LAB_NBNS=1  also the NetBIOS name service persona (.60: nmbd alone,
 #                    UDP 137, no smbd: TCP 139/445 closed); every call too
+#   SMBW_LAB_MGMT=1  also the management personas (.70-.71, below): xrdp on
+#                    3389, OpenSSH on 22, a WinRM-like listener on 5985;
+#                    every call too
 set -euo pipefail
 
 KIND=lab
@@ -83,6 +86,17 @@ if [ "${SMBW_LAB_EPM:-0}" = 1 ]; then
 	EPM_PERSONAS=(
 		"epm|$NET.50|--libexec-rpcds"
 		"epm-winreg|$NET.51|/usr/libexec/samba/rpcd_epmapper /usr/libexec/samba/rpcd_winreg"
+	)
+fi
+# The management personas (issue 18 part 3, tests/integration/
+# test_mgmt.sh): name|ipv4|xrdp security_layer|WinRM schemes. "mgmt" is
+# also an smbd persona (445); "mgmt-nosmb" has no smbd: management alone.
+MGMT_PERSONAS=()
+if [ "${SMBW_LAB_MGMT:-0}" = 1 ]; then
+	PERSONAS+=("mgmt|$NET.70|-|445|LAB-MGMT|")
+	MGMT_PERSONAS=(
+		"mgmt|$NET.70|negotiate|Negotiate,Kerberos"
+		"mgmt-nosmb|$NET.71|tls|Negotiate,Basic realm=WSMAN"
 	)
 fi
 ECHO_IP=$NET.20   # socat echo on 445: answers with whatever it receives
@@ -158,6 +172,42 @@ write_conf() {
 	} >"$dir/smb.conf"
 }
 
+# xrdp and sshd of a management persona, in DIR, listening on IP:
+# xrdp.ini with the given security_layer (negotiate: standard RDP security
+# accepted; tls: refused) and its own certificate; sshd_config with its own
+# host key and pid file.
+write_mgmt_conf() {
+	local dir=$1 ip=$2 layer=$3
+	mkdir -p "$dir"
+	openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=lab-mgmt" -days 7 \
+		-keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1
+	cat >"$dir/xrdp.ini" <<-EOF
+		[Globals]
+		ini_version=1
+		port=tcp://$ip:3389
+		security_layer=$layer
+		crypt_level=high
+		certificate=$dir/cert.pem
+		key_file=$dir/key.pem
+		ssl_protocols=TLSv1.2, TLSv1.3
+		[Logging]
+		LogFile=$dir/xrdp.log
+		LogLevel=INFO
+		EnableSyslog=false
+		[Channels]
+	EOF
+	ssh-keygen -q -t ed25519 -N '' -f "$dir/ssh_host_ed25519_key" </dev/null >/dev/null
+	mkdir -p /run/sshd
+	cat >"$dir/sshd_config" <<-EOF
+		ListenAddress $ip:22
+		HostKey $dir/ssh_host_ed25519_key
+		PidFile $dir/sshd.pid
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		UsePAM no
+	EOF
+}
+
 # One guest-accessible share stanza: NAME PATH COMMENT READ_ONLY [LINE]
 share_conf() {
 	printf '\n[%s]\n   path = %s\n   comment = %s\n   read only = %s\n   guest ok = yes\n' \
@@ -198,6 +248,13 @@ cmd_up() {
 		ip -n "$NS_HOSTS" addr add "$NBNS_IP/32" dev lo
 		write_nmbd_conf "$dir/nmbd"
 	fi
+	local layer schemes
+	for p in "${MGMT_PERSONAS[@]}"; do
+		IFS='|' read -r name ip4 layer schemes <<<"$p"
+		[ -f "$dir/$name/smb.conf" ] || ip -n "$NS_HOSTS" addr add "$ip4/32" dev lo
+		write_mgmt_conf "$dir/mgmt-$name" "$ip4" "$layer"
+		listen+=("$ip4:3389" "$ip4:22" "$ip4:5985")
+	done
 
 	# every daemon is started by one script run under reaper.py
 	{
@@ -213,6 +270,13 @@ cmd_up() {
 		echo "socat 'TCP-LISTEN:445,bind=$ECHO_IP,fork,reuseaddr' EXEC:cat </dev/null >'$dir/socat-echo.log' 2>&1 &"
 		echo "socat -u 'TCP-LISTEN:445,bind=$MUTE_IP,fork,reuseaddr' OPEN:/dev/null </dev/null >'$dir/socat-mute.log' 2>&1 &"
 		[ "${SMBW_LAB_NBNS:-0}" = 1 ] && echo "nmbd -D -s '$dir/nmbd/smb.conf'"
+		for p in "${MGMT_PERSONAS[@]}"; do
+			IFS='|' read -r name ip4 layer schemes <<<"$p"
+			local m=$dir/mgmt-$name
+			echo "xrdp -n -c '$m/xrdp.ini' </dev/null >'$m/xrdp.out' 2>&1 &"
+			echo "/usr/sbin/sshd -D -e -f '$m/sshd_config' </dev/null >'$m/sshd.log' 2>&1 &"
+			echo "/usr/bin/python3 '$LAB_HOME/../responders/winrm_responder.py' $ip4 5985 '$schemes' </dev/null >'$m/winrm.log' 2>&1 &"
+		done
 		true
 	} >"$dir/daemons.sh"
 	ns_start_daemons "the daemons" "$dir/reaper.log and $dir/*/smbd.log"

@@ -81,6 +81,23 @@ static void trim_left(const char **s)
 		(*s)++;
 }
 
+static bool digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* "HTTP/1.1 401 ..." (RFC 9112 4): the three-digit status into *status. */
+static bool status_line(const char *t, unsigned *status)
+{
+	if (strncmp(t, "HTTP/", 5) != 0 || !digit(t[5]) || t[6] != '.' || !digit(t[7]) ||
+	    t[8] != ' ' || !digit(t[9]) || !digit(t[10]) || !digit(t[11]) || t[9] == '0' ||
+	    (t[12] != ' ' && t[12] != '\0'))
+		return false;
+	*status = (unsigned)(t[9] - '0') * 100u + (unsigned)(t[10] - '0') * 10u +
+		  (unsigned)(t[11] - '0');
+	return true;
+}
+
 int http_head_decode(struct rd *r, struct http_head *h)
 {
 	memset(h, 0, sizeof *h);
@@ -89,9 +106,8 @@ int http_head_decode(struct rd *r, struct http_head *h)
 	if (!next_line(r, &line))
 		return r->err ? r->err : WIRE_TRUNCATED;
 	line_text(&line, text, sizeof text);
-	unsigned major, minor, status;
-	if (sscanf(text, "HTTP/%1u.%1u %3u", &major, &minor, &status) != 3 || status < 100 ||
-	    status > 999)
+	unsigned status;
+	if (!status_line(text, &status))
 		return WIRE_UNSUPPORTED; /* not an HTTP answer */
 	h->status = status;
 	while (next_line(r, &line)) {

@@ -202,8 +202,9 @@ int monitor_cycle(struct monitor *m, bool *hit)
 		json_decref(evs); /* NULL: an incomplete run has none */
 		return run_done(m, &sum, ended, 0);
 	}
-	fprintf(stderr, "smbwatch monitor: run %lld: %llu service%s in %.1f s\n",
-		(long long)rec.run.id, (unsigned long long)sum.services, sum.services == 1 ? "" : "s",
+	char what[96];
+	summary_services_text(&sum, what, sizeof what);
+	fprintf(stderr, "smbwatch monitor: run %lld: %s in %.1f s\n", (long long)rec.run.id, what,
 		sum.seconds);
 	char verdict[400]; /* --policy from a denied vantage point: passed is a result too */
 	if (policy_vantage_verdict(m->cli.policy, m->cli.sopts.view, sum.services, sum.errors,

@@ -119,6 +119,8 @@ static const char scan_usage[] =
 	"                        ports); random by default and printed at start\n"
 	"  --shard K/N           scan slice K of N; with the same --seed on N machines\n"
 	"                        the slices are disjoint and together cover everything\n"
+	"                        (without --seed, shards take it from the targets and\n"
+	"                        ports as typed, the same on every shard)\n"
 	"  --shard env:VAR/N     slice $VAR+1 of N: VAR holds a 0-based index, e.g.\n"
 	"                        env:JOB_COMPLETION_INDEX/N in a Kubernetes Indexed Job\n"
 	"  --resume FILE         continue an interrupted scan (Ctrl-C or SIGTERM writes\n"
@@ -186,6 +188,21 @@ static uint64_t random_seed(void)
 	if (getrandom(&seed, sizeof seed, 0) != sizeof seed)
 		seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
 	return seed & 0xFFFFFFFFFFFFull; /* short enough to type back in */
+}
+
+/* A sharded scan without --seed: every shard must walk the same
+ * permutation or the slices overlap and miss, so the seed comes from what
+ * all shards share, the targets and ports as typed (FNV-1a). The next run of
+ * the same slice is then the same slice too. */
+static uint64_t shared_seed(const char *targets, const char *ports)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	for (const char *s = targets ? targets : ""; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	h = (h ^ '\n') * 0x100000001b3ull;
+	for (const char *s = ports ? ports : ""; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h & 0xFFFFFFFFFFFFull;
 }
 
 /* Open the raw socket and the capture while we may (exit 2 if we may not). */
@@ -303,8 +320,10 @@ static int close_file_outputs(const struct scan_cli *cli, struct scan_output *o,
 /* The run's counts on stderr, for formats whose stream holds services only. */
 static void print_summary(const struct scan_summary *sum)
 {
-	fprintf(stderr, "smbwatch: %llu SMB service%s in %.1f s%s\n", (unsigned long long)sum->services,
-		sum->services == 1 ? "" : "s", sum->seconds, sum->interrupted ? " (interrupted)" : "");
+	char what[96];
+	summary_services_text(sum, what, sizeof what);
+	fprintf(stderr, "smbwatch: %s in %.1f s%s\n", what, sum->seconds,
+		sum->interrupted ? " (interrupted)" : "");
 	report_targets_line(stderr, sum, "smbwatch: ");
 }
 
@@ -366,7 +385,7 @@ int cli_scan(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!cli.seed_given)
-		cli.seed = random_seed();
+		cli.seed = cli.shard_n > 1 ? shared_seed(cli.target_spec, cli.ports_text) : random_seed();
 	unsigned long long n_addr = targets_count(cli.targets);
 	char n_text[32];
 	options_count_text(n_addr, n_text, sizeof n_text);

@@ -230,7 +230,14 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 	if (rec) {
 		assess_record(rec);
 		policy_evaluate(run->cli->policy, rec); /* --policy: POLICY_VIOLATION findings */
-		run->sum.services++;
+		/* the summary's "SMB services" and the policy's "no SMB answered"
+		 * count SMB only: 135 and U:137 records are counted apart */
+		if (record_is_smb(rec))
+			run->sum.services++;
+		else
+			run->sum.other_services++;
+		run->sum.connections += rec->cost.connections;
+		run->sum.conn_retries += rec->cost.retries;
 		if (rec->ntlm.present && rec->ntlm.netbios_computer[0])
 			nbname_cache_put(run->names, rec->ip, rec->ntlm.netbios_computer);
 		/* a 135 record with COERCION_SURFACE waits for its host's

@@ -222,7 +222,7 @@ int scan_store_end(struct scan_recorder *rec, const struct scan_summary *sum,
 	run->n_closed = sum->closed;
 	run->n_filtered = sum->filtered;
 	run->n_errors = sum->errors;
-	run->n_services = sum->services;
+	run->n_services = sum->services + sum->other_services; /* every record stored */
 	if (store_run_end(rec->st, run) != 0) {
 		recorder_fail(rec, "finishing the run");
 		return -1;

@@ -249,6 +249,7 @@ struct epm_service {
 	struct conv_result walk;
 	service_done_fn done;
 	void *ud;
+	uint16_t conns; /* the record's cost.connections */
 };
 
 static void report(struct epm_service *s, const struct conv_result *res);
@@ -266,6 +267,7 @@ static void epm_conv_done(const struct conv_result *res, void *ud)
 	/* the mapper answered: ask the same port for the host's addresses */
 	if (res->connect == ECONN_OK && s->ctx.rec) {
 		s->walk = *res;
+		s->conns++;
 		struct conv *c = conv_start(s->e, (struct sockaddr *)&s->sa, NULL, &probe_oxid,
 					    &s->ctx, oxid_conv_done, s);
 		conv_set_dcerpc(c);
@@ -290,6 +292,7 @@ static void report(struct epm_service *s, const struct conv_result *res)
 	struct svc_record *rec = o == SVC_OPEN ? s->ctx.rec : NULL;
 	if (rec) {
 		rec->scanned_at = (int64_t)time(NULL);
+		rec->cost.connections = s->conns;
 		if (rec->epm.present)
 			record_check_set(rec, RCHK_EPM, RCHK_OK, NULL);
 		else
@@ -319,6 +322,7 @@ void epm_service_start(struct engine *e, const struct scan_opts *opts, const str
 	else
 		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, s->ctx.ip,
 			  sizeof s->ctx.ip);
+	s->conns = 1;
 	struct conv *c = conv_start(e, sa, NULL, &probe_epm, &s->ctx, epm_conv_done, s);
 	conv_set_dcerpc(c);
 	if (patient_connect_ms)

@@ -72,6 +72,12 @@ struct service {
 	bool holding;
 	bool deadline_hit;
 	bool finished;
+	/* the record's cost: connections started, retries among them. The
+	 * next start is a retry when retry_next is set (later(), the timeout
+	 * and NetBIOS-name retries); pending_retry carries that to a
+	 * follow-up that waits for its window slot */
+	uint16_t conns, retries;
+	bool retry_next, pending_retry, b_once;
 };
 
 static void start_a(struct service *s);
@@ -95,6 +101,7 @@ static void backoff_cb(uv_timer_t *t)
  * so that retries from many services do not arrive together. */
 static void later(struct service *s, void (*fn)(struct service *), unsigned attempt)
 {
+	s->retry_next = true; /* every fn given here starts a connection again */
 	unsigned ms = 250u << (attempt < 4 ? attempt : 4);
 	s->jitter ^= s->jitter << 13;
 	s->jitter ^= s->jitter >> 17;
@@ -112,6 +119,22 @@ static bool not_through(const struct conv_result *r)
 	       ((r->end == PROBE_END_RESET || r->end == PROBE_END_CLOSED ||
 		 r->end == PROBE_END_TIMEOUT) &&
 		!r->answered);
+}
+
+/* Is the connection about to start a retry? Asked once per start. */
+static bool take_retry(struct service *s)
+{
+	bool r = s->retry_next;
+	s->retry_next = false;
+	return r;
+}
+
+static void count_connection(struct service *s, bool retry)
+{
+	if (s->conns < UINT16_MAX)
+		s->conns++;
+	if (retry && s->retries < UINT16_MAX)
+		s->retries++;
 }
 
 static void timer_closed(uv_handle_t *h)
@@ -134,6 +157,8 @@ static void service_finish(struct service *s)
 	struct svc_record *rec = NULL;
 	if (s->outcome == SVC_OPEN && s->ctx.smb_answer && s->ctx.rec) {
 		s->ctx.rec->scanned_at = (int64_t)time(NULL);
+		s->ctx.rec->cost.connections = s->conns;
+		s->ctx.rec->cost.retries = s->retries;
 		rec = s->ctx.rec;
 	}
 	s->done(s->outcome, rec, s->outcome == SVC_ERROR ? (s->why[0] ? s->why : "unknown") : NULL,
@@ -257,6 +282,7 @@ static void follow_up_now(void *arg)
 		uv_timer_start(&s->deadline, deadline_cb, s->deadline_paused_ms, 0);
 		s->deadline_paused_ms = 0;
 	}
+	count_connection(s, s->pending_retry);
 	struct conv *c = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s),
 				    s->pending_ops, &s->ctx, s->wait_done, s);
 	if (s->wait_done == b_done)
@@ -269,6 +295,7 @@ static void follow_up(struct service *s, const struct probe_ops *ops, conv_done_
 {
 	s->pending_ops = ops;
 	s->wait_done = done;
+	s->pending_retry = take_retry(s);
 	limiter_acquire(s->opts->limiter, &s->wait, follow_up_now, s);
 	if (s->wait.queued) {
 		uint64_t left = uv_timer_get_due_in(&s->deadline);
@@ -419,6 +446,7 @@ static void check_done(const struct conv_result *res, void *ud)
 		 * service starting): once more on a new connection before the
 		 * check is given up */
 		s->timeout_retried = true;
+		s->retry_next = true;
 		undo_attempt(s);
 		s->next_check--;
 		run_checks(s);
@@ -591,6 +619,9 @@ static void restart_negotiates(struct service *s)
 
 static void start_b(struct service *s)
 {
+	if (s->b_once) /* again, after restart_negotiates */
+		s->retry_next = true;
+	s->b_once = true;
 	s->b_started = true;
 	s->b_done = false;
 	follow_up(s, &probe_smb1_negotiate, b_done);
@@ -705,6 +736,7 @@ static void a_done(const struct conv_result *res, void *ud)
 	if (res->nbss_negative && !s->fallback_tried && s->fallback[0] && !s->b_started) {
 		/* RFC 1002: the server refused the called name; try the one we learned */
 		s->fallback_tried = true;
+		s->retry_next = true;
 		record_set_str(s->called, sizeof s->called, s->fallback);
 		start_a(s);
 		return;
@@ -719,6 +751,7 @@ static void a_done(const struct conv_result *res, void *ud)
 
 static void start_a(struct service *s)
 {
+	count_connection(s, take_retry(s));
 	s->a = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s), &probe_smb2_negotiate,
 			  &s->ctx, a_done, s);
 	if (s->patient_connect_ms)

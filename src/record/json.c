@@ -223,6 +223,11 @@ json_t *record_to_json(const struct svc_record *rec)
 		json_object_set_new(jchecks, all_checks[i]->id, co);
 	}
 	json_object_set_new(o, "checks", jchecks);
+	if (rec->cost.connections) { /* absent where nothing was counted (UDP) */
+		json_t *co = json_pack("{s:i,s:i}", "connections", (int)rec->cost.connections,
+				       "retries", (int)rec->cost.retries);
+		json_object_set_new(o, "cost", co);
+	}
 
 	/* findings and errors are always present (possibly empty): they are
 	 * computed, never "unknown", and consumers iterate them directly */

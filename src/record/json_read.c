@@ -388,6 +388,11 @@ int record_from_json(json_t *o, int64_t scanned_at, struct svc_record *r)
 	nbns_read(json_object_get(o, "nbns"), &r->nbns);
 	mgmt_read(json_object_get(o, "mgmt"), &r->mgmt);
 	checks_read(json_object_get(o, "checks"), r);
+	json_t *cost = json_object_get(o, "cost");
+	json_int_t conns = json_integer_value(json_object_get(cost, "connections"));
+	json_int_t retries = json_integer_value(json_object_get(cost, "retries"));
+	r->cost.connections = conns > 0 && conns <= UINT16_MAX ? (uint16_t)conns : 0;
+	r->cost.retries = retries > 0 && retries <= UINT16_MAX ? (uint16_t)retries : 0;
 	findings_read(json_object_get(o, "findings"), r);
 	size_t i;
 	json_t *e;

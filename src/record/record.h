@@ -246,6 +246,11 @@ struct svc_record {
 	struct rec_mgmt mgmt;
 
 	struct rec_check checks[RCHK_N];
+	/* what checking this service cost its server: connections opened for
+	 * it, first tries and retries after a failure apart (issue 17) */
+	struct rec_cost {
+		uint16_t connections, retries;
+	} cost;
 
 	unsigned n_findings;
 	struct rec_finding findings[REC_MAX_FINDINGS];

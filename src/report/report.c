@@ -80,6 +80,15 @@ void report_free(struct report *r)
 	free(r);
 }
 
+void summary_services_text(const struct scan_summary *sum, char *out, size_t outsz)
+{
+	int n = snprintf(out, outsz, "%llu SMB service%s", (unsigned long long)sum->services,
+			 sum->services == 1 ? "" : "s");
+	if (sum->other_services && n > 0 && (size_t)n < outsz)
+		snprintf(out + n, outsz - (size_t)n, " and %llu other service%s",
+			 (unsigned long long)sum->other_services, sum->other_services == 1 ? "" : "s");
+}
+
 void summary_add_error(struct scan_summary *sum, const char *why)
 {
 	unsigned i = 0;
@@ -102,6 +111,13 @@ void report_targets_line(FILE *f, const struct scan_summary *sum, const char *pr
 		prefix, (unsigned long long)sum->targets, (unsigned long long)sum->open,
 		(unsigned long long)sum->closed, (unsigned long long)sum->filtered,
 		(unsigned long long)sum->errors, sum->errors == 1 ? "" : "s");
+	uint64_t found = sum->services + sum->other_services;
+	if (sum->connections && found)
+		fprintf(f, "%sCost: %llu connection%s to the %llu service%s found (%.1f each), %llu retr%s\n",
+			prefix, (unsigned long long)sum->connections, sum->connections == 1 ? "" : "s",
+			(unsigned long long)found, found == 1 ? "" : "s",
+			(double)sum->connections / (double)found, (unsigned long long)sum->conn_retries,
+			sum->conn_retries == 1 ? "y" : "ies");
 	if (sum->n_reasons == 0)
 		return;
 	fprintf(f, "%sErrors:", prefix);

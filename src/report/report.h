@@ -39,6 +39,9 @@ struct scan_summary {
 	uint64_t targets;       /* addresses x ports attempted */
 	uint64_t open, closed, filtered, errors;
 	uint64_t services;      /* SMB services found */
+	uint64_t other_services; /* other records: the endpoint mapper, the name service */
+	uint64_t connections;   /* what the services found cost their servers */
+	uint64_t conn_retries;  /*   (the records' cost), and the retries among them */
 	double seconds;
 	bool interrupted;       /* stopped by a signal before the end */
 	/* errors by reason, most frequent first once sorted; reasons past the
@@ -50,6 +53,10 @@ struct scan_summary {
 	unsigned n_reasons;
 	uint64_t other_errors;
 };
+
+/* "3 SMB services", or "3 SMB services and 2 other services" when the scan
+ * found services that are not SMB (135, U:137): the summaries' first words. */
+void summary_services_text(const struct scan_summary *sum, char *out, size_t outsz);
 
 /* Count one error of reason why in sum (errors itself is the caller's). */
 void summary_add_error(struct scan_summary *sum, const char *why);

@@ -489,9 +489,10 @@ static void text_finish(void *st, const struct scan_summary *sum)
 
 	char b[256];
 	if (sum) {
-		fprintf(f, "Summary: %llu SMB service%s on %zu host%s in %.1f s\n",
-			(unsigned long long)sum->services, sum->services == 1 ? "" : "s", nh,
-			nh == 1 ? "" : "s", sum->seconds);
+		char what[96];
+		summary_services_text(sum, what, sizeof what);
+		fprintf(f, "Summary: %s on %zu host%s in %.1f s\n", what, nh, nh == 1 ? "" : "s",
+			sum->seconds);
 		report_targets_line(f, sum, "");
 	}
 	sev_counts(total, b, sizeof b);

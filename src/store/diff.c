@@ -15,6 +15,8 @@ static const char *const volatile_fields[] = {
 	/* whether a check answered is not a change of the server: check_failing
 	 * and check_recovered report it (monitor/events.c) */
 	"checks",
+	/* what the scan cost the server (retries come and go with load) */
+	"cost",
 };
 
 /* Which record fields and findings each check produces: its row in

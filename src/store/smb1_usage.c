@@ -63,6 +63,13 @@ static void verdict_text(const char *verdict, json_t *clients, int days,
 				 " (last seen %s): upgrade or isolate these clients before disabling "
 				 "SMB1",
 				 day);
+	} else if (strcmp(verdict, "unused") == 0 && cov_days < 1) {
+		/* minutes of capture are no evidence that a monthly job never
+		 * speaks SMB1: say what was seen, not that it is safe */
+		snprintf(out, n,
+			 "SMB1 enabled, no SMB1 use seen in less than a day of sensor coverage "
+			 "(window %d days): too little to call it safe to disable",
+			 days);
 	} else if (strcmp(verdict, "unused") == 0) {
 		snprintf(out, n,
 			 "SMB1 enabled, no SMB1 use seen in %lld days of sensor coverage (window %d "

@@ -7,7 +7,8 @@
  *   used          SMB1 enabled and used by these clients: upgrade or
  *                 isolate them before disabling SMB1
  *   unused        the sensor saw this server's traffic in the window and
- *                 no SMB1 negotiation: safe to disable
+ *                 no SMB1 negotiation: safe to disable (the text says
+ *                 so only after a day or more of sensor coverage)
  *   not_observed  the sensor saw none of this server's traffic in the
  *                 window: no verdict (the sensor is not placed to see it)
  *   no_sensor     the store holds no sensor data in the window at all

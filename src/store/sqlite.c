@@ -335,8 +335,12 @@ static int sq_service_put(struct store *st, const struct store_service *svc,
 	sqlite3_stmt *s = NULL;
 	if (exec_sql(st, "BEGIN IMMEDIATE", "storing a service") != 0)
 		return -1;
-	if (prep(st, "INSERT OR REPLACE INTO services (run_id, ip, port, scanned_at, record)"
-		     " VALUES (?,?,?,?,?)",
+	/* an upsert, not INSERT OR REPLACE: a replace deletes the row its
+	 * findings point to (a foreign key error when one run stores the same
+	 * ip and port twice, e.g. -p 137,U:137); the old findings go below */
+	if (prep(st, "INSERT INTO services (run_id, ip, port, scanned_at, record)"
+		     " VALUES (?,?,?,?,?) ON CONFLICT (run_id, ip, port) DO UPDATE SET"
+		     " record = excluded.record, scanned_at = excluded.scanned_at RETURNING id",
 		 &s) != 0)
 		goto fail;
 	sqlite3_bind_int64(s, 1, svc->run_id);
@@ -344,13 +348,22 @@ static int sq_service_put(struct store *st, const struct store_service *svc,
 	sqlite3_bind_int(s, 3, (int)svc->port);
 	sqlite3_bind_int64(s, 4, svc->scanned_at);
 	sqlite3_bind_text(s, 5, svc->record, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_ROW) {
+		sql_fail(st, "storing a service");
+		goto fail;
+	}
+	sqlite3_int64 sid = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	s = NULL;
+	if (prep(st, "DELETE FROM findings WHERE service_id=?", &s) != 0)
+		goto fail;
+	sqlite3_bind_int64(s, 1, sid);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		sql_fail(st, "storing a service");
 		goto fail;
 	}
 	sqlite3_finalize(s);
 	s = NULL;
-	sqlite3_int64 sid = sqlite3_last_insert_rowid(DB(st));
 	/* the service's inventory row (store.h: service_latest); a service
 	 * stored again in the same run is not a new sighting */
 	if (prep(st, "INSERT INTO service_latest (ip, port, first_seen, last_seen, sightings, run_id,"

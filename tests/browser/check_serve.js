@@ -134,6 +134,10 @@ async function main() {
 		await dom(rec);
 		rec.events = await page.evaluate(() =>
 			[...document.querySelectorAll("#changes-table tbody tr")].map((r) => r.dataset.event));
+		rec.rate_row = await page.evaluate(() => {
+			const r = document.querySelector('#changes-table tr[data-event="attack_rate_changed"]');
+			return r ? r.cells[3].innerText.trim() + "|" + r.cells[4].innerText.trim() : null;
+		});
 		await page.screenshot({ path: path.join(shots, "serve-changes.png"), fullPage: true });
 
 		// one host

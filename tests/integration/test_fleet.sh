@@ -105,10 +105,11 @@ fleet_round() { # VIEW SUBCOMMAND [OPTION...]: 3 shards at once, each's exit sta
 	# the shard's index
 	local view=$1 sub=$2 i
 	shift 2
-	local pids=()
+	local pids=() seed=(--seed "$SEED")
+	[ "$view" = noseed ] && seed=() # the shards agree on a seed by themselves
 	for i in 0 1 2; do
 		timeout 300 "$LAB" exec env JOB_COMPLETION_INDEX=$i "$SMBWATCH" "$sub" --no-progress \
-			--shard env:JOB_COMPLETION_INDEX/3 --seed "$SEED" --view "$view" --db "$PG_URL" \
+			--shard env:JOB_COMPLETION_INDEX/3 "${seed[@]}" --view "$view" --db "$PG_URL" \
 			"${@//@I@/$i}" "${TARGETS[@]}" >"$WORK/$view-$i.out" 2>"$WORK/$view-$i.err" &
 		pids+=($!)
 	done
@@ -151,6 +152,16 @@ if [ "$mixed" != "$single" ] || [ "$dups" != 0 ]; then
 else
 	not_ok "control: different seeds per shard miss or duplicate services" "$mixed"
 fi
+
+# shards without --seed take theirs from the targets and ports they share:
+# the same on every shard, so the slices still add up to one scan
+fleet_round noseed scan --format jsonl
+eq "shards without --seed exit 0" "$(cat "$WORK"/noseed-{0,1,2}.rc | tr '\n' ' ')" "0 0 0 "
+eq "shards without --seed all chose one seed" \
+	"$(grep -ho 'seed [0-9]*' "$WORK"/noseed-{0,1,2}.err | sort -u | wc -l)" 1
+eq "shards without --seed: the union = the single scan" "$(by_view noseed)" "$single"
+eq "shards without --seed: no service stored twice" \
+	"$(psqlq "SELECT count(*) - count(DISTINCT (s.ip, s.port)) FROM services s JOIN runs r ON r.id=s.run_id WHERE r.view='noseed'")" 0
 
 # --- monitor --once per shard, over the fleet's runs ---------------------------
 "$LAB" reconfigure smb2-unsigned 'server min protocol = NT1' >/dev/null

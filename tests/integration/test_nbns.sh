@@ -55,6 +55,12 @@ scan "$WORK/full.jsonl" --surface full "$NBNS" "$SMB_ONLY" "$CLOSED" "$SILENT"
 eq "--surface full scan exits 0" "$?" 0
 after_full=$(udp_out)
 check "--surface full sent datagrams (positive control)" [ "$((after_full - before))" -ge 3 ]
+# the summary counts the SMB records apart from the 135 and U:137 ones
+n_smb=$(jq -s '[.[] | select(.smb1 or .smb2)] | length' "$WORK/full.jsonl")
+n_other=$(jq -s '[.[] | select((.smb1 or .smb2) | not)] | length' "$WORK/full.jsonl")
+check "--surface full found SMB and other services (control)" [ "$n_smb" -ge 1 ] && [ "$n_other" -ge 1 ]
+has "the summary counts SMB services apart from the others" "$(cat "$WORK/full.jsonl.err")" \
+	"smbwatch: $n_smb SMB service$([ "$n_smb" = 1 ] || echo s) and $n_other other service$([ "$n_other" = 1 ] || echo s) in "
 
 eq "nmbd: one record, UDP 137, transport udp" \
 	"$(jq -c --arg ip "$NBNS" 'select(.ip == $ip) | [.port, .transport]' "$WORK/full.jsonl")" '[137,"udp"]'

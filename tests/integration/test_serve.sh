@@ -264,6 +264,20 @@ diag "serve RSS: ${rss0} kB at start, ${rss1} kB after a flood, ${rss2} kB after
 check "bounded memory: the second round grew RSS by less than 16 MB" test $((rss2 - rss1)) -lt 16384
 
 # --- in chromium ------------------------------------------------------------
+# an attack_rate_changed as the monitor stores it (monitor/attack_rate.c):
+# about a whole view, ip "" and port 0, so the Changes page has no service
+# to link and must say what it is about
+rate_run=$(sqlite3 "$DB" "SELECT MAX(id) FROM runs WHERE complete = 1 AND events_stored = 1")
+rate_text="SMB_SCAN alerts in the 24 h before 2026-12-05T00:00:00Z: 40, baseline median 2.0 a day over the previous 14 days (normal -> above)"
+rate_body=$(jq -cn --argjson run "$rate_run" --arg text "$rate_text" '{schema: 1, event: "attack_rate_changed",
+	key: "\($run)//0/attack_rate_changed/SMB_SCAN", ip: "", port: 0, view: "internal", run: $run,
+	at: "2026-12-05T00:00:00Z", severity: "high", attack_rate: {kind: "SMB_SCAN", from: "normal", to: "above",
+	current: 40, baseline_median: 2.0, baseline_days: 14, text: $text}}')
+sqlite3 "$DB" "INSERT INTO events (run_id, seq, event, severity, ip, port, view, body)
+	SELECT $rate_run, MAX(seq) + 1, 'attack_rate_changed', 3, '', 0, 'internal', '$rate_body'
+	FROM events WHERE run_id = $rate_run"
+eq "the attack_rate_changed event is served" \
+	"$(get '/api/changes?kind=attack_rate_changed' | jq -r '.events[0].attack_rate.kind')" SMB_SCAN
 build_tag=$(basename "$(dirname "$SMBWATCH")")
 shots=$ARTIFACTS/serve-$build_tag
 mkdir -p "$shots"
@@ -291,7 +305,9 @@ eq "inventory: the lab's services" "$(jq -c '.pages.inventory.rows' "$j")" \
 eq "inventory: the search box filters" "$(jq -c '.pages.inventory.filtered_rows' "$j")" '["198.18.1.12:445"]'
 eq "inventory: a click on Service sorts descending" "$(jq -c '.pages.inventory.sorted_desc_rows' "$j")" \
 	'["198.18.1.14:445","198.18.1.13:445","198.18.1.12:445","198.18.1.11:445","198.18.1.10:445"]'
-eq "changes: the events listed (the monitor's and the external run's new)" "$(jq '.pages.changes.events | length' "$j")" "$(($(wc -l <"$WORK/events.sqlite") + 1))"
+eq "changes: the events listed (the monitor's, the external run's new, the attack rate)" "$(jq '.pages.changes.events | length' "$j")" "$(($(wc -l <"$WORK/events.sqlite") + 2))"
+eq "changes: the attack rate row names its view, not a service, and says what changed" \
+	"$(jq -r '.pages.changes.rate_row' "$j")" "every service in internal|SMB_SCAN $rate_text"
 eq "host .14: history shown (internal twice, external once)" \
 	"$(jq -c '.pages.host.history | sort' "$j")" '["first_seen","first_seen","same"]'
 eq "host .14: every payload shown as text (inert)" "$(jq -c '.pages.host.payloads_in_text' "$j")" '[true,true,true]'

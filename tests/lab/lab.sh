@@ -17,6 +17,10 @@
 #                                  leave the hosts side: no answer, like a host
 #                                  switched off); smbd keeps running
 #   tests/lab/lab.sh start PERSONA put its addresses back
+#   tests/lab/lab.sh ext CMD...    (SMBW_LAB_ROUTER=1) run CMD in the external
+#                                  scanner namespace, outside the router
+#   tests/lab/lab.sh client CMD... (SMBW_LAB_ROUTER=1) run CMD in the client
+#                                  namespace on the lab bridge
 #
 # Network safety: only 198.18.0.0/15 and 2001:2::/48 are used, only inside the
 # namespaces made here. The scanner namespace has no default route: its only
@@ -39,6 +43,17 @@
 #   SMBW_LAB_MGMT=1  also the management personas (.70-.71, below): xrdp on
 #                    3389, OpenSSH on 22, a WinRM-like listener on 5985;
 #                    every call too
+#   SMBW_LAB_ROUTER=1  also the lab LAN (issue 22's exposure test): a bridge
+#                    PREFIX-br in the hosts namespace (198.18.2.1/24) where a
+#                    client namespace (PREFIX-cli, 198.18.2.10) and a router
+#                    namespace (PREFIX-rtr, 198.18.2.254) plug in; behind the
+#                    router, an "external" scanner namespace (PREFIX-ext,
+#                    198.19.0.1) that the router's nftables rules let reach
+#                    only 198.18.1.13 and .14 on TCP 445. A sensor on
+#                    PREFIX-br (`lab.sh hosts smbwatch sensor -i PREFIX-br`)
+#                    sees the client's and the external scanner's traffic,
+#                    not the internal scanner's (that one has its own veth).
+#                    Every call of that lab too.
 set -euo pipefail
 
 KIND=lab
@@ -136,6 +151,76 @@ wait_udp() {
 		sleep 0.2
 	done
 	die "UDP $1 not bound after 20 s (see $(lab_dir)/nmbd/smbd.log)"
+}
+
+# --- the lab LAN, the router and the outside (SMBW_LAB_ROUTER=1) ------------
+#
+#  netns PREFIX-ext         netns PREFIX-rtr              netns PREFIX-hosts
+#  198.19.0.1 ──veth── 198.19.0.254 | 198.18.2.254 ──veth── bridge PREFIX-br
+#  route 198.18.0.0/15      forwarding on, nftables:       198.18.2.1/24
+#  via the router           outside -> .13/.14:445 only    (personas on lo)
+#                                                          │ veth
+#                                        netns PREFIX-cli: 198.18.2.10
+#
+# No namespace has a default route; the router forwards only between its two
+# lab links, and its forward chain drops everything from outside but new TCP
+# connections to EXT_ALLOWED port 445 (and what belongs to them), silently:
+# the rest of the lab is "filtered" from outside.
+LAN=198.18.2            # the lab LAN on the bridge
+LAN_HOSTS_IP=$LAN.1     # the hosts namespace on the bridge
+LAN_RTR_IP=$LAN.254     # the router's inside address
+CLIENT_IP=$LAN.10       # the client namespace
+OUT=198.19.0            # the outside link (still inside 198.18.0.0/15)
+EXT_IP=$OUT.1           # the external scanner
+OUT_RTR_IP=$OUT.254     # the router's outside address
+EXT_ALLOWED="$NET.13, $NET.14" # what the outside may reach (TCP 445)
+BRIDGE=$PREFIX-br
+
+router_up() {
+	command -v nft >/dev/null || die "missing nft (nftables)"
+	local ns
+	for ns in "$NS_RTR" "$NS_EXT" "$NS_CLI"; do
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+		ip netns exec "$ns" sysctl -qw net.ipv4.ip_forward=0 net.ipv6.conf.all.forwarding=0
+	done
+	# the bridge in the hosts namespace, with a port for the router and one
+	# for the client; the veths are made in place (names are per namespace)
+	ip -n "$NS_HOSTS" link add "$BRIDGE" type bridge
+	ip -n "$NS_HOSTS" link set "$BRIDGE" up
+	ip -n "$NS_HOSTS" addr add "$LAN_HOSTS_IP/24" dev "$BRIDGE"
+	ip -n "$NS_HOSTS" link add "$PREFIX-hr" type veth peer name "$PREFIX-rh" netns "$NS_RTR"
+	ip -n "$NS_HOSTS" link add "$PREFIX-hc" type veth peer name "$PREFIX-ch" netns "$NS_CLI"
+	for ns in hr hc; do
+		ip -n "$NS_HOSTS" link set "$PREFIX-$ns" master "$BRIDGE"
+		ip -n "$NS_HOSTS" link set "$PREFIX-$ns" up
+	done
+	ip -n "$NS_HOSTS" route add "$OUT.0/24" via "$LAN_RTR_IP" dev "$BRIDGE"
+	# client: on the LAN, reaches the personas through the hosts namespace
+	ip -n "$NS_CLI" link set "$PREFIX-ch" up
+	ip -n "$NS_CLI" addr add "$CLIENT_IP/24" dev "$PREFIX-ch"
+	ip -n "$NS_CLI" route add "$NET.0/24" via "$LAN_HOSTS_IP" dev "$PREFIX-ch"
+	# router: LAN side, outside side, forwarding (IPv4 only) under nftables
+	ip -n "$NS_RTR" link set "$PREFIX-rh" up
+	ip -n "$NS_RTR" addr add "$LAN_RTR_IP/24" dev "$PREFIX-rh"
+	ip -n "$NS_RTR" route add "$NET.0/24" via "$LAN_HOSTS_IP" dev "$PREFIX-rh"
+	ip -n "$NS_RTR" link add "$PREFIX-re" type veth peer name "$PREFIX-er" netns "$NS_EXT"
+	ip -n "$NS_RTR" link set "$PREFIX-re" up
+	ip -n "$NS_RTR" addr add "$OUT_RTR_IP/24" dev "$PREFIX-re"
+	ip netns exec "$NS_RTR" nft -f - <<-EOF
+	table ip smbwatch_lab {
+		chain forward {
+			type filter hook forward priority 0; policy drop;
+			ct state established,related accept
+			iifname "$PREFIX-re" oifname "$PREFIX-rh" ip daddr { $EXT_ALLOWED } tcp dport 445 ct state new accept
+		}
+	}
+	EOF
+	ip netns exec "$NS_RTR" sysctl -qw net.ipv4.ip_forward=1
+	# the external scanner: only the lab prefixes, through the router
+	ip -n "$NS_EXT" link set "$PREFIX-er" up
+	ip -n "$NS_EXT" addr add "$EXT_IP/24" dev "$PREFIX-er"
+	ip -n "$NS_EXT" route add 198.18.0.0/15 via "$OUT_RTR_IP" dev "$PREFIX-er"
 }
 
 # --- smb.conf for one persona ------------------------------------------------
@@ -283,6 +368,7 @@ cmd_up() {
 	listen+=("$ECHO_IP:445" "$MUTE_IP:445")
 	wait_listen "${listen[@]}"
 	[ "${SMBW_LAB_NBNS:-0}" = 1 ] && wait_udp "$NBNS_IP:137"
+	[ "${SMBW_LAB_ROUTER:-0}" = 1 ] && router_up
 	UP_OK=1
 	echo "lab up: $dir (scanner netns $NS_SCAN = $SCAN_IP4, hosts netns $NS_HOSTS)"
 }
@@ -428,7 +514,7 @@ cmd_stop_start() {
 }
 
 usage() {
-	sed -n '2,33p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,/^set -euo pipefail/{/^set/!p}' "$0" | sed 's/^# \{0,1\}//'
 	exit 2
 }
 
@@ -442,5 +528,7 @@ status) cmd_status ;;
 reconfigure) shift; [ $# -ge 2 ] || usage; cmd_reconfigure "$@" ;;
 add-share) [ $# -eq 3 ] || [ $# -eq 4 ] || usage; cmd_add_share "$2" "$3" "${4:-}" ;;
 stop | start) [ $# -eq 2 ] || usage; cmd_stop_start "$1" "$2" ;;
+ext) shift; [ $# -gt 0 ] || usage; ns_exec "$NS_EXT" "$@" ;;
+client) shift; [ $# -gt 0 ] || usage; ns_exec "$NS_CLI" "$@" ;;
 *) usage ;;
 esac

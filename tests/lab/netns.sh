@@ -23,6 +23,11 @@ if [ ${#PREFIX} -gt 12 ] || ! [[ $PREFIX =~ ^[A-Za-z0-9_-]+$ ]]; then
 fi
 NS_SCAN=$PREFIX-scan
 NS_HOSTS=$PREFIX-hosts
+# the lab's optional router, outside scanner and client (SMBW_LAB_ROUTER=1):
+# ns_down removes them whenever they exist
+NS_RTR=$PREFIX-rtr
+NS_EXT=$PREFIX-ext
+NS_CLI=$PREFIX-cli
 VETH_S=$PREFIX-s0 # scanner end
 VETH_H=$PREFIX-h0 # hosts end
 STATE_DIR=${SMBW_LAB_STATE:-/run/smbwatch-lab}
@@ -48,7 +53,8 @@ ns_exists() { ip netns list | awk '{print $1}' | grep -qxF "$1"; }
 # half-built lab down (EXIT trap, until UP_OK=1).
 ns_up_begin() {
 	need_root
-	if [ -f "$STATE_FILE" ] || ns_exists "$NS_SCAN" || ns_exists "$NS_HOSTS"; then
+	if [ -f "$STATE_FILE" ] || ns_exists "$NS_SCAN" || ns_exists "$NS_HOSTS" ||
+		ns_exists "$NS_RTR" || ns_exists "$NS_EXT" || ns_exists "$NS_CLI"; then
 		ns_down >/dev/null 2>&1 || true
 	fi
 	local b
@@ -159,10 +165,16 @@ ns_down() {
 	dir=$(lab_dir)
 	[ -n "$dir" ] && [ -f "$dir/reaper.pid" ] && reaper=$(cut -d' ' -f1 "$dir/reaper.pid")
 	kill_ns_procs "$NS_SCAN"
+	kill_ns_procs "$NS_EXT"
+	kill_ns_procs "$NS_CLI"
+	kill_ns_procs "$NS_RTR"
 	kill_ns_procs "$NS_HOSTS" "$reaper" # daemons first, reaped by the reaper
 	kill_ns_procs "$NS_HOSTS"           # then the reaper itself
 	ip netns del "$NS_SCAN" 2>/dev/null || true
 	ip netns del "$NS_HOSTS" 2>/dev/null || true
+	ip netns del "$NS_RTR" 2>/dev/null || true
+	ip netns del "$NS_EXT" 2>/dev/null || true
+	ip netns del "$NS_CLI" 2>/dev/null || true
 	ip link del "$VETH_S" 2>/dev/null || true # only if a failed up left it in the root ns
 	if [ -n "$dir" ] && [ -d "$dir" ] && [[ $dir == /tmp/smbwatch-lab-* ]]; then
 		if [ "${SMBW_LAB_KEEP:-0}" = 1 ]; then

@@ -171,6 +171,40 @@ static void test_text_empty(void **state)
 	free(s);
 }
 
+/* 135 and U:137 records are services, not SMB services: the summary counts
+ * them apart (the policy's "no SMB answered" reads the SMB count only). */
+static void test_summary_other_services(void **state)
+{
+	(void)state;
+	char b[96];
+	struct scan_summary sum = {.services = 1};
+	summary_services_text(&sum, b, sizeof b);
+	assert_string_equal(b, "1 SMB service");
+	sum.other_services = 2;
+	summary_services_text(&sum, b, sizeof b);
+	assert_string_equal(b, "1 SMB service and 2 other services");
+	sum = (struct scan_summary){.other_services = 1};
+	summary_services_text(&sum, b, sizeof b);
+	assert_string_equal(b, "0 SMB services and 1 other service");
+	/* the cost line: what the services found cost their servers */
+	char *mem = NULL;
+	size_t sz = 0;
+	FILE *f = open_memstream(&mem, &sz);
+	struct scan_summary c = {.targets = 4, .open = 3, .closed = 1, .services = 2,
+				 .other_services = 1, .connections = 10, .conn_retries = 1};
+	report_targets_line(f, &c, "> ");
+	c.connections = 0; /* nothing counted: no line */
+	report_targets_line(f, &c, "> ");
+	fclose(f);
+	assert_string_equal(mem, "> Targets: 4 tried: 3 open, 1 closed, 0 filtered, 0 errors\n"
+				 "> Cost: 10 connections to the 3 services found (3.3 each), 1 retry\n"
+				 "> Targets: 4 tried: 3 open, 1 closed, 0 filtered, 0 errors\n");
+	free(mem);
+	char small[8]; /* cut, never overrun */
+	summary_services_text(&sum, small, sizeof small);
+	assert_string_equal(small, "0 SMB s");
+}
+
 static void test_line(void **state)
 {
 	(void)state;
@@ -430,6 +464,7 @@ int main(void)
 		cmocka_unit_test(test_doublepulsar_words),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_text_empty),
+		cmocka_unit_test(test_summary_other_services),
 		cmocka_unit_test(test_line),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_csv_quoting),

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/stat.h>
+#include <sqlite3.h>
 
 #include "cli/change_text.h"
 #include "monitor/events.h"
@@ -137,6 +138,50 @@ static void test_diff_volatile(void **state)
 	assert_true(diff_is_volatile("errors"));
 	assert_false(diff_is_volatile("smb2.signing"));
 	assert_false(diff_is_volatile("scanned_atx"));
+}
+
+static int count_row(const struct store_service *svc, void *ud)
+{
+	(void)svc;
+	++*(int *)ud;
+	return 0;
+}
+
+/* One run storing the same ip and port twice (two records on port 137:
+ * -p 137,U:137) keeps the second, with its findings only. SQLite's INSERT
+ * OR REPLACE failed here on the findings' foreign key. */
+static void test_same_service_twice(void **state)
+{
+	(void)state;
+	struct store *st;
+	char err[256];
+	assert_int_equal(store_open(dbpath, &st, err, sizeof err), 0);
+	const char *ip[] = {"198.18.1.10"}, *sig[] = {"required"}, *share[] = {NULL};
+	int on[] = {1};
+	int64_t id = run_with(st, ip, on, sig, share, 1, false); /* SMB1: two findings */
+	char *t = rec("198.18.1.10", 0, "required", NULL, 0);     /* then one */
+	struct store_service again = {.run_id = id, .ip = "198.18.1.10", .port = 445,
+				      .scanned_at = 2, .record = t};
+	assert_int_equal(store_service_put(st, &again), 0);
+	free(t);
+	int rows = 0;
+	assert_int_equal(store_services_of_run(st, id, count_row, &rows), 0);
+	assert_int_equal(rows, 1);
+	store_close(st);
+
+	sqlite3 *db;
+	assert_int_equal(sqlite3_open_v2(dbpath, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+	sqlite3_stmt *q;
+	assert_int_equal(sqlite3_prepare_v2(db,
+					    "SELECT group_concat(f.finding) FROM findings f"
+					    " JOIN services s ON s.id = f.service_id WHERE s.run_id = ?",
+					    -1, &q, NULL),
+			 SQLITE_OK);
+	sqlite3_bind_int64(q, 1, id);
+	assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+	assert_string_equal((const char *)sqlite3_column_text(q, 0), "SMB_EXPOSED");
+	sqlite3_finalize(q);
+	sqlite3_close(db);
 }
 
 static void test_events_lifecycle(void **state)
@@ -324,6 +369,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_diff_volatile),
 		cmocka_unit_test(test_events_lifecycle),
+		cmocka_unit_test(test_same_service_twice),
 		cmocka_unit_test(test_open_errors),
 		cmocka_unit_test(test_url_schemes),
 		cmocka_unit_test(test_modes),

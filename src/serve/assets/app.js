@@ -228,8 +228,11 @@ async function pageChanges(main, params) {
     if (ev.finding) detail.append(sevBadge(ev.finding.severity, ev.finding.id), ' ', ev.finding.title || '');
     if (ev.verified_by_run) detail.append(el('span', { class: 'good' }, ' resolved, verified by run #' + ev.verified_by_run));
     for (const c of ev.changes || []) detail.append(el('div', {}, el('code', {}, changeText(c))));
+    // attack_rate_changed is about a whole view, not one service
+    if (ev.attack_rate) detail.append(sevBadge(ev.severity, ev.attack_rate.kind), ' ', ev.attack_rate.text || '');
+    const service = ev.ip ? [hostLink(ev.ip, svcText(ev.ip, ev.port)), ' '] : ['every service in '];
     return el('tr', { 'data-event': ev.event }, el('td', {}, String(ev.at || '')), el('td', {}, '#' + ev.run),
-      el('td', {}, ev.event), el('td', {}, hostLink(ev.ip, svcText(ev.ip, ev.port)), ' ', ev.view || ''), detail);
+      el('td', {}, ev.event), el('td', {}, ...service, ev.view || ''), detail);
   }), { id: 'changes-table' }));
 }
 

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# What a default full scan costs each server it checks (issue 17): every
+# record's cost.connections must equal the connections the server saw, read
+# from a capture of SYNs on the scanner's veth (one distinct source port per
+# connection, resent SYNs not counted twice), and cost.retries counts the
+# retries among them. The per-persona figures are printed (diag): they are
+# the "before" of issue 17's two-connection bound. Prints TAP. Needs root.
+set -uo pipefail
+# shellcheck source=tests/lib/lab_test.sh
+. "$(dirname "$0")/../lib/lab_test.sh"
+export SMBW_LAB_PREFIX=${SMBW_LAB_PREFIX:-smbwc$$}
+export SMBW_LAB_SURFACE=1
+
+need_root "needs root (network namespaces, smbd)"
+need_smbwatch
+work_dir cost
+lab_up
+ok "lab up (with the attack-surface personas)"
+leaf_pid() { local p=$1 c; while c=$(pgrep -P "$p" | head -1) && [ -n "$c" ]; do p=$c; done; echo "$p"; }
+
+TARGETS=(198.18.1.10-16 198.18.1.40-43)
+# SYNs without ACK: connection attempts, as the servers see them
+"$LAB" exec timeout 300 tshark -i "$SMBW_LAB_PREFIX-s0" -B 16 \
+	-f 'tcp[tcpflags] & (tcp-syn|tcp-ack) == tcp-syn and net 198.18.1.0/24' \
+	-w "$WORK/syn.pcap" >/dev/null 2>"$WORK/tshark.err" &
+cap=$!
+wait_for "$WORK/tshark.err" '^Capturing on' 30 || diag "tshark did not say it was capturing: $(cat "$WORK/tshark.err")"
+timeout 300 "$LAB" exec "$SMBWATCH" scan --no-db --no-progress --format jsonl -p 445,139,8445 \
+	"${TARGETS[@]}" >"$WORK/scan.jsonl" 2>"$WORK/scan.err"
+eq "the default full scan exits 0" "$?" 0
+sleep 0.5
+kill -INT "$(leaf_pid "$cap")" 2>/dev/null
+wait "$cap" 2>/dev/null
+grep -q "dropped" "$WORK/tshark.err" && diag "tshark: $(grep dropped "$WORK/tshark.err")"
+
+eq "the 11 personas answered" "$(jq -s 'length' "$WORK/scan.jsonl")" 11
+eq "every record has a cost, at least one connection" \
+	"$(jq -s '[.[] | select(.cost.connections >= 1)] | length' "$WORK/scan.jsonl")" 11
+
+# connections per ip:port on the wire: distinct source ports of the SYNs
+tshark -r "$WORK/syn.pcap" -T fields -e ip.dst -e tcp.dstport -e tcp.srcport 2>/dev/null |
+	sort -u | awk '{n[$1 ":" $2]++} END {for (k in n) print k, n[k]}' | sort >"$WORK/wire.txt"
+jq -r '"\(.ip):\(.port) \(.cost.connections)"' "$WORK/scan.jsonl" | sort >"$WORK/cost.txt"
+check "the capture saw the scan (positive control: SYNs to 198.18.1.10:445)" grep -q '^198.18.1.10:445 [1-9]' "$WORK/wire.txt"
+eq "cost.connections = the connections each server saw (capture)" \
+	"$(join "$WORK/cost.txt" "$WORK/wire.txt" | awk '$2 != $3' | tr '\n' ';')" ""
+eq "every record's service is in the capture" "$(join -v1 "$WORK/cost.txt" "$WORK/wire.txt" | tr '\n' ';')" ""
+diag "connections per service (ip:port connections retries): $(jq -r '"\(.ip):\(.port) \(.cost.connections) \(.cost.retries)"' "$WORK/scan.jsonl" | sort | tr '\n' ';')"
+
+# the summary's total is the records' sum
+total=$(jq -s 'map(.cost.connections) | add' "$WORK/scan.jsonl")
+retries=$(jq -s 'map(.cost.retries) | add' "$WORK/scan.jsonl")
+has "the summary gives the total" "$(cat "$WORK/scan.err")" \
+	"smbwatch: Cost: $total connections to the 11 services found"
+check "retries are a part of the connections" [ "$retries" -le "$total" ]
+
+# --checks none: the fingerprint alone costs fewer (a control that the count
+# follows what the scan does)
+timeout 300 "$LAB" exec "$SMBWATCH" scan --no-db --no-progress --format jsonl --checks none \
+	-p 445 198.18.1.12 >"$WORK/none.jsonl" 2>/dev/null
+full12=$(jq -r 'select(.ip == "198.18.1.12") | .cost.connections' "$WORK/scan.jsonl")
+none12=$(jq -r '.cost.connections' "$WORK/none.jsonl")
+check "--checks none costs .12 fewer connections than the full scan ($none12 < $full12)" [ "$none12" -lt "$full12" ]
+finish

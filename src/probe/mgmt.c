@@ -227,7 +227,7 @@ struct mgmt_service {
 	struct probe_ctx ctx;
 	struct conv_result first;
 	unsigned patient_connect_ms;
-	bool second_done;
+	uint16_t conns; /* the record's cost.connections */
 	service_done_fn done;
 	void *ud;
 };
@@ -248,6 +248,7 @@ static void report(struct mgmt_service *s, const struct conv_result *res)
 	struct svc_record *rec = o == SVC_OPEN ? s->ctx.rec : NULL;
 	if (rec) {
 		rec->scanned_at = (int64_t)time(NULL);
+		rec->cost.connections = s->conns;
 		if (rec->mgmt.service != MGMT_NONE)
 			record_check_set(rec, RCHK_MGMT, RCHK_OK, NULL);
 		else
@@ -262,6 +263,7 @@ static struct conv *start_conv(struct mgmt_service *s, const struct probe_ops *o
 			       conv_framer_fn framer, conv_done_fn done)
 {
 	struct conv *c = conv_start(s->e, (struct sockaddr *)&s->sa, NULL, ops, &s->ctx, done, s);
+	s->conns++;
 	conv_set_framer(c, framer);
 	if (s->patient_connect_ms)
 		conv_set_connect_timeout(c, s->patient_connect_ms);

@@ -53,6 +53,8 @@ for port in 3389 5985 22; do
 	eq "mgmt $port: MGMT_EXPOSED_WITH_SMB, info inside" \
 		"$(rec "$F" $MGMT_IP $port '.findings[] | select(.id == "MGMT_EXPOSED_WITH_SMB") | .severity')" '"info"'
 done
+eq "cost: RDP took two connections, WinRM and SSH one each" \
+	"$(rec "$F" $MGMT_IP 3389 '.cost.connections') $(rec "$F" $MGMT_IP 5985 '.cost.connections') $(rec "$F" $MGMT_IP 22 '.cost.connections')" "2 1 1"
 eq "mgmt 3389: RDP_STANDARD_SECURITY (xrdp security_layer = negotiate)" \
 	"$(rec "$F" $MGMT_IP 3389 '[.findings[].id] | index("RDP_STANDARD_SECURITY") != null')" true
 eq "mgmt 445: the SMB record has no mgmt, check not run" "$(rec "$F" $MGMT_IP 445 '[.mgmt, .checks.mgmt.status]')" '[null,"not_run"]'

@@ -4,8 +4,9 @@ tests/integration/test_mgmt.sh: every request gets the answer Windows'
 WinRM service (HTTP.sys) gives a POST /wsman without credentials, 401 with
 one WWW-Authenticate header per scheme it accepts, then the connection
 closes. Built from the WS-Management / MS-WSMV behaviour (401 plus the
-schemes), not from a capture; the schemes are the last argument, comma-separated.
-    winrm_responder.py ADDR PORT "Negotiate,Basic realm=WSMAN"""
+schemes), not from a capture; the schemes are the last argument, comma-separated:
+    winrm_responder.py ADDR PORT 'Negotiate,Basic realm=WSMAN'
+"""
 import socket
 import sys
 import threading

@@ -14,6 +14,7 @@
 
 #include "assess/assess.h"
 #include "assess/findings.h"
+#include "store/diff.h"
 #include "check/check.h"
 #include "record/json_read.h"
 #include "record/json.h"
@@ -429,6 +430,40 @@ static void test_assess_raises_check_findings(void **state)
 	}
 }
 
+/* A management service that starts taking standard RDP security is a
+ * change the store's diff (and so the monitor) reports: its field and the
+ * finding that rests on it; the same record twice is none (the control). */
+static void test_mgmt_diff(void **state)
+{
+	(void)state;
+	static struct svc_record r;
+	record_init(&r);
+	memcpy(r.ip, "198.18.0.9", 11);
+	r.port = 3389;
+	memcpy(r.view, "internal", 9);
+	r.mgmt.service = MGMT_RDP;
+	record_set_str(r.mgmt.rdp_selected, sizeof r.mgmt.rdp_selected, "tls");
+	r.mgmt.rdp_standard_security = TRI_NO;
+	record_check_set(&r, RCHK_MGMT, RCHK_OK, NULL);
+	assess_record(&r);
+	json_t *old = record_to_json(&r);
+	json_t *d = diff_records(old, old);
+	assert_int_equal(json_array_size(d), 0);
+	json_decref(d);
+	r.mgmt.rdp_standard_security = TRI_YES;
+	assess_record(&r);
+	json_t *now = record_to_json(&r);
+	d = diff_records(old, now);
+	char fields[256] = "";
+	for (size_t i = 0; i < json_array_size(d); i++)
+		check_join(fields, sizeof fields,
+			   json_string_value(json_object_get(json_array_get(d, i), "field")));
+	assert_string_equal(fields, "findings.RDP_STANDARD_SECURITY, mgmt.standard_rdp_security");
+	json_decref(d);
+	json_decref(old);
+	json_decref(now);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -437,6 +472,7 @@ int main(void)
 		cmocka_unit_test(test_check_findings_exist),
 		cmocka_unit_test(test_nbns_record),
 		cmocka_unit_test(test_mgmt_record),
+		cmocka_unit_test(test_mgmt_diff),
 		cmocka_unit_test(test_parse_every_name),
 		cmocka_unit_test(test_parse_unknown),
 		cmocka_unit_test(test_list_checks_output),

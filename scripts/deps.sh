@@ -16,6 +16,8 @@ pkgs+=(prometheus curl)
 # xmllint, xsltproc, python3-libnmap and python3-jsonschema check the export
 # formats (tests/integration/test_exports.sh); they are Debian's, for
 # /usr/bin/python3.
+# SMB over QUIC (net/quic.c) and its test server: ngtcp2 0.12 with GnuTLS; certtool (gnutls-bin) makes the test certificates
+pkgs+=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev gnutls-bin)
 # the management services of test_mgmt.sh (issue 18 part 3): xrdp, OpenSSH
 pkgs+=(xrdp openssh-server)
 [ "${1:-}" = "--bench" ] && pkgs+=(nmap masscan time)

@@ -12,6 +12,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 /* Raise finding `id` with its evidence. The id is an enum: a rule cannot
  * name a finding that does not exist. Past REC_MAX_FINDINGS the rest are
@@ -173,7 +174,7 @@ static uint16_t max_dialect(const struct svc_record *rec)
 
 static bool is_standard_port(const struct svc_record *rec)
 {
-	return rec->port == 445 || rec->port == 139;
+	return rec->port == 445 || rec->port == 139 || (rec->over_quic && rec->port == 443);
 }
 
 /* The endpoint mapper on 135 (check/epm.c): coercion interfaces
@@ -261,6 +262,38 @@ static void assess_nbns(struct svc_record *rec)
 		rec->findings[rec->n_findings - 1].severity = SEV_HIGH;
 }
 
+/* SMB over QUIC (UDP 443): SMB offered to whoever reaches the port, with
+ * only NTLM/Kerberos in front unless client certificates are required;
+ * high from outside, a step lower with client certificates. The
+ * certificate's own faults are apart. */
+static void assess_quic(struct svc_record *rec, int64_t now)
+{
+	const struct rec_quic *q = &rec->quic;
+	if (!q->present)
+		return;
+	const struct rec_quic_cert *c = &q->cert;
+	if (q->handshake) {
+		add(rec, FIND_SMB_OVER_QUIC_EXPOSED,
+		    "QUIC handshake with ALPN smb on %s UDP %u%s%s (view %s)", rec->ip,
+		    (unsigned)rec->port, q->client_cert ? ", client certificate requested" : "",
+		    rec->smb2.present ? ", SMB2 negotiate answered" : "", rec->view);
+		struct rec_finding *f = &rec->findings[rec->n_findings - 1];
+		if (external_view(rec))
+			f->severity = q->client_cert ? SEV_MEDIUM : SEV_HIGH;
+		else if (q->client_cert)
+			f->severity = SEV_LOW;
+	}
+	if (!q->handshake || !c->present)
+		return; /* a QUIC server that is not SMB: its certificate is not ours to judge */
+	if (c->not_after && (now > c->not_after || now < c->not_before)) {
+		char na[32];
+		unix_to_rfc3339(c->not_after, na, sizeof na);
+		add(rec, FIND_QUIC_CERT_EXPIRED, "certificate %s valid until %s", c->subject, na);
+	}
+	if (c->self_signed)
+		add(rec, FIND_QUIC_CERT_SELF_SIGNED, "certificate %s is issued by itself", c->subject);
+}
+
 static const char *mgmt_service_name(enum rec_mgmt_service s)
 {
 	return s == MGMT_RDP ? "RDP" : s == MGMT_WINRM ? "WinRM" : s == MGMT_SSH ? "SSH" : "?";
@@ -307,6 +340,7 @@ void assess_record(struct svc_record *rec)
 	assess_epm(rec);
 	assess_multi_homed(rec);
 	assess_nbns(rec);
+	assess_quic(rec, rec->scanned_at ? rec->scanned_at : (int64_t)time(NULL));
 	if (!record_is_smb(rec))
 		return;
 	if (rec->doublepulsar == VULN_VULNERABLE)
@@ -323,7 +357,8 @@ void assess_record(struct svc_record *rec)
 	}
 	/* one finding for "reachable from outside", whichever way we know it:
 	 * the external view saw it, or the address is globally routable */
-	if (external_view(rec))
+	/* (over QUIC, SMB_OVER_QUIC_EXPOSED says it: the advice is not "block 445") */
+	if (external_view(rec) && !rec->over_quic)
 		add(rec, FIND_SMB_EXPOSED_PUBLIC, "SMB answered on %s port %u (view %s%s)",
 		    rec->ip, (unsigned)rec->port, rec->view,
 		    assess_ip_is_public(rec->ip) ? ", globally routable address" : "");

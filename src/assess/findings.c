@@ -127,6 +127,23 @@ static const struct finding_info table[FIND_N] = {
 	 "need it; disable NetBIOS over TCP/IP on the interface (Windows: adapter WINS "
 	 "settings or DHCP option 001; Samba: disable netbios = yes, stop nmbd).",
 		NULL, "https://www.rfc-editor.org/rfc/rfc1002#section-4.2.18"},
+	[FIND_SMB_OVER_QUIC_EXPOSED] = {"SMB_OVER_QUIC_EXPOSED", SEV_MEDIUM,
+	 "SMB over QUIC answers on UDP 443: SMB reachable with only NTLM/Kerberos in front",
+	 "If remote SMB is intended, require client certificates (SMB over QUIC client access "
+	 "control: Set-SmbServerCertificateMapping -RequireClientAuthentication), disable NTLM "
+	 "for it and restrict the users; if it is not intended, disable the QUIC transport "
+	 "(Set-SmbServerConfiguration -EnableSMBQUIC $false) or block UDP 443 to the host.",
+		NULL, "https://learn.microsoft.com/en-us/windows-server/storage/file-server/smb-over-quic"},
+	[FIND_QUIC_CERT_EXPIRED] = {"QUIC_CERT_EXPIRED", SEV_MEDIUM,
+	 "The SMB over QUIC certificate is expired (or not yet valid)",
+	 "Issue a new certificate and map it (New-SmbServerCertificateMapping); clients that "
+	 "validate the certificate cannot connect, and users learn to click through.",
+		NULL, NULL},
+	[FIND_QUIC_CERT_SELF_SIGNED] = {"QUIC_CERT_SELF_SIGNED", SEV_MEDIUM,
+	 "The SMB over QUIC certificate is self-signed",
+	 "Use a certificate from a CA the clients trust: a self-signed one is either rejected "
+	 "or trusted by hand, and neither lets a client tell the server from an impostor.",
+		NULL, NULL},
 	/* the row says info (inside); assess.c makes it high from the
 	 * external view */
 	[FIND_MGMT_EXPOSED_WITH_SMB] = {"MGMT_EXPOSED_WITH_SMB", SEV_INFO,

@@ -5,7 +5,8 @@
 #include <string.h>
 
 extern const struct check check_auth, check_guest, check_shares, check_ms17_010,
-	check_smbghost, check_doublepulsar, check_relay, check_epm, check_nbns, check_mgmt;
+	check_smbghost, check_doublepulsar, check_relay, check_epm, check_nbns, check_quic,
+	check_mgmt;
 
 /* Indexed by enum rec_check_id: the order of the record's "checks" object,
  * of the text report's words and of --list-checks. */
@@ -19,6 +20,7 @@ const struct check *const all_checks[RCHK_N] = {
 	[RCHK_RELAY] = &check_relay,
 	[RCHK_EPM] = &check_epm,
 	[RCHK_NBNS] = &check_nbns,
+	[RCHK_QUIC] = &check_quic,
 	[RCHK_MGMT] = &check_mgmt,
 };
 

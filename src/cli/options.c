@@ -15,6 +15,7 @@
 #include "check/check.h"
 #include "cli/scan_syn.h"
 #include "net/surface.h"
+#include "probe/quic_probe.h"
 #include "net/permute.h"
 #include "policy/policy.h"
 #include "probe/mgmt.h"
@@ -57,6 +58,7 @@ enum {
 	OPT_RELAY_LIST,
 	OPT_POLICY,
 	OPT_SURFACE,
+	OPT_QUIC,
 };
 
 long options_parse_duration_ms(const char *s)
@@ -212,6 +214,7 @@ static const struct option long_opts[] = {
 	{"relay-list", required_argument, NULL, OPT_RELAY_LIST},
 	{"policy", required_argument, NULL, OPT_POLICY},
 	{"surface", required_argument, NULL, OPT_SURFACE},
+	{"quic", no_argument, NULL, OPT_QUIC},
 	{NULL, 0, NULL, 0},
 };
 
@@ -428,6 +431,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 	cli->connect_timeout_ms = 1000;
 	const char *ports = "445,139";
 	const struct surface *surface = NULL;
+	bool quic = false; /* --quic: U:443 too (a handshake an address: asked for, never default) */
 	const char *policy_path = NULL;
 	bool inflight_set = false;
 	cli->targets = targets_new();
@@ -458,6 +462,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 				return -1;
 			}
 			break;
+		case OPT_QUIC: quic = true; break;
 		case 'o': cli->output = optarg; break;
 		case OPT_EXCLUDE:
 			rc = targets_exclude_list(cli->targets, optarg, err, errsz);
@@ -634,7 +639,16 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 		if (rc != 0)
 			return -1;
 	}
-	cli->mgmt_named = names_mgmt_port(ports);
+	cli->mgmt_named = names_mgmt_port(ports); /* -p itself, before --quic adds */
+	char with_quic[512];
+	if (quic) {
+		if ((size_t)snprintf(with_quic, sizeof with_quic, "%s,U:%u", ports, QUIC_SMB_PORT) >=
+		    sizeof with_quic) {
+			snprintf(err, errsz, "bad port list: too long");
+			return -1;
+		}
+		ports = with_quic;
+	}
 	if (surface_ports(surface, ports, cli->ports_spec, sizeof cli->ports_spec) != 0) {
 		snprintf(err, errsz, "bad port list: too long");
 		return -1;

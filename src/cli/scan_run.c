@@ -21,6 +21,7 @@
 #include "probe/limiter.h"
 #include "net/engine.h"
 #include "probe/nbns_probe.h"
+#include "probe/quic_probe.h"
 #include "probe/service.h"
 #include "report/progress.h"
 
@@ -379,7 +380,12 @@ static void start_position(struct scan_run *run, struct pos_entry pos)
 	ref->hasty = !run->patient && !run->cli->connect_timeout_given;
 	if (run->nbns && space_is_udp(&run->space, j)) { /* only with U: ports */
 		ref->hasty = false; /* no connect: nothing to be hasty about */
-		nbns_probe_start(run->nbns, &run->sopts, (struct sockaddr *)&ss, service_done, ref);
+		if (port == QUIC_SMB_PORT) /* U:443: SMB over QUIC */
+			quic_probe_start(run->nbns, run->loop, &run->sopts,
+					 (struct sockaddr *)&ss, service_done, ref);
+		else
+			nbns_probe_start(run->nbns, &run->sopts, (struct sockaddr *)&ss,
+					 service_done, ref);
 		return;
 	}
 	service_start(run->engine, &run->sopts, (struct sockaddr *)&ss, port == 139,

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,13 +19,13 @@ struct nbns_pacer {
 	double tokens;
 	uint64_t last_ms;
 	uv_timer_t timer;
-	struct nbns_probe *head, *tail; /* waiting to send */
+	struct pacer_waiter *head, *tail; /* waiting to send */
 	uint64_t sent;
 };
 
 struct nbns_probe {
 	struct nbns_pacer *pacer;
-	struct nbns_probe *next; /* in the pacer's FIFO */
+	struct pacer_waiter wait; /* in the pacer's FIFO until its query goes */
 	const struct scan_opts *opts;
 	struct sockaddr_storage sa;
 	uv_udp_t udp;
@@ -179,7 +180,6 @@ static void send_query(struct nbns_probe *pr)
 		       rc == UV_ECONNREFUSED ? NULL : uv_strerror(rc));
 		return;
 	}
-	pr->pacer->sent++;
 	uv_timer_start(&pr->timer, on_timeout, pr->opts->read_timeout_ms, 0);
 }
 
@@ -202,14 +202,38 @@ static void pacer_tick(uv_timer_t *t)
 {
 	struct nbns_pacer *p = t->data;
 	while (p->head && take_token(p)) {
-		struct nbns_probe *pr = p->head;
-		p->head = pr->next;
+		struct pacer_waiter *w = p->head;
+		p->head = w->next;
 		if (!p->head)
 			p->tail = NULL;
-		send_query(pr);
+		p->sent++;
+		w->go(w);
 	}
 	if (!p->head)
 		uv_timer_stop(&p->timer);
+}
+
+void nbns_pacer_wait(struct nbns_pacer *p, struct pacer_waiter *w)
+{
+	w->next = NULL;
+	if (!p->head && take_token(p)) {
+		p->sent++;
+		w->go(w);
+		return;
+	}
+	if (p->tail)
+		p->tail->next = w;
+	else
+		p->head = w;
+	p->tail = w;
+	if (!uv_is_active((uv_handle_t *)&p->timer))
+		uv_timer_start(&p->timer, pacer_tick, 5, 5);
+}
+
+/* The pacer's go for an NBSTAT probe: its query goes now. */
+static void query_go(struct pacer_waiter *w)
+{
+	send_query((struct nbns_probe *)((char *)w - offsetof(struct nbns_probe, wait)));
 }
 
 void nbns_probe_start(struct nbns_pacer *p, const struct scan_opts *opts,
@@ -244,15 +268,6 @@ void nbns_probe_start(struct nbns_pacer *p, const struct scan_opts *opts,
 		done(SVC_ERROR, NULL, uv_strerror(rc), ud);
 		return;
 	}
-	if (!p->head && take_token(p)) {
-		send_query(pr);
-		return;
-	}
-	if (p->tail)
-		p->tail->next = pr;
-	else
-		p->head = pr;
-	p->tail = pr;
-	if (!uv_is_active((uv_handle_t *)&p->timer))
-		uv_timer_start(&p->timer, pacer_tick, 5, 5);
+	pr->wait.go = query_go;
+	nbns_pacer_wait(p, &pr->wait);
 }

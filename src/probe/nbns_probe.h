@@ -16,11 +16,21 @@
 
 struct nbns_pacer;
 
+/* The scan's one UDP pacer: NBSTAT queries and QUIC connections
+ * (probe/quic_probe.c) take their first datagram's token from it. A waiter
+ * is called back once, when its token comes (at once if one is there). */
+struct pacer_waiter {
+	struct pacer_waiter *next;
+	void (*go)(struct pacer_waiter *w);
+};
+void nbns_pacer_wait(struct nbns_pacer *p, struct pacer_waiter *w);
+
 /* rate: datagrams per second, 0 = NBNS_RATE_UNCAPPED. */
 #define NBNS_RATE_UNCAPPED 1000
 struct nbns_pacer *nbns_pacer_new(uv_loop_t *loop, unsigned rate);
 /* After every probe has reported (the loop still runs to close its timer). */
 void nbns_pacer_free(struct nbns_pacer *p);
+/* Tokens given: NBSTAT queries and QUIC connections started. */
 uint64_t nbns_pacer_sent(const struct nbns_pacer *p);
 
 /* Probe sa (its port is used as given, 137 by -p U:137). done() is called

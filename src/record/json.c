@@ -184,7 +184,8 @@ json_t *record_to_json(const struct svc_record *rec)
 	json_object_set_new(o, "type", json_string("service"));
 	json_object_set_new(o, "ip", record_json_str(rec->ip));
 	json_object_set_new(o, "port", json_integer(rec->port));
-	json_object_set_new(o, "transport", json_string(rec->udp       ? "udp"
+	json_object_set_new(o, "transport", json_string(rec->over_quic ? "quic"
+							     : rec->udp     ? "udp"
 							     : rec->netbios ? "netbios"
 									    : "direct"));
 	record_json_set_str(o, "view", rec->view);

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "assess/findings.h"
 #include "check/check.h"
@@ -324,6 +325,43 @@ static void nbns_read(json_t *o, struct rec_nbns *n)
 		memset(n->mac, 0, sizeof n->mac);
 }
 
+/* "2026-12-05T16:40:00Z" -> unix seconds; 0 if it is not that shape. */
+static int64_t rfc3339_to_unix(const char *s)
+{
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!end || *end)
+		return 0;
+	return (int64_t)timegm(&tm);
+}
+
+/* "quic": the handshake and the certificate (check/quic.c writes it) */
+static void quic_read(json_t *o, struct rec_quic *q)
+{
+	if (!json_is_object(o))
+		return;
+	q->present = true;
+	q->handshake = json_is_true(json_object_get(o, "handshake"));
+	q->alpn_refused = json_is_true(json_object_get(o, "alpn_refused"));
+	q->client_cert = json_is_true(json_object_get(o, "client_cert_requested"));
+	json_t *c = json_object_get(o, "certificate");
+	if (!json_is_object(c))
+		return;
+	struct rec_quic_cert *rc = &q->cert;
+	rc->present = true;
+	copy(rc->subject, sizeof rc->subject, c, "subject");
+	copy(rc->issuer, sizeof rc->issuer, c, "issuer");
+	copy(rc->sans, sizeof rc->sans, c, "sans");
+	copy(rc->key_type, sizeof rc->key_type, c, "key_type");
+	copy(rc->sha256, sizeof rc->sha256, c, "sha256");
+	json_int_t bits = json_integer_value(json_object_get(c, "key_bits"));
+	rc->key_bits = bits > 0 && bits < 65536 ? (unsigned)bits : 0;
+	rc->not_before = rfc3339_to_unix(str(c, "not_before"));
+	rc->not_after = rfc3339_to_unix(str(c, "not_after"));
+	rc->self_signed = json_is_true(json_object_get(c, "self_signed"));
+}
+
 /* "mgmt": a management service beside SMB (check/mgmt.c writes it) */
 static void mgmt_read(json_t *o, struct rec_mgmt *m)
 {
@@ -366,6 +404,7 @@ int record_from_json(json_t *o, int64_t scanned_at, struct svc_record *r)
 	r->port = (uint16_t)port;
 	r->netbios = strcmp(str(o, "transport"), "netbios") == 0;
 	r->udp = strcmp(str(o, "transport"), "udp") == 0;
+	r->over_quic = strcmp(str(o, "transport"), "quic") == 0;
 	copy(r->view, sizeof r->view, o, "view");
 	r->scanned_at = scanned_at;
 	smb1_read(json_object_get(o, "smb1"), &r->smb1);
@@ -386,6 +425,7 @@ int record_from_json(json_t *o, int64_t scanned_at, struct svc_record *r)
 	r->doublepulsar = vuln_of(vulns, "doublepulsar");
 	epm_read(json_object_get(o, "epm"), r);
 	nbns_read(json_object_get(o, "nbns"), &r->nbns);
+	quic_read(json_object_get(o, "quic"), &r->quic);
 	mgmt_read(json_object_get(o, "mgmt"), &r->mgmt);
 	checks_read(json_object_get(o, "checks"), r);
 	json_t *cost = json_object_get(o, "cost");

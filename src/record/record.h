@@ -156,6 +156,28 @@ struct rec_nbns {
 	uint8_t mac[6];
 };
 
+/* SMB over QUIC on UDP 443 (net/quic.c, probe/quic_probe.c): what the
+ * handshake showed and the server's certificate, kept as evidence. */
+struct rec_quic_cert {
+	bool present;          /* the server sent a certificate that decoded */
+	char subject[192];     /* RFC 4514 DN */
+	char issuer[192];
+	char sans[256];        /* "DNS:a, IP:198.18.0.1", comma-joined, cut if long */
+	int64_t not_before;    /* unix seconds UTC */
+	int64_t not_after;
+	char key_type[12];     /* "RSA", "EC", "Ed25519", ... */
+	unsigned key_bits;
+	bool self_signed;      /* issuer == subject and its own key verifies it */
+	char sha256[65];       /* of the DER, hex: what a change of certificate shows */
+};
+struct rec_quic {
+	bool present;          /* a QUIC server answered (handshake or close) */
+	bool handshake;        /* the TLS handshake completed with ALPN smb */
+	bool alpn_refused;     /* CONNECTION_CLOSE 0x0178: QUIC, but not SMB */
+	bool client_cert;      /* a CertificateRequest came: client access control */
+	struct rec_quic_cert cert;
+};
+
 /* A management service beside SMB (issue 18 part 3): RDP on 3389, WinRM
  * on 5985, SSH on 22; what its first exchange said (probe/mgmt.c). */
 enum rec_mgmt_service { MGMT_NONE = 0, MGMT_RDP, MGMT_WINRM, MGMT_SSH };
@@ -196,6 +218,7 @@ enum rec_check_id {
 	RCHK_RELAY,        /* relay (NTLM, encryption, the verdict) */
 	RCHK_EPM,          /* epm (TCP 135: the endpoint mapper's interfaces) */
 	RCHK_NBNS,         /* nbns (name table, MAC) from UDP 137 */
+	RCHK_QUIC,         /* quic (handshake, certificate) from UDP 443 */
 	RCHK_MGMT,         /* mgmt (RDP, WinRM, SSH beside SMB) */
 	RCHK_N
 };
@@ -229,6 +252,7 @@ struct svc_record {
 	uint16_t port;
 	bool netbios;         /* transport: NetBIOS session service (139-style) */
 	bool udp;             /* transport: UDP (the name service on 137), not SMB */
+	bool over_quic;       /* transport: QUIC on UDP 443 (SMB over QUIC, or its refusal) */
 	char view[32];
 	int64_t scanned_at;   /* unix seconds UTC */
 
@@ -238,6 +262,7 @@ struct svc_record {
 	struct rec_auth auth;
 	struct rec_relay relay;
 	struct rec_nbns nbns;
+	struct rec_quic quic;
 	bool has_shares;
 	unsigned n_shares;
 	struct rec_share shares[REC_MAX_SHARES];

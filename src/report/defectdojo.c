@@ -40,7 +40,7 @@ static char *description(const struct svc_record *r, const struct rec_finding *f
 		fprintf(f, "**Evidence:** %s\n\n", fd->evidence);
 	fprintf(f, "**Service:** %s port %u/%s (%s), seen from view %s", r->ip, (unsigned)r->port,
 		report_proto(r),
-		r->udp ? "NetBIOS name service" : r->netbios ? "NetBIOS session service" : "SMB over TCP",
+		r->over_quic ? "SMB over QUIC" : r->udp ? "NetBIOS name service" : r->netbios ? "NetBIOS session service" : "SMB over TCP",
 		r->view);
 	const char *name = report_host_name(r), *dom = report_domain(r);
 	if (name[0])

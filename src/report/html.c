@@ -598,7 +598,7 @@ static void write_service(FILE *f, const struct svc_record *r)
 	char buf[REC_STR * 2];
 	fprintf(f, "<div class=\"svc\">\n<h4>Port %u/%s (%s)</h4>\n<dl>", (unsigned)r->port,
 		report_proto(r),
-		r->udp ? "NetBIOS name service" : r->netbios ? "NetBIOS session service" : "SMB over TCP");
+		r->over_quic ? "SMB over QUIC" : r->udp ? "NetBIOS name service" : r->netbios ? "NetBIOS session service" : "SMB over TCP");
 	fact(f, "NetBIOS name", report_host_name(r));
 	fact(f, "Domain", report_domain(r));
 	fact(f, "DNS name", r->ntlm.dns_computer);

@@ -393,11 +393,12 @@ static void write_port(FILE *out, const struct svc_record *r)
 {
 	fprintf(out, "<port protocol=\"%s\" portid=\"%u\">", report_proto(r), (unsigned)r->port);
 	fprintf(out, "<state state=\"open\" reason=\"%s\" reason_ttl=\"0\"/>",
-		r->udp ? "udp-response" : "syn-ack");
+		r->udp || r->over_quic ? "udp-response" : "syn-ack");
 	/* nmap calls SMB over NetBIOS netbios-ssn, direct SMB microsoft-ds,
-	 * the endpoint mapper on 135 msrpc and the name service netbios-ns */
+	 * the endpoint mapper on 135 msrpc and the name service netbios-ns;
+	 * nmap has no name for SMB over QUIC (UDP 443 is its https) */
 	fprintf(out, "<service name=\"%s\" method=\"probed\" conf=\"10\"",
-		r->udp ? "netbios-ns" : r->epm.present ? "msrpc" : r->netbios ? "netbios-ssn" : "microsoft-ds");
+		r->over_quic ? "smb-over-quic" : r->udp ? "netbios-ns" : r->epm.present ? "msrpc" : r->netbios ? "netbios-ssn" : "microsoft-ds");
 	if (r->smb1.native_lanman[0]) {
 		fputs(" product=\"", out);
 		xml_escape(out, r->smb1.native_lanman);

@@ -155,12 +155,12 @@ const char *report_host_name(const struct svc_record *r)
 
 const char *report_proto(const struct svc_record *r)
 {
-	return r->udp ? "udp" : "tcp";
+	return r->udp || r->over_quic ? "udp" : "tcp";
 }
 
 const char *report_transport(const struct svc_record *r)
 {
-	return r->udp ? "udp" : r->netbios ? "netbios" : "direct";
+	return r->over_quic ? "quic" : r->udp ? "udp" : r->netbios ? "netbios" : "direct";
 }
 
 const char *report_domain(const struct svc_record *r)

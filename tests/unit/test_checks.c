@@ -77,8 +77,9 @@ static void test_check_findings_exist(void **state)
 		assert_true(n >= 1);
 	}
 	/* one each, and shares two (readable, writable), epm two (coercion,
-	 * multi-homed), mgmt two (beside SMB, standard RDP security) */
-	assert_int_equal(raised, RCHK_N + 3);
+	 * multi-homed), quic three (exposed, expired, self-signed), mgmt two
+	 * (beside SMB, standard RDP security) */
+	assert_int_equal(raised, RCHK_N + 5);
 	/* fingerprint findings belong to no check */
 	assert_null(check_of_finding("SMB1_ENABLED"));
 	assert_null(check_of_finding("SMB_EXPOSED"));
@@ -201,6 +202,14 @@ static void full_record(struct svc_record *r)
 	memcpy(r->nbns.names[0].name, "LAB-SMB1", 9);
 	r->nbns.names[0].suffix = 0x20;
 	r->nbns.names[0].active = true;
+	/* SMB over QUIC (as a unit: on this record too), a self-signed
+	 * certificate that expired before the scan */
+	r->quic.present = r->quic.handshake = true;
+	r->quic.cert.present = r->quic.cert.self_signed = true;
+	record_set_str(r->quic.cert.subject, sizeof r->quic.cert.subject, "CN=fs.lab.test");
+	record_set_str(r->quic.cert.issuer, sizeof r->quic.cert.issuer, "CN=fs.lab.test");
+	r->quic.cert.not_before = 1600000000;
+	r->quic.cert.not_after = 1650000000;
 	/* a management service beside SMB: RDP taking standard security */
 	r->mgmt.service = MGMT_RDP;
 	r->mgmt.smb_on_host = true;

@@ -265,6 +265,5 @@ has "--list-checks shows the mgmt check's ports" "$out" "mgmt            22,3389
 err=$(timeout 30 "$LAB" exec "$SMBWATCH" scan --checks smbghots 198.18.1.10 2>&1 >/dev/null)
 eq "--checks with a typo exits 2" "$?" "2"
 has "--checks typo: the valid names are listed" "$err" "use auth, guest, shares, ms17_010, cve_2020_0796, smbghost, doublepulsar, relay, epm, nbns, quic, mgmt, all or none"
-has "--checks typo: the valid names are listed" "$err" "use auth, guest, shares, ms17_010, cve_2020_0796, smbghost, doublepulsar, relay, epm, nbns, mgmt, all or none"
 
 finish

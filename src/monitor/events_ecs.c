@@ -131,7 +131,7 @@ json_t *events_to_ecs(json_t *ev)
 	json_int_t port = json_integer_value(json_object_get(ev, "port"));
 	if (str(ev, "ip")[0]) /* attack_rate_changed is about no one host */
 		ecs_set_destination(e, str(ev, "ip"), port > 0 && port < 65536 ? (unsigned)port : 0);
-	ecs_set_network(e, port == 139 ? "netbios-ssn" : "smb");
+	ecs_set_network(e, "tcp", port == 139 ? "netbios-ssn" : "smb");
 	ecs_set_observer(e, "scanner");
 	json_t *f = json_object_get(ev, "finding");
 	if (f && str(f, "rule")[0]) {

@@ -40,7 +40,7 @@ static json_t *base_event(const struct svc_record *r, const char *kind, const ch
 	unix_to_rfc3339(r->scanned_at, ts, sizeof ts);
 	json_t *e = ecs_event_new(ts, kind, category, "info", "smbwatch.scan");
 	ecs_set_destination(e, r->ip, r->port);
-	ecs_set_network(e, r->over_quic ? "smb-over-quic" : r->udp ? "netbios-ns" : r->netbios ? "netbios-ssn" : "smb");
+	ecs_set_network(e, report_proto(r), r->over_quic ? "smb-over-quic" : r->udp ? "netbios-ns" : r->netbios ? "netbios-ssn" : "smb");
 	ecs_set_observer(e, "scanner");
 	return e;
 }

@@ -50,10 +50,10 @@ void ecs_set_source(json_t *e, const char *ip, unsigned port)
 	set_endpoint(e, "source", ip, port);
 }
 
-void ecs_set_network(json_t *e, const char *protocol)
+void ecs_set_network(json_t *e, const char *transport, const char *protocol)
 {
 	json_t *n = ecs_sub(e, "network");
-	json_object_set_new(n, "transport", json_string("tcp"));
+	json_object_set_new(n, "transport", json_string(transport));
 	json_object_set_new(n, "protocol", json_string(protocol));
 }
 

@@ -21,8 +21,8 @@ json_t *ecs_sub(json_t *obj, const char *name);
 /* destination.ip/address/port (source.* alike); port 0 = not set. */
 void ecs_set_destination(json_t *e, const char *ip, unsigned port);
 void ecs_set_source(json_t *e, const char *ip, unsigned port);
-/* network.transport tcp, network.protocol (smb, netbios-ssn). */
-void ecs_set_network(json_t *e, const char *protocol);
+/* network.transport (tcp, udp) and network.protocol (smb, netbios-ssn, ...). */
+void ecs_set_network(json_t *e, const char *transport, const char *protocol);
 /* observer.name/product/vendor "smbwatch", observer.type (scanner, ids),
  * observer.version. */
 void ecs_set_observer(json_t *e, const char *type);

@@ -31,7 +31,7 @@ json_t *alert_to_ecs(const struct sensor_alert *a)
 	ecs_set_source(e, a->src, a->src_port);
 	if (a->dst[0])
 		ecs_set_destination(e, a->dst, a->dst_port);
-	ecs_set_network(e, a->dst_port == 139 ? "netbios-ssn" : "smb");
+	ecs_set_network(e, "tcp", a->dst_port == 139 ? "netbios-ssn" : "smb");
 	ecs_set_observer(e, "ids");
 	ecs_set_rule(e, a->id, a->title);
 	char desc[sizeof a->evidence + 160];

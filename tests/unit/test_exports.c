@@ -403,6 +403,9 @@ static void test_ecs_sample(void **state)
 			    "smbwatch");
 	json_t *svc = json_object_get(json_object_get(st, "smbwatch"), "service");
 	assert_string_equal(json_string_value(json_object_get(svc, "ip")), "198.18.1.10");
+	json_t *net = json_object_get(st, "network");
+	assert_string_equal(json_string_value(json_object_get(net, "transport")), "tcp");
+	assert_string_equal(json_string_value(json_object_get(net, "protocol")), "smb");
 
 	ev = json_object_get(al, "event");
 	assert_string_equal(json_string_value(json_object_get(ev, "kind")), "alert");
@@ -417,6 +420,28 @@ static void test_ecs_sample(void **state)
 			    "SMB1_ENABLED");
 	json_decref(st);
 	json_decref(al);
+	free(s);
+}
+
+/* The name service's record is UDP, and ECS says so (it said tcp). */
+static void test_ecs_udp_transport(void **state)
+{
+	(void)state;
+	static struct svc_record a;
+	record_init(&a);
+	record_set_str(a.ip, sizeof a.ip, "198.18.1.60");
+	a.port = 137;
+	a.udp = true;
+	const struct svc_record *recs[] = { &a };
+	char *s = run(REPORT_ECS, recs, 1);
+	char *nl = strchr(s, '\n');
+	assert_non_null(nl);
+	*nl = '\0';
+	json_t *st = parse_doc(s);
+	json_t *net = json_object_get(st, "network");
+	assert_string_equal(json_string_value(json_object_get(net, "transport")), "udp");
+	assert_string_equal(json_string_value(json_object_get(net, "protocol")), "netbios-ns");
+	json_decref(st);
 	free(s);
 }
 
@@ -457,6 +482,7 @@ int main(void)
 		cmocka_unit_test(test_defectdojo_sample),
 		cmocka_unit_test(test_defectdojo_hostile),
 		cmocka_unit_test(test_ecs_sample),
+		cmocka_unit_test(test_ecs_udp_transport),
 		cmocka_unit_test(test_ecs_hostile),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

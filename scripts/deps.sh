@@ -20,6 +20,8 @@ pkgs+=(prometheus curl)
 pkgs+=(samba-ad-dc samba-ad-provision samba-dsdb-modules winbind)
 # SMB over QUIC (net/quic.c) and its test server: ngtcp2 0.12 with GnuTLS; certtool (gnutls-bin) makes the test certificates
 pkgs+=(libngtcp2-dev libngtcp2-crypto-gnutls-dev libgnutls28-dev gnutls-bin)
+# the management services of test_mgmt.sh (issue 18 part 3): xrdp, OpenSSH
+pkgs+=(xrdp openssh-server)
 [ "${1:-}" = "--bench" ] && pkgs+=(nmap masscan time)
 # The HTML report's browser test (tests/integration/test_html_report.sh):
 # Debian's chromium and node (npm too where node does not bring its own),
@@ -53,7 +55,7 @@ apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 # The samba package starts system daemons; the lab runs its own smbd per
 # persona and must not share ports with them.
-for s in smbd nmbd samba-ad-dc postgresql; do
+for s in smbd nmbd samba-ad-dc postgresql xrdp xrdp-sesman ssh; do
 	systemctl disable --now "$s" >/dev/null 2>&1 || true
 done
 # the prometheus package is here for promtool only: its server stays off
@@ -63,5 +65,10 @@ systemctl disable --now prometheus >/dev/null 2>&1 || true
 for d in smbd nmbd; do
 	[ -s "/run/samba/$d.pid" ] &&
 		start-stop-daemon --stop --quiet --pidfile "/run/samba/$d.pid" --exec "/usr/sbin/$d" >/dev/null 2>&1 || true
+done
+# the lab runs its own xrdp and sshd per management persona
+for pf in /run/xrdp/xrdp.pid:/usr/sbin/xrdp /run/xrdp/xrdp-sesman.pid:/usr/sbin/xrdp-sesman /run/sshd.pid:/usr/sbin/sshd; do
+	[ -s "${pf%%:*}" ] &&
+		start-stop-daemon --stop --quiet --pidfile "${pf%%:*}" --exec "${pf#*:}" >/dev/null 2>&1 || true
 done
 exit 0

@@ -317,9 +317,49 @@ static void assess_quic(struct svc_record *rec, int64_t now)
 		add(rec, FIND_QUIC_CERT_SELF_SIGNED, "certificate %s is issued by itself", c->subject);
 }
 
+static const char *mgmt_service_name(enum rec_mgmt_service s)
+{
+	return s == MGMT_RDP ? "RDP" : s == MGMT_WINRM ? "WinRM" : s == MGMT_SSH ? "SSH" : "?";
+}
+
+/* A management service (RDP, WinRM, SSH): beside SMB on the same host it is
+ * the second half of the attack (issue 18 part 3); info inside, high from
+ * outside. Standard RDP security is a finding of its own, SMB or not. */
+static void mgmt_with_smb(struct svc_record *rec)
+{
+	const struct rec_mgmt *m = &rec->mgmt;
+	add(rec, FIND_MGMT_EXPOSED_WITH_SMB,
+	    "%s answered on %s TCP %u; SMB answered on the same host (view %s)",
+	    mgmt_service_name(m->service), rec->ip, (unsigned)rec->port, rec->view);
+	if (external_view(rec))
+		rec->findings[rec->n_findings - 1].severity = SEV_HIGH;
+}
+
+void assess_mgmt_smb_on_host(struct svc_record *rec)
+{
+	if (rec->mgmt.service == MGMT_NONE || rec->mgmt.smb_on_host)
+		return;
+	rec->mgmt.smb_on_host = true;
+	mgmt_with_smb(rec);
+}
+
+static void assess_mgmt(struct svc_record *rec)
+{
+	const struct rec_mgmt *m = &rec->mgmt;
+	if (m->service == MGMT_NONE)
+		return;
+	if (m->smb_on_host)
+		mgmt_with_smb(rec);
+	if (m->service == MGMT_RDP && m->rdp_standard_security == TRI_YES)
+		add(rec, FIND_RDP_STANDARD_SECURITY,
+		    "X.224 Connection Request asking for standard RDP security (requestedProtocols 0) "
+		    "was confirmed on %s TCP %u", rec->ip, (unsigned)rec->port);
+}
+
 void assess_record(struct svc_record *rec)
 {
 	rec->n_findings = 0;
+	assess_mgmt(rec);
 	assess_epm(rec);
 	assess_multi_homed(rec);
 	assess_nbns(rec);

@@ -22,6 +22,10 @@ void assess_coercion_relay_target(struct svc_record *rec);
  * (TCP 88/389 open, a <1C> name; cli/coercion_hold.c): kept in
  * epm.dc_signs, and its COERCION_SURFACE raised as Netlogon raises it. */
 void assess_dc_signs(struct svc_record *rec, const char *signs);
+/* A management record (RDP, WinRM, SSH) whose host's SMB answered in the
+ * same scan (cli/mgmt_hold.c knows): marked so, with MGMT_EXPOSED_WITH_SMB
+ * added (high from the external view). */
+void assess_mgmt_smb_on_host(struct svc_record *rec);
 int assess_severity_parse(const char *s);
 /* Highest severity among the findings; -1 when there are none. */
 int assess_worst(const struct svc_record *rec);

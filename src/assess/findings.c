@@ -144,6 +144,21 @@ static const struct finding_info table[FIND_N] = {
 	 "Use a certificate from a CA the clients trust: a self-signed one is either rejected "
 	 "or trusted by hand, and neither lets a client tell the server from an impostor.",
 		NULL, NULL},
+	/* the row says info (inside); assess.c makes it high from the
+	 * external view */
+	[FIND_MGMT_EXPOSED_WITH_SMB] = {"MGMT_EXPOSED_WITH_SMB", SEV_INFO,
+	 "A management interface (RDP, WinRM, SSH) answers on a host that also serves SMB",
+	 "Reach management ports only from an administration network or a jump host: "
+	 "firewall TCP 3389, 5985/5986 and 22 (and TCP 135, 139, 445) at the perimeter; "
+	 "an attacker pairs credentials or relayed authentication from SMB with them.",
+		NULL, NULL},
+	[FIND_RDP_STANDARD_SECURITY] = {"RDP_STANDARD_SECURITY", SEV_MEDIUM,
+	 "RDP accepts standard RDP security: no TLS and no Network Level Authentication",
+	 "Require NLA (Windows: System Properties > Remote > \"Allow connections only from "
+	 "computers running Remote Desktop with Network Level Authentication\", or "
+	 "UserAuthentication = 1 and SecurityLayer = 2 under RDP-Tcp; xrdp: security_layer "
+	 "= tls or hybrid).",
+		NULL, "https://learn.microsoft.com/en-us/openspecs/windows_protocols/ms-rdpbcgr/"},
 };
 
 const struct finding_info *finding_info(enum finding_id id)

@@ -139,6 +139,10 @@ bool epm_is_dc(const struct svc_record *r);
 bool epm_has_dc_iface(const struct svc_record *r);
 unsigned epm_coercion_list(const struct svc_record *r, char *out, size_t outsz);
 
+/* check/mgmt.c: "rdp", "winrm", "ssh" ("" for none): the record's
+ * mgmt.service. */
+const char *mgmt_service_id(enum rec_mgmt_service s);
+
 /* The one list, indexed by enum rec_check_id. */
 extern const struct check *const all_checks[RCHK_N];
 

@@ -5,7 +5,8 @@
 #include <string.h>
 
 extern const struct check check_auth, check_guest, check_shares, check_ms17_010,
-	check_smbghost, check_doublepulsar, check_relay, check_epm, check_nbns, check_quic;
+	check_smbghost, check_doublepulsar, check_relay, check_epm, check_nbns, check_quic,
+	check_mgmt;
 
 /* Indexed by enum rec_check_id: the order of the record's "checks" object,
  * of the text report's words and of --list-checks. */
@@ -20,6 +21,7 @@ const struct check *const all_checks[RCHK_N] = {
 	[RCHK_EPM] = &check_epm,
 	[RCHK_NBNS] = &check_nbns,
 	[RCHK_QUIC] = &check_quic,
+	[RCHK_MGMT] = &check_mgmt,
 };
 
 static bool has_alias(const struct check *c, const char *name)
@@ -134,7 +136,7 @@ void check_print_list(FILE *f)
 {
 	for (unsigned i = 0; i < RCHK_N; i++) {
 		const struct check *c = all_checks[i];
-		fprintf(f, "%-15s %-8s %s", c->id, c->ports ? c->ports : "SMB", c->summary);
+		fprintf(f, "%-15s %-12s %s", c->id, c->ports ? c->ports : "SMB", c->summary);
 		for (const char *const *a = c->aliases; a && *a; a++)
 			fprintf(f, "%s%s", a == c->aliases ? " (also selected by: " : ", ", *a);
 		fprintf(f, "%s\n", c->aliases && c->aliases[0] ? ")" : "");

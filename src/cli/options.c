@@ -18,6 +18,7 @@
 #include "probe/quic_probe.h"
 #include "net/permute.h"
 #include "policy/policy.h"
+#include "probe/mgmt.h"
 #include "record/record.h"
 #include "store/store.h"
 
@@ -394,6 +395,21 @@ static int check_syn(const struct scan_cli *cli, char *err, size_t errsz)
 	return 0;
 }
 
+/* Does the -p list (not what --surface adds) name a management port over
+ * TCP? Then its services are reported on hosts without SMB too. */
+static bool names_mgmt_port(const char *ports)
+{
+	struct port_list pl;
+	char err[128];
+	if (ports_parse(ports, &pl, err, sizeof err) != 0)
+		return false; /* the full list's parse reports the error */
+	bool named = false;
+	for (unsigned i = 0; i < pl.n; i++)
+		named |= !ports_is_udp(&pl, i) && mgmt_service_of_port(pl.ports[i]) != MGMT_NONE;
+	ports_free(&pl);
+	return named;
+}
+
 static int load_policy(struct scan_cli *cli, const char *path, char *err, size_t errsz);
 
 int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, size_t errsz)
@@ -623,6 +639,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 		if (rc != 0)
 			return -1;
 	}
+	cli->mgmt_named = names_mgmt_port(ports); /* -p itself, before --quic adds */
 	char with_quic[512];
 	if (quic) {
 		if ((size_t)snprintf(with_quic, sizeof with_quic, "%s,U:%u", ports, QUIC_SMB_PORT) >=

@@ -13,6 +13,7 @@
 #include "assess/assess.h"
 #include "policy/policy.h"
 #include "cli/coercion_hold.h"
+#include "cli/mgmt_hold.h"
 #include "cli/scan_syn.h"
 #include "net/permute.h"
 #include "net/pos_ring.h"
@@ -75,6 +76,7 @@ struct scan_run {
 	struct scan_summary sum;
 	struct nbname_cache *names;
 	struct coercion_hold *coercion; /* 135 records waiting for the relay verdicts */
+	struct mgmt_hold *mgmt; /* RDP, WinRM, SSH records waiting for their host's SMB */
 	struct nbns_pacer *nbns; /* U:137 probes' send rate; NULL without UDP ports */
 	bool stopping;
 	uv_signal_t sigint, sigterm;
@@ -257,7 +259,8 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 			nbname_cache_put(run->names, rec->ip, rec->ntlm.netbios_computer);
 		/* a 135 record with COERCION_SURFACE waits for its host's
 		 * relay verdict (reported at the end) */
-		if (!coercion_hold_take(run->coercion, rec) && run->hooks->service)
+		if (!coercion_hold_take(run->coercion, rec) && !mgmt_hold_take(run->mgmt, rec) &&
+		    run->hooks->service)
 			run->hooks->service(rec, run->hooks->ud);
 	}
 	feed(run);
@@ -679,10 +682,12 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 			run.done++;
 	run.names = nbname_cache_new();
 	run.coercion = coercion_hold_new();
+	run.mgmt = mgmt_hold_new(cli->mgmt_named);
 	uv_loop_t loop;
 	if (uv_loop_init(&loop) != 0) {
 		nbname_cache_free(run.names);
 		coercion_hold_free(run.coercion);
+		mgmt_hold_free(run.mgmt);
 		return -1;
 	}
 	run.loop = &loop;
@@ -739,6 +744,9 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	feed(&run);
 	uv_run(run.loop, UV_RUN_DEFAULT);
 	coercion_hold_flush(run.coercion, hooks->service, hooks->ud);
+	/* management services on hosts without SMB were not asked for: not
+	 * counted as services either */
+	run.sum.services -= mgmt_hold_flush(run.mgmt, hooks->service, hooks->ud);
 	/* this run's tries only: with a resumed scan's parts these add up */
 	run.sum.targets = run.sum.open + run.sum.closed + run.sum.filtered + run.sum.errors;
 	run.sum.seconds = (double)(uv_hrtime() - t0) / 1e9;
@@ -765,6 +773,7 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	uv_loop_close(run.loop);
 	nbname_cache_free(run.names);
 	coercion_hold_free(run.coercion);
+	mgmt_hold_free(run.mgmt);
 	free(run.slots);
 	free(run.free_slots);
 	pos_ring_free(&run.retry);

@@ -6,7 +6,9 @@
 /* The default scan stays on SMB (445, 139): everything else is asked for. */
 static const struct surface surfaces[] = {
 	{"default", "", "SMB only: the ports of -p (445,139)"},
-	{"full", "T:135,U:137", "also the RPC endpoint mapper (135) and the NetBIOS name service (U:137)"},
+	{"full", "T:135,U:137,T:3389,T:5985,T:22",
+	 "also the RPC endpoint mapper (135), the NetBIOS name service (U:137) and the management "
+	 "services beside SMB: RDP (3389), WinRM (5985), SSH (22)"},
 };
 
 const struct surface *surface_find(const char *name)

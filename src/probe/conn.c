@@ -23,6 +23,7 @@ struct conv {
 	char called[17];
 	bool netbios;
 	bool dcerpc;         /* raw DCE/RPC over TCP (port 135): no NBSS framing */
+	conv_framer_fn framer; /* another protocol's own framing (conv_set_framer) */
 	bool nbss_ok;        /* session established (or not needed) */
 	bool finished;       /* finish() called */
 	struct conv_result res;
@@ -52,8 +53,9 @@ static bool conv_send(struct conv *c, const uint8_t *body, size_t n, bool rpc)
 	struct wr w;
 	size_t at;
 	wr_init(&w, frame, sizeof frame);
-	if (c->dcerpc) {
-		/* a DCE/RPC PDU frames itself (its frag_length) */
+	if (c->dcerpc || c->framer) {
+		/* a DCE/RPC PDU frames itself (its frag_length), as do the
+		 * protocols of conv_set_framer */
 		if (!wr_bytes(&w, body, n))
 			return false;
 	} else if (nbss_message_begin(&w, &at) != WIRE_OK || !wr_bytes(&w, body, n) ||
@@ -87,7 +89,10 @@ static void conv_begin_module(struct conv *c)
 	struct wr out;
 	wr_init(&out, buf, sizeof buf);
 	c->nbss_ok = true;
-	conv_step(c, c->ops->start(c->state, c->ctx, &out), &out);
+	int rc = c->ops->start(c->state, c->ctx, &out);
+	if (rc == PROBE_WAIT) /* the server speaks first (SSH): wait for it */
+		econn_set_read_timeout(c->ec, c->ctx->opts->read_timeout_ms);
+	conv_step(c, rc, &out);
 }
 
 static void on_connected(struct econn *ec, enum econn_outcome o, void *ud)
@@ -165,6 +170,22 @@ static int dcerpc_frame(const uint8_t *p, size_t n, struct nbss_frame *f)
 	return WIRE_OK;
 }
 
+/* One whole frame by the conversation's own framer, as an NBSS message. */
+static int framed(conv_framer_fn fn, const uint8_t *p, size_t n, struct nbss_frame *f)
+{
+	size_t len;
+	int rc = fn(p, n, &len);
+	if (rc != WIRE_OK)
+		return rc;
+	if (len > n)
+		return WIRE_TRUNCATED;
+	memset(f, 0, sizeof *f);
+	f->type = NBSS_MESSAGE;
+	f->frame_len = len;
+	rd_init(&f->payload, p, len);
+	return WIRE_OK;
+}
+
 static void on_data(struct econn *ec, const uint8_t *p, size_t n, void *ud)
 {
 	struct conv *c = ud;
@@ -193,8 +214,9 @@ static void on_data(struct econn *ec, const uint8_t *p, size_t n, void *ud)
 	c->in_len += n;
 	while (!c->finished) {
 		struct nbss_frame f;
-		int rc = c->dcerpc ? dcerpc_frame(c->in, c->in_len, &f)
-				   : nbss_frame_decode(c->in, c->in_len, &f);
+		int rc = c->framer   ? framed(c->framer, c->in, c->in_len, &f)
+			 : c->dcerpc ? dcerpc_frame(c->in, c->in_len, &f)
+				     : nbss_frame_decode(c->in, c->in_len, &f);
 		if (rc == WIRE_TRUNCATED)
 			return;
 		if (rc != WIRE_OK) {
@@ -274,6 +296,12 @@ void conv_set_connect_timeout(struct conv *c, unsigned ms)
 void conv_set_dcerpc(struct conv *c)
 {
 	c->dcerpc = true;
+	c->netbios = false;
+}
+
+void conv_set_framer(struct conv *c, conv_framer_fn fn)
+{
+	c->framer = fn;
 	c->netbios = false;
 }
 

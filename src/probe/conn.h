@@ -34,6 +34,11 @@ void conv_set_connect_timeout(struct conv *c, unsigned ms);
  * directly over TCP (the endpoint mapper on 135): PDUs are framed by their
  * own frag_length, not by NBSS. */
 void conv_set_dcerpc(struct conv *c);
+/* Optional, right after conv_start: the conversation speaks a protocol
+ * that frames itself (RDP's TPKT, an HTTP head, an SSH line): fn gives the
+ * length of the whole frame at p (WIRE_OK), or WIRE_TRUNCATED to wait. */
+typedef int (*conv_framer_fn)(const uint8_t *p, size_t n, size_t *len);
+void conv_set_framer(struct conv *c, conv_framer_fn fn);
 /* Optional: called once when the TCP connection is up (before any byte). */
 void conv_set_connected_cb(struct conv *c, void (*fn)(void *ud));
 /* Stop now; done() is called with PROBE_END_ABORTED (later, from the loop). */

@@ -13,6 +13,7 @@
 #include "check/check.h"
 #include "probe/dc_ports.h"
 #include "probe/epm.h"
+#include "probe/mgmt.h"
 #include "probe/conn.h"
 #include "probe/limiter.h"
 #include "wire/smb2.h"
@@ -788,6 +789,11 @@ void service_start(struct engine *e, const struct scan_opts *opts, const struct 
 	if (dc_port_is(port) && (opts->checks & CHECK_BIT(RCHK_EPM))) {
 		/* Kerberos / LDAP: open or not is the DC sign; no SMB there */
 		dc_port_service_start(e, opts, sa, patient_connect_ms, done, ud);
+		return;
+	}
+	if (mgmt_service_of_port(port) != MGMT_NONE && (opts->checks & CHECK_BIT(RCHK_MGMT))) {
+		/* RDP, WinRM, SSH: the management service's own first exchange */
+		mgmt_service_start(e, opts, sa, patient_connect_ms, done, ud);
 		return;
 	}
 	struct service *s = calloc(1, sizeof *s);

@@ -364,6 +364,36 @@ static void quic_read(json_t *o, struct rec_quic *q)
 	rc->self_signed = json_is_true(json_object_get(c, "self_signed"));
 }
 
+/* "mgmt": a management service beside SMB (check/mgmt.c writes it) */
+static void mgmt_read(json_t *o, struct rec_mgmt *m)
+{
+	if (!json_is_object(o))
+		return;
+	const char *service = str(o, "service");
+	for (int s = MGMT_RDP; s <= MGMT_SSH; s++)
+		if (strcmp(service, mgmt_service_id((enum rec_mgmt_service)s)) == 0)
+			m->service = (enum rec_mgmt_service)s;
+	if (m->service == MGMT_NONE)
+		return;
+	m->smb_on_host = json_is_true(json_object_get(o, "smb_on_host"));
+	copy(m->rdp_selected, sizeof m->rdp_selected, o, "selected_protocol");
+	m->rdp_standard_security = tri_of(o, "standard_rdp_security");
+	copy(m->rdp_refusal, sizeof m->rdp_refusal, o, "standard_rdp_refusal");
+	json_int_t status = json_integer_value(json_object_get(o, "http_status"));
+	m->http_status = status > 0 && status < 1000 ? (unsigned)status : 0;
+	size_t i;
+	json_t *e;
+	json_array_foreach(json_object_get(o, "auth_schemes"), i, e) {
+		if (m->n_schemes == REC_MAX_MGMT_SCHEMES || !json_is_string(e))
+			break;
+		record_set_str(m->schemes[m->n_schemes++], sizeof m->schemes[0], json_string_value(e));
+	}
+	copy(m->http_server, sizeof m->http_server, o, "server");
+	copy(m->ssh_proto, sizeof m->ssh_proto, o, "protocol_version");
+	copy(m->ssh_software, sizeof m->ssh_software, o, "software");
+	copy(m->ssh_comments, sizeof m->ssh_comments, o, "comments");
+}
+
 int record_from_json(json_t *o, int64_t scanned_at, struct svc_record *r)
 {
 	record_init(r);
@@ -398,6 +428,7 @@ int record_from_json(json_t *o, int64_t scanned_at, struct svc_record *r)
 	epm_read(json_object_get(o, "epm"), r);
 	nbns_read(json_object_get(o, "nbns"), &r->nbns);
 	quic_read(json_object_get(o, "quic"), &r->quic);
+	mgmt_read(json_object_get(o, "mgmt"), &r->mgmt);
 	checks_read(json_object_get(o, "checks"), r);
 	json_t *cost = json_object_get(o, "cost");
 	json_int_t conns = json_integer_value(json_object_get(cost, "connections"));

@@ -189,6 +189,33 @@ struct rec_quic {
 	struct rec_quic_cert cert;
 };
 
+/* A management service beside SMB (issue 18 part 3): RDP on 3389, WinRM
+ * on 5985, SSH on 22; what its first exchange said (probe/mgmt.c). */
+enum rec_mgmt_service { MGMT_NONE = 0, MGMT_RDP, MGMT_WINRM, MGMT_SSH };
+#define REC_MAX_MGMT_SCHEMES 6
+struct rec_mgmt {
+	enum rec_mgmt_service service; /* MGMT_NONE: nothing learned */
+	/* RDP: the protocol chosen when offered TLS and NLA (wire/rdp.h
+	 * names, "" unknown), and whether standard RDP security alone (no
+	 * TLS, no NLA) was accepted; its refusal's words when refused */
+	char rdp_selected[12];
+	enum tri rdp_standard_security;
+	char rdp_refusal[48];
+	/* WinRM: the HTTP status of POST /wsman without credentials and the
+	 * WWW-Authenticate schemes offered */
+	unsigned http_status;
+	unsigned n_schemes;
+	char schemes[REC_MAX_MGMT_SCHEMES][24];
+	char http_server[64];
+	/* SSH: the identification line's parts */
+	char ssh_proto[16];
+	char ssh_software[96];
+	char ssh_comments[128];
+	/* the same host's SMB answered in the same scan (cli/mgmt_hold.c):
+	 * what makes it MGMT_EXPOSED_WITH_SMB */
+	bool smb_on_host;
+};
+
 /* The checks (check/check.h: one row each in all_checks[], in this order),
  * and whether each ran, per the record's "checks" object: a field whose
  * check did not answer is unknown, not absent (docs/record.md). */
@@ -203,6 +230,7 @@ enum rec_check_id {
 	RCHK_EPM,          /* epm (TCP 135: the endpoint mapper's interfaces) */
 	RCHK_NBNS,         /* nbns (name table, MAC) from UDP 137 */
 	RCHK_QUIC,         /* quic (handshake, certificate) from UDP 443 */
+	RCHK_MGMT,         /* mgmt (RDP, WinRM, SSH beside SMB) */
 	RCHK_N
 };
 
@@ -251,6 +279,7 @@ struct svc_record {
 	struct rec_share shares[REC_MAX_SHARES];
 	enum vuln ms17_010, cve_2020_0796, doublepulsar;
 	struct rec_epm epm;
+	struct rec_mgmt mgmt;
 
 	struct rec_check checks[RCHK_N];
 	/* what checking this service cost its server: connections opened for

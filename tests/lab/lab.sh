@@ -46,6 +46,9 @@
 #                    every call too. Costs 34-150 s of provision (7.6 s
 #                    CPU, 131 MB peak RSS; the rest is waiting for a loaded
 #                    machine's disk and CPU), 8-22 s to start, ~140 MB PSS.
+#   SMBW_LAB_MGMT=1  also the management personas (.70-.71, below): xrdp on
+#                    3389, OpenSSH on 22, a WinRM-like listener on 5985;
+#                    every call too
 #   SMBW_LAB_ROUTER=1  also the lab LAN (issue 22's exposure test): a bridge
 #                    PREFIX-br in the hosts namespace (198.18.2.1/24) where a
 #                    client namespace (PREFIX-cli, 198.18.2.10) and a router
@@ -110,6 +113,17 @@ ADDC_IP=$NET.53   # SMBW_LAB_ADDC=1: samba (the AD DC daemon), test_epm.sh
 ADDC_REALM=LABAD.SMBWATCH.TEST
 ADDC_DOMAIN=LABAD
 ADDC_NAME=LABDC
+# The management personas (issue 18 part 3, tests/integration/
+# test_mgmt.sh): name|ipv4|xrdp security_layer|WinRM schemes. "mgmt" is
+# also an smbd persona (445); "mgmt-nosmb" has no smbd: management alone.
+MGMT_PERSONAS=()
+if [ "${SMBW_LAB_MGMT:-0}" = 1 ]; then
+	PERSONAS+=("mgmt|$NET.70|-|445|LAB-MGMT|")
+	MGMT_PERSONAS=(
+		"mgmt|$NET.70|negotiate|Negotiate,Kerberos"
+		"mgmt-nosmb|$NET.71|tls|Negotiate,Basic realm=WSMAN"
+	)
+fi
 ECHO_IP=$NET.20   # socat echo on 445: answers with whatever it receives
 MUTE_IP=$NET.21   # accepts on 445 and never sends a byte
 CLOSED_IP=$NET.30 # address answers, no listener: RST on every port
@@ -295,6 +309,42 @@ write_conf() {
 	} >"$dir/smb.conf"
 }
 
+# xrdp and sshd of a management persona, in DIR, listening on IP:
+# xrdp.ini with the given security_layer (negotiate: standard RDP security
+# accepted; tls: refused) and its own certificate; sshd_config with its own
+# host key and pid file.
+write_mgmt_conf() {
+	local dir=$1 ip=$2 layer=$3
+	mkdir -p "$dir"
+	openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=lab-mgmt" -days 7 \
+		-keyout "$dir/key.pem" -out "$dir/cert.pem" >/dev/null 2>&1
+	cat >"$dir/xrdp.ini" <<-EOF
+		[Globals]
+		ini_version=1
+		port=tcp://$ip:3389
+		security_layer=$layer
+		crypt_level=high
+		certificate=$dir/cert.pem
+		key_file=$dir/key.pem
+		ssl_protocols=TLSv1.2, TLSv1.3
+		[Logging]
+		LogFile=$dir/xrdp.log
+		LogLevel=INFO
+		EnableSyslog=false
+		[Channels]
+	EOF
+	ssh-keygen -q -t ed25519 -N '' -f "$dir/ssh_host_ed25519_key" </dev/null >/dev/null
+	mkdir -p /run/sshd
+	cat >"$dir/sshd_config" <<-EOF
+		ListenAddress $ip:22
+		HostKey $dir/ssh_host_ed25519_key
+		PidFile $dir/sshd.pid
+		PasswordAuthentication no
+		KbdInteractiveAuthentication no
+		UsePAM no
+	EOF
+}
+
 # One guest-accessible share stanza: NAME PATH COMMENT READ_ONLY [LINE]
 share_conf() {
 	printf '\n[%s]\n   path = %s\n   comment = %s\n   read only = %s\n   guest ok = yes\n' \
@@ -339,6 +389,13 @@ cmd_up() {
 		ip -n "$NS_HOSTS" addr add "$ADDC_IP/32" dev lo
 		provision_addc "$dir/addc"
 	fi
+	local layer schemes
+	for p in "${MGMT_PERSONAS[@]}"; do
+		IFS='|' read -r name ip4 layer schemes <<<"$p"
+		[ -f "$dir/$name/smb.conf" ] || ip -n "$NS_HOSTS" addr add "$ip4/32" dev lo
+		write_mgmt_conf "$dir/mgmt-$name" "$ip4" "$layer"
+		listen+=("$ip4:3389" "$ip4:22" "$ip4:5985")
+	done
 
 	# every daemon is started by one script run under reaper.py
 	{
@@ -356,6 +413,13 @@ cmd_up() {
 		[ "${SMBW_LAB_NBNS:-0}" = 1 ] && echo "nmbd -D -s '$dir/nmbd/smb.conf'"
 		# date +%s.%N first: wait_addc's end minus it is the start time
 		[ "${SMBW_LAB_ADDC:-0}" = 1 ] && echo "date +%s.%N >'$dir/addc/start.t0'; samba -D -s '$dir/addc/etc/smb.conf'"
+		for p in "${MGMT_PERSONAS[@]}"; do
+			IFS='|' read -r name ip4 layer schemes <<<"$p"
+			local m=$dir/mgmt-$name
+			echo "xrdp -n -c '$m/xrdp.ini' </dev/null >'$m/xrdp.out' 2>&1 &"
+			echo "/usr/sbin/sshd -D -e -f '$m/sshd_config' </dev/null >'$m/sshd.log' 2>&1 &"
+			echo "/usr/bin/python3 '$LAB_HOME/../responders/winrm_responder.py' $ip4 5985 '$schemes' </dev/null >'$m/winrm.log' 2>&1 &"
+		done
 		true
 	} >"$dir/daemons.sh"
 	ns_start_daemons "the daemons" "$dir/reaper.log and $dir/*/smbd.log"

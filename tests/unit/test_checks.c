@@ -14,6 +14,7 @@
 
 #include "assess/assess.h"
 #include "assess/findings.h"
+#include "store/diff.h"
 #include "check/check.h"
 #include "record/json_read.h"
 #include "record/json.h"
@@ -76,8 +77,9 @@ static void test_check_findings_exist(void **state)
 		assert_true(n >= 1);
 	}
 	/* one each, and shares two (readable, writable), epm two (coercion,
-	 * multi-homed), quic three (exposed, expired, self-signed) */
-	assert_int_equal(raised, RCHK_N + 4);
+	 * multi-homed), quic three (exposed, expired, self-signed), mgmt two
+	 * (beside SMB, standard RDP security) */
+	assert_int_equal(raised, RCHK_N + 5);
 	/* fingerprint findings belong to no check */
 	assert_null(check_of_finding("SMB1_ENABLED"));
 	assert_null(check_of_finding("SMB_EXPOSED"));
@@ -86,6 +88,7 @@ static void test_check_findings_exist(void **state)
 	assert_ptr_equal(check_of_finding("RELAY_TARGET"), all_checks[RCHK_RELAY]);
 	assert_ptr_equal(check_of_finding("ANON_SHARE_WRITABLE"), all_checks[RCHK_SHARES]);
 	assert_ptr_equal(check_of_finding("MULTI_HOMED"), all_checks[RCHK_EPM]);
+	assert_ptr_equal(check_of_finding("RDP_STANDARD_SECURITY"), all_checks[RCHK_MGMT]);
 }
 
 static void test_parse_every_name(void **state)
@@ -207,6 +210,99 @@ static void full_record(struct svc_record *r)
 	record_set_str(r->quic.cert.issuer, sizeof r->quic.cert.issuer, "CN=fs.lab.test");
 	r->quic.cert.not_before = 1600000000;
 	r->quic.cert.not_after = 1650000000;
+	/* a management service beside SMB: RDP taking standard security */
+	r->mgmt.service = MGMT_RDP;
+	r->mgmt.smb_on_host = true;
+	record_set_str(r->mgmt.rdp_selected, sizeof r->mgmt.rdp_selected, "tls");
+	r->mgmt.rdp_standard_security = TRI_YES;
+}
+
+/* The mgmt record of each service: its JSON, read back the same, its
+ * words; MGMT_EXPOSED_WITH_SMB only with SMB on the host (info inside,
+ * high from outside), RDP_STANDARD_SECURITY only when standard security
+ * was confirmed. */
+static void test_mgmt_record(void **state)
+{
+	(void)state;
+	static struct svc_record r, back;
+	record_init(&r);
+	memcpy(r.ip, "198.18.0.9", 11);
+	r.port = 3389;
+	memcpy(r.view, "internal", 9);
+	r.mgmt.service = MGMT_RDP;
+	record_set_str(r.mgmt.rdp_selected, sizeof r.mgmt.rdp_selected, "tls");
+	r.mgmt.rdp_standard_security = TRI_NO;
+	record_set_str(r.mgmt.rdp_refusal, sizeof r.mgmt.rdp_refusal, "ssl required by server");
+	assess_record(&r);
+	assert_int_equal(r.n_findings, 0); /* no SMB on the host, standard refused */
+	assess_mgmt_smb_on_host(&r);
+	assert_true(r.mgmt.smb_on_host);
+	assert_int_equal(r.n_findings, 1);
+	assert_string_equal(r.findings[0].id, "MGMT_EXPOSED_WITH_SMB");
+	assert_int_equal(r.findings[0].severity, SEV_INFO);
+	assert_string_equal(r.findings[0].evidence,
+			    "RDP answered on 198.18.0.9 TCP 3389; SMB answered on the same host (view internal)");
+	assess_mgmt_smb_on_host(&r); /* once only */
+	assert_int_equal(r.n_findings, 1);
+	/* from the external view: high; with standard security: its own finding */
+	memcpy(r.view, "external", 9);
+	r.mgmt.rdp_standard_security = TRI_YES;
+	assess_record(&r);
+	assert_int_equal(r.n_findings, 2);
+	assert_string_equal(r.findings[0].id, "MGMT_EXPOSED_WITH_SMB");
+	assert_int_equal(r.findings[0].severity, SEV_HIGH);
+	assert_string_equal(r.findings[1].id, "RDP_STANDARD_SECURITY");
+	json_t *o = record_to_json(&r);
+	char *txt = json_dumps(json_object_get(o, "mgmt"), JSON_COMPACT);
+	assert_string_equal(txt, "{\"service\":\"rdp\",\"smb_on_host\":true,\"selected_protocol\":\"tls\","
+				 "\"standard_rdp_security\":true,\"standard_rdp_refusal\":\"ssl required by server\"}");
+	free(txt);
+	assert_int_equal(record_from_json(o, 0, &back), 0);
+	json_t *again = record_to_json(&back);
+	assert_true(json_equal(json_object_get(o, "mgmt"), json_object_get(again, "mgmt")));
+	json_decref(again);
+	json_decref(o);
+	char line[256] = "";
+	all_checks[RCHK_MGMT]->to_text(&r, line, sizeof line);
+	assert_string_equal(line, "RDP" CHECK_NBSP "tls, standard RDP security accepted");
+
+	/* WinRM and SSH */
+	record_init(&r);
+	memcpy(r.ip, "198.18.0.9", 11);
+	r.port = 5985;
+	r.mgmt.service = MGMT_WINRM;
+	r.mgmt.http_status = 401;
+	r.mgmt.n_schemes = 2;
+	record_set_str(r.mgmt.schemes[0], sizeof r.mgmt.schemes[0], "Negotiate");
+	record_set_str(r.mgmt.schemes[1], sizeof r.mgmt.schemes[1], "Basic");
+	record_set_str(r.mgmt.http_server, sizeof r.mgmt.http_server, "Microsoft-HTTPAPI/2.0");
+	o = record_to_json(&r);
+	txt = json_dumps(json_object_get(o, "mgmt"), JSON_COMPACT);
+	assert_string_equal(txt, "{\"service\":\"winrm\",\"smb_on_host\":false,\"http_status\":401,"
+				 "\"auth_schemes\":[\"Negotiate\",\"Basic\"],\"server\":\"Microsoft-HTTPAPI/2.0\"}");
+	free(txt);
+	assert_int_equal(record_from_json(o, 0, &back), 0);
+	again = record_to_json(&back);
+	assert_true(json_equal(json_object_get(o, "mgmt"), json_object_get(again, "mgmt")));
+	json_decref(again);
+	json_decref(o);
+	line[0] = '\0';
+	all_checks[RCHK_MGMT]->to_text(&r, line, sizeof line);
+	assert_string_equal(line, "WinRM" CHECK_NBSP "401" CHECK_NBSP "Negotiate" CHECK_NBSP "Basic");
+	r.mgmt = (struct rec_mgmt){.service = MGMT_SSH};
+	r.port = 22;
+	record_set_str(r.mgmt.ssh_proto, sizeof r.mgmt.ssh_proto, "2.0");
+	record_set_str(r.mgmt.ssh_software, sizeof r.mgmt.ssh_software, "OpenSSH_9.2p1");
+	record_set_str(r.mgmt.ssh_comments, sizeof r.mgmt.ssh_comments, "Debian-2+deb12u3");
+	o = record_to_json(&r);
+	txt = json_dumps(json_object_get(o, "mgmt"), JSON_COMPACT);
+	assert_string_equal(txt, "{\"service\":\"ssh\",\"smb_on_host\":false,\"protocol_version\":\"2.0\","
+				 "\"software\":\"OpenSSH_9.2p1\",\"comments\":\"Debian-2+deb12u3\"}");
+	free(txt);
+	assert_int_equal(record_from_json(o, 0, &back), 0);
+	assert_int_equal(back.mgmt.service, MGMT_SSH);
+	assert_string_equal(back.mgmt.ssh_software, "OpenSSH_9.2p1");
+	json_decref(o);
 }
 
 /* The nbns record: names with their roles, the MAC; NBNS_EXPOSED medium
@@ -343,6 +439,40 @@ static void test_assess_raises_check_findings(void **state)
 	}
 }
 
+/* A management service that starts taking standard RDP security is a
+ * change the store's diff (and so the monitor) reports: its field and the
+ * finding that rests on it; the same record twice is none (the control). */
+static void test_mgmt_diff(void **state)
+{
+	(void)state;
+	static struct svc_record r;
+	record_init(&r);
+	memcpy(r.ip, "198.18.0.9", 11);
+	r.port = 3389;
+	memcpy(r.view, "internal", 9);
+	r.mgmt.service = MGMT_RDP;
+	record_set_str(r.mgmt.rdp_selected, sizeof r.mgmt.rdp_selected, "tls");
+	r.mgmt.rdp_standard_security = TRI_NO;
+	record_check_set(&r, RCHK_MGMT, RCHK_OK, NULL);
+	assess_record(&r);
+	json_t *old = record_to_json(&r);
+	json_t *d = diff_records(old, old);
+	assert_int_equal(json_array_size(d), 0);
+	json_decref(d);
+	r.mgmt.rdp_standard_security = TRI_YES;
+	assess_record(&r);
+	json_t *now = record_to_json(&r);
+	d = diff_records(old, now);
+	char fields[256] = "";
+	for (size_t i = 0; i < json_array_size(d); i++)
+		check_join(fields, sizeof fields,
+			   json_string_value(json_object_get(json_array_get(d, i), "field")));
+	assert_string_equal(fields, "findings.RDP_STANDARD_SECURITY, mgmt.standard_rdp_security");
+	json_decref(d);
+	json_decref(old);
+	json_decref(now);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +480,8 @@ int main(void)
 		cmocka_unit_test(test_finding_table_complete),
 		cmocka_unit_test(test_check_findings_exist),
 		cmocka_unit_test(test_nbns_record),
+		cmocka_unit_test(test_mgmt_record),
+		cmocka_unit_test(test_mgmt_diff),
 		cmocka_unit_test(test_parse_every_name),
 		cmocka_unit_test(test_parse_unknown),
 		cmocka_unit_test(test_list_checks_output),

@@ -61,7 +61,7 @@ static void test_json_full(void **state)
 		"\"shares\":{\"status\":\"ok\"},\"ms17_010\":{\"status\":\"ok\"},"
 		"\"cve_2020_0796\":{\"status\":\"not_run\"},"
 		"\"doublepulsar\":{\"status\":\"not_run\"},"
-		"\"relay\":{\"status\":\"not_run\"},\"epm\":{\"status\":\"not_run\"},\"nbns\":{\"status\":\"not_run\"},\"quic\":{\"status\":\"not_run\"}},"
+		"\"relay\":{\"status\":\"not_run\"},\"epm\":{\"status\":\"not_run\"},\"nbns\":{\"status\":\"not_run\"},\"quic\":{\"status\":\"not_run\"},\"mgmt\":{\"status\":\"not_run\"}},"
 		"\"findings\":[{\"id\":\"SMB1_ENABLED\",\"severity\":\"high\","
 		"\"title\":\"SMBv1 is enabled\",\"evidence\":\"NT LM 0.12 accepted\","
 		"\"remediation\":\"Disable SMBv1\"}],"
@@ -85,7 +85,7 @@ static void test_json_minimal(void **state)
 			       "\"ms17_010\":{\"status\":\"not_run\"},"
 			       "\"cve_2020_0796\":{\"status\":\"not_run\"},"
 			       "\"doublepulsar\":{\"status\":\"not_run\"},"
-			       "\"relay\":{\"status\":\"not_run\"},\"epm\":{\"status\":\"not_run\"},\"nbns\":{\"status\":\"not_run\"},\"quic\":{\"status\":\"not_run\"}},"
+			       "\"relay\":{\"status\":\"not_run\"},\"epm\":{\"status\":\"not_run\"},\"nbns\":{\"status\":\"not_run\"},\"quic\":{\"status\":\"not_run\"},\"mgmt\":{\"status\":\"not_run\"}},"
 			       "\"findings\":[],\"errors\":[]}");
 	free(s);
 
@@ -111,7 +111,7 @@ static void test_json_minimal(void **state)
 			       "\"ms17_010\":{\"status\":\"not_run\"},"
 			       "\"cve_2020_0796\":{\"status\":\"not_run\"},"
 			       "\"doublepulsar\":{\"status\":\"not_run\"},"
-			       "\"relay\":{\"status\":\"not_run\"},\"epm\":{\"status\":\"not_run\"},\"nbns\":{\"status\":\"not_run\"},\"quic\":{\"status\":\"not_run\"}},"
+			       "\"relay\":{\"status\":\"not_run\"},\"epm\":{\"status\":\"not_run\"},\"nbns\":{\"status\":\"not_run\"},\"quic\":{\"status\":\"not_run\"},\"mgmt\":{\"status\":\"not_run\"}},"
 			       "\"findings\":[],\"errors\":[]}");
 	free(s);
 }

@@ -122,11 +122,11 @@ static const char want_line[] =
 static const char want_csv[] =
 	/* the check columns come from the check table, in its order */
 	"ip,port,transport,netbios_computer,netbios_domain,os_version,smb1,smb1_signing,smb2_dialects,smb2_signing,server_guid,"
-	"anonymous_logon,null_session,guest,shares,ms17_010,cve_2020_0796,doublepulsar,relay_target,epm_interfaces,coercion_surface,rpc_role,nbns_names,nbns_mac,quic,quic_cert,findings\r\n"
+	"anonymous_logon,null_session,guest,shares,ms17_010,cve_2020_0796,doublepulsar,relay_target,epm_interfaces,coercion_surface,rpc_role,nbns_names,nbns_mac,quic,quic_cert,mgmt,mgmt_smb_on_host,findings\r\n"
 	"198.18.1.10,445,direct,LAB-SMB1,LAB,6.1.0,true,enabled,2.0.2 2.1 3.0 3.0.2 3.1.1,enabled,03020100-0504-0706-0809-0a0b0c0d0e0f,"
-	"true,true,,IPC$ public(read),not_vulnerable,,,,,,,,,,,SMB1_ENABLED\r\n"
-	"198.18.1.2,445,direct,DC1,CORP,10.0.17763,false,,2.1 3.1.1,required,,,,,,,,,,,,,,,,,SMB_EXPOSED NO_ENCRYPTION\r\n"
-	"198.18.1.2,139,netbios,DC1,CORP,10.0.17763,false,,2.1 3.1.1,required,,,,,,,,,,,,,,,,,SMB_EXPOSED NO_ENCRYPTION\r\n";
+	"true,true,,IPC$ public(read),not_vulnerable,,,,,,,,,,,,,SMB1_ENABLED\r\n"
+	"198.18.1.2,445,direct,DC1,CORP,10.0.17763,false,,2.1 3.1.1,required,,,,,,,,,,,,,,,,,,,SMB_EXPOSED NO_ENCRYPTION\r\n"
+	"198.18.1.2,139,netbios,DC1,CORP,10.0.17763,false,,2.1 3.1.1,required,,,,,,,,,,,,,,,,,,,SMB_EXPOSED NO_ENCRYPTION\r\n";
 
 static void sample(void)
 {
@@ -244,7 +244,7 @@ static void test_csv_quoting(void **state)
 	char *s = run(REPORT_CSV, recs, 1, NULL);
 	const char *row = strchr(s, '\n') + 1;
 	assert_string_equal(row, "127.0.0.1,8445,direct,\"'=HYPERLINK(\"\"x\"\")\",\"A,B\r\nC\","
-				 ",,,,,,,,,\"'=cmd\",,,,,,,,,,,,\r\n");
+				 ",,,,,,,,,\"'=cmd\",,,,,,,,,,,,,,\r\n");
 	free(s);
 }
 

@@ -52,17 +52,8 @@ struct dc_port_service {
 static void connected(const struct conv_result *res, void *ud)
 {
 	struct dc_port_service *s = ud;
-	enum svc_outcome o = SVC_OPEN;
-	char why[96] = "";
-	if (res->connect == ECONN_REFUSED) {
-		o = SVC_CLOSED;
-	} else if (res->connect == ECONN_TIMEOUT) {
-		o = SVC_FILTERED;
-	} else if (res->connect != ECONN_OK) {
-		o = SVC_ERROR;
-		snprintf(why, sizeof why, "connect: %s",
-			 res->uv_err ? uv_strerror(res->uv_err) : econn_outcome_name(res->connect));
-	}
+	char why[96];
+	enum svc_outcome o = svc_outcome_of_connect(res, why, sizeof why);
 	s->done(o, NULL, o == SVC_ERROR ? why : NULL, s->ud);
 	free(s->ctx.rec); /* never made: nothing was read */
 	free(s);

@@ -321,17 +321,8 @@ static void epm_conv_done(const struct conv_result *res, void *ud)
 
 static void report(struct epm_service *s, const struct conv_result *res)
 {
-	enum svc_outcome o = SVC_OPEN;
-	char why[96] = "";
-	if (res->connect == ECONN_REFUSED) {
-		o = SVC_CLOSED;
-	} else if (res->connect == ECONN_TIMEOUT) {
-		o = SVC_FILTERED; /* the scan retries it (cli/scan_run.c) */
-	} else if (res->connect != ECONN_OK) {
-		o = SVC_ERROR;
-		snprintf(why, sizeof why, "connect: %s",
-			 res->uv_err ? uv_strerror(res->uv_err) : econn_outcome_name(res->connect));
-	}
+	char why[96];
+	enum svc_outcome o = svc_outcome_of_connect(res, why, sizeof why);
 	struct svc_record *rec = o == SVC_OPEN ? s->ctx.rec : NULL;
 	if (rec) {
 		rec->scanned_at = (int64_t)time(NULL);

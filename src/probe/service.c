@@ -717,20 +717,27 @@ static void a_connected(void *ud)
 	start_b(s);
 }
 
+enum svc_outcome svc_outcome_of_connect(const struct conv_result *res, char *why, size_t whysz)
+{
+	if (whysz)
+		why[0] = '\0';
+	if (res->connect == ECONN_OK)
+		return SVC_OPEN;
+	if (res->connect == ECONN_REFUSED)
+		return SVC_CLOSED;
+	if (res->connect == ECONN_TIMEOUT)
+		return SVC_FILTERED; /* retried by the scan, later (cli/scan_run.c) */
+	snprintf(why, whysz, "connect: %s",
+		 res->uv_err ? uv_strerror(res->uv_err) : econn_outcome_name(res->connect));
+	return SVC_ERROR;
+}
+
 static void a_done(const struct conv_result *res, void *ud)
 {
 	struct service *s = ud;
 	s->a = NULL;
 	if (res->connect != ECONN_OK && !s->deadline_hit) {
-		if (res->connect == ECONN_REFUSED) {
-			s->outcome = SVC_CLOSED;
-		} else {
-			/* a timeout is retried by the scan, later (cli/scan_run.c) */
-			s->outcome = res->connect == ECONN_TIMEOUT ? SVC_FILTERED : SVC_ERROR;
-			snprintf(s->why, sizeof s->why, "connect: %s",
-				 res->uv_err ? uv_strerror(res->uv_err)
-					     : econn_outcome_name(res->connect));
-		}
+		s->outcome = svc_outcome_of_connect(res, s->why, sizeof s->why);
 		service_finish(s);
 		return;
 	}

@@ -23,6 +23,13 @@ enum svc_outcome { SVC_OPEN = 0, SVC_CLOSED, SVC_FILTERED, SVC_ERROR };
  * not an answer. The scan tries such hosts once more at its end. */
 #define SVC_WHY_OVERLOADED "accepted, then silent (servers overloaded)"
 
+struct conv_result;
+/* The outcome a first connection's result says (refused: closed; no answer
+ * to the SYN: filtered, which the scan retries; any other failure: error,
+ * with "connect: REASON" in why), SVC_OPEN once it connected. Shared by
+ * every service kind (SMB, 135, 88/389, the management ports). */
+enum svc_outcome svc_outcome_of_connect(const struct conv_result *res, char *why, size_t whysz);
+
 typedef void (*service_done_fn)(enum svc_outcome o, struct svc_record *rec, const char *why,
 				void *ud);
 

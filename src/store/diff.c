@@ -285,13 +285,18 @@ json_t *diff_normalize(json_t *rec)
 	if (!json_is_object(rec))
 		return json_object();
 	json_t *n = json_deep_copy(rec);
-	json_object_del(n, "scanned_at");
-	json_object_del(n, "errors");
-	json_object_del(n, "checks");
-	json_t *smb2 = json_object_get(n, "smb2");
-	if (json_is_object(smb2)) {
-		json_object_del(smb2, "system_time");
-		json_object_del(smb2, "boot_time");
+	/* the volatile fields are no change: "key" or "parent.key" */
+	for (size_t i = 0; i < sizeof volatile_fields / sizeof volatile_fields[0]; i++) {
+		const char *f = volatile_fields[i], *dot = strchr(f, '.');
+		if (!dot) {
+			json_object_del(n, f);
+			continue;
+		}
+		char parent[32];
+		snprintf(parent, sizeof parent, "%.*s", (int)(dot - f), f);
+		json_t *p = json_object_get(n, parent);
+		if (json_is_object(p))
+			json_object_del(p, dot + 1);
 	}
 	json_t *sh = json_object_get(n, "shares");
 	if (json_is_array(sh))

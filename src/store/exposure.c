@@ -85,6 +85,14 @@ static int cmp_views(const void *a, const void *b)
 	json_int_t fa = num(va, "first_seen"), fb = num(vb, "first_seen");
 	if (fa != fb)
 		return fa < fb ? -1 : 1;
+	/* the same second (a quick scan, then the next one): the runs say
+	 * which came first, scans before the sensor (it has no run), so the
+	 * order stays total */
+	json_t *ra = json_object_get(va, "first_run"), *rb = json_object_get(vb, "first_run");
+	if (json_is_integer(ra) != json_is_integer(rb))
+		return json_is_integer(ra) ? -1 : 1;
+	if (json_is_integer(ra) && json_integer_value(ra) != json_integer_value(rb))
+		return json_integer_value(ra) < json_integer_value(rb) ? -1 : 1;
 	return strcmp(str(va, "view"), str(vb, "view"));
 }
 

@@ -84,6 +84,27 @@ static void test_fold(void **state)
 	json_decref(rows);
 }
 
+/* Two scans in the same second (the internal one, then the external one,
+ * on a quick machine): run order decides, not the view's name ("external"
+ * came first alphabetically; test_exposure_lab failed on it in CI). */
+static void test_same_second_run_order(void **state)
+{
+	(void)state;
+	json_t *rows = json_array();
+	json_array_append_new(rows, row("198.18.1.14", 445, "external", 40, 2, "SMB_EXPOSED_PUBLIC",
+					"critical"));
+	json_array_append_new(rows, row("198.18.1.14", 445, "internal", 40, 1, "SMB_EXPOSED", "info"));
+	json_array_append_new(rows, row("198.18.1.14", 445, "sensor", 40, 0, NULL, NULL));
+	json_t *t = exposure_fold(rows);
+	json_t *v = json_object_get(json_array_get(json_object_get(t, "hosts"), 0), "views");
+	const char *names[] = {"internal", "external", "sensor"}; /* runs, then the name */
+	for (size_t i = 0; i < 3; i++)
+		assert_string_equal(json_string_value(json_object_get(json_array_get(v, i), "view")),
+				    names[i]);
+	json_decref(t);
+	json_decref(rows);
+}
+
 /* Same severity on two ports: the lower port's finding, whatever the row order. */
 static void test_worst_tie_lower_port(void **state)
 {
@@ -127,6 +148,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fold),
 		cmocka_unit_test(test_worst_tie_lower_port),
+		cmocka_unit_test(test_same_second_run_order),
 		cmocka_unit_test(test_empty_and_ranks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -50,7 +50,7 @@ for c in $(seq 2 $((QUIET_CYCLES + 1))); do
 	eq "cycle $c (lab unchanged): no events" "$nev" 0
 	[ "$nev" -eq 0 ] || noisy+="cycle $c: $(summary "$WORK/out.$c")"$'\n'
 	# the cycle really scanned: its run stored every service again
-	has "cycle $c: the run stored 8 services" "$(cat "$WORK/err.$c")" ": 8 services in"
+	has "cycle $c: the run stored 8 services" "$(cat "$WORK/err.$c")" ": 8 SMB services in"
 done
 [ -z "$noisy" ] || diag "$noisy"
 # and every check answered every time (a failure would be quiet too, but it

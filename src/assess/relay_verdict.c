@@ -57,7 +57,8 @@ static enum relay_encryption encryption_of(const struct svc_record *rec, const c
 		 * encryption is required; a 3.x logon that got through means
 		 * the refusal was the dialect's */
 		if (rec->auth.anonymous_logon == TRI_YES) {
-			*how = "2.0.2/2.1-only client refused, 3.x accepted";
+			*how = r->legacy_smb1 ? "SMB1 client refused, 3.x accepted"
+					      : "2.0.2/2.1-only client refused, 3.x accepted";
 			return RELAY_ENC_REQUIRED;
 		}
 		if (r->anon_refused_status == STATUS_ACCESS_DENIED) {
@@ -66,7 +67,7 @@ static enum relay_encryption encryption_of(const struct svc_record *rec, const c
 		}
 	}
 	if (legacy == TRI_NO) {
-		*how = "2.0.2/2.1-only client accepted";
+		*how = r->legacy_smb1 ? "SMB1 client accepted" : "2.0.2/2.1-only client accepted";
 		return RELAY_ENC_NOT_REQUIRED;
 	}
 	if (r->session_encrypt == TRI_NO) {

@@ -395,6 +395,13 @@ void econn_set_read_timeout(struct econn *c, unsigned ms)
 	uv_timer_start(&c->timer, timer_cb, ms, 0);
 }
 
+void econn_clear_read_timeout(struct econn *c)
+{
+	if (c->closing || !c->started || !c->connected)
+		return;
+	uv_timer_stop(&c->timer);
+}
+
 int econn_uv_error(const struct econn *c)
 {
 	return c->uv_err;

@@ -71,6 +71,9 @@ int econn_write(struct econn *c, const uint8_t *p, size_t n);
 void econn_set_connect_timeout(struct econn *c, unsigned ms);
 /* (Re)arm the read timeout: ended(ECONN_TIMEOUT) if no byte arrives within ms. */
 void econn_set_read_timeout(struct econn *c, unsigned ms);
+/* Disarm the read timeout: a connection kept open between two exchanges
+ * (probe/conn.c conv_set_keep) waits for no byte. */
+void econn_clear_read_timeout(struct econn *c);
 /* Close; no data/ended callbacks after this, closed() follows. Idempotent. */
 void econn_close(struct econn *c);
 /* The libuv error (UV_E*, < 0) that ended the connect, 0 if none: the reason

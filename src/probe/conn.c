@@ -26,6 +26,12 @@ struct conv {
 	conv_framer_fn framer; /* another protocol's own framing (conv_set_framer) */
 	bool nbss_ok;        /* session established (or not needed) */
 	bool finished;       /* finish() called */
+	bool keep;           /* conv_set_keep: PROBE_DONE keeps the connection */
+	bool keep_pending;   /* PROBE_DONE seen: go idle once the frame is handled */
+	bool idle;           /* kept, between modules: done() already called */
+	bool dead;           /* the peer ended it while idle */
+	bool gone;           /* ... and its econn is closed: only memory left */
+	bool released;       /* the owner gave it up (conv_release) */
 	struct conv_result res;
 	uint8_t *in;         /* reassembly buffer, grown up to WIRE_MAX_FRAME + 4 */
 	size_t in_len, in_cap;
@@ -76,6 +82,9 @@ static void conv_step(struct conv *c, int rc, struct wr *out)
 	if (rc == PROBE_SEND || rc == PROBE_SEND_RPC) {
 		if (!conv_send(c, out->p, out->len, rc == PROBE_SEND_RPC))
 			conv_end(c, PROBE_END_ABORTED);
+	} else if (rc == PROBE_DONE && c->keep) {
+		conv_finish(c, PROBE_END_DONE);
+		c->keep_pending = true; /* on_data goes idle after this frame */
 	} else if (rc == PROBE_DONE) {
 		conv_end(c, PROBE_END_DONE);
 	} else if (rc < 0) {
@@ -95,6 +104,8 @@ static void conv_begin_module(struct conv *c)
 	conv_step(c, rc, &out);
 }
 
+static void go_idle(struct conv *c);
+
 static void on_connected(struct econn *ec, enum econn_outcome o, void *ud)
 {
 	struct conv *c = ud;
@@ -108,6 +119,8 @@ static void on_connected(struct econn *ec, enum econn_outcome o, void *ud)
 		c->connected_fn(c->ud);
 	if (!c->netbios) {
 		conv_begin_module(c);
+		if (c->keep_pending)
+			go_idle(c);
 		return;
 	}
 	/* RFC 1002 4.3.2: SESSION REQUEST before any SMB on the NetBIOS service */
@@ -120,6 +133,17 @@ static void on_connected(struct econn *ec, enum econn_outcome o, void *ud)
 		return;
 	}
 	econn_set_read_timeout(c->ec, c->ctx->opts->read_timeout_ms);
+}
+
+/* The module is done and the connection kept: wait for conv_resume. */
+static void go_idle(struct conv *c)
+{
+	c->keep_pending = false;
+	c->idle = true;
+	c->in_len = 0; /* nothing was asked: whatever is left is stray */
+	econn_clear_read_timeout(c->ec);
+	c->res.kept = c;
+	c->done(&c->res, c->ud);
 }
 
 /* Handle one whole frame; false when the conversation ended. */
@@ -191,7 +215,7 @@ static void on_data(struct econn *ec, const uint8_t *p, size_t n, void *ud)
 	struct conv *c = ud;
 	(void)ec;
 	if (c->finished)
-		return;
+		return; /* also while idle: nothing is asked, a stray frame is dropped */
 	const size_t cap = WIRE_MAX_FRAME + 4;
 	if (n > cap - c->in_len) {
 		conv_end(c, PROBE_END_PROTOCOL); /* more than one frame can hold */
@@ -224,17 +248,24 @@ static void on_data(struct econn *ec, const uint8_t *p, size_t n, void *ud)
 			return;
 		}
 		size_t used = f.frame_len;
-		if (!on_frame(c, &f))
-			return;
+		bool more = on_frame(c, &f);
 		memmove(c->in, c->in + used, c->in_len - used);
 		c->in_len -= used;
+		if (!more)
+			break;
 	}
+	if (c->keep_pending)
+		go_idle(c);
 }
 
 static void on_ended(struct econn *ec, enum econn_outcome o, void *ud)
 {
 	struct conv *c = ud;
 	(void)ec;
+	if (c->idle) {
+		c->dead = true; /* the peer closed the kept link: resume says gone */
+		return;
+	}
 	enum probe_end why = PROBE_END_ABORTED;
 	if (o == ECONN_TIMEOUT)
 		why = PROBE_END_TIMEOUT;
@@ -249,8 +280,15 @@ static void on_closed(struct econn *ec, void *ud)
 {
 	struct conv *c = ud;
 	(void)ec;
-	conv_finish(c, PROBE_END_ABORTED);
-	c->done(&c->res, c->ud);
+	if (c->idle && !c->released) {
+		c->gone = true; /* the owner still holds it: freed by conv_release */
+		c->dead = true;
+		return;
+	}
+	if (!c->idle) {
+		conv_finish(c, PROBE_END_ABORTED);
+		c->done(&c->res, c->ud);
+	}
 	free(c->in);
 	free(c->state);
 	free(c);
@@ -314,4 +352,52 @@ void conv_abort(struct conv *c)
 {
 	conv_finish(c, PROBE_END_ABORTED);
 	econn_close(c->ec);
+}
+
+void conv_set_keep(struct conv *c)
+{
+	c->keep = true;
+}
+
+enum conv_resume_result conv_resume(struct conv *c, const struct probe_ops *ops,
+				    conv_done_fn done, void *ud)
+{
+	if (!c->idle || c->dead || c->gone || !ops->resume)
+		return CONV_GONE;
+	free(c->state);
+	c->state = calloc(1, ops->state_size ? ops->state_size : 1);
+	if (!c->state)
+		abort();
+	c->ops = ops;
+	c->done = done;
+	c->ud = ud;
+	c->idle = false;
+	c->finished = false;
+	c->res.end = PROBE_END_DONE;
+	c->res.answered = false;
+	c->res.kept = NULL;
+	uint8_t buf[CONV_OUT_MAX];
+	struct wr out;
+	wr_init(&out, buf, sizeof buf);
+	int rc = ops->resume(c->state, c->ctx, &out);
+	if (rc == PROBE_DONE) {
+		conv_finish(c, PROBE_END_DONE);
+		c->idle = true;
+		c->res.kept = c;
+		return CONV_FINISHED;
+	}
+	conv_step(c, rc, &out);
+	return CONV_RESUMED;
+}
+
+void conv_release(struct conv *c)
+{
+	c->released = true;
+	if (c->gone) {
+		free(c->in);
+		free(c->state);
+		free(c);
+		return;
+	}
+	econn_close(c->ec); /* on_closed frees it */
 }

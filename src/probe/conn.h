@@ -17,6 +17,11 @@ struct conv_result {
 	bool nbss_negative;         /* NetBIOS session request refused */
 	uint8_t nbss_error;
 	int uv_err;                 /* connect failed: its libuv error, else 0 */
+	/* conv_set_keep: the module finished (PROBE_END_DONE) and the
+	 * connection stays open for conv_resume; the owner must then
+	 * conv_resume or conv_release it. NULL otherwise (the conversation
+	 * is gone once done returns). */
+	struct conv *kept;
 };
 
 struct conv;
@@ -43,5 +48,24 @@ void conv_set_framer(struct conv *c, conv_framer_fn fn);
 void conv_set_connected_cb(struct conv *c, void (*fn)(void *ud));
 /* Stop now; done() is called with PROBE_END_ABORTED (later, from the loop). */
 void conv_abort(struct conv *c);
+
+/* Chaining (issue 17: the server forks, logs and alerts per connection, so
+ * the conversations of one service share as few as they can). Optional:
+ * when the module says PROBE_DONE the connection is kept open, its read
+ * timeout disarmed, and done() gets res->kept. */
+void conv_set_keep(struct conv *c);
+enum conv_resume_result {
+	CONV_RESUMED = 0, /* the next module runs; done() follows as usual */
+	CONV_FINISHED,    /* the next module had nothing to send: its finish()
+			   * ran (PROBE_END_DONE), the link is still kept, no done() */
+	CONV_GONE,        /* the peer ended the kept connection: nothing ran;
+			   * conv_release it and use a fresh connection */
+};
+/* Run the next module on a kept connection: its resume() instead of start()
+ * (the negotiate is already done; the link state is in ctx). */
+enum conv_resume_result conv_resume(struct conv *c, const struct probe_ops *ops,
+				    conv_done_fn done, void *ud);
+/* Give a kept connection up: closed now (or freed, if the peer closed it). */
+void conv_release(struct conv *c);
 
 #endif

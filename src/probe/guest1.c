@@ -31,6 +31,23 @@ static int guest1_start(void *st, struct probe_ctx *ctx, struct wr *out)
 	return rc < 0 ? rc : PROBE_SEND;
 }
 
+static int leg(struct guest1_state *s, struct wr *out);
+
+/* On the SMB1 link: the negotiate is done; only an NTLMSSP logon can name
+ * a user, so a link without extended security has nothing to ask. */
+static int guest1_resume(void *st, struct probe_ctx *ctx, struct wr *out)
+{
+	struct guest1_state *s = st;
+	if (!ctx->link1_ok || !ctx->link1_ext)
+		return PROBE_DONE;
+	uint8_t r[4] = {0};
+	if (getrandom(r, sizeof r, 0) < 0)
+		memset(r, 0x42, sizeof r);
+	snprintf(s->user, sizeof s->user, "smbw%02x%02x%02x%02x", r[0], r[1], r[2], r[3]);
+	s->step = 1;
+	return leg(s, out);
+}
+
 static int leg(struct guest1_state *s, struct wr *out)
 {
 	uint8_t blob[640];
@@ -58,6 +75,8 @@ static int guest1_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, stru
 			return rc;
 		if (n.hdr.status != 0 || n.dialect_index != 0 || !n.extended_security)
 			return PROBE_DONE; /* no NTLMSSP logon possible: guest stays unknown */
+		ctx->link1_ok = true; /* a fresh connection: the next SMB1 link */
+		ctx->link1_ext = true;
 		s->step = 1;
 		return leg(s, out);
 	}
@@ -90,6 +109,7 @@ const struct probe_ops probe_guest1 = {
 	.help = "SMB1 logon as a random non-existent user (guest mapping), hosts without SMB2",
 	.state_size = sizeof(struct guest1_state),
 	.start = guest1_start,
+	.resume = guest1_resume,
 	.on_frame = guest1_on_frame,
 	.finish = guest1_finish,
 };

@@ -92,6 +92,10 @@ static int smb2_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct
 		relay_note_mechtypes(rec, &n.security_blob);
 		record_add_dialect(rec, n.dialect);
 		ctx->smb2_max = n.dialect;
+		/* the link the null session, guest and shares ride on
+		 * (service.c): messages 0 and 1 are this module's */
+		ctx->link2_ok = true;
+		ctx->link2_mid = 2;
 		s->step = 1;
 		int wrc = session_setup_encode(out);
 		return wrc < 0 ? wrc : PROBE_SEND;
@@ -132,12 +136,18 @@ const struct probe_ops probe_smb2_negotiate = {
  * every supported dialect, holes included, in (supported + 1) connections
  * at most. */
 
-static int dialect_start(void *st, struct probe_ctx *ctx, struct wr *out)
+static int dialect_resume(void *st, struct probe_ctx *ctx, struct wr *out)
 {
 	memset(st, 0, sizeof(struct relay_legacy));
 	ctx->chosen = 0;
-	int rc = smbw_negotiate2_encode(ctx, ctx->offer, ctx->n_offer, 0, out);
+	int rc = smbw_negotiate2_encode(ctx, ctx->offer, ctx->n_offer, ctx->probe_mid++, out);
 	return rc < 0 ? rc : PROBE_SEND;
+}
+
+static int dialect_start(void *st, struct probe_ctx *ctx, struct wr *out)
+{
+	ctx->probe_mid = 0;
+	return dialect_resume(st, ctx, out);
 }
 
 static int dialect_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct wr *out)
@@ -161,7 +171,7 @@ static int dialect_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, str
 	 * its own (probe/relay.c) */
 	if (ctx->chosen == SMB2_DIALECT_202 && (ctx->opts->checks & CHECK_BIT(RCHK_RELAY)) &&
 	    !ctx->rec->relay.legacy_tried) {
-		rc = relay_legacy_begin(legacy, out);
+		rc = relay_legacy_begin(legacy, ctx->probe_mid, out);
 		return rc < 0 ? rc : PROBE_SEND;
 	}
 	return PROBE_DONE;
@@ -177,6 +187,9 @@ const struct probe_ops probe_dialect = {
 	.help = "list every SMB2/3 dialect (one negotiate per supported dialect)",
 	.state_size = sizeof(struct relay_legacy),
 	.start = dialect_start,
+	/* after a refused probe on the same connection (MS-SMB2 3.3.5.4: the
+	 * connection is not negotiated yet, so another NEGOTIATE is taken) */
+	.resume = dialect_resume,
 	.on_frame = dialect_on_frame,
 	.finish = dialect_finish,
 };

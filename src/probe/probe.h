@@ -76,6 +76,17 @@ struct probe_ctx {
 	bool smb1_answer;         /* the SMB1 negotiate got an SMB1 reply */
 	uint8_t client_guid[16];
 	uint8_t salt[32];
+	/* The link a kept connection hands to the next conversation on it
+	 * (probe/conn.h conv_resume): the SMB2 one negotiated by
+	 * probe_smb2_negotiate, the SMB1 one by probe_smb1_negotiate. Each
+	 * module that runs on it leaves the next message id here. */
+	uint64_t link2_mid;       /* next SMB2 MessageId on the SMB2 link */
+	bool link2_ok;            /* the SMB2 link negotiated a dialect */
+	bool link1_ok;            /* the SMB1 link negotiated NT LM 0.12 */
+	bool link1_ext;           /* ... with extended security (NTLMSSP logons) */
+	/* the dialect probes' connection: a refused NEGOTIATE leaves it
+	 * un-negotiated, so the next probe rides it; its next MessageId */
+	uint64_t probe_mid;
 };
 
 struct probe_ops {
@@ -87,6 +98,10 @@ struct probe_ops {
 	/* One whole SMB message. Returns enum probe_next or <0 (WIRE_*: the
 	 * conversation ends with PROBE_END_PROTOCOL). */
 	int (*on_frame)(void *st, struct probe_ctx *ctx, struct rd *msg, struct wr *out);
+	/* Optional: first message on a connection another module already
+	 * negotiated (conv_resume; ctx->link*). PROBE_SEND, PROBE_DONE when
+	 * there is nothing to ask on it, or <0. NULL: needs its own connection. */
+	int (*resume)(void *st, struct probe_ctx *ctx, struct wr *out);
 	/* Always called once at the end; record what was learned, never guess. */
 	void (*finish)(void *st, struct probe_ctx *ctx, enum probe_end why);
 };

@@ -3,6 +3,8 @@
  * the anonymous ones the other checks make (exposure-facts.md 1). */
 #include "probe/relay.h"
 
+#include "check/check.h"
+
 #include <string.h>
 
 #include "probe/smb_client.h"
@@ -49,6 +51,19 @@ void relay_note_session(struct svc_record *rec, const struct sess2 *s)
 	}
 }
 
+void relay_note_smb1_client(struct probe_ctx *ctx, uint32_t status, bool at_tree)
+{
+	struct svc_record *rec = ctx->rec;
+	struct rec_relay *r = &rec->relay;
+	if (!(ctx->opts->checks & CHECK_BIT(RCHK_RELAY)) || !rec->smb2.present ||
+	    (r->legacy_tried && !r->legacy_smb1))
+		return;
+	r->legacy_tried = true;
+	r->legacy_smb1 = true;
+	r->legacy_status = status;
+	r->legacy_at_tree = at_tree;
+}
+
 /* --- a client that offers 2.0.2 and 2.1 only: a server that insists on
  * encryption (Samba "server smb encrypt = required", Windows
  * RejectUnencryptedAccess) refuses it at SESSION_SETUP or TREE_CONNECT
@@ -58,12 +73,12 @@ void relay_note_session(struct svc_record *rec, const struct sess2 *s)
 
 static const uint16_t legacy_dialects[] = {SMB2_DIALECT_202, SMB2_DIALECT_210};
 
-int relay_legacy_begin(struct relay_legacy *s, struct wr *out)
+int relay_legacy_begin(struct relay_legacy *s, uint64_t next_mid, struct wr *out)
 {
 	memset(s, 0, sizeof *s);
 	s->active = true;
 	s->sess.negotiated = true;
-	s->sess.rc.message_id = 1; /* the negotiate was message 0 */
+	s->sess.rc.message_id = next_mid;
 	return sess2_relogon(&s->sess, NULL, out);
 }
 

@@ -22,6 +22,12 @@ void relay_note_mechtypes(struct svc_record *rec, const struct rd *security_blob
 void relay_note_challenge(struct svc_record *rec, bool challenged, uint32_t status);
 /* An anonymous or guest SMB2 logon ended (3.x-capable client). */
 void relay_note_session(struct svc_record *rec, const struct sess2 *s);
+/* The SMB1 checks' anonymous logon (at_tree false) or its IPC$ (true) as
+ * the client that cannot encrypt, on a host that also speaks SMB2 with
+ * 2.0.2 or 2.1 (its range learned from SMB1): SMB1 cannot encrypt, so a
+ * server that insists on encryption refuses it as it refuses a 2.x-only
+ * client, and the relay check needs no 2.x-only connection. */
+void relay_note_smb1_client(struct probe_ctx *ctx, uint32_t status, bool at_tree);
 
 /* The 2.0.2/2.1-only anonymous logon and IPC$, as a continuation of a
  * conversation that has just negotiated 2.0.2 or 2.1 (the dialect probe's
@@ -32,7 +38,8 @@ struct relay_legacy {
 	bool active;
 	bool tree_sent;
 };
-int relay_legacy_begin(struct relay_legacy *s, struct wr *out);
+/* next_mid: the MessageId after the accepted negotiate's */
+int relay_legacy_begin(struct relay_legacy *s, uint64_t next_mid, struct wr *out);
 int relay_legacy_step(struct relay_legacy *s, struct probe_ctx *ctx, struct rd *msg,
 		      struct wr *out);
 void relay_legacy_end(const struct relay_legacy *s, struct probe_ctx *ctx, enum probe_end why);

@@ -35,10 +35,23 @@ struct service {
 
 	struct probe_ctx ctx;   /* ctx.rec: the record, once the service spoke */
 	struct conv *a, *b, *c; /* smb2, smb1, dialect/check conversations */
+	/* The kept connections the checks ride on (issue 17: each connection
+	 * costs the server a fork, a log line, an IDS event): the SMB2 one
+	 * (the full negotiate's, or the first check connection that
+	 * negotiated) and the SMB1 one (the SMB1 negotiate's). c_link: the
+	 * link the running check conversation is on, NULL on its own one. */
+	struct conv *link2, *link1;
+	struct conv **c_link;
+	/* the dialect probes' connection while its probes are refused (an
+	 * accepted NEGOTIATE ends its use), and whether C runs on it */
+	struct conv *linkc;
+	bool c_on_linkc;
+	bool pending_keep;
 	/* the check conversations to run (plan_checks), and the checks
 	 * (CHECK_BIT set) each can answer */
 	const struct probe_ops *convs[N_SHARED_CONVS + RCHK_N];
 	unsigned conv_cover[N_SHARED_CONVS + RCHK_N];
+	int conv_check[N_SHARED_CONVS + RCHK_N]; /* its own check's id, -1: shared */
 	unsigned n_checks, next_check;
 	bool b_started;
 	struct conv_result a_res, b_res;
@@ -153,6 +166,13 @@ static void service_finish(struct service *s)
 		return;
 	s->finished = true;
 	uv_timer_stop(&s->deadline);
+	if (s->link2)
+		conv_release(s->link2);
+	if (s->link1)
+		conv_release(s->link1);
+	if (s->linkc)
+		conv_release(s->linkc);
+	s->link2 = s->link1 = s->linkc = NULL;
 	if (s->ctx.rec)
 		settle_unrun_checks(s);
 	struct svc_record *rec = NULL;
@@ -286,14 +306,18 @@ static void follow_up_now(void *arg)
 	count_connection(s, s->pending_retry);
 	struct conv *c = conv_start(s->e, (struct sockaddr *)&s->sa, called_name(s),
 				    s->pending_ops, &s->ctx, s->wait_done, s);
+	if (s->pending_keep)
+		conv_set_keep(c);
 	if (s->wait_done == b_done)
 		s->b = c;
 	else
 		s->c = c;
 }
 
-static void follow_up(struct service *s, const struct probe_ops *ops, conv_done_fn done)
+static void follow_up_kept(struct service *s, const struct probe_ops *ops, conv_done_fn done,
+			   bool keep)
 {
+	s->pending_keep = keep;
 	s->pending_ops = ops;
 	s->wait_done = done;
 	s->pending_retry = take_retry(s);
@@ -303,6 +327,11 @@ static void follow_up(struct service *s, const struct probe_ops *ops, conv_done_
 		uv_timer_stop(&s->deadline);
 		s->deadline_paused_ms = left ? left : 1;
 	}
+}
+
+static void follow_up(struct service *s, const struct probe_ops *ops, conv_done_fn done)
+{
+	follow_up_kept(s, ops, done, false);
 }
 
 /* A follow-up conversation ended: give its slot back, saying whether the
@@ -398,6 +427,38 @@ static void settle_unrun_checks(struct service *s)
 	}
 }
 
+/* The link a check conversation rides (probe/conn.h conv_resume), NULL
+ * when it needs a negotiate of its own (the relay check's 2.x-only one). */
+static struct conv **link_of(struct service *s, const struct probe_ops *ops)
+{
+	if (ops == &probe_anon2 || ops == &probe_guest2)
+		return &s->link2;
+	if (ops == &probe_anon1 || ops == &probe_guest1)
+		return &s->link1;
+	return NULL;
+}
+
+/* The checks that ride a link: without them nothing is kept open. */
+#define CHAIN_CHECKS                                                                 \
+	(RBIT(RCHK_AUTH) | RBIT(RCHK_GUEST) | RBIT(RCHK_SHARES) | RBIT(RCHK_MS17_010) | \
+	 RBIT(RCHK_DOUBLEPULSAR))
+
+/* Is the link a just-ended conversation leaves usable (it negotiated)? */
+static bool link_usable(const struct service *s, struct conv **l)
+{
+	return l == &s->link2 ? s->ctx.link2_ok : s->ctx.link1_ok;
+}
+
+/* A conversation ended with its connection kept: it becomes the service's
+ * link of its kind when there is none yet, else it is closed. */
+static void adopt_link(struct service *s, struct conv **l, struct conv *kept)
+{
+	if (l && !*l && !s->finished && !s->deadline_hit && link_usable(s, l))
+		*l = kept;
+	else
+		conv_release(kept);
+}
+
 /* After the fingerprint: the security checks, one conversation each, in
  * order (each may build on what the previous one stored). */
 static void run_checks(struct service *s)
@@ -406,6 +467,12 @@ static void run_checks(struct service *s)
 	 * session on its connection): the guest check then has nothing to do */
 	if (s->next_check < s->n_checks && s->convs[s->next_check] == &probe_guest2 &&
 	    probe_ctx_record(&s->ctx)->auth.guest != TRI_UNKNOWN)
+		s->next_check++;
+	/* a check's own conversation that an earlier one made needless (the
+	 * relay check's 2.x-only logon, answered by the SMB1 checks' one) */
+	while (s->next_check < s->n_checks && s->conv_check[s->next_check] >= 0 &&
+	       all_checks[s->conv_check[s->next_check]]->conv_applies &&
+	       !all_checks[s->conv_check[s->next_check]]->conv_applies(probe_ctx_record(&s->ctx)))
 		s->next_check++;
 	if (s->deadline_hit || s->next_check >= s->n_checks) {
 		service_finish(s);
@@ -417,7 +484,35 @@ static void run_checks(struct service *s)
 	s->cover = cover_of(s, conv);
 	memcpy(s->before, rec->checks, sizeof s->before);
 	s->errors_before = rec->n_errors;
-	follow_up(s, ops, check_done);
+	struct conv **l = link_of(s, ops);
+	if (l && *l) {
+		struct conv *lc = *l;
+		s->c = lc;
+		s->c_link = l;
+		enum conv_resume_result r = conv_resume(lc, ops, check_done, s);
+		if (r == CONV_RESUMED)
+			return;
+		if (r == CONV_FINISHED) {
+			/* nothing to ask on this link (guest1 without NTLMSSP) */
+			struct conv_result res = {
+				.connect = ECONN_OK, .end = PROBE_END_DONE, .answered = true, .kept = lc};
+			check_done(&res, s);
+			return;
+		}
+		/* the server closed the link while it waited: a fresh
+		 * connection, which the record counts as a retry */
+		s->c = NULL;
+		s->c_link = NULL;
+		conv_release(lc);
+		*l = NULL;
+		s->retry_next = true;
+	}
+	bool keep = l != NULL;
+	if (keep && l == &s->link2) /* the fresh connection's own negotiate decides */
+		s->ctx.link2_ok = false;
+	else if (keep)
+		s->ctx.link1_ok = false;
+	follow_up_kept(s, ops, check_done, keep);
 }
 
 /* Forget what a failed attempt said, so its retry starts clean. */
@@ -434,7 +529,25 @@ static void check_done(const struct conv_result *res, void *ud)
 {
 	struct service *s = ud;
 	s->c = NULL;
+	struct conv **on_link = s->c_link;
+	s->c_link = NULL;
 	follow_up_end(s, res);
+	if (res->kept && !on_link) {
+		adopt_link(s, link_of(s, s->convs[s->next_check - 1]), res->kept);
+	} else if (!res->kept && on_link) {
+		*on_link = NULL; /* the conversation ended the link with it */
+		if (!s->deadline_hit && not_through(res)) {
+			/* the link died under it before an answer (dropped after
+			 * the negotiate, a server that allows one session per
+			 * connection): the same check on a fresh connection, a
+			 * retry, no backoff (not the server's load) */
+			undo_attempt(s);
+			s->next_check--;
+			s->retry_next = true;
+			run_checks(s);
+			return;
+		}
+	}
 	if (!s->deadline_hit && not_through(res) && s->check_retries < LATER_RETRIES) {
 		undo_attempt(s);
 		s->next_check--; /* the same check again */
@@ -476,8 +589,9 @@ static bool needs_met(const struct svc_record *rec, enum check_needs needs)
 	return false;
 }
 
-static void plan_add(struct service *s, const struct probe_ops *ops, unsigned cover)
+static void plan_add(struct service *s, const struct probe_ops *ops, unsigned cover, int check)
 {
+	s->conv_check[s->n_checks] = check;
 	s->convs[s->n_checks] = ops;
 	s->conv_cover[s->n_checks++] = cover;
 }
@@ -526,6 +640,10 @@ static void plan_checks(struct service *s)
 {
 	unsigned on = s->opts->checks;
 	struct svc_record *rec = probe_ctx_record(&s->ctx);
+	if (s->linkc) { /* the dialect probes are over */
+		conv_release(s->linkc);
+		s->linkc = NULL;
+	}
 	for (unsigned i = 0; i < RCHK_N; i++) {
 		if (!(on & RBIT(i)) || !all_checks[i]->derive || !needs_met(rec, all_checks[i]->needs))
 			continue;
@@ -536,25 +654,55 @@ static void plan_checks(struct service *s)
 	s->n_checks = 0;
 	for (unsigned i = 0; i < N_SHARED_CONVS; i++)
 		if ((on & shared_convs[i].runs_for) && shared_convs[i].applies(rec))
-			plan_add(s, shared_convs[i].ops, shared_convs[i].answers);
+			plan_add(s, shared_convs[i].ops, shared_convs[i].answers, -1);
 	for (unsigned i = 0; i < RCHK_N; i++)
 		if ((on & RBIT(i)) && all_checks[i]->conv && needs_met(rec, all_checks[i]->needs) &&
 		    (!all_checks[i]->conv_applies || all_checks[i]->conv_applies(rec)))
-			plan_add(s, all_checks[i]->conv, RBIT(i));
+			plan_add(s, all_checks[i]->conv, RBIT(i), (int)i);
 	s->next_check = 0;
 	run_checks(s);
 }
 
 static void start_c(struct service *s)
 {
-	follow_up(s, &probe_dialect, c_done);
+	if (s->linkc) {
+		/* the previous probe was refused: this one rides its connection */
+		struct conv *lc = s->linkc;
+		s->c = lc;
+		s->c_on_linkc = true;
+		if (conv_resume(lc, &probe_dialect, c_done, s) == CONV_RESUMED)
+			return;
+		s->c = NULL; /* the server closed it meanwhile: a fresh one, a retry */
+		s->c_on_linkc = false;
+		conv_release(lc);
+		s->linkc = NULL;
+		s->retry_next = true;
+	}
+	follow_up_kept(s, &probe_dialect, c_done, true);
 }
 
 static void c_done(const struct conv_result *res, void *ud)
 {
 	struct service *s = ud;
 	s->c = NULL;
+	bool on_link = s->c_on_linkc;
+	s->c_on_linkc = false;
 	follow_up_end(s, res);
+	if (on_link)
+		s->linkc = NULL;
+	if (res->kept) {
+		/* refused: still un-negotiated, the next probe may ride it */
+		if (!s->ctx.chosen && !s->deadline_hit && !s->finished)
+			s->linkc = res->kept;
+		else
+			conv_release(res->kept);
+	} else if (on_link && !s->deadline_hit && !s->ctx.chosen && not_through(res)) {
+		/* dropped under the chained probe: the same offer on a fresh
+		 * connection, a retry */
+		s->retry_next = true;
+		start_c(s);
+		return;
+	}
 	if (s->deadline_hit) {
 		service_finish(s);
 		return;
@@ -602,6 +750,8 @@ static void a2_done(const struct conv_result *res, void *ud)
 {
 	struct service *s = ud;
 	s->c = NULL;
+	if (res->kept)
+		conv_release(res->kept);
 	follow_up_end(s, res);
 	s->a_res = *res;
 	after_negotiates(s);
@@ -625,7 +775,8 @@ static void start_b(struct service *s)
 	s->b_once = true;
 	s->b_started = true;
 	s->b_done = false;
-	follow_up(s, &probe_smb1_negotiate, b_done);
+	/* kept: the SMB1 checks ride this connection */
+	follow_up_kept(s, &probe_smb1_negotiate, b_done, (s->opts->checks & CHAIN_CHECKS) != 0);
 }
 
 static void after_negotiates(struct service *s)
@@ -704,6 +855,8 @@ static void b_done(const struct conv_result *res, void *ud)
 	struct service *s = ud;
 	s->b = NULL;
 	follow_up_end(s, res);
+	if (res->kept)
+		adopt_link(s, &s->link1, res->kept);
 	s->b_done = true;
 	s->b_res = *res;
 	after_negotiates(s);
@@ -736,6 +889,8 @@ static void a_done(const struct conv_result *res, void *ud)
 {
 	struct service *s = ud;
 	s->a = NULL;
+	if (res->kept)
+		adopt_link(s, &s->link2, res->kept);
 	if (res->connect != ECONN_OK && !s->deadline_hit) {
 		s->outcome = svc_outcome_of_connect(res, s->why, sizeof s->why);
 		service_finish(s);
@@ -764,6 +919,8 @@ static void start_a(struct service *s)
 			  &s->ctx, a_done, s);
 	if (s->patient_connect_ms)
 		conv_set_connect_timeout(s->a, s->patient_connect_ms);
+	if (s->opts->checks & CHAIN_CHECKS)
+		conv_set_keep(s->a); /* the SMB2 checks ride this connection */
 	conv_set_connected_cb(s->a, a_connected);
 }
 

@@ -26,6 +26,16 @@ int sess2_start(struct sess2 *s, struct probe_ctx *ctx, const char *user, struct
 	return rc < 0 ? rc : PROBE_SEND;
 }
 
+static int leg_encode(struct sess2 *s, bool first, struct wr *out);
+
+int sess2_resume(struct sess2 *s, struct probe_ctx *ctx, const char *user, struct wr *out)
+{
+	memset(s, 0, sizeof *s);
+	s->negotiated = true;
+	s->rc.message_id = ctx->link2_mid;
+	return sess2_relogon(s, user, out);
+}
+
 static int leg_encode(struct sess2 *s, bool first, struct wr *out)
 {
 	uint8_t blob[640];

@@ -31,6 +31,10 @@ struct sess2 {
 
 /* First message: NEGOTIATE with every dialect. */
 int sess2_start(struct sess2 *s, struct probe_ctx *ctx, const char *user, struct wr *out);
+/* First message on a connection already negotiated (the service's SMB2
+ * link, probe/conn.h conv_resume): a new logon, message ids from
+ * ctx->link2_mid. */
+int sess2_resume(struct sess2 *s, struct probe_ctx *ctx, const char *user, struct wr *out);
 /* Feed a frame while step < SESS2_READY. Returns PROBE_SEND with the next
  * request in out, PROBE_DONE once READY or FAILED (look at s->step), or <0. */
 int sess2_on_frame(struct sess2 *s, struct probe_ctx *ctx, struct rd *msg, struct wr *out);

@@ -283,10 +283,30 @@ static int guest2_start(void *st, struct probe_ctx *ctx, struct wr *out)
 	return sess2_start(&s->sess, ctx, s->user, out);
 }
 
+static int anon2_resume(void *st, struct probe_ctx *ctx, struct wr *out)
+{
+	struct shares2_state *s = st;
+	int rc = sess2_resume(&s->sess, ctx, NULL, out);
+	s->then_guest = (ctx->opts->checks & CHECK_BIT(RCHK_GUEST)) != 0;
+	return rc;
+}
+
+static int guest2_resume(void *st, struct probe_ctx *ctx, struct wr *out)
+{
+	struct shares2_state *s = st;
+	pick_guest_user(s);
+	return sess2_resume(&s->sess, ctx, s->user, out);
+}
+
 static void shares2_finish(void *st, struct probe_ctx *ctx, enum probe_end why)
 {
 	struct shares2_state *s = st;
 	walk_free(&s->walk);
+	if (s->sess.negotiated) {
+		/* what the next conversation on this connection starts from */
+		ctx->link2_ok = true;
+		ctx->link2_mid = s->sess.rc.message_id;
+	}
 	if (why == PROBE_END_DONE)
 		return;
 	if (s->relogon && s->step == S_SESSION)
@@ -305,6 +325,7 @@ const struct probe_ops probe_anon2 = {
 		"then (with auth) the guest logon as a second session",
 	.state_size = sizeof(struct shares2_state),
 	.start = anon2_start,
+	.resume = anon2_resume,
 	.on_frame = shares2_on_frame,
 	.finish = shares2_finish,
 };
@@ -314,6 +335,7 @@ const struct probe_ops probe_guest2 = {
 	.help = "SMB2 logon as a random non-existent user (guest mapping), then shares",
 	.state_size = sizeof(struct shares2_state),
 	.start = guest2_start,
+	.resume = guest2_resume,
 	.on_frame = shares2_on_frame,
 	.finish = shares2_finish,
 };

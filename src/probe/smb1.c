@@ -72,6 +72,9 @@ static int on_negotiate(struct smb1_state *s, struct probe_ctx *ctx, struct rd *
 	}
 	struct rec_smb1 *m = &rec->smb1;
 	m->enabled = TRI_YES;
+	/* the link the SMB1 checks ride on (service.c) */
+	ctx->link1_ok = true;
+	ctx->link1_ext = n.extended_security;
 	record_set_str(m->dialect, sizeof m->dialect, "NT LM 0.12");
 	m->signing = smb1_signing(n.security_mode);
 	m->has_security_mode = true; /* share-level, plaintext: assess.c */

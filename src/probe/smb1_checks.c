@@ -11,6 +11,7 @@
 #include "probe/ntlm_info.h"
 #include "check/check.h"
 #include "probe/probe.h"
+#include "probe/relay.h"
 #include "probe/smb_client.h"
 #include "probe/sharewalk.h"
 #include "wire/ntstatus.h"
@@ -62,6 +63,27 @@ static int anon1_start(void *st, struct probe_ctx *ctx, struct wr *out)
 	/* no extended security: lets the one-leg anonymous logon through */
 	int rc = smb1_negotiate_req_encode(
 		out, dialects, 1, SMB1_FLAGS2_UNICODE | SMB1_FLAGS2_NT_STATUS | SMB1_FLAGS2_LONG_NAMES);
+	return rc < 0 ? rc : PROBE_SEND;
+}
+
+static int ntlm_leg(struct smb1_checks_state *s, bool first, struct wr *out);
+
+/* On the SMB1 link (probe_smb1_negotiate's connection, which negotiated
+ * extended security for its NTLMSSP leg): the anonymous logon as NTLMSSP,
+ * else the one-leg anonymous logon. */
+static int anon1_resume(void *st, struct probe_ctx *ctx, struct wr *out)
+{
+	struct smb1_checks_state *s = st;
+	s->rc.pid = 0xFEFF;
+	if (!ctx->link1_ok)
+		return PROBE_DONE;
+	if (ctx->link1_ext) {
+		s->step = S_LOGON_NTLM1;
+		return ntlm_leg(s, true, out);
+	}
+	s->step = S_LOGON_BASIC;
+	next_mid(s);
+	int rc = smb1_session_setup_anon_req_encode(out, &s->rc);
 	return rc < 0 ? rc : PROBE_SEND;
 }
 
@@ -252,6 +274,7 @@ static int on_logon(struct smb1_checks_state *s, struct probe_ctx *ctx, struct r
 			       ss.native_lanman);
 	return tree_ipc(s, ctx, out);
 refused:
+	relay_note_smb1_client(ctx, ss.hdr.status, false);
 	if (rec->auth.anonymous_logon == TRI_UNKNOWN)
 		rec->auth.anonymous_logon = TRI_NO;
 	if (rec->auth.null_session == TRI_UNKNOWN)
@@ -277,6 +300,8 @@ static int anon1_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struc
 			return rc;
 		if (n.hdr.status != 0 || n.dialect_index != 0 || n.word_count != 17)
 			return PROBE_DONE;
+		ctx->link1_ok = true; /* a fresh connection: the next SMB1 link */
+		ctx->link1_ext = n.extended_security;
 		if (n.extended_security) {
 			s->step = S_LOGON_NTLM1;
 			return ntlm_leg(s, true, out);
@@ -295,6 +320,7 @@ static int anon1_on_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struc
 		rc = smb1_tree_connect_resp_decode(msg, &t);
 		if (rc < 0)
 			return rc;
+		relay_note_smb1_client(ctx, t.hdr.status, true);
 		if (t.hdr.status != 0) {
 			if (rec->auth.null_session == TRI_UNKNOWN)
 				rec->auth.null_session = TRI_NO;
@@ -363,6 +389,7 @@ const struct probe_ops probe_anon1 = {
 	.help = "SMB1 null session and IPC$, MS17-010 safe check, DoublePulsar knock, shares",
 	.state_size = sizeof(struct smb1_checks_state),
 	.start = anon1_start,
+	.resume = anon1_resume,
 	.on_frame = anon1_on_frame,
 	.finish = anon1_finish,
 };

@@ -111,6 +111,10 @@ struct rec_relay {
 	bool legacy_tried;
 	bool legacy_at_tree;
 	uint32_t legacy_status;
+	/* the client that cannot encrypt was the SMB1 checks' anonymous
+	 * logon and IPC$ (SMB1 on: no connection of its own for a 2.x one,
+	 * docs/checks.md) */
+	bool legacy_smb1;
 };
 
 /* The RPC endpoint mapper on TCP 135 (probe/epm.c): every registered

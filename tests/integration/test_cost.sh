@@ -3,8 +3,10 @@
 # record's cost.connections must equal the connections the server saw, read
 # from a capture of SYNs on the scanner's veth (one distinct source port per
 # connection, resent SYNs not counted twice), and cost.retries counts the
-# retries among them. The per-persona figures are printed (diag): they are
-# the "before" of issue 17's two-connection bound. Prints TAP. Needs root.
+# retries among them. Issue 17's bound is asserted per persona: at most two
+# connections (retries not counted) where SMB1 is on, three where it is off
+# (before the chained conversations: 4-6, 49 in all; after: 28). Prints TAP.
+# Needs root.
 set -uo pipefail
 # shellcheck source=tests/lib/lab_test.sh
 . "$(dirname "$0")/../lib/lab_test.sh"
@@ -34,6 +36,7 @@ wait "$cap" 2>/dev/null
 grep -q "dropped" "$WORK/tshark.err" && diag "tshark: $(grep dropped "$WORK/tshark.err")"
 
 eq "the 11 personas answered" "$(jq -s 'length' "$WORK/scan.jsonl")" 11
+retries_pre=$(jq -s 'map(.cost.retries) | add' "$WORK/scan.jsonl")
 eq "every record has a cost, at least one connection" \
 	"$(jq -s '[.[] | select(.cost.connections >= 1)] | length' "$WORK/scan.jsonl")" 11
 
@@ -47,6 +50,17 @@ eq "cost.connections = the connections each server saw (capture)" \
 eq "every record's service is in the capture" "$(join -v1 "$WORK/cost.txt" "$WORK/wire.txt" | tr '\n' ';')" ""
 diag "connections per service (ip:port connections retries): $(jq -r '"\(.ip):\(.port) \(.cost.connections) \(.cost.retries)"' "$WORK/scan.jsonl" | sort | tr '\n' ';')"
 
+# issue 17: the bound, per persona, from the record (retries are not counted;
+# cross-checked with the capture above)
+over=$(jq -r 'select((.cost.connections - .cost.retries) > (if .smb1.enabled == true then 2 else 3 end))
+	| "\(.ip):\(.port) \(.cost.connections)-\(.cost.retries) smb1=\(.smb1.enabled)"' "$WORK/scan.jsonl" | tr '\n' ';')
+eq "at most 2 connections per service with SMB1 on, 3 with it off" "$over" ""
+eq "positive control: both kinds scanned (SMB1 on: .10 .11 .40 .42 .43)" \
+	"$(jq -r 'select(.smb1.enabled == true) | .ip' "$WORK/scan.jsonl" | sort | tr '\n' ' ')" \
+	"198.18.1.10 198.18.1.11 198.18.1.40 198.18.1.42 198.18.1.43 "
+eq "no retries in a quiet lab (the bound is not met by hiding connections as retries)" "$retries_pre" 0
+eq "the 11 personas cost 28 connections (49 before issue 17)" "$(jq -s 'map(.cost.connections) | add' "$WORK/scan.jsonl")" 28
+
 # the summary's total is the records' sum
 total=$(jq -s 'map(.cost.connections) | add' "$WORK/scan.jsonl")
 retries=$(jq -s 'map(.cost.retries) | add' "$WORK/scan.jsonl")
@@ -54,11 +68,16 @@ has "the summary gives the total" "$(cat "$WORK/scan.err")" \
 	"smbwatch: Cost: $total connections to the 11 services found"
 check "retries are a part of the connections" [ "$retries" -le "$total" ]
 
-# --checks none: the fingerprint alone costs fewer (a control that the count
-# follows what the scan does)
+# --dialects each: one accepted negotiate per dialect, each on a connection
+# of its own, costs more (a control that the count follows what the scan
+# does; --checks none costs the same since the checks ride the fingerprint's
+# connections)
+timeout 300 "$LAB" exec "$SMBWATCH" scan --no-db --no-progress --format jsonl --dialects each \
+	-p 445 198.18.1.12 >"$WORK/each.jsonl" 2>/dev/null
+full12=$(jq -r 'select(.ip == "198.18.1.12") | .cost.connections' "$WORK/scan.jsonl")
+each12=$(jq -r '.cost.connections' "$WORK/each.jsonl")
+check "--dialects each costs .12 more connections than the default ($each12 > $full12)" [ "$each12" -gt "$full12" ]
 timeout 300 "$LAB" exec "$SMBWATCH" scan --no-db --no-progress --format jsonl --checks none \
 	-p 445 198.18.1.12 >"$WORK/none.jsonl" 2>/dev/null
-full12=$(jq -r 'select(.ip == "198.18.1.12") | .cost.connections' "$WORK/scan.jsonl")
-none12=$(jq -r '.cost.connections' "$WORK/none.jsonl")
-check "--checks none costs .12 fewer connections than the full scan ($none12 < $full12)" [ "$none12" -lt "$full12" ]
+eq "--checks none: .12 costs its three fingerprint connections" "$(jq -r '.cost.connections' "$WORK/none.jsonl")" 3
 finish

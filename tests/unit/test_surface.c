@@ -15,8 +15,10 @@
 #include "assess/assess.h"
 #include "assess/relay_verdict.h"
 #include "assess/samba_version.h"
+#include "check/check.h"
 #include "probe/relay.h"
 #include "probe/share_access.h"
+#include "wire/ntstatus.h"
 
 #define ACCESS_DENIED 0xC0000022u
 #define LOGON_FAILURE 0xC000006Du
@@ -192,6 +194,49 @@ static size_t neg_token_init(uint8_t *out, bool with_ntlm)
 	out[o++] = 0x30, out[o++] = (uint8_t)n;
 	memcpy(out + o, list, n);
 	return o + n;
+}
+
+/* SMB1 on (issue 17: no 2.x-only connection): the SMB1 checks' anonymous
+ * logon and IPC$ are the client that cannot encrypt; noted only with the
+ * relay check on and SMB2 present, never over a 2.x-only answer. */
+static void test_relay_smb1_client(void **state)
+{
+	(void)state;
+	struct svc_record r;
+	struct relay_verdict v;
+	struct scan_opts o = {.checks = CHECK_ALL};
+	struct probe_ctx ctx = {.opts = &o};
+	relayable(&r, "198.18.1.10");
+	r.relay.legacy_tried = false;
+	ctx.rec = &r;
+	relay_note_smb1_client(&ctx, 0, true); /* IPC$ let in */
+	assert_true(r.relay.legacy_tried && r.relay.legacy_smb1);
+	relay_verdict_of(&r, &v);
+	assert_string_equal(relay_encryption_name(v.encryption), "not_required");
+	assert_non_null(strstr(v.why, "SMB1 client accepted"));
+	/* refused at SESSION_SETUP with ACCESS_DENIED, 3.x let in: required */
+	relay_note_smb1_client(&ctx, STATUS_ACCESS_DENIED, false);
+	r.relay.session_encrypt = TRI_UNKNOWN;
+	relay_verdict_of(&r, &v);
+	assert_string_equal(relay_encryption_name(v.encryption), "required");
+	assert_non_null(strstr(v.why, "SMB1 client refused, 3.x accepted"));
+	/* a 2.x-only answer is kept (the better evidence) */
+	relayable(&r, "198.18.1.10");
+	relay_note_smb1_client(&ctx, STATUS_ACCESS_DENIED, false);
+	assert_false(r.relay.legacy_smb1);
+	assert_int_equal(r.relay.legacy_status, 0);
+	/* SMB1 only: nothing to note (the verdict says "SMB1 only") */
+	relayable(&r, "198.18.1.11");
+	r.relay.legacy_tried = false;
+	r.smb2.present = false;
+	relay_note_smb1_client(&ctx, 0, true);
+	assert_false(r.relay.legacy_tried);
+	/* the relay check off: nothing */
+	relayable(&r, "198.18.1.10");
+	r.relay.legacy_tried = false;
+	o.checks = CHECK_ALL & ~CHECK_BIT(RCHK_RELAY);
+	relay_note_smb1_client(&ctx, 0, true);
+	assert_false(r.relay.legacy_tried);
 }
 
 static void test_relay_notes(void **state)
@@ -435,6 +480,7 @@ int main(void)
 		cmocka_unit_test(test_relay_target),	   cmocka_unit_test(test_relay_not_target),
 		cmocka_unit_test(test_relay_unknowns),	   cmocka_unit_test(test_relay_notes),
 		cmocka_unit_test(test_relay_legacy_at_tree),
+		cmocka_unit_test(test_relay_smb1_client),
 		cmocka_unit_test(test_share_access),	   cmocka_unit_test(test_writable_finding),
 		cmocka_unit_test(test_samba_version_parse), cmocka_unit_test(test_samba_cves),
 		cmocka_unit_test(test_samba_findings),	   cmocka_unit_test(test_smb1_security_mode),

@@ -19,6 +19,7 @@
 #
 #   sudo bench/limit_ratio.sh
 #   FARM_PREFIX_LEN=N      farm size (default 20; 22 for a shorter run)
+#   LIMIT_TARGET=CIDR      the scanned range (default 198.19.0.0/16, the silent /16)
 #   LIMIT_COST_N=N         connections for the cost measure (default 300)
 #   LIMIT_TUNED="opts"     tuned options (default "--rate 5000 --max-inflight 12000 --syn")
 #   LIMIT_MASSCAN_RATES="R..." (default "2000 4000"), LIMIT_MASSCAN_WAIT=S (default 5)
@@ -34,7 +35,7 @@ N=${LIMIT_COST_N:-300}
 TUNED=${LIMIT_TUNED:---rate 5000 --max-inflight 12000 --syn}
 read -r -a MRATES <<<"${LIMIT_MASSCAN_RATES:-2000 4000}"
 MWAIT=${LIMIT_MASSCAN_WAIT:-5}
-TARGET=198.19.0.0/16
+TARGET=${LIMIT_TARGET:-198.19.0.0/16}
 OUT=${BENCH_OUT:-$ROOT/bench/out/limit-$(date -u +%Y%m%dT%H%M%SZ)}
 export XDG_DATA_HOME=$OUT/xdg-data
 FARM=$ROOT/tests/lab/farm.sh

@@ -46,6 +46,10 @@ struct service {
 	 * accepted NEGOTIATE ends its use), and whether C runs on it */
 	struct conv *linkc;
 	bool c_on_linkc;
+	/* a negotiate that got its answer but lost its connection (a timeout,
+	 * a drop) before the checks could ride it: their first fresh
+	 * connection of that kind is a retry */
+	bool link2_lost, link1_lost;
 	bool pending_keep;
 	/* the check conversations to run (plan_checks), and the checks
 	 * (CHECK_BIT set) each can answer */
@@ -508,6 +512,11 @@ static void run_checks(struct service *s)
 		s->retry_next = true;
 	}
 	bool keep = l != NULL;
+	bool *lost = l == &s->link2 ? &s->link2_lost : l == &s->link1 ? &s->link1_lost : NULL;
+	if (lost && *lost) {
+		*lost = false;
+		s->retry_next = true;
+	}
 	if (keep && l == &s->link2) /* the fresh connection's own negotiate decides */
 		s->ctx.link2_ok = false;
 	else if (keep)
@@ -857,6 +866,8 @@ static void b_done(const struct conv_result *res, void *ud)
 	follow_up_end(s, res);
 	if (res->kept)
 		adopt_link(s, &s->link1, res->kept);
+	else if (s->ctx.link1_ok && (s->opts->checks & CHAIN_CHECKS))
+		s->link1_lost = true;
 	s->b_done = true;
 	s->b_res = *res;
 	after_negotiates(s);
@@ -891,6 +902,8 @@ static void a_done(const struct conv_result *res, void *ud)
 	s->a = NULL;
 	if (res->kept)
 		adopt_link(s, &s->link2, res->kept);
+	else if (s->ctx.link2_ok && (s->opts->checks & CHAIN_CHECKS))
+		s->link2_lost = true;
 	if (res->connect != ECONN_OK && !s->deadline_hit) {
 		s->outcome = svc_outcome_of_connect(res, s->why, sizeof s->why);
 		service_finish(s);

@@ -294,7 +294,7 @@ static void assess_quic(struct svc_record *rec, int64_t now)
 	const struct rec_quic *q = &rec->quic;
 	if (!q->present)
 		return;
-	const struct rec_quic_cert *c = &q->cert;
+	const struct rec_cert *c = &q->cert;
 	if (q->handshake) {
 		add(rec, FIND_SMB_OVER_QUIC_EXPOSED,
 		    "QUIC handshake with ALPN smb on %s UDP %u%s%s (view %s)", rec->ip,

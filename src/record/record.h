@@ -167,9 +167,9 @@ struct rec_nbns {
 	uint8_t mac[6];
 };
 
-/* SMB over QUIC on UDP 443 (net/quic.c, probe/quic_probe.c): what the
- * handshake showed and the server's certificate, kept as evidence. */
-struct rec_quic_cert {
+/* A server's TLS certificate, kept as evidence (net/cert_summary.c): SMB
+ * over QUIC's and WinRM over HTTPS's; never trusted nor verified. */
+struct rec_cert {
 	bool present;          /* the server sent a certificate that decoded */
 	char subject[192];     /* RFC 4514 DN */
 	char issuer[192];
@@ -181,12 +181,14 @@ struct rec_quic_cert {
 	bool self_signed;      /* issuer == subject and its own key verifies it */
 	char sha256[65];       /* of the DER, hex: what a change of certificate shows */
 };
+/* SMB over QUIC on UDP 443 (net/quic.c, probe/quic_probe.c): what the
+ * handshake showed and the server's certificate. */
 struct rec_quic {
 	bool present;          /* a QUIC server answered (handshake or close) */
 	bool handshake;        /* the TLS handshake completed with ALPN smb */
 	bool alpn_refused;     /* CONNECTION_CLOSE 0x0178: QUIC, but not SMB */
 	bool client_cert;      /* a CertificateRequest came: client access control */
-	struct rec_quic_cert cert;
+	struct rec_cert cert;
 };
 
 /* A management service beside SMB (issue 18 part 3): RDP on 3389, WinRM

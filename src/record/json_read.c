@@ -393,6 +393,10 @@ static void mgmt_read(json_t *o, struct rec_mgmt *m)
 		record_set_str(m->schemes[m->n_schemes++], sizeof m->schemes[0], json_string_value(e));
 	}
 	copy(m->http_server, sizeof m->http_server, o, "server");
+	json_t *tls = json_object_get(o, "tls");
+	copy(m->tls_version, sizeof m->tls_version, tls, "version");
+	copy(m->tls_cipher, sizeof m->tls_cipher, tls, "cipher");
+	cert_read(json_object_get(o, "certificate"), &m->cert);
 	copy(m->ssh_proto, sizeof m->ssh_proto, o, "protocol_version");
 	copy(m->ssh_software, sizeof m->ssh_software, o, "software");
 	copy(m->ssh_comments, sizeof m->ssh_comments, o, "comments");

@@ -192,7 +192,8 @@ struct rec_quic {
 };
 
 /* A management service beside SMB (issue 18 part 3): RDP on 3389, WinRM
- * on 5985, SSH on 22; what its first exchange said (probe/mgmt.c). */
+ * on 5985 and over HTTPS on 5986, SSH on 22; what its first exchange said
+ * (probe/mgmt.c). */
 enum rec_mgmt_service { MGMT_NONE = 0, MGMT_RDP, MGMT_WINRM, MGMT_SSH };
 #define REC_MAX_MGMT_SCHEMES 6
 struct rec_mgmt {
@@ -209,6 +210,11 @@ struct rec_mgmt {
 	unsigned n_schemes;
 	char schemes[REC_MAX_MGMT_SCHEMES][24];
 	char http_server[64];
+	/* over TLS (WinRM on 5986): the session's version and cipher suite
+	 * ("" not over TLS) and the server's certificate */
+	char tls_version[16];
+	char tls_cipher[64];
+	struct rec_cert cert;
 	/* SSH: the identification line's parts */
 	char ssh_proto[16];
 	char ssh_software[96];
@@ -318,6 +324,10 @@ bool record_is_smb(const struct svc_record *r);
  * new; NULL when the record has no room left. */
 struct rec_epm_iface *record_epm_iface(struct svc_record *r, const char *uuid, uint16_t ver_major,
 				       uint16_t ver_minor);
+
+/* The certificate is outside its validity at now (unix seconds): expired,
+ * or not yet valid. false when its dates are unknown. */
+bool record_cert_expired(const struct rec_cert *c, int64_t now);
 
 /* "ok", "failed", "not_run" */
 const char *rec_check_status_name(enum rec_check_status st);

@@ -311,6 +311,10 @@ static int winrm_tls_frame(void *vst, struct probe_ctx *ctx, struct rd *msg, str
 	const uint8_t *p;
 	if (!rd_view(msg, n, &p))
 		return WIRE_TRUNCATED;
+	if (tls_record_len(p, n, &len) == WIRE_UNSUPPORTED && st->handshake_done) {
+		record_add_error(ctx->rec, "mgmt", "WinRM answer over TLS: not a TLS record");
+		return WIRE_MALFORMED;
+	}
 	if (tls_record_len(p, n, &len) == WIRE_UNSUPPORTED) {
 		char text[48], why[96];
 		struct rd r;

@@ -427,7 +427,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 	cli->argv = argv;
 	record_set_str(cli->sopts.view, sizeof cli->sopts.view, "internal");
 	cli->format = REPORT_TEXT;
-	cli->rate = 2000;
+	cli->rate = 0; /* with rate_given false: adaptive (net/pace.h) */
 	cli->connect_timeout_ms = 1000;
 	const char *ports = "445,139";
 	const struct surface *surface = NULL;
@@ -585,6 +585,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 					 optarg);
 				return -1;
 			}
+			cli->rate_given = true;
 			break;
 		case OPT_CONNECT_TIMEOUT:
 			rc = set_duration("--connect-timeout", optarg, &cli->connect_timeout_ms, err,

@@ -35,7 +35,8 @@ struct scan_cli {
 	/* monitor: seconds between its runs, stored with each run (serve shows
 	 * when the next is due); 0 = a one-off scan */
 	long every_s;
-	unsigned rate;
+	unsigned rate;               /* --rate, 0 = no cap */
+	bool rate_given;             /* else the adaptive default (net/pace.h) */
 	unsigned connect_timeout_ms;
 	bool connect_timeout_given;  /* else it may grow when servers are overloaded */
 	bool force_large;

@@ -18,7 +18,7 @@
 #include "net/permute.h"
 #include "net/pos_ring.h"
 #include "net/resume.h"
-#include "probe/limiter.h"
+#include "net/pace.h"
 #include "net/engine.h"
 #include "probe/nbns_probe.h"
 #include "probe/quic_probe.h"
@@ -51,10 +51,8 @@ struct scan_run {
 	 * (--retries), when the burst that may have lost their SYN is over.
 	 * A ring bounded by what can time out in a few seconds, not by the
 	 * size of the target set. */
-	struct limiter limiter; /* follow-up connections window (AIMD) */
-	bool patient;           /* connect timeout raised after overload was seen */
-	uint64_t seen_halvings; /* limiter halvings already answered by a rate cut */
-	uint64_t calm_since_ms; /* last rate cut, for the recovery */
+	struct pace *pace;      /* rate, follow-up window, overload (net/pace.h) */
+	bool patient;           /* connect timeout raised while servers are overloaded */
 	struct pos_ring retry;
 	/* Hosts lost to load ("accepted, then silent" while servers choked)
 	 * wait here for the end of the scan, when the servers are calm, and
@@ -66,7 +64,7 @@ struct scan_run {
 	 * calm; the others wait in `doubt` (DOUBT_WINDOW_MS: a choke is seen
 	 * only when a follow-up connection times out) before they count. */
 	struct pos_ring doubt, recheck;
-	uint64_t doubt_congestions; /* limiter congestions the doubts have seen */
+	uint64_t doubt_congestions; /* overload congestions the doubts have seen */
 	bool rechecking;            /* the end-of-scan re-check has begun */
 	uint64_t rechecked;         /* positions it tried (stats) */
 	uv_timer_t stats_timer;
@@ -110,9 +108,16 @@ static bool retry_push(struct scan_run *run, struct pos_entry pos)
 /* A filtered verdict is final unless servers were seen choking while its
  * tries ran, or soon after (DOUBT_WINDOW_MS): then the position waits for
  * the end-of-scan re-check instead. False: nothing queued, count it now. */
+static uint64_t host_of(const struct scan_run *run, uint64_t j)
+{
+	struct sockaddr_storage ss;
+	return space_addr(&run->space, j, &ss) ? pace_host_key((struct sockaddr *)&ss) : 0;
+}
+
 static bool doubt_push(struct scan_run *run, struct pos_entry pos)
 {
-	if (limiter_choked_since(&run->limiter, pos.first_ms > CHOKE_LEAD_MS ? pos.first_ms - CHOKE_LEAD_MS : 0)) {
+	if (pace_choked_since(run->pace, host_of(run, pos.j),
+			      pos.first_ms > CHOKE_LEAD_MS ? pos.first_ms - CHOKE_LEAD_MS : 0)) {
 		pos.recheck = true;
 		return pos_ring_push(&run->recheck, &pos);
 	}
@@ -138,8 +143,8 @@ static void count_outcome(struct scan_run *run, enum svc_outcome o)
  * nothing else running that could still see a choke. */
 static void settle_doubts(struct scan_run *run, bool all)
 {
-	if (run->limiter.congestions != run->doubt_congestions) {
-		run->doubt_congestions = run->limiter.congestions;
+	if (run->pace->overload_congestions != run->doubt_congestions) {
+		run->doubt_congestions = run->pace->overload_congestions;
 		while (run->doubt.len) {
 			struct pos_entry e = pos_ring_pop(&run->doubt);
 			e.recheck = true;
@@ -390,9 +395,12 @@ static void start_position(struct scan_run *run, struct pos_entry pos)
 	/* once servers were seen dropping connections, a retry waits long
 	 * enough for the kernel to resend its SYN twice (1 s, then 3 s): a full
 	 * listen queue drops SYNs just as a filter does */
-	unsigned patient = (pos.attempt || pos.sweep_round || pos.recheck) && run->patient
-				   ? OVERLOAD_CONNECT_TIMEOUT_MS
-				   : 0;
+	unsigned patient = 0;
+	if (!run->cli->connect_timeout_given &&
+	    (((pos.sweep_round || pos.recheck) && run->pace->overload_seen) ||
+	     (pos.attempt && (run->patient || pace_host_choked(run->pace, pace_host_key((struct sockaddr *)&ss),
+							      uv_now(run->loop))))))
+		patient = OVERLOAD_CONNECT_TIMEOUT_MS;
 	ref->hasty = !run->patient && !run->cli->connect_timeout_given;
 	if (run->nbns && space_is_udp(&run->space, j)) { /* only with U: ports */
 		ref->hasty = false; /* no connect: nothing to be hasty about */
@@ -410,48 +418,41 @@ static void start_position(struct scan_run *run, struct pos_entry pos)
 
 /* Start services while under the cap, in the keyed pseudo-random order of
  * this shard's positions: no subnet or server gets all the attention. */
-/* Discovery follows the servers too: each time the follow-up window halves
- * (servers dropping connections), the new-connection rate drops by a quarter,
- * not below a quarter of --rate; after each calm second it climbs back by a
- * tenth of --rate. The window does most of the work: the rate only keeps
- * discovery bursts from refilling a full listen queue. */
-#define RATE_UNCAPPED 4000 /* what "no cap" starts from once servers choke */
+/* Discovery follows the servers (net/pace.h owns the decision): the
+ * new-connection rate is cut while they choke and climbs back when calm;
+ * by default it starts polite and grows while the targets keep up. The
+ * window does most of the work: the rate only keeps discovery bursts from
+ * refilling a full listen queue. */
 static void adapt_rate(struct scan_run *run)
 {
-	unsigned configured = run->cli->rate ? run->cli->rate : RATE_UNCAPPED;
-	unsigned floor = configured / 4 > 50 ? configured / 4 : 50;
-	uint64_t now = uv_now(run->loop);
-	unsigned rate = engine_rate(run->engine);
-	if (run->limiter.halvings != run->seen_halvings) {
-		run->seen_halvings = run->limiter.halvings;
-		run->calm_since_ms = now;
-		unsigned base = rate ? rate : configured;
-		unsigned cut = base - base / 4;
-		engine_set_rate(run->engine, cut > floor ? cut : floor);
-	} else if (rate && rate < configured && now - run->calm_since_ms >= 1000) {
-		run->calm_since_ms = now;
-		unsigned up = rate + configured / 10 + 1;
-		if (up >= configured)
-			up = run->cli->rate; /* back to what was asked, 0 = no cap */
-		engine_set_rate(run->engine, up);
+	unsigned rate = pace_tick(run->pace, uv_now(run->loop));
+	if (rate != engine_rate(run->engine)) {
+		engine_set_rate(run->engine, rate);
+		/* with --syn discovery is the SYN stage: it follows too (a
+		 * --rate 0 scan keeps its SYNs unpaced, as the kernel would) */
+		if (run->syn && (run->cli->rate || !run->cli->rate_given))
+			syn_stage_set_rate(run->syn, rate);
 	}
 }
 
 static void feed(struct scan_run *run)
 {
 	adapt_rate(run);
-	if (!run->patient && run->limiter.halvings && !run->cli->connect_timeout_given) {
-		/* Servers have been dropping connections: their listen queues are
+	bool overloaded = pace_overloaded(run->pace, uv_now(run->loop));
+	if (!run->patient && overloaded && !run->cli->connect_timeout_given) {
+		/* Servers are dropping connections: their listen queues are
 		 * full. Wait long enough for the kernel to resend a SYN (1 s, then
 		 * 3 s) instead of calling the address filtered. */
 		engine_set_connect_timeout(run->engine, OVERLOAD_CONNECT_TIMEOUT_MS);
 		run->patient = true;
 		if (run->syn)
 			syn_stage_set_patient(run->syn);
+	} else if (run->patient && !overloaded) {
+		/* calm again (pace.h PACE_CALM_MS): silent addresses must not
+		 * pay the patient timeout for the rest of the scan */
+		engine_set_connect_timeout(run->engine, run->cli->connect_timeout_ms);
+		run->patient = false;
 	}
-	/* discovery slows down with the SMB stage when servers choke */
-	if (run->syn && run->cli->rate)
-		syn_stage_set_rate(run->syn, engine_rate(run->engine));
 	/* Backpressure: start a service only when the engine can start its
 	 * connection now. Otherwise the rate cap would hold queued services
 	 * until their deadline ran out (lost hosts), later conversations of
@@ -460,7 +461,7 @@ static void feed(struct scan_run *run)
 	/* and only while follow-ups of running services are not queueing for
 	 * the window: hosts that answered come before new addresses */
 	while (!run->stopping && run->active < run->max_active && engine_pending(run->engine) == 0 &&
-	       (double)run->limiter.n_waiting <= run->limiter.window) {
+	       !pace_backlogged(run->pace)) {
 		/* retries whose time has come first, then new positions */
 		if (run->retry.len && pos_ring_at(&run->retry, 0)->ready_ms <= uv_now(run->loop)) {
 			start_position(run, pos_ring_pop(&run->retry));
@@ -470,7 +471,7 @@ static void feed(struct scan_run *run)
 			 * follow the same AIMD window (silent addresses, which that
 			 * rule spares, never get this far with --syn) */
 			uint64_t j;
-			if (run->active >= (unsigned)run->limiter.window + 1 ||
+			if (run->active >= pace_window(run->pace) + 1 ||
 			    !syn_stage_pop(run->syn, &j))
 				break; /* no hit waiting, or servers at capacity */
 			start_position(run, (struct pos_entry){.j = j});
@@ -544,8 +545,8 @@ static void print_stats(struct scan_run *run, bool final)
 		(unsigned long long)(run->syn ? syn_stage_unanswered(run->syn) : 0), per_s, eta_s,
 		(unsigned long long)run->sum.open, (unsigned long long)run->sum.closed,
 		(unsigned long long)run->sum.filtered, (unsigned long long)run->sum.errors, secs,
-		engine_rate(run->engine), run->limiter.window, run->limiter.inflight,
-		run->limiter.n_waiting, (unsigned long long)run->limiter.halvings,
+		engine_rate(run->engine), run->pace->window, run->pace->inflight,
+		run->pace->n_waiting, (unsigned long long)run->pace->halvings,
 		(unsigned long long)run->rechecked);
 	/* errors by reason (the reasons are libuv's and ours: no quoting needed,
 	 * but json_dumps keeps it honest) */
@@ -623,7 +624,7 @@ static int syn_start(struct scan_run *run)
 	const struct scan_cli *cli = run->cli;
 	struct syn_stage_opts o = {
 		.start = run->next,
-		.rate = cli->rate,
+		.rate = pace_rate(run->pace),
 		.wait_ms = cli->connect_timeout_ms,
 		.retries = cli->sopts.retries,
 		.queue = cli->syn_queue,
@@ -691,20 +692,30 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 		return -1;
 	}
 	run.loop = &loop;
+	/* start moderate, grow while servers keep up, halve when they do not */
+	struct pace_cfg pc = {
+		.rate = cli->rate,
+		.adaptive = !cli->rate_given,
+		.window_start = 64,
+		.window_min = 4,
+		.window_max = cli->max_inflight,
+	};
+	run.pace = malloc(sizeof *run.pace);
+	if (!run.pace)
+		abort();
+	pace_init(run.pace, &pc, uv_now(run.loop));
 	if (ports_has_udp(&run.ports))
-		run.nbns = nbns_pacer_new(run.loop, cli->rate);
+		run.nbns = nbns_pacer_new(run.loop, pace_rate(run.pace));
 	struct engine_opts eo = {
 		.max_inflight = cli->max_inflight,
-		.rate = cli->rate,
+		.rate = pace_rate(run.pace),
 		.connect_timeout_ms = cli->connect_timeout_ms,
 	};
 	run.engine = engine_new(run.loop, &eo);
 	/* as many services as connections: most hold one (silent addresses),
 	 * and the engine queues the rest (feed() waits for its queue) */
 	run.max_active = cli->max_inflight ? cli->max_inflight : 1;
-	/* start moderate, grow while servers keep up, halve when they do not */
-	limiter_init(&run.limiter, 64, 4, cli->max_inflight);
-	run.sopts.limiter = &run.limiter;
+	run.sopts.pace = run.pace;
 	run.slots = malloc(run.max_active * sizeof *run.slots);
 	if (!run.slots)
 		abort();
@@ -776,6 +787,7 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	mgmt_hold_free(run.mgmt);
 	free(run.slots);
 	free(run.free_slots);
+	free(run.pace);
 	pos_ring_free(&run.retry);
 	pos_ring_free(&run.sweep);
 	pos_ring_free(&run.doubt);

@@ -89,8 +89,8 @@ final=$(grep '"final":true' "$WORK/burst.err" | tail -1)
 # how hard the burst hit depends on the machine and its load (here: 1-2
 # halvings idle, 23 in 81 s at load 30), so the bounds are the ones that
 # hold on any machine: the queue overflowed and the scan backed off at least
-# once, and never more than once per 500 ms (src/probe/limiter.h
-# LIMITER_HALVE_MS) of the scan's own uptime: no halving storm
+# once, and never more than once per 500 ms (src/net/pace.h
+# PACE_HALVE_MS) of the scan's own uptime: no halving storm
 halvings=$(jq -r '.halvings // empty' <<<"$final" 2>/dev/null)
 hmax=$(jq -r '(.uptime // 0) * 1000 / 500 + 1 | floor' <<<"$final" 2>/dev/null)
 diag "burst: halvings ${halvings:-none} (at most ${hmax:-?} in its uptime)"

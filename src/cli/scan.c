@@ -17,7 +17,7 @@
 #include "check/check.h"
 #include "cli/cli.h"
 #include "cli/options.h"
-#include "cli/scan_run.h"
+#include "scan/scan_run.h"
 #include "cli/scan_store.h"
 #include "cli/scan_trend.h"
 #include "net/privdrop.h"
@@ -476,7 +476,9 @@ int cli_scan(int argc, char **argv)
 	int status = status_early;
 	if (status != EXIT_OK)
 		memset(&sum, 0, sizeof sum); /* privileges kept: scan nothing */
-	else if (scan_execute(&cli, &hooks, show_progress, &sum) != 0) {
+	struct scan_config cfg;
+	options_scan_config(&cli, &cfg);
+	if (status == EXIT_OK && scan_execute(&cfg, &hooks, show_progress, &sum) != 0) {
 		fprintf(stderr, "smbwatch scan: the scan could not start\n");
 		status = EXIT_RUNTIME;
 	}

@@ -105,7 +105,7 @@ else
 	not_ok "--rate 0: exact counts (256 open, 256 filtered, 0 errors)" "$final"
 fi
 
-# 1c. the end-of-scan re-check (src/cli/scan_run.c doubt_push): a host whose
+# 1c. the end-of-scan re-check (src/scan/scan_run.c doubt_push): a host whose
 #     every SYN is dropped while the burst chokes the server reads as
 #     filtered, as silence would; since the scan saw servers choking then,
 #     it tries such addresses once more at the end. Three SMB addresses have

@@ -1,5 +1,5 @@
 /* scan_syn.c - the raw SYN discovery stage; see scan_syn.h. */
-#include "cli/scan_syn.h"
+#include "scan/scan_syn.h"
 
 #include <errno.h>
 #include <limits.h>

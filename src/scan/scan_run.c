@@ -1,6 +1,7 @@
 /* scan_run.c - one scan from targets to assessed records; see scan_run.h. */
-#include "cli/scan_run.h"
+#include "scan/scan_run.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -12,9 +13,10 @@
 
 #include "assess/assess.h"
 #include "policy/policy.h"
-#include "cli/coercion_hold.h"
-#include "cli/mgmt_hold.h"
-#include "cli/scan_syn.h"
+#include "scan/coercion_hold.h"
+#include "scan/mgmt_hold.h"
+#include "scan/nbname_cache.h"
+#include "scan/scan_syn.h"
 #include "net/permute.h"
 #include "net/pos_ring.h"
 #include "net/resume.h"
@@ -43,7 +45,7 @@ struct scan_run {
 	struct scan_space space; /* positions <-> (address, port) */
 	struct syn_stage *syn;   /* --syn: hits come from here, NULL otherwise */
 	uint64_t syn_no_connect; /* SYN-ACKed, then no connection got through */
-	const struct scan_cli *cli;
+	const struct scan_config *cfg;
 	uint64_t *slots;     /* position of the service in each slot, UINT64_MAX = free */
 	unsigned *free_slots; /* stack of free slot numbers */
 	unsigned n_free;
@@ -81,6 +83,17 @@ struct scan_run {
 };
 
 static void feed(struct scan_run *run);
+
+static void addr_text(const struct sockaddr_storage *ss, char *out, size_t outsz)
+{
+	out[0] = '\0';
+	if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out,
+			  (socklen_t)outsz);
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out,
+			  (socklen_t)outsz);
+}
 
 #define OVERLOAD_CONNECT_TIMEOUT_MS 3500
 #define SYN_HIT_EXTRA_RETRIES 2
@@ -163,13 +176,13 @@ static void settle_doubts(struct scan_run *run, bool all)
 static void count_error(struct scan_run *run, uint64_t j, const char *why)
 {
 	summary_add_error(&run->sum, why);
-	if (!run->cli->verbose)
+	if (!run->cfg->verbose)
 		return;
 	struct sockaddr_storage ss = {0};
 	char ip[64] = "?";
 	uint16_t port = 0;
 	if (space_addr(&run->space, j, &ss)) {
-		options_addr_text(&ss, ip, sizeof ip);
+		addr_text(&ss, ip, sizeof ip);
 		port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
 						: ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	}
@@ -185,7 +198,7 @@ static void note_open_port(struct scan_run *run, uint64_t j)
 	if (space_is_udp(&run->space, j) || !space_addr(&run->space, j, &ss))
 		return;
 	char ip[64];
-	options_addr_text(&ss, ip, sizeof ip);
+	addr_text(&ss, ip, sizeof ip);
 	uint16_t port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
 						 : ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	coercion_hold_note_open(run->coercion, ip, port);
@@ -251,7 +264,7 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 		note_open_port(run, j); /* 88/389 open: a DC sign for its host's 135 record */
 	if (rec) {
 		assess_record(rec);
-		policy_evaluate(run->cli->policy, rec); /* --policy: POLICY_VIOLATION findings */
+		policy_evaluate(run->cfg->policy, rec); /* --policy: POLICY_VIOLATION findings */
 		/* the summary's "SMB services" and the policy's "no SMB answered"
 		 * count SMB only: 135 and U:137 records are counted apart */
 		if (record_is_smb(rec))
@@ -332,26 +345,26 @@ static uint64_t *finished_above(const struct scan_run *run, uint64_t low, size_t
 
 static void write_resume(struct scan_run *run, bool announce)
 {
-	const struct scan_cli *cli = run->cli;
-	if (!cli->resume_file)
+	const struct scan_config *cfg = run->cfg;
+	if (!cfg->resume_file)
 		return; /* monitor: the next cycle starts over, nothing to resume */
 	struct resume_state st = {
-		.seed = cli->seed,
-		.shard_k = cli->shard_k,
-		.shard_n = cli->shard_n,
+		.seed = cfg->seed,
+		.shard_k = cfg->shard_k,
+		.shard_n = cfg->shard_n,
 		.position = resume_position(run),
-		.argc = cli->argc,
-		.argv = cli->argv,
+		.argc = cfg->argc,
+		.argv = cfg->argv,
 	};
 	st.done = finished_above(run, st.position, &st.n_done);
-	if (resume_write(cli->resume_file, &st) != 0)
-		fprintf(stderr, "smbwatch: cannot write resume file '%s'\n", cli->resume_file);
+	if (resume_write(cfg->resume_file, &st) != 0)
+		fprintf(stderr, "smbwatch: cannot write resume file '%s'\n", cfg->resume_file);
 	else if (announce)
 		fprintf(stderr,
 			"smbwatch: interrupted: %llu of %llu done; continue with: smbwatch scan "
 			"--resume %s\n",
 			(unsigned long long)run->done, (unsigned long long)run->shard_total,
-			cli->resume_file);
+			cfg->resume_file);
 	free(st.done);
 }
 
@@ -383,7 +396,7 @@ static void start_position(struct scan_run *run, struct pos_entry pos)
 	uint16_t port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
 						 : ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	char ip[64];
-	options_addr_text(&ss, ip, sizeof ip);
+	addr_text(&ss, ip, sizeof ip);
 	struct slot_ref *ref = malloc(sizeof *ref);
 	if (!ref)
 		abort();
@@ -396,12 +409,12 @@ static void start_position(struct scan_run *run, struct pos_entry pos)
 	 * enough for the kernel to resend its SYN twice (1 s, then 3 s): a full
 	 * listen queue drops SYNs just as a filter does */
 	unsigned patient = 0;
-	if (!run->cli->connect_timeout_given &&
+	if (!run->cfg->connect_timeout_given &&
 	    (((pos.sweep_round || pos.recheck) && run->pace->overload_seen) ||
 	     (pos.attempt && (run->patient || pace_host_choked(run->pace, pace_host_key((struct sockaddr *)&ss),
 							      uv_now(run->loop))))))
 		patient = OVERLOAD_CONNECT_TIMEOUT_MS;
-	ref->hasty = !run->patient && !run->cli->connect_timeout_given;
+	ref->hasty = !run->patient && !run->cfg->connect_timeout_given;
 	if (run->nbns && space_is_udp(&run->space, j)) { /* only with U: ports */
 		ref->hasty = false; /* no connect: nothing to be hasty about */
 		if (port == QUIC_SMB_PORT) /* U:443: SMB over QUIC */
@@ -430,7 +443,7 @@ static void adapt_rate(struct scan_run *run)
 		engine_set_rate(run->engine, rate);
 		/* with --syn discovery is the SYN stage: it follows too (a
 		 * --rate 0 scan keeps its SYNs unpaced, as the kernel would) */
-		if (run->syn && (run->cli->rate || !run->cli->rate_given))
+		if (run->syn && (run->cfg->rate || !run->cfg->rate_given))
 			syn_stage_set_rate(run->syn, rate);
 	}
 }
@@ -439,7 +452,7 @@ static void feed(struct scan_run *run)
 {
 	adapt_rate(run);
 	bool overloaded = pace_overloaded(run->pace, uv_now(run->loop));
-	if (!run->patient && overloaded && !run->cli->connect_timeout_given) {
+	if (!run->patient && overloaded && !run->cfg->connect_timeout_given) {
 		/* Servers are dropping connections: their listen queues are
 		 * full. Wait long enough for the kernel to resend a SYN (1 s, then
 		 * 3 s) instead of calling the address filtered. */
@@ -450,7 +463,7 @@ static void feed(struct scan_run *run)
 	} else if (run->patient && !overloaded) {
 		/* calm again (pace.h PACE_CALM_MS): silent addresses must not
 		 * pay the patient timeout for the rest of the scan */
-		engine_set_connect_timeout(run->engine, run->cli->connect_timeout_ms);
+		engine_set_connect_timeout(run->engine, run->cfg->connect_timeout_ms);
 		run->patient = false;
 	}
 	/* Backpressure: start a service only when the engine can start its
@@ -621,17 +634,17 @@ static void syn_resolved(enum syn_result r, void *ud)
 
 static int syn_start(struct scan_run *run)
 {
-	const struct scan_cli *cli = run->cli;
+	const struct scan_config *cfg = run->cfg;
 	struct syn_stage_opts o = {
 		.start = run->next,
 		.rate = pace_rate(run->pace),
-		.wait_ms = cli->connect_timeout_ms,
-		.retries = cli->sopts.retries,
-		.queue = cli->syn_queue,
+		.wait_ms = cfg->connect_timeout_ms,
+		.retries = cfg->sopts.retries,
+		.queue = cfg->syn_queue,
 	};
 	struct syn_stage_cb cb = {.hit = syn_hit, .resolved = syn_resolved, .ud = run};
 	char err[256];
-	run->syn = syn_stage_new(run->loop, cli->syn_io, &run->space, &o, &cb, err, sizeof err);
+	run->syn = syn_stage_new(run->loop, cfg->syn_io, &run->space, &o, &cb, err, sizeof err);
 	if (!run->syn) {
 		fprintf(stderr, "smbwatch: %s\n", err);
 		return -1;
@@ -651,7 +664,7 @@ static void syn_report(const struct scan_run *run)
 		"sender paused %llu times\n",
 		(unsigned long long)st.sent, (unsigned long long)st.resent,
 		(unsigned long long)st.hits, (unsigned long long)st.dup,
-		(unsigned long long)syn_io_foreign(run->cli->syn_io), st.hitq_peak,
+		(unsigned long long)syn_io_foreign(run->cfg->syn_io), st.hitq_peak,
 		(unsigned long long)st.paused_ticks);
 	if (run->syn_no_connect)
 		fprintf(stderr,
@@ -660,30 +673,30 @@ static void syn_report(const struct scan_run *run)
 			(unsigned long long)run->syn_no_connect);
 }
 
-int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, bool show_progress,
+int scan_execute(const struct scan_config *cfg, const struct scan_hooks *hooks, bool show_progress,
 		 struct scan_summary *sum)
 {
 	struct scan_run run;
 	memset(&run, 0, sizeof run);
 	memset(sum, 0, sizeof *sum);
 	run.hooks = hooks;
-	run.cli = cli;
-	run.targets = cli->targets;
-	run.ports = cli->ports;
-	run.sopts = cli->sopts;
-	space_init(&run.space, run.targets, &run.ports, cli->seed, cli->shard_k, cli->shard_n);
+	run.cfg = cfg;
+	run.targets = cfg->targets;
+	run.ports = cfg->ports;
+	run.sopts = cfg->sopts;
+	space_init(&run.space, run.targets, &run.ports, cfg->seed, cfg->shard_k, cfg->shard_n);
 	run.total = run.space.total;
 	run.shard_total = run.space.shard_total;
-	run.next = cli->start_position < run.shard_total ? cli->start_position : run.shard_total;
+	run.next = cfg->start_position < run.shard_total ? cfg->start_position : run.shard_total;
 	run.done = run.next;
-	run.skip = cli->resume_done;
-	run.n_skip = cli->n_resume_done;
+	run.skip = cfg->resume_done;
+	run.n_skip = cfg->n_resume_done;
 	for (size_t i = 0; i < run.n_skip; i++)
 		if (run.skip[i] >= run.next && run.skip[i] < run.shard_total)
 			run.done++;
 	run.names = nbname_cache_new();
 	run.coercion = coercion_hold_new();
-	run.mgmt = mgmt_hold_new(cli->mgmt_named);
+	run.mgmt = mgmt_hold_new(cfg->mgmt_named);
 	uv_loop_t loop;
 	if (uv_loop_init(&loop) != 0) {
 		nbname_cache_free(run.names);
@@ -694,11 +707,11 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	run.loop = &loop;
 	/* start moderate, grow while servers keep up, halve when they do not */
 	struct pace_cfg pc = {
-		.rate = cli->rate,
-		.adaptive = !cli->rate_given,
+		.rate = cfg->rate,
+		.adaptive = !cfg->rate_given,
 		.window_start = 64,
 		.window_min = 4,
-		.window_max = cli->max_inflight,
+		.window_max = cfg->max_inflight,
 	};
 	run.pace = malloc(sizeof *run.pace);
 	if (!run.pace)
@@ -707,14 +720,14 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	if (ports_has_udp(&run.ports))
 		run.nbns = nbns_pacer_new(run.loop, pace_rate(run.pace));
 	struct engine_opts eo = {
-		.max_inflight = cli->max_inflight,
+		.max_inflight = cfg->max_inflight,
 		.rate = pace_rate(run.pace),
-		.connect_timeout_ms = cli->connect_timeout_ms,
+		.connect_timeout_ms = cfg->connect_timeout_ms,
 	};
 	run.engine = engine_new(run.loop, &eo);
 	/* as many services as connections: most hold one (silent addresses),
 	 * and the engine queues the rest (feed() waits for its queue) */
-	run.max_active = cli->max_inflight ? cli->max_inflight : 1;
+	run.max_active = cfg->max_inflight ? cfg->max_inflight : 1;
 	run.sopts.pace = run.pace;
 	run.slots = malloc(run.max_active * sizeof *run.slots);
 	if (!run.slots)
@@ -734,9 +747,9 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	run.feed_timer.data = &run;
 	uv_timer_start(&run.feed_timer, feed_tick, 5, 5);
 	rate_meter_update(&run.stats_meter, 0, 0.0); /* the scan's start */
-	if (cli->stats_every_s)
-		uv_timer_start(&run.stats_timer, stats_tick, cli->stats_every_s * 1000ull,
-			       cli->stats_every_s * 1000ull);
+	if (cfg->stats_every_s)
+		uv_timer_start(&run.stats_timer, stats_tick, cfg->stats_every_s * 1000ull,
+			       cfg->stats_every_s * 1000ull);
 	uv_timer_init(run.loop, &run.progress_timer);
 	run.progress_timer.data = &run;
 	if (run.progress)
@@ -749,7 +762,7 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 
 	uint64_t t0 = uv_hrtime();
 	run.start_ms = uv_now(run.loop);
-	bool failed = cli->syn_io && syn_start(&run) != 0;
+	bool failed = cfg->syn_io && syn_start(&run) != 0;
 	if (failed)
 		run.stopping = true; /* nothing was sent; the loop ends at once */
 	feed(&run);
@@ -764,7 +777,7 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	run.sum.interrupted = run.stopping && !failed;
 	if (run.stopping && !failed)
 		write_resume(&run, true); /* every service in flight has finished now */
-	if (cli->stats_every_s && !failed)
+	if (cfg->stats_every_s && !failed)
 		print_stats(&run, true);
 	if (run.progress) {
 		progress_update(run.progress, run.done, run.sum.services, 0,

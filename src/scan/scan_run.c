@@ -54,7 +54,10 @@ struct scan_run {
 	 * A ring bounded by what can time out in a few seconds, not by the
 	 * size of the target set. */
 	struct pace *pace;      /* rate, follow-up window, overload (net/pace.h) */
-	bool patient;           /* connect timeout raised while servers are overloaded */
+	/* the engine's connect timeout was raised once servers were seen
+	 * overloaded: follow-ups to hosts that answered keep the patience;
+	 * first tries get the short one again when calm (start_position) */
+	bool patient;
 	struct pos_ring retry;
 	/* Hosts lost to load ("accepted, then silent" while servers choked)
 	 * wait here for the end of the scan, when the servers are calm, and
@@ -106,7 +109,7 @@ struct slot_ref {
 	struct scan_run *run;
 	unsigned slot;
 	struct pos_entry pos; /* what the tries so far were */
-	bool hasty; /* connected with the short timeout before overload was seen */
+	bool hasty; /* connected with the short timeout */
 };
 
 /* Queue a --retries try of pos, after a short pause, jittered, so retries
@@ -223,7 +226,7 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 	 * is not counted, and the retry waits the patient timeout. Only
 	 * positions started before the overload showed get this, so silent
 	 * space pays it once, for the first second or so. */
-	bool hasty = ref->hasty && run->patient;
+	bool hasty = ref->hasty && pace_overloaded(run->pace, uv_now(run->loop));
 	free(ref);
 	if (o == SVC_FILTERED && !pos.recheck && (hasty || pos.attempt < retries) &&
 	    !run->stopping) {
@@ -409,12 +412,20 @@ static void start_position(struct scan_run *run, struct pos_entry pos)
 	 * enough for the kernel to resend its SYN twice (1 s, then 3 s): a full
 	 * listen queue drops SYNs just as a filter does */
 	unsigned patient = 0;
-	if (!run->cfg->connect_timeout_given &&
-	    (((pos.sweep_round || pos.recheck) && run->pace->overload_seen) ||
-	     (pos.attempt && (run->patient || pace_host_choked(run->pace, pace_host_key((struct sockaddr *)&ss),
-							      uv_now(run->loop))))))
-		patient = OVERLOAD_CONNECT_TIMEOUT_MS;
-	ref->hasty = !run->patient && !run->cfg->connect_timeout_given;
+	if (!run->cfg->connect_timeout_given && run->patient) {
+		/* Servers were seen overloaded (the engine's timeout is the
+		 * patient one since). While they are, or this host itself
+		 * choked, or for the end-of-scan tries, a try waits for the
+		 * kernel's SYN resends; once calm, a first try or a retry of a
+		 * probably silent address gets the short timeout again:
+		 * silence never slows the scan for long. */
+		bool now_overloaded = pace_overload_for(run->pace, pace_host_key((struct sockaddr *)&ss),
+							uv_now(run->loop));
+		patient = now_overloaded || pos.sweep_round || pos.recheck
+				  ? OVERLOAD_CONNECT_TIMEOUT_MS
+				  : run->cfg->connect_timeout_ms;
+	}
+	ref->hasty = !run->cfg->connect_timeout_given && patient != OVERLOAD_CONNECT_TIMEOUT_MS;
 	if (run->nbns && space_is_udp(&run->space, j)) { /* only with U: ports */
 		ref->hasty = false; /* no connect: nothing to be hasty about */
 		if (port == QUIC_SMB_PORT) /* U:443: SMB over QUIC */
@@ -460,11 +471,6 @@ static void feed(struct scan_run *run)
 		run->patient = true;
 		if (run->syn)
 			syn_stage_set_patient(run->syn);
-	} else if (run->patient && !overloaded) {
-		/* calm again (pace.h PACE_CALM_MS): silent addresses must not
-		 * pay the patient timeout for the rest of the scan */
-		engine_set_connect_timeout(run->engine, run->cfg->connect_timeout_ms);
-		run->patient = false;
 	}
 	/* Backpressure: start a service only when the engine can start its
 	 * connection now. Otherwise the rate cap would hold queued services

@@ -211,6 +211,11 @@ bool pace_overload_for(const struct pace *p, uint64_t host, uint64_t now_ms)
 	return pace_overloaded(p, now_ms) || pace_host_choked(p, host, now_ms);
 }
 
+bool pace_overload_seen_for(const struct pace *p, uint64_t host, uint64_t now_ms)
+{
+	return p && (p->overload_seen || pace_host_choked(p, host, now_ms));
+}
+
 bool pace_choked_since(const struct pace *p, uint64_t host, uint64_t since_ms)
 {
 	if (!p)

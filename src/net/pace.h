@@ -99,6 +99,10 @@ bool pace_overloaded(const struct pace *p, uint64_t now_ms);
 bool pace_host_choked(const struct pace *p, uint64_t host, uint64_t now_ms);
 /* Either of the above: silence or a drop from host may be load. */
 bool pace_overload_for(const struct pace *p, uint64_t host, uint64_t now_ms);
+/* The scan was overloaded at some time, or host is choking now: for hosts
+ * that answered (their retries cost the scan nothing on silent space), a
+ * drop may be load for the rest of the scan. */
+bool pace_overload_seen_for(const struct pace *p, uint64_t host, uint64_t now_ms);
 /* Was the scan overloaded, or host choking, at or after since_ms? A
  * silence that overlapped such a time may be a full listen queue. */
 bool pace_choked_since(const struct pace *p, uint64_t host, uint64_t since_ms);

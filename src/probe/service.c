@@ -636,8 +636,8 @@ static void after_negotiates(struct service *s)
 	/* servers have been seen dropping connections: silence and closed
 	 * connections may be load, not answers */
 	const struct pace *pace = s->opts->pace;
-	bool overload = pace_overload_for(pace, pace_host_key((struct sockaddr *)&s->sa),
-					  uv_now(engine_loop(s->e)));
+	bool overload = pace_overload_seen_for(pace, pace_host_key((struct sockaddr *)&s->sa),
+					       uv_now(engine_loop(s->e)));
 	/* Other hosts must have shown the load too: one that accepts and never
 	 * speaks (a tarpit, a mute service) halves the window by itself, and
 	 * is not thereby overloaded (it gets --retries, no more, and no sweep) */

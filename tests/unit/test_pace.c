@@ -155,6 +155,8 @@ static void test_one_host_chokes_is_not_overload(void **state)
 	assert_true(pace_host_choked(&P, host(7), 4000));
 	assert_true(pace_overload_for(&P, host(7), 4000));
 	assert_false(pace_overload_for(&P, host(8), 4000)); /* another address: not slowed */
+	assert_false(pace_overload_seen_for(&P, host(8), 4000));
+	assert_true(pace_overload_seen_for(&P, host(7), 4000));
 	assert_true(pace_choked_since(&P, host(7), 3400));
 	assert_false(pace_choked_since(&P, host(8), 0)); /* its silence is not a doubt */
 }
@@ -197,6 +199,8 @@ static void test_overload_decays_when_calm(void **state)
 	pace_release(&P, host(2), true, 2000);
 	assert_true(pace_overloaded(&P, 2000 + PACE_CALM_MS - 1));
 	assert_false(pace_overloaded(&P, 2000 + PACE_CALM_MS));
+	/* a host that answered keeps the benefit of the doubt: once seen */
+	assert_true(pace_overload_seen_for(&P, host(9), 2000 + PACE_CALM_MS));
 	/* chokes spread out more than the calm span apart: never aggregate */
 	init(0, false, 64, 1000);
 	pace_release(&P, host(1), true, 1000);

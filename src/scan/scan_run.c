@@ -224,14 +224,15 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 	/* A short-timeout attempt that ended once servers were seen choking
 	 * (the scan's first burst) had one SYN against a full listen queue: it
 	 * is not counted, and the retry waits the patient timeout. Only
-	 * positions started before the overload showed get this, so silent
-	 * space pays it once, for the first second or so. */
-	bool hasty = ref->hasty && pace_overloaded(run->pace, uv_now(run->loop));
+	 * positions started with the short timeout (calm, see start_position)
+	 * that end while the scan is overloaded get this, once each. */
+	bool hasty = ref->hasty && !pos.hasty_spent && pace_overloaded(run->pace, uv_now(run->loop));
 	free(ref);
 	if (o == SVC_FILTERED && !pos.recheck && (hasty || pos.attempt < retries) &&
 	    !run->stopping) {
 		struct pos_entry again = pos;
 		again.attempt += !hasty;
+		again.hasty_spent |= hasty; /* once: overload that comes and goes must not loop */
 		if (retry_push(run, again)) {
 			feed(run);
 			return; /* not done yet: it comes back later */

@@ -294,7 +294,7 @@ static void assess_quic(struct svc_record *rec, int64_t now)
 	const struct rec_quic *q = &rec->quic;
 	if (!q->present)
 		return;
-	const struct rec_quic_cert *c = &q->cert;
+	const struct rec_cert *c = &q->cert;
 	if (q->handshake) {
 		add(rec, FIND_SMB_OVER_QUIC_EXPOSED,
 		    "QUIC handshake with ALPN smb on %s UDP %u%s%s (view %s)", rec->ip,
@@ -308,7 +308,7 @@ static void assess_quic(struct svc_record *rec, int64_t now)
 	}
 	if (!q->handshake || !c->present)
 		return; /* a QUIC server that is not SMB: its certificate is not ours to judge */
-	if (c->not_after && (now > c->not_after || now < c->not_before)) {
+	if (record_cert_expired(c, now)) {
 		char na[32];
 		unix_to_rfc3339(c->not_after, na, sizeof na);
 		add(rec, FIND_QUIC_CERT_EXPIRED, "certificate %s valid until %s", c->subject, na);
@@ -317,9 +317,32 @@ static void assess_quic(struct svc_record *rec, int64_t now)
 		add(rec, FIND_QUIC_CERT_SELF_SIGNED, "certificate %s is issued by itself", c->subject);
 }
 
-static const char *mgmt_service_name(enum rec_mgmt_service s)
+static const char *mgmt_service_name(const struct rec_mgmt *m)
 {
+	enum rec_mgmt_service s = m->service;
+	if (s == MGMT_WINRM && m->tls_version[0])
+		return "WinRM over HTTPS";
 	return s == MGMT_RDP ? "RDP" : s == MGMT_WINRM ? "WinRM" : s == MGMT_SSH ? "SSH" : "?";
+}
+
+/* " (TLS1.3, certificate CN=x self-signed, expired)": what the evidence
+ * says of a TLS service's certificate; "" not over TLS. No finding of its
+ * own: a self-signed certificate is WinRM's usual HTTPS listener. */
+static void mgmt_tls_words(const struct svc_record *rec, char *out, size_t outsz)
+{
+	const struct rec_mgmt *m = &rec->mgmt;
+	const struct rec_cert *c = &m->cert;
+	out[0] = '\0';
+	if (!m->tls_version[0])
+		return;
+	int64_t now = rec->scanned_at ? rec->scanned_at : (int64_t)time(NULL);
+	if (!c->present)
+		snprintf(out, outsz, " (%s, no certificate)", m->tls_version);
+	else
+		snprintf(out, outsz, " (%s, certificate %.64s%s%s)", m->tls_version,
+			 c->subject[0] ? c->subject : "with no subject",
+			 c->self_signed ? " self-signed" : "",
+			 record_cert_expired(c, now) ? ", expired" : "");
 }
 
 /* A management service (RDP, WinRM, SSH): beside SMB on the same host it is
@@ -328,9 +351,11 @@ static const char *mgmt_service_name(enum rec_mgmt_service s)
 static void mgmt_with_smb(struct svc_record *rec)
 {
 	const struct rec_mgmt *m = &rec->mgmt;
+	char tls[128];
+	mgmt_tls_words(rec, tls, sizeof tls);
 	add(rec, FIND_MGMT_EXPOSED_WITH_SMB,
-	    "%s answered on %s TCP %u; SMB answered on the same host (view %s)",
-	    mgmt_service_name(m->service), rec->ip, (unsigned)rec->port, rec->view);
+	    "%s answered on %s TCP %u%s; SMB answered on the same host (view %s)",
+	    mgmt_service_name(m), rec->ip, (unsigned)rec->port, tls, rec->view);
 	if (external_view(rec))
 		rec->findings[rec->n_findings - 1].severity = SEV_HIGH;
 }

@@ -136,7 +136,7 @@ void check_print_list(FILE *f)
 {
 	for (unsigned i = 0; i < RCHK_N; i++) {
 		const struct check *c = all_checks[i];
-		fprintf(f, "%-15s %-12s %s", c->id, c->ports ? c->ports : "SMB", c->summary);
+		fprintf(f, "%-15s %-17s %s", c->id, c->ports ? c->ports : "SMB", c->summary);
 		for (const char *const *a = c->aliases; a && *a; a++)
 			fprintf(f, "%s%s", a == c->aliases ? " (also selected by: " : ", ", *a);
 		fprintf(f, "%s\n", c->aliases && c->aliases[0] ? ")" : "");

@@ -1,12 +1,15 @@
 /* mgmt.c - management services beside SMB (issue 18 part 3): RDP on 3389
  * (the security protocol chosen, and whether standard RDP security is
  * accepted), WinRM on 5985 (the WWW-Authenticate schemes of POST /wsman
- * without credentials), SSH on 22 (the identification line). Its own probe
+ * without credentials) and on 5986 (the same inside TLS: also the TLS
+ * version, cipher suite and the server's certificate), SSH on 22 (the
+ * identification line). Its own probe
  * on its own port (probe/mgmt.c); each service is its own record, kept
  * only where SMB answered on the host unless the port was asked for
  * (scan/mgmt_hold.c). Nothing is logged in to, no credential is sent. */
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "check/check.h"
 #include "record/json.h"
@@ -46,12 +49,23 @@ static void mgmt_json(const struct svc_record *r, json_t *root)
 					    json_boolean(m->rdp_standard_security == TRI_YES));
 		record_json_set_str(o, "standard_rdp_refusal", m->rdp_refusal);
 	} else if (m->service == MGMT_WINRM) {
-		json_t *a = json_array();
-		json_object_set_new(o, "http_status", json_integer(m->http_status));
-		for (unsigned i = 0; i < m->n_schemes; i++)
-			json_array_append_new(a, record_json_str(m->schemes[i]));
-		json_object_set_new(o, "auth_schemes", a);
-		record_json_set_str(o, "server", m->http_server);
+		/* no status: a TLS listener on 5986 that said nothing over HTTP */
+		if (m->http_status) {
+			json_t *a = json_array();
+			json_object_set_new(o, "http_status", json_integer(m->http_status));
+			for (unsigned i = 0; i < m->n_schemes; i++)
+				json_array_append_new(a, record_json_str(m->schemes[i]));
+			json_object_set_new(o, "auth_schemes", a);
+			record_json_set_str(o, "server", m->http_server);
+		}
+		if (m->tls_version[0]) {
+			json_t *t = json_object();
+			record_json_set_str(t, "version", m->tls_version);
+			record_json_set_str(t, "cipher", m->tls_cipher);
+			json_object_set_new(o, "tls", t);
+		}
+		if (m->cert.present)
+			json_object_set_new(o, "certificate", record_json_cert(&m->cert));
 	} else if (m->service == MGMT_SSH) {
 		record_json_set_str(o, "protocol_version", m->ssh_proto);
 		record_json_set_str(o, "software", m->ssh_software);
@@ -60,8 +74,20 @@ static void mgmt_json(const struct svc_record *r, json_t *root)
 	json_object_set_new(root, "mgmt", o);
 }
 
+/* ", TLS1.3, self-signed certificate" after WinRM's words on 5986 */
+static void tls_words(const struct svc_record *r, char *out, size_t outsz, char space)
+{
+	const struct rec_mgmt *m = &r->mgmt;
+	if (!m->tls_version[0] || outsz == 0)
+		return;
+	int64_t now = r->scanned_at ? r->scanned_at : (int64_t)time(NULL);
+	snprintf(out, outsz, ",%c%s%s%s", space, m->tls_version,
+		 m->cert.present && m->cert.self_signed ? ", self-signed certificate" : "",
+		 m->cert.present && record_cert_expired(&m->cert, now) ? ", certificate expired" : "");
+}
+
 /* "RDP tls, standard security accepted", "WinRM 401 Negotiate Basic",
- * "SSH OpenSSH_9.2p1" */
+ * "WinRM 401 Negotiate, TLS1.3, self-signed certificate", "SSH OpenSSH_9.2p1" */
 static void mgmt_words(const struct svc_record *r, char *out, size_t outsz, char space)
 {
 	const struct rec_mgmt *m = &r->mgmt;
@@ -72,9 +98,14 @@ static void mgmt_words(const struct svc_record *r, char *out, size_t outsz, char
 			 : m->rdp_standard_security == TRI_NO ? ", standard RDP security refused"
 							      : "");
 	} else if (m->service == MGMT_WINRM) {
-		size_t n = (size_t)snprintf(out, outsz, "WinRM%c%u", space, m->http_status);
+		size_t n = m->http_status
+				   ? (size_t)snprintf(out, outsz, "WinRM%c%u", space, m->http_status)
+				   : (size_t)snprintf(out, outsz, "WinRM%cno%cHTTP%canswer", space, space,
+						      space);
 		for (unsigned i = 0; i < m->n_schemes && n < outsz; i++)
 			n += (size_t)snprintf(out + n, outsz - n, "%c%s", space, m->schemes[i]);
+		if (n < outsz)
+			tls_words(r, out + n, outsz - n, space);
 	} else if (m->service == MGMT_SSH) {
 		snprintf(out, outsz, "SSH%c%s", space, m->ssh_software);
 	}
@@ -114,9 +145,9 @@ static void smb_on_host_fact(const struct svc_record *r, struct check_value *v)
 
 const struct check check_mgmt = {
 	.id = "mgmt",
-	.summary = "beside SMB: RDP security protocol, WinRM auth schemes, SSH banner; no logon",
+	.summary = "beside SMB: RDP security, WinRM auth schemes, TLS certificate, SSH banner; no logon",
 	.needs = NEEDS_OWN_PORT,
-	.ports = "22,3389,5985",
+	.ports = "22,3389,5985,5986",
 	.fields = {"mgmt", NULL},
 	.known = mgmt_known,
 	.to_json = mgmt_json,

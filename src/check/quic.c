@@ -16,28 +16,6 @@ static bool quic_known(const struct svc_record *r)
 	return r->quic.present;
 }
 
-static void cert_json(const struct rec_quic_cert *c, json_t *o)
-{
-	char t[32];
-	json_t *co = json_object();
-	record_json_set_str(co, "subject", c->subject);
-	record_json_set_str(co, "issuer", c->issuer);
-	record_json_set_str(co, "sans", c->sans);
-	if (c->not_before) {
-		unix_to_rfc3339(c->not_before, t, sizeof t);
-		json_object_set_new(co, "not_before", json_string(t));
-	}
-	if (c->not_after) {
-		unix_to_rfc3339(c->not_after, t, sizeof t);
-		json_object_set_new(co, "not_after", json_string(t));
-	}
-	json_object_set_new(co, "key_type", json_string(c->key_type));
-	json_object_set_new(co, "key_bits", json_integer(c->key_bits));
-	json_object_set_new(co, "self_signed", json_boolean(c->self_signed));
-	record_json_set_str(co, "sha256", c->sha256);
-	json_object_set_new(o, "certificate", co);
-}
-
 static void quic_json(const struct svc_record *r, json_t *root)
 {
 	const struct rec_quic *q = &r->quic;
@@ -48,7 +26,7 @@ static void quic_json(const struct svc_record *r, json_t *root)
 	json_object_set_new(o, "alpn_refused", json_boolean(q->alpn_refused));
 	json_object_set_new(o, "client_cert_requested", json_boolean(q->client_cert));
 	if (q->cert.present)
-		cert_json(&q->cert, o);
+		json_object_set_new(o, "certificate", record_json_cert(&q->cert));
 	json_object_set_new(root, "quic", o);
 }
 
@@ -98,7 +76,7 @@ static void state_fact(const struct svc_record *r, struct check_value *v)
 /* "CN=fs.lab, issuer CN=fs.lab, until 2027-01-01T00:00:00Z, RSA 2048, self-signed" */
 static void cert_fact(const struct svc_record *r, struct check_value *v)
 {
-	const struct rec_quic_cert *c = &r->quic.cert;
+	const struct rec_cert *c = &r->quic.cert;
 	if (!r->quic.present || !c->present)
 		return;
 	char na[32] = "";

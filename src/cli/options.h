@@ -49,7 +49,7 @@ struct scan_cli {
 	char *target_spec; /* targets, -iL and excludes as typed: the run's scope */
 	const char *ports_text;
 	char ports_spec[512]; /* -p with what --surface adds: ports_text points here */
-	/* -p itself names a management port (22, 3389, 5985): its services are
+	/* -p itself names a management port (22, 3389, 5985, 5986): its services are
 	 * reported on hosts without SMB too (scan/mgmt_hold.h) */
 	bool mgmt_named;
 	/* order, shards, resume (issue: scale) */

@@ -6,9 +6,9 @@
 /* The default scan stays on SMB (445, 139): everything else is asked for. */
 static const struct surface surfaces[] = {
 	{"default", "", "SMB only: the ports of -p (445,139)"},
-	{"full", "T:135,U:137,T:3389,T:5985,T:22",
+	{"full", "T:135,U:137,T:3389,T:5985,T:5986,T:22",
 	 "also the RPC endpoint mapper (135), the NetBIOS name service (U:137) and the management "
-	 "services beside SMB: RDP (3389), WinRM (5985), SSH (22)"},
+	 "services beside SMB: RDP (3389), WinRM (5985, and 5986 over HTTPS), SSH (22)"},
 };
 
 const struct surface *surface_find(const char *name)

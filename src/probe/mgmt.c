@@ -9,10 +9,13 @@
 #include <time.h>
 
 #include "check/check.h"
+#include "net/cert_summary.h"
+#include "net/tls_client.h"
 #include "probe/conn.h"
 #include "wire/http.h"
 #include "wire/rdp.h"
 #include "wire/ssh.h"
+#include "wire/tls.h"
 
 /* lines a server may send before its SSH identification (RFC 4253 4.2) */
 #define SSH_MAX_PRELUDE_LINES 8
@@ -25,9 +28,15 @@ enum rec_mgmt_service mgmt_service_of_port(uint16_t port)
 	case MGMT_RDP_PORT:
 		return MGMT_RDP;
 	case MGMT_WINRM_PORT:
+	case MGMT_WINRM_TLS_PORT:
 		return MGMT_WINRM;
 	}
 	return MGMT_NONE;
+}
+
+bool mgmt_port_is_tls(uint16_t port)
+{
+	return port == MGMT_WINRM_TLS_PORT;
 }
 
 /* --- RDP: the X.224 Connection Request, with what it offers ------------- */
@@ -148,10 +157,9 @@ static int winrm_start(void *st, struct probe_ctx *ctx, struct wr *out)
 	return rc == WIRE_OK ? PROBE_SEND : rc;
 }
 
-static int winrm_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct wr *out)
+/* The head of WinRM's answer into the record (over TCP or inside TLS). */
+static int winrm_head(struct probe_ctx *ctx, struct rd *msg)
 {
-	(void)st;
-	(void)out;
 	struct http_head h;
 	int rc = http_head_decode(msg, &h);
 	if (rc != WIRE_OK) {
@@ -167,6 +175,13 @@ static int winrm_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct w
 	return PROBE_DONE;
 }
 
+static int winrm_frame(void *st, struct probe_ctx *ctx, struct rd *msg, struct wr *out)
+{
+	(void)st;
+	(void)out;
+	return winrm_head(ctx, msg);
+}
+
 static const struct probe_ops probe_winrm = {
 	.name = "winrm",
 	.help = "WinRM POST /wsman without credentials: the WWW-Authenticate schemes",
@@ -174,6 +189,176 @@ static const struct probe_ops probe_winrm = {
 	.start = winrm_start,
 	.on_frame = winrm_frame,
 	.finish = mgmt_finish,
+};
+
+/* --- WinRM over HTTPS (5986): the same POST inside TLS -------------------- */
+
+struct winrm_tls {
+	struct tls_client *tls;
+	bool handshake_done;
+	size_t head_len;              /* decrypted answer bytes so far */
+	uint8_t head[HTTP_HEAD_MAX];
+};
+
+/* The TLS records one by one; an answer that does not start like a TLS
+ * record is handed over whole, so the probe can say what answered (a
+ * plain-HTTP listener's "HTTP/1.1 400") rather than "malformed". */
+static int tls_frame_len(const uint8_t *p, size_t n, size_t *len)
+{
+	int rc = tls_record_len(p, n, len);
+	if (rc == WIRE_UNSUPPORTED) {
+		*len = n;
+		return WIRE_OK;
+	}
+	return rc;
+}
+
+/* What TLS wants sent, into out: PROBE_SEND, or PROBE_WAIT when nothing. */
+static int tls_flush(struct winrm_tls *st, struct wr *out)
+{
+	size_t n;
+	const uint8_t *p = tls_client_pending(st->tls, &n);
+	if (!p)
+		return PROBE_WAIT;
+	if (!wr_bytes(out, p, n))
+		return out->err;
+	tls_client_consume(st->tls, n);
+	return PROBE_SEND;
+}
+
+/* The handshake failed: a check failure with the reason, never a guess. */
+static int tls_failed(struct probe_ctx *ctx, const char *why)
+{
+	record_add_error(ctx->rec, "mgmt", "TLS handshake: %s", why);
+	record_check_set(ctx->rec, RCHK_MGMT, RCHK_FAILED, "TLS handshake failed");
+	return WIRE_UNSUPPORTED;
+}
+
+static int winrm_tls_start(void *vst, struct probe_ctx *ctx, struct wr *out)
+{
+	struct winrm_tls *st = vst;
+	(void)ctx;
+	st->tls = tls_client_new(NULL); /* an address: no SNI */
+	if (!st->tls || tls_client_handshake(st->tls) == TLS_STEP_FAILED)
+		return WIRE_NOSPACE; /* GnuTLS could not start: a local error */
+	return tls_flush(st, out) == PROBE_SEND ? PROBE_SEND : WIRE_NOSPACE;
+}
+
+/* Handshake over: the session and certificate into the record, then the
+ * POST inside TLS. */
+static int winrm_tls_post(struct winrm_tls *st, struct probe_ctx *ctx, struct wr *out)
+{
+	struct rec_mgmt *m = &ctx->rec->mgmt;
+	/* a TLS listener on WinRM's HTTPS port: kept with its certificate even
+	 * if the HTTP answer then fails to come */
+	m->service = MGMT_WINRM;
+	record_set_str(m->tls_version, sizeof m->tls_version, tls_client_version(st->tls));
+	record_set_str(m->tls_cipher, sizeof m->tls_cipher, tls_client_cipher(st->tls));
+	size_t len;
+	const uint8_t *der = tls_client_peer_cert(st->tls, &len);
+	if (der && cert_summary(der, len, &m->cert) != 0)
+		record_add_error(ctx->rec, "mgmt", "TLS certificate: not an X.509 certificate");
+	uint8_t req[512];
+	struct wr w;
+	wr_init(&w, req, sizeof req);
+	int rc = http_wsman_request_encode(&w, ctx->ip, ctx->port);
+	if (rc != WIRE_OK)
+		return rc;
+	if (tls_client_write(st->tls, req, w.len) != 0) {
+		record_add_error(ctx->rec, "mgmt", "TLS: %s", tls_client_error(st->tls));
+		return WIRE_UNSUPPORTED;
+	}
+	return tls_flush(st, out);
+}
+
+/* Decrypted bytes until the head of the answer is whole. */
+static int winrm_tls_answer(struct winrm_tls *st, struct probe_ctx *ctx)
+{
+	for (;;) {
+		if (st->head_len == sizeof st->head) {
+			record_add_error(ctx->rec, "mgmt", "WinRM answer: %s",
+					 wire_strerror(WIRE_TOO_LARGE));
+			return WIRE_TOO_LARGE;
+		}
+		long n = tls_client_read(st->tls, st->head + st->head_len,
+					 sizeof st->head - st->head_len);
+		if (n < 0) {
+			record_add_error(ctx->rec, "mgmt", "WinRM answer over TLS: %s",
+					 tls_client_error(st->tls));
+			return WIRE_TRUNCATED;
+		}
+		if (n == 0)
+			return PROBE_WAIT; /* a ticket, or half a record: more to come */
+		st->head_len += (size_t)n;
+		size_t len;
+		int rc = http_head_len(st->head, st->head_len, &len);
+		if (rc == WIRE_OK) {
+			struct rd head;
+			rd_init(&head, st->head, len);
+			return winrm_head(ctx, &head);
+		}
+		if (rc != WIRE_TRUNCATED) {
+			record_add_error(ctx->rec, "mgmt", "WinRM answer: %s", wire_strerror(rc));
+			return rc;
+		}
+	}
+}
+
+static int winrm_tls_frame(void *vst, struct probe_ctx *ctx, struct rd *msg, struct wr *out)
+{
+	struct winrm_tls *st = vst;
+	size_t n = rd_left(msg), len;
+	const uint8_t *p;
+	if (!rd_view(msg, n, &p))
+		return WIRE_TRUNCATED;
+	if (tls_record_len(p, n, &len) == WIRE_UNSUPPORTED && st->handshake_done) {
+		record_add_error(ctx->rec, "mgmt", "WinRM answer over TLS: not a TLS record");
+		return WIRE_MALFORMED;
+	}
+	if (tls_record_len(p, n, &len) == WIRE_UNSUPPORTED) {
+		char text[48], why[96];
+		struct rd r;
+		rd_init(&r, p, n);
+		tls_not_tls_text(&r, text, sizeof text);
+		snprintf(why, sizeof why, "the answer is not TLS (it begins \"%s\")", text);
+		return tls_failed(ctx, why);
+	}
+	if (!tls_client_input(st->tls, p, n))
+		return WIRE_TOO_LARGE;
+	if (st->handshake_done)
+		return winrm_tls_answer(st, ctx);
+	switch (tls_client_handshake(st->tls)) {
+	case TLS_STEP_FAILED:
+		return tls_failed(ctx, tls_client_error(st->tls));
+	case TLS_STEP_AGAIN:
+		return tls_flush(st, out);
+	case TLS_STEP_DONE:
+		break;
+	}
+	st->handshake_done = true;
+	return winrm_tls_post(st, ctx, out);
+}
+
+static void winrm_tls_finish(void *vst, struct probe_ctx *ctx, enum probe_end why)
+{
+	struct winrm_tls *st = vst;
+	/* no answer to the ClientHello, or the handshake cut: say it was TLS's */
+	if (ctx->rec && !st->handshake_done && why != PROBE_END_DONE && why != PROBE_END_PROTOCOL)
+		tls_failed(ctx, probe_end_name(why));
+	else
+		mgmt_finish(st, ctx, why);
+	tls_client_free(st->tls);
+	st->tls = NULL;
+}
+
+static const struct probe_ops probe_winrm_tls = {
+	.name = "winrm-tls",
+	.help = "WinRM over HTTPS: TLS handshake (certificate kept, never verified), then POST "
+		"/wsman without credentials",
+	.state_size = sizeof(struct winrm_tls),
+	.start = winrm_tls_start,
+	.on_frame = winrm_tls_frame,
+	.finish = winrm_tls_finish,
 };
 
 /* --- SSH: the server's identification line ------------------------------ */
@@ -242,7 +427,7 @@ static void report(struct mgmt_service *s, const struct conv_result *res)
 		rec->cost.connections = s->conns;
 		if (rec->mgmt.service != MGMT_NONE)
 			record_check_set(rec, RCHK_MGMT, RCHK_OK, NULL);
-		else
+		else if (rec->checks[RCHK_MGMT].status != RCHK_FAILED) /* unless the probe said why */
 			record_check_set(rec, RCHK_MGMT, RCHK_FAILED, probe_end_name(res->end));
 	}
 	s->done(o, rec, o == SVC_ERROR ? why : NULL, s->ud);
@@ -307,7 +492,10 @@ void mgmt_service_start(struct engine *e, const struct scan_opts *opts, const st
 		start_conv(s, &probe_rdp_offer, rdp_tpkt_frame_len, first_done);
 		break;
 	case MGMT_WINRM:
-		start_conv(s, &probe_winrm, http_head_len, first_done);
+		if (mgmt_port_is_tls(s->ctx.port))
+			start_conv(s, &probe_winrm_tls, tls_frame_len, first_done);
+		else
+			start_conv(s, &probe_winrm, http_head_len, first_done);
 		break;
 	case MGMT_SSH:
 	case MGMT_NONE:

@@ -9,7 +9,7 @@
 #include <time.h>
 
 #include "net/quic.h"
-#include "net/quic_cert.h"
+#include "net/cert_summary.h"
 #include "probe/nbns_probe.h"
 #include "probe/probe.h"
 #include "probe/stream_frames.h"
@@ -125,7 +125,7 @@ static void on_handshake(struct quic_conn *q, const struct quic_peer *peer, void
 	rec->quic.present = true;
 	rec->quic.client_cert = peer->cert_requested;
 	if (peer->cert)
-		quic_cert_summary(peer->cert, peer->cert_len, &rec->quic.cert);
+		cert_summary(peer->cert, peer->cert_len, &rec->quic.cert);
 	record_check_set(rec, RCHK_QUIC, RCHK_OK, NULL);
 	if (strcmp(peer->alpn, "smb") != 0) {
 		/* it finished the handshake without agreeing to "smb": QUIC, not SMB */

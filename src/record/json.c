@@ -276,3 +276,25 @@ void record_json_sort(json_t *arr, int (*cmp)(const void *, const void *))
 		json_array_append_new(arr, v[i]);
 	free(v);
 }
+
+json_t *record_json_cert(const struct rec_cert *c)
+{
+	char t[32];
+	json_t *co = json_object();
+	record_json_set_str(co, "subject", c->subject);
+	record_json_set_str(co, "issuer", c->issuer);
+	record_json_set_str(co, "sans", c->sans);
+	if (c->not_before) {
+		unix_to_rfc3339(c->not_before, t, sizeof t);
+		json_object_set_new(co, "not_before", json_string(t));
+	}
+	if (c->not_after) {
+		unix_to_rfc3339(c->not_after, t, sizeof t);
+		json_object_set_new(co, "not_after", json_string(t));
+	}
+	json_object_set_new(co, "key_type", json_string(c->key_type));
+	json_object_set_new(co, "key_bits", json_integer(c->key_bits));
+	json_object_set_new(co, "self_signed", json_boolean(c->self_signed));
+	record_json_set_str(co, "sha256", c->sha256);
+	return co;
+}

@@ -23,6 +23,9 @@ json_t *record_json_vuln(enum vuln v);
 json_t *record_json_str(const char *s);
 /* Set key to s unless s is NULL or empty. */
 void record_json_set_str(json_t *o, const char *key, const char *s);
+/* A certificate summary as its JSON object (new reference): the same shape
+ * under quic.certificate and mgmt.certificate (docs/record.md). */
+json_t *record_json_cert(const struct rec_cert *c);
 /* Sort a JSON array in place; cmp gets two json_t ** (qsort's way). Left
  * as it was when memory runs out. */
 void record_json_sort(json_t *arr, int (*cmp)(const void *, const void *));

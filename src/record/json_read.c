@@ -338,19 +338,11 @@ static int64_t rfc3339_to_unix(const char *s)
 	return (int64_t)timegm(&tm);
 }
 
-/* "quic": the handshake and the certificate (check/quic.c writes it) */
-static void quic_read(json_t *o, struct rec_quic *q)
+/* "certificate" (record_json_cert writes it), under quic and mgmt */
+static void cert_read(json_t *c, struct rec_cert *rc)
 {
-	if (!json_is_object(o))
-		return;
-	q->present = true;
-	q->handshake = json_is_true(json_object_get(o, "handshake"));
-	q->alpn_refused = json_is_true(json_object_get(o, "alpn_refused"));
-	q->client_cert = json_is_true(json_object_get(o, "client_cert_requested"));
-	json_t *c = json_object_get(o, "certificate");
 	if (!json_is_object(c))
 		return;
-	struct rec_quic_cert *rc = &q->cert;
 	rc->present = true;
 	copy(rc->subject, sizeof rc->subject, c, "subject");
 	copy(rc->issuer, sizeof rc->issuer, c, "issuer");
@@ -362,6 +354,18 @@ static void quic_read(json_t *o, struct rec_quic *q)
 	rc->not_before = rfc3339_to_unix(str(c, "not_before"));
 	rc->not_after = rfc3339_to_unix(str(c, "not_after"));
 	rc->self_signed = json_is_true(json_object_get(c, "self_signed"));
+}
+
+/* "quic": the handshake and the certificate (check/quic.c writes it) */
+static void quic_read(json_t *o, struct rec_quic *q)
+{
+	if (!json_is_object(o))
+		return;
+	q->present = true;
+	q->handshake = json_is_true(json_object_get(o, "handshake"));
+	q->alpn_refused = json_is_true(json_object_get(o, "alpn_refused"));
+	q->client_cert = json_is_true(json_object_get(o, "client_cert_requested"));
+	cert_read(json_object_get(o, "certificate"), &q->cert);
 }
 
 /* "mgmt": a management service beside SMB (check/mgmt.c writes it) */
@@ -389,6 +393,10 @@ static void mgmt_read(json_t *o, struct rec_mgmt *m)
 		record_set_str(m->schemes[m->n_schemes++], sizeof m->schemes[0], json_string_value(e));
 	}
 	copy(m->http_server, sizeof m->http_server, o, "server");
+	json_t *tls = json_object_get(o, "tls");
+	copy(m->tls_version, sizeof m->tls_version, tls, "version");
+	copy(m->tls_cipher, sizeof m->tls_cipher, tls, "cipher");
+	cert_read(json_object_get(o, "certificate"), &m->cert);
 	copy(m->ssh_proto, sizeof m->ssh_proto, o, "protocol_version");
 	copy(m->ssh_software, sizeof m->ssh_software, o, "software");
 	copy(m->ssh_comments, sizeof m->ssh_comments, o, "comments");

@@ -184,6 +184,11 @@ const char *severity_name(enum severity s)
 	return "info";
 }
 
+bool record_cert_expired(const struct rec_cert *c, int64_t now)
+{
+	return c->present && c->not_after && (now > c->not_after || now < c->not_before);
+}
+
 void unix_to_rfc3339(int64_t t, char *out, size_t outsz)
 {
 	struct tm tm;

@@ -167,9 +167,9 @@ struct rec_nbns {
 	uint8_t mac[6];
 };
 
-/* SMB over QUIC on UDP 443 (net/quic.c, probe/quic_probe.c): what the
- * handshake showed and the server's certificate, kept as evidence. */
-struct rec_quic_cert {
+/* A server's TLS certificate, kept as evidence (net/cert_summary.c): SMB
+ * over QUIC's and WinRM over HTTPS's; never trusted nor verified. */
+struct rec_cert {
 	bool present;          /* the server sent a certificate that decoded */
 	char subject[192];     /* RFC 4514 DN */
 	char issuer[192];
@@ -181,16 +181,19 @@ struct rec_quic_cert {
 	bool self_signed;      /* issuer == subject and its own key verifies it */
 	char sha256[65];       /* of the DER, hex: what a change of certificate shows */
 };
+/* SMB over QUIC on UDP 443 (net/quic.c, probe/quic_probe.c): what the
+ * handshake showed and the server's certificate. */
 struct rec_quic {
 	bool present;          /* a QUIC server answered (handshake or close) */
 	bool handshake;        /* the TLS handshake completed with ALPN smb */
 	bool alpn_refused;     /* CONNECTION_CLOSE 0x0178: QUIC, but not SMB */
 	bool client_cert;      /* a CertificateRequest came: client access control */
-	struct rec_quic_cert cert;
+	struct rec_cert cert;
 };
 
 /* A management service beside SMB (issue 18 part 3): RDP on 3389, WinRM
- * on 5985, SSH on 22; what its first exchange said (probe/mgmt.c). */
+ * on 5985 and over HTTPS on 5986, SSH on 22; what its first exchange said
+ * (probe/mgmt.c). */
 enum rec_mgmt_service { MGMT_NONE = 0, MGMT_RDP, MGMT_WINRM, MGMT_SSH };
 #define REC_MAX_MGMT_SCHEMES 6
 struct rec_mgmt {
@@ -207,6 +210,11 @@ struct rec_mgmt {
 	unsigned n_schemes;
 	char schemes[REC_MAX_MGMT_SCHEMES][24];
 	char http_server[64];
+	/* over TLS (WinRM on 5986): the session's version and cipher suite
+	 * ("" not over TLS) and the server's certificate */
+	char tls_version[16];
+	char tls_cipher[64];
+	struct rec_cert cert;
 	/* SSH: the identification line's parts */
 	char ssh_proto[16];
 	char ssh_software[96];
@@ -316,6 +324,10 @@ bool record_is_smb(const struct svc_record *r);
  * new; NULL when the record has no room left. */
 struct rec_epm_iface *record_epm_iface(struct svc_record *r, const char *uuid, uint16_t ver_major,
 				       uint16_t ver_minor);
+
+/* The certificate is outside its validity at now (unix seconds): expired,
+ * or not yet valid. false when its dates are unknown. */
+bool record_cert_expired(const struct rec_cert *c, int64_t now);
 
 /* "ok", "failed", "not_run" */
 const char *rec_check_status_name(enum rec_check_status st);

@@ -777,7 +777,7 @@ int scan_execute(const struct scan_config *cfg, const struct scan_hooks *hooks, 
 	coercion_hold_flush(run.coercion, hooks->service, hooks->ud);
 	/* management services on hosts without SMB were not asked for: not
 	 * counted as services either */
-	run.sum.services -= mgmt_hold_flush(run.mgmt, hooks->service, hooks->ud);
+	run.sum.other_services -= mgmt_hold_flush(run.mgmt, hooks->service, hooks->ud);
 	/* this run's tries only: with a resumed scan's parts these add up */
 	run.sum.targets = run.sum.open + run.sum.closed + run.sum.filtered + run.sum.errors;
 	run.sum.seconds = (double)(uv_hrtime() - t0) / 1e9;

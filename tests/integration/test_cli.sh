@@ -258,10 +258,10 @@ fi
 # --checks name is refused (exit 2) with the valid names
 out=$(timeout 30 "$LAB" exec "$SMBWATCH" scan --list-checks 2>&1)
 eq "--list-checks exits 0 with one line per check" "$? $(wc -l <<<"$out")" "0 11"
-has "--list-checks shows SMBGhost's other name" "$out" "cve_2020_0796   SMB          SMBGhost"
+has "--list-checks shows SMBGhost's other name" "$out" "cve_2020_0796   SMB               SMBGhost"
 has "--list-checks: smbghost selects it" "$out" "(also selected by: smbghost)"
-has "--list-checks shows the relay check" "$out" "relay           SMB          NTLM relay target"
-has "--list-checks shows the mgmt check's ports" "$out" "mgmt            22,3389,5985 beside SMB"
+has "--list-checks shows the relay check" "$out" "relay           SMB               NTLM relay target"
+has "--list-checks shows the mgmt check's ports" "$out" "mgmt            22,3389,5985,5986 beside SMB"
 err=$(timeout 30 "$LAB" exec "$SMBWATCH" scan --checks smbghots 198.18.1.10 2>&1 >/dev/null)
 eq "--checks with a typo exits 2" "$?" "2"
 has "--checks typo: the valid names are listed" "$err" "use auth, guest, shares, ms17_010, cve_2020_0796, smbghost, doublepulsar, relay, epm, nbns, quic, mgmt, all or none"

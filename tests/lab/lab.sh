@@ -47,8 +47,10 @@
 #                    CPU, 131 MB peak RSS; the rest is waiting for a loaded
 #                    machine's disk and CPU), 8-22 s to start, ~140 MB PSS.
 #   SMBW_LAB_MGMT=1  also the management personas (.70-.71, below): xrdp on
-#                    3389, OpenSSH on 22, a WinRM-like listener on 5985;
-#                    every call too
+#                    3389, OpenSSH on 22, a WinRM-like listener on 5985 and
+#                    on 5986 (TLS on .70, certificate made at lab start:
+#                    mgmt-mgmt/winrm-cert.pem; plain HTTP on .71); every
+#                    call too
 #   SMBW_LAB_ROUTER=1  also the lab LAN (issue 22's exposure test): a bridge
 #                    PREFIX-br in the hosts namespace (198.18.2.1/24) where a
 #                    client namespace (PREFIX-cli, 198.18.2.10) and a router
@@ -114,14 +116,16 @@ ADDC_REALM=LABAD.SMBWATCH.TEST
 ADDC_DOMAIN=LABAD
 ADDC_NAME=LABDC
 # The management personas (issue 18 part 3, tests/integration/
-# test_mgmt.sh): name|ipv4|xrdp security_layer|WinRM schemes. "mgmt" is
-# also an smbd persona (445); "mgmt-nosmb" has no smbd: management alone.
+# test_mgmt.sh): name|ipv4|xrdp security_layer|WinRM 5986|WinRM schemes.
+# "mgmt" is also an smbd persona (445); "mgmt-nosmb" has no smbd:
+# management alone. WinRM 5986: tls (HTTPS, its certificate made at lab
+# start) or plain (HTTP on the HTTPS port: the not-TLS control).
 MGMT_PERSONAS=()
 if [ "${SMBW_LAB_MGMT:-0}" = 1 ]; then
 	PERSONAS+=("mgmt|$NET.70|-|445|LAB-MGMT|")
 	MGMT_PERSONAS=(
-		"mgmt|$NET.70|negotiate|Negotiate,Kerberos"
-		"mgmt-nosmb|$NET.71|tls|Negotiate,Basic realm=WSMAN"
+		"mgmt|$NET.70|negotiate|tls|Negotiate,Kerberos"
+		"mgmt-nosmb|$NET.71|tls|plain|Negotiate,Basic realm=WSMAN"
 	)
 fi
 ECHO_IP=$NET.20   # socat echo on 445: answers with whatever it receives
@@ -333,6 +337,11 @@ write_mgmt_conf() {
 		EnableSyslog=false
 		[Channels]
 	EOF
+	# WinRM's HTTPS listener: self-signed like New-SelfSignedCertificate's,
+	# made here (no private key in git)
+	openssl req -x509 -newkey rsa:2048 -nodes -subj "/CN=lab-winrm" -days 7 \
+		-addext "subjectAltName=DNS:lab-winrm.smbwatch.test,IP:$ip" \
+		-keyout "$dir/winrm-key.pem" -out "$dir/winrm-cert.pem" >/dev/null 2>&1
 	ssh-keygen -q -t ed25519 -N '' -f "$dir/ssh_host_ed25519_key" </dev/null >/dev/null
 	mkdir -p /run/sshd
 	cat >"$dir/sshd_config" <<-EOF
@@ -389,12 +398,12 @@ cmd_up() {
 		ip -n "$NS_HOSTS" addr add "$ADDC_IP/32" dev lo
 		provision_addc "$dir/addc"
 	fi
-	local layer schemes
+	local layer https schemes
 	for p in "${MGMT_PERSONAS[@]}"; do
-		IFS='|' read -r name ip4 layer schemes <<<"$p"
+		IFS='|' read -r name ip4 layer https schemes <<<"$p"
 		[ -f "$dir/$name/smb.conf" ] || ip -n "$NS_HOSTS" addr add "$ip4/32" dev lo
 		write_mgmt_conf "$dir/mgmt-$name" "$ip4" "$layer"
-		listen+=("$ip4:3389" "$ip4:22" "$ip4:5985")
+		listen+=("$ip4:3389" "$ip4:22" "$ip4:5985" "$ip4:5986")
 	done
 
 	# every daemon is started by one script run under reaper.py
@@ -414,11 +423,13 @@ cmd_up() {
 		# date +%s.%N first: wait_addc's end minus it is the start time
 		[ "${SMBW_LAB_ADDC:-0}" = 1 ] && echo "date +%s.%N >'$dir/addc/start.t0'; samba -D -s '$dir/addc/etc/smb.conf'"
 		for p in "${MGMT_PERSONAS[@]}"; do
-			IFS='|' read -r name ip4 layer schemes <<<"$p"
-			local m=$dir/mgmt-$name
+			IFS='|' read -r name ip4 layer https schemes <<<"$p"
+			local m=$dir/mgmt-$name tls=""
+			[ "$https" = tls ] && tls=" --tls '$m/winrm-cert.pem' '$m/winrm-key.pem'"
 			echo "xrdp -n -c '$m/xrdp.ini' </dev/null >'$m/xrdp.out' 2>&1 &"
 			echo "/usr/sbin/sshd -D -e -f '$m/sshd_config' </dev/null >'$m/sshd.log' 2>&1 &"
 			echo "/usr/bin/python3 '$LAB_HOME/../responders/winrm_responder.py' $ip4 5985 '$schemes' </dev/null >'$m/winrm.log' 2>&1 &"
+			echo "/usr/bin/python3 '$LAB_HOME/../responders/winrm_responder.py' $ip4 5986 '$schemes'$tls </dev/null >'$m/winrm-5986.log' 2>&1 &"
 		done
 		true
 	} >"$dir/daemons.sh"

@@ -305,6 +305,92 @@ static void test_mgmt_record(void **state)
 	json_decref(o);
 }
 
+/* WinRM over HTTPS (5986): the TLS session and the certificate in the
+ * record's mgmt, in the same shape as quic.certificate, read back the
+ * same; the words and the evidence say self-signed and expired; a TLS
+ * listener that said nothing over HTTP has no http_status. */
+static void test_mgmt_tls_record(void **state)
+{
+	(void)state;
+	static struct svc_record r, back;
+	record_init(&r);
+	memcpy(r.ip, "198.18.0.9", 11);
+	r.port = 5986;
+	memcpy(r.view, "internal", 9);
+	r.scanned_at = 1700000000; /* after not_after below: expired */
+	struct rec_mgmt *m = &r.mgmt;
+	m->service = MGMT_WINRM;
+	m->http_status = 401;
+	m->n_schemes = 1;
+	record_set_str(m->schemes[0], sizeof m->schemes[0], "Negotiate");
+	record_set_str(m->tls_version, sizeof m->tls_version, "TLS1.2");
+	record_set_str(m->tls_cipher, sizeof m->tls_cipher, "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384");
+	m->cert.present = m->cert.self_signed = true;
+	record_set_str(m->cert.subject, sizeof m->cert.subject, "CN=WIN-LAB");
+	record_set_str(m->cert.issuer, sizeof m->cert.issuer, "CN=WIN-LAB");
+	record_set_str(m->cert.sans, sizeof m->cert.sans, "DNS:WIN-LAB");
+	record_set_str(m->cert.key_type, sizeof m->cert.key_type, "RSA");
+	m->cert.key_bits = 2048;
+	m->cert.not_before = 1600000000;
+	m->cert.not_after = 1650000000;
+	memset(m->cert.sha256, 'a', 64);
+	json_t *o = record_to_json(&r);
+	char *txt = json_dumps(json_object_get(o, "mgmt"), JSON_COMPACT);
+	assert_string_equal(
+		txt, "{\"service\":\"winrm\",\"smb_on_host\":false,\"http_status\":401,"
+		     "\"auth_schemes\":[\"Negotiate\"],\"tls\":{\"version\":\"TLS1.2\","
+		     "\"cipher\":\"TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384\"},\"certificate\":{"
+		     "\"subject\":\"CN=WIN-LAB\",\"issuer\":\"CN=WIN-LAB\",\"sans\":\"DNS:WIN-LAB\","
+		     "\"not_before\":\"2020-09-13T12:26:40Z\",\"not_after\":\"2022-04-15T05:20:00Z\","
+		     "\"key_type\":\"RSA\",\"key_bits\":2048,\"self_signed\":true,\"sha256\":"
+		     "\"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\"}}");
+	free(txt);
+	/* the same shape as the QUIC record's certificate */
+	static struct svc_record q;
+	record_init(&q);
+	q.quic.present = true;
+	q.quic.cert = m->cert;
+	json_t *qo = record_to_json(&q);
+	assert_true(json_equal(json_object_get(json_object_get(qo, "quic"), "certificate"),
+			       json_object_get(json_object_get(o, "mgmt"), "certificate")));
+	json_decref(qo);
+	assert_int_equal(record_from_json(o, 0, &back), 0);
+	json_t *again = record_to_json(&back);
+	assert_true(json_equal(json_object_get(o, "mgmt"), json_object_get(again, "mgmt")));
+	json_decref(again);
+	json_decref(o);
+	char line[256] = "";
+	all_checks[RCHK_MGMT]->to_text(&r, line, sizeof line);
+	assert_string_equal(line, "WinRM" CHECK_NBSP "401" CHECK_NBSP "Negotiate," CHECK_NBSP
+				  "TLS1.2, self-signed certificate, certificate expired");
+	assess_mgmt_smb_on_host(&r);
+	assert_int_equal(r.n_findings, 1);
+	assert_string_equal(r.findings[0].evidence,
+			    "WinRM over HTTPS answered on 198.18.0.9 TCP 5986 (TLS1.2, certificate "
+			    "CN=WIN-LAB self-signed, expired); SMB answered on the same host (view "
+			    "internal)");
+	/* a valid CA-issued certificate: neither word */
+	m->cert.self_signed = false;
+	m->cert.not_after = 1800000000;
+	assess_record(&r);
+	assert_string_equal(r.findings[0].evidence,
+			    "WinRM over HTTPS answered on 198.18.0.9 TCP 5986 (TLS1.2, certificate "
+			    "CN=WIN-LAB); SMB answered on the same host (view internal)");
+	/* TLS, then nothing over HTTP: kept, without http_status */
+	m->http_status = 0;
+	m->n_schemes = 0;
+	o = record_to_json(&r);
+	json_t *mo = json_object_get(o, "mgmt");
+	assert_null(json_object_get(mo, "http_status"));
+	assert_null(json_object_get(mo, "auth_schemes"));
+	assert_non_null(json_object_get(mo, "certificate"));
+	json_decref(o);
+	line[0] = '\0';
+	all_checks[RCHK_MGMT]->to_text(&r, line, sizeof line);
+	assert_string_equal(line, "WinRM" CHECK_NBSP "no" CHECK_NBSP "HTTP" CHECK_NBSP "answer," CHECK_NBSP
+				  "TLS1.2");
+}
+
 /* The nbns record: names with their roles, the MAC; NBNS_EXPOSED medium
  * inside, high from the external view, none without an answer. */
 static void test_nbns_record(void **state)
@@ -481,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_check_findings_exist),
 		cmocka_unit_test(test_nbns_record),
 		cmocka_unit_test(test_mgmt_record),
+		cmocka_unit_test(test_mgmt_tls_record),
 		cmocka_unit_test(test_mgmt_diff),
 		cmocka_unit_test(test_parse_every_name),
 		cmocka_unit_test(test_parse_unknown),

@@ -121,10 +121,12 @@ static void test_surface(void **state)
 	assert_string_equal(cli.ports_text, "445,139");
 	options_scan_free(&cli);
 	assert_int_equal(parse("scan --surface full 198.18.1.1", &cli, err, sizeof err), 0);
-	assert_string_equal(cli.ports_text, "445,139,T:135,U:137,T:3389,T:5985,T:22");
-	assert_int_equal(cli.ports.n, 7);
+	assert_string_equal(cli.ports_text, "445,139,T:135,U:137,T:3389,T:5985,T:5986,T:22");
+	assert_int_equal(cli.ports.n, 8);
 	assert_int_equal(cli.ports.ports[4], 3389);
 	assert_false(ports_is_udp(&cli.ports, 4));
+	assert_int_equal(cli.ports.ports[6], 5986); /* WinRM over HTTPS */
+	assert_false(ports_is_udp(&cli.ports, 6));
 	assert_false(cli.mgmt_named); /* --surface adds them: only beside SMB */
 	assert_int_equal(cli.ports.ports[2], 135);
 	assert_false(ports_is_udp(&cli.ports, 2));
@@ -133,10 +135,13 @@ static void test_surface(void **state)
 	assert_false(ports_is_udp(&cli.ports, 0));
 	options_scan_free(&cli);
 	assert_int_equal(parse("scan -p 8445 --surface full 198.18.1.1", &cli, err, sizeof err), 0);
-	assert_string_equal(cli.ports_text, "8445,T:135,U:137,T:3389,T:5985,T:22");
+	assert_string_equal(cli.ports_text, "8445,T:135,U:137,T:3389,T:5985,T:5986,T:22");
 	options_scan_free(&cli);
 	/* -p naming a management port asks for it on every host */
 	assert_int_equal(parse("scan -p 445,3389 198.18.1.1", &cli, err, sizeof err), 0);
+	assert_true(cli.mgmt_named);
+	options_scan_free(&cli);
+	assert_int_equal(parse("scan -p 445,5986 198.18.1.1", &cli, err, sizeof err), 0);
 	assert_true(cli.mgmt_named);
 	options_scan_free(&cli);
 	assert_int_equal(parse("scan -p 445,U:22 198.18.1.1", &cli, err, sizeof err), 0);
@@ -144,7 +149,7 @@ static void test_surface(void **state)
 	options_scan_free(&cli);
 	/* a U: in -p does not turn 135 into UDP: full names its protocols */
 	assert_int_equal(parse("scan -p U:138 --surface full 198.18.1.1", &cli, err, sizeof err), 0);
-	assert_string_equal(cli.ports_text, "U:138,T:135,U:137,T:3389,T:5985,T:22");
+	assert_string_equal(cli.ports_text, "U:138,T:135,U:137,T:3389,T:5985,T:5986,T:22");
 	assert_false(ports_is_udp(&cli.ports, 1));
 	options_scan_free(&cli);
 }

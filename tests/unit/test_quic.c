@@ -1,6 +1,6 @@
 /* test_quic.c - SMB over QUIC (issue 19) without a network: the
  * certificate summary on the test server's certificates (tests/fuzz/corpus/
- * quic_cert, made by certtool), stream 0's framing, the quic findings and
+ * cert_summary, made by certtool), stream 0's framing, the quic findings and
  * their severities, the record's JSON both ways. The handshake itself is
  * tests/integration/test_quic.sh's. */
 #include <setjmp.h>
@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "assess/assess.h"
-#include "net/quic_cert.h"
+#include "net/cert_summary.h"
 #include "probe/stream_frames.h"
 #include "record/json.h"
 #include "record/json_read.h"
@@ -23,7 +23,7 @@
 #include "wire/limits.h"
 #include "wire/wire.h"
 
-#define CERT_DIR SMBW_PCAP_DIR "/../../fuzz/corpus/quic_cert/"
+#define CERT_DIR SMBW_PCAP_DIR "/../../fuzz/corpus/cert_summary/"
 
 static size_t load(const char *name, uint8_t *buf, size_t bufsz)
 {
@@ -42,8 +42,8 @@ static void test_cert_ca_issued(void **state)
 	(void)state;
 	uint8_t der[4096];
 	size_t n = load("ca-issued-rsa2048", der, sizeof der);
-	struct rec_quic_cert c;
-	assert_int_equal(quic_cert_summary(der, n, &c), 0);
+	struct rec_cert c;
+	assert_int_equal(cert_summary(der, n, &c), 0);
 	assert_true(c.present);
 	assert_string_equal(c.subject, "CN=fs.lab.test");
 	assert_string_equal(c.issuer, "CN=smbwatch test CA");
@@ -61,8 +61,8 @@ static void test_cert_expired_self_signed(void **state)
 	(void)state;
 	uint8_t der[4096];
 	size_t n = load("expired-self-signed-ec256", der, sizeof der);
-	struct rec_quic_cert c;
-	assert_int_equal(quic_cert_summary(der, n, &c), 0);
+	struct rec_cert c;
+	assert_int_equal(cert_summary(der, n, &c), 0);
 	assert_string_equal(c.subject, "CN=old.lab.test");
 	assert_string_equal(c.issuer, "CN=old.lab.test");
 	assert_string_equal(c.sans, "DNS:old.lab.test");
@@ -79,11 +79,11 @@ static void test_cert_forged_signature_not_self_signed(void **state)
 	(void)state;
 	uint8_t der[4096];
 	size_t n = load("self-signed-rsa2048", der, sizeof der);
-	struct rec_quic_cert c;
-	assert_int_equal(quic_cert_summary(der, n, &c), 0);
+	struct rec_cert c;
+	assert_int_equal(cert_summary(der, n, &c), 0);
 	assert_true(c.self_signed); /* positive control */
 	der[n - 1] ^= 0x01;         /* the signature's last byte */
-	assert_int_equal(quic_cert_summary(der, n, &c), 0);
+	assert_int_equal(cert_summary(der, n, &c), 0);
 	assert_string_equal(c.subject, c.issuer);
 	assert_false(c.self_signed);
 }
@@ -92,11 +92,11 @@ static void test_cert_garbage(void **state)
 {
 	(void)state;
 	static const uint8_t junk[] = {0x30, 0x82, 0x01, 0x00, 0x02, 0x01};
-	struct rec_quic_cert c;
+	struct rec_cert c;
 	memset(&c, 0xAA, sizeof c);
-	assert_int_equal(quic_cert_summary(junk, sizeof junk, &c), -1);
+	assert_int_equal(cert_summary(junk, sizeof junk, &c), -1);
 	assert_false(c.present);
-	assert_int_equal(quic_cert_summary(junk, 0, &c), -1);
+	assert_int_equal(cert_summary(junk, 0, &c), -1);
 }
 
 /* An SMB2 message of len body bytes with the Direct TCP header. */

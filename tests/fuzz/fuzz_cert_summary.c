@@ -1,18 +1,18 @@
-/* fuzz_quic_cert.c - the certificate summary of SMB over QUIC
- * (net/quic_cert.c): DER from the server's handshake, decoded by GnuTLS,
+/* fuzz_cert_summary.c - the certificate summary (SMB over QUIC, WinRM over HTTPS)
+ * (net/cert_summary.c): DER from the server's handshake, decoded by GnuTLS,
  * summarised into the record's fixed fields. */
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
-#include "net/quic_cert.h"
+#include "net/cert_summary.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct rec_quic_cert c;
-	int rc = quic_cert_summary(data, size, &c);
+	struct rec_cert c;
+	int rc = cert_summary(data, size, &c);
 	if (rc != 0 && c.present)
 		__builtin_trap(); /* a failure leaves nothing half-filled */
 	if (rc == 0) {

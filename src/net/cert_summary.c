@@ -1,5 +1,5 @@
-/* quic_cert.c - certificate summary through GnuTLS; see quic_cert.h. */
-#include "net/quic_cert.h"
+/* cert_summary.c - certificate summary through GnuTLS; see cert_summary.h. */
+#include "net/cert_summary.h"
 
 #include <arpa/inet.h>
 #include <gnutls/gnutls.h>
@@ -100,7 +100,7 @@ static bool self_signed(gnutls_x509_crt_t crt)
 	       status == 0;
 }
 
-int quic_cert_summary(const uint8_t *der, size_t len, struct rec_quic_cert *out)
+int cert_summary(const uint8_t *der, size_t len, struct rec_cert *out)
 {
 	memset(out, 0, sizeof *out);
 	if (len == 0 || len > 1u << 20)

@@ -6,7 +6,7 @@
  * identification line). Its own probe
  * on its own port (probe/mgmt.c); each service is its own record, kept
  * only where SMB answered on the host unless the port was asked for
- * (cli/mgmt_hold.c). Nothing is logged in to, no credential is sent. */
+ * (scan/mgmt_hold.c). Nothing is logged in to, no credential is sent. */
 #include <stdio.h>
 #include <string.h>
 #include <time.h>

@@ -5,7 +5,7 @@
 #include <time.h>
 
 #include "cli/monitor.h"
-#include "cli/scan_run.h"
+#include "scan/scan_run.h"
 #include "cli/scan_store.h"
 #include "monitor/events.h"
 #include "monitor/events_ecs.h"
@@ -184,7 +184,9 @@ int monitor_cycle(struct monitor *m, bool *hit)
 	struct scan_summary sum;
 	if (m->metrics)
 		metrics_run_begin(m->metrics);
-	if (scan_execute(&m->cli, &hooks, false, &sum) != 0) {
+	struct scan_config cfg;
+	options_scan_config(&m->cli, &cfg);
+	if (scan_execute(&cfg, &hooks, false, &sum) != 0) {
 		fprintf(stderr, "smbwatch monitor: cannot start the event loop\n");
 		return cycle_failed(m);
 	}

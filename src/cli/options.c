@@ -13,7 +13,8 @@
 
 #include "assess/assess.h"
 #include "check/check.h"
-#include "cli/scan_syn.h"
+#include "scan/scan_run.h"
+#include "scan/scan_syn.h"
 #include "net/surface.h"
 #include "probe/quic_probe.h"
 #include "net/permute.h"
@@ -153,15 +154,33 @@ void options_count_text(uint64_t n, char *out, size_t outsz)
 		snprintf(out, outsz, "%llu", (unsigned long long)n);
 }
 
-void options_addr_text(const struct sockaddr_storage *ss, char *out, size_t outsz)
+void options_scan_config(const struct scan_cli *cli, struct scan_config *cfg)
 {
-	out[0] = '\0';
-	if (ss->ss_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out,
-			  (socklen_t)outsz);
-	else
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out,
-			  (socklen_t)outsz);
+	*cfg = (struct scan_config){
+		.targets = cli->targets,
+		.ports = cli->ports,
+		.sopts = cli->sopts,
+		.max_inflight = cli->max_inflight,
+		.rate = cli->rate,
+		.rate_given = cli->rate_given,
+		.connect_timeout_ms = cli->connect_timeout_ms,
+		.connect_timeout_given = cli->connect_timeout_given,
+		.verbose = cli->verbose,
+		.mgmt_named = cli->mgmt_named,
+		.seed = cli->seed,
+		.shard_k = cli->shard_k,
+		.shard_n = cli->shard_n,
+		.start_position = cli->start_position,
+		.resume_done = cli->resume_done,
+		.n_resume_done = cli->n_resume_done,
+		.resume_file = cli->resume_file,
+		.argc = cli->argc,
+		.argv = cli->argv,
+		.stats_every_s = cli->stats_every_s,
+		.syn_io = cli->syn_io,
+		.syn_queue = cli->syn_queue,
+		.policy = cli->policy,
+	};
 }
 
 unsigned options_raise_nofile(void)
@@ -427,7 +446,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 	cli->argv = argv;
 	record_set_str(cli->sopts.view, sizeof cli->sopts.view, "internal");
 	cli->format = REPORT_TEXT;
-	cli->rate = 2000;
+	cli->rate = 0; /* with rate_given false: adaptive (net/pace.h) */
 	cli->connect_timeout_ms = 1000;
 	const char *ports = "445,139";
 	const struct surface *surface = NULL;
@@ -585,6 +604,7 @@ int options_parse_scan(int argc, char **argv, struct scan_cli *cli, char *err, s
 					 optarg);
 				return -1;
 			}
+			cli->rate_given = true;
 			break;
 		case OPT_CONNECT_TIMEOUT:
 			rc = set_duration("--connect-timeout", optarg, &cli->connect_timeout_ms, err,
@@ -754,61 +774,4 @@ void options_bad_option(const char *cmd, char **argv)
 	char name[64];
 	options_unknown_option(argv, name, sizeof name);
 	fprintf(stderr, "smbwatch %s: bad option '%s' (see --help)\n", cmd, name);
-}
-
-/* A small open-addressing table; a full table simply forgets new names. */
-#define NBCACHE_SLOTS 4096
-struct nbname_entry {
-	char ip[48];
-	char name[16];
-};
-struct nbname_cache {
-	struct nbname_entry e[NBCACHE_SLOTS];
-};
-
-static unsigned nb_hash(const char *s)
-{
-	unsigned h = 2166136261u;
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
-struct nbname_cache *nbname_cache_new(void)
-{
-	struct nbname_cache *c = calloc(1, sizeof *c);
-	if (!c)
-		abort();
-	return c;
-}
-
-void nbname_cache_put(struct nbname_cache *c, const char *ip, const char *name)
-{
-	unsigned h = nb_hash(ip);
-	for (unsigned i = 0; i < 16; i++) {
-		struct nbname_entry *e = &c->e[(h + i) % NBCACHE_SLOTS];
-		if (e->ip[0] == '\0' || strcmp(e->ip, ip) == 0) {
-			record_set_str(e->ip, sizeof e->ip, ip);
-			record_set_str(e->name, sizeof e->name, name);
-			return;
-		}
-	}
-}
-
-const char *nbname_cache_get(const struct nbname_cache *c, const char *ip)
-{
-	unsigned h = nb_hash(ip);
-	for (unsigned i = 0; i < 16; i++) {
-		const struct nbname_entry *e = &c->e[(h + i) % NBCACHE_SLOTS];
-		if (e->ip[0] == '\0')
-			return NULL;
-		if (strcmp(e->ip, ip) == 0)
-			return e->name;
-	}
-	return NULL;
-}
-
-void nbname_cache_free(struct nbname_cache *c)
-{
-	free(c);
 }

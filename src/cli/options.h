@@ -35,7 +35,8 @@ struct scan_cli {
 	/* monitor: seconds between its runs, stored with each run (serve shows
 	 * when the next is due); 0 = a one-off scan */
 	long every_s;
-	unsigned rate;
+	unsigned rate;               /* --rate, 0 = no cap */
+	bool rate_given;             /* else the adaptive default (net/pace.h) */
 	unsigned connect_timeout_ms;
 	bool connect_timeout_given;  /* else it may grow when servers are overloaded */
 	bool force_large;
@@ -49,7 +50,7 @@ struct scan_cli {
 	const char *ports_text;
 	char ports_spec[512]; /* -p with what --surface adds: ports_text points here */
 	/* -p itself names a management port (22, 3389, 5985, 5986): its services are
-	 * reported on hosts without SMB too (cli/mgmt_hold.h) */
+	 * reported on hosts without SMB too (scan/mgmt_hold.h) */
 	bool mgmt_named;
 	/* order, shards, resume (issue: scale) */
 	uint64_t seed;
@@ -60,7 +61,7 @@ struct scan_cli {
 	size_t n_resume_done;
 	const char *resume_file;    /* written when interrupted */
 	unsigned stats_every_s;     /* 0 = no JSON stats lines */
-	/* --syn: raw SYN discovery first (cli/scan_syn.h) */
+	/* --syn: raw SYN discovery first (scan/scan_syn.h) */
 	bool syn;
 	const char *syn_iface;      /* --syn-iface; NULL = the route's interface */
 	unsigned syn_queue;         /* --syn-queue; 0 = the default */
@@ -83,7 +84,9 @@ long options_parse_duration_ms(const char *s);
  * has 2^128), which is shown as "more than 2^64", never as 18446744073709551615. */
 void options_count_text(uint64_t n, char *out, size_t outsz);
 /* The address part of a sockaddr as text (no port, no brackets). */
-void options_addr_text(const struct sockaddr_storage *ss, char *out, size_t outsz);
+/* The driver's own config (scan/scan_run.h) from the parsed options. */
+struct scan_config;
+void options_scan_config(const struct scan_cli *cli, struct scan_config *cfg);
 /* Raise RLIMIT_NOFILE to its hard limit; returns the soft limit now. */
 unsigned options_raise_nofile(void);
 
@@ -98,12 +101,5 @@ void options_bad_option(const char *cmd, char **argv);
  * "--bogus"), from optind/optopt: argv[optind - 1] alone names the word
  * before an unknown short option that has letters after it. */
 void options_unknown_option(char **argv, char *out, size_t outsz);
-
-/* ip -> NetBIOS name learned from NTLM (for the port 139 fallback). */
-struct nbname_cache;
-struct nbname_cache *nbname_cache_new(void);
-void nbname_cache_put(struct nbname_cache *c, const char *ip, const char *name);
-const char *nbname_cache_get(const struct nbname_cache *c, const char *ip);
-void nbname_cache_free(struct nbname_cache *c);
 
 #endif

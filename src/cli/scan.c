@@ -17,7 +17,7 @@
 #include "check/check.h"
 #include "cli/cli.h"
 #include "cli/options.h"
-#include "cli/scan_run.h"
+#include "scan/scan_run.h"
 #include "cli/scan_store.h"
 #include "cli/scan_trend.h"
 #include "net/privdrop.h"
@@ -102,8 +102,10 @@ static const char scan_usage[] =
 	"speed and politeness:\n"
 	"  --max-inflight N      connections at once (default: from the open-file limit,\n"
 	"                        at most 16384; about 2.5 KiB each)\n"
-	"  --rate N              new connections per second (default 2000: a LAN /24 in\n"
-	"                        well under a second, gentle enough for a WAN; 0 = no cap)\n"
+	"  --rate N              new connections per second, backed off while servers\n"
+	"                        drop connections; 0 = no cap (default: adaptive, starts\n"
+	"                        at 1000/s, grows by a quarter each second the targets\n"
+	"                        keep up, to 10000/s; cut by a quarter on overload)\n"
 	"  --connect-timeout T   connect timeout (default 1s)\n"
 	"  --read-timeout T      wait for each answer (default 2s)\n"
 	"  --rpc-timeout T       wait for each DCE/RPC answer: pipe open, bind, share\n"
@@ -475,7 +477,9 @@ int cli_scan(int argc, char **argv)
 	int status = status_early;
 	if (status != EXIT_OK)
 		memset(&sum, 0, sizeof sum); /* privileges kept: scan nothing */
-	else if (scan_execute(&cli, &hooks, show_progress, &sum) != 0) {
+	struct scan_config cfg;
+	options_scan_config(&cli, &cfg);
+	if (status == EXIT_OK && scan_execute(&cfg, &hooks, show_progress, &sum) != 0) {
 		fprintf(stderr, "smbwatch scan: the scan could not start\n");
 		status = EXIT_RUNTIME;
 	}

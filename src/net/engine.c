@@ -1,6 +1,7 @@
 /* engine.c - libuv TCP connections under a concurrency cap, a rate cap and
  * timeouts. See engine.h for the contract. */
 #include "net/engine.h"
+#include "net/rate_bucket.h"
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -11,6 +12,8 @@
 
 /* Read buffer per callback. Frames are reassembled above us. */
 #define ENGINE_READ_CHUNK 65536
+/* at most 1/50 s of --rate at once */
+#define ENGINE_BURST_MS 20
 
 struct econn {
 	uv_tcp_t tcp;
@@ -36,9 +39,7 @@ struct engine {
 	unsigned pending;  /* queued, not started */
 	uint64_t attempts;
 	struct econn *pending_head, *pending_tail;
-	/* token bucket for opts.rate */
-	double tokens;
-	uint64_t last_refill_ms;
+	struct rate_bucket bucket; /* opts.rate; bursts of 1/50 s */
 	uv_timer_t pump_timer;
 	bool pump_armed;
 	/* One read buffer for every connection: libuv calls alloc_cb and then
@@ -75,7 +76,6 @@ static enum econn_outcome outcome_of(int uverr)
 }
 
 static void engine_pump(struct engine *e);
-static void refill(struct engine *e);
 
 static void pump_timer_cb(uv_timer_t *t)
 {
@@ -95,8 +95,7 @@ struct engine *engine_new(uv_loop_t *loop, const struct engine_opts *opts)
 		e->opts.max_inflight = 1;
 	if (e->opts.connect_timeout_ms == 0)
 		e->opts.connect_timeout_ms = 1000;
-	e->tokens = e->opts.rate ? 1 : 0;
-	e->last_refill_ms = uv_now(loop);
+	rate_bucket_init(&e->bucket, e->opts.rate, ENGINE_BURST_MS, uv_now(loop));
 	uv_timer_init(loop, &e->pump_timer);
 	e->pump_timer.data = e;
 	uv_unref((uv_handle_t *)&e->pump_timer);
@@ -128,10 +127,8 @@ unsigned engine_inflight(const struct engine *e)
 
 void engine_set_rate(struct engine *e, unsigned rate)
 {
-	refill(e); /* bank what the old rate earned */
 	e->opts.rate = rate;
-	if (rate && e->tokens > rate / 50.0 + 1)
-		e->tokens = rate / 50.0 + 1;
+	rate_bucket_set_rate(&e->bucket, rate, uv_now(e->loop));
 }
 
 unsigned engine_rate(const struct engine *e)
@@ -286,36 +283,17 @@ static void econn_start(struct econn *c)
 		       c->connect_timeout_ms ? c->connect_timeout_ms : e->opts.connect_timeout_ms, 0);
 }
 
-static void refill(struct engine *e)
-{
-	uint64_t now = uv_now(e->loop);
-	double add = (double)(now - e->last_refill_ms) * e->opts.rate / 1000.0;
-	e->last_refill_ms = now;
-	e->tokens += add;
-	/* allow a burst of at most 1/50 s worth (>= 1) */
-	double cap = e->opts.rate / 50.0;
-	if (cap < 1)
-		cap = 1;
-	if (e->tokens > cap)
-		e->tokens = cap;
-}
-
 static void engine_pump(struct engine *e)
 {
 	while (e->pending_head && e->inflight < e->opts.max_inflight) {
-		if (e->opts.rate) {
-			refill(e);
-			if (e->tokens < 1) {
-				if (!e->pump_armed) {
-					double wait = (1 - e->tokens) * 1000.0 / e->opts.rate;
-					uint64_t ms = (uint64_t)wait + 1;
-					uv_ref((uv_handle_t *)&e->pump_timer);
-					uv_timer_start(&e->pump_timer, pump_timer_cb, ms, 0);
-					e->pump_armed = true;
-				}
-				return;
+		if (!rate_bucket_take(&e->bucket, uv_now(e->loop))) {
+			if (!e->pump_armed) {
+				uv_ref((uv_handle_t *)&e->pump_timer);
+				uv_timer_start(&e->pump_timer, pump_timer_cb,
+					       rate_bucket_wait_ms(&e->bucket), 0);
+				e->pump_armed = true;
 			}
-			e->tokens -= 1;
+			return;
 		}
 		struct econn *c = e->pending_head;
 		e->pending_head = c->next_pending;

@@ -19,6 +19,7 @@ struct pos_entry {
 	unsigned attempt;     /* retries already made */
 	unsigned sweep_round; /* end-of-scan tries already made */
 	bool recheck;         /* the last try: filtered while servers choked */
+	bool hasty_spent;     /* had its free retry after a short-timeout try */
 };
 
 struct pos_ring {

@@ -1,7 +1,7 @@
 /* dc_ports.h - the ports only a domain controller usually listens on,
  * Kerberos (TCP 88) and LDAP (TCP 389): one TCP connect, nothing sent. An
  * open one is a sign of the DC role (issue 18 part 2); the scan gives it to
- * the host's 135 record (cli/coercion_hold.c). Runs with the epm check. */
+ * the host's 135 record (scan/coercion_hold.c). Runs with the epm check. */
 #ifndef SMBW_PROBE_DC_PORTS_H
 #define SMBW_PROBE_DC_PORTS_H
 

@@ -8,16 +8,16 @@
 #include <string.h>
 #include <time.h>
 
+#include "net/rate_bucket.h"
 #include "record/record.h"
 #include "wire/nbns.h"
 
-/* A token bucket: rate datagrams a second, bursts of a twentieth of that;
- * probes beyond it wait in a FIFO drained by one timer. */
+/* A token bucket (net/rate_bucket.h): rate datagrams a second, bursts of a
+ * twentieth of that; probes beyond it wait in a FIFO drained by one timer. */
+#define NBNS_BURST_MS 50
 struct nbns_pacer {
 	uv_loop_t *loop;
-	unsigned rate;
-	double tokens;
-	uint64_t last_ms;
+	struct rate_bucket bucket;
 	uv_timer_t timer;
 	struct pacer_waiter *head, *tail; /* waiting to send */
 	uint64_t sent;
@@ -45,9 +45,7 @@ struct nbns_pacer *nbns_pacer_new(uv_loop_t *loop, unsigned rate)
 	if (!p)
 		abort();
 	p->loop = loop;
-	p->rate = rate ? rate : NBNS_RATE_UNCAPPED;
-	p->tokens = 1;
-	p->last_ms = uv_now(loop);
+	rate_bucket_init(&p->bucket, rate ? rate : NBNS_RATE_UNCAPPED, NBNS_BURST_MS, uv_now(loop));
 	uv_timer_init(loop, &p->timer);
 	p->timer.data = p;
 	return p;
@@ -183,19 +181,10 @@ static void send_query(struct nbns_probe *pr)
 	uv_timer_start(&pr->timer, on_timeout, pr->opts->read_timeout_ms, 0);
 }
 
-/* Refill the bucket; true if a token was taken. */
+/* A token for one datagram now? */
 static bool take_token(struct nbns_pacer *p)
 {
-	uint64_t now = uv_now(p->loop);
-	double burst = p->rate / 20.0 > 1.0 ? p->rate / 20.0 : 1.0;
-	p->tokens += (double)(now - p->last_ms) * p->rate / 1000.0;
-	p->last_ms = now;
-	if (p->tokens > burst)
-		p->tokens = burst;
-	if (p->tokens < 1.0)
-		return false;
-	p->tokens -= 1.0;
-	return true;
+	return rate_bucket_take(&p->bucket, uv_now(p->loop));
 }
 
 static void pacer_tick(uv_timer_t *t)

@@ -42,11 +42,11 @@ enum probe_end {
 /* "timeout", "closed by peer", "reset", "malformed answer", ... */
 const char *probe_end_name(enum probe_end why);
 
-struct limiter;
+struct pace;
 
 struct scan_opts {
 	unsigned checks;           /* CHECK_BIT(enum rec_check_id) set, check/check.h */
-	struct limiter *limiter;   /* follow-up connections window, may be NULL */
+	struct pace *pace;         /* follow-up window and overload (net/pace.h), may be NULL */
 	unsigned read_timeout_ms;  /* per exchange */
 	unsigned rpc_timeout_ms;   /* per DCE/RPC exchange (PROBE_SEND_RPC); 0 = read_timeout_ms */
 	unsigned deadline_ms;      /* per service, all its connections */

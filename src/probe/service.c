@@ -15,7 +15,7 @@
 #include "probe/epm.h"
 #include "probe/mgmt.h"
 #include "probe/conn.h"
-#include "probe/limiter.h"
+#include "net/pace.h"
 #include "wire/smb2.h"
 
 /* anonymous and guest, over SMB2 and SMB1 (shared_convs below) */
@@ -67,7 +67,7 @@ struct service {
 	void (*after_backoff)(struct service *s);
 	int open_timers;
 	unsigned drop_retries;   /* retries after accept-then-drop */
-	uint64_t own_congestions; /* of the limiter's congestions, this host's */
+	uint64_t own_congestions; /* of the pace's congestions, this host's */
 	unsigned a_retries, b_retries, c_retries, check_retries; /* retries of later connections */
 	unsigned jitter;         /* xorshift state for backoff jitter */
 	/* the check conversation in flight: which record checks it answers
@@ -81,9 +81,9 @@ struct service {
 	/* range mode: the minimum dialect lies in smb2_dialects[range_lo..range_hi],
 	 * smb2_dialects[range_hi] is known supported, smb2_dialects[range_probe] is offered */
 	unsigned range_lo, range_hi, range_top, range_probe, range_asked;
-	/* the follow-up window (probe/limiter.h): B, C and the checks wait
+	/* the follow-up window (net/pace.h): B, C and the checks wait
 	 * for a slot; at most one of them holds one at a time */
-	struct limiter_wait wait;
+	struct pace_wait wait;
 	void (*wait_done)(const struct conv_result *res, void *ud);
 	const struct probe_ops *pending_ops;
 	uint64_t deadline_paused_ms; /* deadline left while waiting for a slot */
@@ -204,7 +204,7 @@ static void deadline_cb(uv_timer_t *t)
 				 s->opts->deadline_ms);
 	if (s->wait.queued) {
 		/* still waiting for a window slot: end that step as aborted */
-		limiter_cancel(s->opts->limiter, &s->wait);
+		pace_cancel(s->opts->pace, &s->wait);
 		struct conv_result r = {.connect = ECONN_ERROR, .end = PROBE_END_ABORTED};
 		s->wait_done(&r, s);
 	}
@@ -325,7 +325,7 @@ static void follow_up_kept(struct service *s, const struct probe_ops *ops, conv_
 	s->pending_ops = ops;
 	s->wait_done = done;
 	s->pending_retry = take_retry(s);
-	limiter_acquire(s->opts->limiter, &s->wait, follow_up_now, s);
+	pace_acquire(s->opts->pace, &s->wait, follow_up_now, s);
 	if (s->wait.queued) {
 		uint64_t left = uv_timer_get_due_in(&s->deadline);
 		uv_timer_stop(&s->deadline);
@@ -347,7 +347,8 @@ static void follow_up_end(struct service *s, const struct conv_result *res)
 	s->holding = false;
 	bool congested = not_through(res);
 	s->own_congestions += congested;
-	limiter_release(s->opts->limiter, congested, uv_now(engine_loop(s->e)));
+	pace_release(s->opts->pace, pace_host_key((struct sockaddr *)&s->sa), congested,
+		     uv_now(engine_loop(s->e)));
 }
 
 
@@ -794,12 +795,13 @@ static void after_negotiates(struct service *s)
 		return;
 	/* servers have been seen dropping connections: silence and closed
 	 * connections may be load, not answers */
-	const struct limiter *lim = s->opts->limiter;
-	bool overload = lim && lim->halvings > 0;
+	const struct pace *pace = s->opts->pace;
+	bool overload = pace_overload_seen_for(pace, pace_host_key((struct sockaddr *)&s->sa),
+					       uv_now(engine_loop(s->e)));
 	/* Other hosts must have shown the load too: one that accepts and never
 	 * speaks (a tarpit, a mute service) halves the window by itself, and
 	 * is not thereby overloaded (it gets --retries, no more, and no sweep) */
-	bool others_choke = overload && lim->congestions > s->own_congestions;
+	bool others_choke = overload && pace_others_choked(pace, s->own_congestions);
 	/* while servers choke, a starved smbd child can stay mute through one
 	 * retry: such hosts get the follow-ups' budget (--retries 0: none) */
 	unsigned drop_budget = s->opts->retries;

@@ -223,7 +223,7 @@ struct rec_mgmt {
 	char ssh_proto[16];
 	char ssh_software[96];
 	char ssh_comments[128];
-	/* the same host's SMB answered in the same scan (cli/mgmt_hold.c):
+	/* the same host's SMB answered in the same scan (scan/mgmt_hold.c):
 	 * what makes it MGMT_EXPOSED_WITH_SMB */
 	bool smb_on_host;
 };

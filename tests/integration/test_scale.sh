@@ -89,8 +89,8 @@ final=$(grep '"final":true' "$WORK/burst.err" | tail -1)
 # how hard the burst hit depends on the machine and its load (here: 1-2
 # halvings idle, 23 in 81 s at load 30), so the bounds are the ones that
 # hold on any machine: the queue overflowed and the scan backed off at least
-# once, and never more than once per 500 ms (src/probe/limiter.h
-# LIMITER_HALVE_MS) of the scan's own uptime: no halving storm
+# once, and never more than once per 500 ms (src/net/pace.h
+# PACE_HALVE_MS) of the scan's own uptime: no halving storm
 halvings=$(jq -r '.halvings // empty' <<<"$final" 2>/dev/null)
 hmax=$(jq -r '(.uptime // 0) * 1000 / 500 + 1 | floor' <<<"$final" 2>/dev/null)
 diag "burst: halvings ${halvings:-none} (at most ${hmax:-?} in its uptime)"
@@ -105,7 +105,7 @@ else
 	not_ok "--rate 0: exact counts (256 open, 256 filtered, 0 errors)" "$final"
 fi
 
-# 1c. the end-of-scan re-check (src/cli/scan_run.c doubt_push): a host whose
+# 1c. the end-of-scan re-check (src/scan/scan_run.c doubt_push): a host whose
 #     every SYN is dropped while the burst chokes the server reads as
 #     filtered, as silence would; since the scan saw servers choking then,
 #     it tries such addresses once more at the end. Three SMB addresses have

@@ -16,7 +16,7 @@
 #include "assess/assess.h"
 #include "captures_epm.h"
 #include "check/check.h"
-#include "cli/coercion_hold.h"
+#include "scan/coercion_hold.h"
 #include "record/json.h"
 #include "record/json_read.h"
 #include "wire/dcerpc.h"

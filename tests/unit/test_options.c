@@ -69,7 +69,8 @@ static void test_defaults(void **state)
 	assert_int_equal(cli.sopts.checks, CHECK_ALL);
 	assert_int_equal(cli.sopts.retries, 1);
 	assert_false(cli.sopts.dialects_each);
-	assert_int_equal(cli.rate, 2000);
+	assert_int_equal(cli.rate, 0);
+	assert_false(cli.rate_given); /* the adaptive default (net/pace.h) */
 	assert_int_equal(cli.format, REPORT_TEXT);
 	assert_string_equal(cli.sopts.view, "internal");
 	assert_int_equal(cli.shard_k, 1);
@@ -93,6 +94,7 @@ static void test_options_set(void **state)
 	assert_int_equal(cli.format, REPORT_JSONL);
 	assert_string_equal(cli.sopts.view, "external");
 	assert_int_equal(cli.rate, 0);
+	assert_true(cli.rate_given); /* --rate 0: no cap, not the adaptive default */
 	assert_int_equal(cli.sopts.deadline_ms, 3000);
 	assert_int_equal(cli.sopts.read_timeout_ms, 500);
 	assert_int_equal(cli.sopts.retries, 2);

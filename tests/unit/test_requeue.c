@@ -1,7 +1,7 @@
 /* test_requeue.c - what the scan needs to try a position again: the FIFO
  * of waiting positions (order kept across growth and wrap-around, bounded,
- * fields carried) and the limiter's "servers choked since" rule, which
- * decides whether a filtered verdict is re-checked at the end. */
+ * fields carried). The "servers choked since" rule that decides whether a
+ * filtered verdict is re-checked at the end is net/pace's: test_pace. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -11,7 +11,6 @@
 #include <cmocka.h>
 
 #include "net/pos_ring.h"
-#include "probe/limiter.h"
 
 static void test_fifo_order_across_growth_and_wrap(void **state)
 {
@@ -58,36 +57,11 @@ static void test_bounded(void **state)
 	pos_ring_free(&r);
 }
 
-static void test_choked_since(void **state)
-{
-	(void)state;
-	struct limiter l;
-	limiter_init(&l, 8, 1, 64);
-	assert_false(limiter_choked_since(&l, 0)); /* never choked */
-	assert_false(limiter_choked_since(NULL, 0));
-	limiter_release(&l, false, 1000); /* a follow-up got through */
-	assert_false(limiter_choked_since(&l, 0));
-	limiter_release(&l, true, 5000); /* one was not let in at 5 s */
-	assert_true(limiter_choked_since(&l, 0));
-	assert_true(limiter_choked_since(&l, 5000));
-	assert_false(limiter_choked_since(&l, 5001)); /* tries that began later */
-	/* a second choke within the halving pause: no halving, still seen */
-	uint64_t halvings = l.halvings;
-	limiter_release(&l, true, 5100);
-	assert_int_equal(l.halvings, halvings);
-	assert_true(limiter_choked_since(&l, 5100));
-	/* a choke at clock 0 (a loop clock that starts at 0) still counts */
-	limiter_init(&l, 8, 1, 64);
-	limiter_release(&l, true, 0);
-	assert_true(limiter_choked_since(&l, 0));
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_fifo_order_across_growth_and_wrap),
 		cmocka_unit_test(test_bounded),
-		cmocka_unit_test(test_choked_since),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

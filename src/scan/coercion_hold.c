@@ -1,6 +1,6 @@
 /* coercion_hold.c - 135 records wait for their host's relay verdict; see
  * coercion_hold.h. */
-#include "cli/coercion_hold.h"
+#include "scan/coercion_hold.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -16,8 +16,8 @@
  * retransmitted SYN-ACK or a late answer finds it marked and is ignored.
  * The marks live in a sliding window (net/donewin.h, 256 KiB) from the
  * oldest unresolved position on: memory does not grow with the shard. */
-#ifndef SMBW_CLI_SCAN_SYN_H
-#define SMBW_CLI_SCAN_SYN_H
+#ifndef SMBW_SCAN_SCAN_SYN_H
+#define SMBW_SCAN_SCAN_SYN_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -6,8 +6,8 @@
  * records that finish in any order, so the scan keeps the (few) 135
  * records until its end, notes every relay target and DC sign it sees, and
  * then lets the 135 records out with the role and severity decided. */
-#ifndef SMBW_CLI_COERCION_HOLD_H
-#define SMBW_CLI_COERCION_HOLD_H
+#ifndef SMBW_SCAN_COERCION_HOLD_H
+#define SMBW_SCAN_COERCION_HOLD_H
 
 #include <stdbool.h>
 #include <stdint.h>

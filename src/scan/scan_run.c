@@ -1,6 +1,7 @@
 /* scan_run.c - one scan from targets to assessed records; see scan_run.h. */
-#include "cli/scan_run.h"
+#include "scan/scan_run.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -12,13 +13,14 @@
 
 #include "assess/assess.h"
 #include "policy/policy.h"
-#include "cli/coercion_hold.h"
-#include "cli/mgmt_hold.h"
-#include "cli/scan_syn.h"
+#include "scan/coercion_hold.h"
+#include "scan/mgmt_hold.h"
+#include "scan/nbname_cache.h"
+#include "scan/scan_syn.h"
 #include "net/permute.h"
 #include "net/pos_ring.h"
 #include "net/resume.h"
-#include "probe/limiter.h"
+#include "net/pace.h"
 #include "net/engine.h"
 #include "probe/nbns_probe.h"
 #include "probe/quic_probe.h"
@@ -43,7 +45,7 @@ struct scan_run {
 	struct scan_space space; /* positions <-> (address, port) */
 	struct syn_stage *syn;   /* --syn: hits come from here, NULL otherwise */
 	uint64_t syn_no_connect; /* SYN-ACKed, then no connection got through */
-	const struct scan_cli *cli;
+	const struct scan_config *cfg;
 	uint64_t *slots;     /* position of the service in each slot, UINT64_MAX = free */
 	unsigned *free_slots; /* stack of free slot numbers */
 	unsigned n_free;
@@ -51,10 +53,11 @@ struct scan_run {
 	 * (--retries), when the burst that may have lost their SYN is over.
 	 * A ring bounded by what can time out in a few seconds, not by the
 	 * size of the target set. */
-	struct limiter limiter; /* follow-up connections window (AIMD) */
-	bool patient;           /* connect timeout raised after overload was seen */
-	uint64_t seen_halvings; /* limiter halvings already answered by a rate cut */
-	uint64_t calm_since_ms; /* last rate cut, for the recovery */
+	struct pace *pace;      /* rate, follow-up window, overload (net/pace.h) */
+	/* the engine's connect timeout was raised once servers were seen
+	 * overloaded: follow-ups to hosts that answered keep the patience;
+	 * first tries get the short one again when calm (start_position) */
+	bool patient;
 	struct pos_ring retry;
 	/* Hosts lost to load ("accepted, then silent" while servers choked)
 	 * wait here for the end of the scan, when the servers are calm, and
@@ -66,7 +69,7 @@ struct scan_run {
 	 * calm; the others wait in `doubt` (DOUBT_WINDOW_MS: a choke is seen
 	 * only when a follow-up connection times out) before they count. */
 	struct pos_ring doubt, recheck;
-	uint64_t doubt_congestions; /* limiter congestions the doubts have seen */
+	uint64_t doubt_congestions; /* overload congestions the doubts have seen */
 	bool rechecking;            /* the end-of-scan re-check has begun */
 	uint64_t rechecked;         /* positions it tried (stats) */
 	uv_timer_t stats_timer;
@@ -84,6 +87,17 @@ struct scan_run {
 
 static void feed(struct scan_run *run);
 
+static void addr_text(const struct sockaddr_storage *ss, char *out, size_t outsz)
+{
+	out[0] = '\0';
+	if (ss->ss_family == AF_INET6)
+		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)ss)->sin6_addr, out,
+			  (socklen_t)outsz);
+	else
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)ss)->sin_addr, out,
+			  (socklen_t)outsz);
+}
+
 #define OVERLOAD_CONNECT_TIMEOUT_MS 3500
 #define SYN_HIT_EXTRA_RETRIES 2
 #define SWEEP_ROUNDS 2      /* end-of-scan tries of a host lost to load */
@@ -95,7 +109,7 @@ struct slot_ref {
 	struct scan_run *run;
 	unsigned slot;
 	struct pos_entry pos; /* what the tries so far were */
-	bool hasty; /* connected with the short timeout before overload was seen */
+	bool hasty; /* connected with the short timeout */
 };
 
 /* Queue a --retries try of pos, after a short pause, jittered, so retries
@@ -110,9 +124,16 @@ static bool retry_push(struct scan_run *run, struct pos_entry pos)
 /* A filtered verdict is final unless servers were seen choking while its
  * tries ran, or soon after (DOUBT_WINDOW_MS): then the position waits for
  * the end-of-scan re-check instead. False: nothing queued, count it now. */
+static uint64_t host_of(const struct scan_run *run, uint64_t j)
+{
+	struct sockaddr_storage ss;
+	return space_addr(&run->space, j, &ss) ? pace_host_key((struct sockaddr *)&ss) : 0;
+}
+
 static bool doubt_push(struct scan_run *run, struct pos_entry pos)
 {
-	if (limiter_choked_since(&run->limiter, pos.first_ms > CHOKE_LEAD_MS ? pos.first_ms - CHOKE_LEAD_MS : 0)) {
+	if (pace_choked_since(run->pace, host_of(run, pos.j),
+			      pos.first_ms > CHOKE_LEAD_MS ? pos.first_ms - CHOKE_LEAD_MS : 0)) {
 		pos.recheck = true;
 		return pos_ring_push(&run->recheck, &pos);
 	}
@@ -138,8 +159,8 @@ static void count_outcome(struct scan_run *run, enum svc_outcome o)
  * nothing else running that could still see a choke. */
 static void settle_doubts(struct scan_run *run, bool all)
 {
-	if (run->limiter.congestions != run->doubt_congestions) {
-		run->doubt_congestions = run->limiter.congestions;
+	if (run->pace->overload_congestions != run->doubt_congestions) {
+		run->doubt_congestions = run->pace->overload_congestions;
 		while (run->doubt.len) {
 			struct pos_entry e = pos_ring_pop(&run->doubt);
 			e.recheck = true;
@@ -158,13 +179,13 @@ static void settle_doubts(struct scan_run *run, bool all)
 static void count_error(struct scan_run *run, uint64_t j, const char *why)
 {
 	summary_add_error(&run->sum, why);
-	if (!run->cli->verbose)
+	if (!run->cfg->verbose)
 		return;
 	struct sockaddr_storage ss = {0};
 	char ip[64] = "?";
 	uint16_t port = 0;
 	if (space_addr(&run->space, j, &ss)) {
-		options_addr_text(&ss, ip, sizeof ip);
+		addr_text(&ss, ip, sizeof ip);
 		port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
 						: ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	}
@@ -180,7 +201,7 @@ static void note_open_port(struct scan_run *run, uint64_t j)
 	if (space_is_udp(&run->space, j) || !space_addr(&run->space, j, &ss))
 		return;
 	char ip[64];
-	options_addr_text(&ss, ip, sizeof ip);
+	addr_text(&ss, ip, sizeof ip);
 	uint16_t port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
 						 : ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	coercion_hold_note_open(run->coercion, ip, port);
@@ -203,14 +224,15 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 	/* A short-timeout attempt that ended once servers were seen choking
 	 * (the scan's first burst) had one SYN against a full listen queue: it
 	 * is not counted, and the retry waits the patient timeout. Only
-	 * positions started before the overload showed get this, so silent
-	 * space pays it once, for the first second or so. */
-	bool hasty = ref->hasty && run->patient;
+	 * positions started with the short timeout (calm, see start_position)
+	 * that end while the scan is overloaded get this, once each. */
+	bool hasty = ref->hasty && !pos.hasty_spent && pace_overloaded(run->pace, uv_now(run->loop));
 	free(ref);
 	if (o == SVC_FILTERED && !pos.recheck && (hasty || pos.attempt < retries) &&
 	    !run->stopping) {
 		struct pos_entry again = pos;
 		again.attempt += !hasty;
+		again.hasty_spent |= hasty; /* once: overload that comes and goes must not loop */
 		if (retry_push(run, again)) {
 			feed(run);
 			return; /* not done yet: it comes back later */
@@ -246,7 +268,7 @@ static void service_done(enum svc_outcome o, struct svc_record *rec, const char 
 		note_open_port(run, j); /* 88/389 open: a DC sign for its host's 135 record */
 	if (rec) {
 		assess_record(rec);
-		policy_evaluate(run->cli->policy, rec); /* --policy: POLICY_VIOLATION findings */
+		policy_evaluate(run->cfg->policy, rec); /* --policy: POLICY_VIOLATION findings */
 		/* the summary's "SMB services" and the policy's "no SMB answered"
 		 * count SMB only: 135 and U:137 records are counted apart */
 		if (record_is_smb(rec))
@@ -327,26 +349,26 @@ static uint64_t *finished_above(const struct scan_run *run, uint64_t low, size_t
 
 static void write_resume(struct scan_run *run, bool announce)
 {
-	const struct scan_cli *cli = run->cli;
-	if (!cli->resume_file)
+	const struct scan_config *cfg = run->cfg;
+	if (!cfg->resume_file)
 		return; /* monitor: the next cycle starts over, nothing to resume */
 	struct resume_state st = {
-		.seed = cli->seed,
-		.shard_k = cli->shard_k,
-		.shard_n = cli->shard_n,
+		.seed = cfg->seed,
+		.shard_k = cfg->shard_k,
+		.shard_n = cfg->shard_n,
 		.position = resume_position(run),
-		.argc = cli->argc,
-		.argv = cli->argv,
+		.argc = cfg->argc,
+		.argv = cfg->argv,
 	};
 	st.done = finished_above(run, st.position, &st.n_done);
-	if (resume_write(cli->resume_file, &st) != 0)
-		fprintf(stderr, "smbwatch: cannot write resume file '%s'\n", cli->resume_file);
+	if (resume_write(cfg->resume_file, &st) != 0)
+		fprintf(stderr, "smbwatch: cannot write resume file '%s'\n", cfg->resume_file);
 	else if (announce)
 		fprintf(stderr,
 			"smbwatch: interrupted: %llu of %llu done; continue with: smbwatch scan "
 			"--resume %s\n",
 			(unsigned long long)run->done, (unsigned long long)run->shard_total,
-			cli->resume_file);
+			cfg->resume_file);
 	free(st.done);
 }
 
@@ -378,7 +400,7 @@ static void start_position(struct scan_run *run, struct pos_entry pos)
 	uint16_t port = ss.ss_family == AF_INET6 ? ntohs(((struct sockaddr_in6 *)&ss)->sin6_port)
 						 : ntohs(((struct sockaddr_in *)&ss)->sin_port);
 	char ip[64];
-	options_addr_text(&ss, ip, sizeof ip);
+	addr_text(&ss, ip, sizeof ip);
 	struct slot_ref *ref = malloc(sizeof *ref);
 	if (!ref)
 		abort();
@@ -390,10 +412,21 @@ static void start_position(struct scan_run *run, struct pos_entry pos)
 	/* once servers were seen dropping connections, a retry waits long
 	 * enough for the kernel to resend its SYN twice (1 s, then 3 s): a full
 	 * listen queue drops SYNs just as a filter does */
-	unsigned patient = (pos.attempt || pos.sweep_round || pos.recheck) && run->patient
-				   ? OVERLOAD_CONNECT_TIMEOUT_MS
-				   : 0;
-	ref->hasty = !run->patient && !run->cli->connect_timeout_given;
+	unsigned patient = 0;
+	if (!run->cfg->connect_timeout_given && run->patient) {
+		/* Servers were seen overloaded (the engine's timeout is the
+		 * patient one since). While they are, or this host itself
+		 * choked, or for the end-of-scan tries, a try waits for the
+		 * kernel's SYN resends; once calm, a first try or a retry of a
+		 * probably silent address gets the short timeout again:
+		 * silence never slows the scan for long. */
+		bool now_overloaded = pace_overload_for(run->pace, pace_host_key((struct sockaddr *)&ss),
+							uv_now(run->loop));
+		patient = now_overloaded || pos.sweep_round || pos.recheck
+				  ? OVERLOAD_CONNECT_TIMEOUT_MS
+				  : run->cfg->connect_timeout_ms;
+	}
+	ref->hasty = !run->cfg->connect_timeout_given && patient != OVERLOAD_CONNECT_TIMEOUT_MS;
 	if (run->nbns && space_is_udp(&run->space, j)) { /* only with U: ports */
 		ref->hasty = false; /* no connect: nothing to be hasty about */
 		if (port == QUIC_SMB_PORT) /* U:443: SMB over QUIC */
@@ -410,38 +443,29 @@ static void start_position(struct scan_run *run, struct pos_entry pos)
 
 /* Start services while under the cap, in the keyed pseudo-random order of
  * this shard's positions: no subnet or server gets all the attention. */
-/* Discovery follows the servers too: each time the follow-up window halves
- * (servers dropping connections), the new-connection rate drops by a quarter,
- * not below a quarter of --rate; after each calm second it climbs back by a
- * tenth of --rate. The window does most of the work: the rate only keeps
- * discovery bursts from refilling a full listen queue. */
-#define RATE_UNCAPPED 4000 /* what "no cap" starts from once servers choke */
+/* Discovery follows the servers (net/pace.h owns the decision): the
+ * new-connection rate is cut while they choke and climbs back when calm;
+ * by default it starts polite and grows while the targets keep up. The
+ * window does most of the work: the rate only keeps discovery bursts from
+ * refilling a full listen queue. */
 static void adapt_rate(struct scan_run *run)
 {
-	unsigned configured = run->cli->rate ? run->cli->rate : RATE_UNCAPPED;
-	unsigned floor = configured / 4 > 50 ? configured / 4 : 50;
-	uint64_t now = uv_now(run->loop);
-	unsigned rate = engine_rate(run->engine);
-	if (run->limiter.halvings != run->seen_halvings) {
-		run->seen_halvings = run->limiter.halvings;
-		run->calm_since_ms = now;
-		unsigned base = rate ? rate : configured;
-		unsigned cut = base - base / 4;
-		engine_set_rate(run->engine, cut > floor ? cut : floor);
-	} else if (rate && rate < configured && now - run->calm_since_ms >= 1000) {
-		run->calm_since_ms = now;
-		unsigned up = rate + configured / 10 + 1;
-		if (up >= configured)
-			up = run->cli->rate; /* back to what was asked, 0 = no cap */
-		engine_set_rate(run->engine, up);
+	unsigned rate = pace_tick(run->pace, uv_now(run->loop));
+	if (rate != engine_rate(run->engine)) {
+		engine_set_rate(run->engine, rate);
+		/* with --syn discovery is the SYN stage: it follows too (a
+		 * --rate 0 scan keeps its SYNs unpaced, as the kernel would) */
+		if (run->syn && (run->cfg->rate || !run->cfg->rate_given))
+			syn_stage_set_rate(run->syn, rate);
 	}
 }
 
 static void feed(struct scan_run *run)
 {
 	adapt_rate(run);
-	if (!run->patient && run->limiter.halvings && !run->cli->connect_timeout_given) {
-		/* Servers have been dropping connections: their listen queues are
+	bool overloaded = pace_overloaded(run->pace, uv_now(run->loop));
+	if (!run->patient && overloaded && !run->cfg->connect_timeout_given) {
+		/* Servers are dropping connections: their listen queues are
 		 * full. Wait long enough for the kernel to resend a SYN (1 s, then
 		 * 3 s) instead of calling the address filtered. */
 		engine_set_connect_timeout(run->engine, OVERLOAD_CONNECT_TIMEOUT_MS);
@@ -449,9 +473,6 @@ static void feed(struct scan_run *run)
 		if (run->syn)
 			syn_stage_set_patient(run->syn);
 	}
-	/* discovery slows down with the SMB stage when servers choke */
-	if (run->syn && run->cli->rate)
-		syn_stage_set_rate(run->syn, engine_rate(run->engine));
 	/* Backpressure: start a service only when the engine can start its
 	 * connection now. Otherwise the rate cap would hold queued services
 	 * until their deadline ran out (lost hosts), later conversations of
@@ -460,7 +481,7 @@ static void feed(struct scan_run *run)
 	/* and only while follow-ups of running services are not queueing for
 	 * the window: hosts that answered come before new addresses */
 	while (!run->stopping && run->active < run->max_active && engine_pending(run->engine) == 0 &&
-	       (double)run->limiter.n_waiting <= run->limiter.window) {
+	       !pace_backlogged(run->pace)) {
 		/* retries whose time has come first, then new positions */
 		if (run->retry.len && pos_ring_at(&run->retry, 0)->ready_ms <= uv_now(run->loop)) {
 			start_position(run, pos_ring_pop(&run->retry));
@@ -470,7 +491,7 @@ static void feed(struct scan_run *run)
 			 * follow the same AIMD window (silent addresses, which that
 			 * rule spares, never get this far with --syn) */
 			uint64_t j;
-			if (run->active >= (unsigned)run->limiter.window + 1 ||
+			if (run->active >= pace_window(run->pace) + 1 ||
 			    !syn_stage_pop(run->syn, &j))
 				break; /* no hit waiting, or servers at capacity */
 			start_position(run, (struct pos_entry){.j = j});
@@ -544,8 +565,8 @@ static void print_stats(struct scan_run *run, bool final)
 		(unsigned long long)(run->syn ? syn_stage_unanswered(run->syn) : 0), per_s, eta_s,
 		(unsigned long long)run->sum.open, (unsigned long long)run->sum.closed,
 		(unsigned long long)run->sum.filtered, (unsigned long long)run->sum.errors, secs,
-		engine_rate(run->engine), run->limiter.window, run->limiter.inflight,
-		run->limiter.n_waiting, (unsigned long long)run->limiter.halvings,
+		engine_rate(run->engine), run->pace->window, run->pace->inflight,
+		run->pace->n_waiting, (unsigned long long)run->pace->halvings,
 		(unsigned long long)run->rechecked);
 	/* errors by reason (the reasons are libuv's and ours: no quoting needed,
 	 * but json_dumps keeps it honest) */
@@ -620,17 +641,17 @@ static void syn_resolved(enum syn_result r, void *ud)
 
 static int syn_start(struct scan_run *run)
 {
-	const struct scan_cli *cli = run->cli;
+	const struct scan_config *cfg = run->cfg;
 	struct syn_stage_opts o = {
 		.start = run->next,
-		.rate = cli->rate,
-		.wait_ms = cli->connect_timeout_ms,
-		.retries = cli->sopts.retries,
-		.queue = cli->syn_queue,
+		.rate = pace_rate(run->pace),
+		.wait_ms = cfg->connect_timeout_ms,
+		.retries = cfg->sopts.retries,
+		.queue = cfg->syn_queue,
 	};
 	struct syn_stage_cb cb = {.hit = syn_hit, .resolved = syn_resolved, .ud = run};
 	char err[256];
-	run->syn = syn_stage_new(run->loop, cli->syn_io, &run->space, &o, &cb, err, sizeof err);
+	run->syn = syn_stage_new(run->loop, cfg->syn_io, &run->space, &o, &cb, err, sizeof err);
 	if (!run->syn) {
 		fprintf(stderr, "smbwatch: %s\n", err);
 		return -1;
@@ -650,7 +671,7 @@ static void syn_report(const struct scan_run *run)
 		"sender paused %llu times\n",
 		(unsigned long long)st.sent, (unsigned long long)st.resent,
 		(unsigned long long)st.hits, (unsigned long long)st.dup,
-		(unsigned long long)syn_io_foreign(run->cli->syn_io), st.hitq_peak,
+		(unsigned long long)syn_io_foreign(run->cfg->syn_io), st.hitq_peak,
 		(unsigned long long)st.paused_ticks);
 	if (run->syn_no_connect)
 		fprintf(stderr,
@@ -659,30 +680,30 @@ static void syn_report(const struct scan_run *run)
 			(unsigned long long)run->syn_no_connect);
 }
 
-int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, bool show_progress,
+int scan_execute(const struct scan_config *cfg, const struct scan_hooks *hooks, bool show_progress,
 		 struct scan_summary *sum)
 {
 	struct scan_run run;
 	memset(&run, 0, sizeof run);
 	memset(sum, 0, sizeof *sum);
 	run.hooks = hooks;
-	run.cli = cli;
-	run.targets = cli->targets;
-	run.ports = cli->ports;
-	run.sopts = cli->sopts;
-	space_init(&run.space, run.targets, &run.ports, cli->seed, cli->shard_k, cli->shard_n);
+	run.cfg = cfg;
+	run.targets = cfg->targets;
+	run.ports = cfg->ports;
+	run.sopts = cfg->sopts;
+	space_init(&run.space, run.targets, &run.ports, cfg->seed, cfg->shard_k, cfg->shard_n);
 	run.total = run.space.total;
 	run.shard_total = run.space.shard_total;
-	run.next = cli->start_position < run.shard_total ? cli->start_position : run.shard_total;
+	run.next = cfg->start_position < run.shard_total ? cfg->start_position : run.shard_total;
 	run.done = run.next;
-	run.skip = cli->resume_done;
-	run.n_skip = cli->n_resume_done;
+	run.skip = cfg->resume_done;
+	run.n_skip = cfg->n_resume_done;
 	for (size_t i = 0; i < run.n_skip; i++)
 		if (run.skip[i] >= run.next && run.skip[i] < run.shard_total)
 			run.done++;
 	run.names = nbname_cache_new();
 	run.coercion = coercion_hold_new();
-	run.mgmt = mgmt_hold_new(cli->mgmt_named);
+	run.mgmt = mgmt_hold_new(cfg->mgmt_named);
 	uv_loop_t loop;
 	if (uv_loop_init(&loop) != 0) {
 		nbname_cache_free(run.names);
@@ -691,20 +712,30 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 		return -1;
 	}
 	run.loop = &loop;
+	/* start moderate, grow while servers keep up, halve when they do not */
+	struct pace_cfg pc = {
+		.rate = cfg->rate,
+		.adaptive = !cfg->rate_given,
+		.window_start = 64,
+		.window_min = 4,
+		.window_max = cfg->max_inflight,
+	};
+	run.pace = malloc(sizeof *run.pace);
+	if (!run.pace)
+		abort();
+	pace_init(run.pace, &pc, uv_now(run.loop));
 	if (ports_has_udp(&run.ports))
-		run.nbns = nbns_pacer_new(run.loop, cli->rate);
+		run.nbns = nbns_pacer_new(run.loop, pace_rate(run.pace));
 	struct engine_opts eo = {
-		.max_inflight = cli->max_inflight,
-		.rate = cli->rate,
-		.connect_timeout_ms = cli->connect_timeout_ms,
+		.max_inflight = cfg->max_inflight,
+		.rate = pace_rate(run.pace),
+		.connect_timeout_ms = cfg->connect_timeout_ms,
 	};
 	run.engine = engine_new(run.loop, &eo);
 	/* as many services as connections: most hold one (silent addresses),
 	 * and the engine queues the rest (feed() waits for its queue) */
-	run.max_active = cli->max_inflight ? cli->max_inflight : 1;
-	/* start moderate, grow while servers keep up, halve when they do not */
-	limiter_init(&run.limiter, 64, 4, cli->max_inflight);
-	run.sopts.limiter = &run.limiter;
+	run.max_active = cfg->max_inflight ? cfg->max_inflight : 1;
+	run.sopts.pace = run.pace;
 	run.slots = malloc(run.max_active * sizeof *run.slots);
 	if (!run.slots)
 		abort();
@@ -723,9 +754,9 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	run.feed_timer.data = &run;
 	uv_timer_start(&run.feed_timer, feed_tick, 5, 5);
 	rate_meter_update(&run.stats_meter, 0, 0.0); /* the scan's start */
-	if (cli->stats_every_s)
-		uv_timer_start(&run.stats_timer, stats_tick, cli->stats_every_s * 1000ull,
-			       cli->stats_every_s * 1000ull);
+	if (cfg->stats_every_s)
+		uv_timer_start(&run.stats_timer, stats_tick, cfg->stats_every_s * 1000ull,
+			       cfg->stats_every_s * 1000ull);
 	uv_timer_init(run.loop, &run.progress_timer);
 	run.progress_timer.data = &run;
 	if (run.progress)
@@ -738,7 +769,7 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 
 	uint64_t t0 = uv_hrtime();
 	run.start_ms = uv_now(run.loop);
-	bool failed = cli->syn_io && syn_start(&run) != 0;
+	bool failed = cfg->syn_io && syn_start(&run) != 0;
 	if (failed)
 		run.stopping = true; /* nothing was sent; the loop ends at once */
 	feed(&run);
@@ -753,7 +784,7 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	run.sum.interrupted = run.stopping && !failed;
 	if (run.stopping && !failed)
 		write_resume(&run, true); /* every service in flight has finished now */
-	if (cli->stats_every_s && !failed)
+	if (cfg->stats_every_s && !failed)
 		print_stats(&run, true);
 	if (run.progress) {
 		progress_update(run.progress, run.done, run.sum.services, 0,
@@ -776,6 +807,7 @@ int scan_execute(const struct scan_cli *cli, const struct scan_hooks *hooks, boo
 	mgmt_hold_free(run.mgmt);
 	free(run.slots);
 	free(run.free_slots);
+	free(run.pace);
 	pos_ring_free(&run.retry);
 	pos_ring_free(&run.sweep);
 	pos_ring_free(&run.doubt);

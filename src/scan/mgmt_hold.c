@@ -1,6 +1,6 @@
 /* mgmt_hold.c - management records wait for their host's SMB answer; see
  * mgmt_hold.h. */
-#include "cli/mgmt_hold.h"
+#include "scan/mgmt_hold.h"
 
 #include <stdlib.h>
 #include <string.h>

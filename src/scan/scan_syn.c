@@ -1,15 +1,19 @@
 /* scan_syn.c - the raw SYN discovery stage; see scan_syn.h. */
-#include "cli/scan_syn.h"
+#include "scan/scan_syn.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "net/donewin.h"
+#include "net/rate_bucket.h"
 
 #define SYN_TICK_MS 5
+#define SYN_BURST_MS 50           /* --rate: bursts of at most 1/20 s */
+#define SYN_UNCAPPED_PER_TICK 1000 /* no --rate: new SYNs a tick */
 /* positions waiting for an answer (or a resend) at most (6 MiB): a
  * position waits --connect-timeout (1 s) per try, so with the default
  * --retries 1 this lets 100k SYN/s run; more pauses the sender */
@@ -40,8 +44,8 @@ struct syn_stage {
 	size_t pend_cap, pend_head, pend_len;
 	uint64_t hitq[SYN_HITQ_CAP];
 	size_t hitq_head, hitq_len, hitq_cap; /* cap <= SYN_HITQ_CAP (--syn-queue) */
-	double tokens;
-	uint64_t last_ms;
+	struct rate_bucket bucket; /* --rate new positions a second, bursts of 1/20 s */
+	unsigned tick_budget;      /* no cap: at most this many new SYNs a tick */
 	unsigned max_attempt; /* resends allowed per position */
 	struct syn_stage_stats st;
 };
@@ -114,7 +118,9 @@ static bool expire(struct syn_stage *s, uint64_t now)
 /* New positions, while tokens last and every possible hit has a place. */
 static void send_new(struct syn_stage *s)
 {
-	while (s->tokens >= 1 && s->next < s->space->shard_total) {
+	uint64_t now = uv_now(s->loop);
+	while (s->tick_budget && rate_bucket_ready(&s->bucket, now) &&
+	       s->next < s->space->shard_total) {
 		if (s->pend_len == s->pend_cap || s->hitq_len + s->unresolved >= s->hitq_cap ||
 		    !donewin_room(&s->done, s->next)) {
 			/* the SMB stage is behind (or one position's resends
@@ -127,7 +133,8 @@ static void send_new(struct syn_stage *s)
 		if (rc == -EAGAIN)
 			return;
 		s->next++;
-		s->tokens -= 1;
+		(void)rate_bucket_take(&s->bucket, now);
+		s->tick_budget--;
 		if (rc != 0) {
 			resolve(s, j, SYN_RES_ERROR);
 			continue;
@@ -142,12 +149,8 @@ static void on_tick(uv_timer_t *t)
 {
 	struct syn_stage *s = t->data;
 	uint64_t now = uv_now(s->loop);
-	/* token bucket: --rate per second, a burst of at most 1/20 s */
-	double burst = s->o.rate ? s->o.rate / 20.0 + 1 : 1000;
-	s->tokens += s->o.rate ? (double)(now - s->last_ms) * s->o.rate / 1000.0 : burst;
-	if (s->tokens > burst)
-		s->tokens = burst;
-	s->last_ms = now;
+	/* the bucket paces a --rate; without one, a tick sends at most this */
+	s->tick_budget = s->bucket.rate ? UINT_MAX : SYN_UNCAPPED_PER_TICK;
 	if (expire(s, now))
 		send_new(s);
 }
@@ -215,7 +218,7 @@ struct syn_stage *syn_stage_new(uv_loop_t *loop, struct syn_io *io, const struct
 	uv_timer_init(loop, &s->tick);
 	s->tick.data = s;
 	s->ticking = true;
-	s->last_ms = uv_now(loop);
+	rate_bucket_init(&s->bucket, s->o.rate, SYN_BURST_MS, uv_now(loop));
 	uv_timer_start(&s->tick, on_tick, 0, SYN_TICK_MS);
 	return s;
 }
@@ -223,6 +226,7 @@ struct syn_stage *syn_stage_new(uv_loop_t *loop, struct syn_io *io, const struct
 void syn_stage_set_rate(struct syn_stage *s, unsigned rate)
 {
 	s->o.rate = rate;
+	rate_bucket_set_rate(&s->bucket, rate, uv_now(s->loop));
 }
 
 void syn_stage_set_patient(struct syn_stage *s)

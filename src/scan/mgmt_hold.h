@@ -5,8 +5,8 @@
  * every host whose SMB answered, and then lets out those on such a host
  * (marked smb_on_host: MGMT_EXPOSED_WITH_SMB) - and the others only when
  * -p itself named a management port. */
-#ifndef SMBW_CLI_MGMT_HOLD_H
-#define SMBW_CLI_MGMT_HOLD_H
+#ifndef SMBW_SCAN_MGMT_HOLD_H
+#define SMBW_SCAN_MGMT_HOLD_H
 
 #include <stdbool.h>
 #include <stddef.h>

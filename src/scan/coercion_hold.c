@@ -10,6 +10,7 @@
 #include "assess/relay_verdict.h"
 #include "check/check.h"
 #include "probe/dc_ports.h"
+#include "scan/record_shelf.h"
 
 /* a host's DC signs seen in other records */
 struct dc_host {
@@ -18,10 +19,8 @@ struct dc_host {
 };
 
 struct coercion_hold {
-	struct svc_record **kept;
-	size_t n_kept, cap_kept;
-	char (*targets)[64]; /* hosts whose SMB service is a relay target */
-	size_t n_targets, cap_targets;
+	struct record_shelf kept;  /* the 135 records */
+	struct host_set targets;   /* hosts whose SMB service is a relay target */
 	struct dc_host *dcs;
 	size_t n_dcs, cap_dcs;
 };
@@ -42,25 +41,6 @@ static bool has_coercion(const struct svc_record *rec)
 	return false;
 }
 
-static bool is_target(const struct coercion_hold *h, const char *ip)
-{
-	for (size_t i = 0; i < h->n_targets; i++)
-		if (strcmp(h->targets[i], ip) == 0)
-			return true;
-	return false;
-}
-
-static void grow(void **p, size_t *cap, size_t n, size_t size)
-{
-	if (n < *cap)
-		return;
-	*cap = *cap ? *cap * 2 : 16;
-	void *q = realloc(*p, *cap * size);
-	if (!q)
-		abort();
-	*p = q;
-}
-
 static void note_dc_sign(struct coercion_hold *h, const char *ip, const char *sign)
 {
 	struct dc_host *d = NULL;
@@ -68,7 +48,7 @@ static void note_dc_sign(struct coercion_hold *h, const char *ip, const char *si
 		if (strcmp(h->dcs[i].ip, ip) == 0)
 			d = &h->dcs[i];
 	if (!d) {
-		grow((void **)&h->dcs, &h->cap_dcs, h->n_dcs, sizeof *h->dcs);
+		shelf_grow((void **)&h->dcs, &h->cap_dcs, h->n_dcs, sizeof *h->dcs);
 		d = &h->dcs[h->n_dcs++];
 		memset(d, 0, sizeof *d);
 		record_set_str(d->ip, sizeof d->ip, ip);
@@ -114,49 +94,47 @@ bool coercion_hold_take(struct coercion_hold *h, const struct svc_record *rec)
 	if (record_is_smb(rec)) {
 		struct relay_verdict v;
 		relay_verdict_of(rec, &v);
-		if (v.target && !is_target(h, rec->ip)) {
-			grow((void **)&h->targets, &h->cap_targets, h->n_targets, sizeof *h->targets);
-			record_set_str(h->targets[h->n_targets++], sizeof h->targets[0], rec->ip);
-		}
+		if (v.target)
+			host_set_add(&h->targets, rec->ip);
 		return false;
 	}
 	/* every 135 record waits: a DC sign may still come for its host */
 	if (!rec->epm.present)
 		return false;
-	struct svc_record *copy = malloc(sizeof *copy);
-	if (!copy)
-		abort();
-	record_copy(copy, rec); /* out of memory: kept without its interfaces */
-	grow((void **)&h->kept, &h->cap_kept, h->n_kept, sizeof *h->kept);
-	h->kept[h->n_kept++] = copy;
+	record_shelf_keep(&h->kept, rec);
 	return true;
+}
+
+struct flush_ctx {
+	const struct coercion_hold *h;
+	void (*report)(struct svc_record *rec, void *ud);
+	void *ud;
+};
+
+static void decide(struct svc_record *rec, void *arg)
+{
+	const struct flush_ctx *f = arg;
+	const struct dc_host *dc = dc_host_of(f->h, rec->ip);
+	if (dc)
+		assess_dc_signs(rec, dc->signs);
+	if (host_set_has(&f->h->targets, rec->ip) && has_coercion(rec))
+		assess_coercion_relay_target(rec);
+	f->report(rec, f->ud);
 }
 
 void coercion_hold_flush(struct coercion_hold *h, void (*report)(struct svc_record *rec, void *ud),
 			 void *ud)
 {
-	for (size_t i = 0; i < h->n_kept; i++) {
-		struct svc_record *rec = h->kept[i];
-		const struct dc_host *dc = dc_host_of(h, rec->ip);
-		if (dc)
-			assess_dc_signs(rec, dc->signs);
-		if (is_target(h, rec->ip) && has_coercion(rec))
-			assess_coercion_relay_target(rec);
-		if (report)
-			report(rec, ud);
-		record_release(rec);
-		free(rec);
-	}
-	h->n_kept = 0;
+	struct flush_ctx f = {h, report, ud};
+	record_shelf_drain(&h->kept, report ? decide : NULL, &f);
 }
 
 void coercion_hold_free(struct coercion_hold *h)
 {
 	if (!h)
 		return;
-	coercion_hold_flush(h, NULL, NULL);
-	free(h->kept);
-	free(h->targets);
+	record_shelf_free(&h->kept);
+	host_set_free(&h->targets);
 	free(h->dcs);
 	free(h);
 }

@@ -65,6 +65,8 @@ static void options_json(const struct scan_cli *cli, char *out, size_t outsz)
 			      (json_int_t)cli->sopts.rpc_timeout_ms, "retries",
 			      (json_int_t)cli->sopts.retries, "rate", (json_int_t)cli->rate, "ports",
 			      cli->ports_text ? cli->ports_text : "");
+	if (o && !cli->rate_given) /* net/pace.h's adaptive default, not "no cap" (0) */
+		json_object_set_new(o, "rate", json_string("adaptive"));
 	if (o && cli->every_s > 0) /* a monitor's: when its next run is due */
 		json_object_set_new(o, "every_s", json_integer(cli->every_s));
 	char *txt = o ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;

@@ -55,6 +55,11 @@ timeout 60 "$LAB" exec "$SMBWATCH" scan --no-progress --format jsonl -p 445 198.
 eq "sqlite: reopened after the crash, the next scan stores normally" "$?" 0
 eq "sqlite: runs now incomplete + complete" "$(sq "$DB" 'SELECT group_concat(complete) FROM runs ORDER BY id')" "0,1"
 has "diff skips the incomplete run" "$("$SMBWATCH" diff --db "$DB" 2>&1)" "need two complete runs"
+eq "the run's options say the default rate is adaptive, not 0 (no cap)" \
+	"$(sq "$DB" "SELECT json_extract(options,'\$.rate') FROM runs ORDER BY id DESC LIMIT 1")" "adaptive"
+timeout 60 "$LAB" exec "$SMBWATCH" scan --no-progress --format jsonl -p 445 --rate 300 198.18.1.10 --db "$DB" >/dev/null 2>&1
+eq "control: --rate 300 is stored as the number" \
+	"$(sq "$DB" "SELECT json_extract(options,'\$.rate') FROM runs ORDER BY id DESC LIMIT 1")" "300"
 
 # --- SIGTERM to the monitor during a scan: checkpoint ------------------------
 DB=$WORK/term.db

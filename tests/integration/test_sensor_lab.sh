@@ -73,7 +73,10 @@ cap_start() {
 		-w "$WORK/$1.pcap" >"$WORK/$1.tshark.log" 2>&1 &
 	CAP_PID=$!
 	for _ in $(seq 100); do
-		grep -q 'Capturing on' "$WORK/$1.tshark.log" 2>/dev/null && return 0
+		# dumpcap says "Capturing on" before its ring is attached: traffic
+		# sent at once can be missed (seen: a whole smbclient -L absent from
+		# the capture, on a quiet machine, with any smbwatch build)
+		grep -q 'Capturing on' "$WORK/$1.tshark.log" 2>/dev/null && { sleep 1; return 0; }
 		kill -0 "$CAP_PID" 2>/dev/null || break
 		sleep 0.1
 	done

@@ -301,6 +301,15 @@ static const struct econn_cb conv_cb = {
 	.closed = on_closed,
 };
 
+/* a module's zeroed state (one byte when it keeps none) */
+static void *new_state(const struct probe_ops *ops)
+{
+	void *st = calloc(1, ops->state_size ? ops->state_size : 1);
+	if (!st)
+		abort();
+	return st;
+}
+
 struct conv *conv_start(struct engine *e, const struct sockaddr *sa, const char *called_name,
 			const struct probe_ops *ops, struct probe_ctx *ctx, conv_done_fn done,
 			void *ud)
@@ -308,9 +317,7 @@ struct conv *conv_start(struct engine *e, const struct sockaddr *sa, const char 
 	struct conv *c = calloc(1, sizeof *c);
 	if (!c)
 		abort();
-	c->state = calloc(1, ops->state_size ? ops->state_size : 1);
-	if (!c->state)
-		abort();
+	c->state = new_state(ops);
 	c->e = e;
 	c->ops = ops;
 	c->ctx = ctx;
@@ -365,9 +372,7 @@ enum conv_resume_result conv_resume(struct conv *c, const struct probe_ops *ops,
 	if (!c->idle || c->dead || c->gone || !ops->resume)
 		return CONV_GONE;
 	free(c->state);
-	c->state = calloc(1, ops->state_size ? ops->state_size : 1);
-	if (!c->state)
-		abort();
+	c->state = new_state(ops);
 	c->ops = ops;
 	c->done = done;
 	c->ud = ud;

@@ -10,6 +10,8 @@
 #   2. smbwatch's default full scan (every check) of the /16, then the same
 #      with the tuned options: wall time, the scan's connections (the sum of
 #      the records' cost.connections) and smbd's CPU over the scan;
+#   1b. the same for smbwatch's own connections: a default scan of
+#      LIMIT_OWN_N (100) farm addresses, one service at a time;
 #   3. the limit: connections x cost per connection / the cores the farm has
 #      (nproc: the farm and the scanner share them), and smbwatch's wall time
 #      as a ratio to it (issue 17's goal: <= 1.2 with defaults); beside it the
@@ -66,6 +68,23 @@ drain() { # kill what a run left open on the farm, wait for smbd to reap it
 	while [ "$(farm_open)" -gt 0 ] && [ $((n += 1)) -le 20 ]; do sleep 0.5; done
 	sleep 1
 }
+# one line a second while a scan runs: seconds, the machine's busy share of
+# its cores (from /proc/stat) and smbd's CPU in that second, both in percent
+# of one core: where the wall time went (servers saturated, or idle cores)
+sample() {
+	local t=0 b0 i0 s0 b1 i1 s1
+	read -r b0 i0 < <(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $5 + $6}' /proc/stat)
+	s0=$(smbd_ms)
+	echo "# s busy%(of one core) smbd%"
+	while sleep 1; do
+		read -r b1 i1 < <(awk '/^cpu / {print $2 + $3 + $4 + $7 + $8, $5 + $6}' /proc/stat)
+		s1=$(smbd_ms)
+		t=$((t + 1))
+		awk -v t=$t -v b=$((b1 - b0)) -v i=$((i1 - i0)) -v c="$cores" -v s=$((s1 - s0)) \
+			'BEGIN { printf "%d %.0f %.0f\n", t, (b + i > 0 ? 100 * c * b / (b + i) : 0), s / 10 }'
+		b0=$b1 i0=$i1 s0=$s1
+	done
+}
 wall_of() { awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, a, ":"); s = 0; for (i = 1; i <= n; i++) s = s * 60 + a[i]; print s}' "$1"; }
 {
 	echo "date: $(date -u +%FT%TZ)"
@@ -85,14 +104,34 @@ c1=$(smbd_ms)
 cost=$(awk -v d=$((c1 - c0)) -v n="$N" 'BEGIN {printf "%.2f", d / n}')
 echo "smbd cost: $cost ms per connection ($N smb2-ntlm connections, $((c1 - c0)) ms)" | tee -a "$OUT/env.txt"
 
+# 1b. what smbwatch's own connections cost smbd, one service at a time
+# (--max-inflight 2: one service, which may hold its two connections):
+# the full check exchange, on LIMIT_OWN_N farm addresses
+M=${LIMIT_OWN_N:-100}
+[ "$M" -gt "$spread" ] && M=$spread
+last=$(python3 -c "import ipaddress; print(ipaddress.ip_address('198.19.0.1') + $M - 1)")
+c0=$(smbd_ms)
+"$FARM" exec "$SMBWATCH" scan 198.19.0.1-"$last" -p 445 --no-db --no-progress --format jsonl \
+	--max-inflight 2 >"$OUT/own.jsonl" 2>"$OUT/own.err" || true
+sleep 1
+c1=$(smbd_ms)
+own_conns=$(jq -s 'map(.cost.connections) | add // 0' "$OUT/own.jsonl")
+own=$(awk -v d=$((c1 - c0)) -v n="$own_conns" 'BEGIN {printf "%.2f", (n ? d / n : 0)}')
+echo "smbd cost of smbwatch's own connections: $own ms per connection ($M services one at a time, $own_conns connections, $((c1 - c0)) ms)" | tee -a "$OUT/env.txt"
+drain
+
 # 2. the scans
 scan() { # NAME [OPTS...]
 	local name=$1 s0 s1
 	shift
 	echo "bench: $name" >&2
 	s0=$(smbd_ms)
+	sample >"$OUT/$name.cpu" &
+	local sampler=$!
 	"$FARM" exec /usr/bin/time -v -o "$OUT/$name.time" "$SMBWATCH" scan "$TARGET" -p 445 \
-		--format jsonl --no-progress -o "$OUT/$name.jsonl" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" || true
+		--format jsonl --no-progress --stats-every 5s -o "$OUT/$name.jsonl" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" || true
+	kill "$sampler" 2>/dev/null || true
+	wait "$sampler" 2>/dev/null || true
 	drain
 	s1=$(smbd_ms)
 	echo $((s1 - s0)) >"$OUT/$name.smbd_ms"
@@ -114,7 +153,7 @@ done
 # 3. the table
 echo
 echo "== limit ratio: $TARGET, $FARM_SIZE SMB addresses ($FARM_CIDR), $cores cores, smbd $cost ms/connection"
-printf '%-9s %8s %8s %8s %7s %9s %7s %9s %7s  %s\n' run wall_s records full conns conn/host limit_s ratio smbd_ms ratio2 load
+printf '%-9s %8s %8s %8s %7s %9s %7s %9s %7s %7s %7s %6s %6s  %s\n' run wall_s records full conns conn/host limit_s ratio smbd_ms ratio2 ratio3 busy% smbd% load
 for name in default tuned; do
 	f=$OUT/$name.jsonl
 	wall=$(wall_of "$OUT/$name.time")
@@ -122,11 +161,12 @@ for name in default tuned; do
 	full=$(jq -s 'map(select(.type == "service" and (.smb2.dialects | length) == 5 and .ntlm.netbios_computer != null and .auth.anonymous_logon != null)) | length' "$f")
 	conns=$(jq -s 'map(select(.type == "service") | .cost.connections) | add // 0' "$f")
 	smbd=$(cat "$OUT/$name.smbd_ms")
-	awk -v n="$name" -v w="$wall" -v r="$recs" -v fu="$full" -v c="$conns" -v k="$cost" -v cores="$cores" \
-		-v s="$smbd" -v load="$(awk -F'load average: ' '{print $2}' "$OUT/$name.uptime")" 'BEGIN {
-		lim = c * k / cores / 1000; lim2 = s / cores / 1000;
-		printf "%-9s %8.1f %8d %8d %7d %9.2f %7.1f %9.2f %7d %7.2f  %s\n", n, w, r, fu, c, (r ? c / r : 0),
-			lim, (lim > 0 ? w / lim : 0), s, (lim2 > 0 ? w / lim2 : 0), load }'
+	read -r busy smbdp < <(awk '!/^#/ {b += $2; s += $3; n++} END {printf "%.0f %.0f\n", (n ? b / n : 0), (n ? s / n : 0)}' "$OUT/$name.cpu")
+	awk -v n="$name" -v w="$wall" -v r="$recs" -v fu="$full" -v c="$conns" -v k="$cost" -v o="$own" -v cores="$cores" \
+		-v s="$smbd" -v b="$busy" -v sp="$smbdp" -v load="$(awk -F'load average: ' '{print $2}' "$OUT/$name.uptime")" 'BEGIN {
+		lim = c * k / cores / 1000; lim2 = s / cores / 1000; lim3 = c * o / cores / 1000;
+		printf "%-9s %8.1f %8d %8d %7d %9.2f %7.1f %9.2f %7d %7.2f %7.2f %6d %6d  %s\n", n, w, r, fu, c, (r ? c / r : 0),
+			lim, (lim > 0 ? w / lim : 0), s, (lim2 > 0 ? w / lim2 : 0), (lim3 > 0 ? w / lim3 : 0), b, sp, load }'
 done | tee "$OUT/summary.txt"
 best=""
 for r in "${MRATES[@]}"; do
@@ -136,4 +176,6 @@ for r in "${MRATES[@]}"; do
 	[ "${named:-0}" -ge $((FARM_SIZE * 95 / 100)) ] && [ -z "$best" ] && best=$r
 done
 [ -n "$best" ] && echo "masscan: lowest rate with >= 95% banners: $best" | tee -a "$OUT/summary.txt"
-echo "(limit_s = conns x smbd ms/connection / cores; ratio = wall / limit_s; ratio2 = wall / (smbd CPU measured over the scan / cores); outputs in $OUT)"
+echo "(limit_s = conns x smbd ms/connection / cores; ratio = wall / limit_s; ratio2 = wall / (smbd CPU measured over the scan / cores);"
+echo " ratio3 = wall / (conns x smbd ms per smbwatch connection, one service at a time / cores); busy% and smbd%: mean CPU"
+echo " over the scan in % of one core (all processes; smbd and its reaped children); outputs in $OUT)"

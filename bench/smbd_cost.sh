@@ -7,7 +7,9 @@
 #
 #   sudo bench/smbd_cost.sh
 #   COST_N (default 1000)  FARM_PREFIX_LEN (default 24)
-# Prints, per kind, ms of smbd CPU per connection (parent + children).
+# Prints, per kind, ms of smbd CPU per connection (parent + children); then
+# smbwatch's own exchanges one service at a time, per check set
+# (COST_SCAN_N hosts, default 100; COST_SCAN_CHECKS, SMBWATCH).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -38,3 +40,26 @@ for kind in connect smb1 smb2-202 smb2-ntlm; do
 	awk -v n="$N" -v t="$ticks" -v k="$kind" -v p=$((p1 - p0)) -v c=$((c1 - c0)) \
 		'BEGIN { printf "%-10s %6d %10.0f %12.0f %10.2f\n", k, n, p * 1000 / t, c * 1000 / t, (p + c) * 1000 / t / n }'
 done
+# smbwatch's own exchanges, one service at a time (--max-inflight 2: one
+# service, which may hold its two connections): smbd's CPU per service and
+# per connection, for the fingerprint alone and for each check set. This is
+# what a scan asks of the server; the kinds above are single connections.
+SMBWATCH=${SMBWATCH:-$ROOT/build/smbwatch}
+M=${COST_SCAN_N:-100}
+[ "$M" -gt "$spread" ] && M=$spread
+last=$(python3 -c "import ipaddress; print(ipaddress.ip_address('198.19.0.1') + $M - 1)")
+printf '\n%-22s %6s %6s %10s %10s %10s\n' "smbwatch --checks" hosts conns "smbd ms" "ms/host" "ms/conn"
+for checks in ${COST_SCAN_CHECKS:-none auth auth,guest auth,guest,shares default}; do
+	read -r p0 c0 < <(cpu)
+	opt=(--checks "$checks")
+	[ "$checks" = default ] && opt=()
+	"$FARM" exec "$SMBWATCH" scan 198.19.0.1-"$last" -p 445 --no-db --no-progress --format jsonl \
+		--max-inflight 2 "${opt[@]}" >"/tmp/smbd_cost.$$.jsonl" 2>/dev/null || true
+	sleep 1
+	read -r p1 c1 < <(cpu)
+	conns=$(jq -s 'map(.cost.connections) | add // 0' "/tmp/smbd_cost.$$.jsonl")
+	hosts=$(jq -s 'length' "/tmp/smbd_cost.$$.jsonl")
+	awk -v k="$checks" -v h="$hosts" -v n="$conns" -v t="$ticks" -v d=$((p1 - p0 + c1 - c0)) \
+		'BEGIN { ms = d * 1000 / t; printf "%-22s %6d %6d %10.0f %10.2f %10.2f\n", k, h, n, ms, (h ? ms / h : 0), (n ? ms / n : 0) }'
+done
+rm -f "/tmp/smbd_cost.$$.jsonl"

@@ -52,6 +52,10 @@ struct scan_opts {
 	unsigned deadline_ms;      /* per service, all its connections */
 	unsigned retries;          /* retries of a timed-out connect */
 	bool dialects_each;        /* list dialects one by one (holes), not by range */
+	/* --max-inflight 1: a service may hold one connection at a time, so
+	 * no link is kept for the checks (a kept one would leave the next
+	 * connection queued behind it until the deadline) */
+	bool one_connection;
 	char view[32];
 };
 

@@ -448,6 +448,12 @@ static struct conv **link_of(struct service *s, const struct probe_ops *ops)
 	(RBIT(RCHK_AUTH) | RBIT(RCHK_GUEST) | RBIT(RCHK_SHARES) | RBIT(RCHK_MS17_010) | \
 	 RBIT(RCHK_DOUBLEPULSAR))
 
+/* Do the negotiates keep their connections for the checks to ride? */
+static bool chaining(const struct service *s)
+{
+	return (s->opts->checks & CHAIN_CHECKS) && !s->opts->one_connection;
+}
+
 /* Is the link a just-ended conversation leaves usable (it negotiated)? */
 static bool link_usable(const struct service *s, struct conv **l)
 {
@@ -512,7 +518,7 @@ static void run_checks(struct service *s)
 		*l = NULL;
 		s->retry_next = true;
 	}
-	bool keep = l != NULL;
+	bool keep = l != NULL && !s->opts->one_connection;
 	bool *lost = l == &s->link2 ? &s->link2_lost : l == &s->link1 ? &s->link1_lost : NULL;
 	if (lost && *lost) {
 		*lost = false;
@@ -786,7 +792,7 @@ static void start_b(struct service *s)
 	s->b_started = true;
 	s->b_done = false;
 	/* kept: the SMB1 checks ride this connection */
-	follow_up_kept(s, &probe_smb1_negotiate, b_done, (s->opts->checks & CHAIN_CHECKS) != 0);
+	follow_up_kept(s, &probe_smb1_negotiate, b_done, chaining(s));
 }
 
 static void after_negotiates(struct service *s)
@@ -868,7 +874,7 @@ static void b_done(const struct conv_result *res, void *ud)
 	follow_up_end(s, res);
 	if (res->kept)
 		adopt_link(s, &s->link1, res->kept);
-	else if (s->ctx.link1_ok && (s->opts->checks & CHAIN_CHECKS))
+	else if (s->ctx.link1_ok && chaining(s))
 		s->link1_lost = true;
 	s->b_done = true;
 	s->b_res = *res;
@@ -904,7 +910,7 @@ static void a_done(const struct conv_result *res, void *ud)
 	s->a = NULL;
 	if (res->kept)
 		adopt_link(s, &s->link2, res->kept);
-	else if (s->ctx.link2_ok && (s->opts->checks & CHAIN_CHECKS))
+	else if (s->ctx.link2_ok && chaining(s))
 		s->link2_lost = true;
 	if (res->connect != ECONN_OK && !s->deadline_hit) {
 		s->outcome = svc_outcome_of_connect(res, s->why, sizeof s->why);
@@ -934,7 +940,7 @@ static void start_a(struct service *s)
 			  &s->ctx, a_done, s);
 	if (s->patient_connect_ms)
 		conv_set_connect_timeout(s->a, s->patient_connect_ms);
-	if (s->opts->checks & CHAIN_CHECKS)
+	if (chaining(s))
 		conv_set_keep(s->a); /* the SMB2 checks ride this connection */
 	conv_set_connected_cb(s->a, a_connected);
 }

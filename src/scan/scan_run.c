@@ -732,9 +732,14 @@ int scan_execute(const struct scan_config *cfg, const struct scan_hooks *hooks, 
 		.connect_timeout_ms = cfg->connect_timeout_ms,
 	};
 	run.engine = engine_new(run.loop, &eo);
-	/* as many services as connections: most hold one (silent addresses),
-	 * and the engine queues the rest (feed() waits for its queue) */
-	run.max_active = cfg->max_inflight ? cfg->max_inflight : 1;
+	/* A service holds up to two connections at once (its SMB2 link kept
+	 * for the checks while the SMB1 negotiate or a probe runs): as many
+	 * services as half the connections, or the kept links could fill the
+	 * engine and leave every follow-up queued until its deadline (with
+	 * --max-inflight 1 each service hung 20 s). With one connection
+	 * nothing is kept: the conversations take turns. */
+	run.max_active = cfg->max_inflight >= 2 ? cfg->max_inflight / 2 : 1;
+	run.sopts.one_connection = cfg->max_inflight < 2;
 	run.sopts.pace = run.pace;
 	run.slots = malloc(run.max_active * sizeof *run.slots);
 	if (!run.slots)

@@ -80,4 +80,34 @@ check "--dialects each costs .12 more connections than the default ($each12 > $f
 timeout 300 "$LAB" exec "$SMBWATCH" scan --no-db --no-progress --format jsonl --checks none \
 	-p 445 198.18.1.12 >"$WORK/none.jsonl" 2>/dev/null
 eq "--checks none: .12 costs its three fingerprint connections" "$(jq -r '.cost.connections' "$WORK/none.jsonl")" 3
+
+# A small --max-inflight: a service holds its SMB2 link while the SMB1
+# negotiate or a probe runs, so the kept links once filled the engine and
+# every follow-up waited for the 20 s deadline (--max-inflight 1 hung each
+# service). Now N/2 services run at once, and with 1 nothing is kept. The
+# answers must be the default scan's (positive control: that scan itself).
+answers() { # the record less what changes from run to run
+	jq -c '{ip, port, auth, smb1, relay, vulns, d: .smb2.dialects, s: .smb2.signing,
+		n: .ntlm.netbios_computer, shares: ([.shares[]?.name] | sort),
+		f: ([.findings[]?.id] | sort), c: (.checks | map_values(.status)), e: .errors}' "$1" | sort
+}
+answers "$WORK/scan.jsonl" >"$WORK/answers.default"
+check "positive control: the default answers have shares and an SMB1 side" \
+	grep -q '"shares":\["[^]]' "$WORK/answers.default"
+for mi in 2 1; do
+	t0=$(date +%s)
+	timeout 300 "$LAB" exec "$SMBWATCH" scan --no-db --no-progress --format jsonl -p 445,139,8445 \
+		--max-inflight "$mi" "${TARGETS[@]}" >"$WORK/mi$mi.jsonl" 2>"$WORK/mi$mi.err"
+	eq "--max-inflight $mi: the scan exits 0" "$?" 0
+	diag "--max-inflight $mi: $(($(date +%s) - t0)) s, $(jq -s 'map(.cost.connections) | add' "$WORK/mi$mi.jsonl") connections"
+	eq "--max-inflight $mi: no service ran out of time" \
+		"$(grep -c 'deadline' "$WORK/mi$mi.jsonl")" 0
+	answers "$WORK/mi$mi.jsonl" >"$WORK/answers.mi$mi"
+	eq "--max-inflight $mi: the same answers as the default scan" \
+		"$(diff "$WORK/answers.default" "$WORK/answers.mi$mi" | head -5)" ""
+done
+eq "--max-inflight 2: the links are kept (28 connections, as the default)" \
+	"$(jq -s 'map(.cost.connections - .cost.retries) | add' "$WORK/mi2.jsonl")" 28
+check "--max-inflight 1: nothing kept, every check on a connection of its own (more than 28)" \
+	[ "$(jq -s 'map(.cost.connections) | add' "$WORK/mi1.jsonl")" -gt 28 ]
 finish
